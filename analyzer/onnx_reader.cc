@@ -1,0 +1,813 @@
+#include "analyzer/onnx_reader.h"
+
+#include <cstring>
+#include <exception>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "analyzer/shape_inference.h"
+#include "core/env.h"
+#include "core/units.h"
+#include "onnx/defs/schema.h"
+#include "onnx/onnx_pb.h"
+#include "onnx/shape_inference/implementation.h"
+
+namespace mbench::analyzer {
+namespace {
+
+struct OnnxOpMapping {
+  const char* op_type;
+  OpKind kind;
+};
+
+// ONNX op_type (default domain) -> OpKind. Conv becomes kDepthwiseConv when group == Cin.
+constexpr OnnxOpMapping kOnnxOps[] = {
+    {"Conv", OpKind::kConv},
+    {"ConvInteger", OpKind::kConv},
+    {"QLinearConv", OpKind::kConv},
+    {"ConvTranspose", OpKind::kConvTranspose},
+    {"Gemm", OpKind::kFullyConnected},
+    {"MatMul", OpKind::kMatMul},
+    {"MatMulInteger", OpKind::kMatMul},
+    {"QLinearMatMul", OpKind::kMatMul},
+    {"Einsum", OpKind::kEinsum},
+    {"LSTM", OpKind::kLstm},
+    {"GRU", OpKind::kGru},
+    {"RNN", OpKind::kRnn},
+    {"BatchNormalization", OpKind::kBatchNorm},
+    {"InstanceNormalization", OpKind::kInstanceNorm},
+    {"LayerNormalization", OpKind::kLayerNorm},
+    {"GroupNormalization", OpKind::kGroupNorm},
+    {"LRN", OpKind::kLrn},
+    {"LpNormalization", OpKind::kLpNormalization},
+    {"MeanVarianceNormalization", OpKind::kInstanceNorm},
+    {"Relu", OpKind::kRelu},
+    {"Clip", OpKind::kClip},
+    {"Sigmoid", OpKind::kSigmoid},
+    {"HardSigmoid", OpKind::kHardSigmoid},
+    {"HardSwish", OpKind::kHardSwish},
+    {"Mish", OpKind::kMish},
+    {"LeakyRelu", OpKind::kLeakyRelu},
+    {"PRelu", OpKind::kPRelu},
+    {"Elu", OpKind::kElu},
+    {"Selu", OpKind::kSelu},
+    {"Celu", OpKind::kCelu},
+    {"ThresholdedRelu", OpKind::kThresholdedRelu},
+    {"Tanh", OpKind::kTanh},
+    {"Gelu", OpKind::kGelu},
+    {"Erf", OpKind::kErf},
+    {"Softplus", OpKind::kSoftplus},
+    {"Softsign", OpKind::kSoftsign},
+    {"Softmax", OpKind::kSoftmax},
+    {"LogSoftmax", OpKind::kLogSoftmax},
+    {"Hardmax", OpKind::kHardmax},
+    {"MaxPool", OpKind::kMaxPool},
+    {"AveragePool", OpKind::kAveragePool},
+    {"LpPool", OpKind::kLpPool},
+    {"GlobalMaxPool", OpKind::kGlobalMaxPool},
+    {"GlobalAveragePool", OpKind::kGlobalAveragePool},
+    {"GlobalLpPool", OpKind::kGlobalLpPool},
+    {"MaxUnpool", OpKind::kMaxUnpool},
+    {"RoiAlign", OpKind::kRoiAlign},
+    {"MaxRoiPool", OpKind::kMaxRoiPool},
+    {"Add", OpKind::kAdd},
+    {"Sub", OpKind::kSub},
+    {"Mul", OpKind::kMul},
+    {"Div", OpKind::kDiv},
+    {"Pow", OpKind::kPow},
+    {"Max", OpKind::kMax},
+    {"Min", OpKind::kMin},
+    {"Mean", OpKind::kMean},
+    {"Sum", OpKind::kSum},
+    {"Mod", OpKind::kMod},
+    {"Equal", OpKind::kEqual},
+    {"Greater", OpKind::kGreater},
+    {"GreaterOrEqual", OpKind::kGreaterOrEqual},
+    {"Less", OpKind::kLess},
+    {"LessOrEqual", OpKind::kLessOrEqual},
+    {"And", OpKind::kAnd},
+    {"Or", OpKind::kOr},
+    {"Xor", OpKind::kXor},
+    {"BitShift", OpKind::kBitShift},
+    {"Where", OpKind::kWhere},
+    {"Abs", OpKind::kAbs},
+    {"Neg", OpKind::kNeg},
+    {"Exp", OpKind::kExp},
+    {"Log", OpKind::kLog},
+    {"Sqrt", OpKind::kSqrt},
+    {"Reciprocal", OpKind::kReciprocal},
+    {"Floor", OpKind::kFloor},
+    {"Ceil", OpKind::kCeil},
+    {"Round", OpKind::kRound},
+    {"Sign", OpKind::kSign},
+    {"Sin", OpKind::kSin},
+    {"Cos", OpKind::kCos},
+    {"Tan", OpKind::kTan},
+    {"Asin", OpKind::kAsin},
+    {"Acos", OpKind::kAcos},
+    {"Atan", OpKind::kAtan},
+    {"Sinh", OpKind::kSinh},
+    {"Cosh", OpKind::kCosh},
+    {"Asinh", OpKind::kAsinh},
+    {"Acosh", OpKind::kAcosh},
+    {"Atanh", OpKind::kAtanh},
+    {"Not", OpKind::kNot},
+    {"IsNaN", OpKind::kIsNaN},
+    {"IsInf", OpKind::kIsInf},
+    {"ReduceMean", OpKind::kReduceMean},
+    {"ReduceSum", OpKind::kReduceSum},
+    {"ReduceMax", OpKind::kReduceMax},
+    {"ReduceMin", OpKind::kReduceMin},
+    {"ReduceProd", OpKind::kReduceProd},
+    {"ReduceL1", OpKind::kReduceL1},
+    {"ReduceL2", OpKind::kReduceL2},
+    {"ReduceLogSum", OpKind::kReduceLogSum},
+    {"ReduceLogSumExp", OpKind::kReduceLogSumExp},
+    {"ReduceSumSquare", OpKind::kReduceSumSquare},
+    {"ArgMax", OpKind::kArgMax},
+    {"ArgMin", OpKind::kArgMin},
+    {"TopK", OpKind::kTopK},
+    {"CumSum", OpKind::kCumSum},
+    {"Concat", OpKind::kConcat},
+    {"Split", OpKind::kSplit},
+    {"Slice", OpKind::kSlice},
+    {"Reshape", OpKind::kReshape},
+    {"Transpose", OpKind::kTranspose},
+    {"Flatten", OpKind::kFlatten},
+    {"Squeeze", OpKind::kSqueeze},
+    {"Unsqueeze", OpKind::kUnsqueeze},
+    {"Gather", OpKind::kGather},
+    {"GatherElements", OpKind::kGatherElements},
+    {"GatherND", OpKind::kGatherNd},
+    {"Scatter", OpKind::kScatter},
+    {"ScatterElements", OpKind::kScatterElements},
+    {"ScatterND", OpKind::kScatterNd},
+    {"Pad", OpKind::kPad},
+    {"Resize", OpKind::kResize},
+    {"Upsample", OpKind::kResize},
+    {"Expand", OpKind::kExpand},
+    {"Tile", OpKind::kTile},
+    {"DepthToSpace", OpKind::kDepthToSpace},
+    {"SpaceToDepth", OpKind::kSpaceToDepth},
+    {"Identity", OpKind::kIdentity},
+    {"Dropout", OpKind::kDropout},
+    {"Cast", OpKind::kCast},
+    {"CastLike", OpKind::kCast},
+    {"Shape", OpKind::kShape},
+    {"Size", OpKind::kSize},
+    {"ConstantOfShape", OpKind::kConstantOfShape},
+    {"Range", OpKind::kRange},
+    {"NonZero", OpKind::kNonZero},
+    {"OneHot", OpKind::kOneHot},
+    {"ReverseSequence", OpKind::kReverseSequence},
+    {"Trilu", OpKind::kTrilu},
+    {"Compress", OpKind::kCompress},
+    {"EyeLike", OpKind::kEyeLike},
+    {"RandomNormal", OpKind::kRandom},
+    {"RandomUniform", OpKind::kRandom},
+    {"RandomNormalLike", OpKind::kRandom},
+    {"RandomUniformLike", OpKind::kRandom},
+    {"Bernoulli", OpKind::kRandom},
+    {"Multinomial", OpKind::kRandom},
+    {"QuantizeLinear", OpKind::kQuantize},
+    {"DequantizeLinear", OpKind::kDequantize},
+    {"DynamicQuantizeLinear", OpKind::kDynamicQuantize},
+    {"NonMaxSuppression", OpKind::kNonMaxSuppression},
+    {"If", OpKind::kIf},
+    {"Loop", OpKind::kLoop},
+    {"Scan", OpKind::kScan},
+};
+
+// Microsoft's contrib ops that exporters (onnxruntime's transformers optimizer) commonly emit.
+constexpr OnnxOpMapping kMicrosoftOps[] = {
+    {"Gelu", OpKind::kGelu},
+    {"FastGelu", OpKind::kGelu},
+    {"BiasGelu", OpKind::kGelu},
+    {"LayerNormalization", OpKind::kLayerNorm},
+    {"SimplifiedLayerNormalization", OpKind::kLayerNorm},
+    {"FusedConv", OpKind::kConv},
+    {"FusedMatMul", OpKind::kMatMul},
+    {"QLinearConv", OpKind::kConv},
+};
+
+OpKind LookupKind(const std::string& domain, const std::string& op_type) {
+  if (domain.empty() || domain == "ai.onnx") {
+    for (const auto& m : kOnnxOps) {
+      if (op_type == m.op_type) return m.kind;
+    }
+  } else if (domain == "com.microsoft") {
+    for (const auto& m : kMicrosoftOps) {
+      if (op_type == m.op_type) return m.kind;
+    }
+  }
+  return OpKind::kUnknown;
+}
+
+DType FromOnnxType(int32_t t) {
+  switch (t) {
+    case onnx::TensorProto::FLOAT: return DType::kFloat32;
+    case onnx::TensorProto::UINT8: return DType::kUInt8;
+    case onnx::TensorProto::INT8: return DType::kInt8;
+    case onnx::TensorProto::UINT16: return DType::kUInt16;
+    case onnx::TensorProto::INT16: return DType::kInt16;
+    case onnx::TensorProto::INT32: return DType::kInt32;
+    case onnx::TensorProto::INT64: return DType::kInt64;
+    case onnx::TensorProto::STRING: return DType::kString;
+    case onnx::TensorProto::BOOL: return DType::kBool;
+    case onnx::TensorProto::FLOAT16: return DType::kFloat16;
+    case onnx::TensorProto::DOUBLE: return DType::kFloat64;
+    case onnx::TensorProto::UINT32: return DType::kUInt32;
+    case onnx::TensorProto::UINT64: return DType::kUInt64;
+    case onnx::TensorProto::COMPLEX64: return DType::kComplex64;
+    case onnx::TensorProto::COMPLEX128: return DType::kComplex128;
+    case onnx::TensorProto::BFLOAT16: return DType::kBFloat16;
+    default: return DType::kUnknown;
+  }
+}
+
+// Reads up to kMaxInlineValues values of a small constant into `t`. Little-endian raw data, as
+// the ONNX spec requires.
+void ExtractValues(const onnx::TensorProto& p, TensorInfo& t) {
+  auto n = NumElements(t.shape);
+  if (!n || *n > TensorInfo::kMaxInlineValues) return;
+  const std::string& raw = p.raw_data();
+  auto from_raw = [&](auto zero, auto& dst) {
+    using V = decltype(zero);
+    if (raw.size() != static_cast<size_t>(*n) * sizeof(V)) return false;
+    for (int64_t i = 0; i < *n; ++i) {
+      V v;
+      std::memcpy(&v, raw.data() + i * sizeof(V), sizeof(V));
+      dst.push_back(static_cast<typename std::remove_reference_t<decltype(dst)>::value_type>(v));
+    }
+    return true;
+  };
+  bool ok = false;
+  switch (p.data_type()) {
+    case onnx::TensorProto::INT64:
+      if (p.has_raw_data()) {
+        ok = from_raw(int64_t{0}, t.int_values);
+      } else if (p.int64_data_size() == *n) {
+        t.int_values.assign(p.int64_data().begin(), p.int64_data().end());
+        ok = true;
+      }
+      break;
+    case onnx::TensorProto::INT32:
+      if (p.has_raw_data()) {
+        ok = from_raw(int32_t{0}, t.int_values);
+      } else if (p.int32_data_size() == *n) {
+        t.int_values.assign(p.int32_data().begin(), p.int32_data().end());
+        ok = true;
+      }
+      break;
+    case onnx::TensorProto::FLOAT:
+      if (p.has_raw_data()) {
+        ok = from_raw(float{0}, t.float_values);
+      } else if (p.float_data_size() == *n) {
+        t.float_values.assign(p.float_data().begin(), p.float_data().end());
+        ok = true;
+      }
+      break;
+    case onnx::TensorProto::DOUBLE:
+      if (p.has_raw_data()) {
+        ok = from_raw(double{0}, t.float_values);
+      } else if (p.double_data_size() == *n) {
+        t.float_values.assign(p.double_data().begin(), p.double_data().end());
+        ok = true;
+      }
+      break;
+    default:
+      break;
+  }
+  t.has_values = ok;
+  if (!ok) {
+    t.int_values.clear();
+    t.float_values.clear();
+  }
+}
+
+class Converter {
+ public:
+  Converter(const std::string& path, const ReadOptions& options)
+      : path_(path), options_(options) {}
+
+  StatusOr<Graph> Run(std::string_view bytes);
+
+ private:
+  Status Err(StatusCode code, const std::string& msg) const;
+  Status CheckHeader();
+  Status FixInputShapes();
+  void RunOnnxShapeInference();
+  Status AddConstant(const onnx::TensorProto& p, const std::string& name);
+  Status AddNode(const onnx::NodeProto& p, int index);
+  int32_t TensorFor(const std::string& name, bool* created);
+  void ApplyType(const onnx::TypeProto& type, TensorInfo& t) const;
+  void CollectTypes();
+  bool ResolveShapesIteratively();
+
+  const std::string& path_;
+  const ReadOptions& options_;
+  onnx::ModelProto model_;
+  Graph graph_;
+  std::unordered_map<std::string, int32_t> by_name_;
+  std::unordered_map<std::string, const onnx::TypeProto*> types_;
+  std::unordered_set<std::string> node_names_;
+  int64_t schema_opset_ = 0;
+};
+
+Status Converter::Err(StatusCode code, const std::string& msg) const {
+  std::string full = path_ + ": " + msg;
+  switch (code) {
+    case StatusCode::kNotFound: return Status::NotFound(full);
+    case StatusCode::kUnsupported: return Status::Unsupported(full);
+    case StatusCode::kInvalidArgument: return Status::InvalidArgument(full);
+    default: return Status::Corruption(full);
+  }
+}
+
+Status Converter::CheckHeader() {
+  if (!model_.has_graph()) return Err(StatusCode::kCorruption, "not an ONNX model: no graph");
+  if (model_.ir_version() <= 0) {
+    return Err(StatusCode::kCorruption, "not an ONNX model: ir_version=" +
+                                            std::to_string(model_.ir_version()) + ": must be >= 1");
+  }
+  int64_t opset = -1;
+  for (const auto& imp : model_.opset_import()) {
+    if (imp.domain().empty() || imp.domain() == "ai.onnx") opset = imp.version();
+  }
+  if (opset == -1) {
+    // IR version 1-2 models carry no opset_import; they are opset 1.
+    if (model_.opset_import_size() == 0 && model_.ir_version() < 3) {
+      opset = 1;
+    } else if (model_.opset_import_size() == 0) {
+      return Err(StatusCode::kCorruption, "no opset_import: an ONNX model must declare its opset");
+    } else {
+      opset = 0;  // only custom domains: no default-domain ops expected
+    }
+  }
+  if (opset < 0 || opset > kMaxOnnxOpset) {
+    return Err(StatusCode::kUnsupported, "opset=" + std::to_string(opset) +
+                                             ": supported default-domain opsets are 1.." +
+                                             std::to_string(kMaxOnnxOpset));
+  }
+  graph_.opset = opset;
+  const auto& range = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto it = range.find("");
+  schema_opset_ = it != range.end() ? it->second.second : 0;
+  if (opset > schema_opset_) {
+    graph_.notes.push_back("opset " + std::to_string(opset) + " is newer than the ONNX " +
+                           "schemas in this build (up to " + std::to_string(schema_opset_) +
+                           "); ops changed since then were read with the older schemas");
+  }
+  graph_.producer = model_.producer_name();
+  if (!model_.producer_version().empty()) graph_.producer += " " + model_.producer_version();
+  return Status::Ok();
+}
+
+Status Converter::FixInputShapes() {
+  onnx::GraphProto* g = model_.mutable_graph();
+  std::unordered_set<std::string> initializer_names;
+  for (const auto& init : g->initializer()) initializer_names.insert(init.name());
+  std::vector<std::string> names;
+  std::unordered_set<std::string> used_overrides;
+  for (auto& input : *g->mutable_input()) {
+    if (initializer_names.count(input.name())) continue;
+    names.push_back(input.name());
+    if (!input.type().has_tensor_type()) continue;  // sequences/maps: left as they are
+    auto* tt = input.mutable_type()->mutable_tensor_type();
+    auto ov = options_.input_shapes.find(input.name());
+    if (ov != options_.input_shapes.end()) {
+      used_overrides.insert(input.name());
+      if (tt->has_shape() && tt->shape().dim_size() != static_cast<int>(ov->second.size())) {
+        return Err(StatusCode::kInvalidArgument,
+                   "--input-shape " + input.name() + "=" + ShapeToString(ov->second) + ": rank " +
+                       std::to_string(ov->second.size()) + " but input '" + input.name() +
+                       "' has rank " + std::to_string(tt->shape().dim_size()));
+      }
+      auto* shape = tt->mutable_shape();
+      shape->clear_dim();
+      for (int64_t d : ov->second) shape->add_dim()->set_dim_value(d);
+      continue;
+    }
+    if (!tt->has_shape()) {
+      return Err(StatusCode::kInvalidArgument,
+                 "input '" + input.name() + "' has no shape in the file: set it with " +
+                     "--input-shape " + input.name() + "=d0,d1,...");
+    }
+    for (int i = 0; i < tt->shape().dim_size(); ++i) {
+      auto* dim = tt->mutable_shape()->mutable_dim(i);
+      if (dim->has_dim_value()) {
+        if (dim->dim_value() < 0) {
+          return Err(StatusCode::kCorruption, "input '" + input.name() + "' dim " +
+                                                  std::to_string(i) + "=" +
+                                                  std::to_string(dim->dim_value()) +
+                                                  ": dimensions must be >= 0");
+        }
+        continue;
+      }
+      std::string label = dim->has_dim_param() ? "'" + dim->dim_param() + "'" : "unnamed";
+      if (i == 0 && tt->shape().dim_size() >= 2) {
+        graph_.notes.push_back("input '" + input.name() + "': dynamic batch dim " + label +
+                               " set to 1 (change with --input-shape)");
+        dim->set_dim_value(1);
+        continue;
+      }
+      std::string example;
+      for (int j = 0; j < tt->shape().dim_size(); ++j) {
+        const auto& d = tt->shape().dim(j);
+        if (j > 0) example += ",";
+        example += d.has_dim_value() ? std::to_string(d.dim_value()) : "D" + std::to_string(j);
+      }
+      return Err(StatusCode::kInvalidArgument,
+                 "input '" + input.name() + "' dim " + std::to_string(i) + " (" + label +
+                     ") is dynamic: set it with --input-shape " + input.name() + "=" + example);
+    }
+  }
+  for (const auto& [name, shape] : options_.input_shapes) {
+    if (!used_overrides.count(name)) {
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+      return Err(StatusCode::kInvalidArgument,
+                 "--input-shape names '" + name + "', which is not an input of the model " +
+                     "(inputs: " + list + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+void Converter::RunOnnxShapeInference() {
+  // error_mode 0: a node whose inference fails leaves its outputs unresolved instead of
+  // aborting; data propagation resolves Shape -> Gather -> Concat -> Reshape chains.
+  onnx::ShapeInferenceOptions opts(/*check_type_val=*/false, /*strict_mode_val=*/0,
+                                   /*data_prop_val=*/true);
+  onnx::ModelProto backup = model_;
+  try {
+    onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
+    return;
+  } catch (const std::exception& e) {
+    model_ = backup;
+    graph_.notes.push_back(std::string("ONNX shape inference stopped (") + e.what() +
+                           "); retried without the file's value_info");
+  }
+  model_.mutable_graph()->clear_value_info();
+  backup = model_;
+  try {
+    onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
+  } catch (const std::exception& e) {
+    model_ = backup;
+    graph_.notes.push_back(std::string("ONNX shape inference failed again (") + e.what() +
+                           "); only mbench's own inference was used");
+  }
+}
+
+void Converter::ApplyType(const onnx::TypeProto& type, TensorInfo& t) const {
+  if (!type.has_tensor_type()) return;
+  const auto& tt = type.tensor_type();
+  if (t.dtype == DType::kUnknown) t.dtype = FromOnnxType(tt.elem_type());
+  if (!tt.has_shape() || t.has_shape) return;
+  t.has_shape = true;
+  t.shape.clear();
+  for (const auto& d : tt.shape().dim()) t.shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
+}
+
+void Converter::CollectTypes() {
+  types_.clear();
+  const onnx::GraphProto& g = model_.graph();
+  for (const auto& vi : g.value_info()) types_[vi.name()] = &vi.type();
+  for (const auto& vi : g.output()) types_[vi.name()] = &vi.type();
+  for (const auto& vi : g.input()) types_[vi.name()] = &vi.type();
+}
+
+bool FullyResolved(const TensorInfo& t) {
+  if (!t.has_shape) return false;
+  for (int64_t d : t.shape) {
+    if (d < 0) return false;
+  }
+  return true;
+}
+
+// ONNX's inference (1.12) stops at shape arithmetic it cannot evaluate (Cast or Slice of a
+// Shape feeding a Reshape); mbench's own pass evaluates those values. Alternating the two lets
+// each continue where the other stopped: resolved shapes go back into value_info and ONNX
+// inference runs again. Returns true when every tensor ended up resolved.
+bool Converter::ResolveShapesIteratively() {
+  constexpr int kMaxRounds = 8;
+  for (int round = 0; round < kMaxRounds; ++round) {
+    if (InferMissingShapes(graph_) == 0) break;
+    bool pending = false;
+    for (const TensorInfo& t : graph_.tensors) pending |= !t.is_constant && !FullyResolved(t);
+    if (!pending) return true;
+    // Write what is known back into the model and let ONNX infer downstream of it.
+    std::unordered_map<std::string, onnx::ValueInfoProto*> infos;
+    onnx::GraphProto* g = model_.mutable_graph();
+    for (auto& vi : *g->mutable_value_info()) infos[vi.name()] = &vi;
+    for (auto& vi : *g->mutable_output()) infos[vi.name()] = &vi;
+    std::unordered_set<std::string> inputs;
+    for (const auto& vi : g->input()) inputs.insert(vi.name());
+    for (const TensorInfo& t : graph_.tensors) {
+      if (t.is_constant || !FullyResolved(t) || inputs.count(t.name)) continue;
+      auto it = infos.find(t.name);
+      onnx::ValueInfoProto* vi = it != infos.end() ? it->second : g->add_value_info();
+      vi->set_name(t.name);
+      auto* tt = vi->mutable_type()->mutable_tensor_type();
+      if (tt->elem_type() == 0) {
+        for (int e = 1; e <= 16; ++e) {
+          if (FromOnnxType(e) == t.dtype) tt->set_elem_type(e);
+        }
+      }
+      auto* shape = tt->mutable_shape();
+      shape->clear_dim();
+      for (int64_t d : t.shape) shape->add_dim()->set_dim_value(d);
+    }
+    RunOnnxShapeInference();
+    CollectTypes();
+    for (TensorInfo& t : graph_.tensors) {
+      if (t.is_constant || FullyResolved(t)) continue;
+      auto ty = types_.find(t.name);
+      if (ty == types_.end()) continue;
+      TensorInfo fresh;
+      ApplyType(*ty->second, fresh);
+      if (!fresh.has_shape) continue;
+      int known_old = 0, known_new = 0;
+      for (int64_t d : t.shape) known_old += d >= 0;
+      for (int64_t d : fresh.shape) known_new += d >= 0;
+      if (!t.has_shape || known_new > known_old) {
+        t.shape = fresh.shape;
+        t.has_shape = true;
+      }
+      if (t.dtype == DType::kUnknown) t.dtype = fresh.dtype;
+    }
+  }
+  for (const TensorInfo& t : graph_.tensors) {
+    if (!t.is_constant && !FullyResolved(t)) return false;
+  }
+  return true;
+}
+
+int32_t Converter::TensorFor(const std::string& name, bool* created) {
+  auto it = by_name_.find(name);
+  if (it != by_name_.end()) {
+    *created = false;
+    return it->second;
+  }
+  TensorInfo t;
+  t.name = name;
+  auto ty = types_.find(name);
+  if (ty != types_.end()) ApplyType(*ty->second, t);
+  int32_t idx = graph_.AddTensor(std::move(t));
+  by_name_.emplace(name, idx);
+  *created = true;
+  return idx;
+}
+
+Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& name) {
+  if (by_name_.count(name)) {
+    return Err(StatusCode::kCorruption, "tensor '" + name + "' is defined twice");
+  }
+  TensorInfo t;
+  t.name = name;
+  t.is_constant = true;
+  t.has_shape = true;
+  t.dtype = FromOnnxType(p.data_type());
+  for (int64_t d : p.dims()) {
+    if (d < 0) {
+      return Err(StatusCode::kCorruption, "initializer '" + name + "' dim=" + std::to_string(d) +
+                                              ": dimensions must be >= 0");
+    }
+    t.shape.push_back(d);
+  }
+  if (!NumElements(t.shape)) {
+    return Err(StatusCode::kInvalidArgument, "initializer '" + name + "' shape " +
+                                                 ShapeToString(t.shape) +
+                                                 ": element count overflows int64");
+  }
+  if (p.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string location;
+    int64_t offset = 0, length = -1;
+    for (const auto& kv : p.external_data()) {
+      if (kv.key() == "location") location = kv.value();
+      if (kv.key() == "offset") offset = std::atoll(kv.value().c_str());
+      if (kv.key() == "length") length = std::atoll(kv.value().c_str());
+    }
+    if (location.empty()) {
+      return Err(StatusCode::kCorruption, "initializer '" + name +
+                                              "' is stored externally but names no location");
+    }
+    t.external_file = JoinPath(DirName(path_), location);
+    auto size = FileSizeBytes(t.external_file);
+    if (!size.ok()) {
+      return Err(StatusCode::kNotFound, "external data file '" + location + "' of initializer '" +
+                                            name + "' not found (looked at " + t.external_file +
+                                            ")");
+    }
+    if (length >= 0 && offset + length > *size) {
+      return Err(StatusCode::kCorruption,
+                 "external data file '" + location + "' is " + std::to_string(*size) +
+                     " bytes, but initializer '" + name + "' needs bytes " +
+                     std::to_string(offset) + ".." + std::to_string(offset + length));
+    }
+  } else {
+    ExtractValues(p, t);
+  }
+  int32_t idx = graph_.AddTensor(std::move(t));
+  by_name_.emplace(name, idx);
+  return Status::Ok();
+}
+
+AttrValue ConvertAttr(const onnx::AttributeProto& a) {
+  switch (a.type()) {
+    case onnx::AttributeProto::FLOAT: return static_cast<double>(a.f());
+    case onnx::AttributeProto::INT: return static_cast<int64_t>(a.i());
+    case onnx::AttributeProto::STRING: return a.s();
+    case onnx::AttributeProto::FLOATS: return std::vector<double>(a.floats().begin(), a.floats().end());
+    case onnx::AttributeProto::INTS: return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+    case onnx::AttributeProto::STRINGS:
+      return std::vector<std::string>(a.strings().begin(), a.strings().end());
+    default: return std::string("<") + onnx::AttributeProto::AttributeType_Name(a.type()) + ">";
+  }
+}
+
+// Reorders the inputs of quantized ONNX ops into the canonical slot order of their OpKind
+// ([x, W, B, quantization params...]) so that cost rules read the same slots for every format.
+std::vector<int32_t> CanonicalInputs(const std::string& op_type, std::vector<int32_t> in) {
+  auto at = [&](size_t i) { return i < in.size() ? in[i] : -1; };
+  if (op_type == "QLinearConv") {
+    // x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B
+    return {at(0), at(3), at(8), at(1), at(2), at(4), at(5), at(6), at(7)};
+  }
+  if (op_type == "ConvInteger") return {at(0), at(1), -1, at(2), at(3)};
+  if (op_type == "QLinearMatMul") {
+    // a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp
+    return {at(0), at(3), at(1), at(2), at(4), at(5), at(6), at(7)};
+  }
+  return in;
+}
+
+Status Converter::AddNode(const onnx::NodeProto& p, int index) {
+  // Constant nodes become constant tensors, not layers.
+  if ((p.domain().empty() || p.domain() == "ai.onnx") && p.op_type() == "Constant") {
+    if (p.output_size() < 1) return Err(StatusCode::kCorruption, "Constant node without output");
+    onnx::TensorProto value;
+    bool found = false;
+    for (const auto& a : p.attribute()) {
+      found = true;
+      if (a.name() == "value" || a.name() == "sparse_value") {
+        value = a.name() == "value" ? a.t() : a.sparse_tensor().values();
+        if (a.name() == "sparse_value") {
+          value.clear_dims();
+          for (int64_t d : a.sparse_tensor().dims()) value.add_dims(d);
+          value.clear_raw_data();
+        }
+      } else if (a.name() == "value_float") {
+        value.set_data_type(onnx::TensorProto::FLOAT);
+        value.add_float_data(a.f());
+      } else if (a.name() == "value_floats") {
+        value.set_data_type(onnx::TensorProto::FLOAT);
+        value.add_dims(a.floats_size());
+        for (float f : a.floats()) value.add_float_data(f);
+      } else if (a.name() == "value_int") {
+        value.set_data_type(onnx::TensorProto::INT64);
+        value.add_int64_data(a.i());
+      } else if (a.name() == "value_ints") {
+        value.set_data_type(onnx::TensorProto::INT64);
+        value.add_dims(a.ints_size());
+        for (int64_t v : a.ints()) value.add_int64_data(v);
+      } else if (a.name() == "value_string" || a.name() == "value_strings") {
+        value.set_data_type(onnx::TensorProto::STRING);
+        if (a.name() == "value_strings") value.add_dims(a.strings_size());
+      } else {
+        found = false;
+      }
+      if (found) break;
+    }
+    if (!found) {
+      return Err(StatusCode::kCorruption, "Constant node '" + p.name() + "' has no value");
+    }
+    return AddConstant(value, p.output(0));
+  }
+
+  Node node;
+  node.op_type = p.domain().empty() || p.domain() == "ai.onnx" ? p.op_type()
+                                                                : p.domain() + ":" + p.op_type();
+  node.kind = LookupKind(p.domain(), p.op_type());
+  node.name = p.name();
+  if (node.name.empty() || node_names_.count(node.name)) {
+    node.name = (node.name.empty() ? p.op_type() : node.name) + "_" + std::to_string(index);
+  }
+  node_names_.insert(node.name);
+  for (const auto& a : p.attribute()) node.attrs.emplace(a.name(), ConvertAttr(a));
+
+  std::vector<int32_t> inputs;
+  for (const std::string& in : p.input()) {
+    if (in.empty()) {
+      inputs.push_back(-1);
+      continue;
+    }
+    auto it = by_name_.find(in);
+    if (it == by_name_.end()) {
+      return Err(StatusCode::kCorruption, "node '" + node.name + "' (" + node.op_type +
+                                              ") reads '" + in +
+                                              "', which no node, initializer or input defines");
+    }
+    inputs.push_back(it->second);
+  }
+  node.inputs = CanonicalInputs(p.op_type(), std::move(inputs));
+  auto node_index = static_cast<int32_t>(graph_.nodes.size());
+  for (const std::string& out : p.output()) {
+    if (out.empty()) {
+      node.outputs.push_back(-1);
+      continue;
+    }
+    bool created = false;
+    int32_t idx = TensorFor(out, &created);
+    if (!created) {
+      return Err(StatusCode::kCorruption, "tensor '" + out + "' is written by two producers");
+    }
+    graph_.tensors[idx].producer = node_index;
+    node.outputs.push_back(idx);
+  }
+
+  // Normalize attributes that cost rules read for every format.
+  if (node.kind == OpKind::kConv || node.kind == OpKind::kConvTranspose) {
+    const TensorInfo* w = node.inputs.size() > 1 && node.inputs[1] >= 0
+                              ? &graph_.tensors[node.inputs[1]] : nullptr;
+    if (!node.HasAttr("kernel_shape") && w != nullptr && w->has_shape && w->shape.size() > 2) {
+      node.attrs["kernel_shape"] = Shape(w->shape.begin() + 2, w->shape.end());
+    }
+    int64_t group = node.GetInt("group", 1);
+    const TensorInfo* x = node.inputs.empty() || node.inputs[0] < 0
+                              ? nullptr : &graph_.tensors[node.inputs[0]];
+    if (node.kind == OpKind::kConv && group > 1 && w != nullptr && w->has_shape &&
+        w->shape.size() > 1 && w->shape[1] == 1 && x != nullptr && x->has_shape &&
+        x->shape.size() > 1 && x->shape[1] == group) {
+      node.kind = OpKind::kDepthwiseConv;
+    }
+  }
+  if (node.kind == OpKind::kResize && p.op_type() == "Upsample" && !node.HasAttr("mode")) {
+    node.attrs["mode"] = std::string("nearest");
+  }
+  graph_.nodes.push_back(std::move(node));
+  return Status::Ok();
+}
+
+StatusOr<Graph> Converter::Run(std::string_view bytes) {
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) {
+    return Err(StatusCode::kUnsupported, "size_bytes=" + std::to_string(bytes.size()) +
+                                             ": protobuf models are limited to 2 GiB; store " +
+                                             "weights as external data");
+  }
+  if (!model_.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Err(StatusCode::kCorruption, "not a valid ONNX model: protobuf parsing failed "
+                                        "(truncated or not an ONNX file)");
+  }
+  MBENCH_RETURN_IF_ERROR(CheckHeader());
+  MBENCH_RETURN_IF_ERROR(FixInputShapes());
+  RunOnnxShapeInference();
+
+  graph_.format = "onnx";
+  graph_.layout = Layout::kNCHW;
+  const onnx::GraphProto& g = model_.graph();
+  CollectTypes();
+
+  for (const auto& init : g.initializer()) MBENCH_RETURN_IF_ERROR(AddConstant(init, init.name()));
+  for (const auto& sparse : g.sparse_initializer()) {
+    onnx::TensorProto dense = sparse.values();
+    dense.clear_dims();
+    for (int64_t d : sparse.dims()) dense.add_dims(d);
+    dense.clear_raw_data();
+    MBENCH_RETURN_IF_ERROR(AddConstant(dense, sparse.values().name()));
+  }
+  for (const auto& input : g.input()) {
+    if (by_name_.count(input.name())) continue;  // an initializer listed as input (IR < 4)
+    bool created = false;
+    int32_t idx = TensorFor(input.name(), &created);
+    graph_.inputs.push_back(idx);
+  }
+  for (int i = 0; i < g.node_size(); ++i) MBENCH_RETURN_IF_ERROR(AddNode(g.node(i), i));
+  for (const auto& out : g.output()) {
+    auto it = by_name_.find(out.name());
+    if (it == by_name_.end()) {
+      return Err(StatusCode::kCorruption,
+                 "graph output '" + out.name() + "' is not produced by any node");
+    }
+    graph_.outputs.push_back(it->second);
+  }
+  ResolveShapesIteratively();
+  Status valid = ValidateGraph(graph_);
+  if (!valid.ok()) return valid.Annotate(path_);
+  return std::move(graph_);
+}
+
+}  // namespace
+
+StatusOr<Graph> ReadOnnxModel(const std::string& path, std::string_view bytes,
+                              const ReadOptions& options) {
+  // libonnx and protobuf signal some failures with exceptions; none may escape this library.
+  try {
+    Converter converter(path, options);
+    return converter.Run(bytes);
+  } catch (const std::exception& e) {
+    return Status::Corruption(path + ": malformed ONNX model: " + e.what());
+  }
+}
+
+}  // namespace mbench::analyzer

@@ -1,0 +1,28 @@
+// Options every model reader takes, and the parser for the `--input-shape NAME=d0,d1,...` flag.
+// Value types; thread-compatible.
+#ifndef MBENCH_ANALYZER_READ_OPTIONS_H_
+#define MBENCH_ANALYZER_READ_OPTIONS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analyzer/graph.h"
+#include "core/status_or.h"
+
+namespace mbench::analyzer {
+
+struct ReadOptions {
+  // Concrete shapes for graph inputs, by input name. Overrides what the file says; required for
+  // dimensions the file leaves dynamic (other than a symbolic batch dimension, which becomes 1).
+  std::map<std::string, Shape> input_shapes;
+};
+
+// Parses "NAME=1,3,224,224" (also "NAME:1x3x224x224") into `options->input_shapes`.
+// Returns kInvalidArgument naming the flag value when it is malformed, a dim is not a positive
+// integer, or NAME was given twice.
+Status ParseInputShapeFlag(const std::string& flag, ReadOptions* options);
+
+}  // namespace mbench::analyzer
+
+#endif  // MBENCH_ANALYZER_READ_OPTIONS_H_

@@ -1,0 +1,60 @@
+// `mbench analyze MODEL`: per-layer MACs, FLOPs, params, bytes and shapes.
+#include <iostream>
+#include <memory>
+
+#include "analyzer/analysis.h"
+#include "analyzer/model_reader.h"
+#include "cli/commands.h"
+#include "cli/report_writer.h"
+
+namespace mbench::cli {
+namespace {
+
+struct AnalyzeOptions {
+  std::string model_path;
+  std::vector<std::string> input_shapes;
+  std::string format = "table";
+};
+
+Status RunAnalyze(const AnalyzeOptions& options) {
+  MBENCH_ASSIGN_OR_RETURN(ReportFormat format, ParseReportFormat(options.format));
+  analyzer::ReadOptions read_options;
+  for (const auto& flag : options.input_shapes) {
+    MBENCH_RETURN_IF_ERROR(analyzer::ParseInputShapeFlag(flag, &read_options));
+  }
+  MBENCH_ASSIGN_OR_RETURN(analyzer::LoadedModel model,
+                          analyzer::ReadModel(options.model_path, read_options));
+  auto analysis = analyzer::Analyze(model.graph);
+  if (!analysis.ok()) return Status(analysis.status()).Annotate(options.model_path);
+  std::cout << RenderAnalysis(model, *analysis, format);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterAnalyze(CLI::App& app, int* exit_code) {
+  auto options = std::make_shared<AnalyzeOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "analyze",
+      "Count the work of a model layer by layer: MACs, FLOPs, parameters, weight and activation\n"
+      "bytes, shapes, and peak activation memory. The format (ONNX, ...) is read from the\n"
+      "content, not the file name.\n"
+      "Example: mbench analyze model.onnx --input-shape images=1,3,640,640 --format json");
+  cmd->add_option("model", options->model_path, "Model file (ONNX; any file name)")
+      ->required();
+  cmd->add_option("--input-shape", options->input_shapes,
+                  "Fix an input's shape, NAME=d0,d1,... (repeatable). Needed for dynamic dims\n"
+                  "other than the batch, which defaults to 1. Example: --input-shape x=1,3,224,224")
+      ->take_all()
+      ->allow_extra_args(false);
+  cmd->add_option("--format", options->format,
+                  "Output: table (default, for people), json (stable keys for tools), csv (one\n"
+                  "row per layer) or md (Markdown). Example: --format json")
+      ->check(CLI::IsMember({"table", "json", "csv", "md", "markdown"}));
+  cmd->callback([options, exit_code] {
+    Status s = RunAnalyze(*options);
+    *exit_code = s.ok() ? kExitOk : ReportError("analyze", s);
+  });
+}
+
+}  // namespace mbench::cli

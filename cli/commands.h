@@ -1,0 +1,26 @@
+// The mbench subcommands. Each Register* adds its CLI11 subcommand with its flags bound to a
+// typed options struct and a callback that runs it; cmd_*.cc files are orchestration only.
+#ifndef MBENCH_CLI_COMMANDS_H_
+#define MBENCH_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+#include "core/status.h"
+
+namespace mbench::cli {
+
+// Exit codes (STYLE 3.4): 0 ok, 1 error, 2 usage error, 3 unsupported model or hardware.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitUnsupported = 3;
+
+// Maps a failed Status to an exit code and prints "mbench <cmd>: error: <message>" once.
+int ReportError(const char* command, const Status& status);
+
+// `exit_code` receives the subcommand's exit code when it runs.
+void RegisterAnalyze(CLI::App& app, int* exit_code);
+
+}  // namespace mbench::cli
+
+#endif  // MBENCH_CLI_COMMANDS_H_

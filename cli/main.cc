@@ -1,0 +1,42 @@
+// The mbench binary: wires the subcommands, prints errors once, and maps them to exit codes.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/build_info.h"
+
+namespace mbench::cli {
+
+int ReportError(const char* command, const Status& status) {
+  std::fprintf(stderr, "mbench %s: error: %s\n", command, status.message().c_str());
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument: return kExitUsage;
+    case StatusCode::kUnsupported: return kExitUnsupported;
+    default: return kExitError;
+  }
+}
+
+}  // namespace mbench::cli
+
+int main(int argc, char** argv) {
+  using namespace mbench;
+  const BuildInfo& build = GetBuildInfo();
+  CLI::App app{"mbench: how fast, how big and how power-hungry a neural network is on phones"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version",
+                       "mbench " + build.version + " (commit " + build.git_commit + ", " +
+                           build.build_type + ", " + build.compiler + ")");
+  int exit_code = cli::kExitOk;
+  cli::RegisterAnalyze(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : cli::kExitUsage;
+  } catch (const std::exception& e) {
+    // Libraries return Status; reaching here is a bug, reported as such.
+    std::fprintf(stderr, "mbench: internal error: %s\n", e.what());
+    return cli::kExitError;
+  }
+  return exit_code;
+}

@@ -1,0 +1,287 @@
+#include "cli/report_writer.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/build_info.h"
+
+namespace mbench::cli {
+namespace {
+
+using analyzer::LayerAnalysis;
+using analyzer::LoadedModel;
+using analyzer::ModelAnalysis;
+using nlohmann::ordered_json;
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+std::string ShapesToString(const std::vector<analyzer::Shape>& shapes) {
+  std::string out;
+  for (const auto& s : shapes) out += (out.empty() ? "" : ",") + analyzer::ShapeToString(s);
+  return out;
+}
+
+ordered_json BuildJson() {
+  const BuildInfo& b = GetBuildInfo();
+  return ordered_json{{"version", b.version},       {"git_commit", b.git_commit},
+                      {"compiler", b.compiler},     {"build_type", b.build_type},
+                      {"cxx_flags", b.cxx_flags},   {"asserts_enabled", b.asserts_enabled},
+                      {"sanitizer", b.sanitizer}};
+}
+
+ordered_json TensorListJson(const analyzer::Graph& g, const std::vector<int32_t>& ids) {
+  ordered_json out = ordered_json::array();
+  for (int32_t id : ids) {
+    const auto& t = g.tensors[id];
+    out.push_back({{"name", t.name}, {"dtype", analyzer::DTypeName(t.dtype)}, {"shape", t.shape}});
+  }
+  return out;
+}
+
+std::string RenderJson(const LoadedModel& m, const ModelAnalysis& a) {
+  const auto& t = a.totals;
+  ordered_json j;
+  j["schema_version"] = kAnalyzeSchemaVersion;
+  j["model"] = {{"path", m.path},
+                {"format", analyzer::ModelFormatName(m.format)},
+                {"sha256", m.sha256},
+                {"size_bytes", m.size_bytes},
+                {"producer", m.graph.producer},
+                {"opset", m.graph.opset}};
+  j["inputs"] = TensorListJson(m.graph, m.graph.inputs);
+  j["outputs"] = TensorListJson(m.graph, m.graph.outputs);
+  j["totals"] = {{"macs", t.macs},
+                 {"flops", t.flops},
+                 {"params", t.params},
+                 {"buffers", t.buffers},
+                 {"weight_bytes", t.weight_bytes},
+                 {"weight_bytes_by_dtype", t.weight_bytes_by_dtype},
+                 {"activation_bytes_peak", t.activation_bytes_peak},
+                 {"activation_bytes_sum", t.activation_bytes_sum},
+                 {"unknown_ops", t.unknown_ops},
+                 {"unknown_op_types", t.unknown_op_types},
+                 {"unresolved_layers", t.unresolved_layers},
+                 {"complete", t.complete}};
+  ordered_json layers = ordered_json::array();
+  for (const LayerAnalysis& l : a.layers) {
+    layers.push_back({{"index", l.index},
+                      {"name", l.name},
+                      {"op", analyzer::OpKindName(l.kind)},
+                      {"op_type", l.op_type},
+                      {"input_shapes", l.input_shapes},
+                      {"output_shapes", l.output_shapes},
+                      {"macs", l.macs},
+                      {"flops", l.flops},
+                      {"params", l.params},
+                      {"buffers", l.buffers},
+                      {"weight_bytes", l.weight_bytes},
+                      {"activation_bytes", l.activation_bytes()},
+                      {"input_bytes", l.input_bytes},
+                      {"output_bytes", l.output_bytes},
+                      {"arithmetic_intensity", l.arithmetic_intensity},
+                      {"costed", l.costed},
+                      {"shapes_resolved", l.shapes_resolved},
+                      {"note", l.note}});
+  }
+  j["layers"] = std::move(layers);
+  j["notes"] = m.graph.notes;
+  j["build"] = BuildJson();
+  return j.dump(2) + "\n";
+}
+
+std::string CsvEscape(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string RenderCsv(const ModelAnalysis& a) {
+  std::ostringstream os;
+  os << "index,name,op,op_type,input_shapes,output_shapes,macs,flops,params,buffers,"
+        "weight_bytes,input_bytes,output_bytes,arithmetic_intensity,costed,shapes_resolved,note\n";
+  for (const LayerAnalysis& l : a.layers) {
+    os << l.index << ',' << CsvEscape(l.name) << ',' << analyzer::OpKindName(l.kind) << ','
+       << CsvEscape(l.op_type) << ',' << CsvEscape(ShapesToString(l.input_shapes)) << ','
+       << CsvEscape(ShapesToString(l.output_shapes)) << ',' << l.macs << ',' << l.flops << ','
+       << l.params << ',' << l.buffers << ',' << l.weight_bytes << ',' << l.input_bytes << ','
+       << l.output_bytes << ',' << Fixed(l.arithmetic_intensity, 3) << ','
+       << (l.costed ? 1 : 0) << ',' << (l.shapes_resolved ? 1 : 0) << ',' << CsvEscape(l.note)
+       << '\n';
+  }
+  return os.str();
+}
+
+// A column-aligned text table; `md` switches to a Markdown pipe table.
+class TextTable {
+ public:
+  TextTable(std::vector<std::string> header, std::vector<bool> right_aligned)
+      : header_(std::move(header)), right_(std::move(right_aligned)) {}
+  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+
+  std::string Render(bool md) const {
+    std::vector<size_t> w(header_.size());
+    for (size_t c = 0; c < header_.size(); ++c) w[c] = header_[c].size();
+    for (const auto& r : rows_) {
+      for (size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], r[c].size());
+    }
+    std::ostringstream os;
+    auto line = [&](const std::vector<std::string>& r) {
+      if (md) os << "| ";
+      for (size_t c = 0; c < r.size(); ++c) {
+        std::string pad(w[c] - r[c].size(), ' ');
+        os << (right_[c] ? pad + r[c] : r[c] + pad);
+        if (c + 1 < r.size()) os << (md ? " | " : "  ");
+      }
+      os << (md ? " |\n" : "\n");
+    };
+    line(header_);
+    if (md) {
+      os << "|";
+      for (size_t c = 0; c < w.size(); ++c) {
+        os << (right_[c] ? std::string(w[c] + 1, '-') + ":|" : ":" + std::string(w[c] + 1, '-') + "|");
+      }
+      os << "\n";
+    } else {
+      size_t total = 0;
+      for (size_t c = 0; c < w.size(); ++c) total += w[c] + (c + 1 < w.size() ? 2 : 0);
+      os << std::string(total, '-') << "\n";
+    }
+    for (const auto& r : rows_) line(r);
+    return os.str();
+  }
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<bool> right_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string Truncate(const std::string& s, size_t n) {
+  if (s.size() <= n) return s;
+  return s.substr(0, n / 2 - 1) + ".." + s.substr(s.size() - (n - n / 2 - 1));
+}
+
+std::string RenderText(const LoadedModel& m, const ModelAnalysis& a, bool md) {
+  std::ostringstream os;
+  const auto& t = a.totals;
+  std::string h = md ? "## " : "";
+  os << (md ? "# mbench analyze: " : "mbench analyze: ") << m.path << "\n";
+  if (md) os << "\n";
+  os << "format " << analyzer::ModelFormatName(m.format) << ", opset " << m.graph.opset
+     << ", producer '" << m.graph.producer << "', " << HumanBytes(m.size_bytes) << ", sha256 "
+     << m.sha256.substr(0, 16) << "\n";
+  for (int32_t id : m.graph.inputs) {
+    const auto& ti = m.graph.tensors[id];
+    os << (md ? "- " : "  ") << "input  " << ti.name << ": " << analyzer::DTypeName(ti.dtype)
+       << " " << analyzer::ShapeToString(ti.shape) << "\n";
+  }
+  for (int32_t id : m.graph.outputs) {
+    const auto& ti = m.graph.tensors[id];
+    os << (md ? "- " : "  ") << "output " << ti.name << ": " << analyzer::DTypeName(ti.dtype)
+       << " " << analyzer::ShapeToString(ti.shape) << "\n";
+  }
+  os << "\n";
+  TextTable table({"#", "layer", "op", "output shape", "MACs(M)", "FLOPs(M)", "params", "weights(KiB)",
+                   "act(KiB)", "FLOP/B", "note"},
+                  {true, false, false, false, true, true, true, true, true, true, false});
+  for (const LayerAnalysis& l : a.layers) {
+    std::string note = l.note;
+    if (!l.costed) note = "UNKNOWN: " + note;
+    else if (!l.shapes_resolved) note = "UNRESOLVED: " + note;
+    table.Add({std::to_string(l.index), Truncate(l.name, 40), analyzer::OpKindName(l.kind),
+               Truncate(ShapesToString(l.output_shapes), 24), Fixed(l.macs / 1e6, 3),
+               Fixed(l.flops / 1e6, 3), std::to_string(l.params), Fixed(l.weight_bytes / 1024.0, 1),
+               Fixed(l.activation_bytes() / 1024.0, 1), Fixed(l.arithmetic_intensity, 2), note});
+  }
+  os << table.Render(md) << "\n";
+  os << h << "totals" << (t.complete ? "" : " (INCOMPLETE: lower bounds, see below)") << "\n";
+  if (md) os << "\n";
+  auto kv = [&](const std::string& k, const std::string& v) {
+    os << (md ? "- **" + k + "**: " : "  " + k + std::string(24 - std::min<size_t>(23, k.size()), ' '))
+       << v << "\n";
+  };
+  kv("layers", std::to_string(a.layers.size()));
+  kv("macs", std::to_string(t.macs) + " (" + HumanCount(t.macs) + ")");
+  kv("flops", std::to_string(t.flops) + " (" + HumanCount(t.flops) + ")");
+  kv("params", std::to_string(t.params) + " (" + HumanCount(t.params) + ")");
+  kv("buffers", std::to_string(t.buffers));
+  std::string by_dtype;
+  for (const auto& [dt, bytes] : t.weight_bytes_by_dtype) {
+    by_dtype += (by_dtype.empty() ? "" : ", ") + dt + " " + HumanBytes(bytes);
+  }
+  kv("weight_bytes", std::to_string(t.weight_bytes) + " (" + HumanBytes(t.weight_bytes) +
+                         (by_dtype.empty() ? "" : "; " + by_dtype) + ")");
+  kv("activation_bytes_peak", std::to_string(t.activation_bytes_peak) + " (" +
+                                  HumanBytes(t.activation_bytes_peak) + ", live at once)");
+  kv("activation_bytes_sum", std::to_string(t.activation_bytes_sum) + " (" +
+                                 HumanBytes(t.activation_bytes_sum) + ", naive: no reuse)");
+  std::string unknown = std::to_string(t.unknown_ops);
+  if (!t.unknown_op_types.empty()) {
+    unknown += " (";
+    for (size_t i = 0; i < t.unknown_op_types.size(); ++i) {
+      unknown += (i ? ", " : "") + t.unknown_op_types[i];
+    }
+    unknown += ": work not counted)";
+  }
+  kv("unknown_ops", unknown);
+  if (t.unresolved_layers > 0) {
+    kv("unresolved_layers", std::to_string(t.unresolved_layers) +
+                                " (shapes unknown: counts for them are missing; fix inputs with "
+                                "--input-shape)");
+  }
+  if (!m.graph.notes.empty()) {
+    os << "\n" << h << "notes\n";
+    if (md) os << "\n";
+    for (const auto& n : m.graph.notes) os << (md ? "- " : "  ") << n << "\n";
+  }
+  const BuildInfo& b = GetBuildInfo();
+  os << "\nmbench " << b.version << " (" << b.git_commit << ", " << b.build_type << ", "
+     << b.compiler << "); conventions: docs/counting.md\n";
+  return os.str();
+}
+
+}  // namespace
+
+StatusOr<ReportFormat> ParseReportFormat(const std::string& name) {
+  if (name == "table") return ReportFormat::kTable;
+  if (name == "json") return ReportFormat::kJson;
+  if (name == "csv") return ReportFormat::kCsv;
+  if (name == "md" || name == "markdown") return ReportFormat::kMarkdown;
+  return Status::InvalidArgument("--format " + name + ": expected table, json, csv or md");
+}
+
+std::string HumanCount(int64_t n) {
+  double v = static_cast<double>(n);
+  if (n >= 1'000'000'000) return Fixed(v / 1e9, 2) + " G";
+  if (n >= 1'000'000) return Fixed(v / 1e6, 2) + " M";
+  if (n >= 1'000) return Fixed(v / 1e3, 2) + " K";
+  return std::to_string(n);
+}
+
+std::string HumanBytes(int64_t n) {
+  double v = static_cast<double>(n);
+  if (n >= (int64_t{1} << 30)) return Fixed(v / (1 << 30), 2) + " GiB";
+  if (n >= (int64_t{1} << 20)) return Fixed(v / (1 << 20), 2) + " MiB";
+  if (n >= 1024) return Fixed(v / 1024, 1) + " KiB";
+  return std::to_string(n) + " B";
+}
+
+std::string RenderAnalysis(const LoadedModel& model, const ModelAnalysis& analysis,
+                           ReportFormat format) {
+  switch (format) {
+    case ReportFormat::kJson: return RenderJson(model, analysis);
+    case ReportFormat::kCsv: return RenderCsv(analysis);
+    case ReportFormat::kMarkdown: return RenderText(model, analysis, /*md=*/true);
+    case ReportFormat::kTable: return RenderText(model, analysis, /*md=*/false);
+  }
+  return "";
+}
+
+}  // namespace mbench::cli

