@@ -387,8 +387,6 @@ void CountEinsum(const Graph& g, const Node& n, Counter& c) {
     if (comma == std::string::npos) break;
     pos = comma + 1;
   }
-  auto out = c.Elems(OutputAt(g, n, 0));
-  if (!out) return;
   if (ellipsis || sizes.empty()) {
     c.work.shapes_resolved = false;
     c.work.note = "einsum equation '" + eq + "' not costed (ellipsis)";

@@ -1,6 +1,7 @@
 #include "analyzer/shape_inference.h"
 
 #include <algorithm>
+#include <map>
 
 #include "analyzer/op_cost.h"
 
@@ -249,6 +250,32 @@ bool PropagateValues(Graph& g, const Node& n, TensorInfo& out) {
   return true;
 }
 
+// Einsum output shape from its equation ("bik,bjk->bij"); explicit outputs only, no ellipsis.
+std::optional<Shape> EinsumShape(const Graph& g, const Node& n) {
+  std::string eq = n.GetString("equation", "");
+  eq.erase(std::remove(eq.begin(), eq.end(), ' '), eq.end());
+  size_t arrow = eq.find("->");
+  if (arrow == std::string::npos || eq.find("...") != std::string::npos) return std::nullopt;
+  std::map<char, int64_t> sizes;
+  size_t operand = 0, pos = 0;
+  std::string lhs = eq.substr(0, arrow);
+  while (true) {
+    size_t comma = lhs.find(',', pos);
+    std::string term = lhs.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    const TensorInfo* t = In(g, n, operand++);
+    if (t == nullptr || !Resolved(*t) || t->shape.size() != term.size()) return std::nullopt;
+    for (size_t i = 0; i < term.size(); ++i) sizes[term[i]] = std::max(sizes[term[i]], t->shape[i]);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  Shape out;
+  for (char c : eq.substr(arrow + 2)) {
+    if (!sizes.count(c)) return std::nullopt;
+    out.push_back(sizes[c]);
+  }
+  return out;
+}
+
 // Output shape of data-movement ops whose shape depends on value inputs.
 std::optional<Shape> DataMovementShape(const Graph& g, const Node& n, const Shape& in) {
   auto rank = static_cast<int64_t>(in.size());
@@ -388,6 +415,8 @@ int InferMissingShapes(Graph& graph) {
     } else if (e.cost_class == CostClass::kReduce && n.kind != OpKind::kTopK &&
                n.kind != OpKind::kCumSum) {
       shape = ReduceShape(graph, n, ins[0]->shape);
+    } else if (n.kind == OpKind::kEinsum) {
+      shape = EinsumShape(graph, n);
     } else {
       shape = DataMovementShape(graph, n, ins[0]->shape);
     }

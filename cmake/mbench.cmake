@@ -35,9 +35,9 @@ endfunction()
 
 # mbench_test(analyzer/op_cost_test.cc DEPS mbench::analyzer [LABELS unit] [SRCS extra.cc])
 # The test is named after its file (op_cost_test) and registered with CTest through gtest
-# discovery, with MBENCH_SOURCE_DIR and MBENCH_BINARY_DIR in its environment.
+# discovery; FIXTURES names CTest fixtures it needs (npm_models: the fetched real models).
 function(mbench_test file)
-  cmake_parse_arguments(ARG "" "" "DEPS;LABELS;SRCS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "DEPS;LABELS;SRCS;FIXTURES" ${ARGN})
   get_filename_component(name ${file} NAME_WE)
   add_executable(${name} ${file} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
@@ -46,8 +46,9 @@ function(mbench_test file)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
-  gtest_discover_tests(${name}
-    DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "${ARG_LABELS}"
-      ENVIRONMENT "MBENCH_SOURCE_DIR=${PROJECT_SOURCE_DIR};MBENCH_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  set(props LABELS "${ARG_LABELS}")
+  if(ARG_FIXTURES)
+    list(APPEND props FIXTURES_REQUIRED "${ARG_FIXTURES}")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
 endfunction()

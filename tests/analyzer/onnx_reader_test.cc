@@ -1,0 +1,246 @@
+#include "analyzer/onnx_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "analyzer/model_reader.h"
+#include "tests/analyzer/analyzer_test_util.h"
+#include "tests/testutil/testutil.h"
+
+namespace mbench::analyzer {
+namespace {
+
+using testing::AnalyzeOnnx;
+using testing::OnnxAttr;
+using testing::OnnxBuilder;
+using testing::TempDir;
+
+std::string TinyConvModel(std::vector<int64_t> input_dims = {1, 3, 8, 8}, int64_t opset = 13) {
+  OnnxBuilder b(opset);
+  auto x = b.Input("x", input_dims);
+  auto w = b.Weight("w", {4, 3, 3, 3});
+  auto y = b.Node("Conv", {x, w}, {OnnxAttr::Ints("pads", {1, 1, 1, 1})});
+  b.Output(b.Node("Relu", {y}));
+  return b.Serialize();
+}
+
+TEST(OnnxReaderTest, DetectsFormatByContentNotName) {
+  TempDir dir;
+  testing::WriteFile(dir.File("model.bin"), TinyConvModel());
+  auto m = ReadModel(dir.File("model.bin"), {});
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->format, ModelFormat::kOnnx);
+  EXPECT_EQ(m->graph.nodes.size(), 2u);
+  EXPECT_EQ(m->sha256.size(), 64u);
+  EXPECT_EQ(SniffFormat(std::string("\x1c\0\0\0TFL3", 8)), ModelFormat::kTflite);
+  EXPECT_EQ(SniffFormat("7767517\n3 3\n"), ModelFormat::kNcnnParam);
+  EXPECT_EQ(SniffFormat("hello"), ModelFormat::kUnknown);
+}
+
+TEST(OnnxReaderTest, MissingFileIsNotFoundAndDirectoryIsInvalid) {
+  TempDir dir;
+  auto missing = ReadModel(dir.File("nope.onnx"), {});
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("nope.onnx"), std::string::npos);
+  auto d = ReadModel(dir.path(), {});
+  EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(d.status().message().find("directory"), std::string::npos);
+}
+
+TEST(OnnxReaderTest, RandomBytesAndEmptyFilesAreCorruption) {
+  TempDir dir;
+  std::mt19937 rng(301);
+  for (int i = 0; i < 50; ++i) {
+    std::string bytes(64 + i * 13, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    testing::WriteFile(dir.File("r.bin"), bytes);
+    auto m = ReadModel(dir.File("r.bin"), {});
+    EXPECT_FALSE(m.ok());
+    EXPECT_NE(m.status().message().find(dir.File("r.bin")), std::string::npos);
+  }
+  testing::WriteFile(dir.File("empty.onnx"), "");
+  EXPECT_EQ(ReadModel(dir.File("empty.onnx"), {}).status().code(), StatusCode::kCorruption);
+}
+
+TEST(OnnxReaderTest, EveryTruncationFailsCleanlyOrReadsAConsistentGraph) {
+  std::string full = TinyConvModel();
+  for (size_t len = 1; len < full.size(); ++len) {
+    auto g = ReadOnnxModel("t.onnx", std::string_view(full).substr(0, len), {});
+    if (g.ok()) {
+      // A prefix can still be a valid protobuf; then it must be a consistent graph.
+      EXPECT_TRUE(ValidateGraph(*g).ok());
+      EXPECT_TRUE(Analyze(*g).ok() || !Analyze(*g).ok());
+    } else {
+      EXPECT_NE(g.status().message().find("t.onnx"), std::string::npos);
+    }
+  }
+  auto half = ReadOnnxModel("t.onnx", std::string_view(full).substr(0, full.size() / 2), {});
+  EXPECT_EQ(half.status().code(), StatusCode::kCorruption);
+}
+
+TEST(OnnxReaderTest, SymbolicBatchBecomesOneAndIsReported) {
+  OnnxBuilder b;
+  auto x = b.Input("x", {-1, 3, 8, 8});
+  b.Output(b.Node("Relu", {x}));
+  auto r = AnalyzeOnnx(b);
+  EXPECT_EQ(r.graph.tensors[r.graph.inputs[0]].shape, (Shape{1, 3, 8, 8}));
+  ASSERT_EQ(r.graph.notes.size(), 1u);
+  EXPECT_NE(r.graph.notes[0].find("batch"), std::string::npos);
+  EXPECT_EQ(r.analysis.layers[0].flops, 192);
+}
+
+TEST(OnnxReaderTest, DynamicSpatialDimIsAnErrorNamingInputAndFlag) {
+  auto g = ReadOnnxModel("m.onnx", TinyConvModel({1, 3, -1, -1}), {});
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(g.status().message().find("input 'x' dim 2"), std::string::npos);
+  EXPECT_NE(g.status().message().find("--input-shape x="), std::string::npos);
+}
+
+TEST(OnnxReaderTest, InputShapeFlagFixesDynamicDims) {
+  ReadOptions opts;
+  ASSERT_TRUE(ParseInputShapeFlag("x=1,3,32,16", &opts).ok());
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 3, -1, -1});
+  auto w = b.Weight("w", {4, 3, 3, 3});
+  b.Output(b.Node("Conv", {x, w}));
+  auto r = AnalyzeOnnx(b, opts);
+  EXPECT_EQ(r.analysis.layers[0].output_shapes[0], (Shape{1, 4, 30, 14}));
+  EXPECT_EQ(r.analysis.layers[0].macs, 4LL * 30 * 14 * 27);
+}
+
+TEST(OnnxReaderTest, InputShapeFlagErrors) {
+  ReadOptions opts;
+  EXPECT_EQ(ParseInputShapeFlag("x", &opts).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseInputShapeFlag("x=1,a", &opts).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseInputShapeFlag("x=1,-3", &opts).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseInputShapeFlag("x=1,,3", &opts).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(ParseInputShapeFlag("x=1x3x8x8", &opts).ok());
+  EXPECT_EQ(ParseInputShapeFlag("x=1,3,8,8", &opts).code(), StatusCode::kInvalidArgument);
+
+  ReadOptions wrong_name;
+  ASSERT_TRUE(ParseInputShapeFlag("images=1,3,8,8", &wrong_name).ok());
+  auto g = ReadOnnxModel("m.onnx", TinyConvModel(), wrong_name);
+  EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(g.status().message().find("inputs: x"), std::string::npos);
+
+  ReadOptions wrong_rank;
+  ASSERT_TRUE(ParseInputShapeFlag("x=1,3,8", &wrong_rank).ok());
+  EXPECT_EQ(ReadOnnxModel("m.onnx", TinyConvModel(), wrong_rank).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(OnnxReaderTest, NegativeDimIsCorruption) {
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 4});
+  b.Output(b.Node("Relu", {x}));
+  b.SetInputDim("x", 1, -4);
+  auto g = ReadOnnxModel("neg.onnx", b.Serialize(), {});
+  EXPECT_EQ(g.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(g.status().message().find("dim 1=-4"), std::string::npos);
+}
+
+TEST(OnnxReaderTest, OverflowingShapesAreRejectedNotWrapped) {
+  ReadOptions opts;
+  ASSERT_TRUE(ParseInputShapeFlag("x=1,3,4000000000,4000000000", &opts).ok());
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 3, -1, -1});
+  auto w = b.Weight("w", {64, 3, 3, 3});
+  b.Output(b.Node("Conv", {x, w}, {OnnxAttr::Ints("pads", {1, 1, 1, 1})}));
+  auto g = ReadOnnxModel("big.onnx", b.Serialize(), opts);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto a = Analyze(*g);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(a.status().message().find("overflows int64"), std::string::npos);
+}
+
+TEST(OnnxReaderTest, UnsupportedOpsetIsRejected) {
+  auto g = ReadOnnxModel("o.onnx", TinyConvModel({1, 3, 8, 8}, 99), {});
+  EXPECT_EQ(g.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(g.status().message().find("opset=99"), std::string::npos);
+}
+
+TEST(OnnxReaderTest, NewerOpsetThanSchemasIsReadWithANote) {
+  auto g = ReadOnnxModel("o.onnx", TinyConvModel({1, 3, 8, 8}, 21), {});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  ASSERT_FALSE(g->notes.empty());
+  EXPECT_NE(g->notes[0].find("newer"), std::string::npos);
+  auto a = Analyze(*g);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->layers[0].macs, 4LL * 64 * 27);
+}
+
+TEST(OnnxReaderTest, ExternalDataLoadsShapesAndMissingSideFileIsNotFound) {
+  TempDir dir;
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 256});
+  auto w = b.Weight("w", {256, 128});
+  b.Output(b.Node("MatMul", {x, w}));
+  b.MakeExternal("w", "weights.bin");
+  std::string path = b.WriteTo(dir.path(), "ext.onnx");
+  auto m = ReadModel(path, {});
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto a = Analyze(m->graph);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->totals.params, 256 * 128);
+  EXPECT_EQ(a->totals.weight_bytes, 256 * 128 * 4);
+
+  std::remove(dir.File("weights.bin").c_str());
+  auto missing = ReadModel(path, {});
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("weights.bin"), std::string::npos);
+}
+
+TEST(OnnxReaderTest, NodeReadingUndefinedTensorIsCorruption) {
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 4});
+  b.Output(b.Node("Add", {x, "ghost"}));
+  auto g = ReadOnnxModel("u.onnx", b.Serialize(), {});
+  EXPECT_EQ(g.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(g.status().message().find("ghost"), std::string::npos);
+}
+
+TEST(OnnxReaderTest, ShapeArithmeticChainsResolveReshapeTargets) {
+  // Shape -> Slice -> Cast -> Concat -> Reshape: beyond ONNX 1.12's data propagation.
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 8, 6, 10});
+  auto s = b.Node("Shape", {x});
+  auto head = b.Node("Slice", {s, b.Int64s("st", {0}), b.Int64s("en", {2}), b.Int64s("ax", {0})});
+  auto cast = b.Node("Cast", {head}, {OnnxAttr::Int("to", 7)});
+  auto target = b.Node("Concat", {cast, b.Int64s("rest", {-1})}, {OnnxAttr::Int("axis", 0)});
+  auto r = b.Node("Reshape", {x, target});
+  auto t = b.Node("Transpose", {r}, {OnnxAttr::Ints("perm", {0, 2, 1})});
+  auto w = b.Weight("w", {8, 16});
+  b.Output(b.Node("MatMul", {t, w}));
+  auto res = AnalyzeOnnx(b);
+  EXPECT_TRUE(res.analysis.totals.complete);
+  EXPECT_EQ(res.analysis.layers.back().output_shapes[0], (Shape{1, 60, 16}));
+  EXPECT_EQ(res.analysis.layers.back().macs, 60LL * 16 * 8);
+}
+
+TEST(OnnxReaderTest, ConstantNodesBecomeWeightsNotLayers) {
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 4});
+  // A Constant node holding the weight, then MatMul reading it.
+  auto c = b.Node("Constant", {}, {OnnxAttr::Floats("value_floats", {1, 2, 3, 4})});
+  auto y = b.Node("Mul", {x, c});
+  b.Output(y);
+  auto r = AnalyzeOnnx(b);
+  ASSERT_EQ(r.analysis.layers.size(), 1u);
+  EXPECT_EQ(r.analysis.layers[0].params, 4);
+}
+
+TEST(OnnxReaderTest, ComMicrosoftGeluIsKnownAndShaped) {
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 10, 32});
+  b.Output(b.Node("Gelu", {x}, {}, 1, "gelu", "com.microsoft"));
+  auto r = AnalyzeOnnx(b);
+  EXPECT_EQ(r.analysis.layers[0].kind, OpKind::kGelu);
+  EXPECT_TRUE(r.analysis.layers[0].shapes_resolved);
+  EXPECT_EQ(r.analysis.layers[0].flops, 5 * 320);
+}
+
+}  // namespace
+}  // namespace mbench::analyzer

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Checks the dependency direction of STYLE.md 3.2: every #include "<part>/..." in a part's
+# sources must name a part that part may use, and third-party parser types stay in their files.
+set -u
+root=${1:-.}
+cd "$root" || exit 1
+allowed() {
+  case "$1" in
+    core) echo "core" ;;
+    analyzer|device_profiles|db) echo "core $1" ;;
+    estimator) echo "core analyzer device_profiles estimator" ;;
+    runner) echo "core analyzer runner" ;;
+    cli) echo "core analyzer device_profiles db estimator runner cli" ;;
+    *) echo "" ;;
+  esac
+}
+fail=0
+for part in core analyzer device_profiles db estimator runner cli; do
+  [ -d "$part" ] || continue
+  ok=" $(allowed "$part") "
+  while IFS= read -r line; do
+    file=${line%%:*}
+    inc=$(echo "$line" | sed -E 's/.*#include "([a-z_]+)\/.*/\1/')
+    case "$inc" in core|analyzer|device_profiles|db|estimator|runner|cli) ;; *) continue ;; esac
+    if [[ "$ok" != *" $inc "* ]]; then
+      echo "deps_test: $file includes $inc/, which $part/ may not use" >&2
+      fail=1
+    fi
+  done < <(grep -rn '#include "' "$part" --include='*.h' --include='*.cc' --include='*.in')
+done
+# protobuf/onnx types only in analyzer/*_reader.cc.
+while IFS= read -r f; do
+  case "$f" in analyzer/*_reader.cc) ;; *)
+    echo "deps_test: $f includes onnx/protobuf headers outside analyzer/*_reader.cc" >&2
+    fail=1 ;;
+  esac
+done < <(grep -rlE '#include [<"](onnx|google/protobuf)/' core analyzer cli 2>/dev/null)
+if [ "$fail" -eq 0 ]; then echo "deps_test: dependency direction ok"; fi
+exit $fail

@@ -1,0 +1,155 @@
+// Drives the mbench binary end to end: exit codes, one-line errors, and the JSON contract.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "tests/testutil/onnx_builder.h"
+#include "tests/testutil/testutil.h"
+
+namespace mbench {
+namespace {
+
+using testing::OnnxAttr;
+using testing::OnnxBuilder;
+using testing::TempDir;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+RunResult RunMbench(const std::string& args, const TempDir& dir) {
+  std::string err_file = dir.File("stderr.txt");
+  std::string cmd = testing::BinaryDir() + "/mbench " + args + " 2>" + err_file;
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.err = testing::ReadFile(err_file);
+  return r;
+}
+
+std::string WriteMobileBlock(const TempDir& dir, const std::string& file) {
+  OnnxBuilder b;
+  auto x = b.Input("input", {-1, 3, 32, 32});
+  auto w1 = b.Weight("w1", {8, 3, 3, 3});
+  auto c1 = b.Node("Conv", {x, w1}, {OnnxAttr::Ints("pads", {1, 1, 1, 1})}, 1, "stem");
+  auto r1 = b.Node("Relu", {c1}, {}, 1, "stem_relu");
+  auto wd = b.Weight("wd", {8, 1, 3, 3});
+  auto dw = b.Node("Conv", {r1, wd}, {OnnxAttr::Int("group", 8), OnnxAttr::Ints("pads", {1, 1, 1, 1})},
+                   1, "dw");
+  auto gp = b.Node("GlobalAveragePool", {dw}, {}, 1, "pool");
+  auto fl = b.Node("Flatten", {gp}, {}, 1, "flatten");
+  auto fw = b.Weight("fc_w", {10, 8});
+  auto fb = b.Weight("fc_b", {10});
+  b.Output(b.Node("Gemm", {fl, fw, fb}, {OnnxAttr::Int("transB", 1)}, 1, "fc"));
+  return b.WriteTo(dir.path(), file);
+}
+
+TEST(CliTest, VersionPrintsVersionAndCommit) {
+  TempDir dir;
+  RunResult r = RunMbench("--version", dir);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("mbench 0."), std::string::npos);
+  EXPECT_NE(r.out.find("commit"), std::string::npos);
+}
+
+TEST(CliTest, AnalyzeHelpExplainsOptionsWithExamples) {
+  TempDir dir;
+  RunResult r = RunMbench("analyze --help", dir);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--input-shape"), std::string::npos);
+  EXPECT_NE(r.out.find("Example"), std::string::npos);
+}
+
+TEST(CliTest, AnalyzeJsonKeepsTheContractKeys) {
+  TempDir dir;
+  std::string model = WriteMobileBlock(dir, "model.bin");  // not named .onnx on purpose
+  RunResult r = RunMbench("analyze " + model + " --format json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (const char* k : {"model", "inputs", "outputs", "totals", "layers", "build", "notes"}) {
+    EXPECT_TRUE(j.contains(k)) << k;
+  }
+  for (const char* k : {"path", "format", "sha256", "size_bytes"}) EXPECT_TRUE(j["model"].contains(k));
+  EXPECT_EQ(j["model"]["format"], "onnx");
+  for (const char* k : {"macs", "flops", "params", "buffers", "weight_bytes", "activation_bytes_peak",
+                        "activation_bytes_sum", "unknown_ops"}) {
+    EXPECT_TRUE(j["totals"].contains(k)) << k;
+  }
+  ASSERT_EQ(j["layers"].size(), 6u);
+  for (const char* k : {"index", "name", "op", "input_shapes", "output_shapes", "macs", "flops",
+                        "params", "weight_bytes", "activation_bytes"}) {
+    EXPECT_TRUE(j["layers"][0].contains(k)) << k;
+  }
+  // stem: 8*32*32*27 MACs; dw: 8*32*32*9; fc: 10*8.
+  int64_t macs = 8 * 1024 * 27 + 8 * 1024 * 9 + 80;
+  EXPECT_EQ(j["totals"]["macs"].get<int64_t>(), macs);
+  EXPECT_EQ(j["totals"]["params"].get<int64_t>(), 8 * 27 + 8 * 9 + 80 + 10);
+  EXPECT_EQ(j["layers"][2]["op"], "depthwise_conv");
+  EXPECT_NE(j["notes"][0].get<std::string>().find("batch"), std::string::npos);
+  EXPECT_TRUE(j["build"].contains("git_commit"));
+}
+
+TEST(CliTest, TableCsvAndMarkdownRender) {
+  TempDir dir;
+  std::string model = WriteMobileBlock(dir, "m.onnx");
+  RunResult t = RunMbench("analyze " + model, dir);
+  ASSERT_EQ(t.exit_code, 0);
+  EXPECT_NE(t.out.find("MACs(M)"), std::string::npos);
+  EXPECT_NE(t.out.find("activation_bytes_peak"), std::string::npos);
+  RunResult c = RunMbench("analyze " + model + " --format csv", dir);
+  ASSERT_EQ(c.exit_code, 0);
+  EXPECT_EQ(std::count(c.out.begin(), c.out.end(), '\n'), 7);  // header + 6 layers
+  RunResult m = RunMbench("analyze " + model + " --format md", dir);
+  ASSERT_EQ(m.exit_code, 0);
+  EXPECT_NE(m.out.find("| stem"), std::string::npos);
+}
+
+TEST(CliTest, BadInputsGiveOneLineErrorsAndNonZeroExit) {
+  TempDir dir;
+  testing::WriteFile(dir.File("random.onnx"), std::string("\x08\x07\xff\xfe garbage", 12));
+  struct Case {
+    std::string args;
+    int exit_code;
+    std::string needle;
+  } cases[] = {
+      {"analyze " + dir.File("missing.onnx"), 1, "missing.onnx"},
+      {"analyze " + dir.path(), 2, "directory"},
+      {"analyze " + dir.File("random.onnx"), 1, "random.onnx"},
+      {"analyze " + dir.File("random.onnx") + " --input-shape nonsense", 2, "--input-shape"},
+      {"analyze", 2, "model"},
+      {"frobnicate", 2, ""},
+  };
+  for (const Case& c : cases) {
+    RunResult r = RunMbench(c.args, dir);
+    EXPECT_EQ(r.exit_code, c.exit_code) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << r.err;
+    if (c.exit_code == 1) {
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+      EXPECT_EQ(r.err.rfind("mbench analyze: error: ", 0), 0u) << r.err;
+    }
+    EXPECT_TRUE(r.out.empty()) << "no partial report on error: " << r.out;
+  }
+}
+
+TEST(CliTest, UnsupportedOpsetExitsWithThree) {
+  TempDir dir;
+  OnnxBuilder b(99);
+  b.Output(b.Node("Relu", {b.Input("x", {1, 4})}));
+  std::string model = b.WriteTo(dir.path(), "new.onnx");
+  RunResult r = RunMbench("analyze " + model, dir);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("opset=99"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mbench

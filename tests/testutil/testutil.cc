@@ -1,0 +1,51 @@
+#include "tests/testutil/testutil.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/check.h"
+
+namespace mbench::testing {
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "mbench_test_XXXXXX").string();
+  MBENCH_CHECK(::mkdtemp(tmpl.data()) != nullptr) << "mkdtemp failed";
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string SourceDir() {
+  const char* d = std::getenv("MBENCH_SOURCE_DIR");
+  return d != nullptr ? d : MBENCH_SOURCE_DIR_DEFAULT;
+}
+
+std::string BinaryDir() {
+  const char* d = std::getenv("MBENCH_BINARY_DIR");
+  return d != nullptr ? d : MBENCH_BINARY_DIR_DEFAULT;
+}
+
+std::string ModelDir() {
+  const char* d = std::getenv("MBENCH_MODEL_DIR");
+  return d != nullptr ? d : BinaryDir() + "/models";
+}
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+  MBENCH_CHECK(out.good()) << "cannot write " << path;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace mbench::testing

@@ -1,0 +1,37 @@
+// Helpers shared by the tests: a temporary directory that cleans up after itself, the source
+// and build roots, and where the npm-fetched real models live. Not thread-safe.
+#ifndef MBENCH_TESTS_TESTUTIL_TESTUTIL_H_
+#define MBENCH_TESTS_TESTUTIL_TESTUTIL_H_
+
+#include <string>
+
+namespace mbench::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Repository root (MBENCH_SOURCE_DIR, set by CTest) and build root (MBENCH_BINARY_DIR).
+std::string SourceDir();
+std::string BinaryDir();
+
+// Directory where scripts/fetch-models.sh unpacked the npm model packages
+// (MBENCH_MODEL_DIR, else <build>/models).
+std::string ModelDir();
+
+// Writes `bytes` to `path`; aborts the test binary on failure.
+void WriteFile(const std::string& path, const std::string& bytes);
+std::string ReadFile(const std::string& path);
+
+}  // namespace mbench::testing
+
+#endif  // MBENCH_TESTS_TESTUTIL_TESTUTIL_H_
