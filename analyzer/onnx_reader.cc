@@ -439,21 +439,29 @@ void Converter::RunOnnxShapeInference() {
   // aborting; data propagation resolves Shape -> Gather -> Concat -> Reshape chains.
   onnx::ShapeInferenceOptions opts(/*check_type_val=*/false, /*strict_mode_val=*/0,
                                    /*data_prop_val=*/true);
-  onnx::ModelProto backup = model_;
+  // Inference writes only value_info and the outputs' types, so those are what a failure has to
+  // roll back (copying the whole model would copy every weight).
+  onnx::GraphProto* g = model_.mutable_graph();
+  auto value_info = g->value_info();
+  auto outputs = g->output();
+  auto restore = [&] {
+    *g->mutable_value_info() = value_info;
+    *g->mutable_output() = outputs;
+  };
   try {
     onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
     return;
   } catch (const std::exception& e) {
-    model_ = backup;
+    restore();
     graph_.notes.push_back(std::string("ONNX shape inference stopped (") + e.what() +
                            "); retried without the file's value_info");
   }
-  model_.mutable_graph()->clear_value_info();
-  backup = model_;
+  g->clear_value_info();
   try {
     onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
   } catch (const std::exception& e) {
-    model_ = backup;
+    g->clear_value_info();
+    *g->mutable_output() = outputs;
     graph_.notes.push_back(std::string("ONNX shape inference failed again (") + e.what() +
                            "); only mbench's own inference was used");
   }

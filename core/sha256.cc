@@ -4,6 +4,11 @@
 #include <cstdint>
 #include <cstdio>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
 namespace mbench {
 namespace {
 
@@ -48,15 +53,82 @@ void Compress(std::array<uint32_t, 8>& h, const unsigned char* block) {
   h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
-}  // namespace
+void CompressBlocksPortable(std::array<uint32_t, 8>& h, const unsigned char* data, size_t blocks) {
+  for (size_t i = 0; i < blocks; ++i) Compress(h, data + 64 * i);
+}
 
-std::string Sha256Hex(std::string_view data) {
+#if defined(__x86_64__)
+// The SHA extensions (SHA-NI) do two rounds per instruction: about 8x the portable code on
+// 100 MB model files. Lane layout follows the instruction set reference: state0 holds
+// A,B,E,F and state1 C,D,G,H.
+__attribute__((target("sha,sse4.1,ssse3"))) void CompressBlocksShaNi(
+    std::array<uint32_t, 8>& h, const unsigned char* data, size_t blocks) {
+  const __m128i kByteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&h[0]));     // A B C D
+  __m128i state1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&h[4]));  // E F G H
+  tmp = _mm_shuffle_epi32(tmp, 0xB1);          // C D A B
+  state1 = _mm_shuffle_epi32(state1, 0x1B);    // H G F E
+  __m128i state0 = _mm_alignr_epi8(tmp, state1, 8);  // A B E F
+  state1 = _mm_blend_epi16(state1, tmp, 0xF0);       // C D G H
+  for (size_t b = 0; b < blocks; ++b) {
+    const unsigned char* block = data + 64 * b;
+    __m128i abef = state0, cdgh = state1;
+    __m128i w[4];
+    for (int g = 0; g < 16; ++g) {
+      if (g < 4) {
+        w[g] = _mm_shuffle_epi8(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * g)), kByteSwap);
+      } else {
+        // W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time.
+        __m128i x0 = w[g % 4], x1 = w[(g + 1) % 4], x2 = w[(g + 2) % 4], x3 = w[(g + 3) % 4];
+        __m128i v = _mm_add_epi32(_mm_sha256msg1_epu32(x0, x1), _mm_alignr_epi8(x3, x2, 4));
+        w[g % 4] = _mm_sha256msg2_epu32(v, x3);
+      }
+      __m128i msg = _mm_add_epi32(
+          w[g % 4], _mm_loadu_si128(reinterpret_cast<const __m128i*>(&kRound[4 * g])));
+      state1 = _mm_sha256rnds2_epu32(state1, state0, msg);
+      msg = _mm_shuffle_epi32(msg, 0x0E);
+      state0 = _mm_sha256rnds2_epu32(state0, state1, msg);
+    }
+    state0 = _mm_add_epi32(state0, abef);
+    state1 = _mm_add_epi32(state1, cdgh);
+  }
+  tmp = _mm_shuffle_epi32(state0, 0x1B);        // F E B A
+  state1 = _mm_shuffle_epi32(state1, 0xB1);     // D C H G
+  state0 = _mm_blend_epi16(tmp, state1, 0xF0);  // D C B A
+  state1 = _mm_alignr_epi8(state1, tmp, 8);     // H G F E
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(&h[0]), state0);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(&h[4]), state1);
+}
+
+bool CpuHasShaNi() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  bool sha = (ebx >> 29) & 1;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+  bool sse41 = (ecx >> 19) & 1, ssse3 = (ecx >> 9) & 1;
+  return sha && sse41 && ssse3;
+}
+#endif
+
+using CompressFn = void (*)(std::array<uint32_t, 8>&, const unsigned char*, size_t);
+
+CompressFn SelectCompress(bool allow_hardware) {
+#if defined(__x86_64__)
+  static const bool has_sha_ni = CpuHasShaNi();
+  if (allow_hardware && has_sha_ni) return &CompressBlocksShaNi;
+#endif
+  (void)allow_hardware;
+  return &CompressBlocksPortable;
+}
+
+std::string Sha256HexImpl(std::string_view data, CompressFn compress) {
   std::array<uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
   size_t n = data.size();
   size_t full = n / 64;
-  for (size_t i = 0; i < full; ++i) Compress(h, bytes + 64 * i);
+  compress(h, bytes, full);
   // Padding: a 1 bit, zeros, then the message length in bits as a big-endian 64-bit integer.
   unsigned char tail[128] = {};
   size_t rem = n - full * 64;
@@ -65,11 +137,18 @@ std::string Sha256Hex(std::string_view data) {
   size_t tail_len = rem < 56 ? 64 : 128;
   uint64_t bits = static_cast<uint64_t>(n) * 8;
   for (int i = 0; i < 8; ++i) tail[tail_len - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
-  Compress(h, tail);
-  if (tail_len == 128) Compress(h, tail + 64);
+  compress(h, tail, tail_len / 64);
   char out[65];
   for (int i = 0; i < 8; ++i) std::snprintf(out + 8 * i, 9, "%08x", h[i]);
   return std::string(out, 64);
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::string_view data) { return Sha256HexImpl(data, SelectCompress(true)); }
+
+std::string Sha256HexPortable(std::string_view data) {
+  return Sha256HexImpl(data, SelectCompress(false));
 }
 
 }  // namespace mbench

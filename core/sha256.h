@@ -8,7 +8,11 @@
 
 namespace mbench {
 
+// Uses the CPU's SHA instructions when it has them (x86 SHA-NI), else portable code.
 std::string Sha256Hex(std::string_view data);
+
+// Always the portable code; for tests that compare both paths.
+std::string Sha256HexPortable(std::string_view data);
 
 }  // namespace mbench
 

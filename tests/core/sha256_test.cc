@@ -15,6 +15,16 @@ TEST(Sha256Test, MatchesPublishedVectors) {
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+TEST(Sha256Test, HardwareAndPortablePathsAgreeOnEveryLength) {
+  std::string data;
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(Sha256Hex(data), Sha256HexPortable(data)) << "length " << i;
+    data.push_back(static_cast<char>(i * 7 + 3));
+  }
+  EXPECT_EQ(Sha256HexPortable("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 TEST(Sha256Test, PaddingBoundariesDiffer) {
   // 55, 56 and 64 bytes straddle the one-block/two-block padding boundary.
   EXPECT_NE(Sha256Hex(std::string(55, 'x')), Sha256Hex(std::string(56, 'x')));
