@@ -33,6 +33,21 @@ Status Overflow(const std::string& what) {
   return Status::InvalidArgument(what + ": count overflows int64: dimensions are too large");
 }
 
+// Adds the bytes of activation `t` to `*total`; an unresolved shape flags the layer instead.
+Status AddActivationBytes(const TensorInfo& t, const char* what, int64_t* total,
+                          LayerAnalysis* layer) {
+  auto bytes = TensorBytes(t);
+  if (bytes) {
+    auto sum = CheckedAdd(*total, *bytes);
+    if (!sum) return Overflow("layer '" + layer->name + "' " + what);
+    *total = *sum;
+  } else if (layer->shapes_resolved && t.dtype != DType::kString) {
+    layer->shapes_resolved = false;
+    layer->note = "shape of '" + t.name + "' is unresolved";
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::optional<int64_t> TensorBytes(const TensorInfo& t) {
@@ -75,20 +90,13 @@ StatusOr<ModelAnalysis> Analyze(const Graph& graph) {
       if (ti < 0) continue;
       const TensorInfo& t = graph.tensors[ti];
       layer.input_shapes.push_back(t.shape);
-      auto bytes = TensorBytes(t);
       if (!t.is_constant) {
-        if (bytes) {
-          auto sum = CheckedAdd(layer.input_bytes, *bytes);
-          if (!sum) return Overflow("layer '" + node.name + "' input bytes");
-          layer.input_bytes = *sum;
-        } else if (layer.shapes_resolved && t.dtype != DType::kString) {
-          layer.shapes_resolved = false;
-          layer.note = "shape of '" + t.name + "' is unresolved";
-        }
+        MBENCH_RETURN_IF_ERROR(AddActivationBytes(t, "input bytes", &layer.input_bytes, &layer));
         continue;
       }
       WeightRole role = RoleOfInput(node, entry, slot, t);
       if (role == WeightRole::kNone) continue;
+      auto bytes = TensorBytes(t);
       auto elems = NumElements(t.shape);
       if (!elems || !bytes) return Overflow("weight '" + t.name + "'");
       if (role == WeightRole::kParam) layer.params += *elems;
@@ -105,15 +113,7 @@ StatusOr<ModelAnalysis> Analyze(const Graph& graph) {
       if (ti < 0) continue;
       const TensorInfo& t = graph.tensors[ti];
       layer.output_shapes.push_back(t.shape);
-      auto bytes = TensorBytes(t);
-      if (bytes) {
-        auto sum = CheckedAdd(layer.output_bytes, *bytes);
-        if (!sum) return Overflow("layer '" + node.name + "' output bytes");
-        layer.output_bytes = *sum;
-      } else if (layer.shapes_resolved && t.dtype != DType::kString) {
-        layer.shapes_resolved = false;
-        layer.note = "shape of '" + t.name + "' is unresolved";
-      }
+      MBENCH_RETURN_IF_ERROR(AddActivationBytes(t, "output bytes", &layer.output_bytes, &layer));
     }
     int64_t moved = layer.weight_bytes + layer.input_bytes + layer.output_bytes;
     layer.arithmetic_intensity =

@@ -250,6 +250,16 @@ bool PropagateValues(Graph& g, const Node& n, TensorInfo& out) {
   return true;
 }
 
+// The 'axes' attribute (opset < 13) or the axes input (slot 1, opset >= 13); empty when neither
+// is given, nullopt when the input exists but its values are unknown.
+std::optional<std::vector<int64_t>> AxesOf(const Graph& g, const Node& n) {
+  std::vector<int64_t> axes = n.GetInts("axes");
+  if (!axes.empty() || In(g, n, 1) == nullptr) return axes;
+  const auto* a = ValuesOf(g, n, 1);
+  if (a == nullptr) return std::nullopt;
+  return *a;
+}
+
 // Einsum output shape from its equation ("bik,bjk->bij"); explicit outputs only, no ellipsis.
 std::optional<Shape> EinsumShape(const Graph& g, const Node& n) {
   std::string eq = n.GetString("equation", "");
@@ -339,12 +349,9 @@ std::optional<Shape> DataMovementShape(const Graph& g, const Node& n, const Shap
       return out;
     }
     case OpKind::kUnsqueeze: {
-      std::vector<int64_t> axes = n.GetInts("axes");
-      if (axes.empty()) {
-        const auto* a = ValuesOf(g, n, 1);
-        if (a == nullptr) return std::nullopt;
-        axes = *a;
-      }
+      auto maybe_axes = AxesOf(g, n);
+      if (!maybe_axes || maybe_axes->empty()) return std::nullopt;
+      const std::vector<int64_t>& axes = *maybe_axes;
       int64_t out_rank = rank + static_cast<int64_t>(axes.size());
       std::vector<bool> inserted(out_rank, false);
       for (int64_t a : axes) {
@@ -358,12 +365,9 @@ std::optional<Shape> DataMovementShape(const Graph& g, const Node& n, const Shap
       return out;
     }
     case OpKind::kSqueeze: {
-      std::vector<int64_t> axes = n.GetInts("axes");
-      if (axes.empty() && In(g, n, 1) != nullptr) {
-        const auto* a = ValuesOf(g, n, 1);
-        if (a == nullptr) return std::nullopt;
-        axes = *a;
-      }
+      auto maybe_axes = AxesOf(g, n);
+      if (!maybe_axes) return std::nullopt;
+      const std::vector<int64_t>& axes = *maybe_axes;
       std::vector<bool> drop(rank, false);
       for (int64_t a : axes) {
         a = NormAxis(a, rank);
