@@ -102,6 +102,7 @@ StatusOr<ModelAnalysis> Analyze(const Graph& graph) {
       if (role == WeightRole::kParam) layer.params += *elems;
       if (role == WeightRole::kBuffer) layer.buffers += *elems;
       layer.weight_bytes += *bytes;
+      layer.weight_bytes_by_dtype[DTypeName(t.dtype)] += *bytes;
       if (tensor_role[ti] == WeightRole::kNone) {
         tensor_role[ti] = role;
         (role == WeightRole::kParam ? totals.params : totals.buffers) += *elems;

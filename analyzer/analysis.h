@@ -27,6 +27,7 @@ struct LayerAnalysis {
   int64_t params = 0;        // trainable weight elements read by this layer
   int64_t buffers = 0;       // non-trainable state (BatchNorm running mean/var)
   int64_t weight_bytes = 0;  // bytes of this layer's weights (params + buffers), stored dtype
+  std::map<std::string, int64_t> weight_bytes_by_dtype;  // the same bytes split by dtype name
   int64_t input_bytes = 0;   // activation bytes read (non-constant inputs)
   int64_t output_bytes = 0;  // activation bytes written
   // FLOPs per byte moved (weights + activations in and out); 0 when nothing moves.

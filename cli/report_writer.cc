@@ -81,6 +81,7 @@ std::string RenderJson(const LoadedModel& m, const ModelAnalysis& a) {
                       {"params", l.params},
                       {"buffers", l.buffers},
                       {"weight_bytes", l.weight_bytes},
+                      {"weight_bytes_by_dtype", l.weight_bytes_by_dtype},
                       {"activation_bytes", l.activation_bytes()},
                       {"input_bytes", l.input_bytes},
                       {"output_bytes", l.output_bytes},

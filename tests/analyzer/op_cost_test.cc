@@ -414,6 +414,8 @@ TEST(OpCostTest, QLinearConvReadsInt8WeightsAsParameters) {
   EXPECT_EQ(r.Layer(0).macs, 8LL * 36 * 36);
   EXPECT_EQ(r.Layer(0).params, 8 * 36);
   EXPECT_EQ(r.analysis.totals.weight_bytes_by_dtype.at("int8"), 8 * 36);
+  EXPECT_EQ(r.Layer(0).weight_bytes_by_dtype.at("int8"), 8 * 36);
+  EXPECT_EQ(r.Layer(0).weight_bytes, 8 * 36);
 }
 
 TEST(OpCostTest, PeakActivationMemoryFollowsTensorLifetimes) {

@@ -90,6 +90,8 @@ TEST(PublishedCountsTest, ResNet18MatchesTorchvisionParamsAndPublishedMacs) {
   // torchvision lists 1.81 GFLOPS (= MACs) for resnet18: 1,814 M counted by convs and fc.
   EXPECT_NEAR(r.analysis.totals.macs / 1e6, 1814.0, 1814.0 * 0.02);
   EXPECT_TRUE(r.analysis.totals.complete);
+  std::printf("resnet18: params=%lld macs=%lld\n", static_cast<long long>(r.analysis.totals.params),
+              static_cast<long long>(r.analysis.totals.macs));
   (void)macs_millions;
 }
 
@@ -123,6 +125,9 @@ TEST(PublishedCountsTest, MobileNetV2MatchesTorchvisionParamsAndPaperMacs) {
   EXPECT_NEAR(r.analysis.totals.macs / 1e6, macs_millions, macs_millions * 0.02);  // 300 M
   EXPECT_EQ(r.analysis.totals.buffers, 2 * 17056);  // running mean and variance of every BN
   EXPECT_TRUE(r.analysis.totals.complete);
+  std::printf("mobilenet_v2: params=%lld macs=%lld\n",
+              static_cast<long long>(r.analysis.totals.params),
+              static_cast<long long>(r.analysis.totals.macs));
 }
 
 }  // namespace
