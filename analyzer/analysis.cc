@@ -11,16 +11,15 @@ namespace {
 
 enum class WeightRole { kNone, kParam, kBuffer };
 
-// Decides whether constant input `slot` of `node` is a parameter, a buffer, or neither
+// Decides whether constant input `slot` of a node of kind `e` is a parameter, a buffer, or neither
 // (configuration such as shapes, axes, scalars). Rules: docs/counting.md, "Parameters".
-WeightRole RoleOfInput(const Node& node, const OpCostEntry& e, size_t slot, const TensorInfo& t) {
+WeightRole RoleOfInput(const OpCostEntry& e, size_t slot, const TensorInfo& t) {
   if (!t.is_constant) return WeightRole::kNone;
   if (e.num_data_inputs >= 0 && slot >= static_cast<size_t>(e.num_data_inputs)) {
     return WeightRole::kNone;
   }
   if (slot < 8 && (e.buffer_slots & (1u << slot))) return WeightRole::kBuffer;
   if (slot < 8 && (e.weight_slots & (1u << slot))) return WeightRole::kParam;
-  (void)node;
   // Any other constant data input is a parameter when it is a floating-point tensor with more
   // than one element (a learned position embedding, a LayerNorm gamma written as Mul); a scalar
   // such as the 0.5 in a decomposed GELU is a constant of the formula, not a weight.
@@ -94,7 +93,7 @@ StatusOr<ModelAnalysis> Analyze(const Graph& graph) {
         MBENCH_RETURN_IF_ERROR(AddActivationBytes(t, "input bytes", &layer.input_bytes, &layer));
         continue;
       }
-      WeightRole role = RoleOfInput(node, entry, slot, t);
+      WeightRole role = RoleOfInput(entry, slot, t);
       if (role == WeightRole::kNone) continue;
       auto bytes = TensorBytes(t);
       auto elems = NumElements(t.shape);

@@ -37,8 +37,8 @@ constexpr OpCostEntry kOpCostTable[] = {
     {OpKind::kInstanceNorm, CC::kPerOutputElement, 7, 3, kSlot1 | kSlot2, 0},
     {OpKind::kLayerNorm, CC::kPerOutputElement, 7, 3, kSlot1 | kSlot2, 0},
     {OpKind::kGroupNorm, CC::kPerOutputElement, 7, 3, kSlot1 | kSlot2, 0},
-    // LRN: the window sum of squares is charged as 2 per element per window slot in kPool-like
-    // fashion by the rule below (size from the 'size' attribute); 4 for bias, pow, divide.
+    // LRN: 2 per window element (square, accumulate; window from the 'size' attribute, added in
+    // CountPerOutputElement) plus 4 for scale, bias, power and divide.
     {OpKind::kLrn, CC::kPerOutputElement, 4, 1, 0, 0},
     // Square, accumulate, divide.
     {OpKind::kLpNormalization, CC::kPerOutputElement, 3, 1, 0, 0},
@@ -73,7 +73,8 @@ constexpr OpCostEntry kOpCostTable[] = {
     {OpKind::kGlobalAveragePool, CC::kGlobalPool, 1, 1, 0, 0},
     {OpKind::kGlobalLpPool, CC::kGlobalPool, 2, 1, 0, 0},
     {OpKind::kMaxUnpool, CC::kDataMovement, 0, 2, 0, 0},
-    // RoiAlign: 4 bilinear taps (2 mul-adds each = 4 FLOPs... charged 4) per sample point.
+    // RoiAlign: 4 FLOPs per sample point (a bilinear tap is 4 weighted reads, one FLOP each);
+    // samples per bin from 'sampling_ratio', added in CountPerOutputElement.
     {OpKind::kRoiAlign, CC::kPerOutputElement, 4, 3, 0, 0},
     {OpKind::kMaxRoiPool, CC::kDataDependent, 0, 2, 0, 0},
     {OpKind::kAdd, CC::kPerOutputElement, 1, -1, 0, 0},
