@@ -302,7 +302,7 @@ class Converter {
   int32_t TensorFor(const std::string& name, bool* created);
   void ApplyType(const onnx::TypeProto& type, TensorInfo& t) const;
   void CollectTypes();
-  bool ResolveShapesIteratively();
+  void ResolveShapesIteratively();
 
   const std::string& path_;
   const ReadOptions& options_;
@@ -496,14 +496,14 @@ bool FullyResolved(const TensorInfo& t) {
 // ONNX's inference (1.12) stops at shape arithmetic it cannot evaluate (Cast or Slice of a
 // Shape feeding a Reshape); mbench's own pass evaluates those values. Alternating the two lets
 // each continue where the other stopped: resolved shapes go back into value_info and ONNX
-// inference runs again. Returns true when every tensor ended up resolved.
-bool Converter::ResolveShapesIteratively() {
+// inference runs again. Tensors still unresolved afterwards are flagged by Analyze().
+void Converter::ResolveShapesIteratively() {
   constexpr int kMaxRounds = 8;
   for (int round = 0; round < kMaxRounds; ++round) {
     if (InferMissingShapes(graph_) == 0) break;
     bool pending = false;
     for (const TensorInfo& t : graph_.tensors) pending |= !t.is_constant && !FullyResolved(t);
-    if (!pending) return true;
+    if (!pending) return;
     // Write what is known back into the model and let ONNX infer downstream of it.
     std::unordered_map<std::string, onnx::ValueInfoProto*> infos;
     onnx::GraphProto* g = model_.mutable_graph();
@@ -545,10 +545,6 @@ bool Converter::ResolveShapesIteratively() {
       if (t.dtype == DType::kUnknown) t.dtype = fresh.dtype;
     }
   }
-  for (const TensorInfo& t : graph_.tensors) {
-    if (!t.is_constant && !FullyResolved(t)) return false;
-  }
-  return true;
 }
 
 int32_t Converter::TensorFor(const std::string& name, bool* created) {

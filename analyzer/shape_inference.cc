@@ -31,32 +31,6 @@ bool PreservesShape(OpKind k) {
          k == OpKind::kInstanceNorm || k == OpKind::kLayerNorm || k == OpKind::kGroupNorm;
 }
 
-std::optional<Shape> ReduceShape(const Graph& g, const Node& n, const Shape& in) {
-  std::vector<int64_t> axes = n.GetInts("axes");
-  if (axes.empty() && n.inputs.size() > 1 && n.inputs[1] >= 0) {
-    const TensorInfo& a = g.tensors[n.inputs[1]];
-    if (!a.has_values) return std::nullopt;
-    axes = a.int_values;
-  }
-  if (n.kind == OpKind::kArgMax || n.kind == OpKind::kArgMin) axes = {n.GetInt("axis", 0)};
-  bool keep = n.GetInt("keepdims", 1) != 0;
-  auto rank = static_cast<int64_t>(in.size());
-  std::vector<bool> reduced(in.size(), axes.empty() && n.GetInt("noop_with_empty_axes", 0) == 0);
-  for (int64_t a : axes) {
-    if (a < 0) a += rank;
-    if (a < 0 || a >= rank) return std::nullopt;
-    reduced[a] = true;
-  }
-  Shape out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (!reduced[i]) {
-      out.push_back(in[i]);
-    } else if (keep) {
-      out.push_back(1);
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -258,6 +232,30 @@ std::optional<std::vector<int64_t>> AxesOf(const Graph& g, const Node& n) {
   const auto* a = ValuesOf(g, n, 1);
   if (a == nullptr) return std::nullopt;
   return *a;
+}
+
+std::optional<Shape> ReduceShape(const Graph& g, const Node& n, const Shape& in) {
+  auto maybe_axes = AxesOf(g, n);
+  if (!maybe_axes) return std::nullopt;
+  std::vector<int64_t> axes = *maybe_axes;
+  if (n.kind == OpKind::kArgMax || n.kind == OpKind::kArgMin) axes = {n.GetInt("axis", 0)};
+  bool keep = n.GetInt("keepdims", 1) != 0;
+  auto rank = static_cast<int64_t>(in.size());
+  std::vector<bool> reduced(in.size(), axes.empty() && n.GetInt("noop_with_empty_axes", 0) == 0);
+  for (int64_t a : axes) {
+    if (a < 0) a += rank;
+    if (a < 0 || a >= rank) return std::nullopt;
+    reduced[a] = true;
+  }
+  Shape out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!reduced[i]) {
+      out.push_back(in[i]);
+    } else if (keep) {
+      out.push_back(1);
+    }
+  }
+  return out;
 }
 
 // Einsum output shape from its equation ("bik,bjk->bij"); explicit outputs only, no ellipsis.
