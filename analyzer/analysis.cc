@@ -51,7 +51,7 @@ Status AddActivationBytes(const TensorInfo& t, const char* what, int64_t* total,
 
 std::optional<int64_t> TensorBytes(const TensorInfo& t) {
   if (!t.has_shape) return std::nullopt;
-  auto n = NumElements(t.shape);
+  auto n = t.stored_elements >= 0 ? std::optional<int64_t>(t.stored_elements) : NumElements(t.shape);
   if (!n) return std::nullopt;
   auto bits = CheckedMul(*n, DTypeBits(t.dtype));
   if (!bits) return std::nullopt;
@@ -105,6 +105,9 @@ StatusOr<ModelAnalysis> Analyze(const Graph& graph) {
       if (tensor_role[ti] == WeightRole::kNone) {
         tensor_role[ti] = role;
         (role == WeightRole::kParam ? totals.params : totals.buffers) += *elems;
+        if (role == WeightRole::kParam) {
+          totals.params_stored += t.stored_elements >= 0 ? t.stored_elements : *elems;
+        }
         totals.weight_bytes += *bytes;
         totals.weight_bytes_by_dtype[DTypeName(t.dtype)] += *bytes;
       }

@@ -43,6 +43,9 @@ struct ModelTotals {
   int64_t macs = 0;
   int64_t flops = 0;
   int64_t params = 0;   // each weight tensor once, however many layers read it
+  // Parameters actually stored: differs from `params` only for sparse weights (TFLite sparsity),
+  // where it counts the stored non-zero values.
+  int64_t params_stored = 0;
   int64_t buffers = 0;
   int64_t weight_bytes = 0;
   std::map<std::string, int64_t> weight_bytes_by_dtype;

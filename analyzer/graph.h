@@ -73,6 +73,13 @@ struct TensorInfo {
   // Where the constant's bytes live when they are not inside the model file (ONNX external
   // data): the side file, resolved against the model's directory. Empty otherwise.
   std::string external_file;
+  // Sparse constants (TFLite sparsity): the number of values actually stored; -1 when dense.
+  // Bytes follow the stored values; parameter counts report both dense and stored.
+  int64_t stored_elements = -1;
+  // Quantization (TFLite, ONNX QLinear): one scale per tensor or per channel; empty if float.
+  std::vector<double> quant_scales;
+  std::vector<int64_t> quant_zero_points;
+  int64_t quant_axis = -1;
   int32_t producer = -1;  // index of the node that writes this tensor; -1 for inputs/constants
 
   static constexpr int64_t kMaxInlineValues = 4096;

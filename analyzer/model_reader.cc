@@ -1,6 +1,7 @@
 #include "analyzer/model_reader.h"
 
 #include "analyzer/onnx_reader.h"
+#include "analyzer/tflite_reader.h"
 #include "core/env.h"
 #include "core/sha256.h"
 
@@ -50,8 +51,10 @@ StatusOr<LoadedModel> ReadModel(const std::string& path, const ReadOptions& opti
       MBENCH_ASSIGN_OR_RETURN(model.graph, ReadOnnxModel(path, bytes, options));
       break;
     }
-    case ModelFormat::kTflite:
-      return Status::Unsupported(path + ": TFLite models are not readable by this build yet");
+    case ModelFormat::kTflite: {
+      MBENCH_ASSIGN_OR_RETURN(model.graph, ReadTfliteModel(path, bytes, options));
+      break;
+    }
     case ModelFormat::kNcnnParam:
       return Status::Unsupported(path + ": ncnn models are not readable by this build yet");
     case ModelFormat::kUnknown:

@@ -558,6 +558,15 @@ StatusOr<NodeWork> ComputeNodeWork(const Graph& graph, const Node& node) {
                                                    : "control flow: subgraph not analyzed";
       break;
   }
+  // An activation fused into the layer (TFLite's fused_activation_function) is counted on the
+  // layer's output, as it would be as a separate layer: relu 1, relu6 and relu_n1_to_1 2 (max,
+  // min), tanh 1, sign_bit 1 FLOP per output element.
+  std::string act = node.GetString("fused_activation", "");
+  if (!act.empty() && c.work.costed) {
+    auto out = c.Elems(OutputAt(graph, node, 0));
+    int64_t per = (act == "relu6" || act == "relu_n1_to_1") ? 2 : 1;
+    if (out) c.work.flops = c.Add(c.work.flops, c.Mul(*out, per));
+  }
   return c.Finish();
 }
 

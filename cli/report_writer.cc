@@ -59,6 +59,7 @@ std::string RenderJson(const LoadedModel& m, const ModelAnalysis& a) {
   j["totals"] = {{"macs", t.macs},
                  {"flops", t.flops},
                  {"params", t.params},
+                 {"params_stored", t.params_stored},
                  {"buffers", t.buffers},
                  {"weight_bytes", t.weight_bytes},
                  {"weight_bytes_by_dtype", t.weight_bytes_by_dtype},
@@ -212,6 +213,9 @@ std::string RenderText(const LoadedModel& m, const ModelAnalysis& a, bool md) {
   kv("macs", std::to_string(t.macs) + " (" + HumanCount(t.macs) + ")");
   kv("flops", std::to_string(t.flops) + " (" + HumanCount(t.flops) + ")");
   kv("params", std::to_string(t.params) + " (" + HumanCount(t.params) + ")");
+  if (t.params_stored != t.params) {
+    kv("params_stored", std::to_string(t.params_stored) + " (sparse weights: values stored)");
+  }
   kv("buffers", std::to_string(t.buffers));
   std::string by_dtype;
   for (const auto& [dt, bytes] : t.weight_bytes_by_dtype) {

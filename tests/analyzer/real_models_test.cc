@@ -16,36 +16,6 @@
 namespace mbench::analyzer {
 namespace {
 
-struct ManifestEntry {
-  std::string name, package, path, sha256, input;
-};
-
-std::map<std::string, ManifestEntry> ReadManifest() {
-  std::map<std::string, ManifestEntry> out;
-  std::ifstream in(testing::SourceDir() + "/data/models/manifest.tsv");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#' || line.rfind("name\t", 0) == 0) continue;
-    std::istringstream ss(line);
-    ManifestEntry e;
-    std::getline(ss, e.name, '\t');
-    std::getline(ss, e.package, '\t');
-    std::getline(ss, e.path, '\t');
-    std::getline(ss, e.sha256, '\t');
-    std::getline(ss, e.input, '\t');
-    out[e.name] = e;
-  }
-  return out;
-}
-
-std::string ModelPath(const ManifestEntry& e) {
-  std::string dir = e.package;
-  for (char& c : dir) {
-    if (c == '/' || c == '@') c = '_';
-  }
-  return testing::ModelDir() + "/" + dir + "/" + e.path;
-}
-
 struct Independent {
   int64_t params = 0;
   int64_t buffers = 0;
@@ -97,10 +67,10 @@ Independent FromProtobuf(const std::string& path) {
 class RealModelTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RealModelTest, TotalsMatchIndependentCountsFromTheProtobuf) {
-  auto manifest = ReadManifest();
+  auto manifest = testing::ReadManifest();
   ASSERT_TRUE(manifest.count(GetParam())) << "not in data/models/manifest.tsv";
-  const ManifestEntry& e = manifest[GetParam()];
-  std::string path = ModelPath(e);
+  const testing::ManifestEntry& e = manifest[GetParam()];
+  std::string path = testing::ManifestModelPath(e);
   ASSERT_TRUE(std::ifstream(path).good()) << path << " missing: run scripts/fetch-models.sh";
 
   ReadOptions opts;

