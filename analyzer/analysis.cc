@@ -116,6 +116,9 @@ StatusOr<ModelAnalysis> Analyze(const Graph& graph) {
       if (ti < 0) continue;
       const TensorInfo& t = graph.tensors[ti];
       layer.output_shapes.push_back(t.shape);
+      // How many rows a detection layer emits depends on the image: its output is sized at run
+      // time, which the layer's note already says; that is not an unresolved shape.
+      if (entry.cost_class == CostClass::kDataDependent && !TensorBytes(t)) continue;
       MBENCH_RETURN_IF_ERROR(AddActivationBytes(t, "output bytes", &layer.output_bytes, &layer));
     }
     int64_t moved = layer.weight_bytes + layer.input_bytes + layer.output_bytes;

@@ -99,6 +99,7 @@ enum class OpKind : uint16_t {
   kLstm,
   kGru,
   kRnn,
+  kAttention,  // scaled dot-product attention: softmax(Q·Kᵀ)·V in one layer
   // Normalization.
   kBatchNorm,
   kInstanceNorm,
@@ -125,6 +126,7 @@ enum class OpKind : uint16_t {
   kErf,
   kSoftplus,
   kSoftsign,
+  kRotaryEmbed,  // rotary position embedding: x·cos + rotate(x)·sin
   kSoftmax,
   kLogSoftmax,
   kHardmax,

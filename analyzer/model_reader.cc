@@ -1,5 +1,6 @@
 #include "analyzer/model_reader.h"
 
+#include "analyzer/ncnn_reader.h"
 #include "analyzer/onnx_reader.h"
 #include "analyzer/tflite_reader.h"
 #include "core/env.h"
@@ -55,8 +56,10 @@ StatusOr<LoadedModel> ReadModel(const std::string& path, const ReadOptions& opti
       MBENCH_ASSIGN_OR_RETURN(model.graph, ReadTfliteModel(path, bytes, options));
       break;
     }
-    case ModelFormat::kNcnnParam:
-      return Status::Unsupported(path + ": ncnn models are not readable by this build yet");
+    case ModelFormat::kNcnnParam: {
+      MBENCH_ASSIGN_OR_RETURN(model.graph, ReadNcnnParam(path, bytes, options));
+      break;
+    }
     case ModelFormat::kUnknown:
       if (bytes.empty()) return Status::Corruption(path + ": empty file: not a model");
       return Status::Corruption(path + ": not a model file: content matches none of ONNX, " +

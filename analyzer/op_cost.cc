@@ -31,6 +31,8 @@ constexpr OpCostEntry kOpCostTable[] = {
     {OpKind::kGru, CC::kRecurrent, 20, -1, kSlot1 | kSlot2 | kSlot3, 0},
     // RNN: 2 bias adds + 1 tanh.
     {OpKind::kRnn, CC::kRecurrent, 3, -1, kSlot1 | kSlot2 | kSlot3, 0},
+    // Attention: scale 1 + softmax 5 FLOPs per score, plus the two matrix products as MACs.
+    {OpKind::kAttention, CC::kAttention, 6, -1, 0, 0},
     // BatchNorm at inference folds into one multiply and one add per element.
     {OpKind::kBatchNorm, CC::kPerOutputElement, 2, 5, kSlot1 | kSlot2, kSlot3 | kSlot4},
     // Mean 1, center 1, square+accumulate 2, normalize 1, scale 1, shift 1.
@@ -61,6 +63,8 @@ constexpr OpCostEntry kOpCostTable[] = {
     {OpKind::kErf, CC::kPerOutputElement, 1, 1, 0, 0},
     {OpKind::kSoftplus, CC::kPerOutputElement, 3, 1, 0, 0},
     {OpKind::kSoftsign, CC::kPerOutputElement, 3, 1, 0, 0},
+    // Rotary embedding: x*cos + rotate_half(x)*sin = 2 multiplies and 1 add per element.
+    {OpKind::kRotaryEmbed, CC::kPerOutputElement, 3, -1, 0, 0},
     // Max-reduce 1, subtract 1, exp 1, sum 1, divide 1.
     {OpKind::kSoftmax, CC::kPerOutputElement, 5, 1, 0, 0},
     {OpKind::kLogSoftmax, CC::kPerOutputElement, 5, 1, 0, 0},
@@ -427,6 +431,21 @@ void CountRecurrent(const Graph& g, const Node& n, const OpCostEntry& e, Counter
   c.work.flops = c.Add(c.Mul(c.work.macs, kFlopsPerMac), c.Mul(units, e.flops_per_element));
 }
 
+void CountAttention(const Graph& g, const Node& n, const OpCostEntry& e, Counter& c) {
+  const TensorInfo* q = InputAt(g, n, 0);
+  const TensorInfo* k = InputAt(g, n, 1);
+  const TensorInfo* v = InputAt(g, n, 2);
+  auto q_elems = c.Elems(q);
+  auto lk = c.Dim(k, -2);
+  auto dv = c.Dim(v, -1);
+  auto d = c.Dim(q, -1);
+  if (!q_elems || !lk || !dv || !d || *d == 0) return;
+  int64_t rows = *q_elems / *d;  // batch x heads x Lq
+  int64_t scores = c.Mul(rows, *lk);
+  c.work.macs = c.Mul(scores, *d + *dv);
+  c.work.flops = c.Add(c.Mul(c.work.macs, kFlopsPerMac), c.Mul(scores, e.flops_per_element));
+}
+
 void CountPerOutputElement(const Graph& g, const Node& n, const OpCostEntry& e, Counter& c) {
   auto out = c.Elems(OutputAt(g, n, 0));
   if (!out) return;
@@ -542,6 +561,7 @@ StatusOr<NodeWork> ComputeNodeWork(const Graph& graph, const Node& node) {
     case CC::kMatMul: CountMatMul(graph, node, c); break;
     case CC::kEinsum: CountEinsum(graph, node, c); break;
     case CC::kRecurrent: CountRecurrent(graph, node, e, c); break;
+    case CC::kAttention: CountAttention(graph, node, e, c); break;
     case CC::kPerOutputElement: CountPerOutputElement(graph, node, e, c); break;
     case CC::kPool: CountPool(graph, node, e, c); break;
     case CC::kGlobalPool: CountGlobalPool(graph, node, e, c); break;

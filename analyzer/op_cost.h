@@ -21,6 +21,7 @@ enum class CostClass : uint8_t {
   kMatMul,          // MACs = out_elems * K, K = last dim of A
   kEinsum,          // MACs = product of every index size (two operands)
   kRecurrent,       // LSTM/GRU/RNN: gate GEMMs per step plus per-unit element-wise work
+  kAttention,       // MACs = batch * Lq * Lk * (d + dv); softmax on the Lq x Lk scores
   kPerOutputElement,  // FLOPs = flops_per_element * out_elems (activations, binary ops, norms)
   kPool,            // FLOPs = out_elems * (kernel_elems * per_window + extra)
   kGlobalPool,      // FLOPs = in_elems + out_elems (average) or in_elems (max)
