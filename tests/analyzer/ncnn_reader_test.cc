@@ -1,0 +1,228 @@
+#include "analyzer/ncnn_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "analyzer/analysis.h"
+#include "analyzer/model_reader.h"
+#include "analyzer/onnx_reader.h"
+#include "tests/testutil/reference_nets.h"
+#include "tests/testutil/testutil.h"
+
+namespace mbench::analyzer {
+namespace {
+
+// ncnn's benchmark .param files live in the team's shared data (CI has it beside the clone).
+std::string SharedParams() { return testing::SourceDir() + "/../shared/data/ncnn_params"; }
+
+ModelAnalysis AnalyzeText(const std::string& text, const ReadOptions& options = {}) {
+  auto g = ReadNcnnParam("t.param", text, options);
+  EXPECT_TRUE(g.ok()) << g.status().ToString();
+  if (!g.ok()) return {};
+  auto a = Analyze(*g);
+  EXPECT_TRUE(a.ok()) << a.status().ToString();
+  return a.ok() ? *a : ModelAnalysis{};
+}
+
+TEST(NcnnReaderTest, ConvPoolAndInnerProductFollowNcnnShapeRules) {
+  // 3x3 conv stride 2 pad 1 on 224: 112. Max pool 3x3 s2 without padding in full (ceil) mode:
+  // (112 - 3) / 2 rounded up + 1 = 56.
+  std::string text =
+      "7767517\n5 5\n"
+      "Input data 0 1 data 0=224 1=224 2=3\n"
+      "Convolution conv 1 1 data c 0=32 1=3 3=2 4=1 5=1 6=864 9=1\n"
+      "Pooling pool 1 1 c p 0=0 1=3 2=2\n"
+      "Pooling gap 1 1 p g 0=1 4=1\n"
+      "InnerProduct fc 1 1 g out 0=10 1=1 2=320\n";
+  ModelAnalysis a = AnalyzeText(text);
+  ASSERT_EQ(a.layers.size(), 4u);
+  EXPECT_EQ(a.layers[0].output_shapes[0], (Shape{1, 32, 112, 112}));
+  EXPECT_EQ(a.layers[0].macs, 32LL * 112 * 112 * 27);
+  // relu fused (9=1): one FLOP per output on top of 2*MACs + bias.
+  EXPECT_EQ(a.layers[0].flops, 2 * a.layers[0].macs + 2 * 32LL * 112 * 112);
+  EXPECT_EQ(a.layers[0].params, 864 + 32);
+  EXPECT_EQ(a.layers[1].output_shapes[0], (Shape{1, 32, 56, 56}));
+  EXPECT_EQ(a.layers[2].kind, OpKind::kGlobalAveragePool);
+  EXPECT_EQ(a.layers[3].output_shapes[0], (Shape{10}));
+  EXPECT_EQ(a.layers[3].macs, 320);
+  EXPECT_TRUE(a.totals.complete);
+}
+
+TEST(NcnnReaderTest, DepthwiseSliceConcatReshapePermuteAndBroadcast) {
+  std::string text =
+      "7767517\n8 9\n"
+      "Input data 0 1 data 0=8 1=8 2=16\n"
+      "ConvolutionDepthWise dw 1 1 data d 0=16 1=3 4=1 6=144 7=16\n"
+      "Slice sl 1 2 d a b -23300=2,-233,-233 1=0\n"
+      "Concat cat 2 1 b a c 0=0\n"
+      "Reshape rs 1 1 c r 0=64 1=-1\n"
+      "Permute pm 1 1 r q 0=1\n"
+      "Pooling gap 1 1 d g 0=1 4=1\n"
+      "BinaryOp mul 2 1 d g m 0=2\n";
+  ModelAnalysis a = AnalyzeText(text);
+  ASSERT_EQ(a.layers.size(), 7u);
+  EXPECT_EQ(a.layers[0].kind, OpKind::kDepthwiseConv);
+  EXPECT_EQ(a.layers[0].macs, 16LL * 64 * 9);
+  EXPECT_EQ(a.layers[1].output_shapes[0], (Shape{1, 8, 8, 8}));
+  EXPECT_EQ(a.layers[2].output_shapes[0], (Shape{1, 16, 8, 8}));
+  EXPECT_EQ(a.layers[3].output_shapes[0], (Shape{16, 64}));  // 2-D: h=16 rows of w=64
+  EXPECT_EQ(a.layers[4].output_shapes[0], (Shape{64, 16}));
+  EXPECT_EQ(a.layers[6].output_shapes[0], (Shape{1, 16, 8, 8}));  // c x 1 x 1 broadcast
+  EXPECT_EQ(a.layers[6].flops, 1024);
+}
+
+TEST(NcnnReaderTest, MissingInputShapeNamesTheInputAndTheFlag) {
+  std::string text = "7767517\n2 2\nInput in0 0 1 in0\nReLU r 1 1 in0 out\n";
+  auto g = ReadNcnnParam("m.param", text, {});
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(g.status().message().find("--input-shape in0="), std::string::npos);
+  ReadOptions opts;
+  ASSERT_TRUE(ParseInputShapeFlag("in0=1,3,32,32", &opts).ok());
+  auto ok = ReadNcnnParam("m.param", text, opts);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->tensors[ok->inputs[0]].shape, (Shape{1, 3, 32, 32}));
+}
+
+TEST(NcnnReaderTest, MalformedFilesAreCorruptionWithLineNumbers) {
+  struct Case {
+    std::string text, needle;
+  } cases[] = {
+      {"7767518\n1 1\n", "magic"},
+      {"7767517\n", "layer_count"},
+      {"7767517\n3 3\nInput data 0 1 data 0=4\n", "declares 3 layers"},
+      {"7767517\n1 1\nReLU r 1 1 ghost out\n", "before any layer writes it"},
+      {"7767517\n1 1\nInput data 0 1 data 0=abc\n", "bad value"},
+      {"7767517\n1 1\nInput data 0 1 data -23300=3,1,2\n", "count does not match"},
+      {"7767517\n1 1\nInput data 0 2 data\n", "missing blob names"},
+  };
+  for (const Case& c : cases) {
+    auto g = ReadNcnnParam("bad.param", c.text, {});
+    ASSERT_FALSE(g.ok()) << c.text;
+    EXPECT_EQ(g.status().code(), StatusCode::kCorruption) << g.status().ToString();
+    EXPECT_NE(g.status().message().find(c.needle), std::string::npos) << g.status().message();
+    EXPECT_EQ(g.status().message().rfind("bad.param", 0), 0u);
+  }
+}
+
+TEST(NcnnReaderTest, UnknownLayerIsKeptAndNamed) {
+  std::string text = "7767517\n2 2\nInput data 0 1 data 0=4 1=4 2=2\nFrobnicate f 1 1 data out\n";
+  ModelAnalysis a = AnalyzeText(text);
+  EXPECT_EQ(a.totals.unknown_ops, 1);
+  EXPECT_EQ(a.totals.unknown_op_types, std::vector<std::string>{"Frobnicate"});
+}
+
+TEST(NcnnReaderTest, EveryBenchmarkParamAnalyzesWithNoUnknownLayersAndMatchesShapeHints) {
+  if (!std::filesystem::exists(SharedParams())) GTEST_SKIP() << SharedParams() << " missing";
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(SharedParams())) {
+    if (entry.path().extension() != ".param") continue;
+    ReadOptions opts;
+    if (entry.path().filename() == "FastestDet.param") {
+      // Its Input carries no shape; FastestDet runs at 352x352.
+      ASSERT_TRUE(ParseInputShapeFlag("in0=1,3,352,352", &opts).ok());
+    }
+    auto m = ReadModel(entry.path().string(), opts);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    EXPECT_EQ(m->format, ModelFormat::kNcnnParam);
+    for (const std::string& note : m->graph.notes) {
+      EXPECT_EQ(note.find("differ from the file's shape hints"), std::string::npos)
+          << entry.path() << ": " << note;
+    }
+    auto a = Analyze(m->graph);
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    EXPECT_EQ(a->totals.unknown_ops, 0) << entry.path();
+    EXPECT_TRUE(a->totals.complete) << entry.path();
+    EXPECT_GT(a->totals.macs, 0);
+    std::printf("%-26s macs=%lld params=%lld\n", entry.path().filename().c_str(),
+                static_cast<long long>(a->totals.macs), static_cast<long long>(a->totals.params));
+    ++files;
+  }
+  EXPECT_GE(files, 24);
+}
+
+TEST(NcnnReaderTest, LlmDecodersUseOnlyKnownLayersAndAskForTheirDynamicInputs) {
+  std::string dir = SharedParams() + "/llm";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << dir << " missing";
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::string text = testing::ReadFile(entry.path().string());
+    auto unknown = UnknownNcnnLayerTypes(entry.path().string(), text);
+    ASSERT_TRUE(unknown.ok()) << unknown.status().ToString();
+    EXPECT_TRUE(unknown->empty()) << entry.path() << ": " << ::testing::PrintToString(*unknown);
+    auto g = ReadNcnnParam(entry.path().string(), text, {});
+    ASSERT_FALSE(g.ok());
+    EXPECT_NE(g.status().message().find("--input-shape"), std::string::npos) << g.status().message();
+    ++files;
+  }
+  EXPECT_GE(files, 12);
+}
+
+int64_t NcnnMacs(const std::string& file) {
+  auto m = ReadModel(SharedParams() + "/" + file, {});
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  auto a = Analyze(m->graph);
+  return a.ok() ? a->totals.macs : 0;
+}
+
+int64_t OnnxMacs(const std::string& bytes) {
+  auto g = ReadOnnxModel("ref.onnx", bytes, {});
+  EXPECT_TRUE(g.ok()) << g.status().ToString();
+  auto a = Analyze(*g);
+  return a.ok() ? a->totals.macs : 0;
+}
+
+// One architecture, one count: the same network in ONNX and in ncnn agrees within 1%.
+TEST(NcnnReaderTest, SameArchitectureCountsTheSameInOnnxAndNcnn) {
+  if (!std::filesystem::exists(SharedParams())) GTEST_SKIP() << SharedParams() << " missing";
+  // ncnn's resnet18.param is the original Caffe ResNet-18: block res2a has a 1x1 projection
+  // shortcut (56*56*64*64 = 12.8 M MACs) that torchvision's does not. Same architecture: equal.
+  int64_t ncnn_resnet = NcnnMacs("resnet18.param");
+  EXPECT_NEAR(static_cast<double>(OnnxMacs(testing::ResNet18Onnx(/*caffe_projection=*/true))),
+              static_cast<double>(ncnn_resnet), ncnn_resnet * 0.01);
+  // Against torchvision's variant the difference is that one layer: 0.7%.
+  EXPECT_NEAR(static_cast<double>(OnnxMacs(testing::ResNet18Onnx())),
+              static_cast<double>(ncnn_resnet), ncnn_resnet * 0.01);
+  // ncnn's mobilenet_v2.param is the Caffe MobileNetV2: its first bottleneck (t=1) keeps a 1x1
+  // expansion conv (112*112*32*32 = 12.8 M MACs) that torchvision drops; with it, the counts agree.
+  int64_t ncnn_mbv2 = NcnnMacs("mobilenet_v2.param");
+  int64_t onnx_mbv2 = OnnxMacs(testing::MobileNetV2Onnx(/*caffe_first_expand=*/true));
+  EXPECT_NEAR(static_cast<double>(onnx_mbv2), static_cast<double>(ncnn_mbv2), ncnn_mbv2 * 0.01);
+  std::printf("resnet18: ncnn %lld MACs, onnx %lld; mobilenet_v2: ncnn %lld, onnx %lld\n",
+              static_cast<long long>(ncnn_resnet),
+              static_cast<long long>(OnnxMacs(testing::ResNet18Onnx(true))),
+              static_cast<long long>(ncnn_mbv2), static_cast<long long>(onnx_mbv2));
+}
+
+TEST(NcnnReaderTest, DamagedParamFilesNeverCrash) {
+  std::string path = SharedParams() + "/mobilenet_v2.param";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " missing";
+  std::string original = testing::ReadFile(path);
+  std::mt19937 rng(7767517);
+  int rejected = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::string bytes = original;
+    if (i % 2 == 0) {
+      bytes.resize(rng() % bytes.size());
+    } else {
+      for (int k = 0; k < 4; ++k) bytes[rng() % bytes.size()] = static_cast<char>(rng() % 128);
+    }
+    auto g = ReadNcnnParam("mutant.param", bytes, {});
+    if (!g.ok()) {
+      ++rejected;
+      EXPECT_EQ(g.status().message().find('\n'), std::string::npos);
+      continue;
+    }
+    auto a = Analyze(*g);
+    if (!a.ok()) {
+      EXPECT_FALSE(a.status().message().empty());
+    }
+  }
+  std::printf("mobilenet_v2.param: 200 damaged copies, %d rejected, none crashed\n", rejected);
+  EXPECT_GT(rejected, 50);
+}
+
+}  // namespace
+}  // namespace mbench::analyzer
