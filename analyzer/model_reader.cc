@@ -57,7 +57,18 @@ StatusOr<LoadedModel> ReadModel(const std::string& path, const ReadOptions& opti
       break;
     }
     case ModelFormat::kNcnnParam: {
-      MBENCH_ASSIGN_OR_RETURN(model.graph, ReadNcnnParam(path, bytes, options));
+      // ncnn pairs model.param with model.bin; the weights file is optional.
+      std::string bin_path;
+      if (path.size() > 6 && path.compare(path.size() - 6, 6, ".param") == 0) {
+        bin_path = path.substr(0, path.size() - 6) + ".bin";
+      }
+      if (!bin_path.empty() && FileExists(bin_path)) {
+        MBENCH_ASSIGN_OR_RETURN(std::string bin, ReadFileToString(bin_path));
+        std::string_view view(bin);
+        MBENCH_ASSIGN_OR_RETURN(model.graph, ReadNcnnParam(path, bytes, options, &view));
+      } else {
+        MBENCH_ASSIGN_OR_RETURN(model.graph, ReadNcnnParam(path, bytes, options));
+      }
       break;
     }
     case ModelFormat::kUnknown:

@@ -295,15 +295,24 @@ class Converter {
     return Status::InvalidArgument(path_ + ":" + std::to_string(l.line) + ": layer '" + l.name +
                                    "' (" + l.type + "): " + why);
   }
-  int32_t AddWeight(const NcnnLayer& l, const std::string& suffix, Shape shape, DType dtype) {
+  // Creates a weight tensor of layer `l`. `tagged` weights are stored in the .bin behind a
+  // 4-byte type tag (ncnn's "auto" load: float32, float16 or int8); the others are raw float32.
+  // Call in the order ncnn's layer loads them: that is the order of the .bin.
+  int32_t AddWeight(const NcnnLayer& l, const std::string& suffix, Shape shape, DType dtype,
+                    bool tagged = false) {
     TensorInfo t;
     t.name = l.name + "/" + suffix;
     t.dtype = dtype;
     t.has_shape = true;
     t.is_constant = true;
     t.shape = std::move(shape);
-    return graph_.AddTensor(std::move(t));
+    int32_t idx = graph_.AddTensor(std::move(t));
+    loads_.push_back({idx, tagged, 0});
+    return idx;
   }
+  // Raw float32 values the .bin holds for a layer that are not weights (int8 scales).
+  void SkipRaw(int64_t floats) { loads_.push_back({-1, false, floats}); }
+  Status ConsumeBin(const NcnnLayer& l);
   Status Convert(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
                  Node* node);
   Status ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>* out, Node* node);
@@ -316,7 +325,71 @@ class Converter {
   std::unordered_map<std::string, int32_t> blobs_;
   int hint_mismatches_ = 0;
   std::string first_mismatch_;
+  struct Load {
+    int32_t tensor;       // -1: skip `raw_floats` values
+    bool tagged;
+    int64_t raw_floats;
+  };
+  std::vector<Load> loads_;  // weights of the current layer, in .bin order
+  std::string_view bin_;
+  bool has_bin_ = false;
+  size_t bin_pos_ = 0;
+
+ public:
+  void SetBin(std::string_view bin) {
+    bin_ = bin;
+    has_bin_ = true;
+  }
 };
+
+Status Converter::ConsumeBin(const NcnnLayer& l) {
+  auto short_file = [&](const std::string& what) {
+    return Status::Corruption(path_ + ": .bin ends inside the " + what + " of layer '" + l.name +
+                              "' (at byte " + std::to_string(bin_pos_) + " of " +
+                              std::to_string(bin_.size()) + "): .param and .bin do not match");
+  };
+  auto take = [&](int64_t bytes) -> bool {
+    if (bytes < 0 || static_cast<uint64_t>(bytes) > bin_.size() - bin_pos_) return false;
+    bin_pos_ += static_cast<size_t>(bytes);
+    return true;
+  };
+  for (const Load& load : loads_) {
+    if (load.tensor < 0) {
+      if (!take(load.raw_floats * 4)) return short_file("int8 scales");
+      continue;
+    }
+    TensorInfo& t = graph_.tensors[load.tensor];
+    int64_t n = NumElements(t.shape).value_or(0);
+    if (!load.tagged) {
+      if (!take(n * 4)) return short_file(t.name);
+      continue;
+    }
+    if (bin_.size() - bin_pos_ < 4) return short_file(t.name + " type tag");
+    uint32_t tag = static_cast<uint8_t>(bin_[bin_pos_]) |
+                   (static_cast<uint32_t>(static_cast<uint8_t>(bin_[bin_pos_ + 1])) << 8) |
+                   (static_cast<uint32_t>(static_cast<uint8_t>(bin_[bin_pos_ + 2])) << 16) |
+                   (static_cast<uint32_t>(static_cast<uint8_t>(bin_[bin_pos_ + 3])) << 24);
+    bin_pos_ += 4;
+    auto align4 = [](int64_t b) { return (b + 3) / 4 * 4; };
+    bool ok;
+    if (tag == 0x01306B47) {  // float16
+      t.dtype = DType::kFloat16;
+      ok = take(align4(n * 2));
+    } else if (tag == 0x000D4B38) {  // int8
+      t.dtype = DType::kInt8;
+      ok = take(align4(n));
+    } else if (tag == 0x0002C056 || tag == 0) {  // float32
+      t.dtype = DType::kFloat32;
+      ok = take(n * 4);
+    } else {  // 8-bit indices into a 256-entry float table
+      t.dtype = DType::kUInt8;
+      ok = take(256 * 4) && take(align4(n));
+    }
+    if (!ok) return short_file(t.name);
+  }
+  loads_.clear();
+  return Status::Ok();
+}
 
 Status Converter::ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>* out, Node* node) {
   bool one_d = l.type == "Convolution1D" || l.type == "ConvolutionDepthWise1D";
@@ -372,8 +445,14 @@ Status Converter::ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>*
     wshape = Shape{weight_size};  // trust the stored size; MACs still follow the geometry
   }
   DType wtype = l.I(8, 0) > 0 ? DType::kInt8 : DType::kFloat32;
-  node->inputs.push_back(AddWeight(l, "weight", wshape, wtype));
+  node->inputs.push_back(AddWeight(l, "weight", wshape, wtype, /*tagged=*/true));
   node->inputs.push_back(l.I(5, 0) ? AddWeight(l, "bias", {num_output}, DType::kFloat32) : -1);
+  if (int64_t int8 = l.I(8, 0); int8 > 0 && !deconv) {
+    // weight scales (one per output channel, or per group for depthwise), input scale(s),
+    // and an output scale when int8_scale_term > 100.
+    bool per_group = group > 1;
+    SkipRaw((per_group ? group : num_output) + (per_group ? group : 1) + (int8 > 100 ? 1 : 0));
+  }
   if (const char* act = FusedActivation(l.I(9, 0))) node->attrs["fused_activation"] = std::string(act);
   return Status::Ok();
 }
@@ -457,8 +536,9 @@ Status Converter::Convert(const NcnnLayer& l, const std::vector<NShape>& in,
     int64_t k = x.dims == 2 ? x.w : x.Elems();
     out->push_back(x.dims == 2 ? NShape::D2(n, x.h) : NShape::D1(n));
     DType wtype = l.I(8, 0) > 0 ? DType::kInt8 : DType::kFloat32;
-    node->inputs.push_back(AddWeight(l, "weight", {n, k}, wtype));
+    node->inputs.push_back(AddWeight(l, "weight", {n, k}, wtype, /*tagged=*/true));
     node->inputs.push_back(l.I(1, 0) ? AddWeight(l, "bias", {n}, DType::kFloat32) : -1);
+    if (l.I(8, 0) > 0) SkipRaw(n + 1);
     if (const char* act = FusedActivation(l.I(9, 0))) node->attrs["fused_activation"] = std::string(act);
     return Status::Ok();
   }
@@ -475,7 +555,7 @@ Status Converter::Convert(const NcnnLayer& l, const std::vector<NShape>& in,
       const NShape& b = in[1];
       n = l.I(3, 0) ? b.h : b.w;
     } else {
-      node->inputs.push_back(AddWeight(l, "B", {n, k}, DType::kFloat32));
+      node->inputs.push_back(AddWeight(l, "B", {n, k}, DType::kFloat32, /*tagged=*/true));
       int64_t c_type = l.I(10, -1);
       node->inputs.push_back(l.I(6, 0) && c_type >= 0 ? AddWeight(l, "C", {n}, DType::kFloat32) : -1);
     }
@@ -495,10 +575,12 @@ Status Converter::Convert(const NcnnLayer& l, const std::vector<NShape>& in,
   }
   if (t == "BatchNorm") {
     int64_t c = l.I(0, in[0].dims == 3 ? in[0].c : in[0].w);
-    node->inputs.push_back(AddWeight(l, "slope", {c}, DType::kFloat32));
-    node->inputs.push_back(AddWeight(l, "bias", {c}, DType::kFloat32));
-    node->inputs.push_back(AddWeight(l, "mean", {c}, DType::kFloat32));
-    node->inputs.push_back(AddWeight(l, "var", {c}, DType::kFloat32));
+    // .bin order is slope, mean, var, bias; the node takes [x, scale, bias, mean, var].
+    int32_t slope = AddWeight(l, "slope", {c}, DType::kFloat32);
+    int32_t mean = AddWeight(l, "mean", {c}, DType::kFloat32);
+    int32_t var = AddWeight(l, "var", {c}, DType::kFloat32);
+    int32_t bias = AddWeight(l, "bias", {c}, DType::kFloat32);
+    node->inputs.insert(node->inputs.end(), {slope, bias, mean, var});
     same();
     return Status::Ok();
   }
@@ -782,7 +864,8 @@ Status Converter::Convert(const NcnnLayer& l, const std::vector<NShape>& in,
   }
   if (t == "Embed") {
     int64_t n = l.I(0, 0), vocab = l.I(1, 0);
-    node->inputs = {AddWeight(l, "weight", {vocab, n}, DType::kFloat32), node->inputs[0]};
+    node->inputs = {AddWeight(l, "weight", {vocab, n}, DType::kFloat32, /*tagged=*/true),
+                    node->inputs[0]};
     out->push_back(NShape::D2(n, in[0].w));
     return Status::Ok();
   }
@@ -859,6 +942,9 @@ StatusOr<Graph> Converter::Run(std::vector<NcnnLayer> layers) {
       for (size_t i = 0; i < l.tops.size(); ++i) out.push_back(s);
     } else if (node.kind != OpKind::kUnknown) {
       MBENCH_RETURN_IF_ERROR(Convert(l, in, &out, &node));
+    } else if (has_bin_) {
+      return Status::Unsupported(path_ + ": layer '" + l.name + "' has unknown type '" + l.type +
+                                 "': its weights in the .bin cannot be skipped");
     } else {
       for (size_t i = 0; i < l.tops.size(); ++i) out.push_back(NShape{});  // unknown shape
     }
@@ -905,7 +991,17 @@ StatusOr<Graph> Converter::Run(std::vector<NcnnLayer> layers) {
       if (l.type == "Input") graph_.inputs.push_back(idx);
       if (!is_input) node.outputs.push_back(idx);
     }
+    if (l.type == "MemoryData" && !out.empty()) SkipRaw(out[0].Elems());
+    if (has_bin_) {
+      MBENCH_RETURN_IF_ERROR(ConsumeBin(l));
+    } else {
+      loads_.clear();
+    }
     if (!is_input) graph_.nodes.push_back(std::move(node));
+  }
+  if (has_bin_ && bin_pos_ != bin_.size()) {
+    return Status::Corruption(path_ + ": .bin has " + std::to_string(bin_.size() - bin_pos_) +
+                              " bytes after the last layer's weights: .param and .bin do not match");
   }
   // Graph outputs: blobs nobody reads.
   std::unordered_map<int32_t, int> readers;
@@ -921,8 +1017,10 @@ StatusOr<Graph> Converter::Run(std::vector<NcnnLayer> layers) {
     graph_.notes.push_back(std::to_string(hint_mismatches_) + " blob shapes differ from the " +
                            "file's shape hints (first: " + first_mismatch_ + ")");
   }
-  graph_.notes.push_back("ncnn .param only: weights are sized from layer parameters " +
-                         std::string("(float32 unless the layer is int8)"));
+  graph_.notes.push_back(has_bin_ ? std::string("ncnn weights: sizes from the .param, stored dtypes "
+                                                "from the .bin type tags")
+                                  : std::string("ncnn .param only: weights are sized from layer "
+                                                "parameters (float32 unless the layer is int8)"));
   Status valid = ValidateGraph(graph_);
   if (!valid.ok()) return valid.Annotate(path_);
   return std::move(graph_);
@@ -931,9 +1029,10 @@ StatusOr<Graph> Converter::Run(std::vector<NcnnLayer> layers) {
 }  // namespace
 
 StatusOr<Graph> ReadNcnnParam(const std::string& path, std::string_view text,
-                              const ReadOptions& options) {
+                              const ReadOptions& options, const std::string_view* bin) {
   MBENCH_ASSIGN_OR_RETURN(std::vector<NcnnLayer> layers, ParseParam(path, text));
   Converter converter(path, options);
+  if (bin != nullptr) converter.SetBin(*bin);
   return converter.Run(std::move(layers));
 }
 

@@ -17,13 +17,15 @@
 
 namespace mbench::analyzer {
 
-// Converts the ncnn .param text in `text`; `path` names the file in messages.
+// Converts the ncnn .param text in `text`; `path` names the file in messages. When `bin` is
+// given (the matching .bin), each weight's stored dtype comes from its type tag, and a .bin
+// that is shorter or longer than the .param implies is kCorruption.
 // Returns kCorruption for a malformed file (bad magic, counts that do not match, a blob read
 // before it is written, an unparsable parameter), kInvalidArgument for an Input whose shape is
 // neither in the file nor given with --input-shape (the message names the input and the flag),
 // and for shapes that cannot propagate (the message names the layer and the rule).
 StatusOr<Graph> ReadNcnnParam(const std::string& path, std::string_view text,
-                              const ReadOptions& options);
+                              const ReadOptions& options, const std::string_view* bin = nullptr);
 
 // The layer types of a .param file that mbench does not know, without propagating shapes
 // (for files whose inputs are dynamic). Returns kCorruption for a malformed file.

@@ -578,13 +578,15 @@ StatusOr<NodeWork> ComputeNodeWork(const Graph& graph, const Node& node) {
                                                    : "control flow: subgraph not analyzed";
       break;
   }
-  // An activation fused into the layer (TFLite's fused_activation_function) is counted on the
-  // layer's output, as it would be as a separate layer: relu 1, relu6 and relu_n1_to_1 2 (max,
-  // min), tanh 1, sign_bit 1 FLOP per output element.
+  // An activation fused into the layer (TFLite's fused_activation_function, ncnn's
+  // activation_type) is counted on the layer's output with the FLOPs it has as a layer of its own.
   std::string act = node.GetString("fused_activation", "");
   if (!act.empty() && c.work.costed) {
     auto out = c.Elems(OutputAt(graph, node, 0));
-    int64_t per = (act == "relu6" || act == "relu_n1_to_1") ? 2 : 1;
+    int64_t per = 1;  // relu, tanh, sign_bit
+    if (act == "relu6" || act == "relu_n1_to_1" || act == "clip" || act == "leaky_relu") per = 2;
+    if (act == "sigmoid") per = 4;
+    if (act == "mish" || act == "hard_swish") per = 5;
     if (out) c.work.flops = c.Add(c.work.flops, c.Mul(*out, per));
   }
   return c.Finish();

@@ -37,10 +37,11 @@ void RegisterAnalyze(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "analyze",
       "Count the work of a model layer by layer: MACs, FLOPs, parameters, weight and activation\n"
-      "bytes, shapes, and peak activation memory. The format (ONNX, ...) is read from the\n"
-      "content, not the file name.\n"
+      "bytes, shapes, and peak activation memory. The format (ONNX, TFLite, ncnn .param with\n"
+      "its .bin when present) is read from the content, not the file name.\n"
       "Example: mbench analyze model.onnx --input-shape images=1,3,640,640 --format json");
-  cmd->add_option("model", options->model_path, "Model file (ONNX; any file name)")
+  cmd->add_option("model", options->model_path,
+                  "Model file: ONNX, TFLite or ncnn .param (any file name)")
       ->required();
   cmd->add_option("--input-shape", options->input_shapes,
                   "Fix an input's shape, NAME=d0,d1,... (repeatable). Needed for dynamic dims\n"

@@ -107,6 +107,67 @@ TEST(NcnnReaderTest, MalformedFilesAreCorruptionWithLineNumbers) {
   }
 }
 
+// Builds a .bin the way ncnn lays one out: per layer, in load order; "auto" weights behind a
+// 4-byte type tag (float16 here, padded to 4 bytes), the rest raw float32.
+std::string MakeBin(int64_t conv_weights, int64_t conv_bias, int64_t bn_channels) {
+  std::string bin;
+  auto u32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) bin.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  u32(0x01306B47);                                          // float16 tag
+  bin.append(static_cast<size_t>((conv_weights * 2 + 3) / 4 * 4), '\0');
+  bin.append(static_cast<size_t>(conv_bias * 4), '\0');     // bias: raw float32
+  bin.append(static_cast<size_t>(4 * bn_channels * 4), '\0');  // slope, mean, var, bias
+  return bin;
+}
+
+TEST(NcnnReaderTest, BinTypeTagsSetStoredDtypesAndMismatchedBinsAreCorruption) {
+  std::string text =
+      "7767517\n3 3\n"
+      "Input data 0 1 data 0=8 1=8 2=3\n"
+      "Convolution conv 1 1 data c 0=5 1=3 5=1 6=135\n"
+      "BatchNorm bn 1 1 c out 0=5\n";
+  std::string bin = MakeBin(135, 5, 5);
+  std::string_view view(bin);
+  auto g = ReadNcnnParam("m.param", text, {}, &view);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto a = Analyze(*g);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->totals.weight_bytes_by_dtype.at("float16"), 135 * 2);
+  EXPECT_EQ(a->totals.weight_bytes_by_dtype.at("float32"), 5 * 4 + 4 * 5 * 4);
+  EXPECT_EQ(a->totals.params, 135 + 5 + 10);
+  EXPECT_EQ(a->totals.buffers, 10);
+
+  std::string short_bin = bin.substr(0, bin.size() - 4);
+  std::string_view short_view(short_bin);
+  auto s = ReadNcnnParam("m.param", text, {}, &short_view);
+  EXPECT_EQ(s.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(s.status().message().find("do not match"), std::string::npos);
+  std::string long_bin = bin + std::string(8, '\0');
+  std::string_view long_view(long_bin);
+  auto l = ReadNcnnParam("m.param", text, {}, &long_view);
+  EXPECT_EQ(l.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(l.status().message().find("8 bytes after"), std::string::npos);
+}
+
+TEST(NcnnReaderTest, ReadModelPicksUpTheMatchingBinFile) {
+  testing::TempDir dir;
+  std::string text =
+      "7767517\n3 3\n"
+      "Input data 0 1 data 0=8 1=8 2=3\n"
+      "Convolution conv 1 1 data c 0=5 1=3 5=1 6=135\n"
+      "BatchNorm bn 1 1 c out 0=5\n";
+  testing::WriteFile(dir.File("net.param"), text);
+  testing::WriteFile(dir.File("net.bin"), MakeBin(135, 5, 5));
+  auto m = ReadModel(dir.File("net.param"), {});
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto a = Analyze(m->graph);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->totals.weight_bytes_by_dtype.count("float16"), 1u);
+  testing::WriteFile(dir.File("net.bin"), "short");
+  EXPECT_EQ(ReadModel(dir.File("net.param"), {}).status().code(), StatusCode::kCorruption);
+}
+
 TEST(NcnnReaderTest, UnknownLayerIsKeptAndNamed) {
   std::string text = "7767517\n2 2\nInput data 0 1 data 0=4 1=4 2=2\nFrobnicate f 1 1 data out\n";
   ModelAnalysis a = AnalyzeText(text);
