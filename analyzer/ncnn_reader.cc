@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 
@@ -168,6 +169,26 @@ struct NShape {
            (dims < 3 || c == o.c);
   }
   std::string ToString() const { return ShapeToString(ToShape()); }
+
+  // Sizes outermost first ([c, d, h, w] trimmed to dims), the order ncnn's axes params use.
+  std::vector<int64_t> ToList() const {
+    switch (dims) {
+      case 1: return {w};
+      case 2: return {h, w};
+      case 3: return {c, h, w};
+      case 4: return {c, d, h, w};
+      default: return {};
+    }
+  }
+  static std::optional<NShape> FromList(const std::vector<int64_t>& v) {
+    switch (v.size()) {
+      case 1: return D1(v[0]);
+      case 2: return D2(v[1], v[0]);
+      case 3: return D3(v[2], v[1], v[0]);
+      case 4: return NShape{4, v[3], v[2], v[1], v[0]};
+      default: return std::nullopt;
+    }
+  }
 };
 
 struct LayerInfo {
@@ -874,6 +895,16 @@ Status Converter::Convert(const NcnnLayer& l, const std::vector<NShape>& in,
     NShape o = in[0];
     o.w = in[2].w;
     out->push_back(o);
+    if (l.I(7, 0) && in.size() >= 6) {
+      // KV-cache mode: inputs q, k, v, mask, past_k, past_v; outputs also the grown caches,
+      // and attention runs over past + current keys.
+      NShape ck = in[4], cv = in[5];
+      node->attrs["kv_cache_len"] = ck.h;
+      ck.h += in[1].h;
+      cv.h += in[2].h;
+      out->push_back(ck);
+      out->push_back(cv);
+    }
     return Status::Ok();
   }
   if (t == "Tile") {
@@ -888,8 +919,36 @@ Status Converter::Convert(const NcnnLayer& l, const std::vector<NShape>& in,
     return Status::Ok();
   }
   if (t == "ExpandDims" || t == "Squeeze") {
-    return Fail(l, "shape rules for " + t + " need the full tensor rank, which ncnn's 4-D blobs "
-                   "do not keep; analyze this model in ONNX form");
+    std::vector<int64_t> v = in[0].ToList();
+    std::vector<int64_t> axes = l.Ints(3);
+    if (t == "ExpandDims") {
+      auto rank = static_cast<int64_t>(v.size() + axes.size());
+      std::vector<bool> inserted(rank, false);
+      for (int64_t a : axes) {
+        if (a < 0) a += rank;
+        if (a < 0 || a >= rank) return Fail(l, "axis out of range");
+        inserted[a] = true;
+      }
+      std::vector<int64_t> o;
+      size_t j = 0;
+      for (int64_t i = 0; i < rank; ++i) o.push_back(inserted[i] ? 1 : v[j++]);
+      v = o;
+    } else {
+      std::vector<int64_t> o;
+      for (size_t i = 0; i < v.size(); ++i) {
+        bool listed = axes.empty() ? v[i] == 1
+                                   : std::count(axes.begin(), axes.end(), static_cast<int64_t>(i)) > 0 ||
+                                         std::count(axes.begin(), axes.end(),
+                                                    static_cast<int64_t>(i) - static_cast<int64_t>(v.size())) > 0;
+        if (!listed) o.push_back(v[i]);
+      }
+      if (o.empty()) o.push_back(1);
+      v = o;
+    }
+    auto shape = NShape::FromList(v);
+    if (!shape) return Fail(l, "result has more than 4 dimensions, beyond ncnn's blobs");
+    out->push_back(*shape);
+    return Status::Ok();
   }
   // Everything else keeps its input's shape (activations, Softmax, Dropout, Split, Quantize...).
   same();
@@ -921,25 +980,30 @@ StatusOr<Graph> Converter::Run(std::vector<NcnnLayer> layers) {
       NShape s;
       int64_t w = l.I(0, 0), h = l.I(1, 0), c = l.I(2, 0);
       s = c > 0 ? NShape::D3(w, h, c) : h > 0 ? NShape::D2(w, h) : NShape::D1(w);
-      const std::string& blob = l.tops.empty() ? l.name : l.tops[0];
-      auto ov = options_.input_shapes.find(blob);
-      if (ov == options_.input_shapes.end()) ov = options_.input_shapes.find(l.name);
-      if (l.type == "Input" && ov != options_.input_shapes.end()) {
-        const Shape& d = ov->second;
-        if (d.size() == 4) {
-          s = NShape::D3(d[3], d[2], d[1]);
-        } else if (d.size() == 3) {
-          s = NShape::D3(d[2], d[1], d[0]);
-        } else if (d.size() == 2) {
-          s = NShape::D2(d[1], d[0]);
-        } else {
-          s = NShape::D1(d[0]);
+      // An Input may declare several blobs (an LLM's KV cache); each takes its own
+      // --input-shape, given outermost first: [1,]C,H,W, H,W or W.
+      for (size_t i = 0; i < l.tops.size(); ++i) {
+        const std::string& blob = l.tops[i];
+        auto ov = options_.input_shapes.find(blob);
+        if (ov == options_.input_shapes.end() && l.tops.size() == 1) {
+          ov = options_.input_shapes.find(l.name);
         }
-      } else if (w <= 0 || (l.type == "Input" && l.tops.size() != 1)) {
-        return Status::InvalidArgument(path_ + ": input '" + blob + "' has no shape in the file: " +
-                                       "set it with --input-shape " + blob + "=1,C,H,W");
+        NShape top = s;
+        if (l.type == "Input" && ov != options_.input_shapes.end()) {
+          std::vector<int64_t> d = ov->second;
+          if (d.size() == 4 && d[0] == 1) d.erase(d.begin());
+          auto parsed = NShape::FromList(d);
+          if (!parsed) {
+            return Status::InvalidArgument(path_ + ": --input-shape " + blob +
+                                           ": ncnn blobs have 1 to 4 dimensions");
+          }
+          top = *parsed;
+        } else if (w <= 0 || (l.type == "Input" && l.tops.size() != 1)) {
+          return Status::InvalidArgument(path_ + ": input '" + blob + "' has no shape in the " +
+                                         "file: set it with --input-shape " + blob + "=1,C,H,W");
+        }
+        out.push_back(top);
       }
-      for (size_t i = 0; i < l.tops.size(); ++i) out.push_back(s);
     } else if (node.kind != OpKind::kUnknown) {
       MBENCH_RETURN_IF_ERROR(Convert(l, in, &out, &node));
     } else if (has_bin_) {

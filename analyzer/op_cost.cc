@@ -441,7 +441,9 @@ void CountAttention(const Graph& g, const Node& n, const OpCostEntry& e, Counter
   auto d = c.Dim(q, -1);
   if (!q_elems || !lk || !dv || !d || *d == 0) return;
   int64_t rows = *q_elems / *d;  // batch x heads x Lq
-  int64_t scores = c.Mul(rows, *lk);
+  // With a KV cache, keys are the cached ones plus the current ones.
+  int64_t keys = *lk + std::max<int64_t>(0, n.GetInt("kv_cache_len", 0));
+  int64_t scores = c.Mul(rows, keys);
   c.work.macs = c.Mul(scores, *d + *dv);
   c.work.flops = c.Add(c.Mul(c.work.macs, kFlopsPerMac), c.Mul(scores, e.flops_per_element));
 }

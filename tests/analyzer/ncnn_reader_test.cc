@@ -221,6 +221,33 @@ TEST(NcnnReaderTest, LlmDecodersUseOnlyKnownLayersAndAskForTheirDynamicInputs) {
   EXPECT_GE(files, 12);
 }
 
+// With its dynamic inputs given (8 new tokens, 16 cached), Qwen2.5-0.5B's decoder stack counts
+// the model card's non-embedding parameters (0.36 B; 0.49 B with the 151936 x 896 embedding) and
+// about one multiply-accumulate per parameter per token.
+TEST(NcnnReaderTest, Qwen25DecoderWithKvCacheMatchesPublishedParameterCount) {
+  std::string path = SharedParams() + "/llm/qwen2.5_0.5b_decoder.ncnn.param";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " missing";
+  ReadOptions opts;
+  for (const char* flag : {"in0=8,896", "in1=8,24", "in2=8,32", "in3=8,32"}) {
+    ASSERT_TRUE(ParseInputShapeFlag(flag, &opts).ok());
+  }
+  for (int i = 0; i < 24; ++i) {
+    for (const char* kv : {"cache_k", "cache_v"}) {
+      ASSERT_TRUE(ParseInputShapeFlag(kv + std::to_string(i) + "=2,16,64", &opts).ok());
+    }
+  }
+  auto m = ReadModel(path, opts);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto a = Analyze(m->graph);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_TRUE(a->totals.complete);
+  EXPECT_EQ(a->totals.unknown_ops, 0);
+  EXPECT_NEAR(a->totals.params / 1e9, 0.36, 0.36 * 0.01);
+  EXPECT_NEAR(static_cast<double>(a->totals.macs), 8.0 * a->totals.params, 8.0 * a->totals.params * 0.02);
+  std::printf("qwen2.5-0.5b decoder: params=%lld macs(8 tokens, 16 cached)=%lld\n",
+              static_cast<long long>(a->totals.params), static_cast<long long>(a->totals.macs));
+}
+
 int64_t NcnnMacs(const std::string& file) {
   auto m = ReadModel(SharedParams() + "/" + file, {});
   EXPECT_TRUE(m.ok()) << m.status().ToString();
