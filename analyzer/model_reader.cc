@@ -13,6 +13,7 @@ const char* ModelFormatName(ModelFormat format) {
     case ModelFormat::kOnnx: return "onnx";
     case ModelFormat::kTflite: return "tflite";
     case ModelFormat::kNcnnParam: return "ncnn";
+    case ModelFormat::kZoo: return "zoo";
     case ModelFormat::kUnknown: return "unknown";
   }
   return "unknown";
@@ -42,6 +43,20 @@ ModelFormat SniffFormat(std::string_view bytes) {
 }
 
 StatusOr<LoadedModel> ReadModel(const std::string& path, const ReadOptions& options) {
+  if (IsZooReference(path)) {
+    if (!options.input_shapes.empty()) {
+      return Status::InvalidArgument(path + ": zoo models take --resolution, not --input-shape");
+    }
+    LoadedModel model;
+    model.path = path;
+    model.format = ModelFormat::kZoo;
+    MBENCH_ASSIGN_OR_RETURN(model.graph, BuildZooModel(path, options.zoo));
+    std::string canonical = path + "?width=" + std::to_string(options.zoo.width) +
+                            "&resolution=" + std::to_string(options.zoo.resolution) +
+                            "&fold_bn=" + (options.zoo.fold_bn ? "1" : "0");
+    model.sha256 = Sha256Hex(canonical);
+    return model;
+  }
   MBENCH_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
   LoadedModel model;
   model.path = path;
@@ -71,6 +86,7 @@ StatusOr<LoadedModel> ReadModel(const std::string& path, const ReadOptions& opti
       }
       break;
     }
+    case ModelFormat::kZoo:
     case ModelFormat::kUnknown:
       if (bytes.empty()) return Status::Corruption(path + ": empty file: not a model");
       return Status::Corruption(path + ": not a model file: content matches none of ONNX, " +

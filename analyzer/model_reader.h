@@ -14,9 +14,9 @@
 
 namespace mbench::analyzer {
 
-enum class ModelFormat { kUnknown, kOnnx, kTflite, kNcnnParam };
+enum class ModelFormat { kUnknown, kOnnx, kTflite, kNcnnParam, kZoo };
 
-const char* ModelFormatName(ModelFormat format);  // "onnx", "tflite", "ncnn", "unknown"
+const char* ModelFormatName(ModelFormat format);  // "onnx", "tflite", "ncnn", "zoo", "unknown"
 
 // Guesses the format from the first bytes: TFLite's "TFL3" identifier at offset 4, ncnn's
 // "7767517" magic line, or the leading field tag of an ONNX ModelProto.
@@ -30,7 +30,8 @@ struct LoadedModel {
   Graph graph;
 };
 
-// Reads and converts the model at `path`.
+// Reads and converts the model at `path`, or builds the zoo model `zoo:NAME` (its sha256 is
+// that of the canonical reference "zoo:NAME?width=..&resolution=..&fold_bn=..").
 // Returns kNotFound for a missing file, kInvalidArgument for a directory or a bad option,
 // kCorruption for content that is no supported model format or a malformed model, and
 // kUnsupported for a recognised format this build cannot read. Messages start with the path.

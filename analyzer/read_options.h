@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analyzer/graph.h"
+#include "analyzer/zoo.h"
 #include "core/status_or.h"
 
 namespace mbench::analyzer {
@@ -16,6 +17,8 @@ struct ReadOptions {
   // Concrete shapes for graph inputs, by input name. Overrides what the file says; required for
   // dimensions the file leaves dynamic (other than a symbolic batch dimension, which becomes 1).
   std::map<std::string, Shape> input_shapes;
+  // Knobs of `zoo:NAME` models (width, resolution, BatchNorm folding); ignored for files.
+  ZooOptions zoo;
 };
 
 // Parses "NAME=1,3,224,224" (also "NAME:1x3x224x224") into `options->input_shapes`.

@@ -14,11 +14,13 @@ struct AnalyzeOptions {
   std::string model_path;
   std::vector<std::string> input_shapes;
   std::string format = "table";
+  analyzer::ZooOptions zoo;
 };
 
 Status RunAnalyze(const AnalyzeOptions& options) {
   MBENCH_ASSIGN_OR_RETURN(ReportFormat format, ParseReportFormat(options.format));
   analyzer::ReadOptions read_options;
+  read_options.zoo = options.zoo;
   for (const auto& flag : options.input_shapes) {
     MBENCH_RETURN_IF_ERROR(analyzer::ParseInputShapeFlag(flag, &read_options));
   }
@@ -41,13 +43,19 @@ void RegisterAnalyze(CLI::App& app, int* exit_code) {
       "its .bin when present) is read from the content, not the file name.\n"
       "Example: mbench analyze model.onnx --input-shape images=1,3,640,640 --format json");
   cmd->add_option("model", options->model_path,
-                  "Model file: ONNX, TFLite or ncnn .param (any file name)")
+                  "Model file (ONNX, TFLite or ncnn .param; any file name) or zoo:NAME")
       ->required();
   cmd->add_option("--input-shape", options->input_shapes,
                   "Fix an input's shape, NAME=d0,d1,... (repeatable). Needed for dynamic dims\n"
                   "other than the batch, which defaults to 1. Example: --input-shape x=1,3,224,224")
       ->take_all()
       ->allow_extra_args(false);
+  cmd->add_option("--width", options->zoo.width,
+                  "zoo models: width multiplier. Example: analyze zoo:mobilenet_v2 --width 0.75");
+  cmd->add_option("--resolution", options->zoo.resolution,
+                  "zoo models: input height and width in pixels. Example: --resolution 160");
+  cmd->add_flag("--fold-bn", options->zoo.fold_bn,
+                "zoo models: deployment form, BatchNorm folded into the convolutions");
   cmd->add_option("--format", options->format,
                   "Output: table (default, for people), json (stable keys for tools), csv (one\n"
                   "row per layer) or md (Markdown). Example: --format json")

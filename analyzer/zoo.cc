@@ -1,0 +1,426 @@
+#include "analyzer/zoo.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "analyzer/graph_builder.h"
+
+namespace mbench::analyzer {
+namespace {
+
+using K = OpKind;
+
+// torchvision's / the papers' channel rounding: nearest multiple of `divisor`, never more than
+// 10% below the unrounded value.
+int64_t MakeDivisible(double v, int64_t divisor = 8) {
+  int64_t out = std::max<int64_t>(divisor, static_cast<int64_t>(v + divisor / 2.0) / divisor * divisor);
+  if (out < 0.9 * v) out += divisor;
+  return out;
+}
+
+int64_t Res(const ZooOptions& o, int64_t fallback) { return o.resolution > 0 ? o.resolution : fallback; }
+
+TensorId Classifier(GraphBuilder& b, TensorId x, int64_t classes = 1000) {
+  x = b.Flatten(b.GlobalAvgPool(x));
+  return b.Linear(b.Dropout(x), classes);
+}
+
+// MobileNetV1 (Howard et al. 2017): 3x3 stem, 13 depthwise-separable blocks, classifier.
+Graph MobileNetV1(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  auto c = [&](int64_t ch) { return static_cast<int64_t>(ch * o.width); };
+  TensorId x = b.ConvBnAct(b.Input("image", {1, 3, Res(o, 224), Res(o, 224)}), c(32), 3, 2, K::kRelu);
+  const int64_t cfg[][2] = {{64, 1},  {128, 2}, {128, 1}, {256, 2}, {256, 1}, {512, 2}, {512, 1},
+                            {512, 1}, {512, 1}, {512, 1}, {512, 1}, {1024, 2}, {1024, 1}};
+  for (const auto& [ch, s] : cfg) {
+    x = b.ConvBnAct(x, b.Channels(x), 3, s, K::kRelu, b.Channels(x));
+    x = b.ConvBnAct(x, c(ch), 1, 1, K::kRelu);
+  }
+  x = b.Flatten(b.GlobalAvgPool(x));
+  return b.Finish({b.Linear(x, 1000)});
+}
+
+// MobileNetV2 (Sandler et al. 2018), torchvision's structure.
+Graph MobileNetV2(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  x = b.ConvBnAct(x, MakeDivisible(32 * o.width), 3, 2, K::kClip);
+  const int64_t cfg[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                            {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+  for (const auto& [t, ch, n, s] : cfg) {
+    int64_t out = MakeDivisible(ch * o.width);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t in = b.Channels(x), hidden = in * t;
+      TensorId y = x;
+      if (t != 1) y = b.ConvBnAct(y, hidden, 1, 1, K::kClip);
+      y = b.ConvBnAct(y, hidden, 3, i == 0 ? s : 1, K::kClip, hidden);
+      y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+      x = (i > 0 || s == 1) && in == out ? b.Add(x, y) : y;
+    }
+  }
+  x = b.ConvBnAct(x, MakeDivisible(1280 * std::max(1.0, o.width)), 1, 1, K::kClip);
+  return b.Finish({Classifier(b, x)});
+}
+
+struct V3Block {
+  int64_t k, exp, out;
+  bool se, hs;
+  int64_t stride;
+};
+
+// MobileNetV3 (Howard et al. 2019), torchvision's structure; minimalistic variants drop SE,
+// hard-swish and 5x5 kernels, as in the paper's Table.
+Graph MobileNetV3(const ZooOptions& o, bool large, bool minimalistic) {
+  static constexpr V3Block kLarge[] = {
+      {3, 16, 16, false, false, 1},   {3, 64, 24, false, false, 2},  {3, 72, 24, false, false, 1},
+      {5, 72, 40, true, false, 2},    {5, 120, 40, true, false, 1},  {5, 120, 40, true, false, 1},
+      {3, 240, 80, false, true, 2},   {3, 200, 80, false, true, 1},  {3, 184, 80, false, true, 1},
+      {3, 184, 80, false, true, 1},   {3, 480, 112, true, true, 1},  {3, 672, 112, true, true, 1},
+      {5, 672, 160, true, true, 2},   {5, 960, 160, true, true, 1},  {5, 960, 160, true, true, 1}};
+  static constexpr V3Block kSmall[] = {
+      {3, 16, 16, true, false, 2},  {3, 72, 24, false, false, 2}, {3, 88, 24, false, false, 1},
+      {5, 96, 40, true, true, 2},   {5, 240, 40, true, true, 1},  {5, 240, 40, true, true, 1},
+      {5, 120, 48, true, true, 1},  {5, 144, 48, true, true, 1},  {5, 288, 96, true, true, 2},
+      {5, 576, 96, true, true, 1},  {5, 576, 96, true, true, 1}};
+  GraphBuilder b(o.fold_bn);
+  auto act = [&](bool hs) { return hs && !minimalistic ? K::kHardSwish : K::kRelu; };
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  x = b.ConvBnAct(x, MakeDivisible(16 * o.width), 3, 2, act(true));
+  std::span<const V3Block> blocks = large ? std::span<const V3Block>(kLarge) : std::span<const V3Block>(kSmall);
+  for (const V3Block& blk : blocks) {
+    int64_t in = b.Channels(x);
+    int64_t exp = MakeDivisible(blk.exp * o.width), out = MakeDivisible(blk.out * o.width);
+    int64_t k = minimalistic ? 3 : blk.k;
+    TensorId y = x;
+    if (exp != in) y = b.ConvBnAct(y, exp, 1, 1, act(blk.hs));
+    y = b.ConvBnAct(y, exp, k, blk.stride, act(blk.hs), exp);
+    if (blk.se && !minimalistic) y = b.SqueezeExcite(y, MakeDivisible(exp / 4.0), K::kRelu, K::kHardSigmoid);
+    y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+    x = blk.stride == 1 && in == out ? b.Add(x, y) : y;
+  }
+  x = b.ConvBnAct(x, 6 * b.Channels(x), 1, 1, act(true));
+  x = b.Flatten(b.GlobalAvgPool(x));
+  x = b.Act(b.Linear(x, MakeDivisible((large ? 1280 : 1024) * o.width)), act(true));
+  return b.Finish({b.Linear(b.Dropout(x), 1000)});
+}
+
+Graph MobileNetV3Large(const ZooOptions& o) { return MobileNetV3(o, true, false); }
+Graph MobileNetV3Small(const ZooOptions& o) { return MobileNetV3(o, false, false); }
+Graph MobileNetV3LargeMin(const ZooOptions& o) { return MobileNetV3(o, true, true); }
+Graph MobileNetV3SmallMin(const ZooOptions& o) { return MobileNetV3(o, false, true); }
+
+// MnasNet-B1 as torchvision's mnasnet (depths rounded with a 0.9 bias, divisor 8).
+Graph MnasNetB1(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  auto depth = [&](int64_t d) { return MakeDivisible(d * o.width, 8); };
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  x = b.ConvBnAct(x, depth(32), 3, 2, K::kRelu);
+  x = b.ConvBnAct(x, b.Channels(x), 3, 1, K::kRelu, b.Channels(x));
+  x = b.ConvBnAct(x, depth(16), 1, 1, K::kUnknown);
+  const int64_t cfg[][5] = {{24, 3, 2, 3, 3}, {40, 5, 2, 3, 3}, {80, 5, 2, 6, 3},
+                            {96, 3, 1, 6, 2}, {192, 5, 2, 6, 4}, {320, 3, 1, 6, 1}};
+  for (const auto& [ch, k, s, e, n] : cfg) {
+    int64_t out = depth(ch);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t in = b.Channels(x), stride = i == 0 ? s : 1;
+      TensorId y = b.ConvBnAct(x, in * e, 1, 1, K::kRelu);
+      y = b.ConvBnAct(y, in * e, k, stride, K::kRelu, in * e);
+      y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+      x = in == out && stride == 1 ? b.Add(x, y) : y;
+    }
+  }
+  x = b.ConvBnAct(x, 1280, 1, 1, K::kRelu);
+  return b.Finish({Classifier(b, x)});
+}
+
+// ShuffleNetV2 (Ma et al. 2018), torchvision's structure; width picks the 0.5/1.0/1.5/2.0 table.
+Graph ShuffleNetV2(const ZooOptions& o) {
+  int64_t outs[5] = {24, 116, 232, 464, 1024};
+  if (o.width <= 0.5) {
+    int64_t t[5] = {24, 48, 96, 192, 1024};
+    std::copy(t, t + 5, outs);
+  } else if (o.width > 1.0 && o.width <= 1.5) {
+    int64_t t[5] = {24, 176, 352, 704, 1024};
+    std::copy(t, t + 5, outs);
+  } else if (o.width > 1.5) {
+    int64_t t[5] = {24, 244, 488, 976, 2048};
+    std::copy(t, t + 5, outs);
+  }
+  GraphBuilder b(o.fold_bn);
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  x = b.MaxPool(b.ConvBnAct(x, outs[0], 3, 2, K::kRelu), 3, 2, 1);
+  const int64_t repeats[3] = {4, 8, 4};
+  for (int stage = 0; stage < 3; ++stage) {
+    int64_t out = outs[stage + 1], half = out / 2;
+    for (int64_t i = 0; i < repeats[stage]; ++i) {
+      TensorId left, right;
+      if (i == 0) {
+        int64_t in = b.Channels(x);
+        left = b.ConvBnAct(b.ConvBnAct(x, in, 3, 2, K::kUnknown, in), half, 1, 1, K::kRelu);
+        right = x;
+      } else {
+        std::tie(left, right) = b.SplitChannels(x);
+      }
+      int64_t stride = i == 0 ? 2 : 1;
+      TensorId r = b.ConvBnAct(right, half, 1, 1, K::kRelu);
+      r = b.ConvBnAct(r, half, 3, stride, K::kUnknown, half);
+      r = b.ConvBnAct(r, half, 1, 1, K::kRelu);
+      x = b.ChannelShuffle(b.Concat({left, r}), 2);
+    }
+  }
+  x = b.ConvBnAct(x, outs[4], 1, 1, K::kRelu);
+  x = b.Flatten(b.GlobalAvgPool(x));
+  return b.Finish({b.Linear(x, 1000)});
+}
+
+// SqueezeNet 1.0 / 1.1 (Iandola et al. 2016), torchvision's structure.
+Graph SqueezeNet(const ZooOptions& o, bool v11) {
+  GraphBuilder b(o.fold_bn);
+  auto fire = [&](TensorId x, int64_t squeeze, int64_t expand) {
+    TensorId s = b.Act(b.Conv(x, squeeze, 1, 1, 0, 1, true), K::kRelu);
+    TensorId e1 = b.Act(b.Conv(s, expand, 1, 1, 0, 1, true), K::kRelu);
+    TensorId e3 = b.Act(b.Conv(s, expand, 3, 1, 1, 1, true), K::kRelu);
+    return b.Concat({e1, e3});
+  };
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  if (!v11) {
+    x = b.MaxPool(b.Act(b.Conv(x, 96, 7, 2, 0, 1, true), K::kRelu), 3, 2, 0, true);
+    x = fire(fire(fire(x, 16, 64), 16, 64), 32, 128);
+    x = b.MaxPool(x, 3, 2, 0, true);
+    x = fire(fire(fire(fire(x, 32, 128), 48, 192), 48, 192), 64, 256);
+    x = fire(b.MaxPool(x, 3, 2, 0, true), 64, 256);
+  } else {
+    x = b.MaxPool(b.Act(b.Conv(x, 64, 3, 2, 0, 1, true), K::kRelu), 3, 2, 0, true);
+    x = b.MaxPool(fire(fire(x, 16, 64), 16, 64), 3, 2, 0, true);
+    x = b.MaxPool(fire(fire(x, 32, 128), 32, 128), 3, 2, 0, true);
+    x = fire(fire(fire(fire(x, 48, 192), 48, 192), 64, 256), 64, 256);
+  }
+  x = b.Act(b.Conv(b.Dropout(x), 1000, 1, 1, 0, 1, true), K::kRelu);
+  return b.Finish({b.Flatten(b.GlobalAvgPool(x))});
+}
+
+Graph SqueezeNet10(const ZooOptions& o) { return SqueezeNet(o, false); }
+Graph SqueezeNet11(const ZooOptions& o) { return SqueezeNet(o, true); }
+
+// ResNet (He et al. 2016), torchvision's structure (stride on the 3x3 of bottlenecks, v1.5).
+Graph ResNet(const ZooOptions& o, bool bottleneck, const int64_t (&blocks)[4]) {
+  GraphBuilder b(o.fold_bn);
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  x = b.MaxPool(b.ConvBnAct(x, 64, 7, 2, K::kRelu), 3, 2, 1);
+  for (int stage = 0; stage < 4; ++stage) {
+    int64_t planes = 64 << stage, out = bottleneck ? planes * 4 : planes;
+    for (int64_t i = 0; i < blocks[stage]; ++i) {
+      int64_t stride = i == 0 && stage > 0 ? 2 : 1;
+      TensorId y;
+      if (bottleneck) {
+        y = b.ConvBnAct(x, planes, 1, 1, K::kRelu);
+        y = b.ConvBnAct(y, planes, 3, stride, K::kRelu);
+        y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+      } else {
+        y = b.ConvBnAct(x, planes, 3, stride, K::kRelu);
+        y = b.ConvBnAct(y, planes, 3, 1, K::kUnknown);
+      }
+      TensorId shortcut = stride != 1 || b.Channels(x) != out
+                              ? b.ConvBnAct(x, out, 1, stride, K::kUnknown, 1, 0)
+                              : x;
+      x = b.Act(b.Add(y, shortcut), K::kRelu);
+    }
+  }
+  x = b.Flatten(b.GlobalAvgPool(x));
+  return b.Finish({b.Linear(x, 1000)});
+}
+
+Graph ResNet18(const ZooOptions& o) { return ResNet(o, false, {2, 2, 2, 2}); }
+Graph ResNet34(const ZooOptions& o) { return ResNet(o, false, {3, 4, 6, 3}); }
+Graph ResNet50(const ZooOptions& o) { return ResNet(o, true, {3, 4, 6, 3}); }
+Graph ResNet101(const ZooOptions& o) { return ResNet(o, true, {3, 4, 23, 3}); }
+
+// VGG-16 (Simonyan & Zisserman 2015), configuration D, torchvision's structure.
+Graph Vgg16(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  const int64_t cfg[] = {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0};
+  for (int64_t c : cfg) x = c == 0 ? b.MaxPool(x, 2, 2) : b.Act(b.Conv(x, c, 3, 1, 1, 1, true), K::kRelu);
+  x = b.Flatten(b.AdaptiveAvgPool(x, 7));
+  x = b.Dropout(b.Act(b.Linear(x, 4096), K::kRelu));
+  x = b.Dropout(b.Act(b.Linear(x, 4096), K::kRelu));
+  return b.Finish({b.Linear(x, 1000)});
+}
+
+// AlexNet (Krizhevsky et al. 2012), torchvision's single-tower structure.
+Graph AlexNet(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  x = b.MaxPool(b.Act(b.Conv(x, 64, 11, 4, 2, 1, true), K::kRelu), 3, 2);
+  x = b.MaxPool(b.Act(b.Conv(x, 192, 5, 1, 2, 1, true), K::kRelu), 3, 2);
+  x = b.Act(b.Conv(x, 384, 3, 1, 1, 1, true), K::kRelu);
+  x = b.Act(b.Conv(x, 256, 3, 1, 1, 1, true), K::kRelu);
+  x = b.MaxPool(b.Act(b.Conv(x, 256, 3, 1, 1, 1, true), K::kRelu), 3, 2);
+  x = b.Flatten(b.AdaptiveAvgPool(x, 6));
+  x = b.Act(b.Linear(b.Dropout(x), 4096), K::kRelu);
+  x = b.Act(b.Linear(b.Dropout(x), 4096), K::kRelu);
+  return b.Finish({b.Linear(x, 1000)});
+}
+
+// EfficientNet-B0..B4 (Tan & Le 2019), torchvision's structure: width and depth multipliers and
+// resolutions of the paper; SE squeeze is a quarter of the block's input channels.
+Graph EfficientNet(const ZooOptions& o, double width, double depth, int64_t resolution) {
+  GraphBuilder b(o.fold_bn);
+  auto ch = [&](int64_t c) { return MakeDivisible(c * width); };
+  TensorId x = b.Input("image", {1, 3, Res(o, resolution), Res(o, resolution)});
+  x = b.ConvBnAct(x, ch(32), 3, 2, K::kSwish);
+  const int64_t cfg[][5] = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3},
+                            {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};
+  for (const auto& [e, k, s, c, n] : cfg) {
+    int64_t out = ch(c), layers = static_cast<int64_t>(std::ceil(n * depth));
+    for (int64_t i = 0; i < layers; ++i) {
+      int64_t in = b.Channels(x), stride = i == 0 ? s : 1, hidden = MakeDivisible(in * e);
+      TensorId y = x;
+      if (e != 1) y = b.ConvBnAct(y, hidden, 1, 1, K::kSwish);
+      y = b.ConvBnAct(y, hidden, k, stride, K::kSwish, hidden);
+      y = b.SqueezeExcite(y, std::max<int64_t>(1, in / 4), K::kSwish, K::kSigmoid);
+      y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+      x = stride == 1 && in == out ? b.Add(x, y) : y;
+    }
+  }
+  x = b.ConvBnAct(x, 4 * b.Channels(x), 1, 1, K::kSwish);
+  return b.Finish({Classifier(b, x)});
+}
+
+Graph EfficientNetB0(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.0, 224); }
+Graph EfficientNetB1(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.1, 240); }
+Graph EfficientNetB2(const ZooOptions& o) { return EfficientNet(o, 1.1, 1.2, 260); }
+Graph EfficientNetB3(const ZooOptions& o) { return EfficientNet(o, 1.2, 1.4, 300); }
+Graph EfficientNetB4(const ZooOptions& o) { return EfficientNet(o, 1.4, 1.8, 380); }
+
+// DenseNet-121 (Huang et al. 2017), torchvision's structure.
+Graph DenseNet121(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  x = b.MaxPool(b.ConvBnAct(x, 64, 7, 2, K::kRelu), 3, 2, 1);
+  const int64_t blocks[4] = {6, 12, 24, 16};
+  for (int stage = 0; stage < 4; ++stage) {
+    std::vector<TensorId> features = {x};
+    for (int64_t i = 0; i < blocks[stage]; ++i) {
+      TensorId in = features.size() == 1 ? features[0] : b.Concat(features);
+      TensorId y = b.Conv(b.Act(b.BatchNorm(in), K::kRelu), 128, 1, 1, 0);
+      y = b.Conv(b.Act(b.BatchNorm(y), K::kRelu), 32, 3, 1, 1);
+      features.push_back(y);
+    }
+    x = b.Concat(features);
+    if (stage < 3) {
+      x = b.Conv(b.Act(b.BatchNorm(x), K::kRelu), b.Channels(x) / 2, 1, 1, 0);
+      x = b.AvgPool(x, 2, 2);
+    }
+  }
+  x = b.Act(b.BatchNorm(x), K::kRelu);
+  x = b.Flatten(b.GlobalAvgPool(x));
+  return b.Finish({b.Linear(x, 1000)});
+}
+
+// GoogLeNet / Inception-v1 (Szegedy et al. 2015), torchvision's structure without the auxiliary
+// classifiers (as deployed); torchvision uses 3x3 where the paper has 5x5 in the third branch.
+Graph GoogLeNet(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  auto conv = [&](TensorId x, int64_t c, int64_t k, int64_t s = 1) {
+    return b.ConvBnAct(x, c, k, s, K::kRelu);
+  };
+  auto inception = [&](TensorId x, int64_t c1, int64_t r3, int64_t c3, int64_t r5, int64_t c5,
+                       int64_t pool) {
+    TensorId a = conv(x, c1, 1);
+    TensorId bb = conv(conv(x, r3, 1), c3, 3);
+    TensorId c = conv(conv(x, r5, 1), c5, 3);
+    TensorId d = conv(b.MaxPool(x, 3, 1, 1, true), pool, 1);
+    return b.Concat({a, bb, c, d});
+  };
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  x = b.MaxPool(conv(x, 64, 7, 2), 3, 2, 0, true);
+  x = b.MaxPool(conv(conv(x, 64, 1), 192, 3), 3, 2, 0, true);
+  x = inception(x, 64, 96, 128, 16, 32, 32);
+  x = inception(x, 128, 128, 192, 32, 96, 64);
+  x = b.MaxPool(x, 3, 2, 0, true);
+  x = inception(x, 192, 96, 208, 16, 48, 64);
+  x = inception(x, 160, 112, 224, 24, 64, 64);
+  x = inception(x, 128, 128, 256, 24, 64, 64);
+  x = inception(x, 112, 144, 288, 32, 64, 64);
+  x = inception(x, 256, 160, 320, 32, 128, 128);
+  x = b.MaxPool(x, 2, 2, 0, true);
+  x = inception(x, 256, 160, 320, 32, 128, 128);
+  x = inception(x, 384, 192, 384, 48, 128, 128);
+  return b.Finish({Classifier(b, x)});
+}
+
+constexpr ZooEntry kZoo[] = {
+    {"mobilenet_v1", "MobileNetV1 (Howard et al. 2017)", 224, true, &MobileNetV1},
+    {"mobilenet_v2", "MobileNetV2 (Sandler et al. 2018), torchvision layout", 224, true, &MobileNetV2},
+    {"mobilenet_v3_large", "MobileNetV3-Large (Howard et al. 2019), torchvision layout", 224, true,
+     &MobileNetV3Large},
+    {"mobilenet_v3_small", "MobileNetV3-Small (Howard et al. 2019), torchvision layout", 224, true,
+     &MobileNetV3Small},
+    {"mobilenet_v3_large_minimalistic", "MobileNetV3-Large minimalistic: no SE, ReLU, 3x3", 224,
+     true, &MobileNetV3LargeMin},
+    {"mobilenet_v3_small_minimalistic", "MobileNetV3-Small minimalistic: no SE, ReLU, 3x3", 224,
+     true, &MobileNetV3SmallMin},
+    {"mnasnet_b1", "MnasNet-B1 (Tan et al. 2019), torchvision's mnasnet", 224, true, &MnasNetB1},
+    {"shufflenet_v2", "ShuffleNetV2 (Ma et al. 2018), width 0.5/1.0/1.5/2.0", 224, true,
+     &ShuffleNetV2},
+    {"squeezenet1_0", "SqueezeNet 1.0 (Iandola et al. 2016)", 224, false, &SqueezeNet10},
+    {"squeezenet1_1", "SqueezeNet 1.1", 224, false, &SqueezeNet11},
+    {"resnet18", "ResNet-18 (He et al. 2016)", 224, false, &ResNet18},
+    {"resnet34", "ResNet-34", 224, false, &ResNet34},
+    {"resnet50", "ResNet-50 (v1.5: stride on the 3x3)", 224, false, &ResNet50},
+    {"resnet101", "ResNet-101 (v1.5)", 224, false, &ResNet101},
+    {"efficientnet_b0", "EfficientNet-B0 (Tan & Le 2019)", 224, false, &EfficientNetB0},
+    {"efficientnet_b1", "EfficientNet-B1", 240, false, &EfficientNetB1},
+    {"efficientnet_b2", "EfficientNet-B2", 260, false, &EfficientNetB2},
+    {"efficientnet_b3", "EfficientNet-B3", 300, false, &EfficientNetB3},
+    {"efficientnet_b4", "EfficientNet-B4", 380, false, &EfficientNetB4},
+    {"densenet121", "DenseNet-121 (Huang et al. 2017)", 224, false, &DenseNet121},
+    {"googlenet", "GoogLeNet / Inception-v1 (Szegedy et al. 2015), no aux heads", 224, false,
+     &GoogLeNet},
+    {"vgg16", "VGG-16 (Simonyan & Zisserman 2015)", 224, false, &Vgg16},
+    {"alexnet", "AlexNet (Krizhevsky et al. 2012), torchvision layout", 224, false, &AlexNet},
+};
+
+}  // namespace
+
+Status ZooOptions::Validate() const {
+  if (!(width > 0.0 && width <= 4.0)) {
+    return Status::InvalidArgument("--width " + std::to_string(width) + ": must be in (0, 4]");
+  }
+  if (resolution != 0 && (resolution < 32 || resolution > 4096)) {
+    return Status::InvalidArgument("--resolution " + std::to_string(resolution) +
+                                   ": must be between 32 and 4096");
+  }
+  return Status::Ok();
+}
+
+std::span<const ZooEntry> ZooEntries() { return kZoo; }
+
+bool IsZooReference(const std::string& path) { return path.rfind("zoo:", 0) == 0; }
+
+StatusOr<Graph> BuildZooModel(const std::string& name, const ZooOptions& options) {
+  MBENCH_RETURN_IF_ERROR(options.Validate());
+  std::string bare = IsZooReference(name) ? name.substr(4) : name;
+  for (const ZooEntry& e : kZoo) {
+    if (bare != e.name) continue;
+    if (!e.has_width && options.width != 1.0) {
+      return Status::InvalidArgument("zoo:" + bare + " has no width multiplier; drop --width");
+    }
+    Graph g = e.build(options);
+    g.producer = std::string("mbench zoo: ") + e.description;
+    if (options.fold_bn) g.notes.push_back("deployment form: BatchNorm folded into convolutions");
+    return g;
+  }
+  std::string known;
+  for (const ZooEntry& e : kZoo) {
+    if (std::string(e.name).find(bare.substr(0, 4)) != std::string::npos) {
+      known += (known.empty() ? "" : ", ") + std::string(e.name);
+    }
+  }
+  return Status::NotFound("zoo:" + bare + ": no such zoo model" +
+                          (known.empty() ? std::string("; see `mbench zoo list`")
+                                         : "; did you mean " + known + "?"));
+}
+
+}  // namespace mbench::analyzer
