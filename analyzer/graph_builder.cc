@@ -99,15 +99,15 @@ TensorId GraphBuilder::ConvRect(TensorId x, int64_t cout, int64_t kh, int64_t kw
 
 TensorId GraphBuilder::BatchNorm(TensorId x) {
   int64_t c = Channels(x);
-  if (fold_bn_) {
-    // Deployment form: the preceding conv absorbs scale and shift as its bias.
-    Node& prev = graph_.nodes.back();
-    MBENCH_CHECK(prev.outputs[0] == x && (prev.kind == OpKind::kConv ||
-                                          prev.kind == OpKind::kDepthwiseConv))
-        << "fold_bn needs BatchNorm right after its conv";
-    if (prev.inputs.size() < 3 || prev.inputs[2] < 0) {
+  const Node* prev = graph_.nodes.empty() ? nullptr : &graph_.nodes.back();
+  bool foldable = prev != nullptr && prev->outputs[0] == x &&
+                  (prev->kind == OpKind::kConv || prev->kind == OpKind::kDepthwiseConv);
+  if (fold_bn_ && foldable) {
+    // Deployment form: the preceding conv absorbs scale and shift as its bias. A BatchNorm
+    // that follows no conv (DenseNet's pre-activation) stays a layer.
+    if (prev->inputs.size() < 3 || prev->inputs[2] < 0) {
       std::string saved = last_name_;
-      last_name_ = prev.name;
+      last_name_ = prev->name;
       TensorId b = Weight("bias", {c});
       last_name_ = saved;
       graph_.nodes.back().inputs.resize(3, -1);

@@ -16,8 +16,9 @@ using TensorId = int32_t;
 
 class GraphBuilder {
  public:
-  // With `fold_bn`, BatchNorm() after a convolution is folded into it (the deployment form: the
-  // conv gains a bias, no BatchNorm layer), otherwise it is its own layer (the training form).
+  // With `fold_bn`, BatchNorm() right after a convolution is folded into it (the deployment
+  // form: the conv gains a bias, no BatchNorm layer); otherwise, and for a BatchNorm that
+  // follows no conv, it is its own layer (the training form).
   explicit GraphBuilder(bool fold_bn = false);
 
   TensorId Input(const std::string& name, Shape shape);

@@ -20,6 +20,7 @@ int ReportError(const char* command, const Status& status);
 
 // `exit_code` receives the subcommand's exit code when it runs.
 void RegisterAnalyze(CLI::App& app, int* exit_code);
+void RegisterZoo(CLI::App& app, int* exit_code);
 
 }  // namespace mbench::cli
 

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
                            build.build_type + ", " + build.compiler + ")");
   int exit_code = cli::kExitOk;
   cli::RegisterAnalyze(app, &exit_code);
+  cli::RegisterZoo(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

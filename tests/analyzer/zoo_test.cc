@@ -187,7 +187,7 @@ TEST(ZooTest, FoldedFormDropsBatchNormButKeepsMacs) {
   ModelTotals train = Totals("resnet18");
   ModelTotals deploy = Totals("resnet18", folded);
   EXPECT_EQ(deploy.macs, train.macs);
-  EXPECT_EQ(deploy.buffers, 0);
+  EXPECT_EQ(deploy.buffers, 0);  // every ResNet BatchNorm follows a conv
   EXPECT_LT(deploy.params, train.params);  // BN's scale and shift become one conv bias
   EXPECT_GT(train.buffers, 0);
 }

@@ -141,6 +141,29 @@ TEST(CliTest, BadInputsGiveOneLineErrorsAndNonZeroExit) {
   }
 }
 
+TEST(CliTest, ZooListExportAndAnalyzeWorkWithoutAnyDownload) {
+  TempDir dir;
+  RunResult list = RunMbench("zoo list --format json", dir);
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  auto j = nlohmann::json::parse(list.out);
+  ASSERT_GE(j.size(), 20u);
+  EXPECT_EQ(j[1]["name"], "mobilenet_v2");
+  EXPECT_EQ(j[1]["params"].get<int64_t>(), 3504872);
+
+  RunResult exp = RunMbench("zoo export mobilenet_v2 --width 0.5 -o " + dir.File("m.onnx"), dir);
+  ASSERT_EQ(exp.exit_code, 0) << exp.err;
+  RunResult file = RunMbench("analyze " + dir.File("m.onnx") + " --format json", dir);
+  RunResult zoo = RunMbench("analyze zoo:mobilenet_v2 --width 0.5 --format json", dir);
+  ASSERT_EQ(file.exit_code, 0) << file.err;
+  ASSERT_EQ(zoo.exit_code, 0) << zoo.err;
+  EXPECT_EQ(nlohmann::json::parse(file.out)["totals"]["macs"],
+            nlohmann::json::parse(zoo.out)["totals"]["macs"]);
+
+  RunResult missing = RunMbench("analyze zoo:nosuchnet", dir);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("zoo:nosuchnet"), std::string::npos);
+}
+
 TEST(CliTest, UnsupportedOpsetExitsWithThree) {
   TempDir dir;
   OnnxBuilder b(99);

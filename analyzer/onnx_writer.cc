@@ -1,0 +1,225 @@
+#include "analyzer/onnx_writer.h"
+
+#include <cmath>
+#include <exception>
+#include <fstream>
+#include <cstring>
+#include <random>
+
+#include "onnx/checker.h"
+#include "onnx/onnx_pb.h"
+
+namespace mbench::analyzer {
+namespace {
+
+constexpr int64_t kOpset = 14;  // HardSwish entered ONNX at opset 14
+
+void SetShape(onnx::ValueInfoProto* vi, const TensorInfo& t) {
+  vi->set_name(t.name);
+  auto* tt = vi->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : t.shape) tt->mutable_shape()->add_dim()->set_dim_value(d);
+}
+
+class Writer {
+ public:
+  Writer(const Graph& g, uint32_t seed) : g_(g), rng_(seed) {}
+
+  Status Build(onnx::ModelProto* model) {
+    model->set_ir_version(7);
+    model->set_producer_name("mbench");
+    model->set_producer_version(g_.producer);
+    auto* opset = model->add_opset_import();
+    opset->set_domain("");
+    opset->set_version(kOpset);
+    graph_ = model->mutable_graph();
+    graph_->set_name("mbench_zoo");
+    for (int32_t in : g_.inputs) SetShape(graph_->add_input(), g_.tensors[in]);
+    for (int32_t out : g_.outputs) SetShape(graph_->add_output(), g_.tensors[out]);
+    for (size_t i = 0; i < g_.tensors.size(); ++i) {
+      if (g_.tensors[i].is_constant) written_.push_back(false);
+      else written_.push_back(true);
+    }
+    for (const Node& n : g_.nodes) MBENCH_RETURN_IF_ERROR(WriteNode(n));
+    return Status::Ok();
+  }
+
+ private:
+  std::string Name(int32_t t) { return t < 0 ? std::string() : g_.tensors[t].name; }
+
+  // Emits the initializer for constant tensor `t` the first time a node reads it.
+  void Initializer(int32_t t, double scale, bool positive = false) {
+    if (t < 0 || written_[t]) return;
+    written_[t] = true;
+    const TensorInfo& info = g_.tensors[t];
+    auto* init = graph_->add_initializer();
+    init->set_name(info.name);
+    init->set_data_type(onnx::TensorProto::FLOAT);
+    int64_t n = 1;
+    for (int64_t d : info.shape) {
+      init->add_dims(d);
+      n *= d;
+    }
+    std::normal_distribution<float> dist(0.0f, static_cast<float>(scale));
+    std::string raw(static_cast<size_t>(n) * 4, '\0');
+    for (int64_t i = 0; i < n; ++i) {
+      float v = dist(rng_);
+      if (positive) v = std::fabs(v) + 0.5f;
+      std::memcpy(raw.data() + i * 4, &v, 4);
+    }
+    init->set_raw_data(raw);
+  }
+
+  std::string ScalarInit(float v) {
+    std::string name = "const_" + std::to_string(constants_++);
+    auto* init = graph_->add_initializer();
+    init->set_name(name);
+    init->set_data_type(onnx::TensorProto::FLOAT);
+    init->add_float_data(v);
+    return name;
+  }
+
+  std::string IntsInit(const std::vector<int64_t>& v) {
+    std::string name = "const_" + std::to_string(constants_++);
+    auto* init = graph_->add_initializer();
+    init->set_name(name);
+    init->set_data_type(onnx::TensorProto::INT64);
+    init->add_dims(static_cast<int64_t>(v.size()));
+    for (int64_t x : v) init->add_int64_data(x);
+    return name;
+  }
+
+  onnx::NodeProto* Emit(const std::string& op, const std::string& name,
+                        const std::vector<std::string>& inputs,
+                        const std::vector<std::string>& outputs) {
+    auto* p = graph_->add_node();
+    p->set_op_type(op);
+    p->set_name(name);
+    for (const auto& i : inputs) p->add_input(i);
+    for (const auto& o : outputs) p->add_output(o);
+    return p;
+  }
+
+  static void Ints(onnx::NodeProto* p, const std::string& key, const std::vector<int64_t>& v) {
+    auto* a = p->add_attribute();
+    a->set_name(key);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v) a->add_ints(x);
+  }
+  static void Int(onnx::NodeProto* p, const std::string& key, int64_t v) {
+    auto* a = p->add_attribute();
+    a->set_name(key);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+  }
+
+  Status WriteNode(const Node& n) {
+    std::vector<std::string> in, out;
+    for (int32_t t : n.inputs) in.push_back(Name(t));
+    for (int32_t t : n.outputs) out.push_back(Name(t));
+    while (!in.empty() && in.back().empty()) in.pop_back();
+    switch (n.kind) {
+      case OpKind::kConv:
+      case OpKind::kDepthwiseConv: {
+        const Shape& w = g_.tensors[n.inputs[1]].shape;
+        Initializer(n.inputs[1], std::sqrt(2.0 / (w[1] * w[2] * w[3])));
+        if (n.inputs.size() > 2) Initializer(n.inputs[2], 0.01);
+        auto* p = Emit("Conv", n.name, in, out);
+        for (const char* key : {"kernel_shape", "strides", "pads", "dilations"}) {
+          if (n.HasAttr(key)) Ints(p, key, n.GetInts(key));
+        }
+        Int(p, "group", n.GetInt("group", 1));
+        return Status::Ok();
+      }
+      case OpKind::kBatchNorm:
+        Initializer(n.inputs[1], 0.1, true);
+        Initializer(n.inputs[2], 0.01);
+        Initializer(n.inputs[3], 0.01);
+        Initializer(n.inputs[4], 0.1, true);
+        Emit("BatchNormalization", n.name, in, out);
+        return Status::Ok();
+      case OpKind::kFullyConnected: {
+        const Shape& w = g_.tensors[n.inputs[1]].shape;
+        Initializer(n.inputs[1], std::sqrt(1.0 / w[1]));
+        if (n.inputs.size() > 2) Initializer(n.inputs[2], 0.01);
+        Int(Emit("Gemm", n.name, in, out), "transB", 1);
+        return Status::Ok();
+      }
+      case OpKind::kClip:
+        Emit("Clip", n.name, {in[0], ScalarInit(static_cast<float>(n.GetFloat("min", 0))),
+                              ScalarInit(static_cast<float>(n.GetFloat("max", 6)))}, out);
+        return Status::Ok();
+      case OpKind::kSwish: {
+        // SiLU has no ONNX op at opset 13: x * sigmoid(x).
+        std::string gate = n.name + ".sigmoid";
+        Emit("Sigmoid", gate, {in[0]}, {gate});
+        Emit("Mul", n.name, {in[0], gate}, out);
+        return Status::Ok();
+      }
+      case OpKind::kShuffleChannel: {
+        const Shape& s = g_.tensors[n.inputs[0]].shape;
+        int64_t groups = n.GetInt("group", 2);
+        std::string a = n.name + ".split", b = n.name + ".swapped";
+        Emit("Reshape", n.name + "/reshape0", {in[0], IntsInit({s[0], groups, s[1] / groups, s[2], s[3]})}, {a});
+        Ints(Emit("Transpose", n.name + "/transpose", {a}, {b}), "perm", {0, 2, 1, 3, 4});
+        Emit("Reshape", n.name, {b, IntsInit(s)}, out);
+        return Status::Ok();
+      }
+      case OpKind::kSplit: {
+        const Shape& s = g_.tensors[n.outputs[0]].shape;
+        Int(Emit("Split", n.name, {in[0], IntsInit({s[1], s[1]})}, out), "axis", 1);
+        return Status::Ok();
+      }
+      case OpKind::kMaxPool:
+      case OpKind::kAveragePool: {
+        auto* p = Emit(n.kind == OpKind::kMaxPool ? "MaxPool" : "AveragePool", n.name, in, out);
+        for (const char* key : {"kernel_shape", "strides", "pads"}) Ints(p, key, n.GetInts(key));
+        Int(p, "ceil_mode", n.GetInt("ceil_mode", 0));
+        return Status::Ok();
+      }
+      case OpKind::kConcat:
+        Int(Emit("Concat", n.name, in, out), "axis", n.GetInt("axis", 1));
+        return Status::Ok();
+      case OpKind::kFlatten:
+        Int(Emit("Flatten", n.name, in, out), "axis", n.GetInt("axis", 1));
+        return Status::Ok();
+      case OpKind::kRelu: Emit("Relu", n.name, in, out); return Status::Ok();
+      case OpKind::kSigmoid: Emit("Sigmoid", n.name, in, out); return Status::Ok();
+      case OpKind::kHardSigmoid: Emit("HardSigmoid", n.name, in, out); return Status::Ok();
+      case OpKind::kHardSwish: Emit("HardSwish", n.name, in, out); return Status::Ok();
+      case OpKind::kAdd: Emit("Add", n.name, in, out); return Status::Ok();
+      case OpKind::kMul: Emit("Mul", n.name, in, out); return Status::Ok();
+      case OpKind::kGlobalAveragePool: Emit("GlobalAveragePool", n.name, in, out); return Status::Ok();
+      case OpKind::kDropout: Emit("Identity", n.name, in, out); return Status::Ok();
+      default:
+        return Status::Unsupported("ONNX export: layer '" + n.name + "' has op kind '" +
+                                   OpKindName(n.kind) + "', which the writer does not express");
+    }
+  }
+
+  const Graph& g_;
+  std::mt19937 rng_;
+  onnx::GraphProto* graph_ = nullptr;
+  std::vector<bool> written_;
+  int constants_ = 0;
+};
+
+}  // namespace
+
+Status WriteOnnxModel(const Graph& graph, const std::string& path, uint32_t seed) {
+  onnx::ModelProto model;
+  Writer writer(graph, seed);
+  MBENCH_RETURN_IF_ERROR(writer.Build(&model));
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("ONNX export failed the checker: ") + e.what());
+  }
+  std::ofstream out(path, std::ios::binary);
+  if (!out || !model.SerializeToOstream(&out)) {
+    return Status::IOError(path + ": cannot write the ONNX model");
+  }
+  return Status::Ok();
+}
+
+}  // namespace mbench::analyzer
