@@ -350,6 +350,120 @@ Graph GoogLeNet(const ZooOptions& o) {
   return b.Finish({Classifier(b, x)});
 }
 
+
+// EfficientNet-Lite0..4 (tensorflow/tpu efficientnet/lite): EfficientNet without squeeze-excite,
+// ReLU6 everywhere, stem and head fixed at 32 and 1280 channels and the first and last stages
+// not repeated more with depth.
+Graph EfficientNetLite(const ZooOptions& o, double width, double depth, int64_t resolution) {
+  GraphBuilder b(o.fold_bn);
+  auto ch = [&](int64_t c) { return MakeDivisible(c * width); };
+  TensorId x = b.Input("image", {1, 3, Res(o, resolution), Res(o, resolution)});
+  x = b.ConvBnAct(x, 32, 3, 2, K::kClip);
+  const int64_t cfg[][5] = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3},
+                            {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};
+  const size_t stages = sizeof(cfg) / sizeof(cfg[0]);
+  for (size_t st = 0; st < stages; ++st) {
+    const auto& [e, k, s, c, n] = cfg[st];
+    int64_t out = ch(c);
+    int64_t layers = st == 0 || st == stages - 1 ? n : static_cast<int64_t>(std::ceil(n * depth));
+    for (int64_t i = 0; i < layers; ++i) {
+      int64_t in = b.Channels(x), stride = i == 0 ? s : 1, hidden = in * e;
+      TensorId y = x;
+      if (e != 1) y = b.ConvBnAct(y, hidden, 1, 1, K::kClip);
+      y = b.ConvBnAct(y, hidden, k, stride, K::kClip, hidden);
+      y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+      x = stride == 1 && in == out ? b.Add(x, y) : y;
+    }
+  }
+  x = b.ConvBnAct(x, 1280, 1, 1, K::kClip);
+  return b.Finish({Classifier(b, x)});
+}
+
+Graph EfficientNetLite0(const ZooOptions& o) { return EfficientNetLite(o, 1.0, 1.0, 224); }
+Graph EfficientNetLite1(const ZooOptions& o) { return EfficientNetLite(o, 1.0, 1.1, 240); }
+Graph EfficientNetLite2(const ZooOptions& o) { return EfficientNetLite(o, 1.1, 1.2, 260); }
+Graph EfficientNetLite3(const ZooOptions& o) { return EfficientNetLite(o, 1.2, 1.4, 280); }
+Graph EfficientNetLite4(const ZooOptions& o) { return EfficientNetLite(o, 1.4, 1.8, 300); }
+
+// MnasNet-A1 (Tan et al. 2019, tensorflow/tpu mnasnet_a1 block list): MBConv with
+// squeeze-excite on the 40, 112 and 160 stages (squeeze = a quarter of the block's input).
+Graph MnasNetA1(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  auto f = [&](int64_t c) { return MakeDivisible(c * o.width); };
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  x = b.ConvBnAct(x, f(32), 3, 2, K::kRelu);
+  // repeats, kernel, stride, expansion, output, squeeze-excite
+  const int64_t cfg[][6] = {{1, 3, 1, 1, 16, 0},  {2, 3, 2, 6, 24, 0},  {3, 5, 2, 3, 40, 1},
+                            {4, 3, 2, 6, 80, 0},  {2, 3, 1, 6, 112, 1}, {3, 5, 2, 6, 160, 1},
+                            {1, 3, 1, 6, 320, 0}};
+  bool first = true;
+  for (const auto& [n, k, s, e, c, se] : cfg) {
+    int64_t out = f(c);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t in = b.Channels(x), stride = i == 0 ? s : 1, hidden = in * e;
+      TensorId y = x;
+      if (e != 1) y = b.ConvBnAct(y, hidden, 1, 1, K::kRelu);
+      y = b.ConvBnAct(y, hidden, k, stride, K::kRelu, hidden);
+      if (se) y = b.SqueezeExcite(y, std::max<int64_t>(1, in / 4), K::kRelu, K::kSigmoid);
+      y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+      x = !first && stride == 1 && in == out ? b.Add(x, y) : y;  // the first block has no skip
+      first = false;
+    }
+  }
+  x = b.ConvBnAct(x, 1280, 1, 1, K::kRelu);
+  return b.Finish({Classifier(b, x)});
+}
+
+// RegNetY-400MF (Radosavovic et al. 2020), torchvision's structure: widths 48/104/208/440,
+// depths 1/3/6/6, group width 8, squeeze-excite a quarter of each block's input width.
+Graph RegNetY400MF(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  x = b.ConvBnAct(x, 32, 3, 2, K::kRelu);
+  const int64_t widths[4] = {48, 104, 208, 440}, depths[4] = {1, 3, 6, 6};
+  for (int st = 0; st < 4; ++st) {
+    for (int64_t i = 0; i < depths[st]; ++i) {
+      int64_t in = b.Channels(x), out = widths[st], stride = i == 0 ? 2 : 1;
+      TensorId y = b.ConvBnAct(x, out, 1, 1, K::kRelu);
+      y = b.ConvBnAct(y, out, 3, stride, K::kRelu, out / 8);
+      y = b.SqueezeExcite(y, static_cast<int64_t>(std::lround(0.25 * in)), K::kRelu, K::kSigmoid);
+      y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+      TensorId shortcut = in != out || stride != 1 ? b.ConvBnAct(x, out, 1, stride, K::kUnknown, 1, 0) : x;
+      x = b.Act(b.Add(y, shortcut), K::kRelu);
+    }
+  }
+  x = b.Flatten(b.GlobalAvgPool(x));
+  return b.Finish({b.Linear(x, 1000)});
+}
+
+// ShuffleNetV1 with 3 groups (Zhang et al. 2018), width 0.5/1.0/1.5/2.0: grouped 1x1 convs,
+// channel shuffle, stride-2 units concatenating an average-pooled shortcut.
+Graph ShuffleNetV1(const ZooOptions& o) {
+  const int64_t groups = 3;
+  GraphBuilder b(o.fold_bn);
+  auto scaled = [&](int64_t c) { return static_cast<int64_t>(c * o.width) / (2 * groups) * (2 * groups); };
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  x = b.MaxPool(b.ConvBnAct(x, 24, 3, 2, K::kRelu), 3, 2, 1);
+  const int64_t outs[3] = {240, 480, 960}, repeats[3] = {4, 8, 4};
+  for (int st = 0; st < 3; ++st) {
+    for (int64_t i = 0; i < repeats[st]; ++i) {
+      int64_t in = b.Channels(x), out = scaled(outs[st]);
+      int64_t stride = i == 0 ? 2 : 1;
+      int64_t branch_out = stride == 2 ? out - in : out;
+      int64_t mid = out / 4;
+      int64_t g1 = st == 0 && i == 0 ? 1 : groups;  // the first unit sees only 24 channels
+      TensorId y = b.ConvBnAct(x, mid, 1, 1, K::kRelu, g1);
+      y = b.ChannelShuffle(y, groups);
+      y = b.ConvBnAct(y, mid, 3, stride, K::kUnknown, mid);
+      y = b.ConvBnAct(y, branch_out, 1, 1, K::kUnknown, groups);
+      x = stride == 2 ? b.Act(b.Concat({b.AvgPool(x, 3, 2, 1), y}), K::kRelu)
+                      : b.Act(b.Add(x, y), K::kRelu);
+    }
+  }
+  x = b.Flatten(b.GlobalAvgPool(x));
+  return b.Finish({b.Linear(x, 1000)});
+}
+
 constexpr ZooEntry kZoo[] = {
     {"mobilenet_v1", "MobileNetV1 (Howard et al. 2017)", 224, true, &MobileNetV1},
     {"mobilenet_v2", "MobileNetV2 (Sandler et al. 2018), torchvision layout", 224, true, &MobileNetV2},
@@ -361,9 +475,11 @@ constexpr ZooEntry kZoo[] = {
      true, &MobileNetV3LargeMin},
     {"mobilenet_v3_small_minimalistic", "MobileNetV3-Small minimalistic: no SE, ReLU, 3x3", 224,
      true, &MobileNetV3SmallMin},
+    {"mnasnet_a1", "MnasNet-A1 (Tan et al. 2019), with squeeze-excite", 224, true, &MnasNetA1},
     {"mnasnet_b1", "MnasNet-B1 (Tan et al. 2019), torchvision's mnasnet", 224, true, &MnasNetB1},
     {"shufflenet_v2", "ShuffleNetV2 (Ma et al. 2018), width 0.5/1.0/1.5/2.0", 224, true,
      &ShuffleNetV2},
+    {"shufflenet_v1", "ShuffleNetV1, 3 groups (Zhang et al. 2018)", 224, true, &ShuffleNetV1},
     {"squeezenet1_0", "SqueezeNet 1.0 (Iandola et al. 2016)", 224, false, &SqueezeNet10},
     {"squeezenet1_1", "SqueezeNet 1.1", 224, false, &SqueezeNet11},
     {"resnet18", "ResNet-18 (He et al. 2016)", 224, false, &ResNet18},
@@ -375,6 +491,13 @@ constexpr ZooEntry kZoo[] = {
     {"efficientnet_b2", "EfficientNet-B2", 260, false, &EfficientNetB2},
     {"efficientnet_b3", "EfficientNet-B3", 300, false, &EfficientNetB3},
     {"efficientnet_b4", "EfficientNet-B4", 380, false, &EfficientNetB4},
+    {"efficientnet_lite0", "EfficientNet-Lite0 (no SE, ReLU6)", 224, false, &EfficientNetLite0},
+    {"efficientnet_lite1", "EfficientNet-Lite1", 240, false, &EfficientNetLite1},
+    {"efficientnet_lite2", "EfficientNet-Lite2", 260, false, &EfficientNetLite2},
+    {"efficientnet_lite3", "EfficientNet-Lite3", 280, false, &EfficientNetLite3},
+    {"efficientnet_lite4", "EfficientNet-Lite4", 300, false, &EfficientNetLite4},
+    {"regnet_y_400mf", "RegNetY-400MF (Radosavovic et al. 2020), torchvision layout", 224, false,
+     &RegNetY400MF},
     {"densenet121", "DenseNet-121 (Huang et al. 2017)", 224, false, &DenseNet121},
     {"googlenet", "GoogLeNet / Inception-v1 (Szegedy et al. 2015), no aux heads", 224, false,
      &GoogLeNet},

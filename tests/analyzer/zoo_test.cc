@@ -168,6 +168,44 @@ TEST(ZooTest, MobileNetV3LargeAndMinimalisticMatchTheTfSlimTable) {
   EXPECT_NEAR(Totals("mobilenet_v3_large_minimalistic").macs / 1e6, minimal, minimal * 0.02);
 }
 
+double PaperParamsMillions(const std::string& row) {
+  for (const auto& r : ReadCsv("published_complexity.csv")) {
+    if (r[0] == row && !r[3].empty()) return std::stod(r[3]);
+  }
+  ADD_FAILURE() << row << " has no params in published_complexity.csv";
+  return -1;
+}
+
+TEST(ZooTest, MnasNetA1AndShuffleNetV1MatchTheirPapers) {
+  double a1 = PaperMacsMillions("MnasNet-A1 1", "224x224");
+  ModelTotals t = Totals("mnasnet_a1");
+  EXPECT_NEAR(t.macs / 1e6, a1, a1 * 0.02);
+  EXPECT_NEAR(t.params / 1e6, PaperParamsMillions("MnasNet-A1 1"), 0.05);  // published to 0.1 M
+  double v1 = PaperMacsMillions("ShuffleNetV1 1.0x (g=3)", "224x224");
+  EXPECT_NEAR(Totals("shufflenet_v1").macs / 1e6, v1, v1 * 0.02);
+}
+
+TEST(ZooTest, RegNetY400MfMatchesTorchvision) {
+  ModelTotals t = Totals("regnet_y_400mf");
+  EXPECT_EQ(t.params, TorchvisionParams("regnet_y_400mf"));
+  EXPECT_NEAR(t.macs / 1e9, 0.40, 0.40 * 0.02 + 0.005);  // torchvision: 0.4 GFLOPS
+}
+
+// EfficientNet-Lite: parameters match the tensorflow/tpu lite README (published to 0.1 M). Its
+// MAdds column is 3-6% above the multiply-adds of the convolutions and classifier for all five
+// models (a convention the README does not state; docs/counting.md), so MACs are checked
+// against it with that documented offset: within 7%.
+TEST(ZooTest, EfficientNetLiteMatchesTheLiteReadme) {
+  for (int i = 0; i <= 4; ++i) {
+    std::string row = "EfficientNet-Lite" + std::to_string(i);
+    ModelTotals t = Totals("efficientnet_lite" + std::to_string(i));
+    EXPECT_NEAR(t.params / 1e6, PaperParamsMillions(row), 0.05 + 0.005) << row;
+    double readme = PaperMacsMillions(row, "");
+    EXPECT_LT(t.macs / 1e6, readme) << row;
+    EXPECT_GT(t.macs / 1e6, readme * 0.93) << row;
+  }
+}
+
 TEST(ZooTest, ShuffleNetV2WidthsMatchThePaper) {
   struct Row {
     double width;
