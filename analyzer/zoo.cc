@@ -464,6 +464,67 @@ Graph ShuffleNetV1(const ZooOptions& o) {
   return b.Finish({b.Linear(x, 1000)});
 }
 
+// Inception-v3 (Szegedy et al. 2016), torchvision's structure at 299x299, including the
+// auxiliary classifier (a second output: torchvision's parameter count includes it).
+Graph InceptionV3(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  auto conv = [&](TensorId x, int64_t c, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
+                  int64_t stride = 1) {
+    return b.Act(b.BatchNorm(b.ConvRect(x, c, kh, kw, ph, pw, stride)), K::kRelu);
+  };
+  auto sq = [&](TensorId x, int64_t c, int64_t k, int64_t stride = 1, int64_t pad = 0) {
+    return conv(x, c, k, k, pad, pad, stride);
+  };
+  auto inception_a = [&](TensorId x, int64_t pool) {
+    TensorId a = sq(x, 64, 1);
+    TensorId c5 = sq(sq(x, 48, 1), 64, 5, 1, 2);
+    TensorId d = sq(sq(sq(x, 64, 1), 96, 3, 1, 1), 96, 3, 1, 1);
+    TensorId p = sq(b.AvgPool(x, 3, 1, 1), pool, 1);
+    return b.Concat({a, c5, d, p});
+  };
+  auto inception_b = [&](TensorId x) {
+    TensorId a = sq(x, 384, 3, 2);
+    TensorId d = sq(sq(sq(x, 64, 1), 96, 3, 1, 1), 96, 3, 2);
+    return b.Concat({a, d, b.MaxPool(x, 3, 2)});
+  };
+  auto inception_c = [&](TensorId x, int64_t c7) {
+    TensorId a = sq(x, 192, 1);
+    TensorId s7 = conv(conv(sq(x, c7, 1), c7, 1, 7, 0, 3), 192, 7, 1, 3, 0);
+    TensorId d = sq(x, c7, 1);
+    d = conv(conv(conv(conv(d, c7, 7, 1, 3, 0), c7, 1, 7, 0, 3), c7, 7, 1, 3, 0), 192, 1, 7, 0, 3);
+    TensorId p = sq(b.AvgPool(x, 3, 1, 1), 192, 1);
+    return b.Concat({a, s7, d, p});
+  };
+  auto inception_d = [&](TensorId x) {
+    TensorId a = sq(sq(x, 192, 1), 320, 3, 2);
+    TensorId s7 = conv(conv(sq(x, 192, 1), 192, 1, 7, 0, 3), 192, 7, 1, 3, 0);
+    s7 = sq(s7, 192, 3, 2);
+    return b.Concat({a, s7, b.MaxPool(x, 3, 2)});
+  };
+  auto inception_e = [&](TensorId x) {
+    TensorId a = sq(x, 320, 1);
+    TensorId t = sq(x, 384, 1);
+    TensorId s3 = b.Concat({conv(t, 384, 1, 3, 0, 1), conv(t, 384, 3, 1, 1, 0)});
+    TensorId d = sq(sq(x, 448, 1), 384, 3, 1, 1);
+    TensorId dd = b.Concat({conv(d, 384, 1, 3, 0, 1), conv(d, 384, 3, 1, 1, 0)});
+    TensorId p = sq(b.AvgPool(x, 3, 1, 1), 192, 1);
+    return b.Concat({a, s3, dd, p});
+  };
+  TensorId x = b.Input("image", {1, 3, Res(o, 299), Res(o, 299)});
+  x = sq(sq(sq(x, 32, 3, 2), 32, 3), 64, 3, 1, 1);
+  x = b.MaxPool(x, 3, 2);
+  x = b.MaxPool(sq(sq(x, 80, 1), 192, 3), 3, 2);
+  x = inception_a(inception_a(inception_a(x, 32), 64), 64);
+  x = inception_b(x);
+  x = inception_c(inception_c(inception_c(inception_c(x, 128), 160), 160), 192);
+  // Auxiliary classifier on Mixed_6e (training-time head; kept so parameters match).
+  TensorId aux = b.AvgPool(x, 5, 3);
+  aux = sq(sq(aux, 128, 1), 768, 5);
+  aux = b.Linear(b.Flatten(b.GlobalAvgPool(aux)), 1000);
+  x = inception_e(inception_e(inception_d(x)));
+  return b.Finish({Classifier(b, x), aux});
+}
+
 constexpr ZooEntry kZoo[] = {
     {"mobilenet_v1", "MobileNetV1 (Howard et al. 2017)", 224, true, &MobileNetV1},
     {"mobilenet_v2", "MobileNetV2 (Sandler et al. 2018), torchvision layout", 224, true, &MobileNetV2},
@@ -501,6 +562,8 @@ constexpr ZooEntry kZoo[] = {
     {"densenet121", "DenseNet-121 (Huang et al. 2017)", 224, false, &DenseNet121},
     {"googlenet", "GoogLeNet / Inception-v1 (Szegedy et al. 2015), no aux heads", 224, false,
      &GoogLeNet},
+    {"inception_v3", "Inception-v3 (Szegedy et al. 2016), torchvision layout with its aux head", 299,
+     false, &InceptionV3},
     {"vgg16", "VGG-16 (Simonyan & Zisserman 2015)", 224, false, &Vgg16},
     {"alexnet", "AlexNet (Krizhevsky et al. 2012), torchvision layout", 224, false, &AlexNet},
 };

@@ -113,6 +113,7 @@ INSTANTIATE_TEST_SUITE_P(
                       TorchvisionCase{"efficientnet_b4", "efficientnet_b4", 380},
                       TorchvisionCase{"densenet121", "densenet121", 224},
                       TorchvisionCase{"googlenet", "googlenet", 224},
+                      TorchvisionCase{"inception_v3", "inception_v3", 299},
                       TorchvisionCase{"vgg16", "vgg16", 224},
                       TorchvisionCase{"alexnet", "alexnet", 224}),
     [](const ::testing::TestParamInfo<TorchvisionCase>& p) { return std::string(p.param.zoo); });
