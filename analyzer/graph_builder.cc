@@ -246,6 +246,81 @@ TensorId GraphBuilder::SqueezeExcite(TensorId x, int64_t squeeze, OpKind act, Op
   return Mul(x, s);
 }
 
+TensorId GraphBuilder::LayerNorm(TensorId x) {
+  last_name_ = "ln" + std::to_string(counter_++);
+  int64_t d = ShapeOf(x).back();
+  TensorId g = Weight("weight", {d});
+  TensorId bb = Weight("bias", {d});
+  return AddNode(OpKind::kLayerNorm, "LayerNormalization", {x, g, bb}, ShapeOf(x),
+                 {{"axis", int64_t{-1}}});
+}
+
+TensorId GraphBuilder::MatMul(TensorId a, TensorId b) {
+  Shape out = ShapeOf(a);
+  const Shape& sb = ShapeOf(b);
+  MBENCH_CHECK(out.size() == sb.size() && out.back() == sb[sb.size() - 2])
+      << "matmul " << ShapeToString(out) << " x " << ShapeToString(sb);
+  out.back() = sb.back();
+  last_name_ = "matmul" + std::to_string(counter_++);
+  return AddNode(OpKind::kMatMul, "MatMul", {a, b}, out);
+}
+
+TensorId GraphBuilder::Softmax(TensorId x) {
+  last_name_ = "softmax" + std::to_string(counter_++);
+  return AddNode(OpKind::kSoftmax, "Softmax", {x}, ShapeOf(x), {{"axis", int64_t{-1}}});
+}
+
+TensorId GraphBuilder::Reshape(TensorId x, Shape shape) {
+  MBENCH_CHECK(NumElements(shape) == NumElements(ShapeOf(x))) << "reshape " << ShapeToString(shape);
+  last_name_ = "reshape" + std::to_string(counter_++);
+  return AddNode(OpKind::kReshape, "Reshape", {x}, shape, {{"shape", shape}});
+}
+
+TensorId GraphBuilder::Transpose(TensorId x, std::vector<int64_t> perm) {
+  const Shape& in = ShapeOf(x);
+  Shape out;
+  for (int64_t p : perm) out.push_back(in[p]);
+  last_name_ = "transpose" + std::to_string(counter_++);
+  return AddNode(OpKind::kTranspose, "Transpose", {x}, out, {{"perm", perm}});
+}
+
+TensorId GraphBuilder::Scale(TensorId x, double factor) {
+  last_name_ = "scale" + std::to_string(counter_++);
+  TensorInfo c;
+  c.name = last_name_ + ".factor";
+  c.dtype = DType::kFloat32;
+  c.has_shape = true;
+  c.is_constant = true;
+  c.has_values = true;
+  c.float_values = {factor};
+  TensorId f = graph_.AddTensor(std::move(c));
+  return AddNode(OpKind::kMul, "Mul", {x, f}, ShapeOf(x));
+}
+
+TensorId GraphBuilder::Parameter(const std::string& name, Shape shape) {
+  std::string saved = last_name_;
+  last_name_ = name;
+  TensorId t = Weight("data", std::move(shape));
+  last_name_ = saved;
+  return t;
+}
+
+TensorId GraphBuilder::TakeToken(TensorId x, int64_t index) {
+  Shape in = ShapeOf(x);
+  last_name_ = "token" + std::to_string(counter_++);
+  TensorInfo idx;
+  idx.name = last_name_ + ".index";
+  idx.dtype = DType::kInt64;
+  idx.has_shape = true;
+  idx.is_constant = true;
+  idx.has_values = true;
+  idx.int_values = {index};
+  TensorId i = graph_.AddTensor(std::move(idx));
+  Shape out = {in[0]};
+  out.insert(out.end(), in.begin() + 2, in.end());
+  return AddNode(OpKind::kGather, "Gather", {x, i}, out, {{"axis", int64_t{1}}});
+}
+
 Graph GraphBuilder::Finish(const std::vector<TensorId>& outputs, std::string format) {
   graph_.outputs = outputs;
   graph_.format = std::move(format);

@@ -51,6 +51,18 @@ class GraphBuilder {
   // multiply.
   TensorId SqueezeExcite(TensorId x, int64_t squeeze, OpKind act, OpKind gate);
 
+  // Transformer pieces (token layout [N, tokens, dim]).
+  TensorId LayerNorm(TensorId x);  // over the last axis, with gamma and beta
+  TensorId MatMul(TensorId a, TensorId b);  // batched: [..., M, K] x [..., K, N]
+  TensorId Softmax(TensorId x);   // over the last axis
+  TensorId Reshape(TensorId x, Shape shape);
+  TensorId Transpose(TensorId x, std::vector<int64_t> perm);
+  TensorId Scale(TensorId x, double factor);  // multiply by a scalar constant
+  // A learned tensor (class token, position embedding): a constant the graph reads as data.
+  TensorId Parameter(const std::string& name, Shape shape);
+  // x[:, index] along axis 1 (the class token).
+  TensorId TakeToken(TensorId x, int64_t index);
+
   const Shape& ShapeOf(TensorId t) const { return graph_.tensors[t].shape; }
   int64_t Channels(TensorId t) const { return graph_.tensors[t].shape[1]; }
 

@@ -12,7 +12,7 @@
 namespace mbench::analyzer {
 namespace {
 
-constexpr int64_t kOpset = 14;  // HardSwish entered ONNX at opset 14
+constexpr int64_t kOpset = 17;  // HardSwish entered at opset 14, LayerNormalization at 17
 
 void SetShape(onnx::ValueInfoProto* vi, const TensorInfo& t) {
   vi->set_name(t.name);
@@ -47,16 +47,29 @@ class Writer {
  private:
   std::string Name(int32_t t) { return t < 0 ? std::string() : g_.tensors[t].name; }
 
-  // Emits the initializer for constant tensor `t` the first time a node reads it.
-  void Initializer(int32_t t, double scale, bool positive = false) {
+  // Emits the initializer for constant tensor `t` the first time a node reads it: its values
+  // when the graph holds them (scales, indices), else seeded random ones. `dims` overrides the
+  // stored shape (a transposed weight).
+  void Initializer(int32_t t, double scale, bool positive = false, const Shape* dims = nullptr) {
     if (t < 0 || written_[t]) return;
     written_[t] = true;
     const TensorInfo& info = g_.tensors[t];
     auto* init = graph_->add_initializer();
     init->set_name(info.name);
+    if (info.has_values && !info.int_values.empty()) {
+      init->set_data_type(onnx::TensorProto::INT64);
+      for (int64_t d : info.shape) init->add_dims(d);
+      for (int64_t v : info.int_values) init->add_int64_data(v);
+      return;
+    }
     init->set_data_type(onnx::TensorProto::FLOAT);
+    if (info.has_values) {
+      for (int64_t d : info.shape) init->add_dims(d);
+      for (double v : info.float_values) init->add_float_data(static_cast<float>(v));
+      return;
+    }
     int64_t n = 1;
-    for (int64_t d : info.shape) {
+    for (int64_t d : dims != nullptr ? *dims : info.shape) {
       init->add_dims(d);
       n *= d;
     }
@@ -114,6 +127,12 @@ class Writer {
   }
 
   Status WriteNode(const Node& n) {
+    // Constants the cases below do not initialize themselves (scales, indices, learned tokens).
+    if (n.kind != OpKind::kConv && n.kind != OpKind::kDepthwiseConv &&
+        n.kind != OpKind::kBatchNorm && n.kind != OpKind::kFullyConnected &&
+        n.kind != OpKind::kLayerNorm) {
+      for (int32_t t : n.inputs) Initializer(t, 0.02);
+    }
     std::vector<std::string> in, out;
     for (int32_t t : n.inputs) in.push_back(Name(t));
     for (int32_t t : n.outputs) out.push_back(Name(t));
@@ -140,11 +159,54 @@ class Writer {
         return Status::Ok();
       case OpKind::kFullyConnected: {
         const Shape& w = g_.tensors[n.inputs[1]].shape;
-        Initializer(n.inputs[1], std::sqrt(1.0 / w[1]));
-        if (n.inputs.size() > 2) Initializer(n.inputs[2], 0.01);
-        Int(Emit("Gemm", n.name, in, out), "transB", 1);
+        bool has_bias = n.inputs.size() > 2 && n.inputs[2] >= 0;
+        if (has_bias) Initializer(n.inputs[2], 0.01);
+        if (g_.tensors[n.inputs[0]].shape.size() == 2) {
+          Initializer(n.inputs[1], std::sqrt(1.0 / w[1]));
+          Int(Emit("Gemm", n.name, in, out), "transB", 1);
+          return Status::Ok();
+        }
+        // Gemm is 2-D only: tokens go through MatMul with the weight stored as [in, out].
+        Shape transposed = {w[1], w[0]};
+        Initializer(n.inputs[1], std::sqrt(1.0 / w[1]), false, &transposed);
+        if (!has_bias) {
+          Emit("MatMul", n.name, {in[0], in[1]}, out);
+          return Status::Ok();
+        }
+        std::string product = n.name + ".matmul";
+        Emit("MatMul", product, {in[0], in[1]}, {product});
+        Emit("Add", n.name, {product, in[2]}, out);
         return Status::Ok();
       }
+      case OpKind::kLayerNorm:
+        Initializer(n.inputs[1], 0.1, true);
+        Initializer(n.inputs[2], 0.01);
+        Int(Emit("LayerNormalization", n.name, in, out), "axis", n.GetInt("axis", -1));
+        return Status::Ok();
+      case OpKind::kGelu: {
+        // GELU(x) = x * 0.5 * (1 + erf(x / sqrt(2))); ONNX has no Gelu op before opset 20.
+        std::string a = n.name + ".div", e = n.name + ".erf", p1 = n.name + ".add",
+                    m = n.name + ".mul";
+        Emit("Div", a, {in[0], ScalarInit(1.41421356f)}, {a});
+        Emit("Erf", e, {a}, {e});
+        Emit("Add", p1, {e, ScalarInit(1.0f)}, {p1});
+        Emit("Mul", m, {in[0], p1}, {m});
+        Emit("Mul", n.name, {m, ScalarInit(0.5f)}, out);
+        return Status::Ok();
+      }
+      case OpKind::kReshape:
+        Emit("Reshape", n.name, {in[0], IntsInit(n.GetInts("shape"))}, out);
+        return Status::Ok();
+      case OpKind::kTranspose:
+        Ints(Emit("Transpose", n.name, in, out), "perm", n.GetInts("perm"));
+        return Status::Ok();
+      case OpKind::kSoftmax:
+        Int(Emit("Softmax", n.name, in, out), "axis", n.GetInt("axis", -1));
+        return Status::Ok();
+      case OpKind::kMatMul: Emit("MatMul", n.name, in, out); return Status::Ok();
+      case OpKind::kGather:
+        Int(Emit("Gather", n.name, in, out), "axis", n.GetInt("axis", 0));
+        return Status::Ok();
       case OpKind::kClip:
         Emit("Clip", n.name, {in[0], ScalarInit(static_cast<float>(n.GetFloat("min", 0))),
                               ScalarInit(static_cast<float>(n.GetFloat("max", 6)))}, out);

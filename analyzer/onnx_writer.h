@@ -1,4 +1,4 @@
-// Writes a Graph as an ONNX model (opset 14) with seeded random weights, so that zoo
+// Writes a Graph as an ONNX model (opset 17) with seeded random weights, so that zoo
 // architectures can be run by other tools (and by mbench's runner) and checked by ONNX's own
 // checker. Only the op kinds the zoo builds are written. Stateless; thread-safe.
 #ifndef MBENCH_ANALYZER_ONNX_WRITER_H_

@@ -525,6 +525,42 @@ Graph InceptionV3(const ZooOptions& o) {
   return b.Finish({Classifier(b, x), aux});
 }
 
+// A pre-norm transformer encoder block: LayerNorm, multi-head self-attention (query, key and
+// value as three projections: the same MACs and parameters as one fused qkv), LayerNorm, MLP
+// with GELU; both with residuals. x is [1, tokens, dim].
+TensorId EncoderBlock(GraphBuilder& b, TensorId x, int64_t heads, int64_t mlp, OpKind mlp_act) {
+  Shape s = b.ShapeOf(x);
+  int64_t tokens = s[1], dim = s[2], head_dim = dim / heads;
+  TensorId h = b.LayerNorm(x);
+  auto split_heads = [&](TensorId t) {
+    return b.Transpose(b.Reshape(t, {s[0], tokens, heads, head_dim}), {0, 2, 1, 3});
+  };
+  TensorId q = split_heads(b.Linear(h, dim));
+  TensorId k = b.Transpose(b.Reshape(b.Linear(h, dim), {s[0], tokens, heads, head_dim}), {0, 2, 3, 1});
+  TensorId v = split_heads(b.Linear(h, dim));
+  TensorId attn = b.Softmax(b.Scale(b.MatMul(q, k), 1.0 / std::sqrt(static_cast<double>(head_dim))));
+  TensorId o = b.Transpose(b.MatMul(attn, v), {0, 2, 1, 3});
+  o = b.Linear(b.Reshape(o, {s[0], tokens, dim}), dim);
+  x = b.Add(x, o);
+  TensorId m = b.Linear(b.Act(b.Linear(b.LayerNorm(x), mlp), mlp_act), dim);
+  return b.Add(x, m);
+}
+
+// ViT-Tiny/16 (Dosovitskiy et al. 2021; DeiT-Ti, Touvron et al. 2021): 16x16 patches, dim 192,
+// 12 blocks of 3 heads, MLP 768, class token and learned position embedding.
+Graph VitTiny16(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  int64_t res = Res(o, 224), dim = 192, patches = (res / 16) * (res / 16);
+  TensorId x = b.Input("image", {1, 3, res, res});
+  x = b.Conv(x, dim, 16, 16, 0, 1, /*bias=*/true);
+  x = b.Transpose(b.Reshape(x, {1, dim, patches}), {0, 2, 1});
+  x = b.Concat({b.Parameter("cls_token", {1, 1, dim}), x}, 1);
+  x = b.Add(x, b.Parameter("pos_embed", {1, patches + 1, dim}));
+  for (int i = 0; i < 12; ++i) x = EncoderBlock(b, x, 3, 4 * dim, K::kGelu);
+  x = b.TakeToken(b.LayerNorm(x), 0);
+  return b.Finish({b.Linear(x, 1000)});
+}
+
 constexpr ZooEntry kZoo[] = {
     {"mobilenet_v1", "MobileNetV1 (Howard et al. 2017)", 224, true, &MobileNetV1},
     {"mobilenet_v2", "MobileNetV2 (Sandler et al. 2018), torchvision layout", 224, true, &MobileNetV2},
@@ -564,6 +600,7 @@ constexpr ZooEntry kZoo[] = {
      &GoogLeNet},
     {"inception_v3", "Inception-v3 (Szegedy et al. 2016), torchvision layout with its aux head", 299,
      false, &InceptionV3},
+    {"vit_tiny_16", "ViT-Tiny/16 = DeiT-Ti (Touvron et al. 2021)", 224, false, &VitTiny16},
     {"vgg16", "VGG-16 (Simonyan & Zisserman 2015)", 224, false, &Vgg16},
     {"alexnet", "AlexNet (Krizhevsky et al. 2012), torchvision layout", 224, false, &AlexNet},
 };

@@ -78,7 +78,7 @@ void RegisterZoo(CLI::App& app, int* exit_code) {
 
   auto export_options = std::make_shared<ZooExportOptions>();
   CLI::App* exp = zoo->add_subcommand(
-      "export", "Write an architecture as ONNX (opset 14) with seeded random weights.\n"
+      "export", "Write an architecture as ONNX (opset 17) with seeded random weights.\n"
                 "Example: mbench zoo export mobilenet_v2 -o mobilenet_v2.onnx --width 0.5");
   exp->add_option("name", export_options->name, "Zoo name, e.g. mobilenet_v2 or zoo:resnet50")
       ->required();

@@ -207,6 +207,23 @@ TEST(ZooTest, EfficientNetLiteMatchesTheLiteReadme) {
   }
 }
 
+// ViT-Tiny/16: parameters derived here layer by layer; MACs against DeiT-Ti's published 1.3 G
+// (rounded to 0.1 G).
+TEST(ZooTest, VitTinyCountsEveryTransformerParameter) {
+  const int64_t dim = 192, mlp = 768, tokens = 197, blocks = 12;
+  int64_t patch = dim * 3 * 16 * 16 + dim;
+  int64_t block = 2 * (2 * dim)                 // two LayerNorms
+                  + 3 * (dim * dim + dim)       // query, key, value
+                  + (dim * dim + dim)           // attention output projection
+                  + (dim * mlp + mlp) + (mlp * dim + dim);
+  int64_t expected = patch + dim /*cls token*/ + tokens * dim /*position embedding*/ +
+                     blocks * block + 2 * dim /*final LayerNorm*/ + (dim * 1000 + 1000);
+  ModelTotals t = Totals("vit_tiny_16");
+  EXPECT_EQ(t.params, expected);
+  double deit = PaperMacsMillions("DeiT-Ti (ViT-Tiny/16)", "224x224");
+  EXPECT_NEAR(t.macs / 1e6, deit, 50.0);
+}
+
 TEST(ZooTest, ShuffleNetV2WidthsMatchThePaper) {
   struct Row {
     double width;
