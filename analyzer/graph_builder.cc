@@ -233,6 +233,16 @@ TensorId GraphBuilder::ChannelShuffle(TensorId x, int64_t groups) {
   return AddNode(OpKind::kShuffleChannel, "ChannelShuffle", {x}, ShapeOf(x), {{"group", groups}});
 }
 
+TensorId GraphBuilder::PadChannels(TensorId x, int64_t extra) {
+  Shape out = ShapeOf(x);
+  const int64_t rank = static_cast<int64_t>(out.size());
+  out[1] += extra;
+  std::vector<int64_t> pads(2 * rank, 0);
+  pads[rank + 1] = extra;  // ONNX order: all begins, then all ends
+  last_name_ = "pad" + std::to_string(counter_++);
+  return AddNode(OpKind::kPad, "Pad", {x}, out, {{"pads", pads}});
+}
+
 TensorId GraphBuilder::Dropout(TensorId x) {
   last_name_ = "dropout" + std::to_string(counter_++);
   return AddNode(OpKind::kDropout, "Dropout", {x}, ShapeOf(x));

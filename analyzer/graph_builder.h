@@ -46,6 +46,8 @@ class GraphBuilder {
   // Splits channels in two equal halves.
   std::pair<TensorId, TensorId> SplitChannels(TensorId x);
   TensorId ChannelShuffle(TensorId x, int64_t groups);
+  // Zero-pads `extra` channels after the existing ones (BlazeFace's widening shortcut).
+  TensorId PadChannels(TensorId x, int64_t extra);
   TensorId Dropout(TensorId x);
   // Squeeze-and-excitation: global pool, 1x1 conv (squeeze, bias) + act, 1x1 conv (bias) + gate,
   // multiply.

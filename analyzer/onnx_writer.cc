@@ -204,6 +204,9 @@ class Writer {
         Int(Emit("Softmax", n.name, in, out), "axis", n.GetInt("axis", -1));
         return Status::Ok();
       case OpKind::kMatMul: Emit("MatMul", n.name, in, out); return Status::Ok();
+      case OpKind::kPad:
+        Emit("Pad", n.name, {in[0], IntsInit(n.GetInts("pads"))}, out);
+        return Status::Ok();
       case OpKind::kGather:
         Int(Emit("Gather", n.name, in, out), "axis", n.GetInt("axis", 0));
         return Status::Ok();

@@ -561,6 +561,37 @@ Graph VitTiny16(const ZooOptions& o) {
   return b.Finish({b.Linear(x, 1000)});
 }
 
+// BlazeFace (Bazarevsky et al. 2019) as MediaPipe's short-range face detector at 128x128:
+// single BlazeBlocks (3x3 depthwise + 1x1, a max-pooled and zero-padded shortcut), and the two
+// SSD heads (2 anchors on 16x16, 6 on 8x8) with 16 regression values per anchor. Outputs
+// [1, 896, 16] boxes and [1, 896, 1] scores.
+Graph BlazeFace(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  int64_t res = Res(o, 128);
+  TensorId x = b.Input("image", {1, 3, res, res});
+  x = b.Act(b.Conv(x, 24, 5, 2, 2, 1, true), K::kRelu);
+  const int64_t blocks[][2] = {{24, 1}, {28, 1}, {32, 2}, {36, 1}, {42, 1}, {48, 2}, {56, 1},
+                               {64, 1}, {72, 1}, {80, 1}, {88, 1}, {96, 2}, {96, 1}, {96, 1},
+                               {96, 1}, {96, 1}};
+  TensorId features16 = -1;
+  for (const auto& [out, stride] : blocks) {
+    if (stride == 2 && out == 96) features16 = x;
+    int64_t in = b.Channels(x);
+    TensorId y = b.Conv(b.Conv(x, in, 3, stride, 1, in, true), out, 1, 1, 0, 1, true);
+    TensorId shortcut = stride == 2 ? b.MaxPool(x, 2, 2) : x;
+    if (out > in) shortcut = b.PadChannels(shortcut, out - in);
+    x = b.Act(b.Add(y, shortcut), K::kRelu);
+  }
+  auto head = [&](TensorId f, int64_t per_anchor, int64_t anchors) {
+    TensorId h = b.Conv(f, per_anchor * anchors, 1, 1, 0, 1, true);
+    Shape s = b.ShapeOf(h);
+    return b.Reshape(b.Transpose(h, {0, 2, 3, 1}), {1, s[2] * s[3] * anchors, per_anchor});
+  };
+  TensorId scores = b.Concat({head(features16, 1, 2), head(x, 1, 6)}, 1);
+  TensorId boxes = b.Concat({head(features16, 16, 2), head(x, 16, 6)}, 1);
+  return b.Finish({boxes, scores});
+}
+
 constexpr ZooEntry kZoo[] = {
     {"mobilenet_v1", "MobileNetV1 (Howard et al. 2017)", 224, true, &MobileNetV1},
     {"mobilenet_v2", "MobileNetV2 (Sandler et al. 2018), torchvision layout", 224, true, &MobileNetV2},
@@ -600,6 +631,8 @@ constexpr ZooEntry kZoo[] = {
      &GoogLeNet},
     {"inception_v3", "Inception-v3 (Szegedy et al. 2016), torchvision layout with its aux head", 299,
      false, &InceptionV3},
+    {"blazeface", "BlazeFace (Bazarevsky et al. 2019), MediaPipe short-range layout", 128, false,
+     &BlazeFace},
     {"vit_tiny_16", "ViT-Tiny/16 = DeiT-Ti (Touvron et al. 2021)", 224, false, &VitTiny16},
     {"vgg16", "VGG-16 (Simonyan & Zisserman 2015)", 224, false, &Vgg16},
     {"alexnet", "AlexNet (Krizhevsky et al. 2012), torchvision layout", 224, false, &AlexNet},

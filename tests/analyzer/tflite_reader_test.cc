@@ -138,6 +138,21 @@ TEST(TfliteReaderTest, ConvCountsFollowNhwcWeightsAndFusedActivations) {
   EXPECT_GT(checked, 20);
 }
 
+// One architecture, one count: the zoo's BlazeFace, written from the paper and MediaPipe's
+// layout, counts exactly what the real MediaPipe short-range model counts.
+TEST(TfliteReaderTest, ZooBlazeFaceCountsExactlyLikeMediaPipesModel) {
+  auto manifest = testing::ReadManifest();
+  auto model = ReadModel(testing::ManifestModelPath(manifest["face_detection_short_range"]), {});
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto real = Analyze(model->graph);
+  auto zoo = ReadModel("zoo:blazeface", {});
+  ASSERT_TRUE(zoo.ok()) << zoo.status().ToString();
+  auto built = Analyze(zoo->graph);
+  ASSERT_TRUE(real.ok() && built.ok());
+  EXPECT_EQ(built->totals.macs, real->totals.macs);
+  EXPECT_EQ(built->totals.params, real->totals.params);
+}
+
 TEST(TfliteReaderTest, InputShapeMayOnlyRestateTheStoredShape) {
   auto manifest = testing::ReadManifest();
   std::string path = testing::ManifestModelPath(manifest["face_detection_short_range"]);
