@@ -592,6 +592,67 @@ Graph BlazeFace(const ZooOptions& o) {
   return b.Finish({boxes, scores});
 }
 
+// SSD and SSDLite on MobileNetV2 (Sandler et al. 2018, section 6.2; TF Object Detection API
+// layout) at 320x320: features from the expansion of block 15 (stride 16) and the final 1x1
+// conv (stride 32), four extra stride-2 layers of 512/256/256/128 channels, and box (4) and
+// class (80 COCO classes + background) predictors for 3 anchors on the first map and 6 on the others. SSDLite replaces
+// every 3x3 conv of the extras and predictors with a depthwise-separable one.
+Graph SsdMobileNetV2(const ZooOptions& o, bool lite) {
+  GraphBuilder b(o.fold_bn);
+  int64_t res = Res(o, 320);
+  TensorId x = b.Input("image", {1, 3, res, res});
+  x = b.ConvBnAct(x, MakeDivisible(32 * o.width), 3, 2, K::kClip);
+  const int64_t cfg[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                            {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+  std::vector<TensorId> maps;
+  int block = 0;
+  for (const auto& [t, ch, n, s] : cfg) {
+    int64_t out = MakeDivisible(ch * o.width);
+    for (int64_t i = 0; i < n; ++i, ++block) {
+      int64_t in = b.Channels(x), hidden = in * t;
+      TensorId y = x;
+      if (t != 1) y = b.ConvBnAct(y, hidden, 1, 1, K::kClip);
+      if (block == 13) maps.push_back(y);  // "layer_15/expansion_output": stride 16
+      y = b.ConvBnAct(y, hidden, 3, i == 0 ? s : 1, K::kClip, hidden);
+      y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+      x = (i > 0 || s == 1) && in == out ? b.Add(x, y) : y;
+    }
+  }
+  x = b.ConvBnAct(x, MakeDivisible(1280 * std::max(1.0, o.width)), 1, 1, K::kClip);
+  maps.push_back(x);
+  for (int64_t depth : {512, 256, 256, 128}) {
+    x = b.ConvBnAct(x, depth / 2, 1, 1, K::kClip);
+    if (lite) {
+      x = b.ConvBnAct(x, depth / 2, 3, 2, K::kClip, depth / 2);
+      x = b.ConvBnAct(x, depth, 1, 1, K::kClip);
+    } else {
+      x = b.ConvBnAct(x, depth, 3, 2, K::kClip);
+    }
+    maps.push_back(x);
+  }
+  std::vector<TensorId> boxes, classes;
+  for (size_t i = 0; i < maps.size(); ++i) {
+    int64_t anchors = i == 0 ? 3 : 6;
+    auto predictor = [&](TensorId f, int64_t per_anchor) {
+      TensorId p = f;
+      if (lite) {
+        p = b.ConvBnAct(p, b.Channels(p), 3, 1, K::kClip, b.Channels(p));
+        p = b.Conv(p, anchors * per_anchor, 1, 1, 0, 1, true);
+      } else {
+        p = b.Conv(p, anchors * per_anchor, 3, 1, 1, 1, true);
+      }
+      Shape sh = b.ShapeOf(p);
+      return b.Reshape(b.Transpose(p, {0, 2, 3, 1}), {1, sh[2] * sh[3] * anchors, per_anchor});
+    };
+    boxes.push_back(predictor(maps[i], 4));
+    classes.push_back(predictor(maps[i], 81));
+  }
+  return b.Finish({b.Concat(boxes, 1), b.Concat(classes, 1)});
+}
+
+Graph SsdMobileNetV2Regular(const ZooOptions& o) { return SsdMobileNetV2(o, false); }
+Graph SsdLiteMobileNetV2(const ZooOptions& o) { return SsdMobileNetV2(o, true); }
+
 constexpr ZooEntry kZoo[] = {
     {"mobilenet_v1", "MobileNetV1 (Howard et al. 2017)", 224, true, &MobileNetV1},
     {"mobilenet_v2", "MobileNetV2 (Sandler et al. 2018), torchvision layout", 224, true, &MobileNetV2},
@@ -633,6 +694,10 @@ constexpr ZooEntry kZoo[] = {
      false, &InceptionV3},
     {"blazeface", "BlazeFace (Bazarevsky et al. 2019), MediaPipe short-range layout", 128, false,
      &BlazeFace},
+    {"ssd_mobilenet_v2", "SSD on MobileNetV2, 80 COCO classes (TF OD API layout)", 320, true,
+     &SsdMobileNetV2Regular},
+    {"ssdlite_mobilenet_v2", "SSDLite on MobileNetV2 (Sandler et al. 2018)", 320, true,
+     &SsdLiteMobileNetV2},
     {"vit_tiny_16", "ViT-Tiny/16 = DeiT-Ti (Touvron et al. 2021)", 224, false, &VitTiny16},
     {"vgg16", "VGG-16 (Simonyan & Zisserman 2015)", 224, false, &Vgg16},
     {"alexnet", "AlexNet (Krizhevsky et al. 2012), torchvision layout", 224, false, &AlexNet},

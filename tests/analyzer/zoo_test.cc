@@ -224,6 +224,30 @@ TEST(ZooTest, VitTinyCountsEveryTransformerParameter) {
   EXPECT_NEAR(t.macs / 1e6, deit, 50.0);
 }
 
+// SSD and SSDLite on MobileNetV2 at 320x320 against the MobileNetV2 paper: Table 6 gives the
+// whole SSDLite detector, Table 5 the prediction heads alone (detector minus the backbone's
+// features, i.e. MobileNetV2 without its classifier).
+TEST(ZooTest, SsdAndSsdLiteMatchTheMobileNetV2Paper) {
+  ModelTotals lite = Totals("ssdlite_mobilenet_v2");
+  EXPECT_NEAR(lite.params / 1e6, PaperParamsMillions("MobileNetV2 + SSDLite"), 0.05);
+  double lite_macs = PaperMacsMillions("MobileNetV2 + SSDLite", "320x320");
+  EXPECT_NEAR(lite.macs / 1e6, lite_macs, lite_macs * 0.02);
+
+  ZooOptions at320;
+  at320.resolution = 320;
+  ModelTotals backbone = Totals("mobilenet_v2", at320);
+  const int64_t classifier_params = 1280 * 1000 + 1000, classifier_macs = 1280 * 1000;
+  int64_t features_params = backbone.params - classifier_params;
+  int64_t features_macs = backbone.macs - classifier_macs;
+  ModelTotals ssd = Totals("ssd_mobilenet_v2");
+  EXPECT_NEAR((ssd.params - features_params) / 1e6,
+              PaperParamsMillions("SSD head on MobileNetV2 (80 classes)"), 0.05);
+  double head_macs = PaperMacsMillions("SSD head on MobileNetV2 (80 classes)", "320x320");
+  EXPECT_NEAR((ssd.macs - features_macs) / 1e6, head_macs, head_macs * 0.02);
+  EXPECT_NEAR((lite.params - features_params) / 1e6,
+              PaperParamsMillions("SSDLite head on MobileNetV2 (80 classes)"), 0.05);
+}
+
 TEST(ZooTest, ShuffleNetV2WidthsMatchThePaper) {
   struct Row {
     double width;
