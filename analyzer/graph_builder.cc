@@ -233,6 +233,14 @@ TensorId GraphBuilder::ChannelShuffle(TensorId x, int64_t groups) {
   return AddNode(OpKind::kShuffleChannel, "ChannelShuffle", {x}, ShapeOf(x), {{"group", groups}});
 }
 
+TensorId GraphBuilder::Resize(TensorId x, int64_t out_h, int64_t out_w, const std::string& mode) {
+  Shape out = ShapeOf(x);
+  out[2] = out_h;
+  out[3] = out_w;
+  last_name_ = "resize" + std::to_string(counter_++);
+  return AddNode(OpKind::kResize, "Resize", {x}, out, {{"mode", mode}, {"sizes", out}});
+}
+
 TensorId GraphBuilder::PadChannels(TensorId x, int64_t extra) {
   Shape out = ShapeOf(x);
   const int64_t rank = static_cast<int64_t>(out.size());

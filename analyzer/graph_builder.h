@@ -46,6 +46,8 @@ class GraphBuilder {
   // Splits channels in two equal halves.
   std::pair<TensorId, TensorId> SplitChannels(TensorId x);
   TensorId ChannelShuffle(TensorId x, int64_t groups);
+  // Resizes the spatial dims of an NCHW tensor to out_h x out_w ("linear" or "nearest").
+  TensorId Resize(TensorId x, int64_t out_h, int64_t out_w, const std::string& mode);
   // Zero-pads `extra` channels after the existing ones (BlazeFace's widening shortcut).
   TensorId PadChannels(TensorId x, int64_t extra);
   TensorId Dropout(TensorId x);

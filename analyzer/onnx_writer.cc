@@ -204,6 +204,14 @@ class Writer {
         Int(Emit("Softmax", n.name, in, out), "axis", n.GetInt("axis", -1));
         return Status::Ok();
       case OpKind::kMatMul: Emit("MatMul", n.name, in, out); return Status::Ok();
+      case OpKind::kResize: {
+        auto* p = Emit("Resize", n.name, {in[0], "", "", IntsInit(n.GetInts("sizes"))}, out);
+        auto* a = p->add_attribute();
+        a->set_name("mode");
+        a->set_type(onnx::AttributeProto::STRING);
+        a->set_s(n.GetString("mode", "nearest"));
+        return Status::Ok();
+      }
       case OpKind::kPad:
         Emit("Pad", n.name, {in[0], IntsInit(n.GetInts("pads"))}, out);
         return Status::Ok();

@@ -653,6 +653,54 @@ Graph SsdMobileNetV2(const ZooOptions& o, bool lite) {
 Graph SsdMobileNetV2Regular(const ZooOptions& o) { return SsdMobileNetV2(o, false); }
 Graph SsdLiteMobileNetV2(const ZooOptions& o) { return SsdMobileNetV2(o, true); }
 
+// DeepLabv3 on MobileNetV2 (Sandler et al. 2018, section 6.3) at 513x513, output stride 16:
+// the backbone up to its 320-channel features ("MNet V2*": no final 1280 conv), the last
+// stride-2 stage run at stride 1 with dilation 2; a head of image pooling and a 1x1 branch
+// (plus 3x3 atrous branches at rates 6/12/18 with ASPP), 256 channels each, a 1x1 projection,
+// 21 PASCAL classes, and bilinear upsampling back to the input size.
+Graph DeepLabV3MobileNetV2(const ZooOptions& o, bool aspp) {
+  GraphBuilder b(o.fold_bn);
+  int64_t res = Res(o, 513);  // DeepLab's evaluation crop
+  TensorId x = b.Input("image", {1, 3, res, res});
+  x = b.ConvBnAct(x, MakeDivisible(32 * o.width), 3, 2, K::kClip);
+  const int64_t cfg[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                            {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+  int64_t dilation = 1;
+  for (const auto& [t, ch, n, s] : cfg) {
+    int64_t out = MakeDivisible(ch * o.width);
+    int64_t stride = s;
+    if (ch == 160) {  // output stride 16: keep the resolution, dilate from here on
+      stride = 1;
+      dilation = 2;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t in = b.Channels(x), hidden = in * t;
+      int64_t st = i == 0 ? stride : 1;
+      TensorId y = x;
+      if (t != 1) y = b.ConvBnAct(y, hidden, 1, 1, K::kClip);
+      y = b.Act(b.BatchNorm(b.Conv(y, hidden, 3, st, dilation, hidden, false, dilation)), K::kClip);
+      y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+      x = (i > 0 || st == 1) && in == out ? b.Add(x, y) : y;
+    }
+  }
+  Shape fs = b.ShapeOf(x);
+  std::vector<TensorId> branches;
+  TensorId pooled = b.ConvBnAct(b.GlobalAvgPool(x), 256, 1, 1, K::kRelu);
+  branches.push_back(b.Resize(pooled, fs[2], fs[3], "linear"));
+  branches.push_back(b.ConvBnAct(x, 256, 1, 1, K::kRelu));
+  if (aspp) {
+    for (int64_t rate : {6, 12, 18}) {
+      branches.push_back(b.Act(b.BatchNorm(b.Conv(x, 256, 3, 1, rate, 1, false, rate)), K::kRelu));
+    }
+  }
+  x = b.ConvBnAct(b.Concat(branches), 256, 1, 1, K::kRelu);
+  x = b.Conv(x, 21, 1, 1, 0, 1, true);
+  return b.Finish({b.Resize(x, res, res, "linear")});
+}
+
+Graph DeepLabV3(const ZooOptions& o) { return DeepLabV3MobileNetV2(o, false); }
+Graph DeepLabV3Aspp(const ZooOptions& o) { return DeepLabV3MobileNetV2(o, true); }
+
 constexpr ZooEntry kZoo[] = {
     {"mobilenet_v1", "MobileNetV1 (Howard et al. 2017)", 224, true, &MobileNetV1},
     {"mobilenet_v2", "MobileNetV2 (Sandler et al. 2018), torchvision layout", 224, true, &MobileNetV2},
@@ -698,6 +746,10 @@ constexpr ZooEntry kZoo[] = {
      &SsdMobileNetV2Regular},
     {"ssdlite_mobilenet_v2", "SSDLite on MobileNetV2 (Sandler et al. 2018)", 320, true,
      &SsdLiteMobileNetV2},
+    {"deeplabv3_mobilenet_v2", "DeepLabv3 on MobileNetV2, OS16, mobile head (no ASPP)", 513,
+     true, &DeepLabV3},
+    {"deeplabv3_mobilenet_v2_aspp", "DeepLabv3 on MobileNetV2, OS16 with ASPP", 513, true,
+     &DeepLabV3Aspp},
     {"vit_tiny_16", "ViT-Tiny/16 = DeiT-Ti (Touvron et al. 2021)", 224, false, &VitTiny16},
     {"vgg16", "VGG-16 (Simonyan & Zisserman 2015)", 224, false, &Vgg16},
     {"alexnet", "AlexNet (Krizhevsky et al. 2012), torchvision layout", 224, false, &AlexNet},

@@ -248,6 +248,17 @@ TEST(ZooTest, SsdAndSsdLiteMatchTheMobileNetV2Paper) {
               PaperParamsMillions("SSDLite head on MobileNetV2 (80 classes)"), 0.05);
 }
 
+// DeepLabv3 on MobileNetV2 (the paper's "MNet V2*" rows of Table 7, evaluated at DeepLab's 513
+// crop): parameters of both heads and MACs of the mobile head (no ASPP).
+TEST(ZooTest, DeepLabV3MatchesTheMobileNetV2Paper) {
+  ModelTotals mobile = Totals("deeplabv3_mobilenet_v2");
+  EXPECT_NEAR(mobile.params / 1e6, PaperParamsMillions("MNet V2* + DeepLabv3 OS16 (no ASPP)"), 0.01);
+  double macs = PaperMacsMillions("MNet V2* + DeepLabv3 OS16 (no ASPP)", "512x512");
+  EXPECT_NEAR(mobile.macs / 1e6, macs, macs * 0.02);
+  ModelTotals aspp = Totals("deeplabv3_mobilenet_v2_aspp");
+  EXPECT_NEAR(aspp.params / 1e6, PaperParamsMillions("MNet V2* + DeepLabv3 OS16 ASPP"), 0.01);
+}
+
 TEST(ZooTest, ShuffleNetV2WidthsMatchThePaper) {
   struct Row {
     double width;
