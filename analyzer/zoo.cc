@@ -701,6 +701,46 @@ Graph DeepLabV3MobileNetV2(const ZooOptions& o, bool aspp) {
 Graph DeepLabV3(const ZooOptions& o) { return DeepLabV3MobileNetV2(o, false); }
 Graph DeepLabV3Aspp(const ZooOptions& o) { return DeepLabV3MobileNetV2(o, true); }
 
+// MobileViT-S (Mehta & Rastegari 2022; apple/ml-cvnets layout) at 256x256: MobileNetV2 blocks
+// (expansion 4, SiLU) and three MobileViT blocks (d = 144/192/240 with 2/4/3 transformer layers
+// of 4 heads, FFN 2d), each unfolding 2x2 patches into 4 sequences of H*W/4 tokens.
+Graph MobileVitS(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  int64_t res = Res(o, 256);
+  auto mv2 = [&](TensorId x, int64_t out, int64_t stride) {
+    int64_t in = b.Channels(x), hidden = in * 4;
+    TensorId y = b.ConvBnAct(x, hidden, 1, 1, K::kSwish);
+    y = b.ConvBnAct(y, hidden, 3, stride, K::kSwish, hidden);
+    y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+    return stride == 1 && in == out ? b.Add(x, y) : y;
+  };
+  auto vit_block = [&](TensorId x, int64_t d, int64_t layers) {
+    Shape s = b.ShapeOf(x);
+    int64_t c = s[1], h = s[2], w = s[3], n = (h / 2) * (w / 2);
+    TensorId local = b.ConvBnAct(x, c, 3, 1, K::kSwish);
+    local = b.Conv(local, d, 1, 1, 0);
+    // Unfold: [1, d, H, W] -> [4 patch positions, H*W/4 tokens, d].
+    TensorId t = b.Reshape(local, {1, d, h / 2, 2, w / 2, 2});
+    t = b.Reshape(b.Transpose(t, {0, 3, 5, 2, 4, 1}), {4, n, d});
+    for (int64_t i = 0; i < layers; ++i) t = EncoderBlock(b, t, 4, 2 * d, K::kSwish);
+    t = b.LayerNorm(t);
+    // Fold back.
+    t = b.Transpose(b.Reshape(t, {1, 2, 2, h / 2, w / 2, d}), {0, 5, 3, 1, 4, 2});
+    t = b.Reshape(t, {1, d, h, w});
+    TensorId proj = b.ConvBnAct(t, c, 1, 1, K::kSwish);
+    return b.ConvBnAct(b.Concat({x, proj}), c, 3, 1, K::kSwish);
+  };
+  TensorId x = b.Input("image", {1, 3, res, res});
+  x = b.ConvBnAct(x, 16, 3, 2, K::kSwish);
+  x = mv2(x, 32, 1);
+  x = mv2(mv2(mv2(x, 64, 2), 64, 1), 64, 1);
+  x = vit_block(mv2(x, 96, 2), 144, 2);
+  x = vit_block(mv2(x, 128, 2), 192, 4);
+  x = vit_block(mv2(x, 160, 2), 240, 3);
+  x = b.ConvBnAct(x, 640, 1, 1, K::kSwish);
+  return b.Finish({Classifier(b, x)});
+}
+
 constexpr ZooEntry kZoo[] = {
     {"mobilenet_v1", "MobileNetV1 (Howard et al. 2017)", 224, true, &MobileNetV1},
     {"mobilenet_v2", "MobileNetV2 (Sandler et al. 2018), torchvision layout", 224, true, &MobileNetV2},
@@ -751,6 +791,7 @@ constexpr ZooEntry kZoo[] = {
     {"deeplabv3_mobilenet_v2_aspp", "DeepLabv3 on MobileNetV2, OS16 with ASPP", 513, true,
      &DeepLabV3Aspp},
     {"vit_tiny_16", "ViT-Tiny/16 = DeiT-Ti (Touvron et al. 2021)", 224, false, &VitTiny16},
+    {"mobilevit_s", "MobileViT-S (Mehta & Rastegari 2022)", 256, false, &MobileVitS},
     {"vgg16", "VGG-16 (Simonyan & Zisserman 2015)", 224, false, &Vgg16},
     {"alexnet", "AlexNet (Krizhevsky et al. 2012), torchvision layout", 224, false, &AlexNet},
 };

@@ -259,6 +259,13 @@ TEST(ZooTest, DeepLabV3MatchesTheMobileNetV2Paper) {
   EXPECT_NEAR(aspp.params / 1e6, PaperParamsMillions("MNet V2* + DeepLabv3 OS16 ASPP"), 0.01);
 }
 
+TEST(ZooTest, MobileVitSMatchesThePaper) {
+  ModelTotals t = Totals("mobilevit_s");
+  EXPECT_NEAR(t.params / 1e6, PaperParamsMillions("MobileViT-S"), 0.05);
+  double macs = PaperMacsMillions("MobileViT-S", "256x256");
+  EXPECT_NEAR(t.macs / 1e6, macs, macs * 0.02);
+}
+
 TEST(ZooTest, ShuffleNetV2WidthsMatchThePaper) {
   struct Row {
     double width;
