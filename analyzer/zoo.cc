@@ -741,6 +741,32 @@ Graph MobileVitS(const ZooOptions& o) {
   return b.Finish({Classifier(b, x)});
 }
 
+// ProxylessNAS-Mobile (Cai et al. 2019): the searched mobile network of MBConv blocks
+// (expansion 3 or 6, kernels 3/5/7) between a 32-channel stem and a 1280-channel mixing layer;
+// skip (identity) choices are left out. 320 M MACs and 4.08 M parameters, as published.
+Graph ProxylessMobile(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
+  x = b.ConvBnAct(x, 32, 3, 2, K::kClip);
+  x = b.ConvBnAct(x, 32, 3, 1, K::kClip, 32);
+  x = b.ConvBnAct(x, 16, 1, 1, K::kUnknown);
+  // expansion, kernel, output, stride
+  const int64_t blocks[][4] = {{3, 5, 32, 2}, {3, 3, 32, 1},  {3, 7, 40, 2},  {3, 3, 40, 1},
+                               {3, 5, 40, 1}, {3, 5, 40, 1},  {6, 7, 80, 2},  {3, 5, 80, 1},
+                               {3, 5, 80, 1}, {3, 5, 80, 1},  {6, 5, 96, 1},  {3, 5, 96, 1},
+                               {3, 5, 96, 1}, {3, 5, 96, 1},  {6, 7, 192, 2}, {6, 7, 192, 1},
+                               {3, 7, 192, 1}, {3, 7, 192, 1}, {6, 7, 320, 1}};
+  for (const auto& [e, k, out, stride] : blocks) {
+    int64_t in = b.Channels(x), hidden = in * e;
+    TensorId y = b.ConvBnAct(x, hidden, 1, 1, K::kClip);
+    y = b.ConvBnAct(y, hidden, k, stride, K::kClip, hidden);
+    y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+    x = stride == 1 && in == out ? b.Add(x, y) : y;
+  }
+  x = b.ConvBnAct(x, 1280, 1, 1, K::kClip);
+  return b.Finish({Classifier(b, x)});
+}
+
 constexpr ZooEntry kZoo[] = {
     {"mobilenet_v1", "MobileNetV1 (Howard et al. 2017)", 224, true, &MobileNetV1},
     {"mobilenet_v2", "MobileNetV2 (Sandler et al. 2018), torchvision layout", 224, true, &MobileNetV2},
@@ -757,6 +783,7 @@ constexpr ZooEntry kZoo[] = {
     {"shufflenet_v2", "ShuffleNetV2 (Ma et al. 2018), width 0.5/1.0/1.5/2.0", 224, true,
      &ShuffleNetV2},
     {"shufflenet_v1", "ShuffleNetV1, 3 groups (Zhang et al. 2018)", 224, true, &ShuffleNetV1},
+    {"proxylessnas_mobile", "ProxylessNAS-Mobile (Cai et al. 2019)", 224, false, &ProxylessMobile},
     {"squeezenet1_0", "SqueezeNet 1.0 (Iandola et al. 2016)", 224, false, &SqueezeNet10},
     {"squeezenet1_1", "SqueezeNet 1.1", 224, false, &SqueezeNet11},
     {"resnet18", "ResNet-18 (He et al. 2016)", 224, false, &ResNet18},

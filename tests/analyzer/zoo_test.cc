@@ -259,6 +259,13 @@ TEST(ZooTest, DeepLabV3MatchesTheMobileNetV2Paper) {
   EXPECT_NEAR(aspp.params / 1e6, PaperParamsMillions("MNet V2* + DeepLabv3 OS16 ASPP"), 0.01);
 }
 
+TEST(ZooTest, ProxylessNasMobileMatchesThePublishedFigures) {
+  ModelTotals t = Totals("proxylessnas_mobile");
+  double macs = PaperMacsMillions("ProxylessNAS-Mobile", "224x224");
+  EXPECT_NEAR(t.macs / 1e6, macs, macs * 0.02);
+  EXPECT_NEAR(t.params / 1e6, PaperParamsMillions("ProxylessNAS-Mobile"), 0.1);  // 4.0 M as quoted
+}
+
 TEST(ZooTest, MobileVitSMatchesThePaper) {
   ModelTotals t = Totals("mobilevit_s");
   EXPECT_NEAR(t.params / 1e6, PaperParamsMillions("MobileViT-S"), 0.05);
