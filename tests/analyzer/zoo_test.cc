@@ -273,6 +273,18 @@ TEST(ZooTest, MobileVitSMatchesThePaper) {
   EXPECT_NEAR(t.macs / 1e6, macs, macs * 0.02);
 }
 
+TEST(ZooTest, MnasNetWidthsMatchTorchvision) {
+  struct Row {
+    double width;
+    const char* tv;
+  } rows[] = {{0.5, "mnasnet0_5"}, {0.75, "mnasnet0_75"}, {1.3, "mnasnet1_3"}};
+  for (const Row& r : rows) {
+    ZooOptions o;
+    o.width = r.width;
+    EXPECT_EQ(Totals("mnasnet_b1", o).params, TorchvisionParams(r.tv)) << r.tv;
+  }
+}
+
 TEST(ZooTest, ShuffleNetV2WidthsMatchThePaper) {
   struct Row {
     double width;
