@@ -302,16 +302,24 @@ TensorId GraphBuilder::Transpose(TensorId x, std::vector<int64_t> perm) {
   return AddNode(OpKind::kTranspose, "Transpose", {x}, out, {{"perm", perm}});
 }
 
-TensorId GraphBuilder::Scale(TensorId x, double factor) {
-  last_name_ = "scale" + std::to_string(counter_++);
+TensorId GraphBuilder::ScalarConstant(const std::string& name, DType dtype, double value) {
   TensorInfo c;
-  c.name = last_name_ + ".factor";
-  c.dtype = DType::kFloat32;
-  c.has_shape = true;
+  c.name = name;
+  c.dtype = dtype;
+  c.has_shape = true;  // rank 0
   c.is_constant = true;
   c.has_values = true;
-  c.float_values = {factor};
-  TensorId f = graph_.AddTensor(std::move(c));
+  if (IsFloatingPoint(dtype)) {
+    c.float_values = {value};
+  } else {
+    c.int_values = {static_cast<int64_t>(value)};
+  }
+  return graph_.AddTensor(std::move(c));
+}
+
+TensorId GraphBuilder::Scale(TensorId x, double factor) {
+  last_name_ = "scale" + std::to_string(counter_++);
+  TensorId f = ScalarConstant(last_name_ + ".factor", DType::kFloat32, factor);
   return AddNode(OpKind::kMul, "Mul", {x, f}, ShapeOf(x));
 }
 
@@ -326,14 +334,7 @@ TensorId GraphBuilder::Parameter(const std::string& name, Shape shape) {
 TensorId GraphBuilder::TakeToken(TensorId x, int64_t index) {
   Shape in = ShapeOf(x);
   last_name_ = "token" + std::to_string(counter_++);
-  TensorInfo idx;
-  idx.name = last_name_ + ".index";
-  idx.dtype = DType::kInt64;
-  idx.has_shape = true;
-  idx.is_constant = true;
-  idx.has_values = true;
-  idx.int_values = {index};
-  TensorId i = graph_.AddTensor(std::move(idx));
+  TensorId i = ScalarConstant(last_name_ + ".index", DType::kInt64, static_cast<double>(index));
   Shape out = {in[0]};
   out.insert(out.end(), in.begin() + 2, in.end());
   return AddNode(OpKind::kGather, "Gather", {x, i}, out, {{"axis", int64_t{1}}});

@@ -77,6 +77,7 @@ class GraphBuilder {
   TensorId AddNode(OpKind kind, const std::string& op_type, std::vector<TensorId> inputs,
                    Shape out_shape, std::map<std::string, AttrValue, std::less<>> attrs = {});
   TensorId Weight(const std::string& suffix, Shape shape);
+  TensorId ScalarConstant(const std::string& name, DType dtype, double value);
   TensorId Pool(OpKind kind, TensorId x, int64_t k, int64_t stride, int64_t pad, bool ceil);
 
   bool fold_bn_;

@@ -264,26 +264,35 @@ Graph AlexNet(const ZooOptions& o) {
 
 // EfficientNet-B0..B4 (Tan & Le 2019), torchvision's structure: width and depth multipliers and
 // resolutions of the paper; SE squeeze is a quarter of the block's input channels.
-Graph EfficientNet(const ZooOptions& o, double width, double depth, int64_t resolution) {
+// `lite` gives EfficientNet-Lite (tensorflow/tpu efficientnet/lite): no squeeze-excite, ReLU6
+// everywhere, stem and head fixed at 32 and 1280 channels, and the first and last stages not
+// repeated more with depth.
+Graph EfficientNet(const ZooOptions& o, double width, double depth, int64_t resolution,
+                   bool lite = false) {
   GraphBuilder b(o.fold_bn);
+  const OpKind act = lite ? K::kClip : K::kSwish;
   auto ch = [&](int64_t c) { return MakeDivisible(c * width); };
   TensorId x = b.Input("image", {1, 3, Res(o, resolution), Res(o, resolution)});
-  x = b.ConvBnAct(x, ch(32), 3, 2, K::kSwish);
+  x = b.ConvBnAct(x, lite ? 32 : ch(32), 3, 2, act);
   const int64_t cfg[][5] = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3},
                             {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};
-  for (const auto& [e, k, s, c, n] : cfg) {
-    int64_t out = ch(c), layers = static_cast<int64_t>(std::ceil(n * depth));
+  const size_t stages = sizeof(cfg) / sizeof(cfg[0]);
+  for (size_t st = 0; st < stages; ++st) {
+    const auto& [e, k, s, c, n] = cfg[st];
+    int64_t out = ch(c);
+    bool fixed = lite && (st == 0 || st == stages - 1);
+    int64_t layers = fixed ? n : static_cast<int64_t>(std::ceil(n * depth));
     for (int64_t i = 0; i < layers; ++i) {
       int64_t in = b.Channels(x), stride = i == 0 ? s : 1, hidden = MakeDivisible(in * e);
       TensorId y = x;
-      if (e != 1) y = b.ConvBnAct(y, hidden, 1, 1, K::kSwish);
-      y = b.ConvBnAct(y, hidden, k, stride, K::kSwish, hidden);
-      y = b.SqueezeExcite(y, std::max<int64_t>(1, in / 4), K::kSwish, K::kSigmoid);
+      if (e != 1) y = b.ConvBnAct(y, hidden, 1, 1, act);
+      y = b.ConvBnAct(y, hidden, k, stride, act, hidden);
+      if (!lite) y = b.SqueezeExcite(y, std::max<int64_t>(1, in / 4), K::kSwish, K::kSigmoid);
       y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
       x = stride == 1 && in == out ? b.Add(x, y) : y;
     }
   }
-  x = b.ConvBnAct(x, 4 * b.Channels(x), 1, 1, K::kSwish);
+  x = b.ConvBnAct(x, lite ? 1280 : 4 * b.Channels(x), 1, 1, act);
   return b.Finish({Classifier(b, x)});
 }
 
@@ -351,39 +360,11 @@ Graph GoogLeNet(const ZooOptions& o) {
 }
 
 
-// EfficientNet-Lite0..4 (tensorflow/tpu efficientnet/lite): EfficientNet without squeeze-excite,
-// ReLU6 everywhere, stem and head fixed at 32 and 1280 channels and the first and last stages
-// not repeated more with depth.
-Graph EfficientNetLite(const ZooOptions& o, double width, double depth, int64_t resolution) {
-  GraphBuilder b(o.fold_bn);
-  auto ch = [&](int64_t c) { return MakeDivisible(c * width); };
-  TensorId x = b.Input("image", {1, 3, Res(o, resolution), Res(o, resolution)});
-  x = b.ConvBnAct(x, 32, 3, 2, K::kClip);
-  const int64_t cfg[][5] = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3},
-                            {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};
-  const size_t stages = sizeof(cfg) / sizeof(cfg[0]);
-  for (size_t st = 0; st < stages; ++st) {
-    const auto& [e, k, s, c, n] = cfg[st];
-    int64_t out = ch(c);
-    int64_t layers = st == 0 || st == stages - 1 ? n : static_cast<int64_t>(std::ceil(n * depth));
-    for (int64_t i = 0; i < layers; ++i) {
-      int64_t in = b.Channels(x), stride = i == 0 ? s : 1, hidden = in * e;
-      TensorId y = x;
-      if (e != 1) y = b.ConvBnAct(y, hidden, 1, 1, K::kClip);
-      y = b.ConvBnAct(y, hidden, k, stride, K::kClip, hidden);
-      y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
-      x = stride == 1 && in == out ? b.Add(x, y) : y;
-    }
-  }
-  x = b.ConvBnAct(x, 1280, 1, 1, K::kClip);
-  return b.Finish({Classifier(b, x)});
-}
-
-Graph EfficientNetLite0(const ZooOptions& o) { return EfficientNetLite(o, 1.0, 1.0, 224); }
-Graph EfficientNetLite1(const ZooOptions& o) { return EfficientNetLite(o, 1.0, 1.1, 240); }
-Graph EfficientNetLite2(const ZooOptions& o) { return EfficientNetLite(o, 1.1, 1.2, 260); }
-Graph EfficientNetLite3(const ZooOptions& o) { return EfficientNetLite(o, 1.2, 1.4, 280); }
-Graph EfficientNetLite4(const ZooOptions& o) { return EfficientNetLite(o, 1.4, 1.8, 300); }
+Graph EfficientNetLite0(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.0, 224, true); }
+Graph EfficientNetLite1(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.1, 240, true); }
+Graph EfficientNetLite2(const ZooOptions& o) { return EfficientNet(o, 1.1, 1.2, 260, true); }
+Graph EfficientNetLite3(const ZooOptions& o) { return EfficientNet(o, 1.2, 1.4, 280, true); }
+Graph EfficientNetLite4(const ZooOptions& o) { return EfficientNet(o, 1.4, 1.8, 300, true); }
 
 // MnasNet-A1 (Tan et al. 2019, tensorflow/tpu mnasnet_a1 block list): MBConv with
 // squeeze-excite on the 40, 112 and 160 stages (squeeze = a quarter of the block's input).
