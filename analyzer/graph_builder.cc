@@ -1,11 +1,13 @@
 #include "analyzer/graph_builder.h"
 
+#include <algorithm>
+
 #include "core/check.h"
 
 namespace mbench::analyzer {
 namespace {
 
-int64_t WindowOut(int64_t in, int64_t k, int64_t stride, int64_t pad, int64_t dilation, bool ceil) {
+int64_t WindowOutRaw(int64_t in, int64_t k, int64_t stride, int64_t pad, int64_t dilation, bool ceil) {
   int64_t span = in + 2 * pad - dilation * (k - 1) - 1;
   int64_t out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
   // PyTorch's ceil mode drops a last window that would start inside the padding only.
@@ -14,6 +16,21 @@ int64_t WindowOut(int64_t in, int64_t k, int64_t stride, int64_t pad, int64_t di
 }
 
 }  // namespace
+
+int64_t GraphBuilder::Fail(const std::string& what, int64_t fallback) {
+  if (status_.ok()) status_ = Status::InvalidArgument("layer '" + last_name_ + "': " + what);
+  return fallback;
+}
+
+int64_t GraphBuilder::Window(int64_t in, int64_t k, int64_t stride, int64_t pad, int64_t dilation,
+                             bool ceil) {
+  int64_t out = WindowOutRaw(in, k, stride, pad, dilation, ceil);
+  if (out < 1) {
+    return Fail("input size " + std::to_string(in) + " is smaller than its " + std::to_string(k) +
+                "-wide window (stride " + std::to_string(stride) + ")");
+  }
+  return out;
+}
 
 GraphBuilder::GraphBuilder(bool fold_bn) : fold_bn_(fold_bn) {
   graph_.format = "zoo";
@@ -66,13 +83,15 @@ TensorId GraphBuilder::Conv(TensorId x, int64_t cout, int64_t k, int64_t stride,
                             int64_t groups, bool bias, int64_t dilation) {
   if (pad < 0) pad = (k - 1) / 2 * dilation;
   const Shape in = ShapeOf(x);
-  MBENCH_CHECK(in.size() == 4 && in[1] % groups == 0 && cout % groups == 0)
-      << "conv " << ShapeToString(in) << " groups=" << groups << " cout=" << cout;
   last_name_ = "conv" + std::to_string(counter_++);
+  if (in.size() != 4 || in[1] % groups != 0 || cout % groups != 0) {
+    groups = Fail("conv of " + ShapeToString(in) + " into " + std::to_string(cout) +
+                  " channels cannot use " + std::to_string(groups) + " groups");
+  }
   TensorId w = Weight("weight", {cout, in[1] / groups, k, k});
   TensorId b = bias ? Weight("bias", {cout}) : -1;
-  Shape out = {in[0], cout, WindowOut(in[2], k, stride, pad, dilation, false),
-               WindowOut(in[3], k, stride, pad, dilation, false)};
+  Shape out = {in[0], cout, Window(in[2], k, stride, pad, dilation, false),
+               Window(in[3], k, stride, pad, dilation, false)};
   bool depthwise = groups > 1 && groups == in[1] && groups == cout;
   return AddNode(depthwise ? OpKind::kDepthwiseConv : OpKind::kConv, "Conv", {x, w, b}, out,
                  {{"kernel_shape", std::vector<int64_t>{k, k}},
@@ -88,8 +107,8 @@ TensorId GraphBuilder::ConvRect(TensorId x, int64_t cout, int64_t kh, int64_t kw
   last_name_ = "conv" + std::to_string(counter_++);
   TensorId w = Weight("weight", {cout, in[1], kh, kw});
   TensorId b = bias ? Weight("bias", {cout}) : -1;
-  Shape out = {in[0], cout, WindowOut(in[2], kh, stride, ph, 1, false),
-               WindowOut(in[3], kw, stride, pw, 1, false)};
+  Shape out = {in[0], cout, Window(in[2], kh, stride, ph, 1, false),
+               Window(in[3], kw, stride, pw, 1, false)};
   return AddNode(OpKind::kConv, "Conv", {x, w, b}, out,
                  {{"kernel_shape", std::vector<int64_t>{kh, kw}},
                   {"strides", std::vector<int64_t>{stride, stride}},
@@ -155,8 +174,8 @@ TensorId GraphBuilder::Pool(OpKind kind, TensorId x, int64_t k, int64_t stride, 
                             bool ceil) {
   const Shape in = ShapeOf(x);
   last_name_ = (kind == OpKind::kMaxPool ? "maxpool" : "avgpool") + std::to_string(counter_++);
-  Shape out = {in[0], in[1], WindowOut(in[2], k, stride, pad, 1, ceil),
-               WindowOut(in[3], k, stride, pad, 1, ceil)};
+  Shape out = {in[0], in[1], Window(in[2], k, stride, pad, 1, ceil),
+               Window(in[3], k, stride, pad, 1, ceil)};
   return AddNode(kind, kind == OpKind::kMaxPool ? "MaxPool" : "AveragePool", {x}, out,
                  {{"kernel_shape", std::vector<int64_t>{k, k}},
                   {"strides", std::vector<int64_t>{stride, stride}},
@@ -182,8 +201,13 @@ TensorId GraphBuilder::AdaptiveAvgPool(TensorId x, int64_t out) {
   const Shape in = ShapeOf(x);
   if (in[2] == out && in[3] == out) return x;
   if (out == 1) return GlobalAvgPool(x);
-  MBENCH_CHECK(in[2] % out == 0 && in[3] == in[2]) << "adaptive pool " << ShapeToString(in);
-  return AvgPool(x, in[2] / out, in[2] / out);
+  if (in[2] % out == 0 && in[3] == in[2]) return AvgPool(x, in[2] / out, in[2] / out);
+  // PyTorch's adaptive pooling with uneven windows (or replication when the input is smaller):
+  // every output averages at most ceil(in/out) inputs per axis.
+  last_name_ = "adaptive_avgpool" + std::to_string(counter_++);
+  int64_t k = std::max<int64_t>(1, (std::max(in[2], in[3]) + out - 1) / out);
+  return AddNode(OpKind::kAveragePool, "AdaptiveAveragePool", {x}, {in[0], in[1], out, out},
+                 {{"kernel_shape", std::vector<int64_t>{k, k}}, {"adaptive", int64_t{1}}});
 }
 
 TensorId GraphBuilder::Flatten(TensorId x) {
@@ -276,10 +300,11 @@ TensorId GraphBuilder::LayerNorm(TensorId x) {
 TensorId GraphBuilder::MatMul(TensorId a, TensorId b) {
   Shape out = ShapeOf(a);
   const Shape& sb = ShapeOf(b);
-  MBENCH_CHECK(out.size() == sb.size() && out.back() == sb[sb.size() - 2])
-      << "matmul " << ShapeToString(out) << " x " << ShapeToString(sb);
-  out.back() = sb.back();
   last_name_ = "matmul" + std::to_string(counter_++);
+  if (out.size() != sb.size() || out.back() != sb[sb.size() - 2]) {
+    Fail("matmul of " + ShapeToString(out) + " and " + ShapeToString(sb));
+  }
+  out.back() = sb.back();
   return AddNode(OpKind::kMatMul, "MatMul", {a, b}, out);
 }
 
@@ -289,8 +314,11 @@ TensorId GraphBuilder::Softmax(TensorId x) {
 }
 
 TensorId GraphBuilder::Reshape(TensorId x, Shape shape) {
-  MBENCH_CHECK(NumElements(shape) == NumElements(ShapeOf(x))) << "reshape " << ShapeToString(shape);
   last_name_ = "reshape" + std::to_string(counter_++);
+  if (NumElements(shape) != NumElements(ShapeOf(x))) {
+    Fail("reshape of " + ShapeToString(ShapeOf(x)) + " to " + ShapeToString(shape) +
+         " changes the element count (input size not divisible as the architecture needs)");
+  }
   return AddNode(OpKind::kReshape, "Reshape", {x}, shape, {{"shape", shape}});
 }
 
@@ -340,9 +368,12 @@ TensorId GraphBuilder::TakeToken(TensorId x, int64_t index) {
   return AddNode(OpKind::kGather, "Gather", {x, i}, out, {{"axis", int64_t{1}}});
 }
 
-Graph GraphBuilder::Finish(const std::vector<TensorId>& outputs, std::string format) {
+StatusOr<Graph> GraphBuilder::Finish(const std::vector<TensorId>& outputs, std::string format) {
+  if (!status_.ok()) return status_;
   graph_.outputs = outputs;
   graph_.format = std::move(format);
+  Status valid = ValidateGraph(graph_);
+  if (!valid.ok()) return Status::InvalidArgument(valid.message());
   return std::move(graph_);
 }
 

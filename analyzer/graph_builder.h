@@ -1,6 +1,9 @@
 // GraphBuilder: builds a Graph layer by layer in NCHW, computing every output shape as it goes
 // (the zoo's architectures are written with it; no file is involved). Weights are constant
-// tensors with shapes only. Not thread-safe; one builder per graph.
+// tensors with shapes only. A shape that cannot work (an input too small for a kernel, a
+// reshape that changes the element count) is recorded as the first error, which Finish()
+// returns; building goes on with placeholder sizes so the code needs no checks at each step.
+// Not thread-safe; one builder per graph.
 #ifndef MBENCH_ANALYZER_GRAPH_BUILDER_H_
 #define MBENCH_ANALYZER_GRAPH_BUILDER_H_
 
@@ -8,6 +11,7 @@
 #include <vector>
 
 #include "analyzer/graph.h"
+#include "core/status_or.h"
 
 namespace mbench::analyzer {
 
@@ -70,17 +74,22 @@ class GraphBuilder {
   const Shape& ShapeOf(TensorId t) const { return graph_.tensors[t].shape; }
   int64_t Channels(TensorId t) const { return graph_.tensors[t].shape[1]; }
 
-  // Marks `outputs` as graph outputs and returns the graph. The builder is spent afterwards.
-  Graph Finish(const std::vector<TensorId>& outputs, std::string format = "zoo");
+  // Marks `outputs` as graph outputs and returns the graph, or kInvalidArgument with the first
+  // shape error (naming the layer). The builder is spent afterwards.
+  StatusOr<Graph> Finish(const std::vector<TensorId>& outputs, std::string format = "zoo");
 
  private:
   TensorId AddNode(OpKind kind, const std::string& op_type, std::vector<TensorId> inputs,
                    Shape out_shape, std::map<std::string, AttrValue, std::less<>> attrs = {});
   TensorId Weight(const std::string& suffix, Shape shape);
   TensorId ScalarConstant(const std::string& name, DType dtype, double value);
+  // Records the first shape error; returns `fallback` so building can continue.
+  int64_t Fail(const std::string& what, int64_t fallback = 1);
+  int64_t Window(int64_t in, int64_t k, int64_t stride, int64_t pad, int64_t dilation, bool ceil);
   TensorId Pool(OpKind kind, TensorId x, int64_t k, int64_t stride, int64_t pad, bool ceil);
 
   bool fold_bn_;
+  Status status_;
   Graph graph_;
   int counter_ = 0;
   std::string last_name_;

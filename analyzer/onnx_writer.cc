@@ -245,6 +245,11 @@ class Writer {
       }
       case OpKind::kMaxPool:
       case OpKind::kAveragePool: {
+        if (n.GetInt("adaptive", 0)) {
+          return Status::Unsupported("ONNX export: layer '" + n.name + "' is an adaptive pool " +
+                                     "with uneven windows, which ONNX cannot express; export at " +
+                                     "the architecture's default resolution");
+        }
         auto* p = Emit(n.kind == OpKind::kMaxPool ? "MaxPool" : "AveragePool", n.name, in, out);
         for (const char* key : {"kernel_shape", "strides", "pads"}) Ints(p, key, n.GetInts(key));
         Int(p, "ceil_mode", n.GetInt("ceil_mode", 0));

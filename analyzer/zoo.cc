@@ -26,7 +26,7 @@ TensorId Classifier(GraphBuilder& b, TensorId x, int64_t classes = 1000) {
 }
 
 // MobileNetV1 (Howard et al. 2017): 3x3 stem, 13 depthwise-separable blocks, classifier.
-Graph MobileNetV1(const ZooOptions& o) {
+StatusOr<Graph> MobileNetV1(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   auto c = [&](int64_t ch) { return static_cast<int64_t>(ch * o.width); };
   TensorId x = b.ConvBnAct(b.Input("image", {1, 3, Res(o, 224), Res(o, 224)}), c(32), 3, 2, K::kRelu);
@@ -41,7 +41,7 @@ Graph MobileNetV1(const ZooOptions& o) {
 }
 
 // MobileNetV2 (Sandler et al. 2018), torchvision's structure.
-Graph MobileNetV2(const ZooOptions& o) {
+StatusOr<Graph> MobileNetV2(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
   x = b.ConvBnAct(x, MakeDivisible(32 * o.width), 3, 2, K::kClip);
@@ -70,7 +70,7 @@ struct V3Block {
 
 // MobileNetV3 (Howard et al. 2019), torchvision's structure; minimalistic variants drop SE,
 // hard-swish and 5x5 kernels, as in the paper's Table.
-Graph MobileNetV3(const ZooOptions& o, bool large, bool minimalistic) {
+StatusOr<Graph> MobileNetV3(const ZooOptions& o, bool large, bool minimalistic) {
   static constexpr V3Block kLarge[] = {
       {3, 16, 16, false, false, 1},   {3, 64, 24, false, false, 2},  {3, 72, 24, false, false, 1},
       {5, 72, 40, true, false, 2},    {5, 120, 40, true, false, 1},  {5, 120, 40, true, false, 1},
@@ -104,13 +104,13 @@ Graph MobileNetV3(const ZooOptions& o, bool large, bool minimalistic) {
   return b.Finish({b.Linear(b.Dropout(x), 1000)});
 }
 
-Graph MobileNetV3Large(const ZooOptions& o) { return MobileNetV3(o, true, false); }
-Graph MobileNetV3Small(const ZooOptions& o) { return MobileNetV3(o, false, false); }
-Graph MobileNetV3LargeMin(const ZooOptions& o) { return MobileNetV3(o, true, true); }
-Graph MobileNetV3SmallMin(const ZooOptions& o) { return MobileNetV3(o, false, true); }
+StatusOr<Graph> MobileNetV3Large(const ZooOptions& o) { return MobileNetV3(o, true, false); }
+StatusOr<Graph> MobileNetV3Small(const ZooOptions& o) { return MobileNetV3(o, false, false); }
+StatusOr<Graph> MobileNetV3LargeMin(const ZooOptions& o) { return MobileNetV3(o, true, true); }
+StatusOr<Graph> MobileNetV3SmallMin(const ZooOptions& o) { return MobileNetV3(o, false, true); }
 
 // MnasNet-B1 as torchvision's mnasnet (depths rounded with a 0.9 bias, divisor 8).
-Graph MnasNetB1(const ZooOptions& o) {
+StatusOr<Graph> MnasNetB1(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   auto depth = [&](int64_t d) { return MakeDivisible(d * o.width, 8); };
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
@@ -134,7 +134,7 @@ Graph MnasNetB1(const ZooOptions& o) {
 }
 
 // ShuffleNetV2 (Ma et al. 2018), torchvision's structure; width picks the 0.5/1.0/1.5/2.0 table.
-Graph ShuffleNetV2(const ZooOptions& o) {
+StatusOr<Graph> ShuffleNetV2(const ZooOptions& o) {
   int64_t outs[5] = {24, 116, 232, 464, 1024};
   if (o.width <= 0.5) {
     int64_t t[5] = {24, 48, 96, 192, 1024};
@@ -174,7 +174,7 @@ Graph ShuffleNetV2(const ZooOptions& o) {
 }
 
 // SqueezeNet 1.0 / 1.1 (Iandola et al. 2016), torchvision's structure.
-Graph SqueezeNet(const ZooOptions& o, bool v11) {
+StatusOr<Graph> SqueezeNet(const ZooOptions& o, bool v11) {
   GraphBuilder b(o.fold_bn);
   auto fire = [&](TensorId x, int64_t squeeze, int64_t expand) {
     TensorId s = b.Act(b.Conv(x, squeeze, 1, 1, 0, 1, true), K::kRelu);
@@ -199,11 +199,11 @@ Graph SqueezeNet(const ZooOptions& o, bool v11) {
   return b.Finish({b.Flatten(b.GlobalAvgPool(x))});
 }
 
-Graph SqueezeNet10(const ZooOptions& o) { return SqueezeNet(o, false); }
-Graph SqueezeNet11(const ZooOptions& o) { return SqueezeNet(o, true); }
+StatusOr<Graph> SqueezeNet10(const ZooOptions& o) { return SqueezeNet(o, false); }
+StatusOr<Graph> SqueezeNet11(const ZooOptions& o) { return SqueezeNet(o, true); }
 
 // ResNet (He et al. 2016), torchvision's structure (stride on the 3x3 of bottlenecks, v1.5).
-Graph ResNet(const ZooOptions& o, bool bottleneck, const int64_t (&blocks)[4]) {
+StatusOr<Graph> ResNet(const ZooOptions& o, bool bottleneck, const int64_t (&blocks)[4]) {
   GraphBuilder b(o.fold_bn);
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
   x = b.MaxPool(b.ConvBnAct(x, 64, 7, 2, K::kRelu), 3, 2, 1);
@@ -230,13 +230,13 @@ Graph ResNet(const ZooOptions& o, bool bottleneck, const int64_t (&blocks)[4]) {
   return b.Finish({b.Linear(x, 1000)});
 }
 
-Graph ResNet18(const ZooOptions& o) { return ResNet(o, false, {2, 2, 2, 2}); }
-Graph ResNet34(const ZooOptions& o) { return ResNet(o, false, {3, 4, 6, 3}); }
-Graph ResNet50(const ZooOptions& o) { return ResNet(o, true, {3, 4, 6, 3}); }
-Graph ResNet101(const ZooOptions& o) { return ResNet(o, true, {3, 4, 23, 3}); }
+StatusOr<Graph> ResNet18(const ZooOptions& o) { return ResNet(o, false, {2, 2, 2, 2}); }
+StatusOr<Graph> ResNet34(const ZooOptions& o) { return ResNet(o, false, {3, 4, 6, 3}); }
+StatusOr<Graph> ResNet50(const ZooOptions& o) { return ResNet(o, true, {3, 4, 6, 3}); }
+StatusOr<Graph> ResNet101(const ZooOptions& o) { return ResNet(o, true, {3, 4, 23, 3}); }
 
 // VGG-16 (Simonyan & Zisserman 2015), configuration D, torchvision's structure.
-Graph Vgg16(const ZooOptions& o) {
+StatusOr<Graph> Vgg16(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
   const int64_t cfg[] = {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0};
@@ -248,7 +248,7 @@ Graph Vgg16(const ZooOptions& o) {
 }
 
 // AlexNet (Krizhevsky et al. 2012), torchvision's single-tower structure.
-Graph AlexNet(const ZooOptions& o) {
+StatusOr<Graph> AlexNet(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
   x = b.MaxPool(b.Act(b.Conv(x, 64, 11, 4, 2, 1, true), K::kRelu), 3, 2);
@@ -267,7 +267,7 @@ Graph AlexNet(const ZooOptions& o) {
 // `lite` gives EfficientNet-Lite (tensorflow/tpu efficientnet/lite): no squeeze-excite, ReLU6
 // everywhere, stem and head fixed at 32 and 1280 channels, and the first and last stages not
 // repeated more with depth.
-Graph EfficientNet(const ZooOptions& o, double width, double depth, int64_t resolution,
+StatusOr<Graph> EfficientNet(const ZooOptions& o, double width, double depth, int64_t resolution,
                    bool lite = false) {
   GraphBuilder b(o.fold_bn);
   const OpKind act = lite ? K::kClip : K::kSwish;
@@ -296,14 +296,14 @@ Graph EfficientNet(const ZooOptions& o, double width, double depth, int64_t reso
   return b.Finish({Classifier(b, x)});
 }
 
-Graph EfficientNetB0(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.0, 224); }
-Graph EfficientNetB1(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.1, 240); }
-Graph EfficientNetB2(const ZooOptions& o) { return EfficientNet(o, 1.1, 1.2, 260); }
-Graph EfficientNetB3(const ZooOptions& o) { return EfficientNet(o, 1.2, 1.4, 300); }
-Graph EfficientNetB4(const ZooOptions& o) { return EfficientNet(o, 1.4, 1.8, 380); }
+StatusOr<Graph> EfficientNetB0(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.0, 224); }
+StatusOr<Graph> EfficientNetB1(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.1, 240); }
+StatusOr<Graph> EfficientNetB2(const ZooOptions& o) { return EfficientNet(o, 1.1, 1.2, 260); }
+StatusOr<Graph> EfficientNetB3(const ZooOptions& o) { return EfficientNet(o, 1.2, 1.4, 300); }
+StatusOr<Graph> EfficientNetB4(const ZooOptions& o) { return EfficientNet(o, 1.4, 1.8, 380); }
 
 // DenseNet-121 (Huang et al. 2017), torchvision's structure.
-Graph DenseNet121(const ZooOptions& o) {
+StatusOr<Graph> DenseNet121(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
   x = b.MaxPool(b.ConvBnAct(x, 64, 7, 2, K::kRelu), 3, 2, 1);
@@ -329,7 +329,7 @@ Graph DenseNet121(const ZooOptions& o) {
 
 // GoogLeNet / Inception-v1 (Szegedy et al. 2015), torchvision's structure without the auxiliary
 // classifiers (as deployed); torchvision uses 3x3 where the paper has 5x5 in the third branch.
-Graph GoogLeNet(const ZooOptions& o) {
+StatusOr<Graph> GoogLeNet(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   auto conv = [&](TensorId x, int64_t c, int64_t k, int64_t s = 1) {
     return b.ConvBnAct(x, c, k, s, K::kRelu);
@@ -360,15 +360,15 @@ Graph GoogLeNet(const ZooOptions& o) {
 }
 
 
-Graph EfficientNetLite0(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.0, 224, true); }
-Graph EfficientNetLite1(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.1, 240, true); }
-Graph EfficientNetLite2(const ZooOptions& o) { return EfficientNet(o, 1.1, 1.2, 260, true); }
-Graph EfficientNetLite3(const ZooOptions& o) { return EfficientNet(o, 1.2, 1.4, 280, true); }
-Graph EfficientNetLite4(const ZooOptions& o) { return EfficientNet(o, 1.4, 1.8, 300, true); }
+StatusOr<Graph> EfficientNetLite0(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.0, 224, true); }
+StatusOr<Graph> EfficientNetLite1(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.1, 240, true); }
+StatusOr<Graph> EfficientNetLite2(const ZooOptions& o) { return EfficientNet(o, 1.1, 1.2, 260, true); }
+StatusOr<Graph> EfficientNetLite3(const ZooOptions& o) { return EfficientNet(o, 1.2, 1.4, 280, true); }
+StatusOr<Graph> EfficientNetLite4(const ZooOptions& o) { return EfficientNet(o, 1.4, 1.8, 300, true); }
 
 // MnasNet-A1 (Tan et al. 2019, tensorflow/tpu mnasnet_a1 block list): MBConv with
 // squeeze-excite on the 40, 112 and 160 stages (squeeze = a quarter of the block's input).
-Graph MnasNetA1(const ZooOptions& o) {
+StatusOr<Graph> MnasNetA1(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   auto f = [&](int64_t c) { return MakeDivisible(c * o.width); };
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
@@ -397,7 +397,7 @@ Graph MnasNetA1(const ZooOptions& o) {
 
 // RegNetY-400MF (Radosavovic et al. 2020), torchvision's structure: widths 48/104/208/440,
 // depths 1/3/6/6, group width 8, squeeze-excite a quarter of each block's input width.
-Graph RegNetY400MF(const ZooOptions& o) {
+StatusOr<Graph> RegNetY400MF(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
   x = b.ConvBnAct(x, 32, 3, 2, K::kRelu);
@@ -419,7 +419,7 @@ Graph RegNetY400MF(const ZooOptions& o) {
 
 // ShuffleNetV1 with 3 groups (Zhang et al. 2018), width 0.5/1.0/1.5/2.0: grouped 1x1 convs,
 // channel shuffle, stride-2 units concatenating an average-pooled shortcut.
-Graph ShuffleNetV1(const ZooOptions& o) {
+StatusOr<Graph> ShuffleNetV1(const ZooOptions& o) {
   const int64_t groups = 3;
   GraphBuilder b(o.fold_bn);
   auto scaled = [&](int64_t c) { return static_cast<int64_t>(c * o.width) / (2 * groups) * (2 * groups); };
@@ -447,7 +447,7 @@ Graph ShuffleNetV1(const ZooOptions& o) {
 
 // Inception-v3 (Szegedy et al. 2016), torchvision's structure at 299x299, including the
 // auxiliary classifier (a second output: torchvision's parameter count includes it).
-Graph InceptionV3(const ZooOptions& o) {
+StatusOr<Graph> InceptionV3(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   auto conv = [&](TensorId x, int64_t c, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
                   int64_t stride = 1) {
@@ -529,7 +529,7 @@ TensorId EncoderBlock(GraphBuilder& b, TensorId x, int64_t heads, int64_t mlp, O
 
 // ViT-Tiny/16 (Dosovitskiy et al. 2021; DeiT-Ti, Touvron et al. 2021): 16x16 patches, dim 192,
 // 12 blocks of 3 heads, MLP 768, class token and learned position embedding.
-Graph VitTiny16(const ZooOptions& o) {
+StatusOr<Graph> VitTiny16(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   int64_t res = Res(o, 224), dim = 192, patches = (res / 16) * (res / 16);
   TensorId x = b.Input("image", {1, 3, res, res});
@@ -546,7 +546,7 @@ Graph VitTiny16(const ZooOptions& o) {
 // single BlazeBlocks (3x3 depthwise + 1x1, a max-pooled and zero-padded shortcut), and the two
 // SSD heads (2 anchors on 16x16, 6 on 8x8) with 16 regression values per anchor. Outputs
 // [1, 896, 16] boxes and [1, 896, 1] scores.
-Graph BlazeFace(const ZooOptions& o) {
+StatusOr<Graph> BlazeFace(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   int64_t res = Res(o, 128);
   TensorId x = b.Input("image", {1, 3, res, res});
@@ -578,7 +578,7 @@ Graph BlazeFace(const ZooOptions& o) {
 // conv (stride 32), four extra stride-2 layers of 512/256/256/128 channels, and box (4) and
 // class (80 COCO classes + background) predictors for 3 anchors on the first map and 6 on the others. SSDLite replaces
 // every 3x3 conv of the extras and predictors with a depthwise-separable one.
-Graph SsdMobileNetV2(const ZooOptions& o, bool lite) {
+StatusOr<Graph> SsdMobileNetV2(const ZooOptions& o, bool lite) {
   GraphBuilder b(o.fold_bn);
   int64_t res = Res(o, 320);
   TensorId x = b.Input("image", {1, 3, res, res});
@@ -631,15 +631,15 @@ Graph SsdMobileNetV2(const ZooOptions& o, bool lite) {
   return b.Finish({b.Concat(boxes, 1), b.Concat(classes, 1)});
 }
 
-Graph SsdMobileNetV2Regular(const ZooOptions& o) { return SsdMobileNetV2(o, false); }
-Graph SsdLiteMobileNetV2(const ZooOptions& o) { return SsdMobileNetV2(o, true); }
+StatusOr<Graph> SsdMobileNetV2Regular(const ZooOptions& o) { return SsdMobileNetV2(o, false); }
+StatusOr<Graph> SsdLiteMobileNetV2(const ZooOptions& o) { return SsdMobileNetV2(o, true); }
 
 // DeepLabv3 on MobileNetV2 (Sandler et al. 2018, section 6.3) at 513x513, output stride 16:
 // the backbone up to its 320-channel features ("MNet V2*": no final 1280 conv), the last
 // stride-2 stage run at stride 1 with dilation 2; a head of image pooling and a 1x1 branch
 // (plus 3x3 atrous branches at rates 6/12/18 with ASPP), 256 channels each, a 1x1 projection,
 // 21 PASCAL classes, and bilinear upsampling back to the input size.
-Graph DeepLabV3MobileNetV2(const ZooOptions& o, bool aspp) {
+StatusOr<Graph> DeepLabV3MobileNetV2(const ZooOptions& o, bool aspp) {
   GraphBuilder b(o.fold_bn);
   int64_t res = Res(o, 513);  // DeepLab's evaluation crop
   TensorId x = b.Input("image", {1, 3, res, res});
@@ -679,13 +679,13 @@ Graph DeepLabV3MobileNetV2(const ZooOptions& o, bool aspp) {
   return b.Finish({b.Resize(x, res, res, "linear")});
 }
 
-Graph DeepLabV3(const ZooOptions& o) { return DeepLabV3MobileNetV2(o, false); }
-Graph DeepLabV3Aspp(const ZooOptions& o) { return DeepLabV3MobileNetV2(o, true); }
+StatusOr<Graph> DeepLabV3(const ZooOptions& o) { return DeepLabV3MobileNetV2(o, false); }
+StatusOr<Graph> DeepLabV3Aspp(const ZooOptions& o) { return DeepLabV3MobileNetV2(o, true); }
 
 // MobileViT-S (Mehta & Rastegari 2022; apple/ml-cvnets layout) at 256x256: MobileNetV2 blocks
 // (expansion 4, SiLU) and three MobileViT blocks (d = 144/192/240 with 2/4/3 transformer layers
 // of 4 heads, FFN 2d), each unfolding 2x2 patches into 4 sequences of H*W/4 tokens.
-Graph MobileVitS(const ZooOptions& o) {
+StatusOr<Graph> MobileVitS(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   int64_t res = Res(o, 256);
   auto mv2 = [&](TensorId x, int64_t out, int64_t stride) {
@@ -725,7 +725,7 @@ Graph MobileVitS(const ZooOptions& o) {
 // ProxylessNAS-Mobile (Cai et al. 2019): the searched mobile network of MBConv blocks
 // (expansion 3 or 6, kernels 3/5/7) between a 32-channel stem and a 1280-channel mixing layer;
 // skip (identity) choices are left out. 320 M MACs and 4.08 M parameters, as published.
-Graph ProxylessMobile(const ZooOptions& o) {
+StatusOr<Graph> ProxylessMobile(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
   x = b.ConvBnAct(x, 32, 3, 2, K::kClip);
@@ -829,7 +829,14 @@ StatusOr<Graph> BuildZooModel(const std::string& name, const ZooOptions& options
     if (!e.has_width && options.width != 1.0) {
       return Status::InvalidArgument("zoo:" + bare + " has no width multiplier; drop --width");
     }
-    Graph g = e.build(options);
+    auto built = e.build(options);
+    if (!built.ok()) {
+      return Status::InvalidArgument("zoo:" + bare + " at resolution " +
+                                     std::to_string(options.resolution > 0 ? options.resolution
+                                                                          : e.default_resolution) +
+                                     ": " + built.status().message());
+    }
+    Graph g = std::move(built).value();
     g.producer = std::string("mbench zoo: ") + e.description;
     if (options.fold_bn) g.notes.push_back("deployment form: BatchNorm folded into convolutions");
     return g;

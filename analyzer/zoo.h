@@ -25,15 +25,15 @@ struct ZooEntry {
   const char* description;  // one line, with the paper
   int64_t default_resolution;
   bool has_width;           // accepts --width
-  Graph (*build)(const ZooOptions&);
+  StatusOr<Graph> (*build)(const ZooOptions&);
 };
 
 // Every zoo architecture, in a stable order.
 std::span<const ZooEntry> ZooEntries();
 
 // Builds zoo model `name` ("mobilenet_v2" or "zoo:mobilenet_v2"). Returns kNotFound naming the
-// closest names for an unknown model, kInvalidArgument for bad options (or --width on a model
-// without a width multiplier).
+// closest names for an unknown model, kInvalidArgument for bad options (--width on a model
+// without a width multiplier, a resolution too small for the architecture's downsampling).
 StatusOr<Graph> BuildZooModel(const std::string& name, const ZooOptions& options);
 
 // True for "zoo:..." model references.

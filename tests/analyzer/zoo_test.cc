@@ -327,6 +327,31 @@ TEST(ZooTest, ZooReferencesWorkWhereverAModelFileDoes) {
   EXPECT_EQ(ReadModel("zoo:mobilenet_v2", bad).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(ZooTest, TooSmallOrOddResolutionsAreErrorsNotCrashes) {
+  for (const ZooEntry& e : ZooEntries()) {
+    for (int64_t res : {32, 33, 97}) {
+      ZooOptions o;
+      o.resolution = res;
+      auto g = BuildZooModel(e.name, o);
+      if (g.ok()) {
+        auto a = Analyze(*g);
+        ASSERT_TRUE(a.ok()) << e.name << "@" << res;
+        EXPECT_TRUE(a->totals.complete) << e.name << "@" << res;
+      } else {
+        EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument) << g.status().ToString();
+        EXPECT_NE(g.status().message().find("resolution " + std::to_string(res)), std::string::npos);
+      }
+    }
+  }
+  ZooOptions small;
+  small.resolution = 32;
+  auto vgg = BuildZooModel("vgg16", small);  // 1x1 features replicated to 7x7, as PyTorch does
+  ASSERT_TRUE(vgg.ok());
+  auto a = Analyze(*vgg);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->totals.params, TorchvisionParams("vgg16"));
+}
+
 TEST(ZooTest, EveryEntryBuildsAValidCompleteGraph) {
   for (const ZooEntry& e : ZooEntries()) {
     auto g = BuildZooModel(e.name, {});
