@@ -1,5 +1,6 @@
 #include "analyzer/onnx_reader.h"
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <unordered_map>
@@ -603,7 +604,13 @@ Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& nam
                                             name + "' not found (looked at " + t.external_file +
                                             ")");
     }
-    if (length >= 0 && offset + length > *size) {
+    auto end = CheckedAdd(offset, std::max<int64_t>(length, 0));
+    if (offset < 0 || !end) {
+      return Err(StatusCode::kCorruption, "initializer '" + name + "' external data offset=" +
+                                              std::to_string(offset) + " length=" +
+                                              std::to_string(length) + ": out of range");
+    }
+    if (length >= 0 && *end > *size) {
       return Err(StatusCode::kCorruption,
                  "external data file '" + location + "' is " + std::to_string(*size) +
                      " bytes, but initializer '" + name + "' needs bytes " +
