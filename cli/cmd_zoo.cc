@@ -26,8 +26,10 @@ struct ZooExportOptions {
 
 Status RunList(const ZooListOptions& options) {
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  std::printf(options.format == "json" ? "" : "%-34s %-9s %-6s %12s %12s  %s\n", "name", "variants",
-              "input", "MACs", "params", "description");
+  if (options.format != "json") {
+    std::printf("%-34s %-9s %-6s %12s %12s  %s\n", "name", "variants", "input", "MACs", "params",
+                "description");
+  }
   for (const analyzer::ZooEntry& e : analyzer::ZooEntries()) {
     MBENCH_ASSIGN_OR_RETURN(analyzer::Graph g, analyzer::BuildZooModel(e.name, {}));
     MBENCH_ASSIGN_OR_RETURN(analyzer::ModelAnalysis a, analyzer::Analyze(g));
