@@ -164,6 +164,28 @@ TEST(CliTest, ZooListExportAndAnalyzeWorkWithoutAnyDownload) {
   EXPECT_NE(missing.err.find("zoo:nosuchnet"), std::string::npos);
 }
 
+TEST(CliTest, DamagedTfliteAndNcnnFilesGiveOneLineErrors) {
+  TempDir dir;
+  // A TFLite identifier in front of garbage: the flatbuffers Verifier must reject it.
+  testing::WriteFile(dir.File("bad.tflite"), std::string("\x1c\0\0\0TFL3\xff\xff\xff\xff garbage", 20));
+  testing::WriteFile(dir.File("bad.param"), "7767517\n5 5\nInput data 0 1 data 0=8 1=8 2=3\n");
+  testing::WriteFile(dir.File("ok.param"),
+                     "7767517\n2 2\nInput data 0 1 data 0=8 1=8 2=3\n"
+                     "Convolution c 1 1 data out 0=4 1=3 5=1 6=108\n");
+  for (const char* f : {"bad.tflite", "bad.param"}) {
+    RunResult r = RunMbench("analyze " + dir.File(f), dir);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(f), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty());
+  }
+  RunResult ok = RunMbench("analyze " + dir.File("ok.param") + " --format json", dir);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  auto j = nlohmann::json::parse(ok.out);
+  EXPECT_EQ(j["model"]["format"], "ncnn");
+  EXPECT_EQ(j["totals"]["macs"].get<int64_t>(), 4 * 6 * 6 * 27);
+}
+
 TEST(CliTest, UnsupportedOpsetExitsWithThree) {
   TempDir dir;
   OnnxBuilder b(99);
