@@ -9,11 +9,13 @@
 
 namespace mbench::cli {
 
-// Exit codes (STYLE 3.4): 0 ok, 1 error, 2 usage error, 3 unsupported model or hardware.
+// Exit codes (STYLE 3.4): 0 ok, 1 error, 2 usage error, 3 unsupported model or hardware,
+// 4 a performance gate failed (grade --target-fps).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitUnsupported = 3;
+inline constexpr int kExitGateFailed = 4;
 
 // Maps a failed Status to an exit code and prints "mbench <cmd>: error: <message>" once.
 int ReportError(const char* command, const Status& status);
@@ -21,6 +23,9 @@ int ReportError(const char* command, const Status& status);
 // `exit_code` receives the subcommand's exit code when it runs.
 void RegisterAnalyze(CLI::App& app, int* exit_code);
 void RegisterZoo(CLI::App& app, int* exit_code);
+void RegisterProfiles(CLI::App& app, int* exit_code);  // fit-profiles, validate
+void RegisterDevices(CLI::App& app, int* exit_code);
+void RegisterGrade(CLI::App& app, int* exit_code);
 
 }  // namespace mbench::cli
 

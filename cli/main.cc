@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   int exit_code = cli::kExitOk;
   cli::RegisterAnalyze(app, &exit_code);
   cli::RegisterZoo(app, &exit_code);
+  cli::RegisterProfiles(app, &exit_code);
+  cli::RegisterDevices(app, &exit_code);
+  cli::RegisterGrade(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -27,23 +27,6 @@ std::string ShapesToString(const std::vector<analyzer::Shape>& shapes) {
   return out;
 }
 
-ordered_json BuildJson() {
-  const BuildInfo& b = GetBuildInfo();
-  return ordered_json{{"version", b.version},       {"git_commit", b.git_commit},
-                      {"compiler", b.compiler},     {"build_type", b.build_type},
-                      {"cxx_flags", b.cxx_flags},   {"asserts_enabled", b.asserts_enabled},
-                      {"sanitizer", b.sanitizer}};
-}
-
-ordered_json TensorListJson(const analyzer::Graph& g, const std::vector<int32_t>& ids) {
-  ordered_json out = ordered_json::array();
-  for (int32_t id : ids) {
-    const auto& t = g.tensors[id];
-    out.push_back({{"name", t.name}, {"dtype", analyzer::DTypeName(t.dtype)}, {"shape", t.shape}});
-  }
-  return out;
-}
-
 std::string RenderJson(const LoadedModel& m, const ModelAnalysis& a) {
   const auto& t = a.totals;
   ordered_json j;
@@ -287,6 +270,23 @@ std::string RenderAnalysis(const LoadedModel& model, const ModelAnalysis& analys
     case ReportFormat::kTable: return RenderText(model, analysis, /*md=*/false);
   }
   return "";
+}
+
+ordered_json BuildJson() {
+  const BuildInfo& b = GetBuildInfo();
+  return ordered_json{{"version", b.version},       {"git_commit", b.git_commit},
+                      {"compiler", b.compiler},     {"build_type", b.build_type},
+                      {"cxx_flags", b.cxx_flags},   {"asserts_enabled", b.asserts_enabled},
+                      {"sanitizer", b.sanitizer}};
+}
+
+ordered_json TensorListJson(const analyzer::Graph& g, const std::vector<int32_t>& ids) {
+  ordered_json out = ordered_json::array();
+  for (int32_t id : ids) {
+    const auto& t = g.tensors[id];
+    out.push_back({{"name", t.name}, {"dtype", analyzer::DTypeName(t.dtype)}, {"shape", t.shape}});
+  }
+  return out;
 }
 
 }  // namespace mbench::cli

@@ -5,6 +5,9 @@
 #define MBENCH_CLI_REPORT_WRITER_H_
 
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "analyzer/analysis.h"
 #include "analyzer/model_reader.h"
@@ -23,6 +26,11 @@ inline constexpr int kAnalyzeSchemaVersion = 1;
 // The `mbench analyze` report of `model` and its `analysis` in `format`.
 std::string RenderAnalysis(const analyzer::LoadedModel& model,
                            const analyzer::ModelAnalysis& analysis, ReportFormat format);
+
+// The "build" object every JSON report carries: version, commit, compiler, flags.
+nlohmann::ordered_json BuildJson();
+// [{"name", "dtype", "shape"}] for the tensors `ids` of `graph`.
+nlohmann::ordered_json TensorListJson(const analyzer::Graph& graph, const std::vector<int32_t>& ids);
 
 // "1.23 G", "456.7 M", "12.3 K", "999" (SI, for counts).
 std::string HumanCount(int64_t n);

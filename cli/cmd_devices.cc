@@ -1,0 +1,115 @@
+// `mbench devices`: the device profiles and every compute unit / runtime / precision / threads
+// combination each can predict, with how well it was calibrated.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "device_profiles/profile.h"
+
+namespace mbench::cli {
+namespace {
+
+struct DevicesOptions {
+  std::string profile_dir;
+  std::string format = "table";
+};
+
+// Thread counts a CPU target set can predict: the calibrated ones, and every count between the
+// smallest and the largest when two or more are calibrated (Amdahl extrapolation).
+std::string ThreadRange(const profiles::DeviceProfile& d, const profiles::Target& t) {
+  int lo = t.threads, hi = t.threads, n = 0;
+  for (const auto& o : d.targets) {
+    if (o.compute_unit == t.compute_unit && o.runtime == t.runtime &&
+        o.precision == t.precision) {
+      lo = std::min(lo, o.threads);
+      hi = std::max(hi, o.threads);
+      ++n;
+    }
+  }
+  return n >= 2 ? std::to_string(lo) + "-" + std::to_string(hi) : std::to_string(t.threads);
+}
+
+Status RunDevices(const DevicesOptions& o) {
+  MBENCH_ASSIGN_OR_RETURN(auto devices, profiles::LoadProfileDir(o.profile_dir));
+  if (o.format == "json") {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& d : devices) {
+      nlohmann::ordered_json j;
+      j["id"] = d.id;
+      j["name"] = d.name;
+      j["soc"] = d.soc;
+      j["release_year"] = d.release_year;
+      j["kind"] = d.kind;
+      j["profile"] = d.path;
+      nlohmann::ordered_json units = nlohmann::ordered_json::array();
+      for (const auto& u : d.compute_units) {
+        units.push_back({{"kind", u.kind},
+                         {"name", u.name},
+                         {"power_w", u.power_w > 0 ? nlohmann::ordered_json(u.power_w)
+                                                   : nlohmann::ordered_json()}});
+      }
+      j["compute_units"] = units;
+      nlohmann::ordered_json combos = nlohmann::ordered_json::array();
+      for (const auto& t : d.targets) {
+        combos.push_back({{"compute_unit", t.compute_unit},
+                          {"runtime", t.runtime},
+                          {"precision", t.precision},
+                          {"threads", t.threads},
+                          {"cluster", t.cluster},
+                          {"threads_predictable", t.compute_unit == "cpu" ? ThreadRange(d, t) : ""},
+                          {"calibration_points", t.calibration.points},
+                          {"cv_points", t.calibration.cv_points},
+                          {"cv_mape_pct", t.calibration.cv_mape_pct}});
+      }
+      j["predicts"] = combos;
+      out.push_back(j);
+    }
+    std::cout << out.dump(2) << "\n";
+    return Status::Ok();
+  }
+  std::ostringstream os;
+  char buf[512];
+  std::snprintf(buf, sizeof(buf), "%-14s %-44s %4s  %s\n", "id", "name", "year",
+                "can predict (unit/runtime/precision/threads: calibration points, CV MAPE)");
+  os << buf;
+  for (const auto& d : devices) {
+    std::string combos;
+    for (const auto& t : d.targets) {
+      std::snprintf(buf, sizeof(buf), "%s%s: %d, %.0f%%%s", combos.empty() ? "" : "; ",
+                    t.Key().c_str(), t.calibration.points, t.calibration.cv_mape_pct,
+                    t.calibration.cv_points > 0 ? "" : " (family)");
+      combos += buf;
+    }
+    std::snprintf(buf, sizeof(buf), "%-14s %-44s %4d  ", d.id.c_str(), d.name.substr(0, 44).c_str(),
+                  d.release_year);
+    os << buf << (combos.empty() ? "nothing calibrated" : combos) << "\n";
+  }
+  os << "\n" << devices.size() << " profiles in " << o.profile_dir
+     << "; details: mbench devices --format json\n";
+  std::cout << os.str();
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterDevices(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<DevicesOptions>();
+  o->profile_dir = profiles::DefaultProfileDir();
+  CLI::App* cmd = app.add_subcommand(
+      "devices",
+      "List the device profiles and what each can predict.\n"
+      "Example: mbench devices --format json");
+  cmd->add_option("--profiles", o->profile_dir, "Directory of device profiles");
+  cmd->add_option("--format", o->format, "table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  cmd->callback([o, exit_code] {
+    Status s = RunDevices(*o);
+    *exit_code = s.ok() ? kExitOk : ReportError("devices", s);
+  });
+}
+
+}  // namespace mbench::cli

@@ -1,0 +1,120 @@
+// The latency estimator: predicts how long a model takes on a device profile's target.
+//
+// Per kernel (see kernels.h): a roofline, the larger of compute time (MACs over the target's
+// fitted throughput for the kernel's shape class) and memory time (bytes over its effective
+// bandwidth), plus a fixed per-kernel overhead; memory-bound kernels (pooling, element-wise,
+// data movement) take bytes over their own fitted rate. The model's latency is the sum. Every
+// prediction carries the interval its target's calibration residuals justify, the energy its
+// compute unit's sourced power draw implies, and the ops that fell back to the CPU.
+//
+// Hot path: Predict() on a prepared ModelFeatures does no allocation besides the result and is
+// meant to be called in a loop (architecture search); see bench/estimator_bench.cc.
+#ifndef MBENCH_ESTIMATOR_ESTIMATOR_H_
+#define MBENCH_ESTIMATOR_ESTIMATOR_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analyzer/analysis.h"
+#include "analyzer/graph.h"
+#include "core/status_or.h"
+#include "device_profiles/profile.h"
+#include "estimator/kernels.h"
+
+namespace mbench::estimator {
+
+// Bumped when the prediction formula changes; recorded with stored predictions.
+inline constexpr const char* kEstimatorVersion = "1";
+
+// Bytes per element at a precision ("fp32" 4, "fp16" 2, "int8" 1); 0 for unknown names.
+int BytesPerElement(const std::string& precision);
+
+// Features of one kernel at one precision, laid out for the prediction loop.
+struct KernelFeatures {
+  KernelClass cls;
+  double macs;
+  double bytes;
+};
+
+// A model prepared for prediction: kernels plus per-kernel op lists for fallback decisions.
+struct ModelFeatures {
+  KernelPlan plan;
+  std::vector<std::vector<analyzer::OpKind>> kernel_ops;  // op kinds fused in each kernel
+  std::vector<std::string> kernel_names;                  // main layer name
+  double weight_elements = 0.0;
+  double activation_elements = 0.0;
+};
+
+ModelFeatures PrepareModel(const analyzer::Graph& graph, const analyzer::ModelAnalysis& analysis);
+
+// Kernel features at `bytes_per_element`.
+std::vector<KernelFeatures> FeaturesAt(const ModelFeatures& model, int bytes_per_element);
+
+// Target parameters in the units the loop uses (seconds, MAC/s, bytes/s).
+struct RateParams {
+  std::array<double, kNumKernelClasses - 1> macs_per_s;  // conv, pointwise, depthwise, gemm
+  double memory_op_bytes_per_s;
+  double bandwidth_bytes_per_s;
+  double overhead_s;
+};
+RateParams ToRates(const profiles::KernelParams& p);
+
+// Time of one kernel in seconds; `bound` receives 0 compute, 1 memory.
+double KernelSeconds(const KernelFeatures& k, const RateParams& r, int* bound);
+
+// Sum over kernels, seconds. The function the fit and the benchmark call.
+double PredictSeconds(const std::vector<KernelFeatures>& kernels, const RateParams& r);
+
+struct KernelTime {
+  int32_t kernel = 0;
+  std::string name;
+  std::string cls;
+  double ms = 0.0;
+  bool fallback = false;
+};
+
+struct Prediction {
+  std::string device_id, device_name, soc;
+  int release_year = 0;
+  std::string compute_unit, runtime, precision, cluster;
+  int threads = 0;
+  std::string target_key;
+  double latency_ms = 0.0, latency_low_ms = 0.0, latency_high_ms = 0.0;
+  double fps = 0.0;
+  // Energy per inference in millijoules; negative when the unit has no sourced power figure.
+  double energy_mj = -1.0, energy_low_mj = -1.0, energy_high_mj = -1.0;
+  std::string bound;  // "compute", "memory" or "overhead": the largest share of the time
+  std::vector<std::string> fallback_ops;  // op kinds run on the CPU instead of the unit
+  double fallback_ms = 0.0;
+  std::vector<KernelTime> top_kernels;    // heaviest first (three)
+  std::vector<KernelTime> kernel_times;   // every kernel, in order (only when asked)
+  // Where the number came from.
+  std::string profile_path;
+  std::string calibration;  // one line: method, points, date, CV error
+  std::string extrapolation;  // non-empty when threads were extrapolated from other counts
+};
+
+struct PredictRequest {
+  std::string compute_unit;  // "cpu", "gpu", "npu"
+  std::string runtime;       // empty: the preferred calibrated runtime
+  std::string precision;     // empty: fp32 on CPU; fp16 on GPU/NPU (fp32 if only that exists)
+  int threads = 0;           // 0: the most threads calibrated on the big cluster
+  bool keep_kernel_times = false;
+};
+
+// Predicts `model` on `device`. kNotFound when the device has no target matching the request
+// (the message lists what it has); kUnsupported for a thread count it cannot extrapolate to.
+StatusOr<Prediction> Predict(const ModelFeatures& model, const profiles::DeviceProfile& device,
+                             const PredictRequest& request);
+
+// Battery hours at `fps` for the model alone (excludes display, camera and idle power):
+// battery energy over average power (energy per inference x fps). Negative when unknown;
+// +inf is never returned: a latency longer than 1/fps means the rate cannot be sustained and
+// the hours are those at the achievable rate.
+double BatteryHours(const Prediction& p, const profiles::DeviceProfile& device, double fps);
+
+}  // namespace mbench::estimator
+
+#endif  // MBENCH_ESTIMATOR_ESTIMATOR_H_

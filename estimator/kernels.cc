@@ -1,0 +1,224 @@
+#include "estimator/kernels.h"
+
+#include <optional>
+
+#include "analyzer/op_cost.h"
+
+namespace mbench::estimator {
+namespace {
+
+using analyzer::CostClass;
+using analyzer::Graph;
+using analyzer::Node;
+using analyzer::OpKind;
+
+bool IsShapeOnly(OpKind k) {
+  switch (k) {
+    case OpKind::kReshape:
+    case OpKind::kFlatten:
+    case OpKind::kSqueeze:
+    case OpKind::kUnsqueeze:
+    case OpKind::kIdentity:
+    case OpKind::kDropout:
+    case OpKind::kShape:
+    case OpKind::kSize:
+    case OpKind::kConstantOfShape:
+    case OpKind::kRange:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Ops a compute kernel or an element-wise chain absorbs when they read its single output.
+bool IsEpilogue(OpKind k) {
+  switch (k) {
+    case OpKind::kBatchNorm:
+    case OpKind::kRelu:
+    case OpKind::kClip:
+    case OpKind::kSigmoid:
+    case OpKind::kHardSigmoid:
+    case OpKind::kHardSwish:
+    case OpKind::kSwish:
+    case OpKind::kMish:
+    case OpKind::kLeakyRelu:
+    case OpKind::kPRelu:
+    case OpKind::kElu:
+    case OpKind::kSelu:
+    case OpKind::kCelu:
+    case OpKind::kTanh:
+    case OpKind::kGelu:
+    case OpKind::kErf:
+    case OpKind::kSoftplus:
+    case OpKind::kQuantize:
+    case OpKind::kDequantize:
+    case OpKind::kCast:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsBinaryElementwise(OpKind k) {
+  switch (k) {
+    case OpKind::kAdd:
+    case OpKind::kSub:
+    case OpKind::kMul:
+    case OpKind::kDiv:
+    case OpKind::kMax:
+    case OpKind::kMin:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::optional<double> Elements(const Graph& g, int32_t t) {
+  if (t < 0 || t >= static_cast<int32_t>(g.tensors.size())) return std::nullopt;
+  const auto& info = g.tensors[t];
+  if (!info.has_shape) return std::nullopt;
+  auto n = analyzer::NumElements(info.shape);
+  if (!n) return std::nullopt;
+  return static_cast<double>(*n);
+}
+
+// Activation inputs of a node: non-constant tensors among its data inputs.
+std::vector<int32_t> ActivationInputs(const Graph& g, const Node& n) {
+  const auto& entry = analyzer::GetOpCostEntry(n.kind);
+  std::vector<int32_t> out;
+  int limit = entry.num_data_inputs < 0 ? static_cast<int>(n.inputs.size())
+                                        : std::min<int>(entry.num_data_inputs, n.inputs.size());
+  for (int i = 0; i < limit; ++i) {
+    int32_t t = n.inputs[i];
+    if (t >= 0 && !g.tensors[t].is_constant) out.push_back(t);
+  }
+  return out;
+}
+
+KernelClass ComputeClass(const Graph& g, const Node& n, const analyzer::LayerAnalysis& layer) {
+  switch (n.kind) {
+    case OpKind::kDepthwiseConv:
+      return KernelClass::kDepthwise;
+    case OpKind::kConvTranspose:
+      return KernelClass::kConv;
+    case OpKind::kConv: {
+      if (n.GetInt("group", 1) > 1) return KernelClass::kDepthwise;
+      if (n.inputs.size() > 1 && n.inputs[1] >= 0) {
+        const auto& w = g.tensors[n.inputs[1]];
+        if (w.has_shape && w.shape.size() == 4) {
+          // ONNX/ncnn weights are [O, I, kh, kw]; TFLite's are [O, kh, kw, I].
+          int64_t kh = g.layout == analyzer::Layout::kNHWC ? w.shape[1] : w.shape[2];
+          int64_t kw = g.layout == analyzer::Layout::kNHWC ? w.shape[2] : w.shape[3];
+          if (kh == 1 && kw == 1) return KernelClass::kPointwise;
+        }
+      }
+      (void)layer;
+      return KernelClass::kConv;
+    }
+    default:
+      return KernelClass::kGemm;
+  }
+}
+
+bool IsComputeKind(OpKind k) {
+  switch (analyzer::GetOpCostEntry(k).cost_class) {
+    case CostClass::kConv:
+    case CostClass::kConvTranspose:
+    case CostClass::kFullyConnected:
+    case CostClass::kMatMul:
+    case CostClass::kEinsum:
+    case CostClass::kRecurrent:
+    case CostClass::kAttention:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+const char* KernelClassName(KernelClass c) {
+  switch (c) {
+    case KernelClass::kConv: return "conv";
+    case KernelClass::kPointwise: return "pointwise";
+    case KernelClass::kDepthwise: return "depthwise";
+    case KernelClass::kGemm: return "gemm";
+    case KernelClass::kMemory: return "memory";
+  }
+  return "?";
+}
+
+KernelPlan BuildKernels(const Graph& graph, const analyzer::ModelAnalysis& analysis) {
+  KernelPlan plan;
+  const size_t num_tensors = graph.tensors.size();
+  // Readers per tensor, to know whether an intermediate can stay inside a fused kernel.
+  std::vector<int32_t> readers(num_tensors, 0);
+  for (const auto& n : graph.nodes) {
+    for (int32_t t : n.inputs) {
+      if (t >= 0 && static_cast<size_t>(t) < num_tensors) ++readers[t];
+    }
+  }
+  for (int32_t t : graph.outputs) {
+    if (t >= 0 && static_cast<size_t>(t) < num_tensors) ++readers[t];
+  }
+  // For a shape-only op, its output aliases its input: follow the alias to the kernel.
+  std::vector<int32_t> kernel_of(num_tensors, -1);  // open kernel whose output is this tensor
+
+  for (size_t i = 0; i < graph.nodes.size() && i < analysis.layers.size(); ++i) {
+    const Node& n = graph.nodes[i];
+    const auto& layer = analysis.layers[i];
+    std::vector<int32_t> act_in = ActivationInputs(graph, n);
+    if (IsShapeOnly(n.kind)) {
+      ++plan.free_layers;
+      // The output aliases the input: an epilogue after a reshape still fuses.
+      if (act_in.size() == 1 && n.outputs.size() == 1 && n.outputs[0] >= 0 &&
+          kernel_of[act_in[0]] >= 0 && readers[act_in[0]] == 1) {
+        kernel_of[n.outputs[0]] = kernel_of[act_in[0]];
+        kernel_of[act_in[0]] = -1;
+      }
+      continue;
+    }
+    double out_elems = 0.0;
+    for (int32_t t : n.outputs) out_elems += Elements(graph, t).value_or(0.0);
+    double in_elems = 0.0;
+    for (int32_t t : act_in) in_elems += Elements(graph, t).value_or(0.0);
+    double weights = static_cast<double>(layer.params + layer.buffers);
+
+    // Fuse into the producer's kernel when this op is an epilogue (or an element-wise op with
+    // one activation operand) and it is the only reader of the producer's output.
+    bool fusable = IsEpilogue(n.kind) || (IsBinaryElementwise(n.kind) && act_in.size() == 1);
+    if (fusable && act_in.size() == 1 && n.outputs.size() == 1) {
+      int32_t src = act_in[0];
+      int32_t k = kernel_of[src];
+      if (k >= 0 && readers[src] == 1) {
+        Kernel& kernel = plan.kernels[k];
+        kernel.layers.push_back(static_cast<int32_t>(i));
+        kernel.macs += static_cast<double>(layer.macs);
+        kernel.flops += static_cast<double>(layer.flops);
+        kernel.weight_elements += weights;
+        // The intermediate never reaches memory: replace its write by this op's output.
+        kernel.activation_elements += out_elems - in_elems;
+        kernel_of[src] = -1;
+        if (n.outputs[0] >= 0) kernel_of[n.outputs[0]] = k;
+        continue;
+      }
+    }
+    Kernel kernel;
+    kernel.main_layer = static_cast<int32_t>(i);
+    kernel.layers.push_back(static_cast<int32_t>(i));
+    kernel.macs = static_cast<double>(layer.macs);
+    kernel.flops = static_cast<double>(layer.flops);
+    kernel.weight_elements = weights;
+    kernel.activation_elements = in_elems + out_elems;
+    kernel.cls = IsComputeKind(n.kind) && layer.macs > 0 ? ComputeClass(graph, n, layer)
+                                                          : KernelClass::kMemory;
+    plan.kernels.push_back(std::move(kernel));
+    int32_t k = static_cast<int32_t>(plan.kernels.size()) - 1;
+    for (int32_t t : n.outputs) {
+      if (t >= 0) kernel_of[t] = k;
+    }
+  }
+  return plan;
+}
+
+}  // namespace mbench::estimator

@@ -1,0 +1,55 @@
+// Kernel grouping: the layers of a model become the kernels a runtime executes.
+//
+// Mobile runtimes do not run an ONNX or TFLite graph node by node: a convolution absorbs the
+// BatchNorm after it (folded at conversion) and its activation (fused epilogue); shape-only ops
+// (reshape, flatten, squeeze) cost nothing; chains of element-wise ops run as one pass over
+// memory. The estimator predicts kernels, not layers, so it groups first. The rules here are the
+// ones TFLite (XNNPACK delegate), ncnn (after ncnnoptimize) and the GPU delegates share; where
+// they differ the difference is below the accuracy of a whole-model fit.
+#ifndef MBENCH_ESTIMATOR_KERNELS_H_
+#define MBENCH_ESTIMATOR_KERNELS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analyzer/analysis.h"
+#include "analyzer/graph.h"
+
+namespace mbench::estimator {
+
+// The shape regime a kernel's efficiency is fitted for.
+enum class KernelClass : uint8_t {
+  kConv,       // dense convolution with a kernel larger than 1x1 (and transposed convolution)
+  kPointwise,  // 1x1 convolution
+  kDepthwise,  // depthwise and grouped convolution
+  kGemm,       // fully connected, matmul, attention, recurrent cells
+  kMemory,     // pooling, element-wise chains, normalization, data movement
+};
+inline constexpr int kNumKernelClasses = 5;
+
+const char* KernelClassName(KernelClass c);  // "conv", "pointwise", ...
+
+struct Kernel {
+  KernelClass cls = KernelClass::kMemory;
+  int32_t main_layer = 0;           // index of the layer that names the kernel
+  std::vector<int32_t> layers;      // every layer fused into it, in order
+  double macs = 0.0;
+  double flops = 0.0;
+  double weight_elements = 0.0;     // parameters and buffers read
+  double activation_elements = 0.0; // activations read from and written to memory
+};
+
+struct KernelPlan {
+  std::vector<Kernel> kernels;
+  int32_t free_layers = 0;  // shape-only layers that cost nothing
+};
+
+// Groups the layers of `graph` (with its `analysis`) into kernels. Layers whose work is unknown
+// (custom, unknown ops) still become kernels of class kMemory so they are timed by their bytes;
+// callers report them as unknown.
+KernelPlan BuildKernels(const analyzer::Graph& graph, const analyzer::ModelAnalysis& analysis);
+
+}  // namespace mbench::estimator
+
+#endif  // MBENCH_ESTIMATOR_KERNELS_H_
