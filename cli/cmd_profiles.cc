@@ -23,31 +23,10 @@ struct FitOptions {
   std::string data_dir;     // holds devices.json, latency/measurements.csv, ncnn_params/
   std::string out_dir;
   std::string format = "table";
+  std::string by = "target";  // validate: rows per target, per model, or per family
 };
 
 std::string DefaultDataDir() { return profiles::DefaultProfileDir() + "/../data"; }
-
-// Hardware facts of every device, from data/devices.json (profiles without targets).
-StatusOr<std::vector<profiles::DeviceProfile>> LoadDeviceFacts(const std::string& path,
-                                                               std::string* date) {
-  MBENCH_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
-  auto doc = nlohmann::json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("devices") ||
-      !doc["devices"].is_array() || !doc.contains("calibration_date") ||
-      !doc["calibration_date"].is_string()) {
-    return Status::Corruption(path + ": expected {\"calibration_date\": ..., \"devices\": [...]}");
-  }
-  *date = doc["calibration_date"].get<std::string>();
-  std::vector<profiles::DeviceProfile> out;
-  for (size_t i = 0; i < doc["devices"].size(); ++i) {
-    MBENCH_ASSIGN_OR_RETURN(
-        profiles::DeviceProfile p,
-        profiles::ParseProfile(doc["devices"][i].dump(),
-                               path + " devices[" + std::to_string(i) + "]"));
-    out.push_back(std::move(p));
-  }
-  return out;
-}
 
 struct Inputs {
   std::vector<profiles::DeviceProfile> devices;
@@ -58,7 +37,7 @@ struct Inputs {
 StatusOr<Inputs> LoadInputs(const std::string& data_dir) {
   Inputs in;
   MBENCH_ASSIGN_OR_RETURN(in.devices,
-                          LoadDeviceFacts(JoinPath(data_dir, "devices.json"), &in.date));
+                          profiles::LoadDeviceFacts(JoinPath(data_dir, "devices.json"), &in.date));
   MBENCH_ASSIGN_OR_RETURN(
       in.data, estimator::LoadCalibrationData(JoinPath(data_dir, "latency/measurements.csv"),
                                               data_dir));
@@ -80,7 +59,7 @@ Status RunFit(const FitOptions& o) {
   MBENCH_ASSIGN_OR_RETURN(estimator::FitResult fit, estimator::FitTargets(in.data, in.devices, fo));
   std::fprintf(stderr, "fit-profiles: cross-validating (one fit per held-out model)\n");
   MBENCH_ASSIGN_OR_RETURN(estimator::CvResult cv,
-                          estimator::CrossValidate(in.data, in.devices, in.date));
+                          estimator::CrossValidate(in.data, in.devices, fo));
   estimator::ApplyFit(fit, cv, in.data, &in.devices);
   for (const auto& d : in.devices) {
     std::string path = JoinPath(o.out_dir, d.id + ".json");
@@ -99,10 +78,21 @@ struct ValidationRow {
 Status RunValidate(const FitOptions& o) {
   MBENCH_ASSIGN_OR_RETURN(ReportFormat format, ParseReportFormat(o.format));
   MBENCH_ASSIGN_OR_RETURN(Inputs in, LoadInputs(o.data_dir));
+  estimator::FitOptions fo;
+  fo.date = in.date;
   MBENCH_ASSIGN_OR_RETURN(estimator::CvResult cv,
-                          estimator::CrossValidate(in.data, in.devices, in.date));
+                          estimator::CrossValidate(in.data, in.devices, fo));
   std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>> by_target;
-  for (const auto& r : cv.rows) by_target[{r.device_id, r.target_key}].push_back(r);
+  for (const auto& r : cv.rows) {
+    const auto& m = in.data.points[r.point];
+    if (o.by == "model") {
+      by_target[{in.data.models[m.model].group, "all targets"}].push_back(r);
+    } else if (o.by == "family") {
+      by_target[{"all devices", m.compute_unit + "/" + m.runtime + "/" + m.precision}].push_back(r);
+    } else {
+      by_target[{r.device_id, r.target_key}].push_back(r);
+    }
+  }
   std::vector<ValidationRow> rows;
   for (const auto& [key, pts] : by_target) {
     rows.push_back({key.first, key.second, estimator::Summarize(pts)});
@@ -204,6 +194,10 @@ void RegisterProfiles(CLI::App& app, int* exit_code) {
       "how often the measured value fell inside the 90% prediction interval.\n"
       "Example: mbench validate --format md");
   vcmd->add_option("--data", val->data_dir, "Data directory (default: the source tree's data/)");
+  vcmd->add_option("--by", val->by,
+                   "Rows per target (default: device and target), model (each held-out\n"
+                   "architecture over every target) or family (compute unit/runtime/precision)")
+      ->check(CLI::IsMember({"target", "model", "family"}));
   vcmd->add_option("--format", val->format, "table (default), json, csv or md")
       ->check(CLI::IsMember({"table", "json", "csv", "md", "markdown"}));
   vcmd->callback([val, exit_code] {

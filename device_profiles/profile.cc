@@ -257,6 +257,7 @@ StatusOr<DeviceProfile> ParseProfile(std::string_view json_text, std::string_vie
         k.pointwise_gmacs = r.Number(*params, pp, "pointwise_gmacs", 1e-6, 1e7);
         k.depthwise_gmacs = r.Number(*params, pp, "depthwise_gmacs", 1e-6, 1e7);
         k.gemm_gmacs = r.Number(*params, pp, "gemm_gmacs", 1e-6, 1e7);
+        k.conv3x3_gmacs = r.Number(*params, pp, "conv3x3_gmacs", 1e-6, 1e7);
         k.memory_op_gbps = r.Number(*params, pp, "memory_op_gbps", 1e-6, 1e6);
         k.bandwidth_gbps = r.Number(*params, pp, "bandwidth_gbps", 1e-6, 1e6);
         k.overhead_us = r.Number(*params, pp, "overhead_us", 0.0, 1e6);
@@ -361,6 +362,7 @@ std::string ProfileToJson(const DeviceProfile& p) {
                    {"pointwise_gmacs", Round6(k.pointwise_gmacs)},
                    {"depthwise_gmacs", Round6(k.depthwise_gmacs)},
                    {"gemm_gmacs", Round6(k.gemm_gmacs)},
+                   {"conv3x3_gmacs", Round6(k.conv3x3_gmacs)},
                    {"memory_op_gbps", Round6(k.memory_op_gbps)},
                    {"bandwidth_gbps", Round6(k.bandwidth_gbps)},
                    {"overhead_us", Round6(k.overhead_us)}};
@@ -379,6 +381,29 @@ std::string ProfileToJson(const DeviceProfile& p) {
     o["targets"].push_back(j);
   }
   return o.dump(2) + "\n";
+}
+
+StatusOr<std::vector<DeviceProfile>> LoadDeviceFacts(const std::string& path, std::string* date) {
+  MBENCH_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("devices") ||
+      !doc["devices"].is_array() || !doc.contains("calibration_date") ||
+      !doc["calibration_date"].is_string()) {
+    return Status::Corruption(path + ": expected {\"calibration_date\": ..., \"devices\": [...]}");
+  }
+  *date = doc["calibration_date"].get<std::string>();
+  std::vector<DeviceProfile> out;
+  std::set<std::string> ids;
+  for (size_t i = 0; i < doc["devices"].size(); ++i) {
+    MBENCH_ASSIGN_OR_RETURN(
+        DeviceProfile p,
+        ParseProfile(doc["devices"][i].dump(), path + " devices[" + std::to_string(i) + "]"));
+    if (!ids.insert(p.id).second) {
+      return Status::Corruption(path + ": duplicate device id '" + p.id + "'");
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 std::string DefaultProfileDir() {

@@ -49,6 +49,7 @@ struct KernelParams {
   double pointwise_gmacs = 0.0;  // 1x1 convolutions
   double depthwise_gmacs = 0.0;  // depthwise and grouped convolutions
   double gemm_gmacs = 0.0;       // fully connected, matmul, attention
+  double conv3x3_gmacs = 0.0;    // dense 3x3 stride-1 convolutions (Winograd-eligible)
   double memory_op_gbps = 0.0;   // bytes/s of memory-bound kernels (pooling, element-wise, ...)
   double bandwidth_gbps = 0.0;   // effective DRAM bandwidth bounding compute kernels
   double overhead_us = 0.0;      // fixed cost per kernel launch
@@ -116,6 +117,11 @@ StatusOr<std::vector<DeviceProfile>> LoadProfileDir(const std::string& dir);
 // Serializes with a stable key order and number formatting, so a refit of the same data gives
 // byte-identical files.
 std::string ProfileToJson(const DeviceProfile& profile);
+
+// Reads the hardware facts of every device (data/devices.json: {"calibration_date": ...,
+// "devices": [profile without targets, ...]}), validated like profiles. `date` receives the
+// calibration date recorded in the file.
+StatusOr<std::vector<DeviceProfile>> LoadDeviceFacts(const std::string& path, std::string* date);
 
 // Where profiles are read from: $MBENCH_PROFILE_DIR if set, else the source tree's
 // device_profiles/ (compiled in), which is where `mbench fit-profiles` writes them.

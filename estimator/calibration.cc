@@ -80,21 +80,24 @@ std::string FormatNumber(double x) {
 
 // ---- the parameter vector -------------------------------------------------------------------
 
-// log of: conv, pointwise, depthwise, gemm MAC/s; memory-op bytes/s; bandwidth bytes/s;
-// overhead seconds.
-constexpr int kNumParams = 7;
+// log of: conv, pointwise, depthwise, gemm, conv3x3s1 MAC/s (KernelClass order); memory-op
+// bytes/s; bandwidth bytes/s; overhead seconds.
+constexpr int kNumMacClasses = kNumKernelClasses - 1;
+constexpr int kMemoryOp = kNumMacClasses;
+constexpr int kBandwidth = kNumMacClasses + 1;
+constexpr int kOverhead = kNumMacClasses + 2;
+constexpr int kNumParams = kNumMacClasses + 3;
 using Theta = std::array<double, kNumParams>;
 // How a device-speed scale moves each parameter: faster devices have higher rates and lower
 // overheads.
-constexpr Theta kScaleDirection = {1, 1, 1, 1, 1, 1, -1};
-constexpr int kOverhead = 6;
+constexpr Theta kScaleDirection = {1, 1, 1, 1, 1, 1, 1, -1};
 
 RateParams RatesOf(const Theta& t) {
   RateParams r;
-  for (int i = 0; i < 4; ++i) r.macs_per_s[i] = std::exp(t[i]);
-  r.memory_op_bytes_per_s = std::exp(t[4]);
-  r.bandwidth_bytes_per_s = std::exp(t[5]);
-  r.overhead_s = std::exp(t[6]);
+  for (int i = 0; i < kNumMacClasses; ++i) r.macs_per_s[i] = std::exp(t[i]);
+  r.memory_op_bytes_per_s = std::exp(t[kMemoryOp]);
+  r.bandwidth_bytes_per_s = std::exp(t[kBandwidth]);
+  r.overhead_s = std::exp(t[kOverhead]);
   return r;
 }
 
@@ -104,15 +107,19 @@ KernelParams ParamsOf(const Theta& t) {
   p.pointwise_gmacs = std::exp(t[1]) * 1e-9;
   p.depthwise_gmacs = std::exp(t[2]) * 1e-9;
   p.gemm_gmacs = std::exp(t[3]) * 1e-9;
-  p.memory_op_gbps = std::exp(t[4]) * 1e-9;
-  p.bandwidth_gbps = std::exp(t[5]) * 1e-9;
-  p.overhead_us = std::exp(t[6]) * 1e6;
+  p.conv3x3_gmacs = std::exp(t[4]) * 1e-9;
+  p.memory_op_gbps = std::exp(t[kMemoryOp]) * 1e-9;
+  p.bandwidth_gbps = std::exp(t[kBandwidth]) * 1e-9;
+  p.overhead_us = std::exp(t[kOverhead]) * 1e6;
   return p;
 }
 
-// Predicted seconds and the gradient of log(prediction) with respect to theta.
+// Predicted seconds and the gradient of log(prediction) with respect to theta. With
+// `smooth` > 0 the roofline's max(compute, memory) is replaced by the p-norm
+// (compute^p + memory^p)^(1/p), p = smooth: a kernel near its ridge point then pulls on both
+// rates, which keeps the fit from stalling on the max's kinks. smooth = 0 is the exact model.
 double PredictWithGradient(const std::vector<KernelFeatures>& kernels, const Theta& theta,
-                           Theta* grad) {
+                           Theta* grad, double smooth) {
   RateParams r = RatesOf(theta);
   Theta d{};
   double total = 0.0;
@@ -120,17 +127,24 @@ double PredictWithGradient(const std::vector<KernelFeatures>& kernels, const The
     if (k.cls == KernelClass::kMemory) {
       double m = k.bytes / r.memory_op_bytes_per_s;
       total += m;
-      d[4] -= m;
+      d[kMemoryOp] -= m;
     } else {
       int c = static_cast<int>(k.cls);
       double comp = k.macs / r.macs_per_s[c];
       double mem = k.bytes / r.bandwidth_bytes_per_s;
-      if (comp >= mem) {
+      if (smooth > 0 && comp > 0 && mem > 0) {
+        double hi = std::max(comp, mem);
+        double a = std::pow(comp / hi, smooth), b = std::pow(mem / hi, smooth);
+        double t = hi * std::pow(a + b, 1.0 / smooth);
+        total += t;
+        d[c] -= t * a / (a + b);
+        d[kBandwidth] -= t * b / (a + b);
+      } else if (comp >= mem) {
         total += comp;
         d[c] -= comp;
       } else {
         total += mem;
-        d[5] -= mem;
+        d[kBandwidth] -= mem;
       }
     }
   }
@@ -246,10 +260,9 @@ struct TargetGroup {
 
 std::string FamilyOf(const Target& t) { return t.compute_unit + "/" + t.precision; }
 
-// Prior widths, in log units.
-constexpr double kFamilyPriorSigma = 1.5;   // family parameters around the generic start
-constexpr double kScalePriorSigma = 5.0;    // a target's speed: essentially free
-constexpr double kTargetPriorSigma = 0.7;  // a target's own shape around its family's
+constexpr double kScalePriorSigma = 5.0;  // a target's speed: essentially free
+// p-norm exponents of the roofline's max during the fit, ending exact (0).
+constexpr double kSmoothing[] = {2.0, 6.0, 20.0, 0.0};
 
 }  // namespace
 
@@ -281,7 +294,10 @@ StatusOr<CalibrationData> LoadCalibrationData(const std::string& csv_path,
     }
   }
   CalibrationData data;
-  data.description = csv_path + " (sha256 " + Sha256Hex(text).substr(0, 16) + ")";
+  // Named relative to the data directory so a profile does not carry the fitter's home path.
+  std::string shown = csv_path;
+  if (shown.rfind(data_dir + "/", 0) == 0) shown = "data/" + shown.substr(data_dir.size() + 1);
+  data.description = shown + " (sha256 " + Sha256Hex(text).substr(0, 16) + ")";
   std::map<std::string, int> model_index;
   for (size_t line = 1; line < rows.size(); ++line) {
     const auto& row = rows[line];
@@ -416,13 +432,14 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
     std::nth_element(rates.begin(), rates.begin() + rates.size() / 2, rates.end());
     std::nth_element(bws.begin(), bws.begin() + bws.size() / 2, bws.end());
     Theta start;
-    for (int i = 0; i < 4; ++i) start[i] = std::log(rates[rates.size() / 2]);
-    start[4] = std::log(bws[bws.size() / 2] / 3.0);
-    start[5] = std::log(bws[bws.size() / 2] / 3.0);
-    start[6] = std::log(10e-6);
+    for (int i = 0; i < kNumMacClasses; ++i) start[i] = std::log(rates[rates.size() / 2]);
+    start[kMemoryOp] = std::log(bws[bws.size() / 2] / 3.0);
+    start[kBandwidth] = std::log(bws[bws.size() / 2] / 3.0);
+    start[kOverhead] = std::log(10e-6);
 
     // Stage 1: shared shape + one speed per target.
     const int T = static_cast<int>(members.size());
+    double smooth = 0.0;
     Problem fam;
     fam.num_params = kNumParams + T;
     fam.eval = [&](const std::vector<double>& x, std::vector<double>* r, std::vector<double>* J) {
@@ -435,22 +452,22 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
         for (int i : members[t]->points) {
           const Measurement& m = data.points[i];
           Theta g;
-          double s = PredictWithGradient(feats(m.model, m.precision), th, &g);
-          r->push_back(std::log(s * 1e3 / m.latency_ms));
+          double s = PredictWithGradient(feats(m.model, m.precision), th, &g, smooth);
+          r->push_back(std::log(s * 1e3 / m.latency_ms) / options.noise_sigma);
           size_t row = J->size();
           J->resize(row + n, 0.0);
           double ds = 0.0;
           for (int j = 0; j < kNumParams; ++j) {
-            (*J)[row + j] = g[j];
+            (*J)[row + j] = g[j] / options.noise_sigma;
             ds += g[j] * kScaleDirection[j];
           }
-          (*J)[row + kNumParams + t] = ds;
+          (*J)[row + kNumParams + t] = ds / options.noise_sigma;
         }
       }
       for (int j = 0; j < n; ++j) {
         size_t row = J->size();
         J->resize(row + n, 0.0);
-        double sigma = j < kNumParams ? kFamilyPriorSigma : kScalePriorSigma;
+        double sigma = j < kNumParams ? options.family_prior_sigma : kScalePriorSigma;
         double center = j < kNumParams ? start[j] : 0.0;
         r->push_back((x[j] - center) / sigma);
         (*J)[row + j] = 1.0 / sigma;
@@ -458,7 +475,11 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
     };
     std::vector<double> x(fam.num_params, 0.0);
     for (int j = 0; j < kNumParams; ++j) x[j] = start[j];
-    Minimize(fam, &x);
+    // Continuation from a smooth roofline to the exact one.
+    for (double p : kSmoothing) {
+      smooth = p;
+      Minimize(fam, &x);
+    }
 
     double fam_ss = 0.0;
     int fam_n = 0;
@@ -477,17 +498,20 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
         for (int i : g->points) {
           const Measurement& m = data.points[i];
           Theta gr;
-          double s = PredictWithGradient(feats(m.model, m.precision), th, &gr);
-          r->push_back(std::log(s * 1e3 / m.latency_ms));
-          for (int j = 0; j < kNumParams; ++j) J->push_back(gr[j]);
+          double s = PredictWithGradient(feats(m.model, m.precision), th, &gr, smooth);
+          r->push_back(std::log(s * 1e3 / m.latency_ms) / options.noise_sigma);
+          for (int j = 0; j < kNumParams; ++j) J->push_back(gr[j] / options.noise_sigma);
         }
         for (int j = 0; j < kNumParams; ++j) {
-          r->push_back(y[j] / kTargetPriorSigma);
-          for (int k = 0; k < kNumParams; ++k) J->push_back(k == j ? 1.0 / kTargetPriorSigma : 0.0);
+          r->push_back(y[j] / options.target_prior_sigma);
+          for (int k = 0; k < kNumParams; ++k) J->push_back(k == j ? 1.0 / options.target_prior_sigma : 0.0);
         }
       };
       std::vector<double> y(kNumParams, 0.0);
-      Minimize(tp, &y);
+      for (double p : kSmoothing) {
+        smooth = p;
+        Minimize(tp, &y);
+      }
       Theta th;
       for (int j = 0; j < kNumParams; ++j) th[j] = base[j] + y[j];
 
@@ -554,13 +578,12 @@ double InSampleHalfwidth(const FittedTarget& t, const FitResult& fit) {
 
 StatusOr<CvResult> CrossValidate(const CalibrationData& data,
                                  const std::vector<DeviceProfile>& devices,
-                                 const std::string& date) {
+                                 const FitOptions& base_options) {
   std::set<std::string> groups;
   for (const auto& m : data.models) groups.insert(m.group);
   CvResult cv;
   for (const std::string& g : groups) {
-    FitOptions options;
-    options.date = date;
+    FitOptions options = base_options;
     options.held_out = {g};
     MBENCH_ASSIGN_OR_RETURN(FitResult fit, FitTargets(data, devices, options));
     std::map<std::string, const FittedTarget*> by_key;

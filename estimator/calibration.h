@@ -70,7 +70,14 @@ struct FitResult {
 struct FitOptions {
   std::string date;                  // recorded in each calibration
   std::set<std::string> held_out;    // model groups left out of the fit
-  // Measurements already stored per device (refine) weigh like the published ones.
+  // Typical relative noise of one measurement, in log units: the same model on two phones with
+  // the same SoC, or in two tables, differs by 5-20%. Data residuals are divided by it, so a
+  // parameter one prior-sigma from its prior costs as much as one measurement this far off.
+  double noise_sigma = 0.2;
+  // Prior widths in log units: a family's shape around the generic start (every MAC class at
+  // the family's median rate), and a target's shape around its family's.
+  double family_prior_sigma = 1.5;
+  double target_prior_sigma = 0.35;
 };
 
 // Fits every target that has at least one measurement outside `held_out`. `devices` supplies
@@ -92,7 +99,7 @@ struct CvResult {
 };
 StatusOr<CvResult> CrossValidate(const CalibrationData& data,
                                  const std::vector<profiles::DeviceProfile>& devices,
-                                 const std::string& date);
+                                 const FitOptions& options);
 
 // Accuracy summary of a set of (predicted, measured, interval) rows.
 struct Accuracy {

@@ -126,7 +126,7 @@ std::vector<KernelFeatures> FeaturesAt(const ModelFeatures& model, int bytes_per
 RateParams ToRates(const profiles::KernelParams& p) {
   RateParams r;
   r.macs_per_s = {p.conv_gmacs * 1e9, p.pointwise_gmacs * 1e9, p.depthwise_gmacs * 1e9,
-                  p.gemm_gmacs * 1e9};
+                  p.gemm_gmacs * 1e9, p.conv3x3_gmacs * 1e9};
   r.memory_op_bytes_per_s = p.memory_op_gbps * 1e9;
   r.bandwidth_bytes_per_s = p.bandwidth_gbps * 1e9;
   r.overhead_s = p.overhead_us * 1e-6;
@@ -247,6 +247,7 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
         params.pointwise_gmacs *= scale;
         params.depthwise_gmacs *= scale;
         params.gemm_gmacs *= scale;
+        params.conv3x3_gmacs *= scale;
         params.memory_op_gbps *= scale;
         char buf[256];
         std::snprintf(buf, sizeof(buf),

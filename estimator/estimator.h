@@ -54,7 +54,8 @@ std::vector<KernelFeatures> FeaturesAt(const ModelFeatures& model, int bytes_per
 
 // Target parameters in the units the loop uses (seconds, MAC/s, bytes/s).
 struct RateParams {
-  std::array<double, kNumKernelClasses - 1> macs_per_s;  // conv, pointwise, depthwise, gemm
+  // conv, pointwise, depthwise, gemm, conv3x3s1 (KernelClass order)
+  std::array<double, kNumKernelClasses - 1> macs_per_s;
   double memory_op_bytes_per_s;
   double bandwidth_bytes_per_s;
   double overhead_s;

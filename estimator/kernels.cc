@@ -1,5 +1,6 @@
 #include "estimator/kernels.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "analyzer/op_cost.h"
@@ -110,6 +111,12 @@ KernelClass ComputeClass(const Graph& g, const Node& n, const analyzer::LayerAna
           int64_t kh = g.layout == analyzer::Layout::kNHWC ? w.shape[1] : w.shape[2];
           int64_t kw = g.layout == analyzer::Layout::kNHWC ? w.shape[2] : w.shape[3];
           if (kh == 1 && kw == 1) return KernelClass::kPointwise;
+          auto ones = [](const std::vector<int64_t>& v) {
+            return std::all_of(v.begin(), v.end(), [](int64_t x) { return x == 1; });
+          };
+          if (kh == 3 && kw == 3 && ones(n.GetInts("strides")) && ones(n.GetInts("dilations"))) {
+            return KernelClass::kConv3x3s1;
+          }
         }
       }
       (void)layer;
@@ -143,6 +150,7 @@ const char* KernelClassName(KernelClass c) {
     case KernelClass::kPointwise: return "pointwise";
     case KernelClass::kDepthwise: return "depthwise";
     case KernelClass::kGemm: return "gemm";
+    case KernelClass::kConv3x3s1: return "conv3x3s1";
     case KernelClass::kMemory: return "memory";
   }
   return "?";

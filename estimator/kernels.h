@@ -24,9 +24,12 @@ enum class KernelClass : uint8_t {
   kPointwise,  // 1x1 convolution
   kDepthwise,  // depthwise and grouped convolution
   kGemm,       // fully connected, matmul, attention, recurrent cells
+  // Dense 3x3 stride-1 convolution: ncnn and the GPU runtimes run it with Winograd transforms,
+  // at a different efficiency from other dense convolutions.
+  kConv3x3s1,
   kMemory,     // pooling, element-wise chains, normalization, data movement
 };
-inline constexpr int kNumKernelClasses = 5;
+inline constexpr int kNumKernelClasses = 6;
 
 const char* KernelClassName(KernelClass c);  // "conv", "pointwise", ...
 

@@ -1,0 +1,166 @@
+// Device profiles: the shipped files load and say where their numbers come from; malformed
+// profiles are rejected with the file and the field; the files are exactly what a refit of the
+// committed data produces.
+#include "device_profiles/profile.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/env.h"
+#include "estimator/calibration.h"
+#include "tests/testutil/testutil.h"
+
+namespace mbench::profiles {
+namespace {
+
+std::string ProfileDir() { return testing::SourceDir() + "/device_profiles"; }
+std::string DataDir() { return testing::SourceDir() + "/data"; }
+
+nlohmann::json ValidProfile() {
+  return nlohmann::json::parse(R"({
+    "schema_version": 1, "id": "testphone", "name": "Test Phone", "soc": "Test SoC",
+    "release_year": 2020, "kind": "phone",
+    "cpu_clusters": [{"name": "big", "cores": 4, "uarch": "Cortex-A76", "max_ghz": 2.4}],
+    "memory": {"type": "LPDDR4X", "bandwidth_gbps": 34.1},
+    "battery": {"capacity_mah": 3000, "voltage_v": 3.85},
+    "compute_units": [{"kind": "cpu", "name": "A76",
+                       "power": {"watts": 2.0, "rel_error": 0.4, "source": "test"}}],
+    "fact_sources": ["test sheet"],
+    "targets": [{"compute_unit": "cpu", "runtime": "tflite", "precision": "fp32", "threads": 4,
+                 "cluster": "big",
+                 "params": {"conv_gmacs": 20, "pointwise_gmacs": 25, "depthwise_gmacs": 5,
+                            "gemm_gmacs": 15, "conv3x3_gmacs": 40, "memory_op_gbps": 8, "bandwidth_gbps": 12,
+                            "overhead_us": 5},
+                 "calibration": {"method": "m", "date": "2026-01-01", "data": "d",
+                                 "sources": ["s"], "models": ["x"], "points": 3,
+                                 "rms_log_residual": 0.1, "cv_rms_log_residual": 0.2,
+                                 "cv_points": 3, "cv_mape_pct": 15, "interval_log_halfwidth": 0.3}}]
+  })");
+}
+
+TEST(ProfileTest, ParsesAValidProfileAndRoundTripsByteForByte) {
+  auto p = ParseProfile(ValidProfile().dump(), "test.json");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->id, "testphone");
+  ASSERT_EQ(p->targets.size(), 1u);
+  EXPECT_EQ(p->targets[0].Key(), "cpu/tflite/fp32/4t");
+  EXPECT_DOUBLE_EQ(p->targets[0].params.depthwise_gmacs, 5.0);
+  EXPECT_NEAR(p->BatteryWh(), 11.55, 1e-9);
+  std::string once = ProfileToJson(*p);
+  auto again = ParseProfile(once, "again.json");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(ProfileToJson(*again), once);
+}
+
+struct BadCase {
+  const char* what;
+  std::function<void(nlohmann::json&)> mutate;
+  const char* expect;  // substring of the error
+};
+
+TEST(ProfileTest, RejectsBrokenProfilesNamingTheFileAndField) {
+  const std::vector<BadCase> cases = {
+      {"missing id", [](auto& j) { j.erase("id"); }, "$.id: missing"},
+      {"upper-case id", [](auto& j) { j["id"] = "Pixel"; }, "$.id"},
+      {"year as string", [](auto& j) { j["release_year"] = "2020"; }, "expected an integer"},
+      {"negative bandwidth", [](auto& j) { j["memory"]["bandwidth_gbps"] = -1; }, "outside"},
+      {"unknown unit", [](auto& j) { j["compute_units"][0]["kind"] = "tpu"; }, "not cpu, gpu or npu"},
+      {"no sources", [](auto& j) { j["fact_sources"] = nlohmann::json::array(); }, "fact_sources"},
+      {"unknown runtime", [](auto& j) { j["targets"][0]["runtime"] = "tensorrt"; }, "unknown runtime"},
+      {"target on absent unit", [](auto& j) { j["targets"][0]["compute_unit"] = "gpu"; },
+       "not one of the profile's compute_units"},
+      {"zero threads on cpu", [](auto& j) { j["targets"][0]["threads"] = 0; }, "threads >= 1"},
+      {"nan-like param", [](auto& j) { j["targets"][0]["params"]["conv_gmacs"] = 0; }, "outside"},
+      {"missing calibration", [](auto& j) { j["targets"][0].erase("calibration"); },
+       "calibration: missing"},
+      {"duplicate target", [](auto& j) { j["targets"].push_back(j["targets"][0]); },
+       "duplicate target cpu/tflite/fp32/4t"},
+  };
+  for (const auto& c : cases) {
+    nlohmann::json j = ValidProfile();
+    c.mutate(j);
+    auto p = ParseProfile(j.dump(), "bad.json");
+    ASSERT_FALSE(p.ok()) << c.what;
+    EXPECT_EQ(p.status().code(), StatusCode::kCorruption) << c.what;
+    EXPECT_NE(p.status().message().find("bad.json"), std::string::npos) << c.what;
+    EXPECT_NE(p.status().message().find(c.expect), std::string::npos)
+        << c.what << ": " << p.status().message();
+  }
+}
+
+TEST(ProfileTest, RejectsOtherSchemaVersionsAndNonJson) {
+  nlohmann::json j = ValidProfile();
+  j["schema_version"] = 2;
+  auto p = ParseProfile(j.dump(), "v2.json");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(p.status().message().find("schema_version 2"), std::string::npos);
+  for (std::string text : {std::string(""), std::string("{"), std::string("[1,2]"),
+                           std::string("\x89PNG\r\n\x1a\n", 8)}) {
+    auto q = ParseProfile(text, "junk.json");
+    ASSERT_FALSE(q.ok());
+    EXPECT_NE(q.status().message().find("junk.json"), std::string::npos);
+  }
+  auto missing = LoadProfileDir("/nonexistent/profiles");
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+TEST(ProfileTest, ShippedProfilesCoverTheRequiredDevicesWithSourcedFacts) {
+  auto all = LoadProfileDir(ProfileDir());
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  std::map<std::string, const DeviceProfile*> by_id;
+  for (const auto& p : *all) by_id[p.id] = &p;
+  // The issue's list: Pixel 1-4, iPhone XS, Snapdragon 8 Gen 2 and 888, Kirin 970 (CPU, GPU, NPU).
+  for (const char* id : {"pixel1", "pixel2", "pixel3", "pixel4", "iphonexs", "sd8gen2", "sd888",
+                         "kirin970"}) {
+    ASSERT_TRUE(by_id.count(id)) << id;
+    EXPECT_FALSE(by_id[id]->targets.empty()) << id;
+  }
+  std::set<std::string> kirin_units;
+  for (const auto& t : by_id["kirin970"]->targets) kirin_units.insert(t.compute_unit);
+  EXPECT_EQ(kirin_units, (std::set<std::string>{"cpu", "gpu", "npu"}));
+  for (const auto& p : *all) {
+    EXPECT_FALSE(p.fact_sources.empty()) << p.id;
+    for (const auto& u : p.compute_units) {
+      if (u.power_w > 0) {
+        EXPECT_FALSE(u.power_source.empty()) << p.id << " " << u.kind;
+      }
+    }
+    for (const auto& t : p.targets) {
+      const auto& c = t.calibration;
+      EXPECT_GT(c.points, 0) << p.id << " " << t.Key();
+      EXPECT_FALSE(c.sources.empty()) << p.id << " " << t.Key();
+      EXPECT_FALSE(c.models.empty()) << p.id << " " << t.Key();
+      EXPECT_GT(c.interval_log_halfwidth, 0.0) << p.id << " " << t.Key();
+      EXPECT_EQ(c.date.size(), 10u) << p.id;
+    }
+  }
+}
+
+// "A reproducible command fits every profile ... re-running it gives the same files": the
+// committed profiles must be byte-identical to a fit of the committed data.
+TEST(ProfileTest, CommittedProfilesEqualARefitOfTheCommittedData) {
+  std::string date;
+  auto devices = LoadDeviceFacts(DataDir() + "/devices.json", &date);
+  ASSERT_TRUE(devices.ok()) << devices.status().ToString();
+  auto data = estimator::LoadCalibrationData(DataDir() + "/latency/measurements.csv", DataDir());
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  estimator::FitOptions options;
+  options.date = date;
+  auto fit = estimator::FitTargets(*data, *devices, options);
+  ASSERT_TRUE(fit.ok()) << fit.status().ToString();
+  auto cv = estimator::CrossValidate(*data, *devices, options);
+  ASSERT_TRUE(cv.ok()) << cv.status().ToString();
+  estimator::ApplyFit(*fit, *cv, *data, &*devices);
+  for (const auto& d : *devices) {
+    auto committed = ReadFileToString(ProfileDir() + "/" + d.id + ".json");
+    ASSERT_TRUE(committed.ok()) << d.id;
+    EXPECT_EQ(ProfileToJson(d), *committed)
+        << d.id << ": run `mbench fit-profiles` and commit the result";
+  }
+}
+
+}  // namespace
+}  // namespace mbench::profiles

@@ -1,0 +1,374 @@
+// The estimator: kernel grouping, the roofline per kernel, target selection, thread
+// extrapolation, fallback, energy and battery; and the calibration fit, which must recover
+// known parameters from synthetic measurements and cross-validate on the published data.
+#include "estimator/estimator.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "analyzer/analysis.h"
+#include "analyzer/graph_builder.h"
+#include "analyzer/model_reader.h"
+#include "analyzer/zoo.h"
+#include "core/env.h"
+#include "estimator/calibration.h"
+#include "estimator/op_support.h"
+#include "tests/testutil/testutil.h"
+
+namespace mbench::estimator {
+namespace {
+
+using analyzer::GraphBuilder;
+using analyzer::OpKind;
+
+ModelFeatures Features(const analyzer::Graph& g) {
+  auto a = analyzer::Analyze(g);
+  EXPECT_TRUE(a.ok()) << a.status().ToString();
+  return PrepareModel(g, *a);
+}
+
+ModelFeatures Zoo(const std::string& name, double width = 1.0, int64_t res = 0) {
+  analyzer::ReadOptions o;
+  o.zoo.width = width;
+  o.zoo.resolution = res;
+  o.zoo.fold_bn = true;
+  auto m = analyzer::ReadModel("zoo:" + name, o);
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  return Features(m->graph);
+}
+
+// Winograd-eligible 3x3 convolutions at the rate of other dense convolutions unless stated.
+profiles::KernelParams Params(double conv, double pw, double dw, double gemm, double mem,
+                              double bw, double ovh_us, double conv3x3 = 0) {
+  profiles::KernelParams p;
+  p.conv_gmacs = conv;
+  p.pointwise_gmacs = pw;
+  p.depthwise_gmacs = dw;
+  p.gemm_gmacs = gemm;
+  p.conv3x3_gmacs = conv3x3 > 0 ? conv3x3 : conv;
+  p.memory_op_gbps = mem;
+  p.bandwidth_gbps = bw;
+  p.overhead_us = ovh_us;
+  return p;
+}
+
+profiles::DeviceProfile TestDevice() {
+  profiles::DeviceProfile d;
+  d.id = "t";
+  d.name = "Test";
+  d.release_year = 2020;
+  d.cpu_clusters = {{"big", 4, "A76", 2.4}, {"little", 4, "A55", 1.8}};
+  d.memory_bandwidth_gbps = 30;
+  d.battery_mah = 3000;
+  d.battery_voltage_v = 4.0;
+  d.compute_units = {{"cpu", "A76", 2.0, 0.4, "test"}, {"npu", "NPU", 0.0, 0.0, ""}};
+  auto target = [](std::string unit, std::string runtime, std::string prec, int threads,
+                   profiles::KernelParams p) {
+    profiles::Target t;
+    t.compute_unit = unit;
+    t.runtime = runtime;
+    t.precision = prec;
+    t.threads = threads;
+    t.cluster = unit == "cpu" ? "big" : "";
+    t.params = p;
+    t.calibration.interval_log_halfwidth = 0.2;
+    t.calibration.points = 5;
+    t.calibration.cv_points = 5;
+    return t;
+  };
+  d.targets = {target("cpu", "tflite", "fp32", 1, Params(10, 12, 2, 8, 5, 8, 10)),
+               target("cpu", "tflite", "fp32", 4, Params(30, 36, 6, 24, 12, 10, 10)),
+               target("npu", "hiai", "fp16", 0, Params(200, 200, 50, 100, 30, 30, 50))};
+  return d;
+}
+
+TEST(KernelsTest, ConvBatchNormActivationFuseAndShapeOpsAreFree) {
+  GraphBuilder b(/*fold_bn=*/false);
+  auto x = b.Input("x", {1, 8, 16, 16});
+  auto c = b.ConvBnAct(x, 16, 3, 1, OpKind::kRelu);           // conv + bn + relu: one kernel
+  auto dw = b.ConvBnAct(c, 16, 3, 1, OpKind::kClip, 16);       // depthwise
+  auto pw = b.ConvBnAct(dw, 16, 1, 1, OpKind::kUnknown);       // pointwise
+  auto sum = b.Add(pw, c);                                      // two activations: its own kernel
+  auto flat = b.Flatten(b.GlobalAvgPool(sum));                  // pool kernel, flatten free
+  auto fc = b.Act(b.Linear(flat, 10), OpKind::kSigmoid);        // gemm + sigmoid
+  auto g = b.Finish({fc});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  ModelFeatures m = Features(*g);
+  std::vector<KernelClass> classes;
+  for (const auto& k : m.plan.kernels) classes.push_back(k.cls);
+  EXPECT_EQ(classes, (std::vector<KernelClass>{KernelClass::kConv3x3s1, KernelClass::kDepthwise,
+                                               KernelClass::kPointwise, KernelClass::kMemory,
+                                               KernelClass::kMemory, KernelClass::kGemm}));
+  EXPECT_EQ(m.plan.kernels[0].layers.size(), 3u);  // conv, bn, relu
+  EXPECT_EQ(m.plan.kernels[5].layers.size(), 2u);  // fc, sigmoid
+  EXPECT_EQ(m.plan.free_layers, 1);                // flatten
+  // Fusion keeps the intermediates out of memory: the first kernel reads x and writes c once.
+  EXPECT_DOUBLE_EQ(m.plan.kernels[0].activation_elements, 8 * 16 * 16 + 16 * 16 * 16);
+  // MACs are conserved by grouping.
+  auto a = analyzer::Analyze(*g);
+  double macs = 0;
+  for (const auto& k : m.plan.kernels) macs += k.macs;
+  EXPECT_DOUBLE_EQ(macs, static_cast<double>(a->totals.macs));
+}
+
+TEST(KernelsTest, MobileNetV2HasTheExpectedKernelMix) {
+  ModelFeatures m = Zoo("mobilenet_v2");
+  int counts[kNumKernelClasses] = {};
+  for (const auto& k : m.plan.kernels) ++counts[static_cast<int>(k.cls)];
+  EXPECT_EQ(counts[static_cast<int>(KernelClass::kConv)], 1);        // the 3x3 stride-2 stem
+  EXPECT_EQ(counts[static_cast<int>(KernelClass::kDepthwise)], 17);  // one per block
+  EXPECT_EQ(counts[static_cast<int>(KernelClass::kPointwise)], 34);  // 16 expand + 17 project + head
+  EXPECT_EQ(counts[static_cast<int>(KernelClass::kGemm)], 1);        // classifier
+}
+
+TEST(EstimatorTest, KernelTimeIsTheRooflineMaximumPlusOverhead) {
+  RateParams r = ToRates(Params(10, 10, 10, 10, 4, 8, 5));
+  int bound = -1;
+  // 1e9 MACs at 10 GMAC/s = 100 ms; 8e6 bytes at 8 GB/s = 1 ms: compute-bound.
+  double s = KernelSeconds({KernelClass::kConv, 1e9, 8e6}, r, &bound);
+  EXPECT_NEAR(s, 0.100005, 1e-12);
+  EXPECT_EQ(bound, 0);
+  // 1e6 MACs = 0.1 ms; 8e7 bytes = 10 ms: memory-bound.
+  s = KernelSeconds({KernelClass::kDepthwise, 1e6, 8e7}, r, &bound);
+  EXPECT_NEAR(s, 0.010005, 1e-12);
+  EXPECT_EQ(bound, 1);
+  // A memory kernel moves its bytes at the memory-op rate.
+  s = KernelSeconds({KernelClass::kMemory, 0, 4e6}, r, &bound);
+  EXPECT_NEAR(s, 0.001005, 1e-12);
+  std::vector<KernelFeatures> ks = {{KernelClass::kConv, 1e9, 8e6},
+                                    {KernelClass::kDepthwise, 1e6, 8e7},
+                                    {KernelClass::kMemory, 0, 4e6}};
+  EXPECT_NEAR(PredictSeconds(ks, r), 0.100005 + 0.010005 + 0.001005, 1e-12);
+}
+
+TEST(EstimatorTest, PredictPicksTheRequestedTargetAndStatesItsSource) {
+  auto d = TestDevice();
+  ModelFeatures m = Zoo("mobilenet_v2");
+  auto p = Predict(m, d, {});
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->target_key, "cpu/tflite/fp32/4t");  // most threads by default
+  EXPECT_EQ(p->threads, 4);
+  EXPECT_GT(p->latency_ms, 0);
+  EXPECT_NEAR(p->latency_low_ms, p->latency_ms * std::exp(-0.2), 1e-9);
+  EXPECT_NEAR(p->latency_high_ms, p->latency_ms * std::exp(0.2), 1e-9);
+  EXPECT_NEAR(p->fps, 1000.0 / p->latency_ms, 1e-9);
+  EXPECT_FALSE(p->calibration.empty());
+  ASSERT_EQ(p->top_kernels.size(), 3u);
+  EXPECT_GE(p->top_kernels[0].ms, p->top_kernels[1].ms);
+  // Energy: 2 W per active core x 4 threads x latency.
+  EXPECT_NEAR(p->energy_mj, 8.0 * p->latency_ms, 1e-9);
+  // Battery: 12 Wh at 30 inferences per second of that energy.
+  double hours = BatteryHours(*p, d, 30.0);
+  EXPECT_NEAR(hours, 12.0 / (p->energy_mj * 1e-3 * std::min(30.0, p->fps)), 1e-9);
+}
+
+TEST(EstimatorTest, MoreWorkPredictsMoreTimeOnEveryShippedTarget) {
+  auto all = profiles::LoadProfileDir(testing::SourceDir() + "/device_profiles");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ModelFeatures small = Zoo("mobilenet_v2", 0.5, 160);
+  ModelFeatures large = Zoo("mobilenet_v2", 1.4, 224);
+  int compared = 0;
+  for (const auto& d : *all) {
+    for (const auto& t : d.targets) {
+      PredictRequest req{t.compute_unit, t.runtime, t.precision, t.threads, false};
+      auto a = Predict(small, d, req);
+      auto b = Predict(large, d, req);
+      ASSERT_TRUE(a.ok() && b.ok()) << d.id << " " << t.Key();
+      EXPECT_LT(a->latency_ms, b->latency_ms) << d.id << " " << t.Key();
+      EXPECT_TRUE(std::isfinite(b->latency_ms));
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 80);
+}
+
+TEST(EstimatorTest, ThreadsBetweenCalibratedCountsAreExtrapolatedAndSaySo) {
+  auto d = TestDevice();
+  ModelFeatures m = Zoo("resnet18");
+  auto one = Predict(m, d, {"cpu", "", "", 1, false});
+  auto two = Predict(m, d, {"cpu", "", "", 2, false});
+  auto four = Predict(m, d, {"cpu", "", "", 4, false});
+  ASSERT_TRUE(one.ok() && two.ok() && four.ok());
+  EXPECT_TRUE(one->extrapolation.empty());
+  EXPECT_FALSE(two->extrapolation.empty());
+  EXPECT_NE(two->extrapolation.find("Amdahl"), std::string::npos);
+  EXPECT_LT(two->latency_ms, one->latency_ms);
+  EXPECT_GT(two->latency_ms, four->latency_ms);
+  auto too_many = Predict(m, d, {"cpu", "", "", 64, false});
+  EXPECT_EQ(too_many.status().code(), StatusCode::kInvalidArgument);
+  // A device calibrated at one thread count only cannot extrapolate.
+  auto single = d;
+  single.targets.erase(single.targets.begin());
+  auto three = Predict(m, single, {"cpu", "", "", 3, false});
+  EXPECT_EQ(three.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(three.status().message().find("calibrated: 4"), std::string::npos);
+}
+
+TEST(EstimatorTest, MissingUnitOrPrecisionIsNotFoundListingWhatExists) {
+  auto d = TestDevice();
+  ModelFeatures m = Zoo("mobilenet_v2");
+  auto gpu = Predict(m, d, {"gpu", "", "", 0, false});
+  EXPECT_EQ(gpu.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(gpu.status().message().find("calibrated units: cpu, npu"), std::string::npos);
+  auto int8 = Predict(m, d, {"cpu", "", "int8", 0, false});
+  EXPECT_EQ(int8.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(int8.status().message().find("cpu/tflite/fp32/4t"), std::string::npos);
+}
+
+TEST(EstimatorTest, OpsTheNpuCannotRunFallBackToTheCpuWithTransferCost) {
+  auto d = TestDevice();
+  ModelFeatures vit = Zoo("vit_tiny_16");
+  auto p = Predict(vit, d, {"npu", "", "", 0, true});
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_FALSE(p->fallback_ops.empty());
+  EXPECT_NE(std::find(p->fallback_ops.begin(), p->fallback_ops.end(), "gelu"),
+            p->fallback_ops.end());
+  EXPECT_GT(p->fallback_ms, 0);
+  EXPECT_LT(p->fallback_ms, p->latency_ms);
+  // The NPU has no sourced power: energy is unknown, not zero.
+  EXPECT_LT(p->energy_mj, 0);
+  EXPECT_LT(BatteryHours(*p, d, 30), 0);
+  // A pure CNN does not fall back.
+  auto cnn = Predict(Zoo("mobilenet_v1"), d, {"npu", "", "", 0, false});
+  ASSERT_TRUE(cnn.ok());
+  EXPECT_TRUE(cnn->fallback_ops.empty());
+  EXPECT_EQ(cnn->fallback_ms, 0);
+}
+
+TEST(OpSupportTest, RuntimeListsAgreeWithTheirDocumentedGaps) {
+  EXPECT_TRUE(Supports(RuntimeApi::kTfliteGpu, OpKind::kConv));
+  EXPECT_FALSE(Supports(RuntimeApi::kTfliteGpu, OpKind::kGelu));
+  EXPECT_FALSE(Supports(RuntimeApi::kHiai, OpKind::kLayerNorm));
+  EXPECT_TRUE(Supports(RuntimeApi::kQnn, OpKind::kLayerNorm));
+  for (const auto& rt : AllRuntimes()) {
+    EXPECT_FALSE(Supports(rt.api, OpKind::kUnknown)) << rt.id;
+    EXPECT_FALSE(Supports(rt.api, OpKind::kCustom)) << rt.id;
+  }
+  EXPECT_EQ(ApiForTarget("gpu", "tflite"), RuntimeApi::kTfliteGpu);
+  EXPECT_EQ(ApiForTarget("npu", "tflite"), RuntimeApi::kQnn);
+  EXPECT_EQ(ApiForTarget("cpu", "mbench"), RuntimeApi::kTfliteCpu);
+}
+
+// The fitter recovers a device it did not see: measurements generated from known parameters
+// over a spread of architectures are fitted back to predictions within 2%.
+TEST(CalibrationTest, RecoversKnownParametersFromSyntheticMeasurements) {
+  profiles::DeviceProfile dev;
+  dev.id = "synthetic";
+  dev.memory_bandwidth_gbps = 20;
+  const profiles::KernelParams truth = Params(25, 40, 4, 18, 6, 9, 15, 55);
+  CalibrationData data;
+  data.description = "synthetic";
+  std::vector<std::tuple<std::string, double, int64_t>> specs = {
+      {"mobilenet_v1", 1.0, 224}, {"mobilenet_v1", 0.5, 160}, {"mobilenet_v2", 1.0, 224},
+      {"mobilenet_v2", 0.75, 192}, {"resnet18", 1.0, 224},     {"resnet50", 1.0, 160},
+      {"squeezenet1_1", 1.0, 224}, {"shufflenet_v2", 1.0, 224}, {"vgg16", 1.0, 112},
+      {"mnasnet_a1", 1.0, 224},    {"efficientnet_b0", 1.0, 224}, {"alexnet", 1.0, 224},
+      {"googlenet", 1.0, 224},     {"densenet121", 1.0, 160}};
+  for (const auto& [name, width, res] : specs) {
+    CalibrationModel cm;
+    cm.key = name + std::to_string(res);
+    cm.group = name;
+    cm.features = Zoo(name, width, res);
+    data.models.push_back(std::move(cm));
+    Measurement m;
+    m.device_id = "synthetic";
+    m.compute_unit = "cpu";
+    m.runtime = "tflite";
+    m.precision = "fp32";
+    m.threads = 1;
+    m.cluster = "big";
+    m.model = static_cast<int>(data.models.size()) - 1;
+    m.latency_ms = PredictSeconds(FeaturesAt(data.models.back().features, 4), ToRates(truth)) * 1e3;
+    m.source = "synthetic";
+    data.points.push_back(m);
+  }
+  // Noise-free data and weak priors: what is left is the optimizer, which must find the truth.
+  FitOptions options;
+  options.date = "2026-01-01";
+  options.noise_sigma = 0.01;
+  options.family_prior_sigma = 10;
+  options.target_prior_sigma = 10;
+  auto fit = FitTargets(data, {dev}, options);
+  ASSERT_TRUE(fit.ok()) << fit.status().ToString();
+  ASSERT_EQ(fit->targets.size(), 1u);
+  const auto& got = fit->targets[0].target;
+  EXPECT_LT(got.calibration.rms_log_residual, 0.02);
+  // The parameters the data pins down come back close to the truth.
+  EXPECT_NEAR(got.params.conv_gmacs / truth.conv_gmacs, 1.0, 0.1);
+  EXPECT_NEAR(got.params.depthwise_gmacs / truth.depthwise_gmacs, 1.0, 0.25);
+  // An architecture held out of the fit is still predicted well.
+  auto cv = CrossValidate(data, {dev}, options);
+  ASSERT_TRUE(cv.ok());
+  Accuracy a = Summarize(cv->rows);
+  EXPECT_EQ(a.n, static_cast<int>(specs.size()));
+  EXPECT_LT(a.mape_pct, 5.0);
+}
+
+TEST(CalibrationTest, PublishedDataCrossValidatesWithinStatedBounds) {
+  std::string data_dir = testing::SourceDir() + "/data";
+  std::string date;
+  auto devices = profiles::LoadDeviceFacts(data_dir + "/devices.json", &date);
+  ASSERT_TRUE(devices.ok()) << devices.status().ToString();
+  auto data = LoadCalibrationData(data_dir + "/latency/measurements.csv", data_dir);
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  EXPECT_GT(data->points.size(), 1000u);
+  FitOptions options;
+  options.date = date;
+  auto cv = CrossValidate(*data, *devices, options);
+  ASSERT_TRUE(cv.ok()) << cv.status().ToString();
+  Accuracy all = Summarize(cv->rows);
+  EXPECT_GT(all.n, 1000);
+  // Regression guards on the numbers the closing note reports (see docs/estimator.md).
+  EXPECT_LT(all.mape_pct, 40.0);
+  EXPECT_GT(all.coverage_pct, 70.0);
+  std::vector<CvPoint> pixel1;
+  for (const auto& r : cv->rows) {
+    if (r.device_id == "pixel1" && r.target_key == "cpu/tflite/fp32/1t") pixel1.push_back(r);
+  }
+  Accuracy p1 = Summarize(pixel1);
+  EXPECT_GT(p1.n, 50);
+  EXPECT_LT(p1.mape_pct, 15.0);
+}
+
+TEST(CalibrationTest, BadMeasurementFilesGiveTheFileAndLine) {
+  testing::TempDir dir;
+  const std::string header =
+      "device_id,compute_unit,runtime,precision,threads,cluster,model_ref,width,resolution,"
+      "input_shape,latency_ms,measured_on,source\n";
+  struct Case {
+    std::string body, expect;
+  };
+  std::vector<Case> cases = {
+      {"p,cpu,tflite,fp32,1,big,zoo:mobilenet_v2,1,224,,-3,x,y\n", ":2: latency_ms '-3'"},
+      {"p,cpu,tflite,fp32,1,big,zoo:mobilenet_v2,1,224,,abc,x,y\n", ":2: latency_ms 'abc'"},
+      {"p,cpu,tflite,fp64,1,big,zoo:mobilenet_v2,1,224,,3,x,y\n", ":2: precision 'fp64'"},
+      {"p,cpu,tflite,fp32,0,big,zoo:mobilenet_v2,1,224,,3,x,y\n", ":2: threads '0'"},
+      {"p,cpu,tflite,fp32,1,big,zoo:nosuchnet,1,224,,3,x,y\n", ":2"},
+      {"p,cpu,tflite,fp32,1,big,missing.param,,,,3,x,y\n", ":2"},
+      {"p,cpu,tflite,fp32,1,big\n", ":2: expected 13 fields"},
+      {"p,cpu,tflite,fp32,1,big,zoo:mobilenet_v2,1,224,,3,x,\"unterminated\n", "unterminated"},
+  };
+  for (const auto& c : cases) {
+    std::string path = dir.File("m.csv");
+    testing::WriteFile(path, header + c.body);
+    auto d = LoadCalibrationData(path, dir.path());
+    ASSERT_FALSE(d.ok()) << c.body;
+    EXPECT_NE(d.status().message().find(c.expect), std::string::npos)
+        << c.body << " -> " << d.status().message();
+  }
+  testing::WriteFile(dir.File("h.csv"), "a,b\n1,2\n");
+  auto h = LoadCalibrationData(dir.File("h.csv"), dir.path());
+  EXPECT_NE(h.status().message().find("missing column 'device_id'"), std::string::npos);
+  // A measurement of a device without hardware facts is refused by the fit.
+  testing::WriteFile(dir.File("ok.csv"),
+                     header + "ghost,cpu,tflite,fp32,1,big,zoo:mobilenet_v2,1,224,,3,x,y\n");
+  auto ok = LoadCalibrationData(dir.File("ok.csv"), dir.path());
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  auto fit = FitTargets(*ok, {}, {});
+  EXPECT_EQ(fit.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(fit.status().message().find("ghost"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mbench::estimator
