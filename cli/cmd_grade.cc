@@ -221,6 +221,14 @@ Status RunGrade(const GradeOptions& o, int* exit_code) {
                          "energy and battery life are n/a, not zero");
   }
   for (const auto& g : r.predictions) {
+    if (g.p.cv_mape_pct > 50.0) {
+      char buf[256];
+      std::snprintf(buf, sizeof(buf),
+                    "%s %s: its calibration cross-validates at %.0f%% MAPE; read the number as "
+                    "an order of magnitude",
+                    g.p.device_id.c_str(), g.p.target_key.c_str(), g.p.cv_mape_pct);
+      r.warnings.push_back(buf);
+    }
     if (!g.p.extrapolation.empty()) {
       r.warnings.push_back(g.p.device_id + ": " + g.p.extrapolation);
     }
@@ -274,7 +282,7 @@ void RegisterGrade(CLI::App& app, int* exit_code) {
   cmd->add_option("--compute", o->compute, "Compute unit: cpu (default), gpu or npu")
       ->check(CLI::IsMember({"cpu", "gpu", "npu"}));
   cmd->add_option("--threads", o->threads,
-                  "CPU threads (default: the most calibrated on the big cores)")
+                  "CPU threads (default: the calibrated count that runs the model fastest)")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--precision", o->precision,
                   "fp32, fp16 or int8 (default: fp32 on CPU, fp16 on GPU/NPU); int8 predicts\n"

@@ -327,7 +327,7 @@ std::string LatencySvg(const GradeReport& r) {
     const auto& p = g.p;
     bool miss = r.target_fps > 0 && p.fps < r.target_fps;
     os << "<text x='" << label_w - 8 << "' y='" << y + 14 << "' text-anchor='end'>"
-       << Html(p.device_name + " · " + Setup(p)) << "</text>";
+       << Html(Truncate(p.device_name, 32) + " · " + Setup(p)) << "</text>";
     os << "<rect x='" << label_w << "' y='" << y + 4 << "' width='"
        << std::max(1.0, x(p.latency_ms) - label_w) << "' height='" << row_h - 8 << "' fill='"
        << (miss ? "#e8a0a0" : "#7aa7d8") << "'><title>" << Html(p.target_key + ": " + p.calibration)

@@ -53,6 +53,15 @@ double FitParallelFraction(double a, double b, double ratio) {
   return 0.5 * (lo + hi);
 }
 
+// Threads that run on the non-little clusters (prime, big, all).
+int BigCoreThreads(const DeviceProfile& d, int threads) {
+  int big = 0;
+  for (const auto& c : d.cpu_clusters) {
+    if (c.name != "little") big += c.cores;
+  }
+  return std::max(1, std::min(threads, big));
+}
+
 int TotalCores(const DeviceProfile& d) {
   int n = 0;
   for (const auto& c : d.cpu_clusters) n += c.cores;
@@ -217,7 +226,17 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
     std::sort(big.begin(), big.end(),
               [](const Target* a, const Target* b) { return a->threads < b->threads; });
     if (request.threads <= 0) {
-      target = big.back();
+      // The calibrated thread count that runs this model fastest (8 threads across big and
+      // little cores is often slower than 4 big ones).
+      const auto features = FeaturesAt(model, BytesPerElement(precision));
+      double best = std::numeric_limits<double>::infinity();
+      for (const Target* t : big) {
+        double s = PredictSeconds(features, ToRates(t->params));
+        if (s < best) {
+          best = s;
+          target = t;
+        }
+      }
       params = target->params;
     } else {
       if (request.threads > TotalCores(device)) {
@@ -279,6 +298,7 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
   p.target_key = target->Key();
   p.profile_path = device.path;
   p.calibration = FormatCalibration(*target);
+  p.cv_mape_pct = target->calibration.cv_mape_pct;
   p.extrapolation = extrapolation;
 
   const int bpe = BytesPerElement(p.precision);
@@ -289,8 +309,8 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
   const int cpu_bpe = cpu ? BytesPerElement(cpu->precision) : bpe;
   std::set<std::string> fallback;
   double compute_s = 0.0, memory_s = 0.0, overhead_s = 0.0, total_s = 0.0, fallback_s = 0.0;
-  std::vector<KernelTime> times;
-  times.reserve(model.plan.kernels.size());
+  std::vector<double> kernel_ms(model.plan.kernels.size());
+  std::vector<char> kernel_fallback(model.plan.kernels.size());
   for (size_t i = 0; i < model.plan.kernels.size(); ++i) {
     const Kernel& k = model.plan.kernels[i];
     bool falls_back = false;
@@ -318,8 +338,8 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
     overhead_s += used.overhead_s;
     (bound ? memory_s : compute_s) += s - used.overhead_s;
     total_s += s;
-    times.push_back({static_cast<int32_t>(i), model.kernel_names[i], KernelClassName(k.cls),
-                     s * 1e3, falls_back});
+    kernel_ms[i] = s * 1e3;
+    kernel_fallback[i] = falls_back;
   }
   if (!fallback.empty() && cpu == nullptr) {
     p.extrapolation += std::string(p.extrapolation.empty() ? "" : "; ") +
@@ -342,21 +362,33 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
   const profiles::ComputeUnit* cpu_unit = device.FindUnit("cpu");
   if (cu != nullptr && cu->power_w > 0 &&
       (fallback_s == 0.0 || (cpu_unit != nullptr && cpu_unit->power_w > 0))) {
-    // CPU power figures are per active core.
-    double unit_w = cu->power_w * (p.compute_unit == "cpu" ? std::max(1, p.threads) : 1);
-    double cpu_w = cpu_unit != nullptr && cpu ? cpu_unit->power_w * std::max(1, cpu->threads) : 0.0;
+    // CPU power figures are per active big core; threads beyond the big cores land on little
+    // cores, whose draw is an order of magnitude lower and not counted.
+    double unit_w = cu->power_w * (p.compute_unit == "cpu" ? BigCoreThreads(device, p.threads) : 1);
+    double cpu_w =
+        cpu_unit != nullptr && cpu ? cpu_unit->power_w * BigCoreThreads(device, cpu->threads) : 0.0;
     double joules = unit_w * (total_s - fallback_s) + cpu_w * fallback_s;
     double e = cu->power_rel_error;
     p.energy_mj = joules * 1e3;
     p.energy_low_mj = p.energy_mj * (1.0 - e) * std::exp(-h);
     p.energy_high_mj = p.energy_mj * (1.0 + e) * std::exp(h);
   }
-  std::vector<KernelTime> sorted = times;
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const KernelTime& a, const KernelTime& b) { return a.ms > b.ms; });
-  sorted.resize(std::min<size_t>(3, sorted.size()));
-  p.top_kernels = std::move(sorted);
-  if (request.keep_kernel_times) p.kernel_times = std::move(times);
+  auto kernel_time = [&](size_t i) {
+    return KernelTime{static_cast<int32_t>(i), model.kernel_names[i],
+                      KernelClassName(model.plan.kernels[i].cls), kernel_ms[i],
+                      kernel_fallback[i] != 0};
+  };
+  // The three heaviest, ties in kernel order.
+  std::vector<size_t> order(kernel_ms.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const size_t top = std::min<size_t>(3, order.size());
+  std::partial_sort(order.begin(), order.begin() + top, order.end(), [&](size_t a, size_t b) {
+    return kernel_ms[a] != kernel_ms[b] ? kernel_ms[a] > kernel_ms[b] : a < b;
+  });
+  for (size_t i = 0; i < top; ++i) p.top_kernels.push_back(kernel_time(order[i]));
+  if (request.keep_kernel_times) {
+    for (size_t i = 0; i < kernel_ms.size(); ++i) p.kernel_times.push_back(kernel_time(i));
+  }
   return p;
 }
 

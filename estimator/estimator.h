@@ -94,6 +94,7 @@ struct Prediction {
   // Where the number came from.
   std::string profile_path;
   std::string calibration;  // one line: method, points, date, CV error
+  double cv_mape_pct = 0.0;  // the target's cross-validated MAPE (its family's if it has none)
   std::string extrapolation;  // non-empty when threads were extrapolated from other counts
 };
 
@@ -101,7 +102,7 @@ struct PredictRequest {
   std::string compute_unit;  // "cpu", "gpu", "npu"
   std::string runtime;       // empty: the preferred calibrated runtime
   std::string precision;     // empty: fp32 on CPU; fp16 on GPU/NPU (fp32 if only that exists)
-  int threads = 0;           // 0: the most threads calibrated on the big cluster
+  int threads = 0;           // 0: the calibrated thread count that runs the model fastest
   bool keep_kernel_times = false;
 };
 

@@ -196,5 +196,143 @@ TEST(CliTest, UnsupportedOpsetExitsWithThree) {
   EXPECT_NE(r.err.find("opset=99"), std::string::npos);
 }
 
+
+// ---- grade, devices, validate -----------------------------------------------------------------
+
+TEST(GradeCliTest, JsonKeepsTheContractKeys) {
+  TempDir dir;
+  RunResult r = RunMbench("grade zoo:mobilenet_v2 --format json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"model", "totals", "compatibility", "predictions", "warnings", "build"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["totals"]["macs"].get<int64_t>(), 300774272);
+  ASSERT_GE(j["predictions"].size(), 10u);
+  for (const auto& p : j["predictions"]) {
+    for (const char* key : {"device_id", "device_name", "soc", "compute_unit", "runtime",
+                            "precision", "threads", "latency_ms", "latency_low_ms",
+                            "latency_high_ms", "fps", "energy_mj", "bound", "fallback_ops",
+                            "calibration", "profile"}) {
+      EXPECT_TRUE(p.contains(key)) << key;
+    }
+    EXPECT_LE(p["latency_low_ms"].get<double>(), p["latency_ms"].get<double>());
+    EXPECT_GE(p["latency_high_ms"].get<double>(), p["latency_ms"].get<double>());
+    EXPECT_GT(p["latency_ms"].get<double>(), 0.05);
+    EXPECT_LT(p["latency_ms"].get<double>(), 1000.0);
+  }
+  bool has_gpu_delegate = false;
+  for (const auto& c : j["compatibility"]) has_gpu_delegate |= c["runtime"] == "tflite_gpu";
+  EXPECT_TRUE(has_gpu_delegate);
+}
+
+TEST(GradeCliTest, TargetFpsGatesWithExitCodeFourAndPrintsCoverage) {
+  TempDir dir;
+  RunResult ok = RunMbench("grade zoo:mobilenet_v2 --device pixel4 --target-fps 1", dir);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("At 1 FPS: 1 of 1 devices"), std::string::npos) << ok.out;
+  RunResult miss = RunMbench("grade zoo:mobilenet_v2 --device pixel4 --device pixel1 "
+                             "--target-fps 100000", dir);
+  EXPECT_EQ(miss.exit_code, 4);
+  EXPECT_NE(miss.err.find("below 100000 FPS on: pixel4, pixel1"), std::string::npos) << miss.err;
+  EXPECT_NE(miss.out.find("by release year: 2016 0/1 2019 0/1"), std::string::npos) << miss.out;
+}
+
+TEST(GradeCliTest, MarkdownAndHtmlRenderAndHtmlIsSelfContained) {
+  TempDir dir;
+  RunResult md = RunMbench("grade zoo:resnet18 --device pixel3 --format md", dir);
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_NE(md.out.find("| device | year | setup |"), std::string::npos);
+  std::string html = dir.File("r.html");
+  RunResult h = RunMbench("grade zoo:vit_tiny_16 --compute npu --format html -o " + html, dir);
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  std::string text = testing::ReadFile(html);
+  EXPECT_EQ(text.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_GE(std::count(text.begin(), text.end(), '<'), 100);
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+  EXPECT_NE(text.find("Where the time goes"), std::string::npos);
+  EXPECT_NE(text.find("gelu"), std::string::npos);  // fallback and compatibility are shown
+  // Self-contained: nothing fetched from anywhere.
+  EXPECT_EQ(text.find("src="), std::string::npos);
+  EXPECT_EQ(text.find("<link"), std::string::npos);
+  auto count = [&](const std::string& needle) {
+    size_t n = 0;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("http"), count("http://www.w3.org/2000/svg"));  // only the SVG namespace
+}
+
+TEST(GradeCliTest, ShippingWarnings) {
+  TempDir dir;
+  RunResult big = RunMbench("grade zoo:vgg16 --device pixel3", dir);
+  ASSERT_EQ(big.exit_code, 0) << big.err;
+  EXPECT_NE(big.out.find("over 200 MB"), std::string::npos) << big.out;
+  RunResult q = RunMbench("grade zoo:mobilenet_v2 --device pixel3 --precision int8", dir);
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_NE(q.out.find("int8 predicted for a float model"), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("cpu tflite int8"), std::string::npos) << q.out;
+}
+
+TEST(GradeCliTest, BadInputsGiveOneLineErrors) {
+  TempDir dir;
+  RunResult dev = RunMbench("grade zoo:mobilenet_v2 --device nosuchphone", dir);
+  EXPECT_EQ(dev.exit_code, 2);
+  EXPECT_NE(dev.err.find("--device nosuchphone: no such device profile"), std::string::npos);
+  EXPECT_EQ(std::count(dev.err.begin(), dev.err.end(), '\n'), 1) << dev.err;
+
+  std::string junk = dir.File("junk.onnx");
+  testing::WriteFile(junk, std::string("\x08\x07garbage\xff\x00\x13", 11));
+  RunResult model = RunMbench("grade " + junk, dir);
+  EXPECT_NE(model.exit_code, 0);
+  EXPECT_NE(model.err.find(junk), std::string::npos);
+  EXPECT_EQ(std::count(model.err.begin(), model.err.end(), '\n'), 1) << model.err;
+
+  std::string bad_profile = dir.File("bad.json");
+  testing::WriteFile(bad_profile, "{\"schema_version\": 1, \"id\": \"x\"}");
+  RunResult prof = RunMbench("grade zoo:mobilenet_v2 --profile " + bad_profile, dir);
+  EXPECT_EQ(prof.exit_code, 1);
+  EXPECT_NE(prof.err.find("bad.json: $.name: missing"), std::string::npos) << prof.err;
+
+  RunResult none = RunMbench("grade zoo:mobilenet_v2 --device galaxys24", dir);
+  EXPECT_EQ(none.exit_code, 3);
+  EXPECT_NE(none.err.find("no cpu calibration"), std::string::npos) << none.err;
+
+  RunResult threads = RunMbench("grade zoo:mobilenet_v2 --device pixel3 --threads 99", dir);
+  EXPECT_NE(threads.exit_code, 0);
+  EXPECT_NE(threads.err.find("exceeds the device's 8 cores"), std::string::npos) << threads.err;
+}
+
+TEST(DevicesCliTest, JsonListsEveryProfileAndWhatItPredicts) {
+  TempDir dir;
+  RunResult r = RunMbench("devices --format json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_GE(j.size(), 15u);
+  for (const auto& d : j) {
+    for (const char* key : {"id", "name", "soc", "release_year", "predicts"}) {
+      EXPECT_TRUE(d.contains(key)) << key;
+    }
+    for (const auto& p : d["predicts"]) {
+      for (const char* key : {"compute_unit", "runtime", "precision", "threads"}) {
+        EXPECT_TRUE(p.contains(key)) << key;
+      }
+    }
+  }
+  RunResult table = RunMbench("devices", dir);
+  EXPECT_NE(table.out.find("pixel3"), std::string::npos);
+}
+
+TEST(ValidateCliTest, ReportsCrossValidatedAccuracyPerTarget) {
+  TempDir dir;
+  RunResult r = RunMbench("validate --format json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_GT(j["overall"]["n"].get<int>(), 1000);
+  EXPECT_GT(j["rows"].size(), 50u);
+  for (const auto& row : j["rows"]) {
+    EXPECT_GE(row["within25_pct"].get<double>(), row["within10_pct"].get<double>());
+  }
+}
 }  // namespace
 }  // namespace mbench

@@ -147,7 +147,7 @@ TEST(EstimatorTest, PredictPicksTheRequestedTargetAndStatesItsSource) {
   ModelFeatures m = Zoo("mobilenet_v2");
   auto p = Predict(m, d, {});
   ASSERT_TRUE(p.ok()) << p.status().ToString();
-  EXPECT_EQ(p->target_key, "cpu/tflite/fp32/4t");  // most threads by default
+  EXPECT_EQ(p->target_key, "cpu/tflite/fp32/4t");  // the fastest calibrated thread count
   EXPECT_EQ(p->threads, 4);
   EXPECT_GT(p->latency_ms, 0);
   EXPECT_NEAR(p->latency_low_ms, p->latency_ms * std::exp(-0.2), 1e-9);
