@@ -19,16 +19,9 @@ struct AnalyzeOptions {
 
 Status RunAnalyze(const AnalyzeOptions& options) {
   MBENCH_ASSIGN_OR_RETURN(ReportFormat format, ParseReportFormat(options.format));
-  analyzer::ReadOptions read_options;
-  read_options.zoo = options.zoo;
-  for (const auto& flag : options.input_shapes) {
-    MBENCH_RETURN_IF_ERROR(analyzer::ParseInputShapeFlag(flag, &read_options));
-  }
-  MBENCH_ASSIGN_OR_RETURN(analyzer::LoadedModel model,
-                          analyzer::ReadModel(options.model_path, read_options));
-  auto analysis = analyzer::Analyze(model.graph);
-  if (!analysis.ok()) return Status(analysis.status()).Annotate(options.model_path);
-  std::cout << RenderAnalysis(model, *analysis, format);
+  MBENCH_ASSIGN_OR_RETURN(AnalyzedModel m,
+                          LoadAndAnalyze(options.model_path, options.input_shapes, options.zoo));
+  std::cout << RenderAnalysis(m.model, m.analysis, format);
   return Status::Ok();
 }
 

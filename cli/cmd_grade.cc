@@ -118,20 +118,15 @@ Status RunGrade(const GradeOptions& o, int* exit_code) {
   if (o.target_fps < 0) return Status::InvalidArgument("--target-fps must be positive");
   MBENCH_ASSIGN_OR_RETURN(std::vector<profiles::DeviceProfile> devices, SelectProfiles(o));
 
-  analyzer::ReadOptions read_options;
-  read_options.zoo = o.zoo;
-  for (const auto& flag : o.input_shapes) {
-    MBENCH_RETURN_IF_ERROR(analyzer::ParseInputShapeFlag(flag, &read_options));
-  }
-  MBENCH_ASSIGN_OR_RETURN(analyzer::LoadedModel model,
-                          analyzer::ReadModel(o.model_path, read_options));
-  auto analysis = analyzer::Analyze(model.graph);
-  if (!analysis.ok()) return Status(analysis.status()).Annotate(o.model_path);
+  MBENCH_ASSIGN_OR_RETURN(AnalyzedModel loaded,
+                          LoadAndAnalyze(o.model_path, o.input_shapes, o.zoo));
+  const analyzer::LoadedModel& model = loaded.model;
+  const analyzer::ModelAnalysis* analysis = &loaded.analysis;
   const estimator::ModelFeatures features = estimator::PrepareModel(model.graph, *analysis);
 
   GradeReport r;
   r.model = &model;
-  r.analysis = &*analysis;
+  r.analysis = analysis;
   r.compute_unit = o.compute;
   r.precision = !o.precision.empty() ? o.precision
                                       : (o.compute == "cpu" ? "fp32" : "fp16 (fp32 where only that is calibrated)");

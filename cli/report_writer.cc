@@ -289,4 +289,20 @@ ordered_json TensorListJson(const analyzer::Graph& g, const std::vector<int32_t>
   return out;
 }
 
+StatusOr<AnalyzedModel> LoadAndAnalyze(const std::string& path,
+                                       const std::vector<std::string>& input_shape_flags,
+                                       const analyzer::ZooOptions& zoo) {
+  analyzer::ReadOptions read_options;
+  read_options.zoo = zoo;
+  for (const auto& flag : input_shape_flags) {
+    MBENCH_RETURN_IF_ERROR(analyzer::ParseInputShapeFlag(flag, &read_options));
+  }
+  AnalyzedModel out;
+  MBENCH_ASSIGN_OR_RETURN(out.model, analyzer::ReadModel(path, read_options));
+  auto analysis = analyzer::Analyze(out.model.graph);
+  if (!analysis.ok()) return Status(analysis.status()).Annotate(path);
+  out.analysis = std::move(*analysis);
+  return out;
+}
+
 }  // namespace mbench::cli

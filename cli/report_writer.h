@@ -27,6 +27,17 @@ inline constexpr int kAnalyzeSchemaVersion = 1;
 std::string RenderAnalysis(const analyzer::LoadedModel& model,
                            const analyzer::ModelAnalysis& analysis, ReportFormat format);
 
+// A model read and counted, as every model-taking subcommand starts.
+struct AnalyzedModel {
+  analyzer::LoadedModel model;
+  analyzer::ModelAnalysis analysis;
+};
+// Reads `path` (a file or zoo:NAME) with the --input-shape flags and zoo knobs, and analyzes it.
+// Errors name the path.
+StatusOr<AnalyzedModel> LoadAndAnalyze(const std::string& path,
+                                       const std::vector<std::string>& input_shape_flags,
+                                       const analyzer::ZooOptions& zoo);
+
 // The "build" object every JSON report carries: version, commit, compiler, flags.
 nlohmann::ordered_json BuildJson();
 // [{"name", "dtype", "shape"}] for the tensors `ids` of `graph`.
