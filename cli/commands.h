@@ -26,6 +26,7 @@ void RegisterZoo(CLI::App& app, int* exit_code);
 void RegisterProfiles(CLI::App& app, int* exit_code);  // fit-profiles, validate
 void RegisterDevices(CLI::App& app, int* exit_code);
 void RegisterGrade(CLI::App& app, int* exit_code);
+void RegisterRun(CLI::App& app, int* exit_code);
 
 }  // namespace mbench::cli
 

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   cli::RegisterProfiles(app, &exit_code);
   cli::RegisterDevices(app, &exit_code);
   cli::RegisterGrade(app, &exit_code);
+  cli::RegisterRun(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

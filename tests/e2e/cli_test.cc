@@ -334,5 +334,43 @@ TEST(ValidateCliTest, ReportsCrossValidatedAccuracyPerTarget) {
     EXPECT_GE(row["within25_pct"].get<double>(), row["within10_pct"].get<double>());
   }
 }
+
+TEST(RunCliTest, JsonKeepsTheContractKeysAndLayersMapOntoTheAnalyzer) {
+  TempDir dir;
+  RunResult r = RunMbench("run zoo:mobilenet_v1 --resolution 96 --width 0.25 --runs 3 --min-secs 0 "
+                          "--warmup 1 --per-layer --threads 2 --format json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"model", "device", "options", "latency_ms", "init_ms", "first_run_ms",
+                          "peak_rss_bytes", "layers", "synthetic_weights", "build"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  for (const char* key : {"min", "p50", "p90", "p99", "max", "mean", "std", "n"}) {
+    EXPECT_TRUE(j["latency_ms"].contains(key)) << key;
+  }
+  EXPECT_GE(j["latency_ms"]["n"].get<int>(), 3);
+  EXPECT_EQ(j["options"]["threads"].get<int>(), 2);
+  EXPECT_TRUE(j["synthetic_weights"].get<bool>());
+  RunResult a = RunMbench("analyze zoo:mobilenet_v1 --resolution 96 --width 0.25 --format json", dir);
+  auto aj = nlohmann::json::parse(a.out);
+  ASSERT_EQ(j["layers"].size(), aj["layers"].size());
+  for (size_t i = 0; i < j["layers"].size(); ++i) {
+    EXPECT_EQ(j["layers"][i]["name"], aj["layers"][i]["name"]);
+    EXPECT_EQ(j["layers"][i]["op"], aj["layers"][i]["op"]);
+  }
+}
+
+TEST(RunCliTest, RefusesWhatItCannotRunWithOneLine) {
+  TempDir dir;
+  RunResult fp16 = RunMbench("run zoo:mobilenet_v2 --precision fp16", dir);
+  EXPECT_EQ(fp16.exit_code, 3);
+  EXPECT_NE(fp16.err.find("precision fp16 is not supported"), std::string::npos) << fp16.err;
+  EXPECT_EQ(std::count(fp16.err.begin(), fp16.err.end(), '\n'), 1) << fp16.err;
+  std::string junk = dir.File("junk.tflite");
+  testing::WriteFile(junk, "\x1c\x00\x00\x00TFL3garbage");
+  RunResult bad = RunMbench("run " + junk, dir);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find(junk), std::string::npos);
+}
 }  // namespace
 }  // namespace mbench

@@ -1,0 +1,193 @@
+// `mbench run MODEL`: executes the model on this machine with XNNPACK and measures it.
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/report_writer.h"
+#include "core/build_info.h"
+#include "runner/measure.h"
+#include "runner/plan.h"
+
+namespace mbench::cli {
+namespace {
+
+struct RunOptions {
+  std::string model_path;
+  std::vector<std::string> input_shapes;
+  analyzer::ZooOptions zoo;
+  runner::PlanOptions plan;
+  runner::MeasureOptions measure;
+  std::string format = "table";
+  uint64_t input_seed = 7;
+};
+
+std::string NowUtc() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Status RunRun(const RunOptions& o) {
+  const int64_t baseline_rss = runner::CurrentRssBytes();
+  MBENCH_ASSIGN_OR_RETURN(AnalyzedModel m, LoadAndAnalyze(o.model_path, o.input_shapes, o.zoo));
+  auto t0 = std::chrono::steady_clock::now();
+  auto plan = runner::Plan::Compile(m.model.graph, o.plan);
+  if (!plan.ok()) return Status(plan.status()).Annotate(o.model_path);
+  const double init_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  (*plan)->FillInputs(o.input_seed);
+  runner::MeasureOptions mo = o.measure;
+  mo.progress = [](const std::string& phase, int done, int total) {
+    std::fprintf(stderr, "mbench run: %s %d/%d\n", phase.c_str(), done, total);
+  };
+  MBENCH_ASSIGN_OR_RETURN(runner::Measurement r, runner::Measure(**plan, mo, baseline_rss));
+  // Outputs must be finite: a NaN means a kernel is wrong, not a timing to report.
+  for (size_t i = 0; i < (*plan)->num_outputs(); ++i) {
+    for (float v : (*plan)->Output(i)) {
+      if (!std::isfinite(v)) {
+        return Status::Internal(o.model_path + ": output '" + (*plan)->output_info(i).name +
+                                "' is not finite; the runner computed it wrongly");
+      }
+    }
+  }
+  const runner::CpuDescription cpu = runner::DescribeCpu();
+  const BuildInfo& build = GetBuildInfo();
+  std::vector<std::string> warnings;
+  if (IsDebugLikeBuild(build)) {
+    warnings.push_back("this is a " + build.build_type + (build.sanitizer ? " sanitizer" : "") +
+                       " build: timings are not representative");
+  }
+  if (r.hit_max_secs) {
+    warnings.push_back("stopped at --max-secs after " + std::to_string(r.latency.n) + " runs");
+  }
+  if ((*plan)->synthetic_weights()) {
+    warnings.push_back("weights are seeded random values (the file carries none mbench reads "
+                       "yet); timings do not depend on them");
+  }
+
+  if (o.format == "json") {
+    nlohmann::ordered_json j;
+    j["schema_version"] = 1;
+    j["model"] = {{"path", m.model.path},
+                  {"format", analyzer::ModelFormatName(m.model.format)},
+                  {"sha256", m.model.sha256},
+                  {"macs", m.analysis.totals.macs},
+                  {"inputs", TensorListJson(m.model.graph, m.model.graph.inputs)}};
+    j["device"] = {{"cpu_vendor", cpu.vendor},
+                   {"cpu_uarch", cpu.uarch},
+                   {"cpu_package", cpu.package},
+                   {"cores", cpu.cores},
+                   {"logical_processors", cpu.logical_processors},
+                   {"l1d_bytes", cpu.l1d_bytes},
+                   {"l2_bytes", cpu.l2_bytes},
+                   {"l3_bytes", cpu.l3_bytes}};
+    j["options"] = {{"threads", o.plan.threads},
+                    {"precision", o.plan.precision},
+                    {"warmup", o.measure.warmup},
+                    {"runs", o.measure.runs},
+                    {"min_secs", o.measure.min_secs},
+                    {"max_secs", o.measure.max_secs},
+                    {"per_layer", o.measure.per_layer},
+                    {"runtime", "mbench"},
+                    {"time_utc", NowUtc()}};
+    const auto& l = r.latency;
+    j["latency_ms"] = {{"min", l.min}, {"p50", l.p50}, {"p90", l.p90}, {"p99", l.p99},
+                       {"max", l.max}, {"mean", l.mean}, {"std", l.std},  {"n", l.n}};
+    j["spread"] = l.p50 > 0 ? l.std / l.p50 : 0.0;
+    j["init_ms"] = init_ms;
+    j["first_run_ms"] = r.first_run_ms;
+    j["peak_rss_bytes"] = r.peak_rss_bytes;
+    j["rss_increase_bytes"] = r.rss_increase_bytes;
+    j["arena_bytes"] = (*plan)->arena_bytes();
+    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+    for (const auto& t : r.layers) {
+      layers.push_back({{"index", t.index}, {"name", t.name}, {"op", t.op},
+                        {"xnnpack", t.xnnpack}, {"p50_ms", t.p50_ms}, {"share", t.share}});
+    }
+    j["layers"] = layers;
+    j["per_layer_sum_ms"] = r.per_layer_sum_ms;
+    j["synthetic_weights"] = (*plan)->synthetic_weights();
+    j["warnings"] = warnings;
+    j["build"] = BuildJson();
+    std::cout << j.dump(2) << "\n";
+    return Status::Ok();
+  }
+  if (o.format == "csv") {
+    std::cout << "index,name,op,xnnpack,p50_ms,share\n";
+    for (const auto& t : r.layers) {
+      std::printf("%d,%s,%s,%d,%.6f,%.6f\n", t.index, t.name.c_str(), t.op.c_str(),
+                  t.xnnpack ? 1 : 0, t.p50_ms, t.share);
+    }
+    return Status::Ok();
+  }
+  const auto& l = r.latency;
+  std::printf("mbench run: %s\n", m.model.path.c_str());
+  std::printf("  cpu       %s %s (%s), %d cores, %d threads used\n", cpu.vendor.c_str(),
+              cpu.uarch.c_str(), cpu.package.c_str(), cpu.cores, o.plan.threads);
+  std::printf("  plan      %zu steps, init %.1f ms, activations %s after reuse\n",
+              (*plan)->num_steps(), init_ms, HumanBytes((*plan)->arena_bytes()).c_str());
+  std::printf("  latency   p50 %.3f ms  (min %.3f  p90 %.3f  p99 %.3f  max %.3f  mean %.3f  "
+              "std %.3f, n=%d, spread %.1f%%)\n",
+              l.p50, l.min, l.p90, l.p99, l.max, l.mean, l.std, l.n,
+              l.p50 > 0 ? 100.0 * l.std / l.p50 : 0.0);
+  std::printf("  first run %.3f ms; peak RSS %s (+%s over baseline)\n", r.first_run_ms,
+              HumanBytes(r.peak_rss_bytes).c_str(), HumanBytes(r.rss_increase_bytes).c_str());
+  if (!r.layers.empty()) {
+    std::printf("\n  %-5s %-40s %-18s %10s %7s\n", "layer", "name", "op", "p50 ms", "share");
+    for (const auto& t : r.layers) {
+      std::printf("  %-5d %-40s %-18s %10.4f %6.1f%%%s\n", t.index, t.name.substr(0, 40).c_str(),
+                  t.op.c_str(), t.p50_ms, 100 * t.share, t.xnnpack ? "" : "  (plain)");
+    }
+    std::printf("  sum of layer p50s %.3f ms (end-to-end p50 %.3f ms)\n", r.per_layer_sum_ms, l.p50);
+  }
+  for (const auto& w : warnings) std::printf("  ! %s\n", w.c_str());
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterRun(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Run the model on this machine with XNNPACK (the kernels TFLite uses on phones) and measure\n"
+      "it: warm-up, then runs until both --runs and --min-secs are met (capped by --max-secs);\n"
+      "latency statistics, first run, peak memory; --per-layer times every layer alone.\n"
+      "Example: mbench run zoo:mobilenet_v2 --threads 2 --per-layer --format json");
+  cmd->add_option("model", o->model_path, "Model file (ONNX, TFLite, ncnn .param) or zoo:NAME")
+      ->required();
+  cmd->add_option("--input-shape", o->input_shapes, "Fix an input's shape, NAME=d0,d1,...")
+      ->take_all()
+      ->allow_extra_args(false);
+  cmd->add_option("--width", o->zoo.width, "zoo models: width multiplier");
+  cmd->add_option("--resolution", o->zoo.resolution, "zoo models: input size in pixels");
+  cmd->add_flag("--fold-bn", o->zoo.fold_bn, "zoo models: BatchNorm folded (deployment form)");
+  cmd->add_option("--threads", o->plan.threads, "Threads (default 1)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--precision", o->plan.precision, "fp32 (fp16 and int8 are not supported yet)")
+      ->check(CLI::IsMember({"fp32", "fp16", "int8"}));
+  cmd->add_option("--warmup", o->measure.warmup, "Warm-up runs (default 3)")->check(CLI::Range(0, 100000));
+  cmd->add_option("--runs", o->measure.runs, "Minimum timed runs (default 10)")->check(CLI::Range(1, 10000000));
+  cmd->add_option("--min-secs", o->measure.min_secs, "Minimum measuring time (default 1)")
+      ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--max-secs", o->measure.max_secs, "Maximum measuring time (default 60)")
+      ->check(CLI::Range(0.001, 86400.0));
+  cmd->add_flag("--per-layer", o->measure.per_layer, "Also time each layer alone");
+  cmd->add_option("--seed", o->plan.seed, "Seed of synthetic weights (default 1)");
+  cmd->add_option("--format", o->format, "table (default), json or csv (per-layer rows)")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd->callback([o, exit_code] {
+    Status s = RunRun(*o);
+    *exit_code = s.ok() ? kExitOk : ReportError("run", s);
+  });
+}
+
+}  // namespace mbench::cli

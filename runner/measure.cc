@@ -1,0 +1,185 @@
+#include "runner/measure.h"
+
+#include <cpuinfo.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+
+namespace mbench::runner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MsSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+int64_t StatusKb(const char* key) {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  const std::string prefix = std::string(key) + ":";
+  while (std::getline(f, line)) {
+    if (line.rfind(prefix, 0) == 0) {
+      std::istringstream is(line.substr(prefix.size()));
+      int64_t kb = 0;
+      is >> kb;
+      return kb * 1024;
+    }
+  }
+  return 0;
+}
+
+const char* VendorName(cpuinfo_vendor v) {
+  switch (v) {
+    case cpuinfo_vendor_intel: return "Intel";
+    case cpuinfo_vendor_amd: return "AMD";
+    case cpuinfo_vendor_arm: return "ARM";
+    case cpuinfo_vendor_qualcomm: return "Qualcomm";
+    case cpuinfo_vendor_apple: return "Apple";
+    default: return "unknown";
+  }
+}
+
+std::string UarchName(cpuinfo_uarch u) {
+  switch (u) {
+    case cpuinfo_uarch_haswell: return "Haswell";
+    case cpuinfo_uarch_broadwell: return "Broadwell";
+    case cpuinfo_uarch_sky_lake: return "Skylake";
+    case cpuinfo_uarch_zen: return "Zen";
+    case cpuinfo_uarch_zen2: return "Zen 2";
+    case cpuinfo_uarch_zen3: return "Zen 3";
+    case cpuinfo_uarch_cortex_a53: return "Cortex-A53";
+    case cpuinfo_uarch_cortex_a55: return "Cortex-A55";
+    case cpuinfo_uarch_cortex_a72: return "Cortex-A72";
+    case cpuinfo_uarch_cortex_a73: return "Cortex-A73";
+    case cpuinfo_uarch_cortex_a75: return "Cortex-A75";
+    case cpuinfo_uarch_cortex_a76: return "Cortex-A76";
+    case cpuinfo_uarch_cortex_a77: return "Cortex-A77";
+    case cpuinfo_uarch_cortex_a78: return "Cortex-A78";
+    case cpuinfo_uarch_neoverse_n1: return "Neoverse N1";
+    case cpuinfo_uarch_neoverse_v1: return "Neoverse V1";
+    case cpuinfo_uarch_neoverse_n2: return "Neoverse N2";
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "uarch 0x%08x", static_cast<unsigned>(u));
+      return buf;
+    }
+  }
+}
+
+}  // namespace
+
+LatencyStats ComputeStats(std::vector<double> s) {
+  LatencyStats st;
+  st.n = static_cast<int>(s.size());
+  if (s.empty()) return st;
+  std::sort(s.begin(), s.end());
+  auto rank = [&](double q) {
+    size_t i = static_cast<size_t>(std::ceil(q * s.size()));
+    return s[std::min(s.size() - 1, i == 0 ? 0 : i - 1)];
+  };
+  st.min = s.front();
+  st.max = s.back();
+  st.p50 = rank(0.50);
+  st.p90 = rank(0.90);
+  st.p99 = rank(0.99);
+  st.mean = std::accumulate(s.begin(), s.end(), 0.0) / s.size();
+  double ss = 0;
+  for (double x : s) ss += (x - st.mean) * (x - st.mean);
+  st.std = s.size() > 1 ? std::sqrt(ss / (s.size() - 1)) : 0.0;
+  return st;
+}
+
+int64_t PeakRssBytes() { return StatusKb("VmHWM"); }
+int64_t CurrentRssBytes() { return StatusKb("VmRSS"); }
+
+CpuDescription DescribeCpu() {
+  CpuDescription d;
+  if (!cpuinfo_initialize()) {
+    d.vendor = d.uarch = d.package = "unknown (cpuinfo failed)";
+    return d;
+  }
+  if (cpuinfo_get_cores_count() > 0) {
+    const cpuinfo_core* core = cpuinfo_get_core(0);
+    d.vendor = VendorName(core->vendor);
+    d.uarch = UarchName(core->uarch);
+  }
+  if (cpuinfo_get_packages_count() > 0) d.package = cpuinfo_get_package(0)->name;
+  d.cores = static_cast<int>(cpuinfo_get_cores_count());
+  d.logical_processors = static_cast<int>(cpuinfo_get_processors_count());
+  if (cpuinfo_get_l1d_caches_count() > 0) d.l1d_bytes = cpuinfo_get_l1d_cache(0)->size;
+  if (cpuinfo_get_l2_caches_count() > 0) d.l2_bytes = cpuinfo_get_l2_cache(0)->size;
+  if (cpuinfo_get_l3_caches_count() > 0) d.l3_bytes = cpuinfo_get_l3_cache(0)->size;
+  return d;
+}
+
+StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& o, int64_t baseline_rss) {
+  if (o.runs < 1 || o.warmup < 0 || o.min_secs < 0 || o.max_secs <= 0) {
+    return Status::InvalidArgument("runs must be >= 1, warmup >= 0, min-secs >= 0, max-secs > 0");
+  }
+  Measurement m;
+  auto t0 = Clock::now();
+  MBENCH_RETURN_IF_ERROR(plan.Run());
+  m.first_run_ms = MsSince(t0);
+  for (int i = 0; i < o.warmup; ++i) MBENCH_RETURN_IF_ERROR(plan.Run());
+
+  std::vector<double> samples;
+  const auto start = Clock::now();
+  auto last_progress = start;
+  while (true) {
+    double elapsed = MsSince(start) / 1e3;
+    bool enough = static_cast<int>(samples.size()) >= o.runs && elapsed >= o.min_secs;
+    if (enough) break;
+    if (elapsed >= o.max_secs && !samples.empty()) {
+      m.hit_max_secs = true;
+      break;
+    }
+    auto t = Clock::now();
+    MBENCH_RETURN_IF_ERROR(plan.Run());
+    samples.push_back(MsSince(t));
+    if (o.progress && std::chrono::duration<double>(Clock::now() - last_progress).count() > 2.0) {
+      o.progress("end-to-end", static_cast<int>(samples.size()), o.runs);
+      last_progress = Clock::now();
+    }
+  }
+  m.latency = ComputeStats(samples);
+
+  if (o.per_layer) {
+    // Each step timed alone, in its own pass over the model so caches see the usual order.
+    const size_t steps = plan.num_steps();
+    std::vector<std::vector<double>> per(steps);
+    const int passes = std::max(o.runs, 5);
+    for (int pass = 0; pass < passes; ++pass) {
+      for (size_t i = 0; i < steps; ++i) {
+        auto t = Clock::now();
+        MBENCH_RETURN_IF_ERROR(plan.RunStep(i));
+        per[i].push_back(MsSince(t));
+      }
+      if (o.progress && pass % 10 == 9) o.progress("per-layer", pass + 1, passes);
+      if (MsSince(start) / 1e3 > 2 * o.max_secs) break;
+    }
+    double sum = 0;
+    for (size_t i = 0; i < steps; ++i) {
+      const StepInfo& info = plan.step(i);
+      LayerTiming lt;
+      lt.index = info.layer;
+      lt.name = info.name;
+      lt.op = analyzer::OpKindName(info.kind);
+      lt.xnnpack = info.xnnpack;
+      lt.p50_ms = ComputeStats(per[i]).p50;
+      sum += lt.p50_ms;
+      m.layers.push_back(std::move(lt));
+    }
+    for (auto& l : m.layers) l.share = sum > 0 ? l.p50_ms / sum : 0.0;
+    m.per_layer_sum_ms = sum;
+  }
+  m.peak_rss_bytes = PeakRssBytes();
+  m.rss_increase_bytes = std::max<int64_t>(0, m.peak_rss_bytes - baseline_rss);
+  return m;
+}
+
+}  // namespace mbench::runner

@@ -1,0 +1,71 @@
+// Measuring a Plan the way a careful benchmarker would: init time, first run, warm-up, then
+// runs until both a count and a minimum time are met (capped by a maximum time), latency
+// statistics, per-layer timings (each step timed alone, over separate passes), peak resident
+// memory, and the conditions of the run (CPU from cpuinfo, threads, build).
+#ifndef MBENCH_RUNNER_MEASURE_H_
+#define MBENCH_RUNNER_MEASURE_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/status_or.h"
+#include "runner/plan.h"
+
+namespace mbench::runner {
+
+struct MeasureOptions {
+  int warmup = 3;
+  int runs = 10;          // at least this many timed runs
+  double min_secs = 1.0;  // and at least this long
+  double max_secs = 60.0; // but never longer (the count may then fall short; n says so)
+  bool per_layer = false;
+  // Called now and then during long measurements with (phase, done, total); may be empty.
+  std::function<void(const std::string&, int, int)> progress;
+};
+
+struct LatencyStats {
+  int n = 0;
+  double min = 0, p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0, std = 0;  // milliseconds
+};
+// Statistics of `samples_ms` (nearest-rank percentiles). Empty input gives n = 0.
+LatencyStats ComputeStats(std::vector<double> samples_ms);
+
+struct LayerTiming {
+  int32_t index = 0;  // analyzer layer index
+  std::string name;
+  std::string op;
+  bool xnnpack = false;
+  double p50_ms = 0.0;
+  double share = 0.0;  // of the sum of layer p50s
+};
+
+struct CpuDescription {
+  std::string vendor, uarch, package;
+  int cores = 0, logical_processors = 0;
+  int64_t l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;
+};
+CpuDescription DescribeCpu();
+
+struct Measurement {
+  LatencyStats latency;
+  double first_run_ms = 0.0;
+  std::vector<LayerTiming> layers;   // empty unless per_layer
+  double per_layer_sum_ms = 0.0;     // sum of layer p50s (reported, never the end-to-end figure)
+  int64_t peak_rss_bytes = 0;
+  int64_t rss_increase_bytes = 0;    // over the process baseline when measuring began
+  bool hit_max_secs = false;
+};
+
+// Peak and current resident set size of this process (from /proc/self/status), bytes; 0 if
+// unknown.
+int64_t PeakRssBytes();
+int64_t CurrentRssBytes();
+
+// Measures `plan` (inputs already set). `baseline_rss` is the RSS before the plan was built.
+StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& options, int64_t baseline_rss);
+
+}  // namespace mbench::runner
+
+#endif  // MBENCH_RUNNER_MEASURE_H_

@@ -1,0 +1,1438 @@
+#include "runner/plan.h"
+
+#include <pthreadpool.h>
+#include <xnnpack.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+
+#include "analyzer/op_cost.h"
+#include "core/units.h"
+
+namespace mbench::runner {
+namespace {
+
+using analyzer::Graph;
+using analyzer::Node;
+using analyzer::OpKind;
+using analyzer::Shape;
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+// XNNPACK may read up to XNN_EXTRA_BYTES past the end of an input.
+constexpr int64_t kSlackBytes = 64;
+
+int64_t Product(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+// NCHW -> NHWC for rank 4.
+Shape ToNhwc(const Shape& s) { return {s[0], s[2], s[3], s[1]}; }
+
+bool IsUnaryXnn(OpKind k) {
+  switch (k) {
+    case OpKind::kRelu: case OpKind::kClip: case OpKind::kSigmoid: case OpKind::kHardSwish:
+    case OpKind::kLeakyRelu: case OpKind::kAbs: case OpKind::kNeg: case OpKind::kSquare:
+    case OpKind::kSqrt: case OpKind::kFloor: case OpKind::kCeil: case OpKind::kElu:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsUnaryPlain(OpKind k) {
+  switch (k) {
+    case OpKind::kTanh: case OpKind::kSwish: case OpKind::kHardSigmoid: case OpKind::kGelu:
+    case OpKind::kExp: case OpKind::kErf: case OpKind::kSoftplus: case OpKind::kMish:
+    case OpKind::kLog: case OpKind::kReciprocal: case OpKind::kRsqrt:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsBinary(OpKind k) {
+  switch (k) {
+    case OpKind::kAdd: case OpKind::kSub: case OpKind::kMul: case OpKind::kDiv:
+    case OpKind::kMax: case OpKind::kMin: case OpKind::kSquaredDifference:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsCopyLike(OpKind k) {
+  switch (k) {
+    case OpKind::kReshape: case OpKind::kFlatten: case OpKind::kSqueeze: case OpKind::kUnsqueeze:
+    case OpKind::kIdentity: case OpKind::kDropout:
+      return true;
+    default:
+      return false;
+  }
+}
+
+float PlainUnary(OpKind k, float x, float alpha, float beta) {
+  switch (k) {
+    case OpKind::kTanh: return std::tanh(x);
+    case OpKind::kSwish: return x / (1.0f + std::exp(-x));
+    case OpKind::kHardSigmoid: return std::clamp(alpha * x + beta, 0.0f, 1.0f);
+    case OpKind::kGelu: return 0.5f * x * (1.0f + std::erf(x * 0.70710678f));
+    case OpKind::kExp: return std::exp(x);
+    case OpKind::kErf: return std::erf(x);
+    case OpKind::kSoftplus: return std::log1p(std::exp(x));
+    case OpKind::kMish: return x * std::tanh(std::log1p(std::exp(x)));
+    case OpKind::kLog: return std::log(x);
+    case OpKind::kReciprocal: return 1.0f / x;
+    case OpKind::kRsqrt: return 1.0f / std::sqrt(x);
+    default: return x;
+  }
+}
+
+}  // namespace
+
+bool RunnerSupports(OpKind k) {
+  if (IsUnaryXnn(k) || IsUnaryPlain(k) || IsBinary(k) || IsCopyLike(k)) return true;
+  switch (k) {
+    case OpKind::kConv: case OpKind::kDepthwiseConv: case OpKind::kFullyConnected:
+    case OpKind::kBatchNorm: case OpKind::kMaxPool: case OpKind::kAveragePool:
+    case OpKind::kGlobalAveragePool: case OpKind::kGlobalMaxPool: case OpKind::kConcat:
+    case OpKind::kSoftmax: case OpKind::kShuffleChannel: case OpKind::kTranspose:
+    case OpKind::kMatMul: case OpKind::kLayerNorm: case OpKind::kPad: case OpKind::kResize:
+    case OpKind::kSplit: case OpKind::kGather: case OpKind::kSlice: case OpKind::kConvTranspose:
+    case OpKind::kReduceMean: case OpKind::kReduceSum: case OpKind::kReduceMax:
+    case OpKind::kReduceMin: case OpKind::kPow:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// ---- Impl -----------------------------------------------------------------------------------
+
+class Plan::Impl {
+ public:
+  struct Buf {
+    Shape gshape;    // the model's shape
+    Shape ishape;    // the shape as stored (NHWC for an NCHW model's 4-D activations)
+    bool nhwc = false;
+    bool constant = false;
+    int64_t offset = -1;  // in floats, into the arena (activations)
+    std::vector<float> values;  // constants, graph layout
+    int first = -1, last = -1;  // lifetime in steps
+    float* data = nullptr;
+  };
+  struct Step {
+    StepInfo info;
+    xnn_operator_t op = nullptr;
+    std::function<void()> plain;
+  };
+
+  const Graph* graph = nullptr;
+  PlanOptions options;
+  std::vector<Buf> bufs;
+  std::vector<Step> steps;
+  std::vector<float> arena;
+  // Packed weights, permuted constants and scratch; a deque so references stay valid.
+  std::deque<std::vector<float>> packed;
+  pthreadpool_t pool = nullptr;
+  std::vector<xnn_operator_t> extra_ops;  // operators run from a plain step (fused tails)
+  bool synthetic = false;
+  int64_t weight_bytes = 0;
+  std::mt19937_64 rng;
+
+  ~Impl() {
+    for (auto& s : steps) {
+      if (s.op != nullptr) xnn_delete_operator(s.op);
+    }
+    for (xnn_operator_t op : extra_ops) xnn_delete_operator(op);
+    if (pool != nullptr) pthreadpool_destroy(pool);
+  }
+
+  const Shape& G(int32_t t) const { return bufs[t].gshape; }
+
+  // Constant values in graph layout: the Graph's own values when it has them, else seeded.
+  const std::vector<float>& Const(int32_t t) {
+    Buf& b = bufs[t];
+    if (b.values.empty()) {
+      const auto& info = graph->tensors[t];
+      int64_t n = Product(b.gshape);
+      b.values.resize(static_cast<size_t>(std::max<int64_t>(n, 1)));
+      if (info.has_values && static_cast<int64_t>(info.float_values.size()) == n) {
+        for (int64_t i = 0; i < n; ++i) b.values[i] = static_cast<float>(info.float_values[i]);
+      } else if (info.has_values && static_cast<int64_t>(info.int_values.size()) == n) {
+        for (int64_t i = 0; i < n; ++i) b.values[i] = static_cast<float>(info.int_values[i]);
+      } else {
+        synthetic = true;
+        // He-style scale keeps activations finite through deep stacks.
+        int64_t fan_in = b.gshape.size() >= 2 ? n / std::max<int64_t>(b.gshape[0], 1) : n;
+        float scale = std::sqrt(3.0f / static_cast<float>(std::max<int64_t>(fan_in, 1)));
+        std::uniform_real_distribution<float> u(-scale, scale);
+        for (auto& v : b.values) v = u(rng);
+      }
+      weight_bytes += static_cast<int64_t>(b.values.size() * sizeof(float));
+      b.data = b.values.data();
+    }
+    return b.values;
+  }
+
+  float* Packed(std::vector<float> v) {
+    weight_bytes += static_cast<int64_t>(v.size() * sizeof(float));
+    packed.push_back(std::move(v));
+    return packed.back().data();
+  }
+
+  // A constant operand broadcast against internal-layout activations: its model shape, padded
+  // to `rank` from the left, and permuted like the activations.
+  std::pair<Shape, const float*> ConstOperand(int32_t t, size_t rank, bool nhwc) {
+    const auto& v = Const(t);
+    Shape s = bufs[t].gshape;
+    while (s.size() < rank) s.insert(s.begin(), 1);
+    if (!nhwc || rank != 4) return {s, v.data()};
+    Shape is = ToNhwc(s);
+    std::vector<float> out(v.size());
+    for (int64_t n = 0; n < s[0]; ++n)
+      for (int64_t c = 0; c < s[1]; ++c)
+        for (int64_t h = 0; h < s[2]; ++h)
+          for (int64_t w = 0; w < s[3]; ++w)
+            out[((n * s[2] + h) * s[3] + w) * s[1] + c] = v[((n * s[1] + c) * s[2] + h) * s[3] + w];
+    return {is, Packed(std::move(out))};
+  }
+
+  Status Check(xnn_status s, const Node& n, const char* what) {
+    if (s == xnn_status_success) return Status::Ok();
+    return Status::Internal("layer '" + n.name + "': XNNPACK " + what + " failed (status " +
+                            std::to_string(static_cast<int>(s)) + ")");
+  }
+
+  // Padding of one spatial dim: explicit pads if the node has them and they reproduce the
+  // model's output size, else the SAME-style split that does.
+  static std::pair<int64_t, int64_t> Pads(const Node& n, int dim, int64_t in, int64_t out,
+                                          int64_t k, int64_t s, int64_t d) {
+    auto pads = n.GetInts("pads");
+    if (pads.size() == 4) {
+      int64_t b = pads[dim], e = pads[dim + 2];
+      if ((in + b + e - d * (k - 1) - 1) / s + 1 == out) return {b, e};
+    }
+    int64_t total = std::max<int64_t>(0, (out - 1) * s + d * (k - 1) + 1 - in);
+    return {total / 2, total - total / 2};
+  }
+
+  std::pair<float, float> FusedRange(const Node& n) {
+    std::string act = n.GetString("fused_activation", "");
+    if (act == "relu") return {0.0f, kInf};
+    if (act == "relu6") return {0.0f, 6.0f};
+    if (act == "relu_n1_to_1") return {-1.0f, 1.0f};
+    return {-kInf, kInf};
+  }
+
+  // A fused activation XNNPACK's output range cannot express, applied after the operator.
+  std::function<void(float*, int64_t)> FusedTail(const Node& n) {
+    std::string act = n.GetString("fused_activation", "");
+    if (act == "tanh") return [](float* p, int64_t m) { for (int64_t i = 0; i < m; ++i) p[i] = std::tanh(p[i]); };
+    if (act == "sigmoid") return [](float* p, int64_t m) { for (int64_t i = 0; i < m; ++i) p[i] = 1.0f / (1.0f + std::exp(-p[i])); };
+    if (act == "hard_swish") return [](float* p, int64_t m) { for (int64_t i = 0; i < m; ++i) p[i] = p[i] * std::clamp(p[i] + 3.0f, 0.0f, 6.0f) / 6.0f; };
+    if (act == "leaky_relu") return [](float* p, int64_t m) { for (int64_t i = 0; i < m; ++i) p[i] = p[i] < 0 ? 0.1f * p[i] : p[i]; };
+    if (act == "mish") return [](float* p, int64_t m) { for (int64_t i = 0; i < m; ++i) p[i] = p[i] * std::tanh(std::log1p(std::exp(p[i]))); };
+    if (act == "clip") return [](float* p, int64_t m) { for (int64_t i = 0; i < m; ++i) p[i] = std::clamp(p[i], 0.0f, 6.0f); };
+    return nullptr;
+  }
+
+  Status BuildStep(size_t idx);
+  Status Conv(const Node& n, Step& st);
+  Status FullyConnected(const Node& n, Step& st);
+  Status Pool(const Node& n, Step& st);
+  Status Binary(const Node& n, Step& st);
+  Status Unary(const Node& n, Step& st);
+  Status Layout(const Node& n, Step& st);  // copy-like ops and transpose
+  Status Select(const Node& n, Step& st);  // split, gather, slice
+  Status Deconv(const Node& n, Step& st);
+  Status Reduce(const Node& n, Step& st);   // reductions and pow with a scalar exponent
+};
+
+// Strided copy: `perm` maps output dims to input dims (NumPy transpose semantics) on shape
+// `in_shape`; both buffers dense. Rank at most kMaxRank.
+constexpr size_t kMaxRank = 8;
+void Permute(const float* in, const Shape& in_shape, const std::vector<int64_t>& perm, float* out) {
+  const size_t r = std::min(in_shape.size(), kMaxRank);
+  int64_t in_strides[kMaxRank], out_shape[kMaxRank], idx[kMaxRank] = {};
+  int64_t stride = 1;
+  for (size_t i = 0; i < r; ++i) {
+    in_strides[r - 1 - i] = stride;
+    stride *= in_shape[r - 1 - i];
+  }
+  int64_t total = 1;
+  for (size_t i = 0; i < r; ++i) {
+    out_shape[i] = in_shape[perm[i]];
+    total *= out_shape[i];
+  }
+  for (int64_t o = 0; o < total; ++o) {
+    int64_t off = 0;
+    for (size_t i = 0; i < r; ++i) off += idx[i] * in_strides[perm[i]];
+    out[o] = in[off];
+    for (size_t i = r; i > 0; --i) {
+      if (++idx[i - 1] < out_shape[i - 1]) break;
+      idx[i - 1] = 0;
+    }
+  }
+}
+
+Status Plan::Impl::Conv(const Node& n, Step& st) {
+  const Buf& x = bufs[n.inputs[0]];
+  const Buf& y = bufs[n.outputs[0]];
+  const Shape& w = G(n.inputs[1]);
+  const bool nhwc_graph = graph->layout == analyzer::Layout::kNHWC;
+  // Input/output as N, H, W, C.
+  const Shape xi = x.ishape, yi = y.ishape;
+  int64_t cin = xi[3], cout = yi[3];
+  int64_t kh, kw;
+  int64_t groups;
+  const bool tflite_depthwise = n.kind == OpKind::kDepthwiseConv && nhwc_graph;
+  if (tflite_depthwise) {  // TFLite: weights [1, kh, kw, cin * multiplier]
+    kh = w[1];
+    kw = w[2];
+    groups = cin;
+  } else if (nhwc_graph) {  // TFLite conv: [O, kh, kw, I]
+    kh = w[1];
+    kw = w[2];
+    groups = cin / std::max<int64_t>(w[3], 1);
+  } else {  // [O, I/g, kh, kw]; a depthwise conv of an NCHW model has I/g = 1
+    kh = w[2];
+    kw = w[3];
+    groups = n.kind == OpKind::kDepthwiseConv ? cin : n.GetInt("group", 1);
+  }
+  if (groups < 1 || cin % groups != 0 || cout % groups != 0) {
+    return Status::Unsupported("layer '" + n.name + "': channel groups do not divide the channels");
+  }
+  auto strides = n.GetInts("strides");
+  auto dil = n.GetInts("dilations");
+  int64_t sh = strides.size() == 2 ? strides[0] : 1, sw = strides.size() == 2 ? strides[1] : 1;
+  int64_t dh = dil.size() == 2 ? dil[0] : 1, dw = dil.size() == 2 ? dil[1] : 1;
+  auto [pt, pb] = Pads(n, 0, xi[1], yi[1], kh, sh, dh);
+  auto [pl, pr] = Pads(n, 1, xi[2], yi[2], kw, sw, dw);
+  const int64_t gi = cin / groups, go = cout / groups;
+  // XNNPACK wants [groups][go][kh][kw][gi].
+  const auto& src = Const(n.inputs[1]);
+  std::vector<float> k(static_cast<size_t>(groups * go * kh * kw * gi));
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t o = 0; o < go; ++o)
+      for (int64_t a = 0; a < kh; ++a)
+        for (int64_t b = 0; b < kw; ++b)
+          for (int64_t i = 0; i < gi; ++i) {
+            int64_t oc = g * go + o;
+            size_t from;
+            if (tflite_depthwise) {
+              from = static_cast<size_t>((a * kw + b) * cout + oc);
+            } else if (nhwc_graph) {
+              from = static_cast<size_t>(((oc * kh + a) * kw + b) * gi + i);
+            } else {
+              from = static_cast<size_t>(((oc * gi + i) * kh + a) * kw + b);
+            }
+            k[static_cast<size_t>((((g * go + o) * kh + a) * kw + b) * gi + i)] = src[from];
+          }
+  const float* bias = nullptr;
+  if (n.inputs.size() > 2 && n.inputs[2] >= 0) bias = Const(n.inputs[2]).data();
+  auto [lo, hi] = FusedRange(n);
+  float* kp = Packed(std::move(k));
+  MBENCH_RETURN_IF_ERROR(Check(
+      xnn_create_convolution2d_nhwc_f32(
+          static_cast<uint32_t>(pt), static_cast<uint32_t>(pr), static_cast<uint32_t>(pb),
+          static_cast<uint32_t>(pl), static_cast<uint32_t>(kh), static_cast<uint32_t>(kw),
+          static_cast<uint32_t>(sh), static_cast<uint32_t>(sw), static_cast<uint32_t>(dh),
+          static_cast<uint32_t>(dw), static_cast<uint32_t>(groups), gi, go, cin, cout, kp, bias,
+          lo, hi, 0, &st.op),
+      n, "convolution create"));
+  MBENCH_RETURN_IF_ERROR(Check(xnn_setup_convolution2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], x.data,
+                                                               y.data, pool),
+                               n, "convolution setup"));
+  if (auto tail = FusedTail(n)) {
+    xnn_operator_t op = st.op;
+    float* out = y.data;
+    int64_t m = Product(yi);
+    pthreadpool_t p = pool;
+    st.op = nullptr;
+    extra_ops.push_back(op);
+    st.plain = [op, out, m, p, tail] {
+      xnn_run_operator(op, p);
+      tail(out, m);
+    };
+  }
+  return Status::Ok();
+}
+
+Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
+  const Buf& x = bufs[n.inputs[0]];
+  const Buf& y = bufs[n.outputs[0]];
+  // The activation's last model dim is K; the weight is [N, K] or [K, N].
+  const Shape& ws = G(n.inputs[1]);
+  int64_t k = x.gshape.back(), nout = y.gshape.back();
+  if (ws.size() != 2) return Status::Unsupported("layer '" + n.name + "': weight of rank != 2");
+  bool n_by_k = ws[0] == nout && ws[1] == k;
+  bool k_by_n = ws[0] == k && ws[1] == nout;
+  if (n_by_k && k_by_n) {  // square: the attribute decides (ONNX Gemm transB, MatMul none)
+    n_by_k = n.kind == OpKind::kFullyConnected && n.GetInt("transB", 1) == 1;
+  }
+  if (!n_by_k && !k_by_n) {
+    return Status::Unsupported("layer '" + n.name + "': weight shape does not match the input");
+  }
+  if (x.nhwc && Product(x.gshape) / k != x.gshape[0]) {
+    return Status::Unsupported("layer '" + n.name + "': fully connected on a 4-D activation");
+  }
+  const float* bias = nullptr;
+  if (n.kind == OpKind::kFullyConnected && n.inputs.size() > 2 && n.inputs[2] >= 0) {
+    const Shape& bs = G(n.inputs[2]);
+    if (Product(bs) == nout) bias = Const(n.inputs[2]).data();
+  }
+  auto [lo, hi] = FusedRange(n);
+  const float* w = Const(n.inputs[1]).data();
+  MBENCH_RETURN_IF_ERROR(Check(
+      xnn_create_fully_connected_nc_f32(k, nout, k, nout, w, bias, lo, hi,
+                                        n_by_k ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS, &st.op),
+      n, "fully connected create"));
+  return Check(xnn_setup_fully_connected_nc_f32(st.op, Product(x.ishape) / k, x.data, y.data, pool),
+               n, "fully connected setup");
+}
+
+Status Plan::Impl::Pool(const Node& n, Step& st) {
+  const Buf& x = bufs[n.inputs[0]];
+  const Buf& y = bufs[n.outputs[0]];
+  if (x.ishape.size() != 4) return Status::Unsupported("layer '" + n.name + "': pooling of rank != 4");
+  const Shape xi = x.ishape, yi = y.ishape;
+  const int64_t c = xi[3];
+  if (n.kind == OpKind::kGlobalAveragePool) {
+    MBENCH_RETURN_IF_ERROR(Check(
+        xnn_create_global_average_pooling_nwc_f32(c, c, c, -kInf, kInf, 0, &st.op), n,
+        "global average pooling create"));
+    return Check(xnn_setup_global_average_pooling_nwc_f32(st.op, xi[0], xi[1] * xi[2], x.data,
+                                                          y.data, pool),
+                 n, "global average pooling setup");
+  }
+  if (n.kind == OpKind::kGlobalMaxPool) {
+    float* in = x.data;
+    float* out = y.data;
+    int64_t batch = xi[0], hw = xi[1] * xi[2];
+    st.plain = [in, out, batch, hw, c] {
+      for (int64_t b = 0; b < batch; ++b) {
+        for (int64_t ch = 0; ch < c; ++ch) out[b * c + ch] = -kInf;
+        for (int64_t p = 0; p < hw; ++p)
+          for (int64_t ch = 0; ch < c; ++ch)
+            out[b * c + ch] = std::max(out[b * c + ch], in[(b * hw + p) * c + ch]);
+      }
+    };
+    return Status::Ok();
+  }
+  auto ks = n.GetInts("kernel_shape");
+  if (ks.size() != 2) return Status::Unsupported("layer '" + n.name + "': pooling without a 2-D kernel");
+  auto strides = n.GetInts("strides");
+  int64_t kh = ks[0], kw = ks[1];
+  int64_t sh = strides.size() == 2 ? strides[0] : 1, sw = strides.size() == 2 ? strides[1] : 1;
+  if (n.GetInt("adaptive", 0) != 0) {
+    if (xi[1] % yi[1] != 0 || xi[2] % yi[2] != 0) {
+      return Status::Unsupported("layer '" + n.name + "': adaptive pooling with uneven windows");
+    }
+    sh = xi[1] / yi[1];
+    sw = xi[2] / yi[2];
+    kh = sh;
+    kw = sw;
+  }
+  auto [pt, pb] = Pads(n, 0, xi[1], yi[1], kh, sh, 1);
+  auto [pl, pr] = Pads(n, 1, xi[2], yi[2], kw, sw, 1);
+  auto [lo, hi] = FusedRange(n);
+  if (n.kind == OpKind::kMaxPool) {
+    MBENCH_RETURN_IF_ERROR(Check(
+        xnn_create_max_pooling2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, 1, 1, c, c, c, lo, hi,
+                                          0, &st.op),
+        n, "max pooling create"));
+    return Check(xnn_setup_max_pooling2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], x.data, y.data, pool),
+                 n, "max pooling setup");
+  }
+  MBENCH_RETURN_IF_ERROR(Check(
+      xnn_create_average_pooling2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, c, c, c, lo, hi, 0,
+                                            &st.op),
+      n, "average pooling create"));
+  return Check(
+      xnn_setup_average_pooling2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], x.data, y.data, pool), n,
+      "average pooling setup");
+}
+
+Status Plan::Impl::Binary(const Node& n, Step& st) {
+  const Buf& y = bufs[n.outputs[0]];
+  const size_t rank = y.ishape.size();
+  Shape shapes[2];
+  const float* ptr[2];
+  for (int i = 0; i < 2; ++i) {
+    int32_t t = n.inputs[i];
+    if (bufs[t].constant) {
+      if (bufs[t].gshape.size() > rank) return Status::Unsupported("layer '" + n.name + "': operand rank");
+      auto [s, p] = ConstOperand(t, rank, y.nhwc);
+      shapes[i] = s;
+      ptr[i] = p;
+    } else {
+      if (bufs[t].nhwc != y.nhwc) {
+        return Status::Unsupported("layer '" + n.name + "': mixes 4-D and lower-rank activations");
+      }
+      shapes[i] = bufs[t].ishape;
+      ptr[i] = bufs[t].data;
+    }
+  }
+  std::vector<size_t> s0(shapes[0].begin(), shapes[0].end()), s1(shapes[1].begin(), shapes[1].end());
+  if (s0.empty()) s0 = {1};
+  if (s1.empty()) s1 = {1};
+  xnn_status status;
+  switch (n.kind) {
+    case OpKind::kAdd: status = xnn_create_add_nd_f32(-kInf, kInf, 0, &st.op); break;
+    case OpKind::kSub: status = xnn_create_subtract_nd_f32(-kInf, kInf, 0, &st.op); break;
+    case OpKind::kMul: status = xnn_create_multiply_nd_f32(-kInf, kInf, 0, &st.op); break;
+    case OpKind::kDiv: status = xnn_create_divide_nd_f32(-kInf, kInf, 0, &st.op); break;
+    case OpKind::kMax: status = xnn_create_maximum_nd_f32(0, &st.op); break;
+    case OpKind::kMin: status = xnn_create_minimum_nd_f32(0, &st.op); break;
+    default: status = xnn_create_squared_difference_nd_f32(0, &st.op); break;
+  }
+  MBENCH_RETURN_IF_ERROR(Check(status, n, "binary create"));
+  switch (n.kind) {
+    case OpKind::kAdd:
+      status = xnn_setup_add_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      break;
+    case OpKind::kSub:
+      status = xnn_setup_subtract_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      break;
+    case OpKind::kMul:
+      status = xnn_setup_multiply_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      break;
+    case OpKind::kDiv:
+      status = xnn_setup_divide_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      break;
+    case OpKind::kMax:
+      status = xnn_setup_maximum_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      break;
+    case OpKind::kMin:
+      status = xnn_setup_minimum_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      break;
+    default:
+      status = xnn_setup_squared_difference_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      break;
+  }
+  return Check(status, n, "binary setup");
+}
+
+Status Plan::Impl::Unary(const Node& n, Step& st) {
+  const Buf& x = bufs[n.inputs[0]];
+  const Buf& y = bufs[n.outputs[0]];
+  const int64_t total = Product(x.ishape);
+  const int64_t c = x.ishape.empty() ? 1 : x.ishape.back();
+  const int64_t batch = total / std::max<int64_t>(c, 1);
+  if (n.kind == OpKind::kBatchNorm) {
+    // y = gamma * (x - mean) / sqrt(var + eps) + beta, per channel (the last internal dim for
+    // NHWC or 2-D activations).
+    if (!(x.nhwc || x.ishape.size() <= 2 || graph->layout == analyzer::Layout::kNHWC)) {
+      return Status::Unsupported("layer '" + n.name + "': batch norm on a rank-" +
+                                 std::to_string(x.ishape.size()) + " NCHW activation");
+    }
+    const auto& gamma = Const(n.inputs[1]);
+    const auto& beta = Const(n.inputs[2]);
+    const auto& mean = Const(n.inputs[3]);
+    const auto& var = Const(n.inputs[4]);
+    float eps = static_cast<float>(n.GetFloat("epsilon", 1e-5));
+    std::vector<float> scale(c), shift(c);
+    for (int64_t i = 0; i < c; ++i) {
+      scale[i] = gamma[i] / std::sqrt(std::abs(var[i]) + eps);
+      shift[i] = beta[i] - mean[i] * scale[i];
+    }
+    const float* sp = Packed(std::move(scale));
+    const float* hp = Packed(std::move(shift));
+    const float* in = x.data;
+    float* out = y.data;
+    st.plain = [in, out, batch, c, sp, hp] {
+      for (int64_t b = 0; b < batch; ++b)
+        for (int64_t i = 0; i < c; ++i) out[b * c + i] = in[b * c + i] * sp[i] + hp[i];
+    };
+    return Status::Ok();
+  }
+  if (IsUnaryPlain(n.kind)) {
+    const float* in = x.data;
+    float* out = y.data;
+    OpKind kind = n.kind;
+    float alpha = static_cast<float>(n.GetFloat("alpha", 0.2));
+    float beta = static_cast<float>(n.GetFloat("beta", 0.5));
+    st.plain = [in, out, total, kind, alpha, beta] {
+      for (int64_t i = 0; i < total; ++i) out[i] = PlainUnary(kind, in[i], alpha, beta);
+    };
+    return Status::Ok();
+  }
+  xnn_status status;
+  switch (n.kind) {
+    case OpKind::kRelu:
+      status = xnn_create_clamp_nc_f32(c, c, c, 0.0f, kInf, 0, &st.op);
+      break;
+    case OpKind::kClip: {
+      float lo = static_cast<float>(n.GetFloat("min", -kInf));
+      float hi = static_cast<float>(n.GetFloat("max", kInf));
+      // ONNX opset >= 11 passes min and max as inputs.
+      for (int i = 1; i <= 2 && i < static_cast<int>(n.inputs.size()); ++i) {
+        int32_t t = n.inputs[i];
+        if (t >= 0 && graph->tensors[t].has_values && !graph->tensors[t].float_values.empty()) {
+          (i == 1 ? lo : hi) = static_cast<float>(graph->tensors[t].float_values[0]);
+        }
+      }
+      status = xnn_create_clamp_nc_f32(c, c, c, lo, hi, 0, &st.op);
+      break;
+    }
+    case OpKind::kSigmoid: status = xnn_create_sigmoid_nc_f32(c, c, c, 0, &st.op); break;
+    case OpKind::kHardSwish: status = xnn_create_hardswish_nc_f32(c, c, c, 0, &st.op); break;
+    case OpKind::kLeakyRelu:
+      status = xnn_create_leaky_relu_nc_f32(c, c, c, static_cast<float>(n.GetFloat("alpha", 0.01)), 0, &st.op);
+      break;
+    case OpKind::kAbs: status = xnn_create_abs_nc_f32(c, c, c, 0, &st.op); break;
+    case OpKind::kNeg: status = xnn_create_negate_nc_f32(c, c, c, 0, &st.op); break;
+    case OpKind::kSquare: status = xnn_create_square_nc_f32(c, c, c, 0, &st.op); break;
+    case OpKind::kSqrt: status = xnn_create_square_root_nc_f32(c, c, c, 0, &st.op); break;
+    case OpKind::kFloor: status = xnn_create_floor_nc_f32(c, c, c, 0, &st.op); break;
+    case OpKind::kCeil: status = xnn_create_ceiling_nc_f32(c, c, c, 0, &st.op); break;
+    default:
+      status = xnn_create_elu_nc_f32(c, c, c, static_cast<float>(n.GetFloat("alpha", 1.0)), 0, &st.op);
+      break;
+  }
+  MBENCH_RETURN_IF_ERROR(Check(status, n, "unary create"));
+  switch (n.kind) {
+    case OpKind::kRelu: case OpKind::kClip:
+      status = xnn_setup_clamp_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kSigmoid: status = xnn_setup_sigmoid_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kHardSwish: status = xnn_setup_hardswish_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kLeakyRelu: status = xnn_setup_leaky_relu_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kAbs: status = xnn_setup_abs_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kNeg: status = xnn_setup_negate_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kSquare: status = xnn_setup_square_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kSqrt: status = xnn_setup_square_root_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kFloor: status = xnn_setup_floor_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kCeil: status = xnn_setup_ceiling_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    default: status = xnn_setup_elu_nc_f32(st.op, batch, x.data, y.data, pool); break;
+  }
+  return Check(status, n, "unary setup");
+}
+
+namespace {
+
+// Graph-order dims of an internal NHWC tensor: graph [N, C, H, W] = internal dims {0, 3, 1, 2}.
+const std::vector<int64_t> kNhwcToNchw = {0, 3, 1, 2};
+const std::vector<int64_t> kNchwToNhwc = {0, 2, 3, 1};
+
+int64_t NormAxis(int64_t axis, size_t rank) {
+  return axis < 0 ? axis + static_cast<int64_t>(rank) : axis;
+}
+
+}  // namespace
+
+Status Plan::Impl::Layout(const Node& n, Step& st) {
+  const Buf& x = bufs[n.inputs[0]];
+  const Buf& y = bufs[n.outputs[0]];
+  const float* in = x.data;
+  float* out = y.data;
+  const int64_t total = Product(y.ishape);
+  if (IsCopyLike(n.kind) || n.kind == OpKind::kTranspose) {
+    std::vector<int64_t> perm;
+    if (n.kind == OpKind::kTranspose) {
+      perm = n.GetInts("perm");
+      if (perm.empty()) {
+        for (size_t i = x.gshape.size(); i-- > 0;) perm.push_back(static_cast<int64_t>(i));
+      }
+      if (perm.size() != x.gshape.size()) {
+        return Status::Unsupported("layer '" + n.name + "': transpose perm of the wrong rank");
+      }
+    }
+    if (perm.empty() && x.nhwc == y.nhwc && (!x.nhwc || x.ishape == y.ishape)) {
+      const size_t bytes = static_cast<size_t>(total) * sizeof(float);
+      st.plain = [in, out, bytes] { std::memmove(out, in, bytes); };
+      return Status::Ok();
+    }
+    // General case through the model's own order: internal -> graph order -> (transpose) ->
+    // internal order of the output.
+    Shape xs = x.ishape, ys = y.gshape;
+    bool xn = x.nhwc, yn = y.nhwc;
+    std::vector<float>* scratch = &packed.emplace_back(static_cast<size_t>(total) * 2);
+    st.plain = [in, out, xs, ys, xn, yn, perm, scratch, total] {
+      float* a = scratch->data();
+      float* b = a + total;
+      const float* cur = in;
+      Shape shape = xs;
+      if (xn) {
+        Permute(cur, shape, kNhwcToNchw, a);
+        shape = {shape[0], shape[3], shape[1], shape[2]};
+        cur = a;
+      }
+      if (!perm.empty()) {
+        Permute(cur, shape, perm, cur == a ? b : a);
+        cur = cur == a ? b : a;
+      }
+      if (yn) {
+        Permute(cur, ys, kNchwToNhwc, out);
+      } else {
+        std::memmove(out, cur, static_cast<size_t>(total) * sizeof(float));
+      }
+    };
+    return Status::Ok();
+  }
+  if (n.kind == OpKind::kConcat) {
+    int64_t axis = NormAxis(n.GetInt("axis", 1), y.gshape.size());
+    if (y.nhwc) axis = kNhwcToNchw[axis];  // graph C, H, W sit at internal 3, 1, 2
+    std::vector<std::pair<const float*, int64_t>> parts;  // data, size along axis
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < axis; ++i) outer *= y.ishape[i];
+    for (size_t i = axis + 1; i < y.ishape.size(); ++i) inner *= y.ishape[i];
+    for (int32_t t : n.inputs) {
+      if (t < 0) continue;
+      const Buf& b = bufs[t];
+      if (b.constant && b.nhwc != y.nhwc) return Status::Unsupported("layer '" + n.name + "': constant operand");
+      const float* p = b.constant ? ConstOperand(t, y.ishape.size(), y.nhwc).second : b.data;
+      Shape s = b.constant ? ConstOperand(t, y.ishape.size(), y.nhwc).first : b.ishape;
+      parts.emplace_back(p, s[axis]);
+    }
+    const int64_t out_axis = y.ishape[axis];
+    st.plain = [parts, out, outer, inner, out_axis] {
+      for (int64_t o = 0; o < outer; ++o) {
+        int64_t at = 0;
+        for (const auto& [p, len] : parts) {
+          std::memcpy(out + (o * out_axis + at) * inner, p + o * len * inner,
+                      static_cast<size_t>(len * inner) * sizeof(float));
+          at += len;
+        }
+      }
+    };
+    return Status::Ok();
+  }
+  if (n.kind == OpKind::kSoftmax) {
+    int64_t axis = NormAxis(n.GetInt("axis", -1), x.gshape.size());
+    bool last = x.nhwc ? axis == 1 : axis == static_cast<int64_t>(x.gshape.size()) - 1;
+    if (!last) return Status::Unsupported("layer '" + n.name + "': softmax over a non-channel axis");
+    const int64_t c = x.ishape.back();
+    MBENCH_RETURN_IF_ERROR(Check(xnn_create_softmax_nc_f32(c, c, c, 0, &st.op), n, "softmax create"));
+    return Check(xnn_setup_softmax_nc_f32(st.op, total / c, in, out, pool), n, "softmax setup");
+  }
+  if (n.kind == OpKind::kShuffleChannel) {
+    const int64_t c = x.ishape.back();
+    const int64_t groups = n.GetInt("group", 1);
+    if (!x.nhwc && graph->layout != analyzer::Layout::kNHWC) {
+      return Status::Unsupported("layer '" + n.name + "': channel shuffle of a non-4-D tensor");
+    }
+    if (groups < 2 || c % groups != 0) {
+      const size_t bytes = static_cast<size_t>(total) * sizeof(float);
+      st.plain = [in, out, bytes] { std::memmove(out, in, bytes); };
+      return Status::Ok();
+    }
+    MBENCH_RETURN_IF_ERROR(Check(xnn_create_channel_shuffle_nc_x32(groups, c / groups, c, c, 0, &st.op),
+                                 n, "channel shuffle create"));
+    return Check(xnn_setup_channel_shuffle_nc_x32(st.op, total / c, in, out, pool), n,
+                 "channel shuffle setup");
+  }
+  if (n.kind == OpKind::kPad) {
+    std::string mode = n.GetString("mode", "constant");
+    if (mode != "constant") return Status::Unsupported("layer '" + n.name + "': pad mode " + mode);
+    const size_t r = x.gshape.size();
+    std::vector<int64_t> pads = n.GetInts("pads");
+    if (pads.size() != 2 * r && n.inputs.size() > 1 && n.inputs[1] >= 0) {
+      pads = graph->tensors[n.inputs[1]].int_values;
+    }
+    if (pads.size() != 2 * r) return Status::Unsupported("layer '" + n.name + "': pads unknown");
+    std::vector<size_t> pre(r), post(r), shape(r);
+    for (size_t i = 0; i < r; ++i) {
+      size_t gi = x.nhwc ? static_cast<size_t>(kNchwToNhwc[i]) : i;  // internal i is graph gi
+      if (pads[gi] < 0 || pads[gi + r] < 0) return Status::Unsupported("layer '" + n.name + "': negative pads");
+      pre[i] = static_cast<size_t>(pads[gi]);
+      post[i] = static_cast<size_t>(pads[gi + r]);
+      shape[i] = static_cast<size_t>(x.ishape[i]);
+    }
+    static const float kZero = 0.0f;
+    MBENCH_RETURN_IF_ERROR(Check(xnn_create_constant_pad_nd_x32(&kZero, 0, &st.op), n, "pad create"));
+    return Check(xnn_setup_constant_pad_nd_x32(st.op, r, shape.data(), pre.data(), post.data(), in,
+                                               out, pool),
+                 n, "pad setup");
+  }
+  if (n.kind == OpKind::kResize) {
+    if (!(x.nhwc || (graph->layout == analyzer::Layout::kNHWC && x.ishape.size() == 4))) {
+      return Status::Unsupported("layer '" + n.name + "': resize of a non-image tensor");
+    }
+    const Shape xi = x.ishape, yi = y.ishape;
+    if (xi[0] != yi[0] || xi[3] != yi[3]) return Status::Unsupported("layer '" + n.name + "': resize of N or C");
+    bool nearest = n.GetString("mode", "nearest") == "nearest";
+    st.plain = [in, out, xi, yi, nearest] {
+      const int64_t c = xi[3];
+      const float sy = static_cast<float>(xi[1]) / yi[1], sx = static_cast<float>(xi[2]) / yi[2];
+      for (int64_t b = 0; b < yi[0]; ++b)
+        for (int64_t oy = 0; oy < yi[1]; ++oy)
+          for (int64_t ox = 0; ox < yi[2]; ++ox) {
+            float* o = out + ((b * yi[1] + oy) * yi[2] + ox) * c;
+            if (nearest) {
+              int64_t iy = std::min<int64_t>(xi[1] - 1, static_cast<int64_t>(oy * sy));
+              int64_t ix = std::min<int64_t>(xi[2] - 1, static_cast<int64_t>(ox * sx));
+              std::memcpy(o, in + ((b * xi[1] + iy) * xi[2] + ix) * c, c * sizeof(float));
+              continue;
+            }
+            // Half-pixel bilinear.
+            float fy = std::clamp((oy + 0.5f) * sy - 0.5f, 0.0f, static_cast<float>(xi[1] - 1));
+            float fx = std::clamp((ox + 0.5f) * sx - 0.5f, 0.0f, static_cast<float>(xi[2] - 1));
+            int64_t y0 = static_cast<int64_t>(fy), x0 = static_cast<int64_t>(fx);
+            int64_t y1 = std::min(y0 + 1, xi[1] - 1), x1 = std::min(x0 + 1, xi[2] - 1);
+            float wy = fy - y0, wx = fx - x0;
+            const float* p00 = in + ((b * xi[1] + y0) * xi[2] + x0) * c;
+            const float* p01 = in + ((b * xi[1] + y0) * xi[2] + x1) * c;
+            const float* p10 = in + ((b * xi[1] + y1) * xi[2] + x0) * c;
+            const float* p11 = in + ((b * xi[1] + y1) * xi[2] + x1) * c;
+            for (int64_t ch = 0; ch < c; ++ch) {
+              o[ch] = (1 - wy) * ((1 - wx) * p00[ch] + wx * p01[ch]) +
+                      wy * ((1 - wx) * p10[ch] + wx * p11[ch]);
+            }
+          }
+    };
+    return Status::Ok();
+  }
+  if (n.kind == OpKind::kLayerNorm) {
+    if (x.nhwc) return Status::Unsupported("layer '" + n.name + "': layer norm over NCHW channels");
+    const int64_t d = x.ishape.back();
+    const float* g = Const(n.inputs[1]).data();
+    const float* b = n.inputs.size() > 2 && n.inputs[2] >= 0 ? Const(n.inputs[2]).data() : nullptr;
+    float eps = static_cast<float>(n.GetFloat("epsilon", 1e-5));
+    st.plain = [in, out, total, d, g, b, eps] {
+      for (int64_t r = 0; r < total / d; ++r) {
+        const float* p = in + r * d;
+        double mean = 0, var = 0;
+        for (int64_t i = 0; i < d; ++i) mean += p[i];
+        mean /= d;
+        for (int64_t i = 0; i < d; ++i) var += (p[i] - mean) * (p[i] - mean);
+        float inv = 1.0f / std::sqrt(static_cast<float>(var / d) + eps);
+        for (int64_t i = 0; i < d; ++i) {
+          out[r * d + i] = (p[i] - static_cast<float>(mean)) * inv * g[i] + (b ? b[i] : 0.0f);
+        }
+      }
+    };
+    return Status::Ok();
+  }
+  if (n.kind == OpKind::kMatMul) {
+    const Buf& bb = bufs[n.inputs[1]];
+    if (bb.constant && bb.gshape.size() == 2) return FullyConnected(n, st);
+    if (x.nhwc || bb.nhwc || x.gshape.size() != bb.gshape.size() || x.gshape.size() < 2) {
+      return Status::Unsupported("layer '" + n.name + "': matmul operands of different ranks");
+    }
+    const size_t r = x.gshape.size();
+    const int64_t m = x.gshape[r - 2], k = x.gshape[r - 1], nn = bb.gshape[r - 1];
+    if (bb.gshape[r - 2] != k || Product(x.gshape) / (m * k) != Product(bb.gshape) / (k * nn)) {
+      return Status::Unsupported("layer '" + n.name + "': broadcast batched matmul");
+    }
+    const int64_t batch = Product(x.gshape) / (m * k);
+    const float* bp = bb.constant ? Const(n.inputs[1]).data() : bb.data;
+    st.plain = [in, bp, out, batch, m, k, nn] {
+      for (int64_t z = 0; z < batch; ++z) {
+        const float* a = in + z * m * k;
+        const float* b = bp + z * k * nn;
+        float* c = out + z * m * nn;
+        for (int64_t i = 0; i < m; ++i) {
+          for (int64_t j = 0; j < nn; ++j) c[i * nn + j] = 0.0f;
+          for (int64_t p = 0; p < k; ++p) {
+            const float av = a[i * k + p];
+            for (int64_t j = 0; j < nn; ++j) c[i * nn + j] += av * b[p * nn + j];
+          }
+        }
+      }
+    };
+    return Status::Ok();
+  }
+  if (n.kind == OpKind::kSplit || n.kind == OpKind::kGather || n.kind == OpKind::kSlice) {
+    return Select(n, st);
+  }
+  return Status::Unsupported("layer '" + n.name + "': " + analyzer::OpKindName(n.kind));
+}
+
+// Split, Gather (constant indices) and Slice (unit steps): copies of contiguous runs along one
+// axis, described as (source offset along the axis, length) per output.
+Status Plan::Impl::Select(const Node& n, Step& st) {
+  const Buf& x = bufs[n.inputs[0]];
+  const size_t r = x.gshape.size();
+  auto internal_axis = [&](int64_t graph_axis) {
+    return x.nhwc ? kNhwcToNchw[graph_axis] : graph_axis;
+  };
+  struct Copy {
+    float* out;
+    int64_t axis, outer, inner, in_len;
+    std::vector<std::pair<int64_t, int64_t>> runs;  // (start, length) along the axis
+  };
+  std::vector<Copy> copies;
+  auto make = [&](int32_t out_t, int64_t graph_axis) {
+    Copy c;
+    c.out = bufs[out_t].data;
+    c.axis = internal_axis(graph_axis);
+    c.outer = 1;
+    c.inner = 1;
+    for (int64_t i = 0; i < c.axis; ++i) c.outer *= x.ishape[i];
+    for (size_t i = c.axis + 1; i < r; ++i) c.inner *= x.ishape[i];
+    c.in_len = x.ishape[c.axis];
+    return c;
+  };
+  if (n.kind == OpKind::kSplit) {
+    int64_t axis = NormAxis(n.GetInt("axis", 0), r);
+    int64_t at = 0;
+    for (int32_t t : n.outputs) {
+      if (t < 0) continue;
+      if (bufs[t].nhwc != x.nhwc) return Status::Unsupported("layer '" + n.name + "': split changes rank");
+      Copy c = make(t, axis);
+      int64_t len = bufs[t].gshape[axis];
+      c.runs.push_back({at, len});
+      at += len;
+      copies.push_back(std::move(c));
+    }
+  } else if (n.kind == OpKind::kGather) {
+    int64_t axis = NormAxis(n.GetInt("axis", 0), r);
+    const auto& idx = graph->tensors[n.inputs[1]];
+    if (!idx.has_values || idx.int_values.empty() || bufs[n.outputs[0]].nhwc != x.nhwc) {
+      return Status::Unsupported("layer '" + n.name + "': gather with indices known only at run time");
+    }
+    Copy c = make(n.outputs[0], axis);
+    for (int64_t i : idx.int_values) {
+      int64_t k = i < 0 ? i + x.gshape[axis] : i;
+      if (k < 0 || k >= x.gshape[axis]) return Status::InvalidArgument("layer '" + n.name + "': index out of range");
+      c.runs.push_back({k, 1});
+    }
+    copies.push_back(std::move(c));
+  } else {
+    const Buf& y = bufs[n.outputs[0]];
+    if (y.nhwc != x.nhwc) return Status::Unsupported("layer '" + n.name + "': slice changes rank");
+    // The one axis whose size changes; the start from the node's attributes or inputs.
+    int64_t axis = -1;
+    for (size_t i = 0; i < r; ++i) {
+      if (x.gshape[i] != y.gshape[i]) {
+        if (axis >= 0) return Status::Unsupported("layer '" + n.name + "': slice over several axes");
+        axis = static_cast<int64_t>(i);
+      }
+    }
+    if (axis < 0) {
+      const size_t bytes = static_cast<size_t>(Product(y.ishape)) * sizeof(float);
+      const float* in = x.data;
+      float* out = y.data;
+      st.plain = [in, out, bytes] { std::memmove(out, in, bytes); };
+      return Status::Ok();
+    }
+    std::vector<int64_t> starts = n.GetInts("starts"), axes = n.GetInts("axes"), step_sizes = n.GetInts("steps");
+    auto from_input = [&](size_t slot) -> std::vector<int64_t> {
+      if (slot < n.inputs.size() && n.inputs[slot] >= 0 && graph->tensors[n.inputs[slot]].has_values) {
+        return graph->tensors[n.inputs[slot]].int_values;
+      }
+      return {};
+    };
+    if (starts.empty()) starts = from_input(1);
+    if (axes.empty()) axes = from_input(3);
+    if (step_sizes.empty()) step_sizes = from_input(4);
+    int64_t start = -1;
+    for (size_t i = 0; i < starts.size(); ++i) {
+      int64_t a = axes.empty() ? static_cast<int64_t>(i) : NormAxis(axes[i], r);
+      if (a == axis) start = starts[i];
+      if (i < step_sizes.size() && step_sizes[i] != 1) return Status::Unsupported("layer '" + n.name + "': slice step != 1");
+    }
+    if (start == -1 && starts.empty()) return Status::Unsupported("layer '" + n.name + "': slice bounds unknown");
+    if (start < 0) start += x.gshape[axis];
+    start = std::clamp<int64_t>(start, 0, x.gshape[axis] - y.gshape[axis]);
+    Copy c = make(n.outputs[0], axis);
+    c.runs.push_back({start, y.gshape[axis]});
+    copies.push_back(std::move(c));
+  }
+  const float* in = x.data;
+  st.plain = [in, copies] {
+    for (const Copy& c : copies) {
+      int64_t out_len = 0;
+      for (const auto& run : c.runs) out_len += run.second;
+      for (int64_t o = 0; o < c.outer; ++o) {
+        int64_t at = 0;
+        for (const auto& [start, len] : c.runs) {
+          std::memcpy(c.out + (o * out_len + at) * c.inner, in + (o * c.in_len + start) * c.inner,
+                      static_cast<size_t>(len * c.inner) * sizeof(float));
+          at += len;
+        }
+      }
+    }
+  };
+  return Status::Ok();
+}
+
+Status Plan::Impl::Deconv(const Node& n, Step& st) {
+  // The activation is the non-constant input; the weight the 4-D constant; the bias a 1-D one.
+  int32_t xt = -1, wt = -1, bt = -1;
+  for (int32_t t : n.inputs) {
+    if (t < 0) continue;
+    if (!bufs[t].constant && xt < 0) xt = t;
+    else if (bufs[t].constant && bufs[t].gshape.size() == 4 && wt < 0) wt = t;
+    else if (bufs[t].constant && bufs[t].gshape.size() == 1 && !graph->tensors[t].has_values) bt = t;
+  }
+  if (xt < 0 || wt < 0) return Status::Unsupported("layer '" + n.name + "': transposed conv inputs");
+  const Buf& x = bufs[xt];
+  const Buf& y = bufs[n.outputs[0]];
+  if (x.ishape.size() != 4) return Status::Unsupported("layer '" + n.name + "': transposed conv of rank != 4");
+  const Shape xi = x.ishape, yi = y.ishape, w = G(wt);
+  const bool nhwc_graph = graph->layout == analyzer::Layout::kNHWC;
+  const int64_t cin = xi[3], cout = yi[3];
+  int64_t kh, kw, groups;
+  if (nhwc_graph) {  // TFLite: [O, kh, kw, I]
+    kh = w[1];
+    kw = w[2];
+    groups = 1;
+  } else {  // ONNX: [I, O/g, kh, kw]
+    kh = w[2];
+    kw = w[3];
+    groups = n.GetInt("group", 1);
+  }
+  if (groups < 1 || cin % groups != 0 || cout % groups != 0) {
+    return Status::Unsupported("layer '" + n.name + "': channel groups do not divide the channels");
+  }
+  const int64_t gi = cin / groups, go = cout / groups;
+  auto strides = n.GetInts("strides");
+  auto dil = n.GetInts("dilations");
+  int64_t sh = strides.size() == 2 ? strides[0] : 1, sw = strides.size() == 2 ? strides[1] : 1;
+  int64_t dh = dil.size() == 2 ? dil[0] : 1, dw = dil.size() == 2 ? dil[1] : 1;
+  auto pads_for = [&](int dim, int64_t in, int64_t out, int64_t k, int64_t s, int64_t d,
+                      int64_t* adjust) -> std::pair<int64_t, int64_t> {
+    int64_t full = (in - 1) * s + d * (k - 1) + 1;
+    *adjust = 0;
+    if (full < out) {
+      *adjust = out - full;
+      return {0, 0};
+    }
+    auto pads = n.GetInts("pads");
+    if (pads.size() == 4 && full - pads[dim] - pads[dim + 2] == out) return {pads[dim], pads[dim + 2]};
+    int64_t total = full - out;
+    return {total / 2, total - total / 2};
+  };
+  int64_t ah = 0, aw = 0;
+  auto [pt, pb] = pads_for(0, xi[1], yi[1], kh, sh, dh, &ah);
+  auto [pl, pr] = pads_for(1, xi[2], yi[2], kw, sw, dw, &aw);
+  if (ah >= sh || aw >= sw) {
+    return Status::Unsupported("layer '" + n.name + "': transposed conv to " +
+                               std::to_string(yi[1]) + "x" + std::to_string(yi[2]) +
+                               " is not reachable with its stride and kernel");
+  }
+  const auto& src = Const(wt);
+  std::vector<float> k(static_cast<size_t>(groups * go * kh * kw * gi));
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t o = 0; o < go; ++o)
+      for (int64_t a = 0; a < kh; ++a)
+        for (int64_t b = 0; b < kw; ++b)
+          for (int64_t i = 0; i < gi; ++i) {
+            size_t from = nhwc_graph
+                              ? static_cast<size_t>((((g * go + o) * kh + a) * kw + b) * gi + i)
+                              : static_cast<size_t>((((g * gi + i) * go + o) * kh + a) * kw + b);
+            k[static_cast<size_t>((((g * go + o) * kh + a) * kw + b) * gi + i)] = src[from];
+          }
+  const float* bias = bt >= 0 && Product(G(bt)) == cout ? Const(bt).data() : nullptr;
+  auto [lo, hi] = FusedRange(n);
+  float* kp = Packed(std::move(k));
+  MBENCH_RETURN_IF_ERROR(Check(
+      xnn_create_deconvolution2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, groups, gi, go,
+                                          cin, cout, kp, bias, lo, hi, 0, &st.op),
+      n, "deconvolution create"));
+  return Check(xnn_setup_deconvolution2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], ah, aw, x.data,
+                                                  y.data, pool),
+               n, "deconvolution setup");
+}
+
+Status Plan::Impl::Reduce(const Node& n, Step& st) {
+  const Buf& x = bufs[n.inputs[0]];
+  const Buf& y = bufs[n.outputs[0]];
+  if (n.kind == OpKind::kPow) {
+    int32_t e = n.inputs.size() > 1 ? n.inputs[1] : -1;
+    if (e < 0 || !bufs[e].constant || Product(G(e)) != 1 || y.ishape != x.ishape) {
+      return Status::Unsupported("layer '" + n.name + "': pow with a non-scalar exponent");
+    }
+    const float ex = Const(e)[0];
+    const float* in = x.data;
+    float* out = y.data;
+    const int64_t total = Product(x.ishape);
+    st.plain = [in, out, total, ex] {
+      for (int64_t i = 0; i < total; ++i) out[i] = ex == 2.0f ? in[i] * in[i] : std::pow(in[i], ex);
+    };
+    return Status::Ok();
+  }
+  const size_t r = x.gshape.size();
+  std::vector<int64_t> axes = n.GetInts("axes");
+  if (axes.empty() && n.inputs.size() > 1 && n.inputs[1] >= 0 && graph->tensors[n.inputs[1]].has_values) {
+    axes = graph->tensors[n.inputs[1]].int_values;
+  }
+  std::vector<char> reduce(r, axes.empty() ? 1 : 0);
+  for (int64_t a : axes) reduce[NormAxis(a, r)] = 1;
+  if (r > kMaxRank) return Status::Unsupported("layer '" + n.name + "': rank above 8");
+  // Output strides in the model's order, with reduced dims contributing nothing.
+  std::vector<int64_t> out_stride(r, 0);
+  int64_t stride = 1;
+  for (size_t i = r; i-- > 0;) {
+    if (!reduce[i]) {
+      out_stride[i] = stride;
+      stride *= x.gshape[i];
+    }
+  }
+  int64_t count = 1;
+  for (size_t i = 0; i < r; ++i) {
+    if (reduce[i]) count *= x.gshape[i];
+  }
+  const int64_t in_total = Product(x.gshape), out_total = Product(y.gshape);
+  if (out_total != stride) return Status::Unsupported("layer '" + n.name + "': reduction shape");
+  std::vector<float>* scratch = &packed.emplace_back(static_cast<size_t>(in_total + out_total));
+  const float* in = x.data;
+  float* out = y.data;
+  const Shape gs = x.gshape, xs = x.ishape, ys = y.gshape;
+  const bool xn = x.nhwc, yn = y.nhwc;
+  const OpKind kind = n.kind;
+  st.plain = [=] {
+    float* a = scratch->data();
+    float* o = a + in_total;
+    const float* src = in;
+    if (xn) {
+      Permute(in, xs, kNhwcToNchw, a);
+      src = a;
+    }
+    const float init = kind == OpKind::kReduceMax ? -kInf : kind == OpKind::kReduceMin ? kInf : 0.0f;
+    for (int64_t i = 0; i < out_total; ++i) o[i] = init;
+    int64_t idx[kMaxRank] = {};
+    for (int64_t i = 0; i < in_total; ++i) {
+      int64_t oi = 0;
+      for (size_t d = 0; d < r; ++d) oi += idx[d] * out_stride[d];
+      float v = src[i];
+      if (kind == OpKind::kReduceMax) o[oi] = std::max(o[oi], v);
+      else if (kind == OpKind::kReduceMin) o[oi] = std::min(o[oi], v);
+      else o[oi] += v;
+      for (size_t d = r; d > 0; --d) {
+        if (++idx[d - 1] < gs[d - 1]) break;
+        idx[d - 1] = 0;
+      }
+    }
+    if (kind == OpKind::kReduceMean) {
+      for (int64_t i = 0; i < out_total; ++i) o[i] /= static_cast<float>(count);
+    }
+    if (yn) {
+      Permute(o, ys, kNchwToNhwc, out);
+    } else {
+      std::memcpy(out, o, static_cast<size_t>(out_total) * sizeof(float));
+    }
+  };
+  return Status::Ok();
+}
+
+Status Plan::Impl::BuildStep(size_t idx) {
+  Step& st = steps[idx];
+  const Node& n = graph->nodes[st.info.layer];
+  if (st.info.noop) return Status::Ok();
+  switch (n.kind) {
+    case OpKind::kConv:
+    case OpKind::kDepthwiseConv:
+      return Conv(n, st);
+    case OpKind::kFullyConnected:
+      return FullyConnected(n, st);
+    case OpKind::kConvTranspose:
+      return Deconv(n, st);
+    case OpKind::kReduceMean: case OpKind::kReduceSum: case OpKind::kReduceMax:
+    case OpKind::kReduceMin: case OpKind::kPow:
+      return Reduce(n, st);
+    case OpKind::kMaxPool: case OpKind::kAveragePool: case OpKind::kGlobalAveragePool:
+    case OpKind::kGlobalMaxPool:
+      return Pool(n, st);
+    default:
+      break;
+  }
+  if (IsBinary(n.kind)) return Binary(n, st);
+  if (IsUnaryXnn(n.kind) || IsUnaryPlain(n.kind) || n.kind == OpKind::kBatchNorm) return Unary(n, st);
+  return Layout(n, st);
+}
+
+StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOptions& options) {
+  if (options.precision != "fp32") {
+    return Status::Unsupported("precision " + options.precision +
+                               " is not supported by the runner yet (fp32 only)");
+  }
+  if (options.threads < 1 || options.threads > 1024) {
+    return Status::InvalidArgument("threads must be in [1, 1024]");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->graph = &graph;
+  impl->options = options;
+  impl->rng.seed(options.seed);
+
+  // Nodes whose outputs the analyzer already computed (shape arithmetic) fold away.
+  std::vector<char> folded(graph.nodes.size(), 0);
+  std::set<std::string> unsupported;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const Node& n = graph.nodes[i];
+    bool all_values = !n.outputs.empty();
+    for (int32_t t : n.outputs) {
+      all_values &= t >= 0 && graph.tensors[t].has_values &&
+                    analyzer::IsInteger(graph.tensors[t].dtype);
+    }
+    if (all_values) {
+      folded[i] = 1;
+      continue;
+    }
+    if (!RunnerSupports(n.kind)) {
+      unsupported.insert(n.kind == OpKind::kUnknown || n.kind == OpKind::kCustom
+                             ? n.op_type
+                             : std::string(analyzer::OpKindName(n.kind)));
+    }
+  }
+  if (!unsupported.empty()) {
+    std::string list;
+    for (const auto& u : unsupported) list += (list.empty() ? "" : ", ") + u;
+    return Status::Unsupported("unsupported ops: " + list);
+  }
+
+  // Buffers.
+  impl->bufs.resize(graph.tensors.size());
+  for (size_t t = 0; t < graph.tensors.size(); ++t) {
+    const auto& info = graph.tensors[t];
+    auto& b = impl->bufs[t];
+    b.constant = info.is_constant || (info.has_values && info.producer >= 0 && folded[info.producer]);
+    b.gshape = info.shape;
+  }
+  // Which 4-D activations of an NCHW model are stored NHWC: those of image ops (convolution,
+  // pooling, resize, channel shuffle, graph inputs) and everything joined to them through
+  // layout-agnostic ops (element-wise, batch norm, concat, split, pad). Tensors that only meet
+  // reshapes, transposes and matmuls (attention) keep the model's order.
+  if (graph.layout == analyzer::Layout::kNCHW) {
+    std::vector<int32_t> parent(graph.tensors.size());
+    for (size_t t = 0; t < parent.size(); ++t) parent[t] = static_cast<int32_t>(t);
+    std::function<int32_t(int32_t)> find = [&](int32_t t) {
+      while (parent[t] != t) t = parent[t] = parent[parent[t]];
+      return t;
+    };
+    auto is4d = [&](int32_t t) {
+      return t >= 0 && !impl->bufs[t].constant && graph.tensors[t].shape.size() == 4;
+    };
+    std::vector<char> image(graph.tensors.size(), 0);
+    for (int32_t t : graph.inputs) {
+      if (is4d(t)) image[t] = 1;
+    }
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      if (folded[i]) continue;
+      const Node& n = graph.nodes[i];
+      const OpKind k = n.kind;
+      const bool spatial = k == OpKind::kConv || k == OpKind::kDepthwiseConv ||
+                           k == OpKind::kConvTranspose ||
+                           k == OpKind::kMaxPool || k == OpKind::kAveragePool ||
+                           k == OpKind::kGlobalAveragePool || k == OpKind::kGlobalMaxPool ||
+                           k == OpKind::kResize || k == OpKind::kShuffleChannel;
+      const bool agnostic = IsBinary(k) || IsUnaryXnn(k) || IsUnaryPlain(k) ||
+                            k == OpKind::kBatchNorm || k == OpKind::kConcat ||
+                            k == OpKind::kSplit || k == OpKind::kPad || k == OpKind::kSlice ||
+                            k == OpKind::kIdentity || k == OpKind::kDropout;
+      std::vector<int32_t> acts;
+      for (int32_t t : n.inputs) {
+        if (is4d(t)) acts.push_back(t);
+      }
+      for (int32_t t : n.outputs) {
+        if (is4d(t)) acts.push_back(t);
+      }
+      if (spatial) {
+        for (int32_t t : acts) image[t] = 1;
+      }
+      if (agnostic) {
+        for (size_t a = 1; a < acts.size(); ++a) parent[find(acts[a])] = find(acts[0]);
+      }
+    }
+    std::vector<char> root_image(graph.tensors.size(), 0);
+    for (size_t t = 0; t < parent.size(); ++t) {
+      if (image[t]) root_image[find(static_cast<int32_t>(t))] = 1;
+    }
+    for (size_t t = 0; t < parent.size(); ++t) {
+      impl->bufs[t].nhwc = is4d(static_cast<int32_t>(t)) && root_image[find(static_cast<int32_t>(t))];
+    }
+  }
+  for (auto& b : impl->bufs) b.ishape = b.nhwc ? ToNhwc(b.gshape) : b.gshape;
+  // Steps and lifetimes.
+  int64_t activation_bytes_upper = 0;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    if (folded[i]) continue;
+    const Node& n = graph.nodes[i];
+    Impl::Step st;
+    st.info.layer = static_cast<int32_t>(i);
+    st.info.name = n.name;
+    st.info.kind = n.kind;
+    const int step = static_cast<int>(impl->steps.size());
+    for (int32_t t : n.outputs) {
+      if (t < 0) continue;
+      const auto& info = graph.tensors[t];
+      if (!info.has_shape || std::any_of(info.shape.begin(), info.shape.end(),
+                                         [](int64_t d) { return d < 0; })) {
+        return Status::InvalidArgument("layer '" + n.name + "': output '" + info.name +
+                                       "' has an unresolved shape; fix the inputs with "
+                                       "--input-shape");
+      }
+      auto elems = analyzer::NumElements(info.shape);
+      std::optional<int64_t> bytes = elems ? CheckedMul(*elems, int64_t{4}) : std::nullopt;
+      if (!bytes) return Status::InvalidArgument("layer '" + n.name + "': output too large");
+      activation_bytes_upper += *bytes;
+      impl->bufs[t].first = step;
+      impl->bufs[t].last = std::max(impl->bufs[t].last, step);
+    }
+    for (int32_t t : n.inputs) {
+      if (t >= 0 && !impl->bufs[t].constant) impl->bufs[t].last = std::max(impl->bufs[t].last, step);
+    }
+    impl->steps.push_back(std::move(st));
+  }
+  const int num_steps = static_cast<int>(impl->steps.size());
+  for (int32_t t : graph.inputs) {
+    auto& b = impl->bufs[t];
+    if (Product(b.gshape) <= 0 || std::any_of(b.gshape.begin(), b.gshape.end(), [](int64_t d) { return d < 0; })) {
+      return Status::InvalidArgument("input '" + graph.tensors[t].name +
+                                     "' has an unresolved shape; set it with --input-shape");
+    }
+    b.first = -1;
+    if (b.last < 0) b.last = 0;
+  }
+  for (int32_t t : graph.outputs) impl->bufs[t].last = num_steps;
+
+  // Weight bytes as stored (fp32), before any allocation.
+  int64_t weight_upper = 0;
+  for (size_t t = 0; t < graph.tensors.size(); ++t) {
+    if (!impl->bufs[t].constant) continue;
+    auto e = analyzer::NumElements(impl->bufs[t].gshape);
+    if (e) weight_upper += *e * 4;
+  }
+  // Lifetime-based placement: largest first, lowest offset that does not collide in time.
+  struct Item {
+    int32_t t;
+    int64_t size;
+  };
+  std::vector<Item> items;
+  for (size_t t = 0; t < graph.tensors.size(); ++t) {
+    const auto& b = impl->bufs[t];
+    if (b.constant || (b.first < 0 && std::find(graph.inputs.begin(), graph.inputs.end(),
+                                                static_cast<int32_t>(t)) == graph.inputs.end())) {
+      continue;
+    }
+    int64_t floats = Product(b.gshape);
+    items.push_back({static_cast<int32_t>(t), ((floats * 4 + kSlackBytes + 63) / 64) * 16});
+  }
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    return a.size != b.size ? a.size > b.size : a.t < b.t;
+  });
+  std::vector<Item> placed;
+  int64_t arena_floats = 0;
+  for (const Item& it : items) {
+    auto& b = impl->bufs[it.t];
+    std::vector<std::pair<int64_t, int64_t>> busy;
+    for (const Item& p : placed) {
+      const auto& o = impl->bufs[p.t];
+      if (o.first <= b.last && b.first <= o.last) busy.emplace_back(o.offset, o.offset + p.size);
+    }
+    std::sort(busy.begin(), busy.end());
+    int64_t at = 0;
+    for (const auto& [lo, hi] : busy) {
+      if (at + it.size <= lo) break;
+      at = std::max(at, hi);
+    }
+    b.offset = at;
+    arena_floats = std::max(arena_floats, at + it.size);
+    placed.push_back(it);
+  }
+  const int64_t need = arena_floats * 4 + weight_upper * 2;  // packed copies at most double
+  if (need > options.max_bytes) {
+    return Status::InvalidArgument(
+        "the plan needs " + std::to_string(need >> 20) + " MiB (activations " +
+        std::to_string((arena_floats * 4) >> 20) + " MiB after reuse, weights up to " +
+        std::to_string((weight_upper * 2) >> 20) + " MiB), above the limit of " +
+        std::to_string(options.max_bytes >> 20) + " MiB; nothing was allocated");
+  }
+  (void)activation_bytes_upper;
+  impl->arena.assign(static_cast<size_t>(arena_floats), 0.0f);
+  for (auto& b : impl->bufs) {
+    if (b.offset >= 0) b.data = impl->arena.data() + b.offset;
+  }
+  // Constants referenced by the folded shape arithmetic keep their graph values.
+  static const bool initialized = xnn_initialize(nullptr) == xnn_status_success;
+  if (!initialized) {
+    return Status::FailedPrecondition("XNNPACK does not support this CPU (xnn_initialize failed)");
+  }
+  if (options.threads > 1) {
+    impl->pool = pthreadpool_create(static_cast<size_t>(options.threads));
+    if (impl->pool == nullptr) return Status::Internal("cannot create a thread pool");
+  }
+  for (size_t i = 0; i < impl->steps.size(); ++i) {
+    Status s = impl->BuildStep(i);
+    if (!s.ok()) return s;
+    impl->steps[i].info.xnnpack = impl->steps[i].op != nullptr;
+  }
+  return std::unique_ptr<Plan>(new Plan(std::move(impl)));
+}
+
+Plan::Plan(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Plan::~Plan() = default;
+
+Status Plan::RunStep(size_t i) {
+  auto& st = impl_->steps[i];
+  if (st.op != nullptr) {
+    xnn_status s = xnn_run_operator(st.op, impl_->pool);
+    if (s != xnn_status_success) {
+      return Status::Internal("layer '" + st.info.name + "': XNNPACK run failed");
+    }
+  } else if (st.plain) {
+    st.plain();
+  }
+  return Status::Ok();
+}
+
+Status Plan::Run() {
+  for (size_t i = 0; i < impl_->steps.size(); ++i) MBENCH_RETURN_IF_ERROR(RunStep(i));
+  return Status::Ok();
+}
+
+size_t Plan::num_steps() const { return impl_->steps.size(); }
+const StepInfo& Plan::step(size_t i) const { return impl_->steps[i].info; }
+bool Plan::synthetic_weights() const { return impl_->synthetic; }
+int64_t Plan::arena_bytes() const { return static_cast<int64_t>(impl_->arena.size() * 4); }
+int64_t Plan::weight_bytes() const { return impl_->weight_bytes; }
+size_t Plan::num_inputs() const { return impl_->graph->inputs.size(); }
+size_t Plan::num_outputs() const { return impl_->graph->outputs.size(); }
+const analyzer::TensorInfo& Plan::input_info(size_t i) const {
+  return impl_->graph->tensors[impl_->graph->inputs[i]];
+}
+const analyzer::TensorInfo& Plan::output_info(size_t i) const {
+  return impl_->graph->tensors[impl_->graph->outputs[i]];
+}
+
+Status Plan::SetInput(size_t i, std::span<const float> values) {
+  const auto& b = impl_->bufs[impl_->graph->inputs[i]];
+  if (static_cast<int64_t>(values.size()) != Product(b.gshape)) {
+    return Status::InvalidArgument("input '" + input_info(i).name + "': expected " +
+                                   std::to_string(Product(b.gshape)) + " values, got " +
+                                   std::to_string(values.size()));
+  }
+  if (b.nhwc) {
+    Permute(values.data(), b.gshape, kNchwToNhwc, b.data);
+  } else {
+    std::copy(values.begin(), values.end(), b.data);
+  }
+  return Status::Ok();
+}
+
+std::vector<float> Plan::Output(size_t i) const {
+  const auto& b = impl_->bufs[impl_->graph->outputs[i]];
+  std::vector<float> out(static_cast<size_t>(Product(b.gshape)));
+  const float* src = b.constant ? b.values.data() : b.data;
+  if (b.nhwc) {
+    Permute(src, b.ishape, kNhwcToNchw, out.data());
+  } else {
+    std::copy(src, src + out.size(), out.begin());
+  }
+  return out;
+}
+
+void Plan::FillInputs(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (size_t i = 0; i < num_inputs(); ++i) {
+    std::vector<float> v(static_cast<size_t>(Product(impl_->bufs[impl_->graph->inputs[i]].gshape)));
+    for (auto& x : v) x = u(rng);
+    (void)SetInput(i, v);
+  }
+}
+
+std::vector<float> Plan::ConstantValues(int32_t tensor) const { return impl_->Const(tensor); }
+
+}  // namespace mbench::runner

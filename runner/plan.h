@@ -1,0 +1,89 @@
+// The runner's execution plan: a Graph compiled into one step per layer, each an XNNPACK operator
+// (xnn_create_* / xnn_setup_* once, xnn_run_operator per run) or a plain C++ kernel for what
+// XNNPACK lacks. Activations are NHWC inside (a model written NCHW is converted at its inputs and
+// wherever its own semantics need the NCHW order: flatten, reshape, transpose); all activations
+// live in one arena whose offsets are planned by tensor lifetime.
+//
+// Weights: constants the Graph carries values for (small tensors) are used as they are; weight
+// tensors it does not (the analyzer keeps no bulk weight data) are filled with seeded random
+// values, and the plan says synthetic_weights. Timing does not depend on the values.
+//
+// A Plan owns its XNNPACK operators and thread pool; not thread-safe; move-only.
+#ifndef MBENCH_RUNNER_PLAN_H_
+#define MBENCH_RUNNER_PLAN_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analyzer/graph.h"
+#include "core/status_or.h"
+
+namespace mbench::runner {
+
+struct PlanOptions {
+  int threads = 1;
+  std::string precision = "fp32";
+  uint64_t seed = 1;
+  // Refuse to build a plan whose activations and weights exceed this many bytes.
+  int64_t max_bytes = int64_t{8} << 30;
+};
+
+struct StepInfo {
+  int32_t layer = 0;        // index of the analyzer layer (== graph node) it runs
+  std::string name;
+  analyzer::OpKind kind = analyzer::OpKind::kUnknown;
+  bool xnnpack = false;     // false: a plain C++ kernel
+  bool noop = false;        // shape-only op whose output aliases nothing to do (kept for timing)
+};
+
+class Plan {
+ public:
+  // Compiles `graph`. kUnsupported lists every op it cannot run ("unsupported ops: a, b") before
+  // anything is allocated; kInvalidArgument when the plan would need more than max_bytes (with
+  // the amount); kFailedPrecondition when XNNPACK cannot initialize on this CPU.
+  static StatusOr<std::unique_ptr<Plan>> Compile(const analyzer::Graph& graph,
+                                                 const PlanOptions& options);
+  ~Plan();
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
+
+  // Runs every step in order.
+  Status Run();
+  // Runs one step (its inputs hold whatever the last run left there).
+  Status RunStep(size_t step);
+
+  size_t num_steps() const;
+  const StepInfo& step(size_t i) const;
+  bool synthetic_weights() const;
+  int64_t arena_bytes() const;   // activations, after lifetime reuse
+  int64_t weight_bytes() const;  // weights as the plan holds them (packed copies included)
+
+  // Graph inputs and outputs in the model's own layout (NCHW stays NCHW), for feeding and
+  // checking. SetInput copies `values` (graph layout) in; Output copies out.
+  size_t num_inputs() const;
+  size_t num_outputs() const;
+  const analyzer::TensorInfo& input_info(size_t i) const;
+  const analyzer::TensorInfo& output_info(size_t i) const;
+  Status SetInput(size_t i, std::span<const float> values);
+  std::vector<float> Output(size_t i) const;
+  // Fills every input with seeded uniform values in [-1, 1].
+  void FillInputs(uint64_t seed);
+  // The values of a constant tensor as the plan uses them (graph layout), for reference tests.
+  std::vector<float> ConstantValues(int32_t tensor) const;
+
+  class Impl;
+
+ private:
+  explicit Plan(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Op kinds the runner executes, for reports and tests.
+bool RunnerSupports(analyzer::OpKind kind);
+
+}  // namespace mbench::runner
+
+#endif  // MBENCH_RUNNER_PLAN_H_

@@ -1,0 +1,365 @@
+// The runner against naive references computed here: convolutions (padding, strides, dilation,
+// groups, depthwise, pointwise, bias), pooling, fully connected, broadcasting element-wise ops,
+// activations, layout-sensitive ops (flatten after NHWC, concat, channel shuffle, transpose),
+// transformer pieces; plus the plan's refusals and its memory reuse, and every zoo model
+// running end to end with finite outputs.
+#include "runner/plan.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "analyzer/analysis.h"
+#include "analyzer/graph_builder.h"
+#include "analyzer/model_reader.h"
+#include "analyzer/zoo.h"
+#include "runner/measure.h"
+
+namespace mbench::runner {
+namespace {
+
+using analyzer::Graph;
+using analyzer::GraphBuilder;
+using analyzer::OpKind;
+using analyzer::Shape;
+
+std::vector<float> Random(int64_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& x : v) x = u(rng);
+  return v;
+}
+
+int64_t Count(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+void ExpectNear(const std::vector<float>& got, const std::vector<float>& want, float tol,
+                const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_NEAR(got[i], want[i], tol * (1.0f + std::abs(want[i]))) << what << " at " << i;
+  }
+}
+
+// Runs a one-input graph on `input` and returns output 0 (model layout).
+std::vector<float> RunGraph(const Graph& g, const std::vector<float>& input, int threads = 1,
+                            std::unique_ptr<Plan>* keep = nullptr) {
+  PlanOptions o;
+  o.threads = threads;
+  auto plan = Plan::Compile(g, o);
+  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+  if (!plan.ok()) return {};
+  EXPECT_TRUE((*plan)->SetInput(0, input).ok());
+  EXPECT_TRUE((*plan)->Run().ok());
+  auto out = (*plan)->Output(0);
+  if (keep != nullptr) *keep = std::move(*plan);
+  return out;
+}
+
+struct ConvCase {
+  int64_t cin, cout, h, w, k, stride, pad, groups, dilation;
+  bool bias;
+};
+
+// Naive NCHW convolution with ONNX semantics.
+std::vector<float> NaiveConv(const std::vector<float>& x, const std::vector<float>& wt,
+                             const std::vector<float>* b, const ConvCase& c, int64_t oh,
+                             int64_t ow) {
+  std::vector<float> y(static_cast<size_t>(c.cout * oh * ow), 0.0f);
+  const int64_t gi = c.cin / c.groups, go = c.cout / c.groups;
+  for (int64_t oc = 0; oc < c.cout; ++oc) {
+    int64_t g = oc / go;
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        double acc = b ? (*b)[oc] : 0.0;
+        for (int64_t i = 0; i < gi; ++i)
+          for (int64_t ky = 0; ky < c.k; ++ky)
+            for (int64_t kx = 0; kx < c.k; ++kx) {
+              int64_t iy = oy * c.stride - c.pad + ky * c.dilation;
+              int64_t ix = ox * c.stride - c.pad + kx * c.dilation;
+              if (iy < 0 || ix < 0 || iy >= c.h || ix >= c.w) continue;
+              acc += x[((g * gi + i) * c.h + iy) * c.w + ix] *
+                     wt[((oc * gi + i) * c.k + ky) * c.k + kx];
+            }
+        y[(oc * oh + oy) * ow + ox] = static_cast<float>(acc);
+      }
+  }
+  return y;
+}
+
+TEST(PlanTest, ConvolutionsMatchANaiveReference) {
+  const std::vector<ConvCase> cases = {
+      {3, 8, 9, 11, 3, 1, 1, 1, 1, false},   // same padding
+      {4, 6, 10, 10, 3, 2, 1, 1, 1, true},   // stride 2, bias
+      {4, 4, 12, 9, 3, 1, 2, 1, 2, false},   // dilation 2
+      {6, 6, 8, 8, 3, 1, 1, 6, 1, false},    // depthwise
+      {6, 6, 8, 8, 3, 1, 1, 6, 1, true},     // depthwise with bias
+      {8, 4, 7, 7, 3, 2, 1, 2, 1, false},    // grouped
+      {5, 7, 6, 6, 1, 1, 0, 1, 1, true},     // pointwise
+      {3, 4, 13, 13, 5, 3, 0, 1, 1, false},  // 5x5 valid, stride 3
+  };
+  for (const auto& c : cases) {
+    GraphBuilder b;
+    auto x = b.Input("x", {1, c.cin, c.h, c.w});
+    auto y = b.Conv(x, c.cout, c.k, c.stride, c.pad, c.groups, c.bias, c.dilation);
+    auto g = b.Finish({y});
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    const Shape& os = g->tensors[g->outputs[0]].shape;
+    auto input = Random(Count(g->tensors[g->inputs[0]].shape), 3);
+    std::unique_ptr<Plan> plan;
+    auto got = RunGraph(*g, input, 1, &plan);
+    const auto& node = g->nodes[0];
+    auto wt = plan->ConstantValues(node.inputs[1]);
+    std::vector<float> bias;
+    if (c.bias) bias = plan->ConstantValues(node.inputs[2]);
+    auto want = NaiveConv(input, wt, c.bias ? &bias : nullptr, c, os[2], os[3]);
+    ExpectNear(got, want, 1e-4f, "conv k" + std::to_string(c.k) + " g" + std::to_string(c.groups));
+    // Threads change nothing but the speed.
+    ExpectNear(RunGraph(*g, input, 2), want, 1e-4f, "conv with 2 threads");
+  }
+}
+
+TEST(PlanTest, PoolingFullyConnectedAndFlattenFollowTheModelsLayout) {
+  GraphBuilder b;
+  auto x = b.Input("x", {1, 3, 8, 8});
+  auto mp = b.MaxPool(x, 3, 2, 1);          // 1x3x4x4
+  auto ap = b.AvgPool(mp, 2, 2);            // 1x3x2x2
+  auto flat = b.Flatten(ap);                // NCHW order: c, h, w
+  auto fc = b.Linear(flat, 5);
+  auto g = b.Finish({fc});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto input = Random(3 * 64, 5);
+  std::unique_ptr<Plan> plan;
+  auto got = RunGraph(*g, input, 1, &plan);
+  // Reference.
+  std::vector<float> m(3 * 16), a(3 * 4);
+  for (int c = 0; c < 3; ++c)
+    for (int oy = 0; oy < 4; ++oy)
+      for (int ox = 0; ox < 4; ++ox) {
+        float best = -INFINITY;
+        for (int ky = 0; ky < 3; ++ky)
+          for (int kx = 0; kx < 3; ++kx) {
+            int iy = oy * 2 - 1 + ky, ix = ox * 2 - 1 + kx;
+            if (iy >= 0 && ix >= 0 && iy < 8 && ix < 8) best = std::max(best, input[(c * 8 + iy) * 8 + ix]);
+          }
+        m[(c * 4 + oy) * 4 + ox] = best;
+      }
+  for (int c = 0; c < 3; ++c)
+    for (int oy = 0; oy < 2; ++oy)
+      for (int ox = 0; ox < 2; ++ox) {
+        float s = 0;
+        for (int ky = 0; ky < 2; ++ky)
+          for (int kx = 0; kx < 2; ++kx) s += m[(c * 4 + oy * 2 + ky) * 4 + ox * 2 + kx];
+        a[(c * 2 + oy) * 2 + ox] = s / 4;
+      }
+  const auto& fc_node = g->nodes.back();
+  auto w = plan->ConstantValues(fc_node.inputs[1]);  // [5, 12] (transB)
+  auto bias = plan->ConstantValues(fc_node.inputs[2]);
+  std::vector<float> want(5);
+  for (int o = 0; o < 5; ++o) {
+    double s = bias[o];
+    for (int i = 0; i < 12; ++i) s += w[o * 12 + i] * a[i];
+    want[o] = static_cast<float>(s);
+  }
+  ExpectNear(got, want, 1e-4f, "pool-flatten-fc");
+}
+
+TEST(PlanTest, BroadcastingActivationsConcatAndShuffle) {
+  GraphBuilder b;
+  auto x = b.Input("x", {1, 4, 5, 5});
+  auto pooled = b.GlobalAvgPool(x);                      // 1x4x1x1
+  auto gate = b.Act(pooled, OpKind::kSigmoid);
+  auto scaled = b.Mul(x, gate);                           // broadcast over H, W
+  auto r6 = b.Act(scaled, OpKind::kClip);                 // relu6
+  auto hs = b.Act(x, OpKind::kHardSwish);
+  auto sum = b.Add(r6, hs);
+  auto cat = b.Concat({sum, x}, 1);                       // 1x8x5x5
+  auto shuf = b.ChannelShuffle(cat, 2);
+  auto g = b.Finish({shuf});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto input = Random(100, 9);
+  auto got = RunGraph(*g, input);
+  std::vector<float> want(200);
+  std::vector<float> catv(200);
+  for (int c = 0; c < 4; ++c) {
+    double mean = 0;
+    for (int i = 0; i < 25; ++i) mean += input[c * 25 + i];
+    float gt = 1.0f / (1.0f + std::exp(-static_cast<float>(mean / 25)));
+    for (int i = 0; i < 25; ++i) {
+      float v = input[c * 25 + i];
+      float a = std::clamp(v * gt, 0.0f, 6.0f);
+      float h = v * std::clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f;
+      catv[c * 25 + i] = a + h;
+      catv[(c + 4) * 25 + i] = v;
+    }
+  }
+  // Shuffle with 2 groups of 4: output channel j = input channel (j % 2) * 4 + j / 2.
+  for (int j = 0; j < 8; ++j)
+    for (int i = 0; i < 25; ++i) want[j * 25 + i] = catv[((j % 2) * 4 + j / 2) * 25 + i];
+  ExpectNear(got, want, 1e-4f, "se-gate, relu6, hardswish, concat, shuffle");
+}
+
+TEST(PlanTest, TransformerPiecesMatchTheReference) {
+  GraphBuilder b;
+  auto x = b.Input("x", {1, 6, 8});                       // tokens x dim
+  auto ln = b.LayerNorm(x);
+  auto t = b.Transpose(ln, {0, 2, 1});                    // 1x8x6
+  auto scores = b.MatMul(ln, t);                          // 1x6x6
+  auto sm = b.Softmax(scores);
+  auto g = b.Finish({sm});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto input = Random(48, 11);
+  std::unique_ptr<Plan> plan;
+  auto got = RunGraph(*g, input, 1, &plan);
+  auto gamma = plan->ConstantValues(g->nodes[0].inputs[1]);
+  auto beta = plan->ConstantValues(g->nodes[0].inputs[2]);
+  std::vector<float> l(48);
+  for (int r = 0; r < 6; ++r) {
+    double mean = 0, var = 0;
+    for (int i = 0; i < 8; ++i) mean += input[r * 8 + i];
+    mean /= 8;
+    for (int i = 0; i < 8; ++i) var += (input[r * 8 + i] - mean) * (input[r * 8 + i] - mean);
+    var /= 8;
+    for (int i = 0; i < 8; ++i) {
+      l[r * 8 + i] = static_cast<float>((input[r * 8 + i] - mean) / std::sqrt(var + 1e-5)) * gamma[i] + beta[i];
+    }
+  }
+  std::vector<float> want(36);
+  for (int i = 0; i < 6; ++i) {
+    double s[6], mx = -1e30, z = 0;
+    for (int j = 0; j < 6; ++j) {
+      s[j] = 0;
+      for (int k = 0; k < 8; ++k) s[j] += l[i * 8 + k] * l[j * 8 + k];
+      mx = std::max(mx, s[j]);
+    }
+    for (int j = 0; j < 6; ++j) z += std::exp(s[j] - mx);
+    for (int j = 0; j < 6; ++j) want[i * 6 + j] = static_cast<float>(std::exp(s[j] - mx) / z);
+  }
+  ExpectNear(got, want, 1e-4f, "layernorm, transpose, matmul, softmax");
+}
+
+TEST(PlanTest, RefusesUnsupportedOpsAndPlansOverTheLimitBeforeRunning) {
+  Graph g;
+  g.format = "test";
+  analyzer::TensorInfo in;
+  in.name = "x";
+  in.dtype = analyzer::DType::kFloat32;
+  in.has_shape = true;
+  in.shape = {1, 4};
+  int32_t x = g.AddTensor(in);
+  g.inputs = {x};
+  analyzer::TensorInfo out = in;
+  out.name = "y";
+  int32_t y = g.AddTensor(out);
+  g.tensors[y].producer = 0;
+  analyzer::Node n;
+  n.name = "mystery";
+  n.kind = OpKind::kUnknown;
+  n.op_type = "Frobnicate";
+  n.inputs = {x};
+  n.outputs = {y};
+  g.nodes.push_back(n);
+  g.outputs = {y};
+  auto plan = Plan::Compile(g, {});
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(plan.status().message().find("unsupported ops: Frobnicate"), std::string::npos);
+
+  analyzer::ReadOptions o;
+  auto m = analyzer::ReadModel("zoo:resnet18", o);
+  ASSERT_TRUE(m.ok());
+  PlanOptions tiny;
+  tiny.max_bytes = 1 << 20;
+  auto big = Plan::Compile(m->graph, tiny);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(big.status().message().find("the plan needs"), std::string::npos);
+  PlanOptions fp16;
+  fp16.precision = "fp16";
+  EXPECT_EQ(Plan::Compile(m->graph, fp16).status().code(), StatusCode::kUnsupported);
+}
+
+TEST(PlanTest, ActivationMemoryIsReusedByLifetime) {
+  auto m = analyzer::ReadModel("zoo:mobilenet_v2", {});
+  ASSERT_TRUE(m.ok());
+  auto a = analyzer::Analyze(m->graph);
+  ASSERT_TRUE(a.ok());
+  auto plan = Plan::Compile(m->graph, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_TRUE((*plan)->synthetic_weights());
+  // Far below the naive sum of every activation, and at least the analyzer's live peak.
+  EXPECT_LT((*plan)->arena_bytes(), a->totals.activation_bytes_sum / 3);
+  EXPECT_GE((*plan)->arena_bytes(), a->totals.activation_bytes_peak / 2);
+  EXPECT_EQ((*plan)->num_steps(), m->graph.nodes.size());
+}
+
+TEST(PlanTest, EveryZooModelRunsWithFiniteOutputs) {
+  int ran = 0;
+  for (const auto& e : analyzer::ZooEntries()) {
+    std::string name = e.name;
+    // The largest ones cost seconds per run under the sanitizers; the same ops run in others.
+    if (name == "vgg16" || name == "inception_v3" || name == "resnet101" ||
+        name.rfind("deeplabv3", 0) == 0 || name == "efficientnet_b4") {
+      continue;
+    }
+    auto m = analyzer::ReadModel("zoo:" + name, {});
+    ASSERT_TRUE(m.ok()) << name;
+    auto plan = Plan::Compile(m->graph, {});
+    ASSERT_TRUE(plan.ok()) << name << ": " << plan.status().ToString();
+    (*plan)->FillInputs(1);
+    ASSERT_TRUE((*plan)->Run().ok()) << name;
+    for (size_t i = 0; i < (*plan)->num_outputs(); ++i) {
+      for (float v : (*plan)->Output(i)) ASSERT_TRUE(std::isfinite(v)) << name;
+    }
+    ++ran;
+  }
+  EXPECT_GE(ran, 30);
+}
+
+TEST(MeasureTest, StatisticsAndRunCounts) {
+  LatencyStats s = ComputeStats({5, 1, 3, 2, 4});
+  EXPECT_EQ(s.n, 5);
+  EXPECT_DOUBLE_EQ(s.min, 1);
+  EXPECT_DOUBLE_EQ(s.max, 5);
+  EXPECT_DOUBLE_EQ(s.p50, 3);
+  EXPECT_DOUBLE_EQ(s.p90, 5);
+  EXPECT_DOUBLE_EQ(s.mean, 3);
+  EXPECT_NEAR(s.std, std::sqrt(2.5), 1e-12);
+  EXPECT_EQ(ComputeStats({}).n, 0);
+
+  auto m = analyzer::ReadModel("zoo:blazeface", {});
+  ASSERT_TRUE(m.ok());
+  auto plan = Plan::Compile(m->graph, {});
+  ASSERT_TRUE(plan.ok());
+  (*plan)->FillInputs(3);
+  MeasureOptions o;
+  o.warmup = 1;
+  o.runs = 7;
+  o.min_secs = 0;
+  o.per_layer = true;
+  auto r = Measure(**plan, o, CurrentRssBytes());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_GE(r->latency.n, 7);
+  EXPECT_LE(r->latency.min, r->latency.p50);
+  EXPECT_LE(r->latency.p50, r->latency.p90);
+  EXPECT_LE(r->latency.p99, r->latency.max);
+  EXPECT_GT(r->first_run_ms, 0);
+  EXPECT_GT(r->peak_rss_bytes, 0);
+  ASSERT_EQ(r->layers.size(), (*plan)->num_steps());
+  double share = 0;
+  for (const auto& l : r->layers) share += l.share;
+  EXPECT_NEAR(share, 1.0, 1e-9);
+  // Layers map one-to-one onto the analyzer's layers.
+  for (size_t i = 0; i < r->layers.size(); ++i) EXPECT_EQ(r->layers[i].index, static_cast<int32_t>(i));
+  MeasureOptions bad;
+  bad.runs = 0;
+  EXPECT_EQ(Measure(**plan, bad, 0).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace mbench::runner
