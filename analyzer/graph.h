@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -80,6 +81,10 @@ struct TensorInfo {
   std::vector<double> quant_scales;
   std::vector<int64_t> quant_zero_points;
   int64_t quant_axis = -1;
+  // Every value of a constant as float (dequantized, fp16 widened), in the tensor's layout; only
+  // when ReadOptions::keep_weights asked for it and the format's data could be read. Shared so
+  // copies of the Graph stay cheap.
+  std::shared_ptr<const std::vector<float>> weights;
   int32_t producer = -1;  // index of the node that writes this tensor; -1 for inputs/constants
 
   static constexpr int64_t kMaxInlineValues = 4096;

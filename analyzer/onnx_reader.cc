@@ -286,6 +286,91 @@ void ExtractValues(const onnx::TensorProto& p, TensorInfo& t) {
   }
 }
 
+// IEEE half to float.
+float HalfToFloat(uint16_t h) {
+  uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: normalize
+      int e = -1;
+      do {
+        ++e;
+        mant <<= 1;
+      } while ((mant & 0x400u) == 0);
+      bits = sign | static_cast<uint32_t>(127 - 15 - e) << 23 | (mant & 0x3ffu) << 13;
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | mant << 13;
+  } else {
+    bits = sign | (exp + 127 - 15) << 23 | mant << 13;
+  }
+  float f;
+  std::memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
+// Every value of an in-file constant as float, for the runner. Returns null for types it does
+// not convert (strings, bool) or data that does not match the shape.
+std::shared_ptr<const std::vector<float>> ExtractWeights(const onnx::TensorProto& p, int64_t n) {
+  auto out = std::make_shared<std::vector<float>>();
+  out->reserve(static_cast<size_t>(n));
+  const std::string& raw = p.raw_data();
+  auto from_raw = [&](auto zero, auto convert) {
+    using V = decltype(zero);
+    if (raw.size() != static_cast<size_t>(n) * sizeof(V)) return false;
+    for (int64_t i = 0; i < n; ++i) {
+      V v;
+      std::memcpy(&v, raw.data() + i * sizeof(V), sizeof(V));
+      out->push_back(convert(v));
+    }
+    return true;
+  };
+  auto cast = [](auto v) { return static_cast<float>(v); };
+  bool ok = false;
+  switch (p.data_type()) {
+    case onnx::TensorProto::FLOAT:
+      ok = p.has_raw_data() ? from_raw(float{0}, cast)
+                            : (p.float_data_size() == n &&
+                               (out->assign(p.float_data().begin(), p.float_data().end()), true));
+      break;
+    case onnx::TensorProto::DOUBLE:
+      ok = p.has_raw_data() ? from_raw(double{0}, cast)
+                            : (p.double_data_size() == n &&
+                               (out->assign(p.double_data().begin(), p.double_data().end()), true));
+      break;
+    case onnx::TensorProto::FLOAT16:
+      if (p.has_raw_data()) {
+        ok = from_raw(uint16_t{0}, HalfToFloat);
+      } else if (p.int32_data_size() == n) {  // halves stored in int32_data
+        for (int32_t v : p.int32_data()) out->push_back(HalfToFloat(static_cast<uint16_t>(v)));
+        ok = true;
+      }
+      break;
+    case onnx::TensorProto::INT64:
+      ok = p.has_raw_data() ? from_raw(int64_t{0}, cast)
+                            : (p.int64_data_size() == n &&
+                               (out->assign(p.int64_data().begin(), p.int64_data().end()), true));
+      break;
+    case onnx::TensorProto::INT32:
+      ok = p.has_raw_data() ? from_raw(int32_t{0}, cast)
+                            : (p.int32_data_size() == n &&
+                               (out->assign(p.int32_data().begin(), p.int32_data().end()), true));
+      break;
+    case onnx::TensorProto::INT8:
+      ok = p.has_raw_data() ? from_raw(int8_t{0}, cast) : false;
+      break;
+    case onnx::TensorProto::UINT8:
+      ok = p.has_raw_data() ? from_raw(uint8_t{0}, cast) : false;
+      break;
+    default:
+      break;
+  }
+  if (!ok) return nullptr;
+  return out;
+}
+
 class Converter {
  public:
   Converter(const std::string& path, const ReadOptions& options)
@@ -618,6 +703,7 @@ Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& nam
     }
   } else {
     ExtractValues(p, t);
+    if (options_.keep_weights) t.weights = ExtractWeights(p, *NumElements(t.shape));
   }
   int32_t idx = graph_.AddTensor(std::move(t));
   by_name_.emplace(name, idx);

@@ -19,6 +19,9 @@ struct ReadOptions {
   std::map<std::string, Shape> input_shapes;
   // Knobs of `zoo:NAME` models (width, resolution, BatchNorm folding); ignored for files.
   ZooOptions zoo;
+  // Keep every constant's values (TensorInfo::weights) for the runner; the analyzer alone does
+  // not need them. Supported for ONNX (data inside the file).
+  bool keep_weights = false;
 };
 
 // Parses "NAME=1,3,224,224" (also "NAME:1x3x224x224") into `options->input_shapes`.

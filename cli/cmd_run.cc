@@ -38,7 +38,8 @@ std::string NowUtc() {
 
 Status RunRun(const RunOptions& o) {
   const int64_t baseline_rss = runner::CurrentRssBytes();
-  MBENCH_ASSIGN_OR_RETURN(AnalyzedModel m, LoadAndAnalyze(o.model_path, o.input_shapes, o.zoo));
+  MBENCH_ASSIGN_OR_RETURN(AnalyzedModel m, LoadAndAnalyze(o.model_path, o.input_shapes, o.zoo,
+                                                         /*keep_weights=*/true));
   auto t0 = std::chrono::steady_clock::now();
   auto plan = runner::Plan::Compile(m.model.graph, o.plan);
   if (!plan.ok()) return Status(plan.status()).Annotate(o.model_path);
@@ -70,8 +71,9 @@ Status RunRun(const RunOptions& o) {
     warnings.push_back("stopped at --max-secs after " + std::to_string(r.latency.n) + " runs");
   }
   if ((*plan)->synthetic_weights()) {
-    warnings.push_back("weights are seeded random values (the file carries none mbench reads "
-                       "yet); timings do not depend on them");
+    warnings.push_back("some or all weights are seeded random values (zoo and ncnn .param "
+                       "models carry none; TFLite and external-data weights are not read yet); "
+                       "timings do not depend on them");
   }
 
   if (o.format == "json") {

@@ -291,9 +291,10 @@ ordered_json TensorListJson(const analyzer::Graph& g, const std::vector<int32_t>
 
 StatusOr<AnalyzedModel> LoadAndAnalyze(const std::string& path,
                                        const std::vector<std::string>& input_shape_flags,
-                                       const analyzer::ZooOptions& zoo) {
+                                       const analyzer::ZooOptions& zoo, bool keep_weights) {
   analyzer::ReadOptions read_options;
   read_options.zoo = zoo;
+  read_options.keep_weights = keep_weights;
   for (const auto& flag : input_shape_flags) {
     MBENCH_RETURN_IF_ERROR(analyzer::ParseInputShapeFlag(flag, &read_options));
   }

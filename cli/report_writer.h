@@ -36,7 +36,7 @@ struct AnalyzedModel {
 // Errors name the path.
 StatusOr<AnalyzedModel> LoadAndAnalyze(const std::string& path,
                                        const std::vector<std::string>& input_shape_flags,
-                                       const analyzer::ZooOptions& zoo);
+                                       const analyzer::ZooOptions& zoo, bool keep_weights = false);
 
 // The "build" object every JSON report carries: version, commit, compiler, flags.
 nlohmann::ordered_json BuildJson();

@@ -166,7 +166,9 @@ class Plan::Impl {
       const auto& info = graph->tensors[t];
       int64_t n = Product(b.gshape);
       b.values.resize(static_cast<size_t>(std::max<int64_t>(n, 1)));
-      if (info.has_values && static_cast<int64_t>(info.float_values.size()) == n) {
+      if (info.weights && static_cast<int64_t>(info.weights->size()) == n) {
+        b.values = *info.weights;
+      } else if (info.has_values && static_cast<int64_t>(info.float_values.size()) == n) {
         for (int64_t i = 0; i < n; ++i) b.values[i] = static_cast<float>(info.float_values[i]);
       } else if (info.has_values && static_cast<int64_t>(info.int_values.size()) == n) {
         for (int64_t i = 0; i < n; ++i) b.values[i] = static_cast<float>(info.int_values[i]);
@@ -223,7 +225,16 @@ class Plan::Impl {
       if ((in + b + e - d * (k - 1) - 1) / s + 1 == out) return {b, e};
     }
     int64_t total = std::max<int64_t>(0, (out - 1) * s + d * (k - 1) + 1 - in);
+    if (n.GetString("auto_pad", "") == "SAME_LOWER") return {total - total / 2, total / 2};
     return {total / 2, total - total / 2};
+  }
+
+  // XNNPACK computes output sizes itself; a plan must never let it write past a buffer, so the
+  // window arithmetic is checked against the model's shapes first.
+  static bool WindowMatches(int64_t in, int64_t out, int64_t k, int64_t s, int64_t d, int64_t pb,
+                            int64_t pe) {
+    int64_t span = in + pb + pe - d * (k - 1) - 1;
+    return span >= 0 && s > 0 && span / s + 1 == out;
   }
 
   std::pair<float, float> FusedRange(const Node& n) {
@@ -290,6 +301,9 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
   const Buf& y = bufs[n.outputs[0]];
   const Shape& w = G(n.inputs[1]);
   const bool nhwc_graph = graph->layout == analyzer::Layout::kNHWC;
+  if (x.ishape.size() != 4 || y.ishape.size() != 4 || w.size() != 4 || !bufs[n.inputs[1]].constant) {
+    return Status::Unsupported("layer '" + n.name + "': only 2-D convolutions with constant weights");
+  }
   // Input/output as N, H, W, C.
   const Shape xi = x.ishape, yi = y.ishape;
   int64_t cin = xi[3], cout = yi[3];
@@ -319,6 +333,12 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
   auto [pt, pb] = Pads(n, 0, xi[1], yi[1], kh, sh, dh);
   auto [pl, pr] = Pads(n, 1, xi[2], yi[2], kw, sw, dw);
   const int64_t gi = cin / groups, go = cout / groups;
+  if (!WindowMatches(xi[1], yi[1], kh, sh, dh, pt, pb) ||
+      !WindowMatches(xi[2], yi[2], kw, sw, dw, pl, pr) || xi[0] != yi[0] ||
+      Product(w) != cout * gi * kh * kw) {
+    return Status::Unsupported("layer '" + n.name + "': convolution geometry does not give the "
+                               "model's output shape");
+  }
   // XNNPACK wants [groups][go][kh][kw][gi].
   const auto& src = Const(n.inputs[1]);
   std::vector<float> k(static_cast<size_t>(groups * go * kh * kw * gi));
@@ -371,6 +391,9 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
 Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
   const Buf& x = bufs[n.inputs[0]];
   const Buf& y = bufs[n.outputs[0]];
+  if (!bufs[n.inputs[1]].constant || x.gshape.empty() || y.gshape.empty()) {
+    return Status::Unsupported("layer '" + n.name + "': fully connected without constant weights");
+  }
   // The activation's last model dim is K; the weight is [N, K] or [K, N].
   const Shape& ws = G(n.inputs[1]);
   int64_t k = x.gshape.back(), nout = y.gshape.back();
@@ -386,10 +409,17 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
   if (x.nhwc && Product(x.gshape) / k != x.gshape[0]) {
     return Status::Unsupported("layer '" + n.name + "': fully connected on a 4-D activation");
   }
+  if (n.GetFloat("alpha", 1.0) != 1.0 || n.GetFloat("beta", 1.0) != 1.0 ||
+      n.GetInt("transA", 0) != 0) {
+    return Status::Unsupported("layer '" + n.name + "': Gemm with alpha, beta or transA");
+  }
   const float* bias = nullptr;
   if (n.kind == OpKind::kFullyConnected && n.inputs.size() > 2 && n.inputs[2] >= 0) {
     const Shape& bs = G(n.inputs[2]);
-    if (Product(bs) == nout) bias = Const(n.inputs[2]).data();
+    if (!bufs[n.inputs[2]].constant || Product(bs) != nout || (bs.size() == 2 && bs[0] != 1)) {
+      return Status::Unsupported("layer '" + n.name + "': bias that is not one value per output");
+    }
+    bias = Const(n.inputs[2]).data();
   }
   auto [lo, hi] = FusedRange(n);
   const float* w = Const(n.inputs[1]).data();
@@ -443,13 +473,27 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
     kh = sh;
     kw = sw;
   }
-  auto [pt, pb] = Pads(n, 0, xi[1], yi[1], kh, sh, 1);
-  auto [pl, pr] = Pads(n, 1, xi[2], yi[2], kw, sw, 1);
+  auto dil = n.GetInts("dilations");
+  int64_t dh = dil.size() == 2 ? dil[0] : 1, dw = dil.size() == 2 ? dil[1] : 1;
+  if (n.kind == OpKind::kAveragePool && (dh != 1 || dw != 1)) {
+    return Status::Unsupported("layer '" + n.name + "': dilated average pooling");
+  }
+  auto [pt, pb] = Pads(n, 0, xi[1], yi[1], kh, sh, dh);
+  auto [pl, pr] = Pads(n, 1, xi[2], yi[2], kw, sw, dw);
+  if (!WindowMatches(xi[1], yi[1], kh, sh, dh, pt, pb) ||
+      !WindowMatches(xi[2], yi[2], kw, sw, dw, pl, pr) || xi[0] != yi[0] || xi[3] != yi[3]) {
+    return Status::Unsupported("layer '" + n.name + "': pooling geometry (ceil mode?) does not "
+                               "give the model's output shape");
+  }
+  if (n.kind == OpKind::kAveragePool && n.GetInt("count_include_pad", 0) != 0 &&
+      (pt || pb || pl || pr)) {
+    return Status::Unsupported("layer '" + n.name + "': average pooling counting the padding");
+  }
   auto [lo, hi] = FusedRange(n);
   if (n.kind == OpKind::kMaxPool) {
     MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_max_pooling2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, 1, 1, c, c, c, lo, hi,
-                                          0, &st.op),
+        xnn_create_max_pooling2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c, lo,
+                                          hi, 0, &st.op),
         n, "max pooling create"));
     return Check(xnn_setup_max_pooling2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], x.data, y.data, pool),
                  n, "max pooling setup");
@@ -465,6 +509,10 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
 
 Status Plan::Impl::Binary(const Node& n, Step& st) {
   const Buf& y = bufs[n.outputs[0]];
+  if (n.inputs.size() != 2) {
+    return Status::Unsupported("layer '" + n.name + "': " + analyzer::OpKindName(n.kind) + " of " +
+                               std::to_string(n.inputs.size()) + " operands");
+  }
   const size_t rank = y.ishape.size();
   Shape shapes[2];
   const float* ptr[2];
@@ -536,6 +584,14 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
       return Status::Unsupported("layer '" + n.name + "': batch norm on a rank-" +
                                  std::to_string(x.ishape.size()) + " NCHW activation");
     }
+    for (int i = 1; i <= 4; ++i) {
+      if (!bufs[n.inputs[i]].constant) {
+        return Status::Unsupported("layer '" + n.name + "': batch norm statistics given at run time");
+      }
+    }
+    if (n.GetInt("training_mode", 0) != 0 || n.outputs.size() > 1) {
+      return Status::Unsupported("layer '" + n.name + "': batch norm in training mode");
+    }
     const auto& gamma = Const(n.inputs[1]);
     const auto& beta = Const(n.inputs[2]);
     const auto& mean = Const(n.inputs[3]);
@@ -578,9 +634,11 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
       // ONNX opset >= 11 passes min and max as inputs.
       for (int i = 1; i <= 2 && i < static_cast<int>(n.inputs.size()); ++i) {
         int32_t t = n.inputs[i];
-        if (t >= 0 && graph->tensors[t].has_values && !graph->tensors[t].float_values.empty()) {
-          (i == 1 ? lo : hi) = static_cast<float>(graph->tensors[t].float_values[0]);
+        if (t < 0) continue;
+        if (!bufs[t].constant || Product(G(t)) != 1) {
+          return Status::Unsupported("layer '" + n.name + "': clip bounds given at run time");
         }
+        (i == 1 ? lo : hi) = Const(t)[0];
       }
       status = xnn_create_clamp_nc_f32(c, c, c, lo, hi, 0, &st.op);
       break;
@@ -748,8 +806,13 @@ Status Plan::Impl::Layout(const Node& n, Step& st) {
       post[i] = static_cast<size_t>(pads[gi + r]);
       shape[i] = static_cast<size_t>(x.ishape[i]);
     }
-    static const float kZero = 0.0f;
-    MBENCH_RETURN_IF_ERROR(Check(xnn_create_constant_pad_nd_x32(&kZero, 0, &st.op), n, "pad create"));
+    float value = static_cast<float>(n.GetFloat("value", 0.0));
+    if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
+      if (!bufs[n.inputs[2]].constant) return Status::Unsupported("layer '" + n.name + "': pad value given at run time");
+      value = Const(n.inputs[2])[0];
+    }
+    float* vp = Packed({value});
+    MBENCH_RETURN_IF_ERROR(Check(xnn_create_constant_pad_nd_x32(vp, 0, &st.op), n, "pad create"));
     return Check(xnn_setup_constant_pad_nd_x32(st.op, r, shape.data(), pre.data(), post.data(), in,
                                                out, pool),
                  n, "pad setup");
@@ -760,23 +823,68 @@ Status Plan::Impl::Layout(const Node& n, Step& st) {
     }
     const Shape xi = x.ishape, yi = y.ishape;
     if (xi[0] != yi[0] || xi[3] != yi[3]) return Status::Unsupported("layer '" + n.name + "': resize of N or C");
-    bool nearest = n.GetString("mode", "nearest") == "nearest";
-    st.plain = [in, out, xi, yi, nearest] {
+    const std::string mode = n.GetString("mode", "nearest");
+    const bool nearest = mode == "nearest";
+    // TFLite's resize ops default to asymmetric coordinates and floor (no half-pixel centers).
+    const bool tflite = graph->layout == analyzer::Layout::kNHWC;
+    const std::string ctm =
+        n.GetString("coordinate_transformation_mode", tflite ? "asymmetric" : "half_pixel");
+    if (mode != "nearest" && mode != "linear") {
+      return Status::Unsupported("layer '" + n.name + "': resize mode " + mode);
+    }
+    if (!nearest && ctm != "half_pixel" && ctm != "pytorch_half_pixel" && ctm != "asymmetric" &&
+        ctm != "align_corners") {
+      return Status::Unsupported("layer '" + n.name + "': resize coordinates " + ctm);
+    }
+    if (!nearest && ctm == "align_corners" && (yi[1] < xi[1] || yi[2] < xi[2])) {
+      return Status::Unsupported("layer '" + n.name + "': align-corners downsampling");
+    }
+    const std::string nmode = n.GetString("nearest_mode", tflite ? "floor" : "round_prefer_floor");
+    // Scale per axis: 1/scales when the model gives scales, else the size ratio.
+    float sy = static_cast<float>(xi[1]) / yi[1], sx = static_cast<float>(xi[2]) / yi[2];
+    if (n.inputs.size() > 2 && n.inputs[2] >= 0 && bufs[n.inputs[2]].constant &&
+        Product(G(n.inputs[2])) == 4) {
+      const auto& sc = Const(n.inputs[2]);
+      if (sc[2] > 0 && sc[3] > 0) {
+        sy = 1.0f / sc[2];
+        sx = 1.0f / sc[3];
+      }
+    }
+    const int coords = ctm == "asymmetric" ? 1 : ctm == "align_corners" ? 2 : 0;
+    const int rounding = nmode == "floor" ? 0 : nmode == "ceil" ? 1 : nmode == "round_prefer_ceil" ? 3 : 2;
+    st.plain = [in, out, xi, yi, nearest, sy, sx, coords, rounding] {
       const int64_t c = xi[3];
-      const float sy = static_cast<float>(xi[1]) / yi[1], sx = static_cast<float>(xi[2]) / yi[2];
+      auto coord = [&](int64_t at, float s, int64_t in_len, int64_t out_len) {
+        if (coords == 1) return at * s;
+        if (coords == 2) return out_len > 1 ? at * static_cast<float>(in_len - 1) / (out_len - 1) : 0.0f;
+        return (at + 0.5f) * s - 0.5f;
+      };
+      auto pick = [&](float f, int64_t in_len) {
+        float r;
+        switch (rounding) {
+          case 0: r = std::floor(f); break;
+          case 1: r = std::ceil(f); break;
+          case 3: r = f - std::floor(f) >= 0.5f ? std::ceil(f) : std::floor(f); break;
+          default: r = f - std::floor(f) > 0.5f ? std::ceil(f) : std::floor(f); break;
+        }
+        return std::clamp<int64_t>(static_cast<int64_t>(r), 0, in_len - 1);
+      };
       for (int64_t b = 0; b < yi[0]; ++b)
         for (int64_t oy = 0; oy < yi[1]; ++oy)
           for (int64_t ox = 0; ox < yi[2]; ++ox) {
             float* o = out + ((b * yi[1] + oy) * yi[2] + ox) * c;
             if (nearest) {
-              int64_t iy = std::min<int64_t>(xi[1] - 1, static_cast<int64_t>(oy * sy));
-              int64_t ix = std::min<int64_t>(xi[2] - 1, static_cast<int64_t>(ox * sx));
+              int64_t iy = pick(coord(oy, sy, xi[1], yi[1]), xi[1]);
+              int64_t ix = pick(coord(ox, sx, xi[2], yi[2]), xi[2]);
               std::memcpy(o, in + ((b * xi[1] + iy) * xi[2] + ix) * c, c * sizeof(float));
               continue;
             }
-            // Half-pixel bilinear.
-            float fy = std::clamp((oy + 0.5f) * sy - 0.5f, 0.0f, static_cast<float>(xi[1] - 1));
-            float fx = std::clamp((ox + 0.5f) * sx - 0.5f, 0.0f, static_cast<float>(xi[2] - 1));
+            // Bilinear in the model's coordinate convention.
+            auto src = [&](int64_t at, float s, int64_t in_len, int64_t out_len) {
+              return std::clamp(coord(at, s, in_len, out_len), 0.0f, static_cast<float>(in_len - 1));
+            };
+            float fy = src(oy, sy, xi[1], yi[1]);
+            float fx = src(ox, sx, xi[2], yi[2]);
             int64_t y0 = static_cast<int64_t>(fy), x0 = static_cast<int64_t>(fx);
             int64_t y1 = std::min(y0 + 1, xi[1] - 1), x1 = std::min(x0 + 1, xi[2] - 1);
             float wy = fy - y0, wx = fx - x0;
@@ -794,6 +902,13 @@ Status Plan::Impl::Layout(const Node& n, Step& st) {
   }
   if (n.kind == OpKind::kLayerNorm) {
     if (x.nhwc) return Status::Unsupported("layer '" + n.name + "': layer norm over NCHW channels");
+    if (NormAxis(n.GetInt("axis", -1), x.gshape.size()) != static_cast<int64_t>(x.gshape.size()) - 1 ||
+        (n.outputs.size() > 1 && std::any_of(n.outputs.begin() + 1, n.outputs.end(),
+                                             [](int32_t t) { return t >= 0; })) ||
+        !bufs[n.inputs[1]].constant) {
+      return Status::Unsupported("layer '" + n.name + "': layer norm over other than the last axis, "
+                                 "or with its statistics as outputs");
+    }
     const int64_t d = x.ishape.back();
     const float* g = Const(n.inputs[1]).data();
     const float* b = n.inputs.size() > 2 && n.inputs[2] >= 0 ? Const(n.inputs[2]).data() : nullptr;
@@ -964,7 +1079,8 @@ Status Plan::Impl::Deconv(const Node& n, Step& st) {
     if (t < 0) continue;
     if (!bufs[t].constant && xt < 0) xt = t;
     else if (bufs[t].constant && bufs[t].gshape.size() == 4 && wt < 0) wt = t;
-    else if (bufs[t].constant && bufs[t].gshape.size() == 1 && !graph->tensors[t].has_values) bt = t;
+    else if (bufs[t].constant && bufs[t].gshape.size() == 1 &&
+             analyzer::IsFloatingPoint(graph->tensors[t].dtype)) bt = t;  // not TFLite's output_shape
   }
   if (xt < 0 || wt < 0) return Status::Unsupported("layer '" + n.name + "': transposed conv inputs");
   const Buf& x = bufs[xt];
@@ -995,19 +1111,24 @@ Status Plan::Impl::Deconv(const Node& n, Step& st) {
                       int64_t* adjust) -> std::pair<int64_t, int64_t> {
     int64_t full = (in - 1) * s + d * (k - 1) + 1;
     *adjust = 0;
+    auto pads = n.GetInts("pads");
+    auto extra = n.GetInts("output_padding");
+    int64_t op = extra.size() == 2 ? extra[dim] : 0;
+    if (pads.size() == 4 && full + op - pads[dim] - pads[dim + 2] == out) {
+      *adjust = op;
+      return {pads[dim], pads[dim + 2]};
+    }
     if (full < out) {
       *adjust = out - full;
       return {0, 0};
     }
-    auto pads = n.GetInts("pads");
-    if (pads.size() == 4 && full - pads[dim] - pads[dim + 2] == out) return {pads[dim], pads[dim + 2]};
     int64_t total = full - out;
     return {total / 2, total - total / 2};
   };
   int64_t ah = 0, aw = 0;
   auto [pt, pb] = pads_for(0, xi[1], yi[1], kh, sh, dh, &ah);
   auto [pl, pr] = pads_for(1, xi[2], yi[2], kw, sw, dw, &aw);
-  if (ah >= sh || aw >= sw) {
+  if (ah >= sh || aw >= sw || xi[0] != yi[0] || Product(w) != cout * gi * kh * kw) {
     return Status::Unsupported("layer '" + n.name + "': transposed conv to " +
                                std::to_string(yi[1]) + "x" + std::to_string(yi[2]) +
                                " is not reachable with its stride and kernel");
@@ -1121,6 +1242,24 @@ Status Plan::Impl::BuildStep(size_t idx) {
   Step& st = steps[idx];
   const Node& n = graph->nodes[st.info.layer];
   if (st.info.noop) return Status::Ok();
+  // Arity: the inputs each kind reads must be present.
+  size_t need = 1;
+  switch (n.kind) {
+    case OpKind::kConv: case OpKind::kDepthwiseConv: case OpKind::kFullyConnected:
+    case OpKind::kMatMul: case OpKind::kLayerNorm: case OpKind::kGather: case OpKind::kPow:
+      need = 2;
+      break;
+    case OpKind::kBatchNorm:
+      need = 5;
+      break;
+    default:
+      need = IsBinary(n.kind) ? 2 : 1;
+  }
+  if (n.inputs.size() < need || n.outputs.empty() || n.outputs[0] < 0 ||
+      std::any_of(n.inputs.begin(), n.inputs.begin() + need, [](int32_t t) { return t < 0; })) {
+    return Status::Unsupported("layer '" + n.name + "': " + analyzer::OpKindName(n.kind) +
+                               " without its inputs");
+  }
   switch (n.kind) {
     case OpKind::kConv:
     case OpKind::kDepthwiseConv:
@@ -1344,6 +1483,14 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
   for (auto& b : impl->bufs) {
     if (b.offset >= 0) b.data = impl->arena.data() + b.offset;
   }
+  // Every constant a step reads has its values in place (a constant can sit where an
+  // activation usually does, e.g. MatMul of two constants).
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    if (folded[i]) continue;
+    for (int32_t t : graph.nodes[i].inputs) {
+      if (t >= 0 && impl->bufs[t].constant) impl->Const(t);
+    }
+  }
   // Constants referenced by the folded shape arithmetic keep their graph values.
   static const bool initialized = xnn_initialize(nullptr) == xnn_status_success;
   if (!initialized) {
@@ -1414,7 +1561,7 @@ Status Plan::SetInput(size_t i, std::span<const float> values) {
 std::vector<float> Plan::Output(size_t i) const {
   const auto& b = impl_->bufs[impl_->graph->outputs[i]];
   std::vector<float> out(static_cast<size_t>(Product(b.gshape)));
-  const float* src = b.constant ? b.values.data() : b.data;
+  const float* src = b.constant ? impl_->Const(impl_->graph->outputs[i]).data() : b.data;
   if (b.nhwc) {
     Permute(src, b.ishape, kNhwcToNchw, out.data());
   } else {
