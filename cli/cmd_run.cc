@@ -1,4 +1,5 @@
 // `mbench run MODEL`: executes the model on this machine with XNNPACK and measures it.
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -11,7 +12,9 @@
 #include "cli/commands.h"
 #include "cli/report_writer.h"
 #include "core/build_info.h"
+#include "core/env.h"
 #include "runner/measure.h"
+#include "runner/npy.h"
 #include "runner/plan.h"
 
 namespace mbench::cli {
@@ -25,7 +28,53 @@ struct RunOptions {
   runner::MeasureOptions measure;
   std::string format = "table";
   uint64_t input_seed = 7;
+  std::vector<std::string> inputs;  // NAME=file.npy
+  std::string save_outputs;         // directory
 };
+
+// Feeds --input NAME=file.npy files (model layout, float32) over the seeded defaults.
+Status FeedInputs(const RunOptions& o, runner::Plan& plan) {
+  for (const auto& flag : o.inputs) {
+    size_t eq = flag.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument("--input '" + flag + "': expected NAME=file.npy");
+    }
+    const std::string name = flag.substr(0, eq), path = flag.substr(eq + 1);
+    size_t idx = plan.num_inputs();
+    for (size_t i = 0; i < plan.num_inputs(); ++i) {
+      if (plan.input_info(i).name == name) idx = i;
+    }
+    if (idx == plan.num_inputs()) {
+      std::string names;
+      for (size_t i = 0; i < plan.num_inputs(); ++i) names += (i ? ", " : "") + plan.input_info(i).name;
+      return Status::InvalidArgument("--input " + name + ": the model has no such input (inputs: " +
+                                     names + ")");
+    }
+    MBENCH_ASSIGN_OR_RETURN(runner::NpyArray a, runner::ReadNpy(path));
+    if (a.shape != plan.input_info(idx).shape) {
+      return Status::InvalidArgument(path + ": shape " + analyzer::ShapeToString(a.shape) +
+                                     " but input '" + name + "' is " +
+                                     analyzer::ShapeToString(plan.input_info(idx).shape) +
+                                     " (set it with --input-shape)");
+    }
+    MBENCH_RETURN_IF_ERROR(plan.SetInput(idx, a.values));
+  }
+  return Status::Ok();
+}
+
+// One .npy per output, named after the output (characters outside [A-Za-z0-9._-] become '_').
+Status SaveOutputs(const std::string& dir, runner::Plan& plan) {
+  MBENCH_RETURN_IF_ERROR(plan.Run());
+  for (size_t i = 0; i < plan.num_outputs(); ++i) {
+    std::string name = plan.output_info(i).name;
+    for (char& c : name) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+    }
+    MBENCH_RETURN_IF_ERROR(
+        runner::WriteNpy(JoinPath(dir, name + ".npy"), plan.output_info(i).shape, plan.Output(i)));
+  }
+  return Status::Ok();
+}
 
 std::string NowUtc() {
   std::time_t now = std::time(nullptr);
@@ -46,6 +95,7 @@ Status RunRun(const RunOptions& o) {
   const double init_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   (*plan)->FillInputs(o.input_seed);
+  MBENCH_RETURN_IF_ERROR(FeedInputs(o, **plan));
   runner::MeasureOptions mo = o.measure;
   mo.progress = [](const std::string& phase, int done, int total) {
     std::fprintf(stderr, "mbench run: %s %d/%d\n", phase.c_str(), done, total);
@@ -60,6 +110,7 @@ Status RunRun(const RunOptions& o) {
       }
     }
   }
+  if (!o.save_outputs.empty()) MBENCH_RETURN_IF_ERROR(SaveOutputs(o.save_outputs, **plan));
   const runner::CpuDescription cpu = runner::DescribeCpu();
   const BuildInfo& build = GetBuildInfo();
   std::vector<std::string> warnings;
@@ -113,7 +164,8 @@ Status RunRun(const RunOptions& o) {
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     for (const auto& t : r.layers) {
       layers.push_back({{"index", t.index}, {"name", t.name}, {"op", t.op},
-                        {"xnnpack", t.xnnpack}, {"p50_ms", t.p50_ms}, {"share", t.share}});
+                        {"xnnpack", t.xnnpack}, {"p50_ms", t.p50_ms}, {"share", t.share},
+                        {"fused_into", t.fused_into}});
     }
     j["layers"] = layers;
     j["per_layer_sum_ms"] = r.per_layer_sum_ms;
@@ -147,7 +199,10 @@ Status RunRun(const RunOptions& o) {
     std::printf("\n  %-5s %-40s %-18s %10s %7s\n", "layer", "name", "op", "p50 ms", "share");
     for (const auto& t : r.layers) {
       std::printf("  %-5d %-40s %-18s %10.4f %6.1f%%%s\n", t.index, t.name.substr(0, 40).c_str(),
-                  t.op.c_str(), t.p50_ms, 100 * t.share, t.xnnpack ? "" : "  (plain)");
+                  t.op.c_str(), t.p50_ms, 100 * t.share,
+                  !t.fused_into.empty() ? ("  (fused into " + t.fused_into + ")").c_str()
+                  : t.xnnpack         ? ""
+                                      : "  (plain)");
     }
     std::printf("  sum of layer p50s %.3f ms (end-to-end p50 %.3f ms)\n", r.per_layer_sum_ms, l.p50);
   }
@@ -183,7 +238,17 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--max-secs", o->measure.max_secs, "Maximum measuring time (default 60)")
       ->check(CLI::Range(0.001, 86400.0));
   cmd->add_flag("--per-layer", o->measure.per_layer, "Also time each layer alone");
+  cmd->add_flag("!--no-fuse", o->plan.fuse_activations,
+                "Run every activation as its own operator instead of fusing a ReLU/Clip into\n"
+                "the convolution before it (TFLite fuses them)");
   cmd->add_option("--seed", o->plan.seed, "Seed of synthetic weights (default 1)");
+  cmd->add_option("--input", o->inputs,
+                  "Feed an input from a float32 .npy in the model's layout, NAME=file.npy\n"
+                  "(repeatable; other inputs get seeded random values)")
+      ->take_all()
+      ->allow_extra_args(false);
+  cmd->add_option("--save-outputs", o->save_outputs,
+                  "Write every output as DIR/<output name>.npy after the measurement");
   cmd->add_option("--format", o->format, "table (default), json or csv (per-layer rows)")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->callback([o, exit_code] {

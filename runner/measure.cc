@@ -170,6 +170,11 @@ StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& o, int64_t basel
       lt.name = info.name;
       lt.op = analyzer::OpKindName(info.kind);
       lt.xnnpack = info.xnnpack;
+      if (info.fused_into >= 0) {
+        for (size_t s = 0; s < steps; ++s) {
+          if (plan.step(s).layer == info.fused_into) lt.fused_into = plan.step(s).name;
+        }
+      }
       lt.p50_ms = ComputeStats(per[i]).p50;
       sum += lt.p50_ms;
       m.layers.push_back(std::move(lt));

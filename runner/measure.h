@@ -39,6 +39,7 @@ struct LayerTiming {
   bool xnnpack = false;
   double p50_ms = 0.0;
   double share = 0.0;  // of the sum of layer p50s
+  std::string fused_into;  // name of the layer whose operator computes this one; "" if none
 };
 
 struct CpuDescription {

@@ -144,6 +144,10 @@ class Plan::Impl {
   // Packed weights, permuted constants and scratch; a deque so references stay valid.
   std::deque<std::vector<float>> packed;
   pthreadpool_t pool = nullptr;
+  // Fused activations: producer layer -> the tensor it writes (the activation's output) and the
+  // activation's range.
+  std::map<int32_t, int32_t> redirect;
+  std::map<int32_t, std::pair<float, float>> clamp;
   std::vector<xnn_operator_t> extra_ops;  // operators run from a plain step (fused tails)
   bool synthetic = false;
   int64_t weight_bytes = 0;
@@ -237,12 +241,22 @@ class Plan::Impl {
     return span >= 0 && s > 0 && span / s + 1 == out;
   }
 
+  int32_t LayerOf(const Node& n) const { return static_cast<int32_t>(&n - graph->nodes.data()); }
+  // The tensor a layer writes: its output, or the output of the activation fused into it.
+  int32_t OutOf(const Node& n) const {
+    auto it = redirect.find(LayerOf(n));
+    return it == redirect.end() ? n.outputs[0] : it->second;
+  }
+
   std::pair<float, float> FusedRange(const Node& n) {
     std::string act = n.GetString("fused_activation", "");
-    if (act == "relu") return {0.0f, kInf};
-    if (act == "relu6") return {0.0f, 6.0f};
-    if (act == "relu_n1_to_1") return {-1.0f, 1.0f};
-    return {-kInf, kInf};
+    std::pair<float, float> r = {-kInf, kInf};
+    if (act == "relu") r = {0.0f, kInf};
+    if (act == "relu6") r = {0.0f, 6.0f};
+    if (act == "relu_n1_to_1") r = {-1.0f, 1.0f};
+    auto it = clamp.find(LayerOf(n));
+    if (it != clamp.end()) r = {std::max(r.first, it->second.first), std::min(r.second, it->second.second)};
+    return r;
   }
 
   // A fused activation XNNPACK's output range cannot express, applied after the operator.
@@ -298,7 +312,7 @@ void Permute(const float* in, const Shape& in_shape, const std::vector<int64_t>&
 
 Status Plan::Impl::Conv(const Node& n, Step& st) {
   const Buf& x = bufs[n.inputs[0]];
-  const Buf& y = bufs[n.outputs[0]];
+  const Buf& y = bufs[OutOf(n)];
   const Shape& w = G(n.inputs[1]);
   const bool nhwc_graph = graph->layout == analyzer::Layout::kNHWC;
   if (x.ishape.size() != 4 || y.ishape.size() != 4 || w.size() != 4 || !bufs[n.inputs[1]].constant) {
@@ -390,7 +404,7 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
 
 Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
   const Buf& x = bufs[n.inputs[0]];
-  const Buf& y = bufs[n.outputs[0]];
+  const Buf& y = bufs[OutOf(n)];
   if (!bufs[n.inputs[1]].constant || x.gshape.empty() || y.gshape.empty()) {
     return Status::Unsupported("layer '" + n.name + "': fully connected without constant weights");
   }
@@ -1084,7 +1098,7 @@ Status Plan::Impl::Deconv(const Node& n, Step& st) {
   }
   if (xt < 0 || wt < 0) return Status::Unsupported("layer '" + n.name + "': transposed conv inputs");
   const Buf& x = bufs[xt];
-  const Buf& y = bufs[n.outputs[0]];
+  const Buf& y = bufs[OutOf(n)];
   if (x.ishape.size() != 4) return Status::Unsupported("layer '" + n.name + "': transposed conv of rank != 4");
   const Shape xi = x.ishape, yi = y.ishape, w = G(wt);
   const bool nhwc_graph = graph->layout == analyzer::Layout::kNHWC;
@@ -1383,6 +1397,58 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     }
   }
   for (auto& b : impl->bufs) b.ishape = b.nhwc ? ToNhwc(b.gshape) : b.gshape;
+  // Activation fusion: a ReLU or Clip (constant bounds) that is the only reader of a
+  // convolution's or fully connected layer's output becomes that operator's output range.
+  std::vector<int32_t> fused_into(graph.nodes.size(), -1);
+  if (options.fuse_activations) {
+    std::vector<int32_t> readers(graph.tensors.size(), 0);
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      if (folded[i]) continue;
+      for (int32_t t : graph.nodes[i].inputs) {
+        if (t >= 0) ++readers[t];
+      }
+    }
+    for (int32_t t : graph.outputs) ++readers[t];
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      const Node& n = graph.nodes[i];
+      if (folded[i] || (n.kind != OpKind::kRelu && n.kind != OpKind::kClip) || n.inputs.empty() ||
+          n.outputs.size() != 1 || n.inputs[0] < 0 || n.outputs[0] < 0) {
+        continue;
+      }
+      const int32_t t = n.inputs[0];
+      const int32_t p = graph.tensors[t].producer;
+      if (p < 0 || folded[p] || readers[t] != 1 || impl->redirect.count(p)) continue;
+      const Node& pn = graph.nodes[p];
+      if (pn.kind != OpKind::kConv && pn.kind != OpKind::kDepthwiseConv &&
+          pn.kind != OpKind::kFullyConnected && pn.kind != OpKind::kConvTranspose) {
+        continue;
+      }
+      if (pn.outputs.size() != 1 || pn.outputs[0] != t || pn.HasAttr("fused_activation")) continue;
+      if (graph.tensors[t].shape != graph.tensors[n.outputs[0]].shape) continue;
+      float lo = 0.0f, hi = kInf;
+      bool known = true;
+      if (n.kind == OpKind::kClip) {
+        lo = static_cast<float>(n.GetFloat("min", -kInf));
+        hi = static_cast<float>(n.GetFloat("max", kInf));
+        for (int s = 1; s <= 2 && s < static_cast<int>(n.inputs.size()); ++s) {
+          int32_t b = n.inputs[s];
+          if (b < 0) continue;
+          const auto& info = graph.tensors[b];
+          if (info.weights && info.weights->size() == 1) {
+            (s == 1 ? lo : hi) = (*info.weights)[0];
+          } else if (info.has_values && info.float_values.size() == 1) {
+            (s == 1 ? lo : hi) = static_cast<float>(info.float_values[0]);
+          } else {
+            known = false;
+          }
+        }
+      }
+      if (!known) continue;
+      fused_into[i] = p;
+      impl->redirect[p] = n.outputs[0];
+      impl->clamp[p] = {lo, hi};
+    }
+  }
   // Steps and lifetimes.
   int64_t activation_bytes_upper = 0;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
@@ -1393,7 +1459,17 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     st.info.name = n.name;
     st.info.kind = n.kind;
     const int step = static_cast<int>(impl->steps.size());
-    for (int32_t t : n.outputs) {
+    if (fused_into[i] >= 0) {
+      st.info.noop = true;
+      st.info.fused_into = fused_into[i];
+      impl->steps.push_back(std::move(st));
+      continue;
+    }
+    std::vector<int32_t> outs = n.outputs;
+    if (auto it = impl->redirect.find(static_cast<int32_t>(i)); it != impl->redirect.end()) {
+      outs = {it->second};
+    }
+    for (int32_t t : outs) {
       if (t < 0) continue;
       const auto& info = graph.tensors[t];
       if (!info.has_shape || std::any_of(info.shape.begin(), info.shape.end(),
@@ -1421,8 +1497,9 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       return Status::InvalidArgument("input '" + graph.tensors[t].name +
                                      "' has an unresolved shape; set it with --input-shape");
     }
+    // Inputs are written once and read by every run: nothing may reuse their memory.
     b.first = -1;
-    if (b.last < 0) b.last = 0;
+    b.last = num_steps;
   }
   for (int32_t t : graph.outputs) impl->bufs[t].last = num_steps;
 

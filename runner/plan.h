@@ -27,6 +27,10 @@ struct PlanOptions {
   int threads = 1;
   std::string precision = "fp32";
   uint64_t seed = 1;
+  // Run a ReLU or Clip that directly follows a convolution or fully connected layer as that
+  // operator's output range, as TFLite does; the activation's step then does nothing and its
+  // per-layer time is part of the producer's.
+  bool fuse_activations = true;
   // Refuse to build a plan whose activations and weights exceed this many bytes.
   int64_t max_bytes = int64_t{8} << 30;
 };
@@ -36,7 +40,8 @@ struct StepInfo {
   std::string name;
   analyzer::OpKind kind = analyzer::OpKind::kUnknown;
   bool xnnpack = false;     // false: a plain C++ kernel
-  bool noop = false;        // shape-only op whose output aliases nothing to do (kept for timing)
+  bool noop = false;        // nothing to do at run time (fused into another step)
+  int32_t fused_into = -1;  // layer whose operator computes this one (fused activation)
 };
 
 class Plan {

@@ -53,7 +53,11 @@ bool ReadTensor(const std::string& path, std::vector<float>* values, std::vector
   } else {
     values->assign(p.float_data().begin(), p.float_data().end());
   }
-  return static_cast<int64_t>(values->size()) == n;
+  if (static_cast<int64_t>(values->size()) != n) {
+    *why = "tensor data does not fill its dims";
+    return false;
+  }
+  return true;
 }
 
 struct Tally {

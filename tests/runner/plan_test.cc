@@ -119,8 +119,40 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
     if (c.bias) bias = plan->ConstantValues(node.inputs[2]);
     auto want = NaiveConv(input, wt, c.bias ? &bias : nullptr, c, os[2], os[3]);
     ExpectNear(got, want, 1e-4f, "conv k" + std::to_string(c.k) + " g" + std::to_string(c.groups));
+    // A second run on the same input gives the same output: no step may reuse the memory of a
+    // graph input (it is written once, read by every run).
+    ASSERT_TRUE(plan->Run().ok());
+    ExpectNear(plan->Output(0), want, 1e-4f, "second run");
     // Threads change nothing but the speed.
     ExpectNear(RunGraph(*g, input, 2), want, 1e-4f, "conv with 2 threads");
+  }
+}
+
+TEST(PlanTest, FusedActivationsClampTheProducerAndKeepOneStepPerLayer) {
+  const ConvCase c{4, 6, 7, 7, 3, 1, 1, 1, 1, true};
+  for (OpKind act : {OpKind::kRelu, OpKind::kClip}) {
+    for (bool fuse : {true, false}) {
+      GraphBuilder b;
+      auto x = b.Input("x", {1, c.cin, c.h, c.w});
+      auto y = b.Act(b.Conv(x, c.cout, c.k, c.stride, c.pad, c.groups, c.bias, c.dilation), act);
+      auto g = b.Finish({y});
+      ASSERT_TRUE(g.ok());
+      PlanOptions o;
+      o.fuse_activations = fuse;
+      auto plan = Plan::Compile(*g, o);
+      ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+      ASSERT_EQ((*plan)->num_steps(), 2u);
+      EXPECT_EQ((*plan)->step(1).noop, fuse);
+      EXPECT_EQ((*plan)->step(1).fused_into, fuse ? 0 : -1);
+      auto input = Random(c.cin * c.h * c.w, 4);
+      ASSERT_TRUE((*plan)->SetInput(0, input).ok());
+      ASSERT_TRUE((*plan)->Run().ok());
+      auto wt = (*plan)->ConstantValues(g->nodes[0].inputs[1]);
+      auto bias = (*plan)->ConstantValues(g->nodes[0].inputs[2]);
+      auto want = NaiveConv(input, wt, &bias, c, 7, 7);
+      for (auto& v : want) v = std::clamp(v, 0.0f, act == OpKind::kClip ? 6.0f : INFINITY);
+      ExpectNear((*plan)->Output(0), want, 1e-4f, fuse ? "fused" : "separate");
+    }
   }
 }
 
