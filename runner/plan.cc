@@ -148,6 +148,8 @@ class Plan::Impl {
   // activation's range.
   std::map<int32_t, int32_t> redirect;
   std::map<int32_t, std::pair<float, float>> clamp;
+  // Folded BatchNorm: convolution layer -> the BatchNorm node whose scale and shift it absorbs.
+  std::map<int32_t, int32_t> bn_folded;
   std::vector<xnn_operator_t> extra_ops;  // operators run from a plain step (fused tails)
   bool synthetic = false;
   int64_t weight_bytes = 0;
@@ -181,8 +183,10 @@ class Plan::Impl {
         // He-style scale keeps activations finite through deep stacks.
         int64_t fan_in = b.gshape.size() >= 2 ? n / std::max<int64_t>(b.gshape[0], 1) : n;
         float scale = std::sqrt(3.0f / static_cast<float>(std::max<int64_t>(fan_in, 1)));
+        // Seeded per tensor, so values do not depend on the order constants are first used.
+        std::mt19937_64 gen(options.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(t));
         std::uniform_real_distribution<float> u(-scale, scale);
-        for (auto& v : b.values) v = u(rng);
+        for (auto& v : b.values) v = u(gen);
       }
       weight_bytes += static_cast<int64_t>(b.values.size() * sizeof(float));
       b.data = b.values.data();
@@ -374,6 +378,23 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
           }
   const float* bias = nullptr;
   if (n.inputs.size() > 2 && n.inputs[2] >= 0) bias = Const(n.inputs[2]).data();
+  if (auto it = bn_folded.find(LayerOf(n)); it != bn_folded.end()) {
+    // y = s * (W x + b) + t with s = gamma / sqrt(var + eps), t = beta - mean * s.
+    const Node& bn = graph->nodes[it->second];
+    const auto& gamma = Const(bn.inputs[1]);
+    const auto& beta = Const(bn.inputs[2]);
+    const auto& mean = Const(bn.inputs[3]);
+    const auto& var = Const(bn.inputs[4]);
+    const float eps = static_cast<float>(bn.GetFloat("epsilon", 1e-5));
+    std::vector<float> folded_bias(static_cast<size_t>(cout));
+    const int64_t per_oc = kh * kw * gi;
+    for (int64_t oc = 0; oc < cout; ++oc) {
+      const float s = gamma[oc] / std::sqrt(std::abs(var[oc]) + eps);
+      for (int64_t j = 0; j < per_oc; ++j) k[static_cast<size_t>(oc * per_oc + j)] *= s;
+      folded_bias[oc] = (bias ? bias[oc] : 0.0f) * s + beta[oc] - mean[oc] * s;
+    }
+    bias = Packed(std::move(folded_bias));
+  }
   auto [lo, hi] = FusedRange(n);
   float* kp = Packed(std::move(k));
   MBENCH_RETURN_IF_ERROR(Check(
@@ -1409,6 +1430,33 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       }
     }
     for (int32_t t : graph.outputs) ++readers[t];
+    // The layer whose operator writes each tensor after folding.
+    std::vector<int32_t> owner(graph.tensors.size(), -1);
+    for (size_t t = 0; t < graph.tensors.size(); ++t) owner[t] = graph.tensors[t].producer;
+    auto constant_values = [&](int32_t t) { return t >= 0 && impl->bufs[t].constant; };
+    // BatchNorm after a convolution folds into its weights and bias (exact in inference).
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      const Node& n = graph.nodes[i];
+      if (folded[i] || n.kind != OpKind::kBatchNorm || n.inputs.size() < 5 || n.outputs.empty() ||
+          n.outputs[0] < 0 || n.inputs[0] < 0 || n.GetInt("training_mode", 0) != 0) {
+        continue;
+      }
+      bool params = true;
+      for (int s = 1; s <= 4; ++s) params &= constant_values(n.inputs[s]);
+      const int32_t t = n.inputs[0];
+      const int32_t p = graph.tensors[t].producer;
+      if (!params || p < 0 || folded[p] || readers[t] != 1 || impl->redirect.count(p)) continue;
+      const Node& pn = graph.nodes[p];
+      if ((pn.kind != OpKind::kConv && pn.kind != OpKind::kDepthwiseConv) ||
+          pn.outputs.size() != 1 || pn.outputs[0] != t || pn.HasAttr("fused_activation") ||
+          graph.layout != analyzer::Layout::kNCHW) {
+        continue;
+      }
+      fused_into[i] = p;
+      impl->redirect[p] = n.outputs[0];
+      impl->bn_folded[p] = static_cast<int32_t>(i);
+      owner[n.outputs[0]] = p;
+    }
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       const Node& n = graph.nodes[i];
       if (folded[i] || (n.kind != OpKind::kRelu && n.kind != OpKind::kClip) || n.inputs.empty() ||
@@ -1416,14 +1464,15 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
         continue;
       }
       const int32_t t = n.inputs[0];
-      const int32_t p = graph.tensors[t].producer;
-      if (p < 0 || folded[p] || readers[t] != 1 || impl->redirect.count(p)) continue;
+      const int32_t p = owner[t];
+      if (p < 0 || folded[p] || readers[t] != 1 || impl->clamp.count(p)) continue;
       const Node& pn = graph.nodes[p];
       if (pn.kind != OpKind::kConv && pn.kind != OpKind::kDepthwiseConv &&
           pn.kind != OpKind::kFullyConnected && pn.kind != OpKind::kConvTranspose) {
         continue;
       }
-      if (pn.outputs.size() != 1 || pn.outputs[0] != t || pn.HasAttr("fused_activation")) continue;
+      const int32_t writes = impl->redirect.count(p) ? impl->redirect.at(p) : pn.outputs[0];
+      if (pn.outputs.size() != 1 || writes != t || pn.HasAttr("fused_activation")) continue;
       if (graph.tensors[t].shape != graph.tensors[n.outputs[0]].shape) continue;
       float lo = 0.0f, hi = kInf;
       bool known = true;
@@ -1447,6 +1496,7 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       fused_into[i] = p;
       impl->redirect[p] = n.outputs[0];
       impl->clamp[p] = {lo, hi};
+      owner[n.outputs[0]] = p;
     }
   }
   // Steps and lifetimes.

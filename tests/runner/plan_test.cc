@@ -156,6 +156,30 @@ TEST(PlanTest, FusedActivationsClampTheProducerAndKeepOneStepPerLayer) {
   }
 }
 
+TEST(PlanTest, FoldingBatchNormIntoTheConvolutionChangesNothingButTheSteps) {
+  GraphBuilder b(/*fold_bn=*/false);
+  auto x = b.Input("x", {1, 5, 9, 9});
+  auto y = b.ConvBnAct(x, 7, 3, 2, OpKind::kClip);          // conv, batch norm, relu6
+  auto z = b.ConvBnAct(y, 7, 3, 1, OpKind::kRelu, 7);       // depthwise
+  auto g = b.Finish({z});
+  ASSERT_TRUE(g.ok());
+  auto input = Random(5 * 81, 6);
+  std::vector<float> outs[2];
+  for (bool fuse : {false, true}) {
+    PlanOptions o;
+    o.fuse_activations = fuse;
+    auto plan = Plan::Compile(*g, o);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    int noops = 0;
+    for (size_t i = 0; i < (*plan)->num_steps(); ++i) noops += (*plan)->step(i).noop;
+    EXPECT_EQ(noops, fuse ? 4 : 0);  // two batch norms and two activations
+    ASSERT_TRUE((*plan)->SetInput(0, input).ok());
+    ASSERT_TRUE((*plan)->Run().ok());
+    outs[fuse] = (*plan)->Output(0);
+  }
+  ExpectNear(outs[1], outs[0], 1e-4f, "folded vs separate");
+}
+
 TEST(PlanTest, PoolingFullyConnectedAndFlattenFollowTheModelsLayout) {
   GraphBuilder b;
   auto x = b.Input("x", {1, 3, 8, 8});
