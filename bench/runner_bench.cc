@@ -1,0 +1,95 @@
+// Microbenchmarks of the runner's plain C++ kernels (what XNNPACK lacks), each as the single
+// step of a one-layer plan, with the bytes it moves; and the per-step dispatch cost (a one-
+// element ReLU) that per-layer timing adds to every layer.
+#include <benchmark/benchmark.h>
+
+#include "analyzer/graph_builder.h"
+#include "runner/plan.h"
+
+namespace {
+
+using namespace mbench;
+using analyzer::GraphBuilder;
+using analyzer::OpKind;
+using analyzer::TensorId;
+
+// Builds input -> op -> output and times the op's step.
+template <typename Build>
+void RunOneStep(benchmark::State& state, analyzer::Shape in_shape, Build build, int64_t bytes) {
+  GraphBuilder b;
+  TensorId x = b.Input("x", in_shape);
+  TensorId y = build(b, x);
+  auto g = b.Finish({y});
+  if (!g.ok()) {
+    state.SkipWithError(g.status().ToString().c_str());
+    return;
+  }
+  auto plan = runner::Plan::Compile(*g, {});
+  if (!plan.ok()) {
+    state.SkipWithError(plan.status().ToString().c_str());
+    return;
+  }
+  (*plan)->FillInputs(1);
+  const size_t last = (*plan)->num_steps() - 1;
+  for (auto _ : state) benchmark::DoNotOptimize((*plan)->RunStep(last));
+  state.SetBytesProcessed(state.iterations() * bytes);
+}
+
+void BM_Concat(benchmark::State& s) {
+  RunOneStep(s, {1, 64, 56, 56}, [](GraphBuilder& b, TensorId x) {
+    return b.Concat({x, b.Act(x, OpKind::kRelu)}, 1); }, 4 * 2 * 2 * 64 * 56 * 56);
+}
+BENCHMARK(BM_Concat);
+
+void BM_FlattenNhwcToNchw(benchmark::State& s) {
+  RunOneStep(s, {1, 256, 14, 14}, [](GraphBuilder& b, TensorId x) { return b.Flatten(x); },
+             4 * 2 * 256 * 14 * 14);
+}
+BENCHMARK(BM_FlattenNhwcToNchw);
+
+void BM_Transpose(benchmark::State& s) {
+  RunOneStep(s, {1, 197, 192}, [](GraphBuilder& b, TensorId x) { return b.Transpose(x, {0, 2, 1}); },
+             4 * 2 * 197 * 192);
+}
+BENCHMARK(BM_Transpose);
+
+void BM_LayerNorm(benchmark::State& s) {
+  RunOneStep(s, {1, 197, 192}, [](GraphBuilder& b, TensorId x) { return b.LayerNorm(x); },
+             4 * 2 * 197 * 192);
+}
+BENCHMARK(BM_LayerNorm);
+
+void BM_Gelu(benchmark::State& s) {
+  RunOneStep(s, {1, 197, 768}, [](GraphBuilder& b, TensorId x) { return b.Act(x, OpKind::kGelu); },
+             4 * 2 * 197 * 768);
+}
+BENCHMARK(BM_Gelu);
+
+void BM_BatchMatMul(benchmark::State& s) {
+  // Attention scores: 3 heads, 197 x 64 by 64 x 197.
+  RunOneStep(s, {3, 197, 64}, [](GraphBuilder& b, TensorId x) {
+    return b.MatMul(x, b.Transpose(x, {0, 2, 1})); }, 4 * (2 * 3 * 197 * 64 + 3 * 197 * 197));
+}
+BENCHMARK(BM_BatchMatMul);
+
+void BM_ResizeBilinear(benchmark::State& s) {
+  RunOneStep(s, {1, 32, 64, 64}, [](GraphBuilder& b, TensorId x) {
+    return b.Resize(x, 128, 128, "linear"); }, 4 * 32 * (64 * 64 + 128 * 128));
+}
+BENCHMARK(BM_ResizeBilinear);
+
+void BM_BatchNormPlain(benchmark::State& s) {
+  // A BatchNorm that follows no convolution stays a plain per-channel affine kernel.
+  RunOneStep(s, {1, 64, 56, 56}, [](GraphBuilder& b, TensorId x) { return b.BatchNorm(x); },
+             4 * 2 * 64 * 56 * 56);
+}
+BENCHMARK(BM_BatchNormPlain);
+
+void BM_StepDispatch(benchmark::State& s) {
+  RunOneStep(s, {1, 1}, [](GraphBuilder& b, TensorId x) { return b.Act(x, OpKind::kSigmoid); }, 8);
+}
+BENCHMARK(BM_StepDispatch);
+
+}  // namespace
+
+BENCHMARK_MAIN();
