@@ -20,7 +20,7 @@ struct ReadOptions {
   // Knobs of `zoo:NAME` models (width, resolution, BatchNorm folding); ignored for files.
   ZooOptions zoo;
   // Keep every constant's values (TensorInfo::weights) for the runner; the analyzer alone does
-  // not need them. Supported for ONNX (data inside the file).
+  // not need them. Supported for ONNX (data inside the file) and TFLite (dense buffers).
   bool keep_weights = false;
 };
 

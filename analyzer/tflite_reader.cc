@@ -1,6 +1,8 @@
 #include "analyzer/tflite_reader.h"
 
+#include <cmath>
 #include <cstring>
+#include <memory>
 #include <unordered_map>
 
 #include "analyzer/tflite_schema_generated.h"
@@ -199,6 +201,66 @@ const char* ActivationName(int8_t a) {
   }
 }
 
+// A dense constant's values as float for the runner: float32 as is, float16 widened, integer
+// types dequantized with their per-tensor or per-channel scale and zero point (unscaled when the
+// tensor carries no quantization). Null for types it does not convert.
+std::shared_ptr<const std::vector<float>> DenseWeights(const TensorInfo& info, const uint8_t* data,
+                                                       int64_t n) {
+  auto out = std::make_shared<std::vector<float>>(static_cast<size_t>(n));
+  auto& v = *out;
+  // Per-element scale and zero point.
+  int64_t inner = 1, channels = 1;
+  if (info.quant_axis >= 0 && static_cast<size_t>(info.quant_axis) < info.shape.size()) {
+    channels = info.shape[info.quant_axis];
+    for (size_t d = info.quant_axis + 1; d < info.shape.size(); ++d) inner *= info.shape[d];
+  }
+  auto scale = [&](int64_t i) -> double {
+    if (info.quant_scales.empty()) return 1.0;
+    size_t c = info.quant_scales.size() == 1 ? 0 : static_cast<size_t>((i / inner) % channels);
+    return c < info.quant_scales.size() ? info.quant_scales[c] : info.quant_scales[0];
+  };
+  auto zero = [&](int64_t i) -> double {
+    if (info.quant_zero_points.empty()) return 0.0;
+    size_t c = info.quant_zero_points.size() == 1 ? 0 : static_cast<size_t>((i / inner) % channels);
+    return c < info.quant_zero_points.size() ? static_cast<double>(info.quant_zero_points[c]) : 0.0;
+  };
+  switch (info.dtype) {
+    case DType::kFloat32:
+      std::memcpy(v.data(), data, static_cast<size_t>(n) * 4);
+      break;
+    case DType::kFloat16:
+      for (int64_t i = 0; i < n; ++i) {
+        uint16_t h;
+        std::memcpy(&h, data + i * 2, 2);
+        uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu, bits;
+        if (exp == 0) {
+          float f = std::ldexp(static_cast<float>(mant), -24);
+          v[i] = sign ? -f : f;
+          continue;
+        }
+        bits = exp == 31 ? (sign | 0x7f800000u | mant << 13) : (sign | (exp + 112) << 23 | mant << 13);
+        std::memcpy(&v[i], &bits, 4);
+      }
+      break;
+    case DType::kInt8:
+      for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(scale(i) * (static_cast<int8_t>(data[i]) - zero(i)));
+      break;
+    case DType::kUInt8:
+      for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(scale(i) * (data[i] - zero(i)));
+      break;
+    case DType::kInt32:
+      for (int64_t i = 0; i < n; ++i) {
+        int32_t x;
+        std::memcpy(&x, data + i * 4, 4);
+        v[i] = static_cast<float>(scale(i) * (x - zero(i)));
+      }
+      break;
+    default:
+      return nullptr;
+  }
+  return out;
+}
+
 class Converter {
  public:
   Converter(const std::string& path, std::string_view bytes, const ReadOptions& options)
@@ -304,6 +366,9 @@ Status Converter::AddTensor(const fb::Tensor* t, size_t index) {
                          DTypeName(info.dtype) + ") needs more bytes than its buffer's " +
                          std::to_string(data_bytes));
         }
+      }
+      if (options_.keep_weights && info.stored_elements < 0 && data != nullptr) {
+        info.weights = DenseWeights(info, data, *elems);
       }
       if (*elems <= TensorInfo::kMaxInlineValues && info.stored_elements < 0 && data != nullptr) {
         if (info.dtype == DType::kInt32 || info.dtype == DType::kInt64) {

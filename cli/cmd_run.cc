@@ -123,8 +123,8 @@ Status RunRun(const RunOptions& o) {
   }
   if ((*plan)->synthetic_weights()) {
     warnings.push_back("some or all weights are seeded random values (zoo and ncnn .param "
-                       "models carry none; TFLite and external-data weights are not read yet); "
-                       "timings do not depend on them");
+                       "models carry none; ONNX external data and sparse TFLite weights are not "
+                       "read yet); timings do not depend on them");
   }
 
   if (o.format == "json") {
