@@ -2,6 +2,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -64,6 +65,9 @@ Status FeedInputs(const RunOptions& o, runner::Plan& plan) {
 
 // One .npy per output, named after the output (characters outside [A-Za-z0-9._-] become '_').
 Status SaveOutputs(const std::string& dir, runner::Plan& plan) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError(dir + ": cannot create the directory: " + ec.message());
   MBENCH_RETURN_IF_ERROR(plan.Run());
   for (size_t i = 0; i < plan.num_outputs(); ++i) {
     std::string name = plan.output_info(i).name;

@@ -372,5 +372,59 @@ TEST(RunCliTest, RefusesWhatItCannotRunWithOneLine) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find(junk), std::string::npos);
 }
+
+// A float32 .npy in C order.
+std::string Npy(const std::vector<int64_t>& shape, float fill) {
+  std::string dims;
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    dims += std::to_string(d) + ", ";
+    n *= d;
+  }
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
+  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+  header += '\n';
+  std::string out = std::string("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  out += header;
+  std::vector<float> v(static_cast<size_t>(n), fill);
+  out.append(reinterpret_cast<const char*>(v.data()), v.size() * 4);
+  return out;
+}
+
+TEST(RunCliTest, NpyInputsAndSavedOutputs) {
+  TempDir dir;
+  const std::string model = "zoo:mobilenet_v1 --width 0.25 --resolution 32";
+  testing::WriteFile(dir.File("image.npy"), Npy({1, 3, 32, 32}, 0.5f));
+  RunResult ok = RunMbench("run " + model + " --input image=" + dir.File("image.npy") +
+                           " --save-outputs " + dir.path() + " --runs 1 --min-secs 0", dir);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  std::string saved = testing::ReadFile(dir.File("fc83.out.npy"));
+  ASSERT_GT(saved.size(), 128u);
+  EXPECT_EQ(saved.compare(0, 6, "\x93NUMPY"), 0);
+  EXPECT_NE(saved.find("'shape': (1, 1000)"), std::string::npos);
+  // The same input gives the same output (the directory is created when missing).
+  RunResult again = RunMbench("run " + model + " --input image=" + dir.File("image.npy") +
+                              " --save-outputs " + dir.File("again") + " --runs 3 --min-secs 0", dir);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(testing::ReadFile(dir.File("again/fc83.out.npy")), saved);
+
+  testing::WriteFile(dir.File("wrong.npy"), Npy({1, 3, 16, 16}, 0.5f));
+  RunResult shape = RunMbench("run " + model + " --input image=" + dir.File("wrong.npy"), dir);
+  EXPECT_EQ(shape.exit_code, 2);
+  EXPECT_NE(shape.err.find("shape 1x3x16x16 but input 'image' is 1x3x32x32"), std::string::npos)
+      << shape.err;
+  RunResult name = RunMbench("run " + model + " --input nosuch=" + dir.File("image.npy"), dir);
+  EXPECT_EQ(name.exit_code, 2);
+  EXPECT_NE(name.err.find("no such input (inputs: image)"), std::string::npos) << name.err;
+  std::string truncated = Npy({1, 3, 32, 32}, 0.5f);
+  truncated.resize(truncated.size() - 10);
+  testing::WriteFile(dir.File("trunc.npy"), truncated);
+  RunResult t = RunMbench("run " + model + " --input image=" + dir.File("trunc.npy"), dir);
+  EXPECT_NE(t.exit_code, 0);
+  EXPECT_NE(t.err.find("trunc.npy: holds"), std::string::npos) << t.err;
+  EXPECT_EQ(std::count(t.err.begin(), t.err.end(), '\n'), 1) << t.err;
+}
 }  // namespace
 }  // namespace mbench
