@@ -35,20 +35,7 @@ void RegisterAnalyze(CLI::App& app, int* exit_code) {
       "bytes, shapes, and peak activation memory. The format (ONNX, TFLite, ncnn .param with\n"
       "its .bin when present) is read from the content, not the file name.\n"
       "Example: mbench analyze model.onnx --input-shape images=1,3,640,640 --format json");
-  cmd->add_option("model", options->model_path,
-                  "Model file (ONNX, TFLite or ncnn .param; any file name) or zoo:NAME")
-      ->required();
-  cmd->add_option("--input-shape", options->input_shapes,
-                  "Fix an input's shape, NAME=d0,d1,... (repeatable). Needed for dynamic dims\n"
-                  "other than the batch, which defaults to 1. Example: --input-shape x=1,3,224,224")
-      ->take_all()
-      ->allow_extra_args(false);
-  cmd->add_option("--width", options->zoo.width,
-                  "zoo models: width multiplier. Example: analyze zoo:mobilenet_v2 --width 0.75");
-  cmd->add_option("--resolution", options->zoo.resolution,
-                  "zoo models: input height and width in pixels. Example: --resolution 160");
-  cmd->add_flag("--fold-bn", options->zoo.fold_bn,
-                "zoo models: deployment form, BatchNorm folded into the convolutions");
+  AddModelOptions(cmd, &options->model_path, &options->input_shapes, &options->zoo);
   cmd->add_option("--format", options->format,
                   "Output: table (default, for people), json (stable keys for tools), csv (one\n"
                   "row per layer) or md (Markdown). Example: --format json")
@@ -57,6 +44,24 @@ void RegisterAnalyze(CLI::App& app, int* exit_code) {
     Status s = RunAnalyze(*options);
     *exit_code = s.ok() ? kExitOk : ReportError("analyze", s);
   });
+}
+
+void AddModelOptions(CLI::App* cmd, std::string* model_path, std::vector<std::string>* input_shapes,
+                     analyzer::ZooOptions* zoo) {
+  cmd->add_option("model", *model_path,
+                  "Model file (ONNX, TFLite or ncnn .param; any file name) or zoo:NAME")
+      ->required();
+  cmd->add_option("--input-shape", *input_shapes,
+                  "Fix an input's shape, NAME=d0,d1,... (repeatable). Needed for dynamic dims\n"
+                  "other than the batch, which defaults to 1. Example: --input-shape x=1,3,224,224")
+      ->take_all()
+      ->allow_extra_args(false);
+  cmd->add_option("--width", zoo->width,
+                  "zoo models: width multiplier. Example: zoo:mobilenet_v2 --width 0.75");
+  cmd->add_option("--resolution", zoo->resolution,
+                  "zoo models: input height and width in pixels. Example: --resolution 160");
+  cmd->add_flag("--fold-bn", zoo->fold_bn,
+                "zoo models: deployment form, BatchNorm folded into the convolutions");
 }
 
 }  // namespace mbench::cli

@@ -262,15 +262,7 @@ void RegisterGrade(CLI::App& app, int* exit_code) {
       "profile the predicted latency with its 90% interval, fps, energy per inference, battery\n"
       "hours, what bounds it and the heaviest kernels, plus shipping warnings.\n"
       "Example: mbench grade model.tflite --device pixel4 --device iphonexs --target-fps 30");
-  cmd->add_option("model", o->model_path, "Model file (ONNX, TFLite, ncnn .param) or zoo:NAME")
-      ->required();
-  cmd->add_option("--input-shape", o->input_shapes,
-                  "Fix an input's shape, NAME=d0,d1,... (repeatable), as in `analyze`")
-      ->take_all()
-      ->allow_extra_args(false);
-  cmd->add_option("--width", o->zoo.width, "zoo models: width multiplier");
-  cmd->add_option("--resolution", o->zoo.resolution, "zoo models: input size in pixels");
-  cmd->add_flag("--fold-bn", o->zoo.fold_bn, "zoo models: BatchNorm folded (deployment form)");
+  AddModelOptions(cmd, &o->model_path, &o->input_shapes, &o->zoo);
   cmd->add_option("--device", o->devices, "Device id (repeatable; default: every profile)")
       ->take_all()
       ->allow_extra_args(false);

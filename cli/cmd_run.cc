@@ -224,14 +224,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       "it: warm-up, then runs until both --runs and --min-secs are met (capped by --max-secs);\n"
       "latency statistics, first run, peak memory; --per-layer times every layer alone.\n"
       "Example: mbench run zoo:mobilenet_v2 --threads 2 --per-layer --format json");
-  cmd->add_option("model", o->model_path, "Model file (ONNX, TFLite, ncnn .param) or zoo:NAME")
-      ->required();
-  cmd->add_option("--input-shape", o->input_shapes, "Fix an input's shape, NAME=d0,d1,...")
-      ->take_all()
-      ->allow_extra_args(false);
-  cmd->add_option("--width", o->zoo.width, "zoo models: width multiplier");
-  cmd->add_option("--resolution", o->zoo.resolution, "zoo models: input size in pixels");
-  cmd->add_flag("--fold-bn", o->zoo.fold_bn, "zoo models: BatchNorm folded (deployment form)");
+  AddModelOptions(cmd, &o->model_path, &o->input_shapes, &o->zoo);
   cmd->add_option("--threads", o->plan.threads, "Threads (default 1)")->check(CLI::Range(1, 1024));
   cmd->add_option("--precision", o->plan.precision, "fp32 (fp16 and int8 are not supported yet)")
       ->check(CLI::IsMember({"fp32", "fp16", "int8"}));

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "analyzer/zoo.h"
 #include "core/status.h"
 
 namespace mbench::cli {
@@ -16,6 +17,11 @@ inline constexpr int kExitError = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitUnsupported = 3;
 inline constexpr int kExitGateFailed = 4;
+
+// The model argument and the flags every model-taking subcommand shares: --input-shape and the
+// zoo knobs (--width, --resolution, --fold-bn).
+void AddModelOptions(CLI::App* cmd, std::string* model_path, std::vector<std::string>* input_shapes,
+                     analyzer::ZooOptions* zoo);
 
 // Maps a failed Status to an exit code and prints "mbench <cmd>: error: <message>" once.
 int ReportError(const char* command, const Status& status);
