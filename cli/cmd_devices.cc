@@ -61,6 +61,8 @@ Status RunDevices(const DevicesOptions& o) {
                           {"threads", t.threads},
                           {"cluster", t.cluster},
                           {"threads_predictable", t.compute_unit == "cpu" ? ThreadRange(d, t) : ""},
+                          {"op_set", t.op_set},
+                          {"dtypes", t.dtypes},
                           {"calibration_points", t.calibration.points},
                           {"cv_points", t.calibration.cv_points},
                           {"cv_mape_pct", t.calibration.cv_mape_pct}});

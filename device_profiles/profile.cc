@@ -246,6 +246,13 @@ StatusOr<DeviceProfile> ParseProfile(std::string_view json_text, std::string_vie
       }
       tg.threads = r.Int(t, path, "threads", 0, 1024);
       tg.cluster = r.String(t, path, "cluster", false);
+      tg.op_set = r.String(t, path, "op_set");
+      if (r.ok() && !IsOneOf(tg.op_set, {"tflite_cpu", "tflite_gpu", "nnapi", "coreml", "hiai", "qnn",
+                                         "ncnn_cpu", "ncnn_vulkan"})) {
+        r.Fail(path + ".op_set", "unknown op set '" + tg.op_set + "'");
+      }
+      tg.dtypes = r.Strings(t, path, "dtypes");
+      if (r.ok() && tg.dtypes.empty()) r.Fail(path + ".dtypes", "missing");
       if (r.ok() && tg.compute_unit == "cpu" && tg.threads < 1) {
         r.Fail(path + ".threads", "a CPU target needs threads >= 1");
       }
@@ -357,6 +364,8 @@ std::string ProfileToJson(const DeviceProfile& p) {
     j["precision"] = t.precision;
     j["threads"] = t.threads;
     if (!t.cluster.empty()) j["cluster"] = t.cluster;
+    j["op_set"] = t.op_set;
+    j["dtypes"] = t.dtypes;
     const KernelParams& k = t.params;
     j["params"] = {{"conv_gmacs", Round6(k.conv_gmacs)},
                    {"pointwise_gmacs", Round6(k.pointwise_gmacs)},

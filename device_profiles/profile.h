@@ -80,6 +80,10 @@ struct Target {
   std::string precision;     // "fp32", "fp16", "int8"
   int threads = 0;           // CPU threads; 0 for accelerators
   std::string cluster;       // CPU cluster the threads run on ("big", "little", "all"); "" else
+  // The op kinds it runs: the id of a runtime op list ("tflite_gpu", "nnapi", "qnn", ...; see
+  // estimator/op_support.cc, which names each list's documentation), and the tensor dtypes.
+  std::string op_set;
+  std::vector<std::string> dtypes;
   KernelParams params;
   CalibrationRecord calibration;
 

@@ -13,6 +13,7 @@
 #include "analyzer/model_reader.h"
 #include "core/env.h"
 #include "core/sha256.h"
+#include "estimator/op_support.h"
 
 namespace mbench::estimator {
 namespace {
@@ -518,6 +519,11 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
       FittedTarget ft;
       ft.device_id = g->device_id;
       ft.target = g->target;
+      ft.target.op_set = GetRuntimeInfo(ApiForTarget(g->target.compute_unit, g->target.runtime)).id;
+      // Tensors the target computes in, plus the float32 it reads and writes at its boundary.
+      ft.target.dtypes = {g->target.precision == "fp32" ? "float32"
+                          : g->target.precision == "fp16" ? "float16" : "int8"};
+      if (g->target.precision != "fp32") ft.target.dtypes.push_back("float32");
       ft.target.params = ParamsOf(th);
       ft.points = g->points;
       double ss = 0.0;

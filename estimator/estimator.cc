@@ -303,7 +303,10 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
 
   const int bpe = BytesPerElement(p.precision);
   const RateParams rates = ToRates(params);
-  const RuntimeApi api = ApiForTarget(target->compute_unit, target->runtime);
+  RuntimeApi api = ApiForTarget(target->compute_unit, target->runtime);
+  for (const auto& rt : AllRuntimes()) {
+    if (target->op_set == rt.id) api = rt.api;  // the profile's own op list wins
+  }
   const Target* cpu = unit == "cpu" ? nullptr : FallbackCpuTarget(device, p.precision);
   const RateParams cpu_rates = cpu ? ToRates(cpu->params) : rates;
   const int cpu_bpe = cpu ? BytesPerElement(cpu->precision) : bpe;
