@@ -37,7 +37,13 @@ bool ReadTensor(const std::string& path, std::vector<float>* values, std::vector
   *name = p.name();
   dims->assign(p.dims().begin(), p.dims().end());
   int64_t n = 1;
-  for (int64_t d : *dims) n *= d;
+  for (int64_t d : *dims) {
+    if (d < 0 || (d > 0 && n > (int64_t{1} << 32) / d)) {
+      *why = "tensor too large or negative dims";
+      return false;
+    }
+    n *= d;
+  }
   values->clear();
   if (p.data_type() != onnx::TensorProto::FLOAT) {
     *why = "non-float32 tensor";
@@ -49,7 +55,7 @@ bool ReadTensor(const std::string& path, std::vector<float>* values, std::vector
       return false;
     }
     values->resize(static_cast<size_t>(n));
-    std::memcpy(values->data(), p.raw_data().data(), p.raw_data().size());
+    if (n > 0) std::memcpy(values->data(), p.raw_data().data(), p.raw_data().size());
   } else {
     values->assign(p.float_data().begin(), p.float_data().end());
   }
