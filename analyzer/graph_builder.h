@@ -2,7 +2,7 @@
 // (the zoo's architectures are written with it; no file is involved). Weights are constant
 // tensors with shapes only. A shape that cannot work (an input too small for a kernel, a
 // reshape that changes the element count) is recorded as the first error, which Finish()
-// returns; building goes on with placeholder sizes so the code needs no checks at each step.
+// returns; building goes on with stand-in sizes so the code needs no checks at each step.
 // Not thread-safe; one builder per graph.
 #ifndef MBENCH_ANALYZER_GRAPH_BUILDER_H_
 #define MBENCH_ANALYZER_GRAPH_BUILDER_H_

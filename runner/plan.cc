@@ -783,9 +783,12 @@ Status Plan::Impl::Layout(const Node& n, Step& st) {
       if (t < 0) continue;
       const Buf& b = bufs[t];
       if (b.constant && b.nhwc != y.nhwc) return Status::Unsupported("layer '" + n.name + "': constant operand");
-      const float* p = b.constant ? ConstOperand(t, y.ishape.size(), y.nhwc).second : b.data;
-      Shape s = b.constant ? ConstOperand(t, y.ishape.size(), y.nhwc).first : b.ishape;
-      parts.emplace_back(p, s[axis]);
+      if (b.constant) {
+        auto [s, p] = ConstOperand(t, y.ishape.size(), y.nhwc);  // one packed copy, not two
+        parts.emplace_back(p, s[axis]);
+      } else {
+        parts.emplace_back(b.data, b.ishape[axis]);
+      }
     }
     const int64_t out_axis = y.ishape[axis];
     st.plain = [parts, out, outer, inner, out_axis] {
@@ -1500,7 +1503,6 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     }
   }
   // Steps and lifetimes.
-  int64_t activation_bytes_upper = 0;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     if (folded[i]) continue;
     const Node& n = graph.nodes[i];
@@ -1529,9 +1531,9 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
                                        "--input-shape");
       }
       auto elems = analyzer::NumElements(info.shape);
-      std::optional<int64_t> bytes = elems ? CheckedMul(*elems, int64_t{4}) : std::nullopt;
-      if (!bytes) return Status::InvalidArgument("layer '" + n.name + "': output too large");
-      activation_bytes_upper += *bytes;
+      if (!elems || !CheckedMul(*elems, int64_t{4})) {
+        return Status::InvalidArgument("layer '" + n.name + "': output too large");
+      }
       impl->bufs[t].first = step;
       impl->bufs[t].last = std::max(impl->bufs[t].last, step);
     }
@@ -1605,7 +1607,6 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
         std::to_string((weight_upper * 2) >> 20) + " MiB), above the limit of " +
         std::to_string(options.max_bytes >> 20) + " MiB; nothing was allocated");
   }
-  (void)activation_bytes_upper;
   impl->arena.assign(static_cast<size_t>(arena_floats), 0.0f);
   for (auto& b : impl->bufs) {
     if (b.offset >= 0) b.data = impl->arena.data() + b.offset;
