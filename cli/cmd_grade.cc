@@ -13,6 +13,7 @@
 #include "analyzer/analysis.h"
 #include "analyzer/model_reader.h"
 #include "cli/commands.h"
+#include "cli/db_support.h"
 #include "cli/grade_report.h"
 #include "cli/report_writer.h"
 #include "core/env.h"
@@ -37,6 +38,7 @@ struct GradeOptions {
   std::string output;
   std::string profile_dir;
   std::vector<std::string> profile_files;
+  std::string db_path;  // results database: refined profiles in, predictions out
 };
 
 // Apple: apps over 200 MB are not downloaded over a cellular connection.
@@ -49,7 +51,9 @@ int CurrentYear() {
   return tm.tm_year + 1900;
 }
 
-StatusOr<std::vector<profiles::DeviceProfile>> SelectProfiles(const GradeOptions& o) {
+StatusOr<std::vector<profiles::DeviceProfile>> SelectProfiles(const GradeOptions& o,
+                                                              db::Database* results,
+                                                              std::vector<std::string>* notes) {
   std::vector<profiles::DeviceProfile> all;
   if (!o.profile_files.empty()) {
     for (const auto& f : o.profile_files) {
@@ -58,6 +62,8 @@ StatusOr<std::vector<profiles::DeviceProfile>> SelectProfiles(const GradeOptions
     }
   } else {
     MBENCH_ASSIGN_OR_RETURN(all, profiles::LoadProfileDir(o.profile_dir));
+    // A device refined from stored measurements (`mbench refine`) is graded with that fit.
+    if (results != nullptr) MBENCH_RETURN_IF_ERROR(OverlayCalibrations(*results, &all, notes));
   }
   if (o.devices.empty()) return all;
   std::vector<profiles::DeviceProfile> out;
@@ -116,7 +122,13 @@ Status RunGrade(const GradeOptions& o, int* exit_code) {
     if (!(f > 0) || f > 10000) return Status::InvalidArgument("--fps must be in (0, 10000]");
   }
   if (o.target_fps < 0) return Status::InvalidArgument("--target-fps must be positive");
-  MBENCH_ASSIGN_OR_RETURN(std::vector<profiles::DeviceProfile> devices, SelectProfiles(o));
+  std::unique_ptr<db::Database> results;
+  if (!o.db_path.empty()) {
+    MBENCH_ASSIGN_OR_RETURN(results, db::Database::Open(o.db_path));
+  }
+  std::vector<std::string> refined;
+  MBENCH_ASSIGN_OR_RETURN(std::vector<profiles::DeviceProfile> devices,
+                          SelectProfiles(o, results.get(), &refined));
 
   MBENCH_ASSIGN_OR_RETURN(AnalyzedModel loaded,
                           LoadAndAnalyze(o.model_path, o.input_shapes, o.zoo));
@@ -235,6 +247,33 @@ Status RunGrade(const GradeOptions& o, int* exit_code) {
     }
   }
 
+  for (const auto& line : refined) r.warnings.push_back(line);
+  if (results) {
+    std::vector<std::pair<db::DeviceRecord, db::PredictionRecord>> rows;
+    for (const auto& g : r.predictions) {
+      auto d = std::find_if(devices.begin(), devices.end(),
+                            [&](const auto& p) { return p.id == g.p.device_id; });
+      db::PredictionRecord pr;
+      pr.profile = g.p.profile_path;
+      pr.calibration = g.p.calibration;
+      pr.estimator_version = estimator::kEstimatorVersion;
+      pr.target_key = g.p.target_key;
+      pr.runtime = g.p.runtime;
+      pr.compute_unit = g.p.compute_unit;
+      pr.precision = g.p.precision;
+      pr.threads = g.p.threads;
+      pr.latency_ms = g.p.latency_ms;
+      pr.low_ms = g.p.latency_low_ms;
+      pr.high_ms = g.p.latency_high_ms;
+      pr.energy_mj = g.p.energy_mj;
+      rows.emplace_back(DeviceRecordOf(*d), pr);
+    }
+    MBENCH_ASSIGN_OR_RETURN(
+        int stored, results->AddPredictions(ModelRecordOf(loaded, {o.model_path, o.zoo, o.input_shapes}),
+                                            rows));
+    std::fprintf(stderr, "mbench grade: stored %d predictions in %s\n", stored, o.db_path.c_str());
+  }
+
   std::string text = RenderGrade(r, format);
   if (!o.output.empty()) {
     MBENCH_RETURN_IF_ERROR(WriteStringToFile(o.output, text));
@@ -291,6 +330,10 @@ void RegisterGrade(CLI::App& app, int* exit_code) {
                   "`mbench calibrate`")
       ->take_all()
       ->allow_extra_args(false);
+  cmd->add_option("--db", o->db_path,
+                  "Results database: devices refined there (`mbench refine`) are graded with\n"
+                  "their refined profile, and every prediction is stored")
+;
   cmd->callback([o, exit_code] {
     int code = kExitOk;
     Status s = RunGrade(*o, &code);

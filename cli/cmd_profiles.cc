@@ -6,11 +6,13 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/db_support.h"
 #include "cli/report_writer.h"
 #include "core/env.h"
 #include "device_profiles/profile.h"
@@ -24,6 +26,9 @@ struct FitOptions {
   std::string out_dir;
   std::string format = "table";
   std::string by = "target";  // validate: rows per target, per model, or per family
+  std::string db_path;        // validate: stored runs instead of the published data
+  std::string device;         // validate --db: only this device
+  std::string profile_dir;
 };
 
 std::string DefaultDataDir() { return profiles::DefaultProfileDir() + "/../data"; }
@@ -75,23 +80,80 @@ struct ValidationRow {
   estimator::Accuracy acc;
 };
 
+// Adds cross-validation rows to the table's groups.
+void GroupRows(const FitOptions& o, const estimator::CalibrationData& data,
+               const std::vector<estimator::CvPoint>& rows,
+               std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>>* out) {
+  for (const auto& r : rows) {
+    const auto& m = data.points[r.point];
+    if (data.models[m.model].part) continue;  // judged on whole models
+    if (o.by == "model") {
+      (*out)[{data.models[m.model].group, o.db_path.empty() ? "all targets" : r.device_id}].push_back(r);
+    } else if (o.by == "family") {
+      (*out)[{"all devices", m.compute_unit + "/" + m.runtime + "/" + m.precision}].push_back(r);
+    } else {
+      (*out)[{r.device_id, r.target_key}].push_back(r);
+    }
+  }
+}
+
+// Cross-validation on the runs stored in a results database: per device, its active
+// calibration (or its profile file) supplies the facts, and each model is left out of the fit
+// that predicts it, exactly as `refine` fits.
+Status ValidateDb(const FitOptions& o, std::string* description, int* unpredictable,
+                  std::vector<estimator::CvPoint>* all_rows,
+                  std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>>* groups) {
+  MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path, /*must_exist=*/true));
+  MBENCH_ASSIGN_OR_RETURN(std::vector<db::DeviceRecord> devices, results->Devices());
+  int validated = 0;
+  for (const auto& d : devices) {
+    if (!o.device.empty() && d.id != o.device) continue;
+    auto base = BaseProfile(*results, d.id, o.profile_dir);
+    if (!base.ok()) {
+      if (!o.device.empty()) return base.status();
+      continue;
+    }
+    std::vector<std::string> skipped;
+    MBENCH_ASSIGN_OR_RETURN(estimator::CalibrationData data,
+                            CalibrationDataFromDb(*results, d.id, {}, &skipped));
+    std::set<std::string> groups_seen;
+    for (const auto& m : data.models) groups_seen.insert(m.group);
+    if (groups_seen.size() < 2) continue;  // nothing to hold out
+    estimator::FitOptions fo;
+    fo.date = "";  // only recorded in fitted profiles, which validation discards
+    MBENCH_ASSIGN_OR_RETURN(estimator::CvResult cv,
+                            estimator::CrossValidate(data, {*base}, fo));
+    GroupRows(o, data, cv.rows, groups);
+    for (const auto& r : cv.rows) {
+      if (!data.models[data.points[r.point].model].part) all_rows->push_back(r);
+    }
+    *unpredictable += cv.unpredictable;
+    ++validated;
+  }
+  if (validated == 0) {
+    return Status::NotFound(o.db_path + ": no device " + (o.device.empty() ? "" : "'" + o.device + "' ") +
+                            "has a profile and stored runs of two or more models mbench can rebuild");
+  }
+  *description = o.db_path + " (" + std::to_string(validated) + " devices' stored runs)";
+  return Status::Ok();
+}
+
 Status RunValidate(const FitOptions& o) {
   MBENCH_ASSIGN_OR_RETURN(ReportFormat format, ParseReportFormat(o.format));
-  MBENCH_ASSIGN_OR_RETURN(Inputs in, LoadInputs(o.data_dir));
-  estimator::FitOptions fo;
-  fo.date = in.date;
-  MBENCH_ASSIGN_OR_RETURN(estimator::CvResult cv,
-                          estimator::CrossValidate(in.data, in.devices, fo));
   std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>> by_target;
-  for (const auto& r : cv.rows) {
-    const auto& m = in.data.points[r.point];
-    if (o.by == "model") {
-      by_target[{in.data.models[m.model].group, "all targets"}].push_back(r);
-    } else if (o.by == "family") {
-      by_target[{"all devices", m.compute_unit + "/" + m.runtime + "/" + m.precision}].push_back(r);
-    } else {
-      by_target[{r.device_id, r.target_key}].push_back(r);
-    }
+  estimator::CvResult cv;
+  struct {
+    estimator::CalibrationData data;
+  } in;
+  if (!o.db_path.empty()) {
+    MBENCH_RETURN_IF_ERROR(ValidateDb(o, &in.data.description, &cv.unpredictable, &cv.rows, &by_target));
+  } else {
+    MBENCH_ASSIGN_OR_RETURN(Inputs published, LoadInputs(o.data_dir));
+    estimator::FitOptions fo;
+    fo.date = published.date;
+    MBENCH_ASSIGN_OR_RETURN(cv, estimator::CrossValidate(published.data, published.devices, fo));
+    GroupRows(o, published.data, cv.rows, &by_target);
+    in.data.description = published.data.description;
   }
   std::vector<ValidationRow> rows;
   for (const auto& [key, pts] : by_target) {
@@ -187,6 +249,7 @@ void RegisterProfiles(CLI::App& app, int* exit_code) {
 
   auto val = std::make_shared<FitOptions>();
   val->data_dir = DefaultDataDir();
+  val->profile_dir = profiles::DefaultProfileDir();
   CLI::App* vcmd = app.add_subcommand(
       "validate",
       "Leave-one-model-out cross-validation of the profile fits on the published data: per\n"
@@ -198,6 +261,11 @@ void RegisterProfiles(CLI::App& app, int* exit_code) {
                    "Rows per target (default: device and target), model (each held-out\n"
                    "architecture over every target) or family (compute unit/runtime/precision)")
       ->check(CLI::IsMember({"target", "model", "family"}));
+  vcmd->add_option("--db", val->db_path,
+                   "Validate on the runs stored in this results database instead: per device,\n"
+                   "each model left out of the fit that predicts it, as `refine` fits");
+  vcmd->add_option("--device", val->device, "With --db: only this device");
+  vcmd->add_option("--profiles", val->profile_dir, "With --db: profiles of devices not refined");
   vcmd->add_option("--format", val->format, "table (default), json, csv or md")
       ->check(CLI::IsMember({"table", "json", "csv", "md", "markdown"}));
   vcmd->callback([val, exit_code] {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/db_support.h"
 #include "cli/report_writer.h"
 #include "core/build_info.h"
 #include "core/env.h"
@@ -31,6 +32,7 @@ struct RunOptions {
   uint64_t input_seed = 7;
   std::vector<std::string> inputs;  // NAME=file.npy
   std::string save_outputs;         // directory
+  std::string db_path;              // results database to store the run in
 };
 
 // Feeds --input NAME=file.npy files (model layout, float32) over the seeded defaults.
@@ -80,17 +82,13 @@ Status SaveOutputs(const std::string& dir, runner::Plan& plan) {
   return Status::Ok();
 }
 
-std::string NowUtc() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 Status RunRun(const RunOptions& o) {
   const int64_t baseline_rss = runner::CurrentRssBytes();
+  // Opened first: a locked or foreign database fails before minutes of measuring, not after.
+  std::unique_ptr<db::Database> results;
+  if (!o.db_path.empty()) {
+    MBENCH_ASSIGN_OR_RETURN(results, db::Database::Open(o.db_path));
+  }
   MBENCH_ASSIGN_OR_RETURN(AnalyzedModel m, LoadAndAnalyze(o.model_path, o.input_shapes, o.zoo,
                                                          /*keep_weights=*/true));
   auto t0 = std::chrono::steady_clock::now();
@@ -131,6 +129,36 @@ Status RunRun(const RunOptions& o) {
                        "read yet); timings do not depend on them");
   }
 
+  nlohmann::ordered_json device_json = {{"cpu_vendor", cpu.vendor},
+                                        {"cpu_uarch", cpu.uarch},
+                                        {"cpu_package", cpu.package},
+                                        {"cores", cpu.cores},
+                                        {"logical_processors", cpu.logical_processors},
+                                        {"l1d_bytes", cpu.l1d_bytes},
+                                        {"l2_bytes", cpu.l2_bytes},
+                                        {"l3_bytes", cpu.l3_bytes}};
+  const std::string measured_at = db::NowUtc();
+  nlohmann::ordered_json options_json = {{"threads", o.plan.threads},
+                                         {"precision", o.plan.precision},
+                                         {"warmup", o.measure.warmup},
+                                         {"runs", o.measure.runs},
+                                         {"min_secs", o.measure.min_secs},
+                                         {"max_secs", o.measure.max_secs},
+                                         {"per_layer", o.measure.per_layer},
+                                         {"fuse_activations", o.plan.fuse_activations},
+                                         {"runtime", "mbench"},
+                                         {"time_utc", measured_at}};
+  int64_t run_id = -1;
+  if (results) {
+    db::RunRecord rec = RunRecordOf(r, o.plan.threads, o.plan.precision, init_ms,
+                                    (*plan)->synthetic_weights(), options_json.dump(), measured_at);
+    MBENCH_ASSIGN_OR_RETURN(
+        run_id, results->AddRun(HostDevice(), ModelRecordOf(m, {o.model_path, o.zoo, o.input_shapes}),
+                                rec));
+    std::fprintf(stderr, "mbench run: stored as run %lld in %s\n", static_cast<long long>(run_id),
+                 o.db_path.c_str());
+  }
+
   if (o.format == "json") {
     nlohmann::ordered_json j;
     j["schema_version"] = 1;
@@ -139,23 +167,9 @@ Status RunRun(const RunOptions& o) {
                   {"sha256", m.model.sha256},
                   {"macs", m.analysis.totals.macs},
                   {"inputs", TensorListJson(m.model.graph, m.model.graph.inputs)}};
-    j["device"] = {{"cpu_vendor", cpu.vendor},
-                   {"cpu_uarch", cpu.uarch},
-                   {"cpu_package", cpu.package},
-                   {"cores", cpu.cores},
-                   {"logical_processors", cpu.logical_processors},
-                   {"l1d_bytes", cpu.l1d_bytes},
-                   {"l2_bytes", cpu.l2_bytes},
-                   {"l3_bytes", cpu.l3_bytes}};
-    j["options"] = {{"threads", o.plan.threads},
-                    {"precision", o.plan.precision},
-                    {"warmup", o.measure.warmup},
-                    {"runs", o.measure.runs},
-                    {"min_secs", o.measure.min_secs},
-                    {"max_secs", o.measure.max_secs},
-                    {"per_layer", o.measure.per_layer},
-                    {"runtime", "mbench"},
-                    {"time_utc", NowUtc()}};
+    j["device"] = device_json;
+    j["device"]["id"] = HostDevice().id;
+    j["options"] = options_json;
     const auto& l = r.latency;
     j["latency_ms"] = {{"min", l.min}, {"p50", l.p50}, {"p90", l.p90}, {"p99", l.p99},
                        {"max", l.max}, {"mean", l.mean}, {"std", l.std},  {"n", l.n}};
@@ -176,6 +190,7 @@ Status RunRun(const RunOptions& o) {
     j["synthetic_weights"] = (*plan)->synthetic_weights();
     j["warnings"] = warnings;
     j["build"] = BuildJson();
+    if (run_id >= 0) j["db"] = {{"path", o.db_path}, {"run_id", run_id}};
     std::cout << j.dump(2) << "\n";
     return Status::Ok();
   }
@@ -248,6 +263,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "Write every output as DIR/<output name>.npy after the measurement");
   cmd->add_option("--format", o->format, "table (default), json or csv (per-layer rows)")
       ->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd->add_option("--db", o->db_path,
+                  "Store the run (statistics, per-layer timings, device, build) in this results\n"
+                  "database (SQLite; created when absent)");
   cmd->callback([o, exit_code] {
     Status s = RunRun(*o);
     *exit_code = s.ok() ? kExitOk : ReportError("run", s);

@@ -33,6 +33,8 @@ void RegisterProfiles(CLI::App& app, int* exit_code);  // fit-profiles, validate
 void RegisterDevices(CLI::App& app, int* exit_code);
 void RegisterGrade(CLI::App& app, int* exit_code);
 void RegisterRun(CLI::App& app, int* exit_code);
+void RegisterDb(CLI::App& app, int* exit_code);         // db import, query, export
+void RegisterCalibrate(CLI::App& app, int* exit_code);  // calibrate, refine
 
 }  // namespace mbench::cli
 

@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   cli::RegisterDevices(app, &exit_code);
   cli::RegisterGrade(app, &exit_code);
   cli::RegisterRun(app, &exit_code);
+  cli::RegisterDb(app, &exit_code);
+  cli::RegisterCalibrate(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

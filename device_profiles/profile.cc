@@ -187,7 +187,8 @@ StatusOr<DeviceProfile> ParseProfile(std::string_view json_text, std::string_vie
       cl.name = r.String(c, path, "name");
       cl.cores = r.Int(c, path, "cores", 1, 256);
       cl.uarch = r.String(c, path, "uarch");
-      cl.max_ghz = r.Number(c, path, "max_ghz", 0.1, 10.0);
+      // Optional: a virtual machine may not expose its clock (0 = unknown).
+      cl.max_ghz = r.Number(c, path, "max_ghz", 0.1, 10.0, /*required=*/false);
       p.cpu_clusters.push_back(cl);
     }
     if (r.ok() && p.cpu_clusters.empty()) r.Fail("$.cpu_clusters", "empty");
@@ -338,8 +339,9 @@ std::string ProfileToJson(const DeviceProfile& p) {
   o["kind"] = p.kind;
   o["cpu_clusters"] = nlohmann::ordered_json::array();
   for (const auto& c : p.cpu_clusters) {
-    o["cpu_clusters"].push_back(
-        {{"name", c.name}, {"cores", c.cores}, {"uarch", c.uarch}, {"max_ghz", c.max_ghz}});
+    nlohmann::ordered_json cl = {{"name", c.name}, {"cores", c.cores}, {"uarch", c.uarch}};
+    if (c.max_ghz > 0) cl["max_ghz"] = c.max_ghz;
+    o["cpu_clusters"].push_back(cl);
   }
   o["memory"] = {{"type", p.memory_type}, {"bandwidth_gbps", p.memory_bandwidth_gbps}};
   if (p.battery_mah > 0) {

@@ -11,6 +11,7 @@
 
 #include "analyzer/analysis.h"
 #include "analyzer/model_reader.h"
+#include "core/csv.h"
 #include "core/env.h"
 #include "core/sha256.h"
 #include "estimator/op_support.h"
@@ -21,57 +22,6 @@ namespace {
 using profiles::DeviceProfile;
 using profiles::KernelParams;
 using profiles::Target;
-
-// ---- CSV ------------------------------------------------------------------------------------
-
-// Splits RFC 4180 CSV text into rows of fields. Returns false on an unterminated quote.
-bool ParseCsv(const std::string& text, std::vector<std::vector<std::string>>* rows) {
-  std::vector<std::string> row;
-  std::string field;
-  bool quoted = false, in_field = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quoted) {
-      if (c == '"') {
-        if (i + 1 < text.size() && text[i + 1] == '"') {
-          field += '"';
-          ++i;
-        } else {
-          quoted = false;
-        }
-      } else {
-        field += c;
-      }
-      continue;
-    }
-    if (c == '"' && field.empty()) {
-      quoted = true;
-      in_field = true;
-    } else if (c == ',') {
-      row.push_back(std::move(field));
-      field.clear();
-      in_field = true;
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      if (in_field || !field.empty() || !row.empty()) {
-        row.push_back(std::move(field));
-        rows->push_back(std::move(row));
-      }
-      row.clear();
-      field.clear();
-      in_field = false;
-    } else {
-      field += c;
-      in_field = true;
-    }
-  }
-  if (quoted) return false;
-  if (in_field || !field.empty() || !row.empty()) {
-    row.push_back(std::move(field));
-    rows->push_back(std::move(row));
-  }
-  return true;
-}
 
 std::string FormatNumber(double x) {
   char buf[32];
@@ -533,7 +483,7 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
         double s = PredictSeconds(feats(m.model, m.precision), ToRates(ft.target.params));
         double lr = std::log(s * 1e3 / m.latency_ms);
         ss += lr * lr;
-        models.insert(data.models[m.model].key);
+        if (!data.models[m.model].part) models.insert(data.models[m.model].key);
         sources.insert(m.source.substr(0, m.source.find(" line ")));
       }
       fam_ss += ss;

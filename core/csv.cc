@@ -1,0 +1,53 @@
+#include "core/csv.h"
+
+namespace mbench {
+
+bool ParseCsv(const std::string& text, std::vector<std::vector<std::string>>* rows) {
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false, in_field = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          field += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        field += c;
+      }
+      continue;
+    }
+    if (c == '"' && field.empty()) {
+      quoted = true;
+      in_field = true;
+    } else if (c == ',') {
+      row.push_back(std::move(field));
+      field.clear();
+      in_field = true;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      if (in_field || !field.empty() || !row.empty()) {
+        row.push_back(std::move(field));
+        rows->push_back(std::move(row));
+      }
+      row.clear();
+      field.clear();
+      in_field = false;
+    } else {
+      field += c;
+      in_field = true;
+    }
+  }
+  if (quoted) return false;
+  if (in_field || !field.empty() || !row.empty()) {
+    row.push_back(std::move(field));
+    rows->push_back(std::move(row));
+  }
+  return true;
+}
+
+}  // namespace mbench

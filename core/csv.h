@@ -1,0 +1,16 @@
+// RFC 4180 CSV: the published tables mbench imports and calibrates on.
+#ifndef MBENCH_CORE_CSV_H_
+#define MBENCH_CORE_CSV_H_
+
+#include <string>
+#include <vector>
+
+namespace mbench {
+
+// Splits CSV text into rows of fields (quoted fields may hold commas, quotes and newlines).
+// Returns false on an unterminated quote.
+bool ParseCsv(const std::string& text, std::vector<std::vector<std::string>>* rows);
+
+}  // namespace mbench
+
+#endif  // MBENCH_CORE_CSV_H_

@@ -1,0 +1,193 @@
+// The results database: every measurement, prediction and calibration mbench produces.
+//
+// SQLite (one file, WAL mode, foreign keys on). The schema is versioned with PRAGMA user_version
+// and upgraded in place by an ordered list of migrations when an older file is opened; a file
+// from a newer mbench is refused rather than misread. Every write is one IMMEDIATE transaction,
+// so a run is stored with all its layer timings or not at all, and two processes writing at once
+// wait for each other (up to the busy timeout) instead of losing rows.
+//
+// This part knows nothing of the analyzer, runner or estimator: callers fill the plain records
+// below, which keeps the schema the one contract between producers and dashboards.
+#ifndef MBENCH_DB_DB_H_
+#define MBENCH_DB_DB_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status_or.h"
+
+struct sqlite3;
+
+namespace mbench::db {
+
+// The schema version this build writes; older files are migrated up to it.
+int LatestSchemaVersion();
+
+// A model as the analyzer saw it. `key` identifies it: "<sha256> <input shapes>" for a model
+// mbench analyzed (the same file at two input sizes is two models), "published:<name>" for a
+// model that only a published table names.
+struct ModelRecord {
+  std::string key;
+  std::string sha256;        // "" when no file was analyzed
+  std::string name;
+  std::string format;        // "onnx", "tflite", "ncnn", "zoo", "" when unknown
+  std::string ref;           // how to load it again: a path or "zoo:NAME ..." ("" when none)
+  std::string input_shapes;  // the --input-shape flags it was analyzed with
+  int64_t macs = -1, flops = -1, params = -1, weight_bytes = -1, peak_activation_bytes = -1;
+  int64_t layers = -1;       // -1: unknown
+};
+
+struct DeviceRecord {
+  std::string id;    // a profile id ("pixel3") or "host-..." for a machine mbench ran on
+  std::string name;
+  std::string soc;
+  std::string kind;  // "phone", "soc", "host", ...
+  std::string cpu;   // CPU description
+  std::string facts_json;  // hardware facts as JSON ("{}" when none)
+};
+
+struct LayerRecord {
+  int64_t index = 0;
+  std::string name, op, fused_into;
+  double p50_ms = 0.0;
+  double share = 0.0;
+};
+
+struct RunRecord {
+  std::string runtime = "mbench", compute_unit = "cpu", precision = "fp32", cluster;
+  int64_t threads = 1;
+  std::string options_json = "{}", build_json = "{}";
+  std::string measured_at;  // ISO 8601 UTC
+  std::string source;       // "mbench run" or the published table and line
+  int64_t n = 0;            // timed runs (0 when a table gives only one number)
+  double min_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0, mean_ms = 0, std_ms = 0;
+  double init_ms = -1, first_run_ms = -1;
+  int64_t peak_rss_bytes = -1;
+  bool synthetic_weights = false;
+  std::vector<LayerRecord> layers;
+};
+
+struct PredictionRecord {
+  std::string profile;             // profile file the prediction used
+  std::string calibration;         // its calibration line
+  std::string estimator_version;
+  std::string target_key, runtime, compute_unit, precision;
+  int64_t threads = 0;
+  double latency_ms = 0, low_ms = 0, high_ms = 0;
+  double energy_mj = -1;
+  std::string created_at;
+};
+
+struct CalibrationRow {
+  int64_t id = 0;
+  std::string device_id;
+  std::string profile_json;  // the whole fitted profile
+  std::string method, data;
+  int64_t points = 0, cv_points = 0;
+  double rms_log_residual = 0, cv_mape_pct = -1;
+  std::string created_at;
+  bool active = false;
+};
+
+// A stored run with its model, for refitting.
+struct StoredRun {
+  int64_t id = 0;
+  ModelRecord model;
+  RunRecord run;
+};
+
+// A query result: column names and rows of typed cells.
+struct Cell {
+  enum class Type { kNull, kInt, kReal, kText } type = Type::kNull;
+  int64_t i = 0;
+  double r = 0.0;
+  std::string s;
+};
+struct Table {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Cell>> rows;
+};
+
+// The named queries `mbench db query` offers, with a one-line description each.
+struct NamedQuery {
+  const char* name;
+  const char* description;
+  bool needs_model;  // takes --model
+};
+const std::vector<NamedQuery>& NamedQueries();
+
+// The tables `mbench db export` writes, in dependency order.
+const std::vector<std::string>& TableNames();
+
+class Database {
+ public:
+  // Opens (creating when absent, unless `must_exist`) and migrates the file. Errors name the file:
+  // not a database, from a newer mbench, locked past the busy timeout, read-only.
+  static StatusOr<std::unique_ptr<Database>> Open(const std::string& path, bool must_exist = false);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  const std::string& path() const { return path_; }
+  StatusOr<int> SchemaVersion();
+
+  // Inserts or refreshes a device or model; returns the model's row id.
+  Status PutDevice(const DeviceRecord& device);
+  StatusOr<int64_t> PutModel(const ModelRecord& model);
+
+  // Stores one run with its device, model and layer timings in one transaction; returns its id.
+  StatusOr<int64_t> AddRun(const DeviceRecord& device, const ModelRecord& model,
+                           const RunRecord& run);
+  // Stores many runs in one transaction (imports): all or none.
+  StatusOr<int> AddRuns(const std::vector<DeviceRecord>& devices,
+                        const std::vector<std::pair<ModelRecord, std::vector<std::pair<std::string, RunRecord>>>>& runs);
+
+  // Stores predictions of one model on devices (device record, prediction) in one transaction.
+  StatusOr<int> AddPredictions(const ModelRecord& model,
+                               const std::vector<std::pair<DeviceRecord, PredictionRecord>>& rows);
+
+  // Stores a calibration and makes it the active one for its device (the previous active one
+  // stays as history); returns its id.
+  StatusOr<int64_t> AddCalibration(const DeviceRecord& device, const CalibrationRow& row);
+  // The active calibration of a device, if any.
+  StatusOr<std::optional<CalibrationRow>> ActiveCalibration(const std::string& device_id);
+  // Every device with an active calibration.
+  StatusOr<std::vector<CalibrationRow>> ActiveCalibrations();
+
+  // Runs stored for a device (with layer timings), oldest first.
+  StatusOr<std::vector<StoredRun>> RunsOfDevice(const std::string& device_id);
+  StatusOr<std::vector<DeviceRecord>> Devices();
+
+  // A named query (see NamedQueries); `model` filters by model name, key or sha256 prefix.
+  StatusOr<Table> Query(const std::string& name, const std::string& model);
+  // All rows of one table (see TableNames).
+  StatusOr<Table> Dump(const std::string& table);
+
+  // Test hook: called inside AddRun's transaction after each layer row is written.
+  std::function<void(int64_t)> after_layer_hook;
+
+ private:
+  Database(std::string path, sqlite3* handle) : path_(std::move(path)), db_(handle) {}
+  Status Exec(const std::string& sql);
+  Status Migrate();
+  Status Fail(const std::string& what) const;
+  StatusOr<Table> Select(const std::string& sql, const std::vector<std::string>& args);
+  StatusOr<int64_t> PutModelLocked(const ModelRecord& model);
+  Status PutDeviceLocked(const DeviceRecord& device);
+  StatusOr<int64_t> AddRunLocked(const std::string& device_id, int64_t model_id,
+                                 const RunRecord& run);
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+// The current time as ISO 8601 UTC ("2026-12-01T21:40:00Z").
+std::string NowUtc();
+
+}  // namespace mbench::db
+
+#endif  // MBENCH_DB_DB_H_
