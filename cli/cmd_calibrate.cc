@@ -336,8 +336,9 @@ Status RunCalibrate(const CalibrateOptions& o) {
   for (size_t mi = 0; mi < models.size(); ++mi) {
     const bool probe = mi < num_probes;
     const std::string& path = models[mi];
-    ModelRef ref{path, {}, {}};
-    MBENCH_ASSIGN_OR_RETURN(AnalyzedModel m, LoadAndAnalyze(path, {}, {}, /*keep_weights=*/true));
+    MBENCH_ASSIGN_OR_RETURN(ModelRef ref, DecodeRef(path, ""));
+    MBENCH_ASSIGN_OR_RETURN(AnalyzedModel m,
+                            LoadAndAnalyze(ref.path, ref.input_shapes, ref.zoo, /*keep_weights=*/true));
     const db::ModelRecord record = ModelRecordOf(m, ref);
     for (int t : threads) {
       const auto item_start = std::chrono::steady_clock::now();
@@ -402,7 +403,7 @@ struct RefineOptions {
 };
 
 Status RunRefine(const RefineOptions& o) {
-  MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path, /*must_exist=*/true));
+  MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path, {.must_exist = true}));
   MBENCH_ASSIGN_OR_RETURN(profiles::DeviceProfile base, BaseProfile(*results, o.device, o.profile_dir));
   RefineRequest req;
   req.date = Today();

@@ -103,7 +103,7 @@ void GroupRows(const FitOptions& o, const estimator::CalibrationData& data,
 Status ValidateDb(const FitOptions& o, std::string* description, int* unpredictable,
                   std::vector<estimator::CvPoint>* all_rows,
                   std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>>* groups) {
-  MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path, /*must_exist=*/true));
+  MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path, {.must_exist = true}));
   MBENCH_ASSIGN_OR_RETURN(std::vector<db::DeviceRecord> devices, results->Devices());
   int validated = 0;
   for (const auto& d : devices) {

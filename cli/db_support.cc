@@ -67,8 +67,15 @@ std::string CsvField(const std::string& s) {
 std::string EncodeRef(const ModelRef& ref) {
   if (ref.path.rfind("zoo:", 0) != 0) return ref.path;
   std::string out = ref.path;
+  // The architecture's default resolution is left out, so one model has one name.
+  int64_t default_resolution = 0;
+  for (const auto& e : analyzer::ZooEntries()) {
+    if (ref.path.substr(4) == e.name) default_resolution = e.default_resolution;
+  }
   if (ref.zoo.width != 1.0) out += " --width " + FormatNumber(ref.zoo.width);
-  if (ref.zoo.resolution != 0) out += " --resolution " + std::to_string(ref.zoo.resolution);
+  if (ref.zoo.resolution != 0 && ref.zoo.resolution != default_resolution) {
+    out += " --resolution " + std::to_string(ref.zoo.resolution);
+  }
   if (ref.zoo.fold_bn) out += " --fold-bn";
   return out;
 }

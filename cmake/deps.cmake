@@ -7,6 +7,7 @@ find_package(CLI11 REQUIRED)                   # libcli11-dev
 find_package(Protobuf REQUIRED)                # libprotobuf-dev
 find_package(ONNX REQUIRED)                    # libonnx-dev (targets onnx, onnx_proto)
 find_package(FlatBuffers REQUIRED)             # libflatbuffers-dev + flatbuffers-compiler (flatc)
+find_package(SQLite3 REQUIRED)                 # libsqlite3-dev (the results database, db/)
 
 if(MBENCH_BUILD_TESTS)
   find_package(GTest REQUIRED)                 # libgtest-dev, libgmock-dev

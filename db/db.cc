@@ -2,15 +2,14 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <utility>
 
 namespace mbench::db {
 namespace {
-
-// How long a writer waits for another process's transaction before giving up.
-constexpr int kBusyTimeoutMs = 15000;
 
 // The schema, one migration per version. Never edit a migration that has shipped: add one.
 const char* const kMigrations[] = {
@@ -197,8 +196,10 @@ Status Database::Fail(const std::string& what) const {
   std::string msg = path_ + ": " + what + ": " + sqlite3_errmsg(db_);
   if (((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) &&
       msg.find("database is locked") != std::string::npos) {
-    msg += " (another process held the database for more than " +
-           std::to_string(kBusyTimeoutMs / 1000) + " s)";
+    char held[96];
+    std::snprintf(held, sizeof(held), " (another process held it for more than %.1f s)",
+                  busy_timeout_ms_ / 1000.0);
+    msg += held;
     return Status::IOError(msg);
   }
   if ((code & 0xff) == SQLITE_NOTADB) return Status::Corruption(path_ + ": not an SQLite database");
@@ -213,7 +214,9 @@ Status Database::Exec(const std::string& sql) {
   return Status::Ok();
 }
 
-StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, bool must_exist) {
+StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
+                                                   const OpenOptions& options) {
+  const bool must_exist = options.must_exist;
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (must_exist && !exists) return Status::NotFound(path + ": no such results database");
@@ -229,8 +232,8 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, bool
     sqlite3_close_v2(handle);
     return Status::IOError(path + ": cannot open the results database: " + msg);
   }
-  std::unique_ptr<Database> db(new Database(path, handle));
-  sqlite3_busy_timeout(handle, kBusyTimeoutMs);
+  std::unique_ptr<Database> db(new Database(path, handle, options.busy_timeout_ms));
+  sqlite3_busy_timeout(handle, options.busy_timeout_ms);
   sqlite3_extended_result_codes(handle, 1);
   // Reading the header first tells a random file from a database before anything is written.
   {
@@ -248,7 +251,9 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, bool
   MBENCH_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
   // FULL: a committed run survives a power cut, not only a killed process.
   MBENCH_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
-  MBENCH_RETURN_IF_ERROR(db->Migrate());
+  const int target = options.schema_version > 0 ? std::min(options.schema_version, kNumMigrations)
+                                                : kNumMigrations;
+  MBENCH_RETURN_IF_ERROR(db->Migrate(target));
   return db;
 }
 
@@ -258,7 +263,17 @@ StatusOr<int> Database::SchemaVersion() {
   return static_cast<int>(s.ColInt(0, 0));
 }
 
-Status Database::Migrate() {
+Status Database::Migrate(int target_version) {
+  // Up to date (the usual case): no write lock, so opening never waits for another writer.
+  {
+    MBENCH_ASSIGN_OR_RETURN(int current, SchemaVersion());
+    if (current > kNumMigrations) {
+      return Status::Unsupported(path_ + ": written by a newer mbench (schema version " +
+                                 std::to_string(current) + "; this build knows up to " +
+                                 std::to_string(kNumMigrations) + ")");
+    }
+    if (current >= target_version) return Status::Ok();
+  }
   Transaction tx(db_);
   if (tx.Begin() != SQLITE_OK) return Fail("cannot start the schema migration");
   MBENCH_ASSIGN_OR_RETURN(int version, SchemaVersion());
@@ -276,7 +291,7 @@ Status Database::Migrate() {
                                      "(it has tables but no mbench schema version)");
     }
   }
-  for (int v = version; v < kNumMigrations; ++v) {
+  for (int v = version; v < target_version; ++v) {
     if (sqlite3_exec(db_, kMigrations[v], nullptr, nullptr, nullptr) != SQLITE_OK) {
       return Fail("migration to schema version " + std::to_string(v + 1) + " failed");
     }
@@ -672,6 +687,33 @@ StatusOr<Table> Database::Query(const std::string& name, const std::string& mode
   std::string names;
   for (const auto& q : NamedQueries()) names += (names.empty() ? "" : ", ") + std::string(q.name);
   return Status::NotFound("no query named '" + name + "' (queries: " + names + ")");
+}
+
+Status Database::CheckIntegrity() {
+  {
+    Stmt s(db_, "PRAGMA integrity_check");
+    if (!s.ok() || s.Step() != SQLITE_ROW) return Fail("cannot check integrity");
+    if (s.ColText(0) != "ok") return Status::Corruption(path_ + ": " + s.ColText(0));
+  }
+  Stmt f(db_, "PRAGMA foreign_key_check");
+  if (!f.ok()) return Fail("cannot check foreign keys");
+  const int rc = f.Step();
+  if (rc == SQLITE_ROW) {
+    return Status::Corruption(path_ + ": table " + f.ColText(0) + " row " + f.ColText(1) +
+                              " points at a missing " + f.ColText(2) + " row");
+  }
+  if (rc != SQLITE_DONE) return Fail("cannot check foreign keys");
+  return Status::Ok();
+}
+
+StatusOr<int64_t> Database::Count(const std::string& table) {
+  for (const std::string& t : TableNames()) {
+    if (t != table) continue;
+    Stmt s(db_, "SELECT count(*) FROM " + t);
+    if (!s.ok() || s.Step() != SQLITE_ROW) return Fail("cannot count " + t);
+    return s.ColInt(0, 0);
+  }
+  return Status::NotFound("no table named '" + table + "'");
 }
 
 StatusOr<Table> Database::Dump(const std::string& table) {

@@ -123,11 +123,18 @@ const std::vector<NamedQuery>& NamedQueries();
 // The tables `mbench db export` writes, in dependency order.
 const std::vector<std::string>& TableNames();
 
+struct OpenOptions {
+  bool must_exist = false;       // kNotFound instead of creating a new file
+  int busy_timeout_ms = 15000;   // how long a write waits for another process's transaction
+  int schema_version = 0;        // migrate up to this version (0: the latest); tests make old files
+};
+
 class Database {
  public:
   // Opens (creating when absent, unless `must_exist`) and migrates the file. Errors name the file:
   // not a database, from a newer mbench, locked past the busy timeout, read-only.
-  static StatusOr<std::unique_ptr<Database>> Open(const std::string& path, bool must_exist = false);
+  static StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
+                                                  const OpenOptions& options = {});
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -162,6 +169,11 @@ class Database {
   StatusOr<std::vector<StoredRun>> RunsOfDevice(const std::string& device_id);
   StatusOr<std::vector<DeviceRecord>> Devices();
 
+  // PRAGMA integrity_check and foreign_key_check: Ok, or kCorruption with the first problem.
+  Status CheckIntegrity();
+  // Row count of a table (see TableNames).
+  StatusOr<int64_t> Count(const std::string& table);
+
   // A named query (see NamedQueries); `model` filters by model name, key or sha256 prefix.
   StatusOr<Table> Query(const std::string& name, const std::string& model);
   // All rows of one table (see TableNames).
@@ -171,9 +183,10 @@ class Database {
   std::function<void(int64_t)> after_layer_hook;
 
  private:
-  Database(std::string path, sqlite3* handle) : path_(std::move(path)), db_(handle) {}
+  Database(std::string path, sqlite3* handle, int busy_timeout_ms)
+      : path_(std::move(path)), db_(handle), busy_timeout_ms_(busy_timeout_ms) {}
   Status Exec(const std::string& sql);
-  Status Migrate();
+  Status Migrate(int target_version);
   Status Fail(const std::string& what) const;
   StatusOr<Table> Select(const std::string& sql, const std::vector<std::string>& args);
   StatusOr<int64_t> PutModelLocked(const ModelRecord& model);
@@ -183,6 +196,7 @@ class Database {
 
   std::string path_;
   sqlite3* db_ = nullptr;
+  int busy_timeout_ms_ = 0;
 };
 
 // The current time as ISO 8601 UTC ("2026-12-01T21:40:00Z").

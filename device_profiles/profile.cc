@@ -269,6 +269,9 @@ StatusOr<DeviceProfile> ParseProfile(std::string_view json_text, std::string_vie
         k.memory_op_gbps = r.Number(*params, pp, "memory_op_gbps", 1e-6, 1e6);
         k.bandwidth_gbps = r.Number(*params, pp, "bandwidth_gbps", 1e-6, 1e6);
         k.overhead_us = r.Number(*params, pp, "overhead_us", 0.0, 1e6);
+        if (r.Field(*params, pp, "model_context", false) != nullptr) {
+          k.model_context = r.Number(*params, pp, "model_context", 0.2, 5.0);
+        }
       }
       const json* cal = r.Field(t, path, "calibration", true);
       if (cal != nullptr) {
@@ -377,6 +380,7 @@ std::string ProfileToJson(const DeviceProfile& p) {
                    {"memory_op_gbps", Round6(k.memory_op_gbps)},
                    {"bandwidth_gbps", Round6(k.bandwidth_gbps)},
                    {"overhead_us", Round6(k.overhead_us)}};
+    if (k.model_context != 1.0) j["params"]["model_context"] = Round6(k.model_context);
     const CalibrationRecord& c = t.calibration;
     j["calibration"] = {{"method", c.method},
                         {"date", c.date},

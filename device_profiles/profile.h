@@ -53,6 +53,9 @@ struct KernelParams {
   double memory_op_gbps = 0.0;   // bytes/s of memory-bound kernels (pooling, element-wise, ...)
   double bandwidth_gbps = 0.0;   // effective DRAM bandwidth bounding compute kernels
   double overhead_us = 0.0;      // fixed cost per kernel launch
+  // How much slower a kernel runs inside a whole model than timed alone (cold caches between
+  // layers, scheduling), fitted where both kinds of timing exist; 1 otherwise.
+  double model_context = 1.0;
 };
 
 // How a target's parameters were obtained.

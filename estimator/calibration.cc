@@ -328,6 +328,32 @@ StatusOr<CalibrationData> LoadCalibrationData(const std::string& csv_path,
   return data;
 }
 
+// Stage 3, where a target has kernels timed alone (per-layer timings, one-kernel probes) as well
+// as whole models: the factor by which a model's kernels run slower than alone (cold caches
+// between layers, the dispatch between them), as the geometric mean ratio over the whole
+// models, shrunk toward 1 by a prior as wide as the measurement noise.
+template <typename Feats>
+void FitModelContext(const CalibrationData& data, const std::vector<int>& points, Feats& feats,
+                     KernelParams* params) {
+  bool has_parts = false;
+  double sum = 0.0;
+  int n = 0;
+  const RateParams rates = ToRates(*params);
+  for (int i : points) {
+    const Measurement& m = data.points[i];
+    if (data.models[m.model].part) {
+      has_parts = true;
+      continue;
+    }
+    sum += std::log(m.latency_ms / (PredictSeconds(feats(m.model, m.precision), rates) * 1e3));
+    ++n;
+  }
+  if (!has_parts || n == 0) return;
+  // Posterior mean of a normal mean with noise sigma and a prior of the same width around 0.
+  const double shrunk = sum / (n + 1.0);
+  params->model_context = std::clamp(std::exp(shrunk), 0.5, 2.0);
+}
+
 StatusOr<FitResult> FitTargets(const CalibrationData& data,
                                const std::vector<DeviceProfile>& devices,
                                const FitOptions& options) {
@@ -475,12 +501,15 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
                           : g->target.precision == "fp16" ? "float16" : "int8"};
       if (g->target.precision != "fp32") ft.target.dtypes.push_back("float32");
       ft.target.params = ParamsOf(th);
+      FitModelContext(data, g->points, feats, &ft.target.params);
       ft.points = g->points;
       double ss = 0.0;
       std::set<std::string> models, sources;
       for (int i : g->points) {
         const Measurement& m = data.points[i];
-        double s = PredictSeconds(feats(m.model, m.precision), ToRates(ft.target.params));
+        RateParams point_rates = ToRates(ft.target.params);
+        if (data.models[m.model].part) point_rates.context = 1.0;  // timed alone
+        double s = PredictSeconds(feats(m.model, m.precision), point_rates);
         double lr = std::log(s * 1e3 / m.latency_ms);
         ss += lr * lr;
         if (!data.models[m.model].part) models.insert(data.models[m.model].key);

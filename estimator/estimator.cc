@@ -139,18 +139,19 @@ RateParams ToRates(const profiles::KernelParams& p) {
   r.memory_op_bytes_per_s = p.memory_op_gbps * 1e9;
   r.bandwidth_bytes_per_s = p.bandwidth_gbps * 1e9;
   r.overhead_s = p.overhead_us * 1e-6;
+  r.context = p.model_context;
   return r;
 }
 
 double KernelSeconds(const KernelFeatures& k, const RateParams& r, int* bound) {
   if (k.cls == KernelClass::kMemory) {
     *bound = 1;
-    return r.overhead_s + k.bytes / r.memory_op_bytes_per_s;
+    return (r.overhead_s + k.bytes / r.memory_op_bytes_per_s) * r.context;
   }
   double compute = k.macs / r.macs_per_s[static_cast<int>(k.cls)];
   double memory = k.bytes / r.bandwidth_bytes_per_s;
   *bound = memory > compute ? 1 : 0;
-  return r.overhead_s + std::max(compute, memory);
+  return (r.overhead_s + std::max(compute, memory)) * r.context;
 }
 
 double PredictSeconds(const std::vector<KernelFeatures>& kernels, const RateParams& r) {
@@ -166,7 +167,7 @@ double PredictSeconds(const std::vector<KernelFeatures>& kernels, const RatePara
       total += std::max(k.macs * inv_macs[static_cast<int>(k.cls)], k.bytes * inv_bw);
     }
   }
-  return total + r.overhead_s * static_cast<double>(kernels.size());
+  return (total + r.overhead_s * static_cast<double>(kernels.size())) * r.context;
 }
 
 StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& device,
@@ -338,8 +339,8 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
       s = KernelSeconds(f, rates, &bound);
     }
     const RateParams& used = falls_back ? cpu_rates : rates;
-    overhead_s += used.overhead_s;
-    (bound ? memory_s : compute_s) += s - used.overhead_s;
+    overhead_s += std::min(s, used.overhead_s);
+    (bound ? memory_s : compute_s) += std::max(0.0, s - used.overhead_s);
     total_s += s;
     kernel_ms[i] = s * 1e3;
     kernel_fallback[i] = falls_back;

@@ -59,6 +59,8 @@ struct RateParams {
   double memory_op_bytes_per_s;
   double bandwidth_bytes_per_s;
   double overhead_s;
+  // Multiplies every kernel of a model (profiles::KernelParams::model_context).
+  double context = 1.0;
 };
 RateParams ToRates(const profiles::KernelParams& p);
 

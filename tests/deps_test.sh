@@ -42,5 +42,12 @@ while IFS= read -r f; do
     fail=1 ;;
   esac
 done < <(grep -rlE '#include [<"](xnnpack|pthreadpool|cpuinfo)\.h' core analyzer device_profiles estimator cli runner 2>/dev/null)
+# SQLite only inside db/.
+while IFS= read -r f; do
+  case "$f" in db/*) ;; *)
+    echo "deps_test: $f includes sqlite3.h outside db/" >&2
+    fail=1 ;;
+  esac
+done < <(grep -rlE '#include [<"]sqlite3\.h' core analyzer device_profiles estimator cli runner db 2>/dev/null)
 if [ "$fail" -eq 0 ]; then echo "deps_test: dependency direction ok"; fi
 exit $fail

@@ -16,26 +16,8 @@ using testing::OnnxAttr;
 using testing::OnnxBuilder;
 using testing::TempDir;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-RunResult RunMbench(const std::string& args, const TempDir& dir) {
-  std::string err_file = dir.File("stderr.txt");
-  std::string cmd = testing::BinaryDir() + "/mbench " + args + " 2>" + err_file;
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.err = testing::ReadFile(err_file);
-  return r;
-}
+using testing::RunMbench;
+using testing::RunResult;
 
 std::string WriteMobileBlock(const TempDir& dir, const std::string& file) {
   OnnxBuilder b;

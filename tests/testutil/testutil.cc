@@ -1,6 +1,10 @@
 #include "tests/testutil/testutil.h"
 
 #include <cstdlib>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -72,6 +76,21 @@ std::string ReadFile(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+RunResult RunMbench(const std::string& args, const TempDir& dir) {
+  std::string err_file = dir.File("stderr.txt");
+  std::string cmd = BinaryDir() + "/mbench " + args + " 2>" + err_file;
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.err = ReadFile(err_file);
+  return r;
 }
 
 }  // namespace mbench::testing

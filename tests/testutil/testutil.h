@@ -42,6 +42,15 @@ std::string ManifestModelPath(const ManifestEntry& e);
 void WriteFile(const std::string& path, const std::string& bytes);
 std::string ReadFile(const std::string& path);
 
+// Runs the built mbench binary with `args` (a shell fragment), capturing stdout and stderr
+// (the latter through a file in `dir`).
+struct RunResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+RunResult RunMbench(const std::string& args, const TempDir& dir);
+
 }  // namespace mbench::testing
 
 #endif  // MBENCH_TESTS_TESTUTIL_TESTUTIL_H_

@@ -1,0 +1,349 @@
+// The results database: schema and migrations, atomic writes, two writers at once, a writer
+// killed mid-run, a locked file, foreign files, and the named queries.
+#include "db/db.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/testutil/testutil.h"
+
+namespace mbench::db {
+namespace {
+
+class DbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mbench_db_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "results.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+DeviceRecord Host() { return {"host-test", "test host", "Test CPU", "host", "x86", "{}"}; }
+
+ModelRecord Model(const std::string& name) {
+  ModelRecord m;
+  m.key = "sha-" + name;
+  m.sha256 = "ab12cd34ef56" + name;
+  m.name = name;
+  m.format = "zoo";
+  m.ref = "zoo:" + name;
+  m.macs = 1000;
+  return m;
+}
+
+RunRecord MakeRun(double p50, int layers) {
+  RunRecord r;
+  r.threads = 1;
+  r.n = 10;
+  r.min_ms = p50 * 0.9;
+  r.p50_ms = p50;
+  r.max_ms = p50 * 1.2;
+  r.source = "test";
+  for (int i = 0; i < layers; ++i) {
+    r.layers.push_back({i, "layer" + std::to_string(i), "conv", "", p50 / layers, 1.0 / layers});
+  }
+  return r;
+}
+
+// Runs raw SQL on the file through a second connection, as another program would.
+std::string RawScalar(const std::string& path, const std::string& sql) {
+  sqlite3* h = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &h), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  std::string out = "<error>";
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK) {
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+      const unsigned char* t = sqlite3_column_text(s, 0);
+      out = t ? reinterpret_cast<const char*>(t) : "";
+    } else if (rc == SQLITE_DONE) {
+      out = "";
+    }
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return out;
+}
+
+TEST_F(DbTest, FreshFileIsWalWithTheLatestSchema) {
+  auto db = Database::Open(path_);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_EQ(*(*db)->SchemaVersion(), LatestSchemaVersion());
+  EXPECT_EQ(RawScalar(path_, "PRAGMA journal_mode"), "wal");
+  for (const std::string& t : TableNames()) {
+    EXPECT_EQ(RawScalar(path_, "SELECT count(*) FROM sqlite_master WHERE name = '" + t + "'"), "1")
+        << t;
+  }
+}
+
+TEST_F(DbTest, OlderFileIsMigratedInPlaceKeepingItsRuns) {
+  {
+    auto v1 = Database::Open(path_, {.schema_version = 1});
+    ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+    EXPECT_EQ(*(*v1)->SchemaVersion(), 1);
+    ASSERT_TRUE((*v1)->AddRun(Host(), Model("m"), MakeRun(5.0, 3)).ok());
+    EXPECT_EQ(RawScalar(path_, "SELECT count(*) FROM sqlite_master WHERE name = 'predictions'"), "0");
+  }
+  auto db = Database::Open(path_);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_EQ(*(*db)->SchemaVersion(), LatestSchemaVersion());
+  EXPECT_EQ(*(*db)->Count("runs"), 1);
+  EXPECT_EQ(*(*db)->Count("layer_timings"), 3);
+  PredictionRecord p;
+  p.profile = "host.json";
+  p.calibration = "test";
+  p.estimator_version = "1";
+  p.target_key = "cpu/mbench/fp32/1t";
+  p.runtime = "mbench";
+  p.compute_unit = "cpu";
+  p.precision = "fp32";
+  p.threads = 1;
+  p.latency_ms = 4.0;
+  p.low_ms = 3.0;
+  p.high_ms = 6.0;
+  ASSERT_TRUE((*db)->AddPredictions(Model("m"), {{Host(), p}}).ok());
+  EXPECT_TRUE((*db)->CheckIntegrity().ok());
+}
+
+TEST_F(DbTest, FileFromANewerMbenchIsRefused) {
+  ASSERT_TRUE(Database::Open(path_).ok());
+  RawScalar(path_, "PRAGMA user_version = 99");
+  auto db = Database::Open(path_);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(db.status().message().find(path_), std::string::npos);
+  EXPECT_NE(db.status().message().find("newer mbench"), std::string::npos);
+}
+
+TEST_F(DbTest, RandomBytesAreNotADatabase) {
+  std::mt19937 rng(3);
+  std::string junk(8192, '\0');
+  for (char& c : junk) c = static_cast<char>(rng());
+  mbench::testing::WriteFile(path_, junk);
+  auto db = Database::Open(path_);
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.status().message().find(path_), std::string::npos) << db.status().ToString();
+  EXPECT_EQ(mbench::testing::ReadFile(path_), junk) << "a file that is not ours must not be touched";
+}
+
+TEST_F(DbTest, SomeoneElsesSqliteFileIsNotAdopted) {
+  RawScalar(path_, "CREATE TABLE notes(x TEXT)");
+  auto db = Database::Open(path_);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(db.status().message().find("did not create"), std::string::npos);
+}
+
+TEST_F(DbTest, MissingFileWithMustExistIsNotFound) {
+  auto db = Database::Open(path_, {.must_exist = true});
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+TEST_F(DbTest, AFailedRunLeavesNothingBehind) {
+  auto db = Database::Open(path_);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->AddRun(Host(), Model("a"), MakeRun(5.0, 4)).ok());
+  RunRecord bad = MakeRun(6.0, 4);
+  bad.layers[3].index = 1;  // duplicate layer index: the fourth insert fails
+  auto r = (*db)->AddRun(Host(), Model("b"), bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(*(*db)->Count("runs"), 1);
+  EXPECT_EQ(*(*db)->Count("layer_timings"), 4);
+  EXPECT_EQ(*(*db)->Count("models"), 1) << "the model of a failed run must not be stored either";
+  RunRecord zero = MakeRun(0.0, 0);
+  EXPECT_FALSE((*db)->AddRun(Host(), Model("c"), zero).ok());
+  EXPECT_EQ(*(*db)->Count("runs"), 1);
+}
+
+TEST_F(DbTest, TwoProcessesWritingAtOnceLoseNothing) {
+  ASSERT_TRUE(Database::Open(path_).ok());
+  constexpr int kRuns = 40, kLayers = 20;
+  pid_t kids[2];
+  for (int k = 0; k < 2; ++k) {
+    kids[k] = fork();
+    ASSERT_GE(kids[k], 0);
+    if (kids[k] == 0) {
+      auto db = Database::Open(path_);
+      if (!db.ok()) _exit(10);
+      for (int i = 0; i < kRuns; ++i) {
+        if (!(*db)->AddRun(Host(), Model("m" + std::to_string(i % 3)), MakeRun(1.0 + i, kLayers)).ok()) {
+          _exit(11);
+        }
+      }
+      _exit(0);
+    }
+  }
+  for (pid_t kid : kids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(kid, &status, 0), kid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  auto db = Database::Open(path_);
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(*(*db)->Count("runs"), 2 * kRuns);
+  EXPECT_EQ(*(*db)->Count("layer_timings"), 2 * kRuns * kLayers);
+  EXPECT_EQ(*(*db)->Count("models"), 3);
+  EXPECT_TRUE((*db)->CheckIntegrity().ok());
+}
+
+TEST_F(DbTest, AWriterKilledMidRunLeavesTheFileConsistentAndTheRunAbsent) {
+  ASSERT_TRUE(Database::Open(path_).ok());
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t kid = fork();
+  ASSERT_GE(kid, 0);
+  if (kid == 0) {
+    close(fds[0]);
+    auto db = Database::Open(path_);
+    if (!db.ok()) _exit(10);
+    if (!(*db)->AddRun(Host(), Model("done"), MakeRun(2.0, 8)).ok()) _exit(11);  // fully stored
+    (*db)->after_layer_hook = [&](int64_t layer) {
+      if (layer == 50) {
+        char c = 'k';
+        if (write(fds[1], &c, 1) != 1) _exit(12);
+        for (;;) pause();  // killed here, mid-transaction
+      }
+    };
+    (void)(*db)->AddRun(Host(), Model("killed"), MakeRun(3.0, 100));
+    _exit(13);
+  }
+  close(fds[1]);
+  char c = 0;
+  ASSERT_EQ(read(fds[0], &c, 1), 1);
+  close(fds[0]);
+  ASSERT_EQ(kill(kid, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(kid, &status, 0), kid);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  auto db = Database::Open(path_);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_TRUE((*db)->CheckIntegrity().ok());
+  EXPECT_EQ(*(*db)->Count("runs"), 1);
+  EXPECT_EQ(*(*db)->Count("layer_timings"), 8);
+  auto runs = (*db)->RunsOfDevice("host-test");
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].model.name, "done");
+  EXPECT_EQ((*runs)[0].run.layers.size(), 8u);
+  // And the file takes new writes.
+  EXPECT_TRUE((*db)->AddRun(Host(), Model("after"), MakeRun(4.0, 2)).ok());
+}
+
+TEST_F(DbTest, ALockedDatabaseIsAOneLineErrorAfterTheTimeout) {
+  ASSERT_TRUE(Database::Open(path_).ok());
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto db = Database::Open(path_, {.busy_timeout_ms = 200});
+  ASSERT_TRUE(db.ok()) << db.status().ToString();  // opening only reads
+  auto r = (*db)->AddRun(Host(), Model("m"), MakeRun(1.0, 1));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kIOError);
+  EXPECT_NE(r.status().message().find(path_), std::string::npos);
+  EXPECT_NE(r.status().message().find("locked"), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  EXPECT_TRUE((*db)->AddRun(Host(), Model("m"), MakeRun(1.0, 1)).ok());
+}
+
+TEST_F(DbTest, CalibrationsKeepHistoryWithOneActivePerDevice) {
+  auto db = Database::Open(path_);
+  ASSERT_TRUE(db.ok());
+  CalibrationRow c;
+  c.profile_json = "{\"v\":1}";
+  c.method = "m";
+  c.data = "d";
+  ASSERT_TRUE((*db)->AddCalibration(Host(), c).ok());
+  c.profile_json = "{\"v\":2}";
+  auto id2 = (*db)->AddCalibration(Host(), c);
+  ASSERT_TRUE(id2.ok());
+  auto active = (*db)->ActiveCalibration("host-test");
+  ASSERT_TRUE(active.ok());
+  ASSERT_TRUE(active->has_value());
+  EXPECT_EQ((*active)->id, *id2);
+  EXPECT_EQ((*active)->profile_json, "{\"v\":2}");
+  EXPECT_EQ(*(*db)->Count("calibrations"), 2);
+  EXPECT_FALSE((*db)->ActiveCalibration("other")->has_value());
+}
+
+const Cell& Col(const Table& t, size_t row, const std::string& name) {
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    if (t.columns[i] == name) return t.rows[row][i];
+  }
+  static Cell none;
+  ADD_FAILURE() << "no column " << name;
+  return none;
+}
+
+TEST_F(DbTest, NamedQueries) {
+  auto db = Database::Open(path_);
+  ASSERT_TRUE(db.ok());
+  DeviceRecord phone{"phone", "A phone", "SoC", "phone", "", "{}"};
+  // Three runs on the host (median 5), one on the phone.
+  for (double ms : {4.0, 5.0, 9.0}) ASSERT_TRUE((*db)->AddRun(Host(), Model("net"), MakeRun(ms, 2)).ok());
+  ASSERT_TRUE((*db)->AddRun(phone, Model("net"), MakeRun(20.0, 0)).ok());
+  PredictionRecord p;
+  p.profile = "p";
+  p.calibration = "c";
+  p.estimator_version = "1";
+  p.target_key = "cpu/mbench/fp32/1t";
+  p.runtime = "mbench";
+  p.compute_unit = "cpu";
+  p.precision = "fp32";
+  p.threads = 1;
+  p.latency_ms = 5.5;
+  p.low_ms = 4.5;
+  p.high_ms = 6.5;
+  ASSERT_TRUE((*db)->AddPredictions(Model("net"), {{Host(), p}}).ok());
+
+  auto pvm = (*db)->Query("predicted-vs-measured", "");
+  ASSERT_TRUE(pvm.ok()) << pvm.status().ToString();
+  ASSERT_EQ(pvm->rows.size(), 1u);
+  EXPECT_DOUBLE_EQ(Col(*pvm, 0, "measured_ms").r, 5.0);
+  EXPECT_EQ(Col(*pvm, 0, "runs").i, 3);
+  EXPECT_DOUBLE_EQ(Col(*pvm, 0, "error_pct").r, 10.0);
+  EXPECT_EQ(Col(*pvm, 0, "inside_interval").i, 1);
+
+  auto board = (*db)->Query("leaderboard", "net");
+  ASSERT_TRUE(board.ok());
+  ASSERT_EQ(board->rows.size(), 2u);
+  EXPECT_EQ(Col(*board, 0, "device_id").s, "host-test");
+  EXPECT_DOUBLE_EQ(Col(*board, 0, "best_p50_ms").r, 4.0);
+  EXPECT_EQ(Col(*board, 1, "device_id").s, "phone");
+
+  auto history = (*db)->Query("model-history", "ab12cd34ef56");  // sha256 prefix
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->rows.size(), 4u);
+  EXPECT_EQ((*db)->Query("model-history", "nothing-like-it")->rows.size(), 0u);
+
+  auto devices = (*db)->Query("devices", "");
+  ASSERT_TRUE(devices.ok());
+  EXPECT_EQ(devices->rows.size(), 2u);
+  auto unknown = (*db)->Query("no-such-query", "");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("leaderboard"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mbench::db

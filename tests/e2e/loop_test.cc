@@ -1,0 +1,203 @@
+// The measure -> store -> refine -> predict loop through the mbench binary: run/grade --db,
+// db import/query/export, calibrate, refine, validate --db, and their bad inputs.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "tests/testutil/testutil.h"
+
+namespace mbench {
+namespace {
+
+using testing::RunMbench;
+using testing::RunResult;
+using testing::TempDir;
+
+int CountLines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+nlohmann::json Query(const std::string& what, const std::string& db, const TempDir& dir) {
+  RunResult r = RunMbench("db query " + what + " --db " + db + " --format json", dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json::array();
+}
+
+TEST(DbCliTest, RunAndGradeStoreWhatTheyProduce) {
+  TempDir dir;
+  const std::string db = dir.File("r.db");
+  const std::string tiny = "zoo:mobilenet_v1 --width 0.25 --resolution 96";
+  RunResult run = RunMbench("run " + tiny + " --runs 3 --min-secs 0 --per-layer --db " + db +
+                                " --format json", dir);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto rj = nlohmann::json::parse(run.out);
+  ASSERT_TRUE(rj.contains("db"));
+  const int run_id = rj["db"]["run_id"].get<int>();
+  EXPECT_EQ(rj["device"]["id"].get<std::string>().rfind("host-", 0), 0u);
+
+  RunResult grade = RunMbench("grade " + tiny + " --db " + db + " --format json", dir);
+  ASSERT_EQ(grade.exit_code, 0) << grade.err;
+  const size_t predicted = nlohmann::json::parse(grade.out)["predictions"].size();
+  ASSERT_GT(predicted, 10u);
+
+  auto history = Query("model-history --model 'zoo:mobilenet_v1 --width 0.25 --resolution 96'", db, dir);
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0]["run_id"].get<int>(), run_id);
+  EXPECT_NEAR(history[0]["p50_ms"].get<double>(), rj["latency_ms"]["p50"].get<double>(), 1e-3);
+  EXPECT_EQ(history[0]["n"].get<int>(), rj["latency_ms"]["n"].get<int>());
+
+  // Export: every table as JSON, with the run's layers and the grade's predictions.
+  RunResult ex = RunMbench("db export --db " + db, dir);
+  ASSERT_EQ(ex.exit_code, 0) << ex.err;
+  auto ej = nlohmann::json::parse(ex.out);
+  EXPECT_EQ(ej["tables"]["runs"].size(), 1u);
+  EXPECT_EQ(ej["tables"]["layer_timings"].size(), rj["layers"].size());
+  EXPECT_EQ(ej["tables"]["predictions"].size(), predicted);
+  RunResult csv = RunMbench("db export --db " + db + " --format csv --table layer_timings", dir);
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(CountLines(csv.out), 1 + static_cast<int>(rj["layers"].size()));
+}
+
+TEST(DbCliTest, ImportStoresPublishedTablesAtomically) {
+  TempDir dir;
+  const std::string db = dir.File("r.db");
+  const std::string csv = testing::SourceDir() + "/data/latency/measurements.csv";
+  RunResult imp = RunMbench("db import " + csv + " --kind mbench --db " + db, dir);
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  EXPECT_NE(imp.out.find("1051 runs"), std::string::npos) << imp.out;
+  auto devices = Query("devices", db, dir);
+  int runs = 0;
+  for (const auto& d : devices) runs += d["runs"].get<int>();
+  EXPECT_EQ(runs, 1051);
+  auto board = Query("leaderboard --model zoo:mobilenet_v2", db, dir);
+  ASSERT_GT(board.size(), 3u);
+  for (size_t i = 1; i < board.size(); ++i) {
+    EXPECT_LE(board[i - 1]["best_p50_ms"].get<double>(), board[i]["best_p50_ms"].get<double>());
+  }
+
+  // A table whose 4th data row is broken stores nothing at all, not even the first three.
+  std::string text = testing::ReadFile(csv);
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  for (int i = 0; i < 4; ++i) {
+    size_t nl = text.find('\n', pos);
+    lines.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  std::string broken = lines[0] + "\n" + lines[1] + "\n" + lines[2] + "\n" + lines[3] + "\n";
+  broken += "pixel1,cpu,tflite,fp32,1,big,zoo:mobilenet_v2,1,224,,not-a-number,x,y\n";
+  const std::string bad = dir.File("bad.csv");
+  testing::WriteFile(bad, broken);
+  RunResult b = RunMbench("db import " + bad + " --db " + db, dir);
+  EXPECT_NE(b.exit_code, 0);
+  EXPECT_NE(b.err.find(bad + ":5: latency_ms"), std::string::npos) << b.err;
+  EXPECT_EQ(CountLines(b.err), 1) << b.err;
+  int after = 0;
+  for (const auto& d : Query("devices", db, dir)) after += d["runs"].get<int>();
+  EXPECT_EQ(after, 1051);
+
+  RunResult wrong = RunMbench("db import " + csv + " --kind ncnn --db " + db, dir);
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.err.find("missing column"), std::string::npos) << wrong.err;
+}
+
+TEST(DbCliTest, BadDatabasesAndQueriesGiveOneLineErrors) {
+  TempDir dir;
+  const std::string junk = dir.File("junk.db");
+  testing::WriteFile(junk, std::string(4096, 'J'));
+  RunResult run = RunMbench("run zoo:mobilenet_v1 --width 0.25 --resolution 64 --db " + junk, dir);
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.err.find(junk), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("mbench run: stored"), std::string::npos);
+  EXPECT_EQ(testing::ReadFile(junk), std::string(4096, 'J'));
+
+  const std::string missing = dir.File("missing.db");
+  RunResult q = RunMbench("db query devices --db " + missing, dir);
+  EXPECT_NE(q.exit_code, 0);
+  EXPECT_NE(q.err.find("no such results database"), std::string::npos) << q.err;
+  EXPECT_FALSE(std::filesystem::exists(missing));
+
+  const std::string db = dir.File("r.db");
+  ASSERT_EQ(RunMbench("db import " + testing::SourceDir() + "/data/latency/measurements.csv --db " + db,
+                      dir).exit_code, 0);
+  RunResult nomodel = RunMbench("db query leaderboard --db " + db, dir);
+  EXPECT_NE(nomodel.exit_code, 0);
+  EXPECT_NE(nomodel.err.find("--model"), std::string::npos);
+  RunResult unknown = RunMbench("db query best-phones --db " + db, dir);
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("predicted-vs-measured"), std::string::npos) << unknown.err;
+  RunResult refine = RunMbench("refine --db " + db + " --device no-such-phone", dir);
+  EXPECT_NE(refine.exit_code, 0);
+  EXPECT_EQ(CountLines(refine.err), 1) << refine.err;
+}
+
+// calibrate -> grade --profile -> run --db more models -> refine -> grade --db -> validate --db.
+TEST(LoopCliTest, CalibrateRefineAndPredict) {
+  TempDir dir;
+  const std::string db = dir.File("r.db");
+  const std::string profile = dir.File("host.json");
+  RunResult cal = RunMbench("calibrate --db " + db + " --out " + profile + " --probe-dir " +
+                                dir.File("probes") + " --threads 1 --probe-secs 0 --model-secs 0 " +
+                                "--model zoo:mobilenet_v1 --model zoo:squeezenet1_1 " +
+                                "--model 'zoo:resnet18 --resolution 112'",
+                            dir);
+  ASSERT_EQ(cal.exit_code, 0) << cal.err << cal.out;
+  EXPECT_NE(cal.err.find("left"), std::string::npos) << "progress with time left on stderr";
+  EXPECT_NE(cal.out.find("cpu/mbench/fp32/1t"), std::string::npos) << cal.out;
+
+  // The written profile grades directly, as runtime mbench.
+  RunResult g = RunMbench("grade zoo:mobilenet_v2 --profile " + profile + " --format json", dir);
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  auto gj = nlohmann::json::parse(g.out);
+  ASSERT_EQ(gj["predictions"].size(), 1u);
+  const auto& p = gj["predictions"][0];
+  EXPECT_EQ(p["runtime"], "mbench");
+  const double predicted = p["latency_ms"].get<double>();
+  EXPECT_LT(p["latency_low_ms"].get<double>(), predicted);
+  EXPECT_GT(p["latency_high_ms"].get<double>(), predicted);
+
+  // The prediction is of the right magnitude for this machine: measure it.
+  RunResult m = RunMbench("run zoo:mobilenet_v2 --threads 1 --runs 5 --min-secs 0 --per-layer "
+                          "--db " + db + " --format json", dir);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  const double measured = nlohmann::json::parse(m.out)["latency_ms"]["p50"].get<double>();
+  EXPECT_GT(predicted, measured / 2) << "measured " << measured;
+  EXPECT_LT(predicted, measured * 2) << "measured " << measured;
+  ASSERT_EQ(RunMbench("run zoo:shufflenet_v2 --threads 1 --runs 3 --min-secs 0 --per-layer --db " + db,
+                      dir).exit_code, 0);
+
+  auto devices = Query("devices", db, dir);
+  std::string host;
+  for (const auto& d : devices) {
+    if (d["kind"] == "host") host = d["id"];
+  }
+  ASSERT_FALSE(host.empty());
+  RunResult refine = RunMbench("refine --db " + db + " --device " + host + " --force", dir);
+  ASSERT_EQ(refine.exit_code, 0) << refine.err;
+  EXPECT_NE(refine.out.find("2 models the base profile was not fitted to"), std::string::npos)
+      << refine.out;
+  auto cals = Query("calibrations", db, dir);
+  ASSERT_EQ(cals.size(), 2u);
+  EXPECT_EQ(cals[0]["active"].get<int>(), 1);
+  EXPECT_EQ(cals[1]["active"].get<int>(), 0);
+
+  // grade --db uses the refined profile, says so, and stores its predictions.
+  RunResult gd = RunMbench("grade zoo:mobilenet_v2 --db " + db + " --device " + host +
+                               " --threads 1 --format json", dir);
+  ASSERT_EQ(gd.exit_code, 0) << gd.err;
+  auto gdj = nlohmann::json::parse(gd.out);
+  EXPECT_NE(gdj["warnings"].dump().find("refined profile"), std::string::npos) << gd.out;
+  auto pvm = Query("predicted-vs-measured --model zoo:mobilenet_v2", db, dir);
+  ASSERT_EQ(pvm.size(), 1u);
+  EXPECT_NEAR(pvm[0]["measured_ms"].get<double>(), measured, 1e-3);
+  EXPECT_LT(std::abs(pvm[0]["error_pct"].get<double>()), 100.0);
+
+  RunResult v = RunMbench("validate --db " + db + " --by model --format json", dir);
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  auto vj = nlohmann::json::parse(v.out);
+  EXPECT_EQ(vj["overall"]["n"].get<int>(), 5) << "five whole models, one thread count";
+  EXPECT_EQ(vj["rows"].size(), 5u) << v.out;
+}
+
+}  // namespace
+}  // namespace mbench
