@@ -102,6 +102,18 @@ std::vector<Probe> Probes() {
   dw(480, 14, 5, 1);
   dw(672, 14, 5, 2);
   dw(1152, 7, 5, 1);
+  dw(240, 28, 7, 1);  // ProxylessNAS, ConvNeXt-style large kernels
+  dw(480, 14, 7, 1);
+  // Grouped convolutions wider than depthwise: ShuffleNetV1's grouped 1x1, RegNet's 3x3 groups.
+  for (auto [c, hw, k, groups] : std::vector<std::array<int64_t, 4>>{
+           {240, 28, 1, 3}, {480, 14, 1, 3}, {64, 56, 3, 8}, {208, 14, 3, 26}}) {
+    p.push_back({"gconv" + std::to_string(k) + "x" + std::to_string(k) + "_g" +
+                     std::to_string(groups) + "_" + std::to_string(hw) + "_" + std::to_string(c),
+                 [=](GraphBuilder& b) {
+                   TensorId x = b.Input("x", {1, c, hw, hw});
+                   return b.Act(b.Conv(x, c, k, 1, -1, groups, true), OpKind::kRelu);
+                 }});
+  }
   // Fully connected heads and transformer-sized matmuls.
   for (auto [cin, cout] : std::vector<std::array<int64_t, 2>>{
            {1280, 1000}, {1024, 1000}, {512, 1000}, {2048, 1000}, {960, 1280}, {192, 768}}) {
@@ -129,6 +141,11 @@ std::vector<Probe> Probes() {
   for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{16, 112}, {240, 28}}) {
     p.push_back({"hardswish_" + std::to_string(hw) + "_" + std::to_string(c), [=](GraphBuilder& b) {
                    return b.Act(b.Input("x", {1, c, hw, hw}), OpKind::kHardSwish);
+                 }});
+  }
+  for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{32, 112}, {240, 28}}) {
+    p.push_back({"swish_" + std::to_string(hw) + "_" + std::to_string(c), [=](GraphBuilder& b) {
+                   return b.Act(b.Input("x", {1, c, hw, hw}), OpKind::kSwish);
                  }});
   }
   p.push_back({"se_mul_28_240", [](GraphBuilder& b) {

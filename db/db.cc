@@ -172,8 +172,13 @@ std::string NowUtc() {
 const std::vector<NamedQuery>& NamedQueries() {
   static const std::vector<NamedQuery> q = {
       {"predicted-vs-measured",
-       "latest prediction next to the median measured p50, per device, model, runtime, precision "
-       "and threads, with the error and whether the measurement fell inside the interval",
+       "each profile's latest prediction next to the median measured p50, per device, model, "
+       "runtime, precision and threads, with the error and whether the measurement fell inside "
+       "the interval",
+       false},
+      {"prediction-accuracy",
+       "per device, profile, runtime, precision and threads: how the latest predictions compare "
+       "with the measurements (MAPE, share within 10% and 25%, interval coverage)",
        false},
       {"model-history", "every stored run of a model, oldest first (--model)", true},
       {"leaderboard", "devices ranked by their best p50 for a model (--model)", true},
@@ -621,31 +626,47 @@ StatusOr<Table> Database::Query(const std::string& name, const std::string& mode
   const std::string model_match =
       "(m.name = ?1 OR m.key = ?1 OR m.ref = ?1 OR "
       "(length(?1) >= 8 AND substr(m.sha256, 1, length(?1)) = lower(?1)))";
+  // Latest prediction next to the median measured p50 of the same device, model, runtime,
+  // compute unit, precision and threads (the lower middle for even counts).
+  const std::string pvm =
+      "WITH meas AS ("
+      "  SELECT device_id, model_id, runtime, compute_unit, precision, threads, p50_ms,"
+      "    row_number() OVER (PARTITION BY device_id, model_id, runtime, compute_unit,"
+      "      precision, threads ORDER BY p50_ms) AS k,"
+      "    count(*) OVER (PARTITION BY device_id, model_id, runtime, compute_unit, precision,"
+      "      threads) AS cnt FROM runs),"
+      " med AS (SELECT device_id, model_id, runtime, compute_unit, precision, threads,"
+      "   p50_ms AS measured_ms, cnt AS runs FROM meas WHERE k = (cnt + 1) / 2),"
+      " pred AS (SELECT p.*, row_number() OVER (PARTITION BY device_id, model_id, profile,"
+      "   runtime, compute_unit, precision, threads ORDER BY id DESC) AS k FROM predictions p),"
+      " pvm AS (SELECT pred.device_id, pred.profile, m.name AS model, pred.runtime, pred.compute_unit,"
+      "   pred.precision, pred.threads, pred.latency_ms, pred.low_ms, pred.high_ms,"
+      "   med.measured_ms, med.runs, pred.calibration, pred.created_at,"
+      "   100.0 * (pred.latency_ms - med.measured_ms) / med.measured_ms AS error"
+      " FROM pred JOIN med USING (device_id, model_id, runtime, compute_unit, precision,"
+      "   threads) JOIN models m ON m.id = pred.model_id"
+      " WHERE pred.k = 1 AND (?1 = '' OR " + model_match + "))";
   if (name == "predicted-vs-measured") {
-    // The median of a group's p50s: the middle row by rank (the lower middle for even counts).
-    return Select(
-        "WITH meas AS ("
-        "  SELECT device_id, model_id, runtime, compute_unit, precision, threads, p50_ms,"
-        "    row_number() OVER (PARTITION BY device_id, model_id, runtime, compute_unit,"
-        "      precision, threads ORDER BY p50_ms) AS k,"
-        "    count(*) OVER (PARTITION BY device_id, model_id, runtime, compute_unit, precision,"
-        "      threads) AS cnt FROM runs),"
-        " med AS (SELECT device_id, model_id, runtime, compute_unit, precision, threads,"
-        "   p50_ms AS measured_ms, cnt AS runs FROM meas WHERE k = (cnt + 1) / 2),"
-        " pred AS (SELECT p.*, row_number() OVER (PARTITION BY device_id, model_id, runtime,"
-        "   compute_unit, precision, threads ORDER BY id DESC) AS k FROM predictions p)"
-        " SELECT pred.device_id, m.name AS model, pred.runtime, pred.compute_unit,"
-        "   pred.precision, pred.threads, round(pred.latency_ms, 4) AS predicted_ms,"
-        "   round(pred.low_ms, 4) AS low_ms, round(pred.high_ms, 4) AS high_ms,"
-        "   round(med.measured_ms, 4) AS measured_ms, med.runs,"
-        "   round(100.0 * (pred.latency_ms - med.measured_ms) / med.measured_ms, 1) AS error_pct,"
-        "   (med.measured_ms BETWEEN pred.low_ms AND pred.high_ms) AS inside_interval,"
-        "   pred.calibration"
-        " FROM pred JOIN med USING (device_id, model_id, runtime, compute_unit, precision,"
-        "   threads) JOIN models m ON m.id = pred.model_id"
-        " WHERE pred.k = 1 AND (?1 = '' OR " + model_match + ")"
-        " ORDER BY pred.device_id, m.name, pred.threads",
-        {model});
+    return Select(pvm +
+                      " SELECT device_id, model, runtime, compute_unit, precision, threads,"
+                      "   profile, round(latency_ms, 4) AS predicted_ms, round(low_ms, 4) AS low_ms,"
+                      "   round(high_ms, 4) AS high_ms, round(measured_ms, 4) AS measured_ms, runs,"
+                      "   round(error, 1) AS error_pct,"
+                      "   (measured_ms BETWEEN low_ms AND high_ms) AS inside_interval, calibration"
+                      " FROM pvm ORDER BY device_id, model, threads, profile",
+                  {model});
+  }
+  if (name == "prediction-accuracy") {
+    return Select(pvm +
+                      " SELECT device_id, profile, runtime, precision, threads, count(*) AS n,"
+                      "   round(avg(abs(error)), 1) AS mape_pct,"
+                      "   round(100.0 * avg(abs(error) <= 10), 1) AS within10_pct,"
+                      "   round(100.0 * avg(abs(error) <= 25), 1) AS within25_pct,"
+                      "   round(100.0 * avg(measured_ms BETWEEN low_ms AND high_ms), 1)"
+                      "     AS interval_coverage_pct"
+                      " FROM pvm GROUP BY device_id, profile, runtime, precision, threads"
+                      " ORDER BY device_id, profile, runtime, precision, threads",
+                  {model});
   }
   if (name == "model-history") {
     return Select(

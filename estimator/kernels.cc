@@ -96,6 +96,9 @@ std::vector<int32_t> ActivationInputs(const Graph& g, const Node& n) {
   return out;
 }
 
+// Input channels per group up to which a grouped convolution counts as depthwise.
+constexpr int64_t kDepthwiseLikeChannels = 4;
+
 KernelClass ComputeClass(const Graph& g, const Node& n, const analyzer::LayerAnalysis& layer) {
   switch (n.kind) {
     case OpKind::kDepthwiseConv:
@@ -103,24 +106,31 @@ KernelClass ComputeClass(const Graph& g, const Node& n, const analyzer::LayerAna
     case OpKind::kConvTranspose:
       return KernelClass::kConv;
     case OpKind::kConv: {
-      if (n.GetInt("group", 1) > 1) return KernelClass::kDepthwise;
+      const int64_t groups = n.GetInt("group", 1);
       if (n.inputs.size() > 1 && n.inputs[1] >= 0) {
         const auto& w = g.tensors[n.inputs[1]];
         if (w.has_shape && w.shape.size() == 4) {
-          // ONNX/ncnn weights are [O, I, kh, kw]; TFLite's are [O, kh, kw, I].
-          int64_t kh = g.layout == analyzer::Layout::kNHWC ? w.shape[1] : w.shape[2];
-          int64_t kw = g.layout == analyzer::Layout::kNHWC ? w.shape[2] : w.shape[3];
+          // ONNX/ncnn weights are [O, I/groups, kh, kw]; TFLite's are [O, kh, kw, I/groups].
+          const bool nhwc = g.layout == analyzer::Layout::kNHWC;
+          int64_t per_group = nhwc ? w.shape[3] : w.shape[1];
+          int64_t kh = nhwc ? w.shape[1] : w.shape[2];
+          int64_t kw = nhwc ? w.shape[2] : w.shape[3];
+          // A few input channels per group runs like a depthwise convolution; wider groups
+          // (ShuffleNetV1's grouped 1x1, ResNeXt) run as small dense convolutions.
+          if (groups > 1 && per_group <= kDepthwiseLikeChannels) return KernelClass::kDepthwise;
           if (kh == 1 && kw == 1) return KernelClass::kPointwise;
           auto ones = [](const std::vector<int64_t>& v) {
             return std::all_of(v.begin(), v.end(), [](int64_t x) { return x == 1; });
           };
-          if (kh == 3 && kw == 3 && ones(n.GetInts("strides")) && ones(n.GetInts("dilations"))) {
+          if (groups == 1 && kh == 3 && kw == 3 && ones(n.GetInts("strides")) &&
+              ones(n.GetInts("dilations"))) {
             return KernelClass::kConv3x3s1;
           }
+          return KernelClass::kConv;
         }
       }
       (void)layer;
-      return KernelClass::kConv;
+      return groups > 1 ? KernelClass::kDepthwise : KernelClass::kConv;
     }
     default:
       return KernelClass::kGemm;

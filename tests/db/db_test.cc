@@ -312,7 +312,7 @@ TEST_F(DbTest, NamedQueries) {
   p.compute_unit = "cpu";
   p.precision = "fp32";
   p.threads = 1;
-  p.latency_ms = 5.5;
+  p.latency_ms = 5.4;
   p.low_ms = 4.5;
   p.high_ms = 6.5;
   ASSERT_TRUE((*db)->AddPredictions(Model("net"), {{Host(), p}}).ok());
@@ -322,8 +322,16 @@ TEST_F(DbTest, NamedQueries) {
   ASSERT_EQ(pvm->rows.size(), 1u);
   EXPECT_DOUBLE_EQ(Col(*pvm, 0, "measured_ms").r, 5.0);
   EXPECT_EQ(Col(*pvm, 0, "runs").i, 3);
-  EXPECT_DOUBLE_EQ(Col(*pvm, 0, "error_pct").r, 10.0);
+  EXPECT_NEAR(Col(*pvm, 0, "error_pct").r, 8.0, 1e-9);
   EXPECT_EQ(Col(*pvm, 0, "inside_interval").i, 1);
+
+  auto acc = (*db)->Query("prediction-accuracy", "");
+  ASSERT_TRUE(acc.ok()) << acc.status().ToString();
+  ASSERT_EQ(acc->rows.size(), 1u);
+  EXPECT_EQ(Col(*acc, 0, "n").i, 1);
+  EXPECT_NEAR(Col(*acc, 0, "mape_pct").r, 8.0, 1e-9);
+  EXPECT_DOUBLE_EQ(Col(*acc, 0, "within10_pct").r, 100.0);
+  EXPECT_DOUBLE_EQ(Col(*acc, 0, "interval_coverage_pct").r, 100.0);
 
   auto board = (*db)->Query("leaderboard", "net");
   ASSERT_TRUE(board.ok());

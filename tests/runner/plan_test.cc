@@ -225,6 +225,21 @@ TEST(PlanTest, PoolingFullyConnectedAndFlattenFollowTheModelsLayout) {
   ExpectNear(got, want, 1e-4f, "pool-flatten-fc");
 }
 
+TEST(PlanTest, SwishMatchesItsDefinitionOverAWideRange) {
+  GraphBuilder b;
+  auto x = b.Input("x", {1, 3, 7, 11});  // 231 values: not a multiple of any vector width
+  auto g = b.Finish({b.Act(x, OpKind::kSwish)});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  std::vector<float> input(231);
+  for (size_t i = 0; i < input.size(); ++i) input[i] = -20.0f + 40.0f * i / (input.size() - 1);
+  auto got = RunGraph(*g, input);
+  std::vector<float> want(input.size());
+  for (size_t i = 0; i < input.size(); ++i) {
+    want[i] = static_cast<float>(input[i] / (1.0 + std::exp(-static_cast<double>(input[i]))));
+  }
+  ExpectNear(got, want, 1e-5f, "swish");
+}
+
 TEST(PlanTest, BroadcastingActivationsConcatAndShuffle) {
   GraphBuilder b;
   auto x = b.Input("x", {1, 4, 5, 5});

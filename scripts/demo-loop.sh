@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The measure -> refine -> predict loop on this machine, end to end (about 5 minutes on 2 cores):
+#   1. calibrate: one-kernel probes + 4 zoo models -> this host's profile (runtime mbench)
+#   2. measure 6 more zoo models (run --db --per-layer) and refine -> the refined profile
+#   3. predict 12 zoo models that neither fit saw, with both profiles, then measure them
+#      (these go into a separate evaluation database, so no fit can ever see them)
+#   4. compare: per model, and overall per profile
+# Usage: scripts/demo-loop.sh [WORKDIR]   (default: a fresh temporary directory)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+mbench=${MBENCH:-$root/build/mbench}
+work=${1:-$(mktemp -d)}
+mkdir -p "$work"
+db=$work/results.db
+eval_db=$work/evaluation.db
+rm -f "$db" "$db-wal" "$db-shm" "$eval_db" "$eval_db-wal" "$eval_db-shm"
+threads=(1)
+[ "$(nproc)" -gt 1 ] && threads+=("$(nproc)")
+
+measured=(mobilenet_v2 efficientnet_lite0 mnasnet_a1 resnet50 googlenet mobilenet_v3_small)
+held_out=(mobilenet_v3_large efficientnet_b0 regnet_y_400mf proxylessnas_mobile densenet121
+          resnet34 mnasnet_b1 squeezenet1_0 shufflenet_v1 mobilenet_v3_large_minimalistic
+          efficientnet_lite2 blazeface)
+
+echo "== 1. calibrate ($work)"
+"$mbench" calibrate --db "$db" --out "$work/calibrated.json" --probe-dir "$work/probes"
+host=$("$mbench" db query devices --db "$db" --format csv | awk -F, '$4 == "host" {print $1}')
+
+echo "== 2. measure ${#measured[@]} more models with per-layer timings, then refine"
+for m in "${measured[@]}"; do
+  for t in "${threads[@]}"; do
+    "$mbench" run "zoo:$m" --threads "$t" --per-layer --runs 20 --min-secs 1 --db "$db" >/dev/null
+  done
+done
+"$mbench" refine --db "$db" --device "$host" --out "$work/refined.json" --force
+
+echo "== 3. predict ${#held_out[@]} unseen models with both profiles, then measure them"
+for m in "${held_out[@]}"; do
+  for t in "${threads[@]}"; do
+    for p in calibrated refined; do
+      "$mbench" grade "zoo:$m" --profile "$work/$p.json" --threads "$t" --db "$eval_db" \
+        --format json >/dev/null 2>&1
+    done
+    "$mbench" run "zoo:$m" --threads "$t" --runs 20 --min-secs 1 --db "$eval_db" >/dev/null 2>&1
+  done
+done
+
+echo "== 4. predicted (refined profile) vs measured"
+"$mbench" db query predicted-vs-measured --db "$eval_db" --format csv |
+  awk -F, 'NR > 1 && $7 ~ /refined/ {
+             printf "| %s | %s | %.2f [%.2f, %.2f] | %.2f | %+.1f%% |\n", $2, $6, $8, $9, $10, $11, $13 }' |
+  (echo "| model | threads | predicted ms [90% interval] | measured ms | error |";
+   echo "|---|---:|---:|---:|---:|"; cat)
+echo
+echo "== accuracy per profile (calibrate only vs calibrate + 6 models + refine)"
+"$mbench" db query prediction-accuracy --db "$eval_db"
+echo
+echo "== leave-one-model-out on everything the refined profile was fitted to"
+"$mbench" validate --db "$db" --device "$host" --by model | grep -v '^probe_'
