@@ -318,8 +318,10 @@ StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
       m.features = estimator::PrepareModel(a->model.graph, a->analysis);
       m.kernel_model.assign(m.features.plan.kernels.size(), -1);
       m.whole = static_cast<int>(data.models.size());
-      // A model of one kernel (a calibration probe) is a kernel timing, not a model to judge.
-      const bool one_kernel = m.features.plan.kernels.size() == 1;
+      // A model of one kernel, or a calibration probe (swish is written to ONNX as sigmoid and
+      // mul), is a kernel timing, not a model to judge.
+      const bool one_kernel = m.features.plan.kernels.size() == 1 ||
+                              std::filesystem::path(r.model.ref).filename().string().rfind("probe_", 0) == 0;
       data.models.push_back({r.model.ref, group, m.features, one_kernel});
       m.ok = true;
     }

@@ -43,8 +43,9 @@ using Theta = std::array<double, kNumParams>;
 // overheads.
 constexpr Theta kScaleDirection = {1, 1, 1, 1, 1, 1, 1, -1};
 
-RateParams RatesOf(const Theta& t) {
+RateParams RatesOf(const Theta& t, bool separate_activations) {
   RateParams r;
+  r.separate_activations = separate_activations;
   for (int i = 0; i < kNumMacClasses; ++i) r.macs_per_s[i] = std::exp(t[i]);
   r.memory_op_bytes_per_s = std::exp(t[kMemoryOp]);
   r.bandwidth_bytes_per_s = std::exp(t[kBandwidth]);
@@ -70,8 +71,8 @@ KernelParams ParamsOf(const Theta& t) {
 // (compute^p + memory^p)^(1/p), p = smooth: a kernel near its ridge point then pulls on both
 // rates, which keeps the fit from stalling on the max's kinks. smooth = 0 is the exact model.
 double PredictWithGradient(const std::vector<KernelFeatures>& kernels, const Theta& theta,
-                           Theta* grad, double smooth) {
-  RateParams r = RatesOf(theta);
+                           bool separate_activations, Theta* grad, double smooth) {
+  RateParams r = RatesOf(theta, separate_activations);
   Theta d{};
   double total = 0.0;
   for (const KernelFeatures& k : kernels) {
@@ -96,6 +97,11 @@ double PredictWithGradient(const std::vector<KernelFeatures>& kernels, const The
       } else {
         total += mem;
         d[kBandwidth] -= mem;
+      }
+      if (separate_activations && k.unfused_bytes > 0) {
+        double e = k.unfused_bytes / r.memory_op_bytes_per_s;
+        total += e;
+        d[kMemoryOp] -= e;
       }
     }
   }
@@ -338,13 +344,14 @@ void FitModelContext(const CalibrationData& data, const std::vector<int>& points
   bool has_parts = false;
   double sum = 0.0;
   int n = 0;
-  const RateParams rates = ToRates(*params);
+  RateParams rates = ToRates(*params);
   for (int i : points) {
     const Measurement& m = data.points[i];
     if (data.models[m.model].part) {
       has_parts = true;
       continue;
     }
+    rates.separate_activations = SeparateActivations(m.compute_unit, m.runtime);
     sum += std::log(m.latency_ms / (PredictSeconds(feats(m.model, m.precision), rates) * 1e3));
     ++n;
   }
@@ -429,7 +436,8 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
         for (int i : members[t]->points) {
           const Measurement& m = data.points[i];
           Theta g;
-          double s = PredictWithGradient(feats(m.model, m.precision), th, &g, smooth);
+          double s = PredictWithGradient(feats(m.model, m.precision), th,
+                                         SeparateActivations(m.compute_unit, m.runtime), &g, smooth);
           r->push_back(std::log(s * 1e3 / m.latency_ms) / options.noise_sigma);
           size_t row = J->size();
           J->resize(row + n, 0.0);
@@ -475,7 +483,8 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
         for (int i : g->points) {
           const Measurement& m = data.points[i];
           Theta gr;
-          double s = PredictWithGradient(feats(m.model, m.precision), th, &gr, smooth);
+          double s = PredictWithGradient(feats(m.model, m.precision), th,
+                                         SeparateActivations(m.compute_unit, m.runtime), &gr, smooth);
           r->push_back(std::log(s * 1e3 / m.latency_ms) / options.noise_sigma);
           for (int j = 0; j < kNumParams; ++j) J->push_back(gr[j] / options.noise_sigma);
         }
@@ -507,7 +516,8 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
       std::set<std::string> models, sources;
       for (int i : g->points) {
         const Measurement& m = data.points[i];
-        RateParams point_rates = ToRates(ft.target.params);
+        RateParams point_rates =
+            ToRates(ft.target.params, SeparateActivations(m.compute_unit, m.runtime));
         if (data.models[m.model].part) point_rates.context = 1.0;  // timed alone
         double s = PredictSeconds(feats(m.model, m.precision), point_rates);
         double lr = std::log(s * 1e3 / m.latency_ms);
@@ -583,7 +593,8 @@ StatusOr<CvResult> CrossValidate(const CalibrationData& data,
       }
       const FittedTarget& t = *it->second;
       auto f = FeaturesAt(data.models[m.model].features, BytesPerElement(m.precision));
-      double ms = PredictSeconds(f, ToRates(t.target.params)) * 1e3;
+      double ms = PredictSeconds(f, ToRates(t.target.params, SeparateActivations(
+                                              t.target.compute_unit, t.target.runtime))) * 1e3;
       double h = InSampleHalfwidth(t, fit);
       cv.rows.push_back({static_cast<int>(i), m.device_id, m.TargetKey(), m.latency_ms, ms,
                          ms * std::exp(-h), ms * std::exp(h)});

@@ -126,14 +126,19 @@ std::vector<KernelFeatures> FeaturesAt(const ModelFeatures& model, int bytes_per
   std::vector<KernelFeatures> out;
   out.reserve(model.plan.kernels.size());
   for (const auto& k : model.plan.kernels) {
-    out.push_back({k.cls, k.macs,
-                   (k.weight_elements + k.activation_elements) * bytes_per_element});
+    out.push_back({k.cls, k.macs, (k.weight_elements + k.activation_elements) * bytes_per_element,
+                   2.0 * k.unfused_elements * bytes_per_element});
   }
   return out;
 }
 
-RateParams ToRates(const profiles::KernelParams& p) {
+bool SeparateActivations(const std::string& compute_unit, const std::string& runtime) {
+  return compute_unit == "cpu" && (runtime == "tflite" || runtime == "mbench");
+}
+
+RateParams ToRates(const profiles::KernelParams& p, bool separate_activations) {
   RateParams r;
+  r.separate_activations = separate_activations;
   r.macs_per_s = {p.conv_gmacs * 1e9, p.pointwise_gmacs * 1e9, p.depthwise_gmacs * 1e9,
                   p.gemm_gmacs * 1e9, p.conv3x3_gmacs * 1e9};
   r.memory_op_bytes_per_s = p.memory_op_gbps * 1e9;
@@ -151,7 +156,8 @@ double KernelSeconds(const KernelFeatures& k, const RateParams& r, int* bound) {
   double compute = k.macs / r.macs_per_s[static_cast<int>(k.cls)];
   double memory = k.bytes / r.bandwidth_bytes_per_s;
   *bound = memory > compute ? 1 : 0;
-  return (r.overhead_s + std::max(compute, memory)) * r.context;
+  const double separate = r.separate_activations ? k.unfused_bytes / r.memory_op_bytes_per_s : 0.0;
+  return (r.overhead_s + std::max(compute, memory) + separate) * r.context;
 }
 
 double PredictSeconds(const std::vector<KernelFeatures>& kernels, const RateParams& r) {
@@ -165,6 +171,7 @@ double PredictSeconds(const std::vector<KernelFeatures>& kernels, const RatePara
       total += k.bytes * inv_mem;
     } else {
       total += std::max(k.macs * inv_macs[static_cast<int>(k.cls)], k.bytes * inv_bw);
+      if (r.separate_activations) total += k.unfused_bytes * inv_mem;
     }
   }
   return (total + r.overhead_s * static_cast<double>(kernels.size())) * r.context;
@@ -232,7 +239,7 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
       const auto features = FeaturesAt(model, BytesPerElement(precision));
       double best = std::numeric_limits<double>::infinity();
       for (const Target* t : big) {
-        double s = PredictSeconds(features, ToRates(t->params));
+        double s = PredictSeconds(features, ToRates(t->params, SeparateActivations(t->compute_unit, t->runtime)));
         if (s < best) {
           best = s;
           target = t;
@@ -303,13 +310,14 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
   p.extrapolation = extrapolation;
 
   const int bpe = BytesPerElement(p.precision);
-  const RateParams rates = ToRates(params);
+  const RateParams rates = ToRates(params, SeparateActivations(target->compute_unit, target->runtime));
   RuntimeApi api = ApiForTarget(target->compute_unit, target->runtime);
   for (const auto& rt : AllRuntimes()) {
     if (target->op_set == rt.id) api = rt.api;  // the profile's own op list wins
   }
   const Target* cpu = unit == "cpu" ? nullptr : FallbackCpuTarget(device, p.precision);
-  const RateParams cpu_rates = cpu ? ToRates(cpu->params) : rates;
+  const RateParams cpu_rates =
+      cpu ? ToRates(cpu->params, SeparateActivations(cpu->compute_unit, cpu->runtime)) : rates;
   const int cpu_bpe = cpu ? BytesPerElement(cpu->precision) : bpe;
   std::set<std::string> fallback;
   double compute_s = 0.0, memory_s = 0.0, overhead_s = 0.0, total_s = 0.0, fallback_s = 0.0;
@@ -329,13 +337,15 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
     double s;
     int bound = 0;
     if (falls_back) {
-      KernelFeatures f{k.cls, k.macs, (k.weight_elements + k.activation_elements) * cpu_bpe};
+      KernelFeatures f{k.cls, k.macs, (k.weight_elements + k.activation_elements) * cpu_bpe,
+                       2.0 * k.unfused_elements * cpu_bpe};
       s = KernelSeconds(f, cpu_rates, &bound);
       // Moving the activations between the accelerator and the CPU, both ways.
       s += 2.0 * k.activation_elements * bpe / cpu_rates.bandwidth_bytes_per_s;
       fallback_s += s;
     } else {
-      KernelFeatures f{k.cls, k.macs, (k.weight_elements + k.activation_elements) * bpe};
+      KernelFeatures f{k.cls, k.macs, (k.weight_elements + k.activation_elements) * bpe,
+                       2.0 * k.unfused_elements * bpe};
       s = KernelSeconds(f, rates, &bound);
     }
     const RateParams& used = falls_back ? cpu_rates : rates;

@@ -36,6 +36,7 @@ struct KernelFeatures {
   KernelClass cls;
   double macs;
   double bytes;
+  double unfused_bytes = 0.0;  // a separate activation pass reads and writes these
 };
 
 // A model prepared for prediction: kernels plus per-kernel op lists for fallback decisions.
@@ -61,8 +62,15 @@ struct RateParams {
   double overhead_s;
   // Multiplies every kernel of a model (profiles::KernelParams::model_context).
   double context = 1.0;
+  // The runtime runs non-clamp activations as their own memory-bound pass (see
+  // Kernel::unfused_elements).
+  bool separate_activations = false;
 };
-RateParams ToRates(const profiles::KernelParams& p);
+RateParams ToRates(const profiles::KernelParams& p, bool separate_activations = false);
+
+// Whether a runtime runs sigmoid, swish, hard-swish, ... as separate passes: TFLite's CPU path
+// (XNNPACK) and mbench's runner do; ncnn, the GPU delegates and NPUs fuse them.
+bool SeparateActivations(const std::string& compute_unit, const std::string& runtime);
 
 // Time of one kernel in seconds; `bound` receives 0 compute, 1 memory.
 double KernelSeconds(const KernelFeatures& k, const RateParams& r, int* bound);

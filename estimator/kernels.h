@@ -41,6 +41,10 @@ struct Kernel {
   double flops = 0.0;
   double weight_elements = 0.0;     // parameters and buffers read
   double activation_elements = 0.0; // activations read from and written to memory
+  // Output elements of fused activations that not every runtime fuses: XNNPACK (TFLite's CPU
+  // path and mbench's runner) folds only clamps (ReLU, ReLU6) and batch norm into a
+  // convolution, and runs sigmoid, swish, hard-swish, GELU, ... as their own pass.
+  double unfused_elements = 0.0;
 };
 
 struct KernelPlan {

@@ -279,7 +279,8 @@ TEST(CalibrationTest, RecoversKnownParametersFromSyntheticMeasurements) {
     m.threads = 1;
     m.cluster = "big";
     m.model = static_cast<int>(data.models.size()) - 1;
-    m.latency_ms = PredictSeconds(FeaturesAt(data.models.back().features, 4), ToRates(truth)) * 1e3;
+    m.latency_ms = PredictSeconds(FeaturesAt(data.models.back().features, 4),
+                                  ToRates(truth, SeparateActivations("cpu", "tflite"))) * 1e3;
     m.source = "synthetic";
     data.points.push_back(m);
   }
