@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -32,14 +31,7 @@ using analyzer::GraphBuilder;
 using analyzer::OpKind;
 using analyzer::TensorId;
 
-std::string Today() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string Today() { return db::NowUtc().substr(0, 10); }  // YYYY-MM-DD
 
 // ---- Probes: one-kernel models covering the shapes mobile networks use ----------------------
 

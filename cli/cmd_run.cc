@@ -148,12 +148,13 @@ Status RunRun(const RunOptions& o) {
                                          {"fuse_activations", o.plan.fuse_activations},
                                          {"runtime", "mbench"},
                                          {"time_utc", measured_at}};
+  const db::DeviceRecord host = HostDevice();
   int64_t run_id = -1;
   if (results) {
     db::RunRecord rec = RunRecordOf(r, o.plan.threads, o.plan.precision, init_ms,
                                     (*plan)->synthetic_weights(), options_json.dump(), measured_at);
     MBENCH_ASSIGN_OR_RETURN(
-        run_id, results->AddRun(HostDevice(), ModelRecordOf(m, {o.model_path, o.zoo, o.input_shapes}),
+        run_id, results->AddRun(host, ModelRecordOf(m, {o.model_path, o.zoo, o.input_shapes}),
                                 rec));
     std::fprintf(stderr, "mbench run: stored as run %lld in %s\n", static_cast<long long>(run_id),
                  o.db_path.c_str());
@@ -168,7 +169,7 @@ Status RunRun(const RunOptions& o) {
                   {"macs", m.analysis.totals.macs},
                   {"inputs", TensorListJson(m.model.graph, m.model.graph.inputs)}};
     j["device"] = device_json;
-    j["device"]["id"] = HostDevice().id;
+    j["device"]["id"] = host.id;
     j["options"] = options_json;
     const auto& l = r.latency;
     j["latency_ms"] = {{"min", l.min}, {"p50", l.p50}, {"p90", l.p90}, {"p99", l.p99},

@@ -61,6 +61,23 @@ RunRecord MakeRun(double p50, int layers) {
   return r;
 }
 
+// A prediction of `ms` on the host profile's 1-thread target.
+PredictionRecord Prediction(double ms, double low, double high) {
+  PredictionRecord p;
+  p.profile = "host.json";
+  p.calibration = "test";
+  p.estimator_version = "1";
+  p.target_key = "cpu/mbench/fp32/1t";
+  p.runtime = "mbench";
+  p.compute_unit = "cpu";
+  p.precision = "fp32";
+  p.threads = 1;
+  p.latency_ms = ms;
+  p.low_ms = low;
+  p.high_ms = high;
+  return p;
+}
+
 // Runs raw SQL on the file through a second connection, as another program would.
 std::string RawScalar(const std::string& path, const std::string& sql) {
   sqlite3* h = nullptr;
@@ -105,19 +122,7 @@ TEST_F(DbTest, OlderFileIsMigratedInPlaceKeepingItsRuns) {
   EXPECT_EQ(*(*db)->SchemaVersion(), LatestSchemaVersion());
   EXPECT_EQ(*(*db)->Count("runs"), 1);
   EXPECT_EQ(*(*db)->Count("layer_timings"), 3);
-  PredictionRecord p;
-  p.profile = "host.json";
-  p.calibration = "test";
-  p.estimator_version = "1";
-  p.target_key = "cpu/mbench/fp32/1t";
-  p.runtime = "mbench";
-  p.compute_unit = "cpu";
-  p.precision = "fp32";
-  p.threads = 1;
-  p.latency_ms = 4.0;
-  p.low_ms = 3.0;
-  p.high_ms = 6.0;
-  ASSERT_TRUE((*db)->AddPredictions(Model("m"), {{Host(), p}}).ok());
+  ASSERT_TRUE((*db)->AddPredictions(Model("m"), {{Host(), Prediction(4.0, 3.0, 6.0)}}).ok());
   EXPECT_TRUE((*db)->CheckIntegrity().ok());
 }
 
@@ -303,19 +308,7 @@ TEST_F(DbTest, NamedQueries) {
   // Three runs on the host (median 5), one on the phone.
   for (double ms : {4.0, 5.0, 9.0}) ASSERT_TRUE((*db)->AddRun(Host(), Model("net"), MakeRun(ms, 2)).ok());
   ASSERT_TRUE((*db)->AddRun(phone, Model("net"), MakeRun(20.0, 0)).ok());
-  PredictionRecord p;
-  p.profile = "p";
-  p.calibration = "c";
-  p.estimator_version = "1";
-  p.target_key = "cpu/mbench/fp32/1t";
-  p.runtime = "mbench";
-  p.compute_unit = "cpu";
-  p.precision = "fp32";
-  p.threads = 1;
-  p.latency_ms = 5.4;
-  p.low_ms = 4.5;
-  p.high_ms = 6.5;
-  ASSERT_TRUE((*db)->AddPredictions(Model("net"), {{Host(), p}}).ok());
+  ASSERT_TRUE((*db)->AddPredictions(Model("net"), {{Host(), Prediction(5.4, 4.5, 6.5)}}).ok());
 
   auto pvm = (*db)->Query("predicted-vs-measured", "");
   ASSERT_TRUE(pvm.ok()) << pvm.status().ToString();
