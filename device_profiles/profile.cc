@@ -289,6 +289,31 @@ StatusOr<DeviceProfile> ParseProfile(std::string_view json_text, std::string_vie
         c.cv_mape_pct = r.Number(*cal, cp, "cv_mape_pct", 0.0, 1e6);
         c.interval_log_halfwidth = r.Number(*cal, cp, "interval_log_halfwidth", 0.0, 100.0);
       }
+      if (const json* samples = r.Array(t, path, "kernel_samples", false)) {
+        for (size_t k = 0; k < samples->size() && r.ok(); ++k) {
+          const std::string sp = path + ".kernel_samples[" + std::to_string(k) + "]";
+          const json& e = (*samples)[k];
+          // [kind, macs, out, in, weights, residual]: compact, a host profile holds hundreds.
+          if (!e.is_array() || e.size() != 6 || !e[0].is_string()) {
+            r.Fail(sp, "expected [kind, macs, out, in, weights, log_residual]");
+            break;
+          }
+          KernelSample ks;
+          ks.kind = e[0].get<std::string>();
+          for (int f = 0; f < 5 && r.ok(); ++f) {
+            const json& v = e[f + 1];
+            const double lim = f < 4 ? 100.0 : 20.0;
+            if (!v.is_number() || !(v.get<double>() >= (f < 4 ? 0.0 : -lim)) || !(v.get<double>() <= lim)) {
+              r.Fail(sp + "[" + std::to_string(f + 1) + "]", "not a number in range");
+              break;
+            }
+            (f < 4 ? ks.shape[f] : ks.log_residual) = v.get<double>();
+          }
+          tg.kernel_samples.push_back(std::move(ks));
+        }
+        std::stable_sort(tg.kernel_samples.begin(), tg.kernel_samples.end(),
+                         [](const KernelSample& a, const KernelSample& b) { return a.kind < b.kind; });
+      }
       if (r.ok() && !keys.insert(tg.Key()).second) {
         r.Fail(path, "duplicate target " + tg.Key());
       }
@@ -393,6 +418,14 @@ std::string ProfileToJson(const DeviceProfile& p) {
                         {"cv_points", c.cv_points},
                         {"cv_mape_pct", Round6(c.cv_mape_pct)},
                         {"interval_log_halfwidth", Round6(c.interval_log_halfwidth)}};
+    if (!t.kernel_samples.empty()) {
+      j["kernel_samples"] = nlohmann::ordered_json::array();
+      for (const KernelSample& ks : t.kernel_samples) {
+        j["kernel_samples"].push_back({ks.kind, Round6(ks.shape[0]), Round6(ks.shape[1]),
+                                       Round6(ks.shape[2]), Round6(ks.shape[3]),
+                                       Round6(ks.log_residual)});
+      }
+    }
     o["targets"].push_back(j);
   }
   return o.dump(2) + "\n";

@@ -11,6 +11,7 @@
 #ifndef MBENCH_DEVICE_PROFILES_PROFILE_H_
 #define MBENCH_DEVICE_PROFILES_PROFILE_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -77,6 +78,15 @@ struct CalibrationRecord {
   double interval_log_halfwidth = 0.0;
 };
 
+// One kernel timed alone on the target (a calibration probe or a layer of a measured model):
+// its shape and how far the fitted roofline missed it. The estimator corrects a kernel by the
+// residuals of the measured kernels nearest in shape (estimator.h, KernelShapeCorrection).
+struct KernelSample {
+  std::string kind;              // kernel class ("depthwise", ...) or, for memory kernels, "memory:<op>"
+  std::array<double, 4> shape{};  // log1p of MACs, output, input and weight elements
+  double log_residual = 0.0;     // log(measured / roofline)
+};
+
 struct Target {
   std::string compute_unit;  // "cpu", "gpu", "npu"
   std::string runtime;       // "tflite", "ncnn", "nnapi", "qnn", "hiai", "coreml", "mbench"
@@ -89,6 +99,8 @@ struct Target {
   std::vector<std::string> dtypes;
   KernelParams params;
   CalibrationRecord calibration;
+  // Sorted by kind; empty unless the target was calibrated with per-kernel timings.
+  std::vector<KernelSample> kernel_samples;
 
   // "cpu/tflite/fp32/4t" or "gpu/ncnn/fp16".
   std::string Key() const;

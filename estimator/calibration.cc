@@ -21,6 +21,7 @@ namespace {
 
 using profiles::DeviceProfile;
 using profiles::KernelParams;
+using profiles::KernelSample;
 using profiles::Target;
 
 std::string FormatNumber(double x) {
@@ -334,7 +335,7 @@ StatusOr<CalibrationData> LoadCalibrationData(const std::string& csv_path,
   return data;
 }
 
-// Stage 3, where a target has kernels timed alone (per-layer timings, one-kernel probes) as well
+// Stage 4, where a target has kernels timed alone (per-layer timings, one-kernel probes) as well
 // as whole models: the factor by which a model's kernels run slower than alone (cold caches
 // between layers, the dispatch between them), as the geometric mean ratio over the whole
 // models, shrunk toward 1 by a prior as wide as the measurement noise.
@@ -359,6 +360,28 @@ void FitModelContext(const CalibrationData& data, const std::vector<int>& points
   // Posterior mean of a normal mean with noise sigma and a prior of the same width around 0.
   const double shrunk = sum / (n + 1.0);
   params->model_context = std::clamp(std::exp(shrunk), 0.5, 2.0);
+}
+
+// Stage 3, where a target has kernels timed alone: each one-kernel part's residual against the
+// fitted roofline, timed alone (no model context), becomes a sample of the shape correction.
+template <typename Feats>
+std::vector<KernelSample> KernelSamplesOf(const CalibrationData& data, const std::vector<int>& points,
+                                          Feats& feats, const KernelParams& params) {
+  std::vector<KernelSample> out;
+  for (int i : points) {
+    const Measurement& m = data.points[i];
+    const CalibrationModel& cm = data.models[m.model];
+    if (!cm.part || cm.features.plan.kernels.size() != 1) continue;
+    RateParams r = ToRates(params, SeparateActivations(m.compute_unit, m.runtime));
+    r.context = 1.0;
+    const double s = PredictSeconds(feats(m.model, m.precision), r);
+    if (!(s > 0)) continue;
+    out.push_back({SampleKind(cm.features, 0), cm.features.plan.kernels[0].shape,
+                   std::clamp(std::log(m.latency_ms / (s * 1e3)), -3.0, 3.0)});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const KernelSample& a, const KernelSample& b) { return a.kind < b.kind; });
+  return out;
 }
 
 StatusOr<FitResult> FitTargets(const CalibrationData& data,
@@ -510,19 +533,29 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
                           : g->target.precision == "fp16" ? "float16" : "int8"};
       if (g->target.precision != "fp32") ft.target.dtypes.push_back("float32");
       ft.target.params = ParamsOf(th);
-      FitModelContext(data, g->points, feats, &ft.target.params);
+      ft.target.kernel_samples = KernelSamplesOf(data, g->points, feats, ft.target.params);
+      // Features with the shape correction; the rate fit above ran without it.
+      const auto& samples = ft.target.kernel_samples;
+      auto corrected = [&](int model, const std::string& precision) {
+        std::vector<KernelFeatures> f = feats(model, precision);
+        ApplyKernelSamples(data.models[model].features, samples, &f);
+        return f;
+      };
+      FitModelContext(data, g->points, corrected, &ft.target.params);
       ft.points = g->points;
       double ss = 0.0;
       std::set<std::string> models, sources;
+      int parts = 0;
       for (int i : g->points) {
         const Measurement& m = data.points[i];
         RateParams point_rates =
             ToRates(ft.target.params, SeparateActivations(m.compute_unit, m.runtime));
         if (data.models[m.model].part) point_rates.context = 1.0;  // timed alone
-        double s = PredictSeconds(feats(m.model, m.precision), point_rates);
+        double s = PredictSeconds(corrected(m.model, m.precision), point_rates);
         double lr = std::log(s * 1e3 / m.latency_ms);
         ss += lr * lr;
         if (!data.models[m.model].part) models.insert(data.models[m.model].key);
+        parts += data.models[m.model].part;
         sources.insert(m.source.substr(0, m.source.find(" line ")));
       }
       fam_ss += ss;
@@ -537,8 +570,12 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
       char method[256];
       std::snprintf(method, sizeof(method),
                     "roofline fit to %d whole-model latencies; family prior %s (%d targets)",
-                    cal.points, family.c_str(), T);
+                    cal.points - parts, family.c_str(), T);
       cal.method = method;
+      if (!samples.empty()) {
+        cal.method += " and " + std::to_string(parts) + " kernels timed alone, " +
+                      std::to_string(samples.size()) + " of them shape-correction samples";
+      }
       result.targets.push_back(std::move(ft));
     }
     result.family_rms[family] = fam_n > 0 ? std::sqrt(fam_ss / fam_n) : 0.0;
@@ -593,6 +630,7 @@ StatusOr<CvResult> CrossValidate(const CalibrationData& data,
       }
       const FittedTarget& t = *it->second;
       auto f = FeaturesAt(data.models[m.model].features, BytesPerElement(m.precision));
+      ApplyKernelSamples(data.models[m.model].features, t.target.kernel_samples, &f);
       double ms = PredictSeconds(f, ToRates(t.target.params, SeparateActivations(
                                               t.target.compute_unit, t.target.runtime))) * 1e3;
       double h = InSampleHalfwidth(t, fit);

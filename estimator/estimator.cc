@@ -132,6 +132,55 @@ std::vector<KernelFeatures> FeaturesAt(const ModelFeatures& model, int bytes_per
   return out;
 }
 
+std::string SampleKind(const ModelFeatures& model, size_t kernel) {
+  const Kernel& k = model.plan.kernels[kernel];
+  if (k.cls != KernelClass::kMemory) return KernelClassName(k.cls);
+  const auto& ops = model.kernel_ops[kernel];
+  return std::string("memory:") + (ops.empty() ? "?" : analyzer::OpKindName(ops.front()));
+}
+
+namespace {
+
+// Kernel regression constants, chosen by leave-one-model-out error on this host's per-layer
+// timings (scripts/demo-loop.sh): a Gaussian of width 0.5 in log1p units (a kernel with 1.65x
+// the channels of a sample is one width away in each of its four coordinates), and a prior
+// worth a quarter of one coinciding sample.
+constexpr double kSampleWidth = 0.5;
+constexpr double kSamplePrior = 0.25;
+
+}  // namespace
+
+double KernelShapeCorrection(const std::string& kind, const std::array<double, 4>& shape,
+                             const std::vector<profiles::KernelSample>& samples) {
+  auto it = std::lower_bound(samples.begin(), samples.end(), kind,
+                             [](const profiles::KernelSample& a, const std::string& k) {
+                               return a.kind < k;
+                             });
+  constexpr double inv = 1.0 / (2.0 * kSampleWidth * kSampleWidth);
+  double sw = 0.0, swr = 0.0;
+  for (; it != samples.end() && it->kind == kind; ++it) {
+    double d2 = 0.0;
+    for (int f = 0; f < 4; ++f) {
+      const double d = shape[f] - it->shape[f];
+      d2 += d * d;
+    }
+    const double w = std::exp(-d2 * inv);
+    sw += w;
+    swr += w * it->log_residual;
+  }
+  return swr / (sw + kSamplePrior);
+}
+
+void ApplyKernelSamples(const ModelFeatures& model,
+                        const std::vector<profiles::KernelSample>& samples,
+                        std::vector<KernelFeatures>* features) {
+  if (samples.empty()) return;
+  for (size_t i = 0; i < features->size() && i < model.plan.kernels.size(); ++i) {
+    (*features)[i].scale =
+        std::exp(KernelShapeCorrection(SampleKind(model, i), model.plan.kernels[i].shape, samples));
+  }
+}
+
 bool SeparateActivations(const std::string& compute_unit, const std::string& runtime) {
   return compute_unit == "cpu" && (runtime == "tflite" || runtime == "mbench");
 }
@@ -151,13 +200,13 @@ RateParams ToRates(const profiles::KernelParams& p, bool separate_activations) {
 double KernelSeconds(const KernelFeatures& k, const RateParams& r, int* bound) {
   if (k.cls == KernelClass::kMemory) {
     *bound = 1;
-    return (r.overhead_s + k.bytes / r.memory_op_bytes_per_s) * r.context;
+    return (r.overhead_s + k.bytes / r.memory_op_bytes_per_s) * r.context * k.scale;
   }
   double compute = k.macs / r.macs_per_s[static_cast<int>(k.cls)];
   double memory = k.bytes / r.bandwidth_bytes_per_s;
   *bound = memory > compute ? 1 : 0;
   const double separate = r.separate_activations ? k.unfused_bytes / r.memory_op_bytes_per_s : 0.0;
-  return (r.overhead_s + std::max(compute, memory) + separate) * r.context;
+  return (r.overhead_s + std::max(compute, memory) + separate) * r.context * k.scale;
 }
 
 double PredictSeconds(const std::vector<KernelFeatures>& kernels, const RateParams& r) {
@@ -167,14 +216,16 @@ double PredictSeconds(const std::vector<KernelFeatures>& kernels, const RatePara
   double inv_macs[kNumKernelClasses - 1];
   for (int i = 0; i < kNumKernelClasses - 1; ++i) inv_macs[i] = 1.0 / r.macs_per_s[i];
   for (const KernelFeatures& k : kernels) {
+    double t = r.overhead_s;
     if (k.cls == KernelClass::kMemory) {
-      total += k.bytes * inv_mem;
+      t += k.bytes * inv_mem;
     } else {
-      total += std::max(k.macs * inv_macs[static_cast<int>(k.cls)], k.bytes * inv_bw);
-      if (r.separate_activations) total += k.unfused_bytes * inv_mem;
+      t += std::max(k.macs * inv_macs[static_cast<int>(k.cls)], k.bytes * inv_bw);
+      if (r.separate_activations) t += k.unfused_bytes * inv_mem;
     }
+    total += t * k.scale;
   }
-  return (total + r.overhead_s * static_cast<double>(kernels.size())) * r.context;
+  return total * r.context;
 }
 
 StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& device,
@@ -236,9 +287,11 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
     if (request.threads <= 0) {
       // The calibrated thread count that runs this model fastest (8 threads across big and
       // little cores is often slower than 4 big ones).
-      const auto features = FeaturesAt(model, BytesPerElement(precision));
+      const auto plain = FeaturesAt(model, BytesPerElement(precision));
       double best = std::numeric_limits<double>::infinity();
       for (const Target* t : big) {
+        auto features = plain;
+        ApplyKernelSamples(model, t->kernel_samples, &features);
         double s = PredictSeconds(features, ToRates(t->params, SeparateActivations(t->compute_unit, t->runtime)));
         if (s < best) {
           best = s;
@@ -346,6 +399,10 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
     } else {
       KernelFeatures f{k.cls, k.macs, (k.weight_elements + k.activation_elements) * bpe,
                        2.0 * k.unfused_elements * bpe};
+      if (!target->kernel_samples.empty()) {
+        f.scale = std::exp(KernelShapeCorrection(SampleKind(model, i), k.shape,
+                                                 target->kernel_samples));
+      }
       s = KernelSeconds(f, rates, &bound);
     }
     const RateParams& used = falls_back ? cpu_rates : rates;

@@ -37,6 +37,8 @@ struct KernelFeatures {
   double macs;
   double bytes;
   double unfused_bytes = 0.0;  // a separate activation pass reads and writes these
+  // Multiplies the kernel's time: exp of its shape correction (ApplyKernelSamples); 1 without.
+  double scale = 1.0;
 };
 
 // A model prepared for prediction: kernels plus per-kernel op lists for fallback decisions.
@@ -52,6 +54,24 @@ ModelFeatures PrepareModel(const analyzer::Graph& graph, const analyzer::ModelAn
 
 // Kernel features at `bytes_per_element`.
 std::vector<KernelFeatures> FeaturesAt(const ModelFeatures& model, int bytes_per_element);
+
+// Shape correction. A class-wide rate cannot say that XNNPACK runs a 7x7 depthwise convolution
+// at a tenth of the rate of a 3x3 one, or that a 1x1 convolution with 16 channels is slower per
+// MAC than one with 256. Where a target was calibrated with kernels timed alone (probes and the
+// per-layer timings of measured models, profiles::KernelSample), a kernel's roofline time is
+// multiplied by exp(c), c being the residuals of the measured kernels of its kind nearest in
+// shape, weighted by a Gaussian of their distance and shrunk toward 0 (no correction) when none
+// is near: kernel regression, in the spirit of nn-Meter's per-kernel predictors.
+//
+// The kind a kernel is matched by: its class name, or "memory:<op>" for memory-bound kernels.
+std::string SampleKind(const ModelFeatures& model, size_t kernel);
+// c for one kernel; `samples` sorted by kind. 0 when the target has no sample of the kind.
+double KernelShapeCorrection(const std::string& kind, const std::array<double, 4>& shape,
+                             const std::vector<profiles::KernelSample>& samples);
+// Sets every kernel's scale from `samples` (no-op when empty). `features` is FeaturesAt(model).
+void ApplyKernelSamples(const ModelFeatures& model,
+                        const std::vector<profiles::KernelSample>& samples,
+                        std::vector<KernelFeatures>* features);
 
 // Target parameters in the units the loop uses (seconds, MAC/s, bytes/s).
 struct RateParams {
@@ -72,7 +92,7 @@ RateParams ToRates(const profiles::KernelParams& p, bool separate_activations = 
 // (XNNPACK) and mbench's runner do; ncnn, the GPU delegates and NPUs fuse them.
 bool SeparateActivations(const std::string& compute_unit, const std::string& runtime);
 
-// Time of one kernel in seconds; `bound` receives 0 compute, 1 memory.
+// Time of one kernel in seconds, its scale included; `bound` receives 0 compute, 1 memory.
 double KernelSeconds(const KernelFeatures& k, const RateParams& r, int* bound);
 
 // Sum over kernels, seconds. The function the fit and the benchmark call.

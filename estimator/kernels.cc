@@ -1,6 +1,7 @@
 #include "estimator/kernels.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include "analyzer/op_cost.h"
@@ -242,6 +243,8 @@ KernelPlan BuildKernels(const Graph& graph, const analyzer::ModelAnalysis& analy
     kernel.flops = static_cast<double>(layer.flops);
     kernel.weight_elements = weights;
     kernel.activation_elements = in_elems + out_elems;
+    kernel.shape = {std::log1p(static_cast<double>(layer.macs)), std::log1p(out_elems),
+                    std::log1p(in_elems), std::log1p(weights)};
     kernel.cls = IsComputeKind(n.kind) && layer.macs > 0 ? ComputeClass(graph, n, layer)
                                                           : KernelClass::kMemory;
     plan.kernels.push_back(std::move(kernel));

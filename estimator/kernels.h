@@ -9,6 +9,7 @@
 #ifndef MBENCH_ESTIMATOR_KERNELS_H_
 #define MBENCH_ESTIMATOR_KERNELS_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,6 +46,10 @@ struct Kernel {
   // path and mbench's runner) folds only clamps (ReLU, ReLU6) and batch norm into a
   // convolution, and runs sigmoid, swish, hard-swish, GELU, ... as their own pass.
   double unfused_elements = 0.0;
+  // The main layer's shape, layout-free: log1p of its MACs, output, activation input and weight
+  // elements. For a convolution these fix output channels (weights x output / MACs), spatial
+  // size, kernel area and stride; the estimator compares kernels by it.
+  std::array<double, 4> shape{};
 };
 
 struct KernelPlan {

@@ -36,7 +36,9 @@ nlohmann::json ValidProfile() {
                  "calibration": {"method": "m", "date": "2026-01-01", "data": "d",
                                  "sources": ["s"], "models": ["x"], "points": 3,
                                  "rms_log_residual": 0.1, "cv_rms_log_residual": 0.2,
-                                 "cv_points": 3, "cv_mape_pct": 15, "interval_log_halfwidth": 0.3}}]
+                                 "cv_points": 3, "cv_mape_pct": 15, "interval_log_halfwidth": 0.3},
+                 "kernel_samples": [["pointwise", 14.2, 12.1, 12.9, 9.1, -0.12],
+                                    ["depthwise", 12.5, 10.3, 10.3, 6.2, 0.31]]}]
   })");
 }
 
@@ -48,6 +50,13 @@ TEST(ProfileTest, ParsesAValidProfileAndRoundTripsByteForByte) {
   EXPECT_EQ(p->targets[0].Key(), "cpu/tflite/fp32/4t");
   EXPECT_DOUBLE_EQ(p->targets[0].params.depthwise_gmacs, 5.0);
   EXPECT_NEAR(p->BatteryWh(), 11.55, 1e-9);
+  // Kernel samples come back sorted by kind, so the estimator can find a kind's range.
+  const auto& ks = p->targets[0].kernel_samples;
+  ASSERT_EQ(ks.size(), 2u);
+  EXPECT_EQ(ks[0].kind, "depthwise");
+  EXPECT_DOUBLE_EQ(ks[0].shape[3], 6.2);
+  EXPECT_DOUBLE_EQ(ks[0].log_residual, 0.31);
+  EXPECT_EQ(ks[1].kind, "pointwise");
   std::string once = ProfileToJson(*p);
   auto again = ParseProfile(once, "again.json");
   ASSERT_TRUE(again.ok()) << again.status().ToString();
@@ -78,6 +87,12 @@ TEST(ProfileTest, RejectsBrokenProfilesNamingTheFileAndField) {
        "calibration: missing"},
       {"duplicate target", [](auto& j) { j["targets"].push_back(j["targets"][0]); },
        "duplicate target cpu/tflite/fp32/4t"},
+      {"short kernel sample", [](auto& j) { j["targets"][0]["kernel_samples"][0].erase(5); },
+       "kernel_samples[0]: expected [kind, macs, out, in, weights, log_residual]"},
+      {"absurd kernel residual", [](auto& j) { j["targets"][0]["kernel_samples"][1][5] = 1e9; },
+       "kernel_samples[1][5]: not a number in range"},
+      {"kernel samples not a list", [](auto& j) { j["targets"][0]["kernel_samples"] = 3; },
+       "expected an array"},
   };
   for (const auto& c : cases) {
     nlohmann::json j = ValidProfile();

@@ -332,6 +332,125 @@ TEST(CalibrationTest, PublishedDataCrossValidatesWithinStatedBounds) {
   EXPECT_LT(p1.mape_pct, 15.0);
 }
 
+TEST(ShapeCorrectionTest, NearestSamplesOfTheSameKindCorrectAKernel) {
+  const std::array<double, 4> at = {12.0, 10.0, 10.0, 6.0};
+  std::vector<profiles::KernelSample> samples = {{"depthwise", at, 0.8}};
+  // One coinciding sample, shrunk by a prior worth a quarter of a sample.
+  EXPECT_NEAR(KernelShapeCorrection("depthwise", at, samples), 0.8 / 1.25, 1e-12);
+  // Another kind, or a shape far away (20x the size in every coordinate): no correction.
+  EXPECT_EQ(KernelShapeCorrection("pointwise", at, samples), 0.0);
+  EXPECT_NEAR(KernelShapeCorrection("depthwise", {15.0, 13.0, 13.0, 9.0}, samples), 0.0, 1e-6);
+  // Half a width away in one coordinate: a weight of exp(-1/8).
+  const double w = std::exp(-0.125);
+  EXPECT_NEAR(KernelShapeCorrection("depthwise", {12.25, 10.0, 10.0, 6.0}, samples),
+              0.8 * w / (w + 0.25), 1e-12);
+  // Two samples at one shape average, and count twice against the prior.
+  samples.push_back({"depthwise", at, 0.4});
+  EXPECT_NEAR(KernelShapeCorrection("depthwise", at, samples), 1.2 / 2.25, 1e-12);
+}
+
+// Kernels of a model, each timed alone, as one-kernel calibration models of `group`.
+void AddParts(const ModelFeatures& f, const std::string& group, CalibrationData* data) {
+  for (size_t k = 0; k < f.plan.kernels.size(); ++k) {
+    CalibrationModel cm;
+    cm.key = group + " #" + std::to_string(k);
+    cm.group = group;
+    cm.part = true;
+    cm.features.plan.kernels = {f.plan.kernels[k]};
+    cm.features.kernel_ops = {f.kernel_ops[k]};
+    cm.features.kernel_names = {f.kernel_names[k]};
+    data->models.push_back(std::move(cm));
+  }
+}
+
+// XNNPACK runs 7x7 depthwise convolutions at a fraction of the 3x3 rate (2 against 16-20
+// GMAC/s on the host). One rate per class cannot express that; the shape correction learns it
+// from kernels timed alone and carries it to a model it never saw.
+TEST(CalibrationTest, ShapeCorrectionLearnsWhatOneRatePerClassCannot) {
+  profiles::DeviceProfile dev;
+  dev.id = "synthetic";
+  dev.memory_bandwidth_gbps = 20;
+  const profiles::KernelParams truth = Params(25, 40, 8, 18, 6, 9, 5, 55);
+  auto truth_ms = [&](const ModelFeatures& f) {
+    auto k = FeaturesAt(f, 4);
+    for (size_t i = 0; i < k.size(); ++i) {
+      const Kernel& kk = f.plan.kernels[i];
+      const double area = std::expm1(kk.shape[0]) / std::expm1(kk.shape[1]);
+      if (kk.cls == KernelClass::kDepthwise && area > 40) k[i].scale = 4.0;
+    }
+    return PredictSeconds(k, ToRates(truth, true)) * 1e3;
+  };
+  auto measure = [&](CalibrationData* data, size_t first_model) {
+    for (size_t i = first_model; i < data->models.size(); ++i) {
+      Measurement m;
+      m.device_id = "synthetic";
+      m.compute_unit = "cpu";
+      m.runtime = "mbench";
+      m.precision = "fp32";
+      m.threads = 1;
+      m.model = static_cast<int>(i);
+      m.latency_ms = truth_ms(data->models[i].features);
+      m.source = "synthetic";
+      data->points.push_back(m);
+    }
+  };
+  CalibrationData wholes;
+  for (const char* name : {"mobilenet_v1", "mobilenet_v2", "mnasnet_a1", "resnet18",
+                           "shufflenet_v2", "efficientnet_b0", "squeezenet1_1"}) {
+    wholes.models.push_back({name, name, Zoo(name), false});
+  }
+  measure(&wholes, 0);
+  // The same wholes, plus every kernel of two of them and a 7x7 depthwise sweep timed alone.
+  CalibrationData with_parts = wholes;
+  const size_t first_part = with_parts.models.size();
+  AddParts(Zoo("mobilenet_v2"), "mobilenet_v2", &with_parts);
+  AddParts(Zoo("mnasnet_a1"), "mnasnet_a1", &with_parts);
+  for (int64_t c : {32, 64, 96, 144, 192, 288, 384, 576, 960}) {
+    for (int64_t hw : {112, 56, 28, 14, 7}) {
+      for (int64_t stride : {1, 2}) {
+        GraphBuilder b;
+        auto x = b.Input("x", {1, c, hw, hw});
+        auto g = b.Finish({b.Act(b.Conv(x, c, 7, stride, -1, c, true), OpKind::kRelu)}, "onnx");
+        ASSERT_TRUE(g.ok()) << g.status().ToString();
+        const std::string key = "dw7_" + std::to_string(c) + "_" + std::to_string(hw) + "_" +
+                                std::to_string(stride);
+        with_parts.models.push_back({key, key, Features(*g), true});
+      }
+    }
+  }
+  measure(&with_parts, first_part);
+
+  FitOptions options;
+  options.date = "2026-01-01";
+  const ModelFeatures unseen = Zoo("proxylessnas_mobile");
+  const double actual = truth_ms(unseen);
+  auto error_of = [&](const CalibrationData& data, size_t* samples) {
+    auto fit = FitTargets(data, {dev}, options);
+    EXPECT_TRUE(fit.ok()) << fit.status().ToString();
+    const profiles::Target& t = fit->targets.at(0).target;
+    *samples = t.kernel_samples.size();
+    auto f = FeaturesAt(unseen, 4);
+    ApplyKernelSamples(unseen, t.kernel_samples, &f);
+    return PredictSeconds(f, ToRates(t.params, true)) * 1e3 / actual - 1.0;
+  };
+  size_t n_without = 0, n_with = 0;
+  const double without = error_of(wholes, &n_without);
+  const double with = error_of(with_parts, &n_with);
+  EXPECT_EQ(n_without, 0u);
+  EXPECT_EQ(n_with, with_parts.models.size() - first_part);
+  EXPECT_LT(without, -0.2) << "the class rate should miss the slow 7x7 kernels";
+  EXPECT_LT(std::abs(with), 0.1) << "with=" << with << " without=" << without;
+  // The whole models the fit knows are still predicted well with their architecture held out.
+  auto cv = CrossValidate(with_parts, {dev}, options);
+  ASSERT_TRUE(cv.ok()) << cv.status().ToString();
+  std::vector<CvPoint> whole_rows;
+  for (const auto& r : cv->rows) {
+    if (!with_parts.models[with_parts.points[r.point].model].part) whole_rows.push_back(r);
+  }
+  EXPECT_EQ(whole_rows.size(), wholes.points.size());
+  EXPECT_LT(Summarize(whole_rows).mape_pct, 10.0);
+}
+
 TEST(CalibrationTest, BadMeasurementFilesGiveTheFileAndLine) {
   testing::TempDir dir;
   const std::string header =
