@@ -39,6 +39,7 @@ struct GradeOptions {
   std::string profile_dir;
   std::vector<std::string> profile_files;
   std::string db_path;  // results database: refined profiles in, predictions out
+  bool kernels = false;  // JSON: every kernel's predicted time
 };
 
 // Apple: apps over 200 MB are not downloaded over a cellular connection.
@@ -154,7 +155,7 @@ Status RunGrade(const GradeOptions& o, int* exit_code) {
   req.compute_unit = o.compute;
   req.precision = o.precision;
   req.threads = o.threads;
-  req.keep_kernel_times = format == GradeFormat::kHtml;
+  req.keep_kernel_times = format == GradeFormat::kHtml || o.kernels;
   int no_energy = 0;
   for (const auto& d : devices) {
     auto p = estimator::Predict(features, d, req);
@@ -320,6 +321,9 @@ void RegisterGrade(CLI::App& app, int* exit_code) {
   cmd->add_option("--fps", o->fps, "Frame rates for battery hours (repeatable; default 30 1)")
       ->take_all()
       ->allow_extra_args(false);
+  cmd->add_flag("--kernels", o->kernels,
+                "JSON: every kernel's predicted time, named by its main layer, to set against\n"
+                "`mbench run --per-layer`");
   cmd->add_option("--format", o->format, "table (default), json, md or html")
       ->check(CLI::IsMember({"table", "json", "md", "markdown", "html"}));
   cmd->add_option("-o,--output", o->output, "Write the report to this file instead of stdout");

@@ -227,6 +227,14 @@ ordered_json PredictionJson(const GradeReport& r, const GradePrediction& g) {
     heavy.push_back({{"name", k.name}, {"class", k.cls}, {"ms", k.ms}, {"fallback", k.fallback}});
   }
   j["heaviest_kernels"] = heavy;
+  if (!p.kernel_times.empty()) {
+    ordered_json all = ordered_json::array();
+    for (const auto& k : p.kernel_times) {
+      all.push_back({{"index", k.kernel}, {"name", k.name}, {"class", k.cls}, {"ms", k.ms},
+                     {"fallback", k.fallback}});
+    }
+    j["kernels"] = all;
+  }
   j["profile"] = p.profile_path;
   j["target"] = p.target_key;
   j["calibration"] = p.calibration;

@@ -97,6 +97,35 @@ float PlainUnary(OpKind k, float x, float alpha, float beta) {
   }
 }
 
+// Swish in chunks (see the kSwish case of the plan builder): one part per thread.
+constexpr int64_t kSwishChunk = 2048;  // 8 KiB of input and 8 KiB of gate: both stay in L1
+struct SwishPart {
+  xnn_operator_t op = nullptr;
+  float* gate = nullptr;
+};
+struct SwishJob {
+  const float* in = nullptr;
+  float* out = nullptr;
+  int64_t total = 0;
+  std::vector<SwishPart> parts;
+};
+void SwishRangeTask(void* context, size_t i) {
+  auto* job = static_cast<SwishJob*>(context);
+  const int64_t n = static_cast<int64_t>(job->parts.size());
+  const int64_t begin = job->total * static_cast<int64_t>(i) / n;
+  const int64_t end = job->total * (static_cast<int64_t>(i) + 1) / n;
+  const SwishPart& part = job->parts[i];
+  for (int64_t off = begin; off < end; off += kSwishChunk) {
+    const int64_t len = std::min(kSwishChunk, end - off);
+    // Setup only records pointers and the batch size, as checked once when the plan was built.
+    xnn_setup_sigmoid_nc_f32(part.op, static_cast<size_t>(len), job->in + off, part.gate, nullptr);
+    xnn_run_operator(part.op, nullptr);
+    const float* in = job->in + off;
+    float* out = job->out + off;
+    for (int64_t j = 0; j < len; ++j) out[j] = in[j] * part.gate[j];
+  }
+}
+
 }  // namespace
 
 bool RunnerSupports(OpKind k) {
@@ -648,22 +677,36 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
     return Status::Ok();
   }
   if (n.kind == OpKind::kSwish) {
-    // x * sigmoid(x): XNNPACK's vectorised sigmoid into scratch, then one multiply pass (the
-    // scalar std::exp version took 3x the time of the network's convolutions in EfficientNet).
-    xnn_operator_t op = nullptr;
-    MBENCH_RETURN_IF_ERROR(
-        Check(xnn_create_sigmoid_nc_f32(1, 1, 1, 0, &op), n, "swish sigmoid create"));
-    extra_ops.push_back(op);
-    float* gate = Packed(std::vector<float>(static_cast<size_t>(total)));
-    MBENCH_RETURN_IF_ERROR(Check(
-        xnn_setup_sigmoid_nc_f32(op, static_cast<size_t>(total), x.data, gate, pool), n,
-        "swish sigmoid setup"));
-    const float* in = x.data;
-    float* out = y.data;
+    // x * sigmoid(x) in L1-sized chunks: XNNPACK's vectorised sigmoid into a small scratch, then
+    // the multiply while both are still in cache. A sigmoid over the whole tensor followed by a
+    // multiply pass moved 20 bytes per element through the caches; this moves 8, like any unary
+    // op. One operator and one
+    // scratch per thread, each thread taking one contiguous range of the tensor.
+    auto job = std::make_shared<SwishJob>();
+    job->in = x.data;
+    job->out = y.data;
+    job->total = total;
+    const size_t num_parts =
+        pool != nullptr ? std::max<size_t>(1, pthreadpool_get_threads_count(pool)) : 1;
+    for (size_t i = 0; i < num_parts; ++i) {
+      SwishPart part;
+      MBENCH_RETURN_IF_ERROR(
+          Check(xnn_create_sigmoid_nc_f32(1, 1, 1, 0, &part.op), n, "swish sigmoid create"));
+      extra_ops.push_back(part.op);
+      part.gate = Packed(std::vector<float>(static_cast<size_t>(kSwishChunk)));
+      MBENCH_RETURN_IF_ERROR(Check(
+          xnn_setup_sigmoid_nc_f32(part.op, static_cast<size_t>(std::min(total, kSwishChunk)),
+                                   x.data, part.gate, nullptr),
+          n, "swish sigmoid setup"));
+      job->parts.push_back(part);
+    }
     pthreadpool_t p = pool;
-    st.plain = [op, p, in, gate, out, total] {
-      xnn_run_operator(op, p);
-      for (int64_t i = 0; i < total; ++i) out[i] = in[i] * gate[i];
+    st.plain = [job, p] {
+      if (job->parts.size() == 1 || p == nullptr) {
+        SwishRangeTask(job.get(), 0);
+      } else {
+        pthreadpool_parallelize_1d(p, &SwishRangeTask, job.get(), job->parts.size(), 0);
+      }
     };
     return Status::Ok();
   }

@@ -240,6 +240,26 @@ TEST(PlanTest, SwishMatchesItsDefinitionOverAWideRange) {
   ExpectNear(got, want, 1e-5f, "swish");
 }
 
+// The swish kernel works in 2048-element chunks, one contiguous range per thread: a tensor of
+// several chunks and a ragged tail, on 1, 2 and 3 threads, must equal the definition everywhere.
+TEST(PlanTest, SwishAcrossChunksAndThreads) {
+  GraphBuilder b;
+  auto x = b.Input("x", {1, 5, 31, 67});  // 10385 values: five chunks and a tail
+  auto g = b.Finish({b.Act(x, OpKind::kSwish)});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto input = Random(5 * 31 * 67, 17);
+  std::vector<float> want(input.size());
+  for (size_t i = 0; i < input.size(); ++i) {
+    const double v = 8.0 * input[i];
+    input[i] = static_cast<float>(v);
+    want[i] = static_cast<float>(v / (1.0 + std::exp(-v)));
+  }
+  for (int threads : {1, 2, 3}) {
+    ExpectNear(RunGraph(*g, input, threads), want, 1e-5f,
+               "swish on " + std::to_string(threads) + " threads");
+  }
+}
+
 TEST(PlanTest, BroadcastingActivationsConcatAndShuffle) {
   GraphBuilder b;
   auto x = b.Input("x", {1, 4, 5, 5});
