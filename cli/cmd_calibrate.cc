@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -80,31 +81,55 @@ std::vector<Probe> Probes() {
            {512, 2048, 7}, {1024, 256, 14}, {128, 128, 28}, {8, 8, 56}}) {
     conv(cin, cout, hw, 1, 1);
   }
-  // Depthwise 3x3 and 5x5 at both strides.
-  dw(32, 112, 3, 1);
-  dw(96, 112, 3, 2);
-  dw(144, 56, 3, 1);
-  dw(144, 56, 3, 2);
-  dw(192, 28, 3, 1);
-  dw(384, 14, 3, 1);
-  dw(576, 14, 3, 1);
-  dw(576, 14, 3, 2);
-  dw(960, 7, 3, 1);
-  dw(240, 28, 5, 1);
-  dw(480, 14, 5, 1);
-  dw(672, 14, 5, 2);
-  dw(1152, 7, 5, 1);
-  dw(240, 28, 7, 1);  // ProxylessNAS, ConvNeXt-style large kernels
-  dw(480, 14, 7, 1);
-  // Grouped convolutions wider than depthwise: ShuffleNetV1's grouped 1x1, RegNet's 3x3 groups.
-  for (auto [c, hw, k, groups] : std::vector<std::array<int64_t, 4>>{
-           {240, 28, 1, 3}, {480, 14, 1, 3}, {64, 56, 3, 8}, {208, 14, 3, 26}}) {
-    p.push_back({"gconv" + std::to_string(k) + "x" + std::to_string(k) + "_g" +
-                     std::to_string(groups) + "_" + std::to_string(hw) + "_" + std::to_string(c),
+  // Depthwise: every kernel size mobile networks use, at both strides, over the channel counts
+  // each resolution of an inverted-residual pyramid carries. Kernel size matters more than the
+  // MAC count says: XNNPACK's 7x7 runs at a tenth of the 3x3 rate per MAC.
+  const std::vector<std::pair<int64_t, std::vector<int64_t>>> pyramid = {
+      {112, {16, 32, 96}}, {56, {48, 96, 144}}, {28, {96, 144, 240}},
+      {14, {192, 480, 576}}, {7, {576, 960, 1152}}};
+  for (int64_t k : {3, 5, 7}) {
+    for (const auto& [hw, channels] : pyramid) {
+      for (int64_t c : channels) {
+        dw(c, hw, k, 1);
+        if (hw > 7) dw(c, hw, k, 2);
+      }
+    }
+  }
+  // Pointwise sweep: at each resolution, its typical widths kept, tripled, widened six-fold
+  // (inverted-residual expansions) and projected back.
+  const std::vector<std::pair<int64_t, std::vector<int64_t>>> widths = {
+      {112, {16, 32}}, {56, {24, 64}}, {28, {40, 128}}, {14, {80, 112, 256}}, {7, {160, 512}}};
+  for (const auto& [hw, bases] : widths) {
+    for (int64_t c : bases) {
+      for (auto [cin, cout] : std::vector<std::pair<int64_t, int64_t>>{
+               {c, c}, {c, 3 * c}, {3 * c, c}, {c, 6 * c}, {6 * c, c}}) {
+        conv(cin, cout, hw, 1, 1);
+      }
+    }
+  }
+  // Grouped convolutions, which XNNPACK runs as one small GEMM per group: ResNeXt's and RegNet's
+  // 3x3 groups of 4 to 16 channels over the pyramid, at both strides, and ShuffleNetV1's grouped
+  // 1x1 expansions and projections.
+  auto gconv = [&](int64_t cin, int64_t cout, int64_t hw, int64_t k, int64_t s, int64_t groups) {
+    p.push_back({"gconv" + std::to_string(k) + "x" + std::to_string(k) + "_s" + std::to_string(s) +
+                     "_g" + std::to_string(groups) + "_" + std::to_string(hw) + "_" +
+                     std::to_string(cin) + "_" + std::to_string(cout),
                  [=](GraphBuilder& b) {
-                   TensorId x = b.Input("x", {1, c, hw, hw});
-                   return b.Act(b.Conv(x, c, k, 1, -1, groups, true), OpKind::kRelu);
+                   TensorId x = b.Input("x", {1, cin, hw, hw});
+                   return b.Act(b.Conv(x, cout, k, s, -1, groups, true), OpKind::kRelu);
                  }});
+  };
+  for (int64_t per_group : {4, 8, 16}) {
+    for (auto [hw, c] : std::vector<std::array<int64_t, 2>>{{56, 128}, {28, 256}, {14, 512},
+                                                            {7, 1024}}) {
+      gconv(c, c, hw, 3, 1, c / per_group);
+      if (hw > 7) gconv(c, c, hw, 3, 2, c / per_group);
+    }
+  }
+  for (auto [cin, cout, hw] : std::vector<std::array<int64_t, 3>>{
+           {240, 240, 28}, {240, 60, 28}, {60, 240, 28}, {480, 480, 14}, {480, 120, 14},
+           {120, 480, 14}, {960, 240, 7}, {240, 960, 7}}) {
+    gconv(cin, cout, hw, 1, 1, 3);
   }
   // Fully connected heads and transformer-sized matmuls.
   for (auto [cin, cout] : std::vector<std::array<int64_t, 2>>{
@@ -146,7 +171,13 @@ std::vector<Probe> Probes() {
   p.push_back({"concat_28_2x128", [](GraphBuilder& b) {
                  return b.Concat({b.Input("a", {1, 128, 28, 28}), b.Input("b", {1, 128, 28, 28})});
                }});
-  return p;
+  // The sweeps overlap the hand-picked shapes; measure each shape once.
+  std::set<std::string> seen;
+  std::vector<Probe> unique;
+  for (auto& probe : p) {
+    if (seen.insert(probe.name).second) unique.push_back(std::move(probe));
+  }
+  return unique;
 }
 
 // Writes every probe as ONNX into `dir` (deterministic weights, so the files and their sha256

@@ -63,7 +63,8 @@ std::vector<KernelFeatures> FeaturesAt(const ModelFeatures& model, int bytes_per
 // shape, weighted by a Gaussian of their distance and shrunk toward 0 (no correction) when none
 // is near: kernel regression, in the spirit of nn-Meter's per-kernel predictors.
 //
-// The kind a kernel is matched by: its class name, or "memory:<op>" for memory-bound kernels.
+// The kind a kernel is matched by: its class name (with ":grouped" for grouped convolutions), or
+// "memory:<op>" for memory-bound kernels.
 std::string SampleKind(const ModelFeatures& model, size_t kernel);
 // c for one kernel; `samples` sorted by kind. 0 when the target has no sample of the kind.
 double KernelShapeCorrection(const std::string& kind, const std::array<double, 4>& shape,

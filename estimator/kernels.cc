@@ -151,6 +151,15 @@ KernelClass ComputeClass(const Graph& g, const Node& n, const analyzer::LayerAna
   }
 }
 
+// A convolution whose groups hold more than one input channel each (not depthwise).
+bool IsGroupedConv(const Graph& g, const Node& n) {
+  if (n.kind != OpKind::kConv || n.GetInt("group", 1) <= 1) return false;
+  if (n.inputs.size() < 2 || n.inputs[1] < 0) return false;
+  const auto& w = g.tensors[n.inputs[1]];
+  if (!w.has_shape || w.shape.size() != 4) return false;
+  return (g.layout == analyzer::Layout::kNHWC ? w.shape[3] : w.shape[1]) > 1;
+}
+
 bool IsComputeKind(OpKind k) {
   switch (analyzer::GetOpCostEntry(k).cost_class) {
     case CostClass::kConv:
@@ -247,6 +256,7 @@ KernelPlan BuildKernels(const Graph& graph, const analyzer::ModelAnalysis& analy
                     std::log1p(in_elems), std::log1p(weights)};
     kernel.cls = IsComputeKind(n.kind) && layer.macs > 0 ? ComputeClass(graph, n, layer)
                                                           : KernelClass::kMemory;
+    kernel.grouped = kernel.cls != KernelClass::kMemory && IsGroupedConv(graph, n);
     plan.kernels.push_back(std::move(kernel));
     int32_t k = static_cast<int32_t>(plan.kernels.size()) - 1;
     for (int32_t t : n.outputs) {

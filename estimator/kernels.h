@@ -50,6 +50,8 @@ struct Kernel {
   // elements. For a convolution these fix output channels (weights x output / MACs), spatial
   // size, kernel area and stride; the estimator compares kernels by it.
   std::array<double, 4> shape{};
+  // A grouped convolution with more than one input channel per group.
+  bool grouped = false;
 };
 
 struct KernelPlan {

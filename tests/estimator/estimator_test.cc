@@ -340,13 +340,53 @@ TEST(ShapeCorrectionTest, NearestSamplesOfTheSameKindCorrectAKernel) {
   // Another kind, or a shape far away (20x the size in every coordinate): no correction.
   EXPECT_EQ(KernelShapeCorrection("pointwise", at, samples), 0.0);
   EXPECT_NEAR(KernelShapeCorrection("depthwise", {15.0, 13.0, 13.0, 9.0}, samples), 0.0, 1e-6);
-  // Half a width away in one coordinate: a weight of exp(-1/8).
-  const double w = std::exp(-0.125);
-  EXPECT_NEAR(KernelShapeCorrection("depthwise", {12.25, 10.0, 10.0, 6.0}, samples),
+  // Half a width away in the MACs and the output (the same work per output element): a weight
+  // of exp(-1/8) from each.
+  const double w = std::exp(-0.25);
+  EXPECT_NEAR(KernelShapeCorrection("depthwise", {12.25, 10.25, 10.0, 6.0}, samples),
               0.8 * w / (w + 0.25), 1e-12);
+  // The same step in the MACs alone changes the work per output element by 28%, which has a
+  // narrower width of its own (0.2): a weight of exp(-1/8 - 0.25^2 / (2 * 0.2^2)).
+  const double wr = std::exp(-0.125 - 0.0625 / 0.08);
+  EXPECT_NEAR(KernelShapeCorrection("depthwise", {12.25, 10.0, 10.0, 6.0}, samples),
+              0.8 * wr / (wr + 0.25), 1e-12);
   // Two samples at one shape average, and count twice against the prior.
   samples.push_back({"depthwise", at, 0.4});
   EXPECT_NEAR(KernelShapeCorrection("depthwise", at, samples), 1.2 / 2.25, 1e-12);
+}
+
+// A 7x7 depthwise kernel with 96 channels and a 5x5 one with 144 are close in MACs, outputs,
+// inputs and weights; their work per output element (49 against 25 taps) tells them apart.
+TEST(ShapeCorrectionTest, KernelSizeSeparatesNeighboursOfSimilarSize) {
+  auto dw = [](double c, double hw_in, double hw_out, double k) {
+    return std::array<double, 4>{std::log1p(c * hw_out * hw_out * k * k),
+                                 std::log1p(c * hw_out * hw_out), std::log1p(c * hw_in * hw_in),
+                                 std::log1p(c * k * k)};
+  };
+  const std::vector<profiles::KernelSample> samples = {{"depthwise", dw(96, 56, 28, 7), 2.0},
+                                                       {"depthwise", dw(144, 56, 28, 5), -0.5}};
+  EXPECT_GT(KernelShapeCorrection("depthwise", dw(112, 56, 28, 7), samples), 1.4);
+  EXPECT_LT(KernelShapeCorrection("depthwise", dw(120, 56, 28, 5), samples), -0.3);
+}
+
+TEST(KernelsTest, GroupedConvolutionsLearnFromTheirOwnSamples) {
+  GraphBuilder b(/*fold_bn=*/true);
+  auto x = b.Input("x", {1, 64, 28, 28});
+  auto dw = b.Conv(x, 64, 3, 1, -1, 64, true);   // depthwise
+  auto g8 = b.Conv(dw, 64, 3, 1, -1, 8, true);   // 8 channels per group: depthwise class
+  auto g3 = b.Conv(g8, 64, 1, 1, -1, 4, true);   // grouped 1x1 (ShuffleNetV1): pointwise class
+  auto pw = b.Conv(g3, 64, 1, 1, -1, 1, true);
+  auto g = b.Finish({pw});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  ModelFeatures m = Features(*g);
+  ASSERT_EQ(m.plan.kernels.size(), 4u);
+  EXPECT_EQ(SampleKind(m, 0), "depthwise");
+  EXPECT_EQ(SampleKind(m, 1), "depthwise:grouped");
+  EXPECT_EQ(SampleKind(m, 2), "pointwise:grouped");
+  EXPECT_EQ(SampleKind(m, 3), "pointwise");
+  // A depthwise sample does not correct a grouped kernel.
+  const std::vector<profiles::KernelSample> samples = {{"depthwise", m.plan.kernels[1].shape, 1.0}};
+  EXPECT_EQ(KernelShapeCorrection(SampleKind(m, 1), m.plan.kernels[1].shape, samples), 0.0);
 }
 
 // Kernels of a model, each timed alone, as one-kernel calibration models of `group`.
