@@ -171,6 +171,29 @@ std::vector<Probe> Probes() {
   p.push_back({"concat_28_2x128", [](GraphBuilder& b) {
                  return b.Concat({b.Input("a", {1, 128, 28, 28}), b.Input("b", {1, 128, 28, 28})});
                }});
+  // Data movement that detection and shuffle networks are made of: BlazeFace's channel padding,
+  // the NCHW -> NHWC transposes of its heads, ShuffleNet's uneven concatenations. They run far
+  // from the copy bandwidth, each in its own way. (A channel shuffle written to ONNX becomes a
+  // 5-D transpose, not the shuffle kernel the zoo's models run, so it has no probe.)
+  for (auto [c, extra, hw] : std::vector<std::array<int64_t, 3>>{
+           {24, 4, 64}, {28, 4, 32}, {48, 8, 16}, {96, 32, 8}}) {
+    p.push_back({"padc_" + std::to_string(hw) + "_" + std::to_string(c) + "+" +
+                     std::to_string(extra),
+                 [=](GraphBuilder& b) { return b.PadChannels(b.Input("x", {1, c, hw, hw}), extra); }});
+  }
+  for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{32, 16}, {96, 8}, {64, 56}, {256, 14}}) {
+    p.push_back({"to_nhwc_" + std::to_string(hw) + "_" + std::to_string(c), [=](GraphBuilder& b) {
+                   return b.Transpose(b.Input("x", {1, c, hw, hw}), {0, 2, 3, 1});
+                 }});
+  }
+  for (auto [c0, c1, hw] : std::vector<std::array<int64_t, 3>>{{24, 216, 28}, {240, 240, 14},
+                                                               {58, 58, 28}, {256, 32, 7}}) {
+    p.push_back({"concat_" + std::to_string(hw) + "_" + std::to_string(c0) + "+" +
+                     std::to_string(c1),
+                 [=](GraphBuilder& b) {
+                   return b.Concat({b.Input("a", {1, c0, hw, hw}), b.Input("b", {1, c1, hw, hw})});
+                 }});
+  }
   // The sweeps overlap the hand-picked shapes; measure each shape once.
   std::set<std::string> seen;
   std::vector<Probe> unique;

@@ -66,3 +66,26 @@ echo "== accuracy per profile (calibrate only vs calibrate + 6 models + refine)"
 echo
 echo "== leave-one-model-out on everything the refined profile was fitted to"
 "$mbench" validate --db "$db" --device "$host" --by model | grep -v '^probe_'
+echo
+# A shared VM can run everything 20% slower for minutes at a time, which no predictor can know.
+# Re-measure the models calibrate timed: if they drifted, the errors above drifted with them.
+echo "== host drift: calibrate's whole models measured again now"
+drift_db=$work/drift.db
+rm -f "$drift_db" "$drift_db-wal" "$drift_db-shm"
+for m in mobilenet_v1 resnet18 squeezenet1_1 shufflenet_v2; do
+  for t in "${threads[@]}"; do
+    "$mbench" run "zoo:$m" --threads "$t" --runs 20 --min-secs 1 --db "$drift_db" >/dev/null 2>&1
+  done
+done
+for m in mobilenet_v1 resnet18 squeezenet1_1 shufflenet_v2; do
+  for d in "$db" "$drift_db"; do
+    "$mbench" db query model-history --model "zoo:$m" --db "$d" --format csv |
+      awk -F, -v src="$d" 'NR > 1 && $13 ~ /calibrate|run/ {print src "," $4 "," $8 "," $10}'
+  done
+done | awk -F, -v first="$db" '
+  $1 == first {then[$2 "," $3] = $4; next}
+  ($2 "," $3) in then {
+    r = $4 / then[$2 "," $3]; s += log(r); n++
+    printf "%-22s %dt  at calibration %8.2f ms  now %8.2f ms  %+6.1f%%\n", $2, $3, then[$2 "," $3], $4, (r - 1) * 100
+  }
+  END { if (n) printf "geometric mean drift %+.1f%%\n", (exp(s / n) - 1) * 100 }'
