@@ -85,6 +85,23 @@ void BM_BatchNormPlain(benchmark::State& s) {
 }
 BENCHMARK(BM_BatchNormPlain);
 
+// mbench's depthwise kernel for windows over 25 taps (runner/dwconv.h) next to XNNPACK's 5x5
+// depthwise kernel on the same layer: the MAC rates (items/s) say how close the stand-in runs to
+// the library's own kernels. ProxylessNAS's 7x7 layers at 56x56 and at 7x7.
+void Depthwise(benchmark::State& s, int64_t c, int64_t hw, int64_t k) {
+  RunOneStep(s, {1, c, hw, hw}, [=](GraphBuilder& b, TensorId x) {
+    return b.Conv(x, c, k, 1, -1, c, true); }, 4 * 2 * c * hw * hw);
+  s.SetItemsProcessed(s.iterations() * c * hw * hw * k * k);
+}
+void BM_Depthwise7x7Mbench_56x144(benchmark::State& s) { Depthwise(s, 144, 56, 7); }
+void BM_Depthwise5x5Xnnpack_56x144(benchmark::State& s) { Depthwise(s, 144, 56, 5); }
+void BM_Depthwise7x7Mbench_7x1152(benchmark::State& s) { Depthwise(s, 1152, 7, 7); }
+void BM_Depthwise5x5Xnnpack_7x1152(benchmark::State& s) { Depthwise(s, 1152, 7, 5); }
+BENCHMARK(BM_Depthwise7x7Mbench_56x144);
+BENCHMARK(BM_Depthwise5x5Xnnpack_56x144);
+BENCHMARK(BM_Depthwise7x7Mbench_7x1152);
+BENCHMARK(BM_Depthwise5x5Xnnpack_7x1152);
+
 void BM_StepDispatch(benchmark::State& s) {
   RunOneStep(s, {1, 1}, [](GraphBuilder& b, TensorId x) { return b.Act(x, OpKind::kSigmoid); }, 8);
 }

@@ -83,7 +83,8 @@ std::vector<Probe> Probes() {
   }
   // Depthwise: every kernel size mobile networks use, at both strides, over the channel counts
   // each resolution of an inverted-residual pyramid carries. Kernel size matters more than the
-  // MAC count says: XNNPACK's 7x7 runs at a tenth of the 3x3 rate per MAC.
+  // MAC count says (runtimes have one kernel per window size, or none: Debian's XNNPACK falls
+  // back to a grouped GEMM over 25 taps, which the runner replaces with its own kernel).
   const std::vector<std::pair<int64_t, std::vector<int64_t>>> pyramid = {
       {112, {16, 32, 96}}, {56, {48, 96, 144}}, {28, {96, 144, 240}},
       {14, {192, 480, 576}}, {7, {576, 960, 1152}}};

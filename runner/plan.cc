@@ -16,6 +16,7 @@
 
 #include "analyzer/op_cost.h"
 #include "core/units.h"
+#include "runner/dwconv.h"
 
 namespace mbench::runner {
 namespace {
@@ -95,6 +96,20 @@ float PlainUnary(OpKind k, float x, float alpha, float beta) {
     case OpKind::kRsqrt: return 1.0f / std::sqrt(x);
     default: return x;
   }
+}
+
+// A large-window depthwise convolution (runner/dwconv.h), one tile of output rows per task.
+struct DepthwiseJob {
+  DepthwiseShape shape;
+  const float* input = nullptr;
+  const float* weights = nullptr;
+  const float* bias = nullptr;
+  float* output = nullptr;
+};
+void DepthwiseRowTask(void* context, size_t begin, size_t count) {
+  auto* job = static_cast<DepthwiseJob*>(context);
+  DepthwiseRows(job->shape, job->input, job->weights, job->bias, job->output,
+                static_cast<int64_t>(begin), static_cast<int64_t>(begin + count));
 }
 
 // Swish in chunks (see the kSwish case of the plan builder): one part per thread.
@@ -425,6 +440,32 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     bias = Packed(std::move(folded_bias));
   }
   auto [lo, hi] = FusedRange(n);
+  if (gi == 1 && go == 1 && kh * kw > kXnnpackDepthwiseMaxTaps) {
+    // A window XNNPACK has no depthwise kernel for (see runner/dwconv.h): weights to
+    // [kh][kw][channels], output rows spread over the threads.
+    std::vector<float> hwc(k.size());
+    for (int64_t c = 0; c < cout; ++c)
+      for (int64_t t = 0; t < kh * kw; ++t) hwc[static_cast<size_t>(t * cout + c)] = k[static_cast<size_t>(c * kh * kw + t)];
+    auto job = std::make_shared<DepthwiseJob>();
+    job->shape = {xi[0], xi[1], xi[2], cin, yi[1], yi[2], kh, kw, sh, sw, dh, dw, pt, pl, lo, hi};
+    job->input = x.data;
+    job->weights = Packed(std::move(hwc));
+    job->bias = bias;
+    job->output = y.data;
+    pthreadpool_t p = pool;
+    auto tail = FusedTail(n);
+    const int64_t m = Product(yi);
+    st.plain = [job, p, tail, m] {
+      const size_t rows = static_cast<size_t>(job->shape.batch * job->shape.out_h);
+      if (p == nullptr) {
+        DepthwiseRowTask(job.get(), 0, rows);
+      } else {
+        pthreadpool_parallelize_1d_tile_1d(p, &DepthwiseRowTask, job.get(), rows, 1, 0);
+      }
+      if (tail) tail(job->output, m);
+    };
+    return Status::Ok();
+  }
   float* kp = Packed(std::move(k));
   MBENCH_RETURN_IF_ERROR(Check(
       xnn_create_convolution2d_nhwc_f32(

@@ -102,6 +102,15 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
       {8, 4, 7, 7, 3, 2, 1, 2, 1, false},    // grouped
       {5, 7, 6, 6, 1, 1, 0, 1, 1, true},     // pointwise
       {3, 4, 13, 13, 5, 3, 0, 1, 1, false},  // 5x5 valid, stride 3
+      // Windows over 25 taps run mbench's own depthwise kernel (runner/dwconv.h): its interior
+      // path (16-channel blocks, 6 pixels at a time), borders, a channel tail, stride,
+      // dilation, a 9x9 window.
+      {16, 16, 12, 20, 7, 1, 3, 16, 1, true},
+      {48, 48, 11, 30, 7, 1, 3, 48, 1, false},
+      {21, 21, 9, 9, 7, 2, 3, 21, 1, false},
+      {32, 32, 15, 17, 9, 1, 4, 32, 1, true},
+      {16, 16, 14, 26, 7, 1, 6, 16, 2, false},
+      {16, 16, 20, 31, 7, 2, 3, 16, 1, true},
   };
   for (const auto& c : cases) {
     GraphBuilder b;
@@ -161,7 +170,8 @@ TEST(PlanTest, FoldingBatchNormIntoTheConvolutionChangesNothingButTheSteps) {
   auto x = b.Input("x", {1, 5, 9, 9});
   auto y = b.ConvBnAct(x, 7, 3, 2, OpKind::kClip);          // conv, batch norm, relu6
   auto z = b.ConvBnAct(y, 7, 3, 1, OpKind::kRelu, 7);       // depthwise
-  auto g = b.Finish({z});
+  auto v = b.ConvBnAct(z, 7, 7, 1, OpKind::kClip, 7);       // 7x7 depthwise: mbench's kernel
+  auto g = b.Finish({v});
   ASSERT_TRUE(g.ok());
   auto input = Random(5 * 81, 6);
   std::vector<float> outs[2];
@@ -172,7 +182,7 @@ TEST(PlanTest, FoldingBatchNormIntoTheConvolutionChangesNothingButTheSteps) {
     ASSERT_TRUE(plan.ok()) << plan.status().ToString();
     int noops = 0;
     for (size_t i = 0; i < (*plan)->num_steps(); ++i) noops += (*plan)->step(i).noop;
-    EXPECT_EQ(noops, fuse ? 4 : 0);  // two batch norms and two activations
+    EXPECT_EQ(noops, fuse ? 6 : 0);  // three batch norms and three activations
     ASSERT_TRUE((*plan)->SetInput(0, input).ok());
     ASSERT_TRUE((*plan)->Run().ok());
     outs[fuse] = (*plan)->Output(0);

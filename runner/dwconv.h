@@ -1,0 +1,36 @@
+// Depthwise convolution for windows XNNPACK has no depthwise kernel for.
+//
+// Debian's XNNPACK (2022) runs depthwise convolutions with up to 25 taps (3x3, 5x5) through
+// dedicated kernels; a larger window (ProxylessNAS's and ConvNeXt's 7x7) falls back to a
+// grouped GEMM with one channel per group, at a tenth of the 5x5 rate per MAC. Newer XNNPACK
+// builds, the ones on phones, run any window through multi-pass depthwise kernels. This kernel
+// stands in for those: NHWC, direct, vectorized across channels.
+#ifndef MBENCH_RUNNER_DWCONV_H_
+#define MBENCH_RUNNER_DWCONV_H_
+
+#include <cstdint>
+
+namespace mbench::runner {
+
+// Taps above which the runner uses DepthwiseRows instead of XNNPACK.
+inline constexpr int64_t kXnnpackDepthwiseMaxTaps = 25;
+
+struct DepthwiseShape {
+  int64_t batch = 1, in_h = 0, in_w = 0, channels = 0;
+  int64_t out_h = 0, out_w = 0;
+  int64_t kernel_h = 0, kernel_w = 0;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0;  // bottom and right follow from the output size
+  float out_min = -3.402823466e38f, out_max = 3.402823466e38f;
+};
+
+// Computes output rows [row_begin, row_end) of batch * out_h rows. `input` is
+// [batch][in_h][in_w][channels], `weights` [kernel_h][kernel_w][channels], `bias` [channels] or
+// null, `output` [batch][out_h][out_w][channels].
+void DepthwiseRows(const DepthwiseShape& s, const float* input, const float* weights,
+                   const float* bias, float* output, int64_t row_begin, int64_t row_end);
+
+}  // namespace mbench::runner
+
+#endif  // MBENCH_RUNNER_DWCONV_H_
