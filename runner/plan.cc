@@ -613,7 +613,7 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
 }
 
 Status Plan::Impl::Binary(const Node& n, Step& st) {
-  const Buf& y = bufs[n.outputs[0]];
+  const Buf& y = bufs[OutOf(n)];
   if (n.inputs.size() != 2) {
     return Status::Unsupported("layer '" + n.name + "': " + analyzer::OpKindName(n.kind) + " of " +
                                std::to_string(n.inputs.size()) + " operands");
@@ -639,12 +639,16 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
   std::vector<size_t> s0(shapes[0].begin(), shapes[0].end()), s1(shapes[1].begin(), shapes[1].end());
   if (s0.empty()) s0 = {1};
   if (s1.empty()) s1 = {1};
+  // A fused activation (TFLite's ADD/SUB/MUL/DIV carry one; a ReLU after an add in other
+  // formats is fused below) is the operator's output range; max, min and squared difference
+  // take none, so theirs is applied after.
+  auto [lo, hi] = FusedRange(n);
   xnn_status status;
   switch (n.kind) {
-    case OpKind::kAdd: status = xnn_create_add_nd_f32(-kInf, kInf, 0, &st.op); break;
-    case OpKind::kSub: status = xnn_create_subtract_nd_f32(-kInf, kInf, 0, &st.op); break;
-    case OpKind::kMul: status = xnn_create_multiply_nd_f32(-kInf, kInf, 0, &st.op); break;
-    case OpKind::kDiv: status = xnn_create_divide_nd_f32(-kInf, kInf, 0, &st.op); break;
+    case OpKind::kAdd: status = xnn_create_add_nd_f32(lo, hi, 0, &st.op); break;
+    case OpKind::kSub: status = xnn_create_subtract_nd_f32(lo, hi, 0, &st.op); break;
+    case OpKind::kMul: status = xnn_create_multiply_nd_f32(lo, hi, 0, &st.op); break;
+    case OpKind::kDiv: status = xnn_create_divide_nd_f32(lo, hi, 0, &st.op); break;
     case OpKind::kMax: status = xnn_create_maximum_nd_f32(0, &st.op); break;
     case OpKind::kMin: status = xnn_create_minimum_nd_f32(0, &st.op); break;
     default: status = xnn_create_squared_difference_nd_f32(0, &st.op); break;
@@ -673,7 +677,28 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
       status = xnn_setup_squared_difference_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
       break;
   }
-  return Check(status, n, "binary setup");
+  MBENCH_RETURN_IF_ERROR(Check(status, n, "binary setup"));
+  const bool ranged = n.kind == OpKind::kAdd || n.kind == OpKind::kSub ||
+                      n.kind == OpKind::kMul || n.kind == OpKind::kDiv;
+  std::function<void(float*, int64_t)> tail = FusedTail(n);
+  if (!ranged && (lo > -kInf || hi < kInf)) {
+    tail = [lo = lo, hi = hi](float* q, int64_t m) {
+      for (int64_t i = 0; i < m; ++i) q[i] = std::clamp(q[i], lo, hi);
+    };
+  }
+  if (tail) {
+    xnn_operator_t op = st.op;
+    float* out = y.data;
+    const int64_t m = Product(y.ishape);
+    pthreadpool_t p = pool;
+    st.op = nullptr;
+    extra_ops.push_back(op);
+    st.plain = [op, out, m, p, tail] {
+      xnn_run_operator(op, p);
+      tail(out, m);
+    };
+  }
+  return Status::Ok();
 }
 
 Status Plan::Impl::Unary(const Node& n, Step& st) {
@@ -1526,7 +1551,8 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
   }
   for (auto& b : impl->bufs) b.ishape = b.nhwc ? ToNhwc(b.gshape) : b.gshape;
   // Activation fusion: a ReLU or Clip (constant bounds) that is the only reader of a
-  // convolution's or fully connected layer's output becomes that operator's output range.
+  // convolution's, fully connected layer's or element-wise add/sub/mul/div's output becomes
+  // that operator's output range (ResNet's and ShuffleNet's ReLU after the residual add).
   std::vector<int32_t> fused_into(graph.nodes.size(), -1);
   if (options.fuse_activations) {
     std::vector<int32_t> readers(graph.tensors.size(), 0);
@@ -1575,7 +1601,9 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       if (p < 0 || folded[p] || readers[t] != 1 || impl->clamp.count(p)) continue;
       const Node& pn = graph.nodes[p];
       if (pn.kind != OpKind::kConv && pn.kind != OpKind::kDepthwiseConv &&
-          pn.kind != OpKind::kFullyConnected && pn.kind != OpKind::kConvTranspose) {
+          pn.kind != OpKind::kFullyConnected && pn.kind != OpKind::kConvTranspose &&
+          pn.kind != OpKind::kAdd && pn.kind != OpKind::kSub && pn.kind != OpKind::kMul &&
+          pn.kind != OpKind::kDiv) {
         continue;
       }
       const int32_t writes = impl->redirect.count(p) ? impl->redirect.at(p) : pn.outputs[0];

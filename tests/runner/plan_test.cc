@@ -165,6 +165,61 @@ TEST(PlanTest, FusedActivationsClampTheProducerAndKeepOneStepPerLayer) {
   }
 }
 
+// Element-wise ops with an activation: a ReLU after a residual add becomes the add's output
+// range, and a TFLite-style fused activation on ADD/MUL is honoured (XNNPACK's output range),
+// also on MAXIMUM, which takes none (applied after).
+TEST(PlanTest, ElementWiseOpsCarryTheirActivation) {
+  auto a = Random(2 * 5 * 6 * 6, 11), bv = Random(2 * 5 * 6 * 6, 12);
+  for (bool fuse : {true, false}) {
+    GraphBuilder b;
+    auto x = b.Input("x", {2, 5, 6, 6});
+    auto x2 = b.Conv(x, 5, 1, 1, 0, 5, false);  // a second activation: x scaled per channel
+    auto y = b.Act(b.Add(x, x2), OpKind::kRelu);
+    auto g = b.Finish({y});
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    PlanOptions o;
+    o.fuse_activations = fuse;
+    auto plan = Plan::Compile(*g, o);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    const size_t relu = (*plan)->num_steps() - 1;
+    EXPECT_EQ((*plan)->step(relu).noop, fuse);
+    ASSERT_TRUE((*plan)->SetInput(0, a).ok());
+    ASSERT_TRUE((*plan)->Run().ok());
+    auto w = (*plan)->ConstantValues(g->nodes[0].inputs[1]);  // per-channel scale (depthwise 1x1)
+    std::vector<float> want(a.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      const size_t ch = (i / 36) % 5;
+      want[i] = std::max(0.0f, a[i] + a[i] * w[ch]);
+    }
+    ExpectNear((*plan)->Output(0), want, 1e-5f, fuse ? "relu fused into add" : "separate relu");
+  }
+  for (OpKind kind : {OpKind::kAdd, OpKind::kMul, OpKind::kMax}) {
+    GraphBuilder b;
+    auto x = b.Input("x", {1, 4, 5, 5});
+    auto x2 = b.Input("x2", {1, 4, 5, 5});
+    auto y = kind == OpKind::kAdd ? b.Add(x, x2) : b.Mul(x, x2);
+    auto g = b.Finish({y});
+    ASSERT_TRUE(g.ok());
+    g->nodes.back().kind = kind;
+    g->nodes.back().attrs["fused_activation"] = std::string("relu_n1_to_1");
+    auto plan = Plan::Compile(*g, {});
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    std::vector<float> p(100), q(100), want(100);
+    for (size_t i = 0; i < 100; ++i) {
+      p[i] = 0.05f * static_cast<float>(i) - 2.5f;
+      q[i] = 1.5f - 0.03f * static_cast<float>(i);
+      const float v = kind == OpKind::kAdd ? p[i] + q[i] : kind == OpKind::kMul ? p[i] * q[i]
+                                                                               : std::max(p[i], q[i]);
+      want[i] = std::clamp(v, -1.0f, 1.0f);
+    }
+    ASSERT_TRUE((*plan)->SetInput(0, p).ok());
+    ASSERT_TRUE((*plan)->SetInput(1, q).ok());
+    ASSERT_TRUE((*plan)->Run().ok());
+    ExpectNear((*plan)->Output(0), want, 1e-6f, std::string("fused range on ") +
+                                                    analyzer::OpKindName(kind));
+  }
+}
+
 TEST(PlanTest, FoldingBatchNormIntoTheConvolutionChangesNothingButTheSteps) {
   GraphBuilder b(/*fold_bn=*/false);
   auto x = b.Input("x", {1, 5, 9, 9});
