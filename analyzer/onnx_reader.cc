@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -700,6 +701,38 @@ Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& nam
                  "external data file '" + location + "' is " + std::to_string(*size) +
                      " bytes, but initializer '" + name + "' needs bytes " +
                      std::to_string(offset) + ".." + std::to_string(offset + length));
+    }
+    // The values, for the runner (and shape arithmetic on small constants): the bytes the
+    // tensor's type and shape call for, read from the file as if they were raw_data.
+    const int64_t n = *NumElements(t.shape);
+    const int bits = DTypeBits(t.dtype);
+    if ((options_.keep_weights || n <= TensorInfo::kMaxInlineValues) && bits >= 8 &&
+        t.dtype != DType::kString) {
+      const int64_t want = n * (bits / 8);
+      if (length >= 0 && length != want) {
+        return Err(StatusCode::kCorruption,
+                   "initializer '" + name + "' " + ShapeToString(t.shape) + " " +
+                       DTypeName(t.dtype) + " needs " + std::to_string(want) +
+                       " bytes, but its external data length is " + std::to_string(length));
+      }
+      if (offset + want > *size) {
+        return Err(StatusCode::kCorruption,
+                   "external data file '" + location + "' is " + std::to_string(*size) +
+                       " bytes, but initializer '" + name + "' needs bytes " +
+                       std::to_string(offset) + ".." + std::to_string(offset + want));
+      }
+      std::ifstream in(t.external_file, std::ios::binary);
+      std::string bytes(static_cast<size_t>(want), '\0');
+      if (!in.seekg(offset) || !in.read(bytes.data(), want)) {
+        return Err(StatusCode::kIOError, "cannot read external data file '" + location +
+                                             "' for initializer '" + name + "'");
+      }
+      onnx::TensorProto inline_copy;
+      inline_copy.set_data_type(p.data_type());
+      *inline_copy.mutable_dims() = p.dims();
+      inline_copy.set_raw_data(std::move(bytes));
+      ExtractValues(inline_copy, t);
+      if (options_.keep_weights) t.weights = ExtractWeights(inline_copy, n);
     }
   } else {
     ExtractValues(p, t);
