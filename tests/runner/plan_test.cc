@@ -220,6 +220,47 @@ TEST(PlanTest, ElementWiseOpsCarryTheirActivation) {
   }
 }
 
+// TFLite's PAD takes its paddings as a [rank, 2] tensor (before, after per dimension). Read
+// in ONNX's order (all befores, then all afters) they describe another shape, and XNNPACK would
+// write past the output buffer; the runner reorders them and checks the shape either way.
+TEST(PlanTest, TfliteStylePaddingsPadTheRightDimensions) {
+  GraphBuilder b;
+  auto x = b.Input("x", {1, 4, 5, 3});
+  auto y = b.PadChannels(x, 1);
+  auto g = b.Finish({y});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  g->layout = analyzer::Layout::kNHWC;
+  analyzer::Node& pad = g->nodes.back();
+  pad.attrs.erase("pads");
+  pad.op_type = "PAD";
+  analyzer::TensorInfo paddings;
+  paddings.name = "paddings";
+  paddings.dtype = analyzer::DType::kInt32;
+  paddings.has_shape = true;
+  paddings.shape = {4, 2};
+  paddings.is_constant = true;
+  paddings.has_values = true;
+  paddings.int_values = {0, 0, 1, 1, 2, 0, 0, 0};  // H: 1 before, 1 after; W: 2 before
+  pad.inputs.push_back(g->AddTensor(paddings));
+  g->tensors[g->outputs[0]].shape = {1, 6, 7, 3};
+  auto input = Random(4 * 5 * 3, 9);
+  auto got = RunGraph(*g, input);
+  ASSERT_EQ(got.size(), 6u * 7u * 3u);
+  for (int64_t h = 0; h < 6; ++h)
+    for (int64_t w = 0; w < 7; ++w)
+      for (int64_t c = 0; c < 3; ++c) {
+        const bool inside = h >= 1 && h < 5 && w >= 2;
+        const float want = inside ? input[((h - 1) * 5 + (w - 2)) * 3 + c] : 0.0f;
+        ASSERT_EQ(got[(h * 7 + w) * 3 + c], want) << h << "," << w << "," << c;
+      }
+  // Paddings that do not give the model's output shape are refused before anything runs.
+  g->tensors[g->outputs[0]].shape = {1, 6, 8, 3};
+  auto wrong = Plan::Compile(*g, {});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("output shape"), std::string::npos)
+      << wrong.status().ToString();
+}
+
 TEST(PlanTest, FoldingBatchNormIntoTheConvolutionChangesNothingButTheSteps) {
   GraphBuilder b(/*fold_bn=*/false);
   auto x = b.Input("x", {1, 5, 9, 9});
