@@ -96,6 +96,18 @@ std::vector<Probe> Probes() {
       }
     }
   }
+  // Narrow layers at high resolution (MediaPipe's pose and segmentation decoders run 8 channels
+  // at 256x256): vector lanes go half empty.
+  for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{8, 256}, {8, 128}, {16, 128}, {8, 64}}) {
+    dw(c, hw, 3, 1);
+    conv(c, c, hw, 1, 1);
+  }
+  // Output heads with one to four channels (segmentation masks, heatmaps, box regressors).
+  for (auto [cin, cout, hw] : std::vector<std::array<int64_t, 3>>{
+           {8, 1, 256}, {16, 1, 128}, {32, 2, 64}, {64, 4, 32}, {96, 1, 16}}) {
+    conv(cin, cout, hw, 3, 1);
+    conv(cin, cout, hw, 1, 1);
+  }
   // Pointwise sweep: at each resolution, its typical widths kept, tripled, widened six-fold
   // (inverted-residual expansions) and projected back.
   const std::vector<std::pair<int64_t, std::vector<int64_t>>> widths = {
@@ -172,6 +184,16 @@ std::vector<Probe> Probes() {
   p.push_back({"concat_28_2x128", [](GraphBuilder& b) {
                  return b.Concat({b.Input("a", {1, 128, 28, 28}), b.Input("b", {1, 128, 28, 28})});
                }});
+  // Upsampling in decoders and feature pyramids, both interpolations.
+  for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{8, 128}, {32, 64}, {96, 28}, {256, 14}}) {
+    for (const char* mode : {"linear", "nearest"}) {
+      p.push_back({std::string("resize_") + mode + "_" + std::to_string(hw) + "x2_" +
+                       std::to_string(c),
+                   [=](GraphBuilder& b) {
+                     return b.Resize(b.Input("x", {1, c, hw, hw}), 2 * hw, 2 * hw, mode);
+                   }});
+    }
+  }
   // Data movement that detection and shuffle networks are made of: BlazeFace's channel padding,
   // the NCHW -> NHWC transposes of its heads, ShuffleNet's uneven concatenations. They run far
   // from the copy bandwidth, each in its own way. (A channel shuffle written to ONNX becomes a
