@@ -116,6 +116,26 @@ TensorId GraphBuilder::ConvRect(TensorId x, int64_t cout, int64_t kh, int64_t kw
                   {"group", int64_t{1}}});
 }
 
+TensorId GraphBuilder::ConvTranspose(TensorId x, int64_t cout, int64_t k, int64_t stride,
+                                     bool bias) {
+  const Shape in = ShapeOf(x);
+  last_name_ = "deconv" + std::to_string(counter_++);
+  if (in.size() != 4 || k < 1 || stride < 1) {
+    Fail("transposed conv of " + ShapeToString(in) + " with kernel " + std::to_string(k) +
+         " and stride " + std::to_string(stride));
+  }
+  TensorId w = Weight("weight", {in.size() == 4 ? in[1] : 1, cout, k, k});  // ONNX: [I, O, kh, kw]
+  TensorId b = bias ? Weight("bias", {cout}) : -1;
+  Shape out = {in.empty() ? 1 : in[0], cout,
+               in.size() == 4 ? (in[2] - 1) * stride + k : 1,
+               in.size() == 4 ? (in[3] - 1) * stride + k : 1};
+  return AddNode(OpKind::kConvTranspose, "ConvTranspose", {x, w, b}, out,
+                 {{"kernel_shape", std::vector<int64_t>{k, k}},
+                  {"strides", std::vector<int64_t>{stride, stride}},
+                  {"pads", std::vector<int64_t>{0, 0, 0, 0}},
+                  {"group", int64_t{1}}});
+}
+
 TensorId GraphBuilder::BatchNorm(TensorId x) {
   int64_t c = Channels(x);
   const Node* prev = graph_.nodes.empty() ? nullptr : &graph_.nodes.back();

@@ -32,6 +32,9 @@ class GraphBuilder {
   // Rectangular kernel (kh x kw) with explicit pads.
   TensorId ConvRect(TensorId x, int64_t cout, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
                     int64_t stride = 1, bool bias = false);
+  // Transposed 2-D convolution without padding: k x k window, output (in - 1) * stride + k
+  // (the 2x2 stride-2 upsampling of detection and segmentation decoders).
+  TensorId ConvTranspose(TensorId x, int64_t cout, int64_t k, int64_t stride, bool bias = false);
   TensorId BatchNorm(TensorId x);
   // Conv + BatchNorm + activation (kUnknown: none).
   TensorId ConvBnAct(TensorId x, int64_t cout, int64_t k, int64_t stride, OpKind act,

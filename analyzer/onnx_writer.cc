@@ -150,6 +150,17 @@ class Writer {
         Int(p, "group", n.GetInt("group", 1));
         return Status::Ok();
       }
+      case OpKind::kConvTranspose: {
+        const Shape& w = g_.tensors[n.inputs[1]].shape;
+        Initializer(n.inputs[1], std::sqrt(1.0 / (w[0] * w[2] * w[3])));
+        if (n.inputs.size() > 2) Initializer(n.inputs[2], 0.01);
+        auto* p = Emit("ConvTranspose", n.name, in, out);
+        for (const char* key : {"kernel_shape", "strides", "pads"}) {
+          if (n.HasAttr(key)) Ints(p, key, n.GetInts(key));
+        }
+        Int(p, "group", n.GetInt("group", 1));
+        return Status::Ok();
+      }
       case OpKind::kBatchNorm:
         Initializer(n.inputs[1], 0.1, true);
         Initializer(n.inputs[2], 0.01);

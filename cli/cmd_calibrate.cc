@@ -163,9 +163,30 @@ std::vector<Probe> Probes() {
     p.push_back({"gap_" + std::to_string(hw) + "_" + std::to_string(c),
                  [=](GraphBuilder& b) { return b.GlobalAvgPool(b.Input("x", {1, c, hw, hw})); }});
   }
-  for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{24, 56}, {64, 56}, {96, 14}, {256, 56}}) {
+  // Element-wise ops from cache-sized tensors up to ones that live in DRAM (a 640x640 detector's
+  // 320x320 maps: 13 MB each), where a byte costs several times more.
+  for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{
+           {24, 56}, {64, 56}, {96, 14}, {256, 56}, {96, 160}, {32, 320}}) {
     p.push_back({"add_" + std::to_string(hw) + "_" + std::to_string(c), [=](GraphBuilder& b) {
                    return b.Add(b.Input("a", {1, c, hw, hw}), b.Input("b", {1, c, hw, hw}));
+                 }});
+  }
+  for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{32, 112}, {96, 160}, {32, 320}}) {
+    p.push_back({"mul_" + std::to_string(hw) + "_" + std::to_string(c), [=](GraphBuilder& b) {
+                   return b.Mul(b.Input("a", {1, c, hw, hw}), b.Input("b", {1, c, hw, hw}));
+                 }});
+    p.push_back({"se_mul_" + std::to_string(hw) + "_" + std::to_string(c), [=](GraphBuilder& b) {
+                   return b.Mul(b.Input("x", {1, c, hw, hw}), b.Input("g", {1, c, 1, 1}));
+                 }});
+  }
+  // Transposed convolutions: the 2x2 stride-2 upsampling of segmentation and text-detection
+  // decoders, down to a one-channel mask.
+  for (auto [cin, cout, hw] : std::vector<std::array<int64_t, 3>>{
+           {24, 24, 160}, {24, 1, 320}, {64, 32, 56}, {16, 1, 128}}) {
+    p.push_back({"deconv2x2_s2_" + std::to_string(hw) + "_" + std::to_string(cin) + "_" +
+                     std::to_string(cout),
+                 [=](GraphBuilder& b) {
+                   return b.ConvTranspose(b.Input("x", {1, cin, hw, hw}), cout, 2, 2, true);
                  }});
   }
   for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{16, 112}, {240, 28}}) {

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <random>
 
@@ -134,6 +135,42 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
     ExpectNear(plan->Output(0), want, 1e-4f, "second run");
     // Threads change nothing but the speed.
     ExpectNear(RunGraph(*g, input, 2), want, 1e-4f, "conv with 2 threads");
+  }
+}
+
+// Transposed convolutions (XNNPACK's deconvolution) from the builder, as calibrate's probes
+// make them: ONNX weights [in, out, k, k], no padding, output (in - 1) * stride + k.
+TEST(PlanTest, TransposedConvolutionsMatchANaiveReference) {
+  for (auto [cin, cout, h, k, s] : std::vector<std::array<int64_t, 5>>{
+           {3, 4, 5, 2, 2}, {2, 1, 6, 2, 2}, {4, 3, 4, 3, 2}, {2, 2, 3, 3, 1}}) {
+    GraphBuilder b;
+    auto x = b.Input("x", {1, cin, h, h + 1});
+    auto y = b.ConvTranspose(x, cout, k, s, true);
+    auto g = b.Finish({y});
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    const int64_t oh = (h - 1) * s + k, ow = h * s + k;
+    ASSERT_EQ(g->tensors[g->outputs[0]].shape, (Shape{1, cout, oh, ow}));
+    auto input = Random(cin * h * (h + 1), 21);
+    for (int threads : {1, 2}) {
+      std::unique_ptr<Plan> plan;
+      auto got = RunGraph(*g, input, threads, &plan);
+      auto w = plan->ConstantValues(g->nodes[0].inputs[1]);
+      auto bias = plan->ConstantValues(g->nodes[0].inputs[2]);
+      std::vector<double> want(static_cast<size_t>(cout * oh * ow));
+      for (int64_t oc = 0; oc < cout; ++oc)
+        for (int64_t i = 0; i < oh * ow; ++i) want[oc * oh * ow + i] = bias[oc];
+      for (int64_t ic = 0; ic < cin; ++ic)
+        for (int64_t iy = 0; iy < h; ++iy)
+          for (int64_t ix = 0; ix < h + 1; ++ix)
+            for (int64_t oc = 0; oc < cout; ++oc)
+              for (int64_t ky = 0; ky < k; ++ky)
+                for (int64_t kx = 0; kx < k; ++kx) {
+                  want[(oc * oh + iy * s + ky) * ow + ix * s + kx] +=
+                      input[(ic * h + iy) * (h + 1) + ix] * w[((ic * cout + oc) * k + ky) * k + kx];
+                }
+      ExpectNear(got, std::vector<float>(want.begin(), want.end()), 1e-4f,
+                 "deconv k" + std::to_string(k) + " s" + std::to_string(s));
+    }
   }
 }
 
