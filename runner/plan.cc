@@ -17,6 +17,7 @@
 #include "analyzer/op_cost.h"
 #include "core/units.h"
 #include "runner/dwconv.h"
+#include "runner/eltwise.h"
 
 namespace mbench::runner {
 namespace {
@@ -96,6 +97,19 @@ float PlainUnary(OpKind k, float x, float alpha, float beta) {
     case OpKind::kRsqrt: return 1.0f / std::sqrt(x);
     default: return x;
   }
+}
+
+// An element-wise region (runner/eltwise.h), one tile of elements per task.
+constexpr size_t kRegionTile = 16384;
+struct RegionJob {
+  const EltProgram* program = nullptr;
+  const float* input = nullptr;
+  float* output = nullptr;
+};
+void RegionTask(void* context, size_t begin, size_t count) {
+  auto* job = static_cast<RegionJob*>(context);
+  RunElementwise(*job->program, job->input, job->output, static_cast<int64_t>(begin),
+                 static_cast<int64_t>(begin + count));
 }
 
 // A large-window depthwise convolution (runner/dwconv.h), one tile of output rows per task.
@@ -192,6 +206,12 @@ class Plan::Impl {
   // activation's range.
   std::map<int32_t, int32_t> redirect;
   std::map<int32_t, std::pair<float, float>> clamp;
+  // Element-wise regions: head layer -> its input tensor and program (runner/eltwise.h).
+  struct Region {
+    int32_t input = -1;
+    EltProgram program;
+  };
+  std::map<int32_t, Region> regions;
   // Folded BatchNorm: convolution layer -> the BatchNorm node whose scale and shift it absorbs.
   std::map<int32_t, int32_t> bn_folded;
   std::vector<xnn_operator_t> extra_ops;  // operators run from a plain step (fused tails)
@@ -1453,6 +1473,22 @@ Status Plan::Impl::BuildStep(size_t idx) {
   Step& st = steps[idx];
   const Node& n = graph->nodes[st.info.layer];
   if (st.info.noop) return Status::Ok();
+  if (auto it = regions.find(st.info.layer); it != regions.end()) {
+    auto job = std::make_shared<RegionJob>();
+    job->program = &it->second.program;
+    job->input = bufs[it->second.input].data;
+    job->output = bufs[OutOf(n)].data;
+    const size_t total = static_cast<size_t>(Product(bufs[OutOf(n)].ishape));
+    pthreadpool_t p = pool;
+    st.plain = [job, p, total] {
+      if (p == nullptr) {
+        RegionTask(job.get(), 0, total);
+      } else {
+        pthreadpool_parallelize_1d_tile_1d(p, &RegionTask, job.get(), total, kRegionTile, 0);
+      }
+    };
+    return Status::Ok();
+  }
   // Arity: the inputs each kind reads must be present.
   size_t need = 1;
   switch (n.kind) {
@@ -1634,6 +1670,141 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       impl->bn_folded[p] = static_cast<int32_t>(i);
       owner[n.outputs[0]] = p;
     }
+    // Element-wise regions (runner/eltwise.h): contiguous element-wise ops on one tensor's
+    // values (and scalar constants) run as one pass. A ReLU or Clip right after a convolution
+    // is left to the activation fusion below, which costs nothing at all.
+    auto scalar_of = [&](int32_t t, float* v) {
+      if (t < 0 || !impl->bufs[t].constant) return false;
+      auto e = analyzer::NumElements(impl->bufs[t].gshape);
+      if (!e || *e != 1) return false;
+      *v = impl->Const(t)[0];
+      return true;
+    };
+    auto conv_like = [&](int32_t p) {
+      if (p < 0) return false;
+      const OpKind k = graph.nodes[p].kind;
+      return k == OpKind::kConv || k == OpKind::kDepthwiseConv || k == OpKind::kFullyConnected ||
+             k == OpKind::kConvTranspose;
+    };
+    std::vector<bool> in_region(graph.nodes.size(), false);
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      // Instruction for node m over the region's values, or nullopt when m cannot join.
+      std::map<int32_t, int> slot;  // tensor -> slot
+      int32_t t = -1;               // the region's input
+      auto instr_of = [&](size_t m) -> std::optional<EltInstr> {
+        const Node& n = graph.nodes[m];
+        if (folded[m] || fused_into[m] >= 0 || n.outputs.size() != 1 || n.outputs[0] < 0 ||
+            n.HasAttr("fused_activation")) {
+          return std::nullopt;
+        }
+        EltInstr in;
+        auto operand = [&](int32_t value, int* s) {
+          auto it = slot.find(value);
+          if (it == slot.end()) return false;
+          *s = it->second;
+          return true;
+        };
+        switch (n.kind) {
+          case OpKind::kAdd: case OpKind::kSub: case OpKind::kMul: case OpKind::kDiv: {
+            if (n.inputs.size() != 2) return std::nullopt;
+            in.op = n.kind == OpKind::kAdd ? EltInstr::kAdd : n.kind == OpKind::kSub ? EltInstr::kSub
+                    : n.kind == OpKind::kMul ? EltInstr::kMul : EltInstr::kDiv;
+            int s0 = -1, s1 = -1;
+            const bool v0 = operand(n.inputs[0], &s0), v1 = operand(n.inputs[1], &s1);
+            if (v0 && v1) {
+              in.a = s0;
+              in.b = s1;
+            } else if (v0 && scalar_of(n.inputs[1], &in.scalar)) {
+              in.a = s0;
+            } else if (v1 && scalar_of(n.inputs[0], &in.scalar)) {
+              in.a = s1;
+              in.scalar_first = true;
+            } else {
+              return std::nullopt;
+            }
+            break;
+          }
+          case OpKind::kRelu: case OpKind::kSigmoid: case OpKind::kHardSwish: case OpKind::kTanh:
+          case OpKind::kHardSigmoid: case OpKind::kClip: {
+            if (n.inputs.empty() || !operand(n.inputs[0], &in.a)) return std::nullopt;
+            in.op = n.kind == OpKind::kRelu ? EltInstr::kRelu : n.kind == OpKind::kSigmoid ? EltInstr::kSigmoid
+                    : n.kind == OpKind::kHardSwish ? EltInstr::kHardSwish : n.kind == OpKind::kTanh ? EltInstr::kTanh
+                    : n.kind == OpKind::kHardSigmoid ? EltInstr::kHardSigmoid : EltInstr::kClamp;
+            if (n.kind == OpKind::kHardSigmoid) {
+              in.p0 = static_cast<float>(n.GetFloat("alpha", 0.2));
+              in.p1 = static_cast<float>(n.GetFloat("beta", 0.5));
+            }
+            if (n.kind == OpKind::kClip) {
+              in.p0 = static_cast<float>(n.GetFloat("min", -kInf));
+              in.p1 = static_cast<float>(n.GetFloat("max", kInf));
+              for (size_t k = 1; k < n.inputs.size() && k <= 2; ++k) {
+                if (n.inputs[k] < 0) continue;
+                if (!scalar_of(n.inputs[k], k == 1 ? &in.p0 : &in.p1)) return std::nullopt;
+              }
+            }
+            break;
+          }
+          default:
+            return std::nullopt;
+        }
+        if (graph.tensors[n.outputs[0]].shape != graph.tensors[t].shape) {
+          return std::nullopt;
+        }
+        return in;
+      };
+      const Node& first = graph.nodes[i];
+      if (folded[i] || fused_into[i] >= 0 || first.inputs.empty()) continue;
+      // The region's input: the first node's one activation operand.
+      for (int32_t x : first.inputs) {
+        if (x >= 0 && !impl->bufs[x].constant) {
+          if (t >= 0 && x != t) t = -2;
+          if (t != -2) t = x;
+        }
+      }
+      if (t < 0 || !graph.tensors[t].has_shape) continue;
+      if ((first.kind == OpKind::kRelu || first.kind == OpKind::kClip) &&
+          conv_like(graph.tensors[t].producer) && readers[t] == 1) {
+        continue;
+      }
+      slot[t] = 0;
+      std::vector<size_t> members;
+      EltProgram program;
+      for (size_t m = i; m < graph.nodes.size() && members.size() < kMaxEltInstrs; ++m) {
+        auto in = instr_of(m);
+        if (!in) break;
+        members.push_back(m);
+        program.code.push_back(*in);
+        slot[graph.nodes[m].outputs[0]] = static_cast<int>(members.size());
+      }
+      // Longest prefix whose intermediate values nobody outside it reads.
+      size_t keep = members.size();
+      for (; keep >= 2; --keep) {
+        bool closed = true;
+        for (size_t k = 0; k + 1 < keep && closed; ++k) {
+          const int32_t out = graph.nodes[members[k]].outputs[0];
+          int inside = 0;
+          for (size_t q = k + 1; q < keep; ++q) {
+            for (int32_t x : graph.nodes[members[q]].inputs) inside += x == out;
+          }
+          closed = inside == readers[out] &&
+                   std::find(graph.outputs.begin(), graph.outputs.end(), out) == graph.outputs.end();
+        }
+        if (closed) break;
+      }
+      if (keep < 2) continue;
+      const int32_t out = graph.nodes[members[keep - 1]].outputs[0];
+      if (impl->bufs[t].nhwc != impl->bufs[out].nhwc || impl->bufs[t].ishape != impl->bufs[out].ishape) {
+        continue;
+      }
+      program.code.resize(keep);
+      const int32_t head = static_cast<int32_t>(members[0]);
+      for (size_t k = 0; k < keep; ++k) in_region[members[k]] = true;
+      for (size_t k = 1; k < keep; ++k) fused_into[members[k]] = head;
+      impl->redirect[head] = out;
+      impl->regions[head] = {t, std::move(program)};
+      owner[out] = head;
+      i = members[keep - 1];
+    }
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       const Node& n = graph.nodes[i];
       if (folded[i] || (n.kind != OpKind::kRelu && n.kind != OpKind::kClip) || n.inputs.empty() ||
@@ -1642,7 +1813,10 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       }
       const int32_t t = n.inputs[0];
       const int32_t p = owner[t];
-      if (p < 0 || folded[p] || readers[t] != 1 || impl->clamp.count(p)) continue;
+      if (in_region[i] || p < 0 || folded[p] || in_region[p] || readers[t] != 1 ||
+          impl->clamp.count(p)) {
+        continue;
+      }
       const Node& pn = graph.nodes[p];
       if (pn.kind != OpKind::kConv && pn.kind != OpKind::kDepthwiseConv &&
           pn.kind != OpKind::kFullyConnected && pn.kind != OpKind::kConvTranspose &&

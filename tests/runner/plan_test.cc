@@ -298,6 +298,53 @@ TEST(PlanTest, TfliteStylePaddingsPadTheRightDimensions) {
       << wrong.status().ToString();
 }
 
+// Hard-swish spelled out, as PaddlePaddle exports it, between scalar affine steps: one region,
+// one pass (runner/eltwise.h), the other layers fused into its first; the same values as the
+// unfused plan and the formula. A value read outside the region ends it there.
+TEST(PlanTest, ElementWiseRegionsRunAsOnePass) {
+  for (bool also_output : {false, true}) {
+    GraphBuilder b;
+    auto x = b.Input("x", {1, 3, 17, 19});
+    auto s1 = b.Scale(x, 1.5);                      // region input x
+    auto gate = b.Act(s1, OpKind::kClip);           // relu6(1.5 x)
+    auto m = b.Mul(s1, gate);                       // reads two region values
+    auto y = b.Act(b.Scale(m, 1.0 / 6.0), OpKind::kTanh);
+    std::vector<analyzer::TensorId> outs = {y};
+    if (also_output) outs.push_back(s1);
+    auto g = b.Finish(outs);
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    auto input = Random(3 * 17 * 19, 31);
+    for (auto& v : input) v *= 8.0f;  // reach both clip bounds
+    std::vector<float> outputs[2];
+    for (bool fuse : {true, false}) {
+      PlanOptions o;
+      o.fuse_activations = fuse;
+      o.threads = 2;
+      auto plan = Plan::Compile(*g, o);
+      ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+      int noops = 0;
+      for (size_t i = 0; i < (*plan)->num_steps(); ++i) noops += (*plan)->step(i).noop;
+      // Five layers: one region of five, or (s1 being read outside) s1 alone and four.
+      EXPECT_EQ(noops, fuse ? (also_output ? 3 : 4) : 0) << "also_output " << also_output;
+      ASSERT_TRUE((*plan)->SetInput(0, input).ok());
+      ASSERT_TRUE((*plan)->Run().ok());
+      outputs[fuse] = (*plan)->Output(0);
+      if (also_output) {
+        std::vector<float> scaled(input.size());
+        for (size_t i = 0; i < input.size(); ++i) scaled[i] = 1.5f * input[i];
+        ExpectNear((*plan)->Output(1), scaled, 1e-6f, "the value read outside the region");
+      }
+    }
+    std::vector<float> want(input.size());
+    for (size_t i = 0; i < input.size(); ++i) {
+      const float a = 1.5f * input[i];
+      want[i] = std::tanh(a * std::clamp(a, 0.0f, 6.0f) / 6.0f);
+    }
+    ExpectNear(outputs[1], want, 1e-5f, "region");
+    ExpectNear(outputs[0], want, 1e-5f, "separate ops");
+  }
+}
+
 TEST(PlanTest, FoldingBatchNormIntoTheConvolutionChangesNothingButTheSteps) {
   GraphBuilder b(/*fold_bn=*/false);
   auto x = b.Input("x", {1, 5, 9, 9});

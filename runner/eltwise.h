@@ -1,0 +1,40 @@
+// Fused element-wise regions.
+//
+// Models exported from PaddlePaddle and older PyTorch opsets spell hard-swish as
+// x * clip(x + 3, 0, 6) / 6 and wrap convolutions in scalar affine steps (PP-LCNet's learnable
+// affine blocks): seven element-wise ops, seven passes over a 13 MB map in PP-OCRv4's detector.
+// ONNX Runtime fuses such chains, and a TFLite converter turns them into one HARD_SWISH. The
+// runner runs a contiguous region of element-wise ops on one tensor as one pass: a small
+// program over blocks of the tensor that stay in L1.
+#ifndef MBENCH_RUNNER_ELTWISE_H_
+#define MBENCH_RUNNER_ELTWISE_H_
+
+#include <cstdint>
+#include <vector>
+
+namespace mbench::runner {
+
+struct EltInstr {
+  enum Op : uint8_t { kAdd, kSub, kMul, kDiv, kRelu, kClamp, kSigmoid, kHardSigmoid, kHardSwish, kTanh };
+  Op op = kAdd;
+  int a = 0;                  // slot of the first operand
+  int b = -1;                 // slot of the second operand; -1: `scalar`
+  float scalar = 0.0f;
+  bool scalar_first = false;  // scalar op a (for sub and div)
+  float p0 = 0.0f, p1 = 0.0f; // clamp bounds; hard sigmoid alpha and beta
+};
+
+// Slot 0 is the region's input; instruction i writes slot i + 1; the last slot is the output.
+struct EltProgram {
+  std::vector<EltInstr> code;
+};
+
+inline constexpr int kMaxEltInstrs = 16;
+
+// Runs `program` on elements [begin, end) of `input`, writing `output` (which may be `input`).
+void RunElementwise(const EltProgram& program, const float* input, float* output, int64_t begin,
+                    int64_t end);
+
+}  // namespace mbench::runner
+
+#endif  // MBENCH_RUNNER_ELTWISE_H_
