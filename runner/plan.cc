@@ -339,6 +339,19 @@ class Plan::Impl {
     return nullptr;
   }
 
+  // Turns the step's operator into a plain step that runs it, then `tail` over its `m` outputs
+  // (an activation the operator's output range cannot express).
+  void ThenApply(Step& st, std::function<void(float*, int64_t)> tail, float* out, int64_t m) {
+    xnn_operator_t op = st.op;
+    pthreadpool_t p = pool;
+    st.op = nullptr;
+    extra_ops.push_back(op);
+    st.plain = [op, out, m, p, tail = std::move(tail)] {
+      xnn_run_operator(op, p);
+      tail(out, m);
+    };
+  }
+
   Status BuildStep(size_t idx);
   Status Conv(const Node& n, Step& st);
   Status FullyConnected(const Node& n, Step& st);
@@ -498,18 +511,7 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
   MBENCH_RETURN_IF_ERROR(Check(xnn_setup_convolution2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], x.data,
                                                                y.data, pool),
                                n, "convolution setup"));
-  if (auto tail = FusedTail(n)) {
-    xnn_operator_t op = st.op;
-    float* out = y.data;
-    int64_t m = Product(yi);
-    pthreadpool_t p = pool;
-    st.op = nullptr;
-    extra_ops.push_back(op);
-    st.plain = [op, out, m, p, tail] {
-      xnn_run_operator(op, p);
-      tail(out, m);
-    };
-  }
+  if (auto tail = FusedTail(n)) ThenApply(st, std::move(tail), y.data, Product(yi));
   return Status::Ok();
 }
 
@@ -706,18 +708,7 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
       for (int64_t i = 0; i < m; ++i) q[i] = std::clamp(q[i], lo, hi);
     };
   }
-  if (tail) {
-    xnn_operator_t op = st.op;
-    float* out = y.data;
-    const int64_t m = Product(y.ishape);
-    pthreadpool_t p = pool;
-    st.op = nullptr;
-    extra_ops.push_back(op);
-    st.plain = [op, out, m, p, tail] {
-      xnn_run_operator(op, p);
-      tail(out, m);
-    };
-  }
+  if (tail) ThenApply(st, std::move(tail), y.data, Product(y.ishape));
   return Status::Ok();
 }
 
