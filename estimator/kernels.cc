@@ -239,7 +239,13 @@ KernelPlan BuildKernels(const Graph& graph, const analyzer::ModelAnalysis& analy
         kernel.weight_elements += weights;
         // The intermediate never reaches memory: replace its write by this op's output.
         kernel.activation_elements += out_elems - in_elems;
-        if (IsEpilogue(n.kind) && !IsClampLike(n.kind)) kernel.unfused_elements += out_elems;
+        // XNNPACK-style runtimes run a non-clamp activation, or an element-wise op with a
+        // constant (a scalar affine step, a per-channel scale), after a convolution or matmul
+        // as a pass of its own; chains of element-wise ops fuse into one pass.
+        if ((IsEpilogue(n.kind) && !IsClampLike(n.kind)) ||
+            (IsBinaryElementwise(n.kind) && kernel.cls != KernelClass::kMemory)) {
+          kernel.unfused_elements += out_elems;
+        }
         kernel_of[src] = -1;
         if (n.outputs[0] >= 0) kernel_of[n.outputs[0]] = k;
         continue;
