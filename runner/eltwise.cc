@@ -1,7 +1,6 @@
 #include "runner/eltwise.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 
 namespace mbench::runner {
@@ -70,17 +69,11 @@ void RunElementwise(const EltProgram& program, const float* input, float* output
           }
           break;
         }
-        case EltInstr::kSigmoid:
-          for (int64_t j = 0; j < n; ++j) y[j] = 1.0f / (1.0f + std::exp(-a[j]));
-          break;
         case EltInstr::kHardSigmoid:
           for (int64_t j = 0; j < n; ++j) y[j] = std::clamp(in.p0 * a[j] + in.p1, 0.0f, 1.0f);
           break;
-        case EltInstr::kHardSwish:
+        default:  // hard-swish
           for (int64_t j = 0; j < n; ++j) y[j] = a[j] * std::clamp(a[j] + 3.0f, 0.0f, 6.0f) / 6.0f;
-          break;
-        default:
-          for (int64_t j = 0; j < n; ++j) y[j] = std::tanh(a[j]);
           break;
       }
     }

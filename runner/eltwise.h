@@ -15,7 +15,7 @@
 namespace mbench::runner {
 
 struct EltInstr {
-  enum Op : uint8_t { kAdd, kSub, kMul, kDiv, kRelu, kClamp, kSigmoid, kHardSigmoid, kHardSwish, kTanh };
+  enum Op : uint8_t { kAdd, kSub, kMul, kDiv, kRelu, kClamp, kHardSigmoid, kHardSwish };
   Op op = kAdd;
   int a = 0;                  // slot of the first operand
   int b = -1;                 // slot of the second operand; -1: `scalar`
