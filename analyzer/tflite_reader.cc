@@ -155,6 +155,7 @@ enum OptionsType : uint8_t {
   kSubOptions = 28,
   kDivOptions = 29,
   kTransposeConvOptions = 49,
+  kMirrorPadOptions = 77,
 };
 
 // Custom ops whose semantics are known (MediaPipe's); other custom ops stay kCustom.
@@ -573,6 +574,24 @@ Status Converter::AddOperator(const fb::Operator* op, size_t index) {
       }
       break;
     }
+    case 100:  // MIRROR_PAD
+      node.attrs["mode"] = std::string(
+          Opt<int8_t>(expect(kMirrorPadOptions), 0, 0, &ok) == 0 ? "reflect" : "symmetric");
+      [[fallthrough]];
+    case 34:
+    case 60:  // PAD, PADV2: paddings [rank, 2], before and after per dimension; as ONNX's
+              // pads: all befores, then all afters
+      if (w != nullptr && w->shape.size() == 2 && w->shape[1] == 2 &&
+          w->int_values.size() == static_cast<size_t>(2 * w->shape[0])) {
+        const size_t r = static_cast<size_t>(w->shape[0]);
+        std::vector<int64_t> pads(2 * r);
+        for (size_t i = 0; i < r; ++i) {
+          pads[i] = w->int_values[2 * i];
+          pads[i + r] = w->int_values[2 * i + 1];
+        }
+        node.attrs["pads"] = std::move(pads);
+      }
+      break;
     case 23:
       node.attrs["mode"] = std::string("linear");
       break;

@@ -489,12 +489,9 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     auto tail = FusedTail(n);
     const int64_t m = Product(yi);
     st.plain = [job, p, tail, m] {
+      // A null pool runs the tasks on the calling thread.
       const size_t rows = static_cast<size_t>(job->shape.batch * job->shape.out_h);
-      if (p == nullptr) {
-        DepthwiseRowTask(job.get(), 0, rows);
-      } else {
-        pthreadpool_parallelize_1d_tile_1d(p, &DepthwiseRowTask, job.get(), rows, 1, 0);
-      }
+      pthreadpool_parallelize_1d_tile_1d(p, &DepthwiseRowTask, job.get(), rows, 1, 0);
       if (tail) tail(job->output, m);
     };
     return Status::Ok();
@@ -968,23 +965,12 @@ Status Plan::Impl::Layout(const Node& n, Step& st) {
                  "channel shuffle setup");
   }
   if (n.kind == OpKind::kPad) {
-    std::string mode = n.GetString("mode", n.op_type == "MIRROR_PAD" ? "reflect" : "constant");
+    std::string mode = n.GetString("mode", "constant");
     if (mode != "constant") return Status::Unsupported("layer '" + n.name + "': pad mode " + mode);
     const size_t r = x.gshape.size();
     std::vector<int64_t> pads = n.GetInts("pads");
     if (pads.size() != 2 * r && n.inputs.size() > 1 && n.inputs[1] >= 0) {
-      const auto& t = graph->tensors[n.inputs[1]];
-      pads = t.int_values;
-      if (t.shape.size() == 2 && t.shape[1] == 2 && pads.size() == 2 * r) {
-        // TFLite's paddings are [rank, 2]: before and after per dimension, interleaved; ONNX's
-        // are all befores, then all afters.
-        std::vector<int64_t> onnx_order(2 * r);
-        for (size_t i = 0; i < r; ++i) {
-          onnx_order[i] = pads[2 * i];
-          onnx_order[i + r] = pads[2 * i + 1];
-        }
-        pads = std::move(onnx_order);
-      }
+      pads = graph->tensors[n.inputs[1]].int_values;  // ONNX's pads input
     }
     if (pads.size() != 2 * r) return Status::Unsupported("layer '" + n.name + "': pads unknown");
     std::vector<size_t> pre(r), post(r), shape(r);
@@ -1472,11 +1458,7 @@ Status Plan::Impl::BuildStep(size_t idx) {
     const size_t total = static_cast<size_t>(Product(bufs[OutOf(n)].ishape));
     pthreadpool_t p = pool;
     st.plain = [job, p, total] {
-      if (p == nullptr) {
-        RegionTask(job.get(), 0, total);
-      } else {
-        pthreadpool_parallelize_1d_tile_1d(p, &RegionTask, job.get(), total, kRegionTile, 0);
-      }
+      pthreadpool_parallelize_1d_tile_1d(p, &RegionTask, job.get(), total, kRegionTile, 0);
     };
     return Status::Ok();
   }
@@ -1671,13 +1653,30 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       *v = impl->Const(t)[0];
       return true;
     };
+    // A Clip's bounds, from its attributes or its constant inputs; false when unknown.
+    auto clip_bounds = [&](const Node& n, float* lo, float* hi) {
+      *lo = static_cast<float>(n.GetFloat("min", -kInf));
+      *hi = static_cast<float>(n.GetFloat("max", kInf));
+      for (size_t k = 1; k <= 2 && k < n.inputs.size(); ++k) {
+        const int32_t b = n.inputs[k];
+        if (b < 0) continue;
+        const auto& info = graph.tensors[b];
+        if (info.weights && info.weights->size() == 1) {
+          *(k == 1 ? lo : hi) = (*info.weights)[0];
+        } else if (info.has_values && info.float_values.size() == 1) {
+          *(k == 1 ? lo : hi) = static_cast<float>(info.float_values[0]);
+        } else {
+          return false;
+        }
+      }
+      return true;
+    };
     auto conv_like = [&](int32_t p) {
       if (p < 0) return false;
       const OpKind k = graph.nodes[p].kind;
       return k == OpKind::kConv || k == OpKind::kDepthwiseConv || k == OpKind::kFullyConnected ||
              k == OpKind::kConvTranspose;
     };
-    std::vector<bool> in_region(graph.nodes.size(), false);
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       // Instruction for node m over the region's values, or nullopt when m cannot join.
       std::map<int32_t, int> slot;  // tensor -> slot
@@ -1727,14 +1726,7 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
               in.p0 = static_cast<float>(n.GetFloat("alpha", 0.2));
               in.p1 = static_cast<float>(n.GetFloat("beta", 0.5));
             }
-            if (n.kind == OpKind::kClip) {
-              in.p0 = static_cast<float>(n.GetFloat("min", -kInf));
-              in.p1 = static_cast<float>(n.GetFloat("max", kInf));
-              for (size_t k = 1; k < n.inputs.size() && k <= 2; ++k) {
-                if (n.inputs[k] < 0) continue;
-                if (!scalar_of(n.inputs[k], k == 1 ? &in.p0 : &in.p1)) return std::nullopt;
-              }
-            }
+            if (n.kind == OpKind::kClip && !clip_bounds(n, &in.p0, &in.p1)) return std::nullopt;
             break;
           }
           default:
@@ -1791,13 +1783,16 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       }
       program.code.resize(keep);
       const int32_t head = static_cast<int32_t>(members[0]);
-      for (size_t k = 0; k < keep; ++k) in_region[members[k]] = true;
       for (size_t k = 1; k < keep; ++k) fused_into[members[k]] = head;
       impl->redirect[head] = out;
       impl->regions[head] = {t, std::move(program)};
       owner[out] = head;
       i = members[keep - 1];
     }
+    // Layers a region runs (its head, or fused into one): the activation fusion leaves them.
+    auto in_region = [&](int32_t l) {
+      return impl->regions.count(l) > 0 || (fused_into[l] >= 0 && impl->regions.count(fused_into[l]) > 0);
+    };
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       const Node& n = graph.nodes[i];
       if (folded[i] || (n.kind != OpKind::kRelu && n.kind != OpKind::kClip) || n.inputs.empty() ||
@@ -1806,7 +1801,7 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       }
       const int32_t t = n.inputs[0];
       const int32_t p = owner[t];
-      if (in_region[i] || p < 0 || folded[p] || in_region[p] || readers[t] != 1 ||
+      if (in_region(static_cast<int32_t>(i)) || p < 0 || folded[p] || in_region(p) || readers[t] != 1 ||
           impl->clamp.count(p)) {
         continue;
       }
@@ -1821,24 +1816,7 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       if (pn.outputs.size() != 1 || writes != t || pn.HasAttr("fused_activation")) continue;
       if (graph.tensors[t].shape != graph.tensors[n.outputs[0]].shape) continue;
       float lo = 0.0f, hi = kInf;
-      bool known = true;
-      if (n.kind == OpKind::kClip) {
-        lo = static_cast<float>(n.GetFloat("min", -kInf));
-        hi = static_cast<float>(n.GetFloat("max", kInf));
-        for (int s = 1; s <= 2 && s < static_cast<int>(n.inputs.size()); ++s) {
-          int32_t b = n.inputs[s];
-          if (b < 0) continue;
-          const auto& info = graph.tensors[b];
-          if (info.weights && info.weights->size() == 1) {
-            (s == 1 ? lo : hi) = (*info.weights)[0];
-          } else if (info.has_values && info.float_values.size() == 1) {
-            (s == 1 ? lo : hi) = static_cast<float>(info.float_values[0]);
-          } else {
-            known = false;
-          }
-        }
-      }
-      if (!known) continue;
+      if (n.kind == OpKind::kClip && !clip_bounds(n, &lo, &hi)) continue;
       fused_into[i] = p;
       impl->redirect[p] = n.outputs[0];
       impl->clamp[p] = {lo, hi};

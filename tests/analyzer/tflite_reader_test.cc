@@ -90,6 +90,18 @@ TEST_P(MediaPipeTest, AnalyzesWithNoUnknownOpsAndParamsMatchRawBuffers) {
   EXPECT_EQ(a->totals.unresolved_layers, 0);
   EXPECT_GT(a->totals.macs, 0);
 
+  // PAD's [rank, 2] paddings become ONNX-order pads that give the file's own output shape.
+  for (const auto& n : model->graph.nodes) {
+    if (n.kind != OpKind::kPad) continue;
+    const auto& in = model->graph.tensors[n.inputs[0]].shape;
+    const auto& out = model->graph.tensors[n.outputs[0]].shape;
+    auto pads = n.GetInts("pads");
+    ASSERT_EQ(pads.size(), 2 * in.size()) << n.name;
+    for (size_t i = 0; i < in.size(); ++i) {
+      EXPECT_EQ(in[i] + pads[i] + pads[i + in.size()], out[i]) << n.name << " dim " << i;
+    }
+  }
+
   RawCounts raw = CountFromBuffers(testing::ReadFile(path));
   EXPECT_EQ(a->totals.params, raw.dense);
   EXPECT_EQ(a->totals.params_stored, raw.stored);

@@ -257,10 +257,11 @@ TEST(PlanTest, ElementWiseOpsCarryTheirActivation) {
   }
 }
 
-// TFLite's PAD takes its paddings as a [rank, 2] tensor (before, after per dimension). Read
-// in ONNX's order (all befores, then all afters) they describe another shape, and XNNPACK would
-// write past the output buffer; the runner reorders them and checks the shape either way.
-TEST(PlanTest, TfliteStylePaddingsPadTheRightDimensions) {
+// Padding of an NHWC model's H and W (MediaPipe's zero_padding2d), with the befores-then-afters
+// pads the TFLite reader makes of PAD's [rank, 2] paddings: the values land in the right
+// dimensions and unpadded channels merge into rows. Pads that do not give the model's shape
+// would make XNNPACK write past the output buffer: they are refused.
+TEST(PlanTest, NhwcPaddingPadsTheRightDimensions) {
   GraphBuilder b;
   auto x = b.Input("x", {1, 4, 5, 3});
   auto y = b.PadChannels(x, 1);
@@ -268,17 +269,8 @@ TEST(PlanTest, TfliteStylePaddingsPadTheRightDimensions) {
   ASSERT_TRUE(g.ok()) << g.status().ToString();
   g->layout = analyzer::Layout::kNHWC;
   analyzer::Node& pad = g->nodes.back();
-  pad.attrs.erase("pads");
   pad.op_type = "PAD";
-  analyzer::TensorInfo paddings;
-  paddings.name = "paddings";
-  paddings.dtype = analyzer::DType::kInt32;
-  paddings.has_shape = true;
-  paddings.shape = {4, 2};
-  paddings.is_constant = true;
-  paddings.has_values = true;
-  paddings.int_values = {0, 0, 1, 1, 2, 0, 0, 0};  // H: 1 before, 1 after; W: 2 before
-  pad.inputs.push_back(g->AddTensor(paddings));
+  pad.attrs["pads"] = std::vector<int64_t>{0, 1, 2, 0, 0, 1, 0, 0};  // H: 1 and 1; W: 2 before
   g->tensors[g->outputs[0]].shape = {1, 6, 7, 3};
   auto input = Random(4 * 5 * 3, 9);
   auto got = RunGraph(*g, input);
