@@ -106,6 +106,11 @@ Status RunRun(const RunOptions& o) {
   // Outputs must be finite: a NaN means a kernel is wrong, not a timing to report.
   for (size_t i = 0; i < (*plan)->num_outputs(); ++i) {
     for (float v : (*plan)->Output(i)) {
+      if (!std::isfinite(v) && o.plan.precision == "fp16") {
+        return Status::InvalidArgument(o.model_path + ": output '" + (*plan)->output_info(i).name +
+                                       "' is not finite in fp16 (an activation beyond fp16's "
+                                       "range of +-65504?); run it in fp32");
+      }
       if (!std::isfinite(v)) {
         return Status::Internal(o.model_path + ": output '" + (*plan)->output_info(i).name +
                                 "' is not finite; the runner computed it wrongly");
@@ -119,6 +124,11 @@ Status RunRun(const RunOptions& o) {
   if (IsDebugLikeBuild(build)) {
     warnings.push_back("this is a " + build.build_type + (build.sanitizer ? " sanitizer" : "") +
                        " build: timings are not representative");
+  }
+  if (o.plan.precision == "fp16" && !cpu.fp16_arithmetic) {
+    warnings.push_back("fp16 on this CPU runs XNNPACK's fp16 kernels that widen to fp32 inside "
+                       "(no fp16 arithmetic here): slower than fp32, unlike a phone with "
+                       "ARMv8.2 FP16, where they compute in fp16");
   }
   if (r.hit_max_secs) {
     warnings.push_back("stopped at --max-secs after " + std::to_string(r.latency.n) + " runs");
@@ -183,7 +193,8 @@ Status RunRun(const RunOptions& o) {
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     for (const auto& t : r.layers) {
       layers.push_back({{"index", t.index}, {"name", t.name}, {"op", t.op},
-                        {"xnnpack", t.xnnpack}, {"p50_ms", t.p50_ms}, {"share", t.share},
+                        {"xnnpack", t.xnnpack}, {"precision", t.fp16 ? "fp16" : "fp32"},
+                        {"conversions", t.conversions}, {"p50_ms", t.p50_ms}, {"share", t.share},
                         {"fused_into", t.fused_into}});
     }
     j["layers"] = layers;
@@ -209,6 +220,18 @@ Status RunRun(const RunOptions& o) {
               cpu.uarch.c_str(), cpu.package.c_str(), cpu.cores, o.plan.threads);
   std::printf("  plan      %zu steps, init %.1f ms, activations %s after reuse\n",
               (*plan)->num_steps(), init_ms, HumanBytes((*plan)->arena_bytes()).c_str());
+  if (o.plan.precision == "fp16") {
+    int half = 0, work = 0, conversions = 0;
+    for (size_t i = 0; i < (*plan)->num_steps(); ++i) {
+      const runner::StepInfo& st = (*plan)->step(i);
+      work += !st.noop;
+      half += st.fp16;
+      conversions += st.conversions;
+    }
+    std::printf("  fp16      %d of %d steps in fp16, the rest fp32; %d fp32<->fp16 conversions "
+                "(timed with the layer that reads them)\n",
+                half, work, conversions);
+  }
   std::printf("  latency   p50 %.3f ms  (min %.3f  p90 %.3f  p99 %.3f  max %.3f  mean %.3f  "
               "std %.3f, n=%d, spread %.1f%%)\n",
               l.p50, l.min, l.p90, l.p99, l.max, l.mean, l.std, l.n,
@@ -216,13 +239,17 @@ Status RunRun(const RunOptions& o) {
   std::printf("  first run %.3f ms; peak RSS %s (+%s over baseline)\n", r.first_run_ms,
               HumanBytes(r.peak_rss_bytes).c_str(), HumanBytes(r.rss_increase_bytes).c_str());
   if (!r.layers.empty()) {
-    std::printf("\n  %-5s %-40s %-18s %10s %7s\n", "layer", "name", "op", "p50 ms", "share");
+    std::printf("\n  %-5s %-40s %-26s %10s %7s\n", "layer", "name", "op", "p50 ms", "share");
     for (const auto& t : r.layers) {
-      std::printf("  %-5d %-40s %-18s %10.4f %6.1f%%%s\n", t.index, t.name.substr(0, 40).c_str(),
-                  t.op.c_str(), t.p50_ms, 100 * t.share,
-                  !t.fused_into.empty() ? ("  (fused into " + t.fused_into + ")").c_str()
-                  : t.xnnpack         ? ""
-                                      : "  (plain)");
+      std::string note = !t.fused_into.empty() ? "  (fused into " + t.fused_into + ")"
+                         : t.xnnpack           ? ""
+                                               : "  (plain)";
+      if (t.conversions > 0) {
+        note += "  (+" + std::to_string(t.conversions) +
+                (t.conversions > 1 ? " conversions)" : " conversion)");
+      }
+      std::printf("  %-5d %-40s %-26s %10.4f %6.1f%%%s\n", t.index, t.name.substr(0, 40).c_str(),
+                  (t.op + (t.fp16 ? " fp16" : "")).c_str(), t.p50_ms, 100 * t.share, note.c_str());
     }
     std::printf("  sum of layer p50s %.3f ms (end-to-end p50 %.3f ms)\n", r.per_layer_sum_ms, l.p50);
   }
@@ -242,7 +269,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       "Example: mbench run zoo:mobilenet_v2 --threads 2 --per-layer --format json");
   AddModelOptions(cmd, &o->model_path, &o->input_shapes, &o->zoo);
   cmd->add_option("--threads", o->plan.threads, "Threads (default 1)")->check(CLI::Range(1, 1024));
-  cmd->add_option("--precision", o->plan.precision, "fp32 (fp16 and int8 are not supported yet)")
+  cmd->add_option("--precision", o->plan.precision, "fp32, or fp16 (operators XNNPACK has in fp16 run in fp16, the rest in fp32 with conversions; refused on CPUs without fp16 kernels)")
       ->check(CLI::IsMember({"fp32", "fp16", "int8"}));
   cmd->add_option("--warmup", o->measure.warmup, "Warm-up runs (default 3)")->check(CLI::Range(0, 100000));
   cmd->add_option("--runs", o->measure.runs, "Minimum timed runs (default 10)")->check(CLI::Range(1, 10000000));

@@ -114,6 +114,7 @@ CpuDescription DescribeCpu() {
   if (cpuinfo_get_l1d_caches_count() > 0) d.l1d_bytes = cpuinfo_get_l1d_cache(0)->size;
   if (cpuinfo_get_l2_caches_count() > 0) d.l2_bytes = cpuinfo_get_l2_cache(0)->size;
   if (cpuinfo_get_l3_caches_count() > 0) d.l3_bytes = cpuinfo_get_l3_cache(0)->size;
+  d.fp16_arithmetic = cpuinfo_has_arm_fp16_arith();
   return d;
 }
 
@@ -170,6 +171,8 @@ StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& o, int64_t basel
       lt.name = info.name;
       lt.op = analyzer::OpKindName(info.kind);
       lt.xnnpack = info.xnnpack;
+      lt.fp16 = info.fp16;
+      lt.conversions = info.conversions;
       if (info.fused_into >= 0) {
         for (size_t s = 0; s < steps; ++s) {
           if (plan.step(s).layer == info.fused_into) lt.fused_into = plan.step(s).name;

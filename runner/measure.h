@@ -40,12 +40,15 @@ struct LayerTiming {
   double p50_ms = 0.0;
   double share = 0.0;  // of the sum of layer p50s
   std::string fused_into;  // name of the layer whose operator computes this one; "" if none
+  bool fp16 = false;       // ran in fp16 (precision fp16)
+  int conversions = 0;     // fp32<->fp16 copies of its inputs, included in p50_ms
 };
 
 struct CpuDescription {
   std::string vendor, uarch, package;
   int cores = 0, logical_processors = 0;
   int64_t l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;
+  bool fp16_arithmetic = false;  // native fp16 arithmetic (ARMv8.2 FP16)
 };
 CpuDescription DescribeCpu();
 

@@ -18,6 +18,7 @@
 #include "core/units.h"
 #include "runner/dwconv.h"
 #include "runner/eltwise.h"
+#include "runner/half.h"
 
 namespace mbench::runner {
 namespace {
@@ -187,11 +188,22 @@ class Plan::Impl {
     std::vector<float> values;  // constants, graph layout
     int first = -1, last = -1;  // lifetime in steps
     float* data = nullptr;
+    // An fp16 plan stores an activation in the form its producer computes (half when the
+    // producer runs in fp16) and keeps a copy in the other form while readers need it; the copy
+    // is made by its first reader. The fp32 form is offset/first/last/data above.
+    bool half_home = false;
+    int64_t offset16 = -1;
+    int first16 = -1, last16 = -1;
+    uint16_t* half = nullptr;
   };
   struct Step {
     StepInfo info;
     xnn_operator_t op = nullptr;
     std::function<void()> plain;
+    bool half = false;  // runs an fp16 operator: reads and writes the fp16 forms
+    // Forms this step converts before it runs (tensor, to fp16?), and their operators.
+    std::vector<std::pair<int32_t, bool>> converts;
+    std::vector<xnn_operator_t> pre;
   };
 
   const Graph* graph = nullptr;
@@ -201,6 +213,7 @@ class Plan::Impl {
   std::vector<float> arena;
   // Packed weights, permuted constants and scratch; a deque so references stay valid.
   std::deque<std::vector<float>> packed;
+  std::deque<std::vector<uint16_t>> packed16;
   pthreadpool_t pool = nullptr;
   // Fused activations: producer layer -> the tensor it writes (the activation's output) and the
   // activation's range.
@@ -222,6 +235,7 @@ class Plan::Impl {
   ~Impl() {
     for (auto& s : steps) {
       if (s.op != nullptr) xnn_delete_operator(s.op);
+      for (xnn_operator_t op : s.pre) xnn_delete_operator(op);
     }
     for (xnn_operator_t op : extra_ops) xnn_delete_operator(op);
     if (pool != nullptr) pthreadpool_destroy(pool);
@@ -262,6 +276,59 @@ class Plan::Impl {
     weight_bytes += static_cast<int64_t>(v.size() * sizeof(float));
     packed.push_back(std::move(v));
     return packed.back().data();
+  }
+  // fp32 weights rounded to fp16 for an fp16 operator (nullptr stays nullptr: no bias).
+  const uint16_t* PackedHalf(const float* v, int64_t count) {
+    if (v == nullptr) return nullptr;
+    packed16.push_back(ToHalf({v, static_cast<size_t>(count)}));
+    weight_bytes += static_cast<int64_t>(packed16.back().size() * sizeof(uint16_t));
+    return packed16.back().data();
+  }
+
+  // Whether `n` runs as an fp16 XNNPACK operator in an fp16 plan: the operators Debian's
+  // XNNPACK has in fp16 (convolution, transposed convolution, fully connected, add, multiply,
+  // clamp, hard-swish, leaky ReLU, max and global average pooling). Everything else, and
+  // depthwise windows over XNNPACK's largest (runner/dwconv.h), runs in fp32 between
+  // conversions.
+  bool RunsHalf(const Node& n) const {
+    const std::string act = n.GetString("fused_activation", "");
+    if (!act.empty() && act != "relu" && act != "relu6" && act != "relu_n1_to_1") return false;
+    switch (n.kind) {
+      case OpKind::kConv: case OpKind::kDepthwiseConv: {
+        if (n.inputs.size() < 2 || n.inputs[1] < 0 || n.inputs[0] < 0) return false;
+        const Shape& w = G(n.inputs[1]);
+        const Shape& x = G(n.inputs[0]);
+        if (w.size() != 4 || x.size() != 4) return false;
+        const bool nhwc_graph = graph->layout == analyzer::Layout::kNHWC;
+        const int64_t taps = nhwc_graph ? w[1] * w[2] : w[2] * w[3];
+        bool depthwise;
+        if (nhwc_graph) {
+          depthwise = n.kind == OpKind::kDepthwiseConv ? w[3] == x[3] : w[3] == 1 && w[0] == x[3];
+        } else {
+          depthwise = w[1] == 1 && w[0] == x[1] &&
+                      (n.kind == OpKind::kDepthwiseConv || n.GetInt("group", 1) == x[1]);
+        }
+        return !(depthwise && taps > kXnnpackDepthwiseMaxTaps);
+      }
+      case OpKind::kFullyConnected: case OpKind::kConvTranspose: case OpKind::kAdd:
+      case OpKind::kMul: case OpKind::kRelu: case OpKind::kClip: case OpKind::kHardSwish:
+      case OpKind::kLeakyRelu: case OpKind::kMaxPool: case OpKind::kGlobalAveragePool:
+        return true;
+      default:
+        // A reshape that moves no element copies fp16 as well as fp32: it follows its input.
+        return IsCopyLike(n.kind) && !n.inputs.empty() && n.inputs[0] >= 0 &&
+               !n.outputs.empty() && n.outputs[0] >= 0 &&
+               !bufs[n.inputs[0]].constant && bufs[n.inputs[0]].half_home &&
+               PlainCopy(bufs[n.inputs[0]], bufs[n.outputs[0]]);
+    }
+  }
+  // Whether a copy-like op between these two is one contiguous copy: same internal order, or
+  // an NHWC side whose spatial size is 1x1 (NHWC and NCHW orders coincide; a classifier's
+  // flatten after global pooling).
+  static bool PlainCopy(const Buf& x, const Buf& y) {
+    auto point = [](const Buf& b) { return b.nhwc && b.ishape[1] * b.ishape[2] == 1; };
+    if (x.nhwc != y.nhwc) return point(x.nhwc ? x : y);
+    return !x.nhwc || x.ishape == y.ishape;
   }
 
   // A constant operand broadcast against internal-layout activations: its model shape, padded
@@ -473,6 +540,19 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     bias = Packed(std::move(folded_bias));
   }
   auto [lo, hi] = FusedRange(n);
+  if (st.half) {
+    MBENCH_RETURN_IF_ERROR(Check(
+        xnn_create_convolution2d_nhwc_f16(
+            static_cast<uint32_t>(pt), static_cast<uint32_t>(pr), static_cast<uint32_t>(pb),
+            static_cast<uint32_t>(pl), static_cast<uint32_t>(kh), static_cast<uint32_t>(kw),
+            static_cast<uint32_t>(sh), static_cast<uint32_t>(sw), static_cast<uint32_t>(dh),
+            static_cast<uint32_t>(dw), static_cast<uint32_t>(groups), gi, go, cin, cout,
+            PackedHalf(k.data(), static_cast<int64_t>(k.size())), PackedHalf(bias, cout), lo, hi,
+            0, &st.op),
+        n, "fp16 convolution create"));
+    return Check(xnn_setup_convolution2d_nhwc_f16(st.op, xi[0], xi[1], xi[2], x.half, y.half, pool),
+                 n, "fp16 convolution setup");
+  }
   if (gi == 1 && go == 1 && kh * kw > kXnnpackDepthwiseMaxTaps) {
     // A window XNNPACK has no depthwise kernel for (see runner/dwconv.h): weights to
     // [kh][kw][channels], output rows spread over the threads.
@@ -547,9 +627,17 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
   }
   auto [lo, hi] = FusedRange(n);
   const float* w = Const(n.inputs[1]).data();
+  const uint32_t flags = n_by_k ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS;
+  if (st.half) {
+    MBENCH_RETURN_IF_ERROR(Check(
+        xnn_create_fully_connected_nc_f16(k, nout, k, nout, PackedHalf(w, k * nout),
+                                          PackedHalf(bias, nout), lo, hi, flags, &st.op),
+        n, "fp16 fully connected create"));
+    return Check(xnn_setup_fully_connected_nc_f16(st.op, Product(x.ishape) / k, x.half, y.half, pool),
+                 n, "fp16 fully connected setup");
+  }
   MBENCH_RETURN_IF_ERROR(Check(
-      xnn_create_fully_connected_nc_f32(k, nout, k, nout, w, bias, lo, hi,
-                                        n_by_k ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS, &st.op),
+      xnn_create_fully_connected_nc_f32(k, nout, k, nout, w, bias, lo, hi, flags, &st.op),
       n, "fully connected create"));
   return Check(xnn_setup_fully_connected_nc_f32(st.op, Product(x.ishape) / k, x.data, y.data, pool),
                n, "fully connected setup");
@@ -561,6 +649,14 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
   if (x.ishape.size() != 4) return Status::Unsupported("layer '" + n.name + "': pooling of rank != 4");
   const Shape xi = x.ishape, yi = y.ishape;
   const int64_t c = xi[3];
+  if (n.kind == OpKind::kGlobalAveragePool && st.half) {
+    MBENCH_RETURN_IF_ERROR(Check(
+        xnn_create_global_average_pooling_nwc_f16(c, c, c, -kInf, kInf, 0, &st.op), n,
+        "fp16 global average pooling create"));
+    return Check(xnn_setup_global_average_pooling_nwc_f16(st.op, xi[0], xi[1] * xi[2], x.half,
+                                                          y.half, pool),
+                 n, "fp16 global average pooling setup");
+  }
   if (n.kind == OpKind::kGlobalAveragePool) {
     MBENCH_RETURN_IF_ERROR(Check(
         xnn_create_global_average_pooling_nwc_f32(c, c, c, -kInf, kInf, 0, &st.op), n,
@@ -614,6 +710,14 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
     return Status::Unsupported("layer '" + n.name + "': average pooling counting the padding");
   }
   auto [lo, hi] = FusedRange(n);
+  if (n.kind == OpKind::kMaxPool && st.half) {
+    MBENCH_RETURN_IF_ERROR(Check(
+        xnn_create_max_pooling2d_nhwc_f16(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c, lo,
+                                          hi, 0, &st.op),
+        n, "fp16 max pooling create"));
+    return Check(xnn_setup_max_pooling2d_nhwc_f16(st.op, xi[0], xi[1], xi[2], x.half, y.half, pool),
+                 n, "fp16 max pooling setup");
+  }
   if (n.kind == OpKind::kMaxPool) {
     MBENCH_RETURN_IF_ERROR(Check(
         xnn_create_max_pooling2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c, lo,
@@ -640,6 +744,7 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
   const size_t rank = y.ishape.size();
   Shape shapes[2];
   const float* ptr[2];
+  const void* half_ptr[2];
   for (int i = 0; i < 2; ++i) {
     int32_t t = n.inputs[i];
     if (bufs[t].constant) {
@@ -647,7 +752,9 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
       auto [s, p] = ConstOperand(t, rank, y.nhwc);
       shapes[i] = s;
       ptr[i] = p;
+      if (st.half) half_ptr[i] = PackedHalf(p, Product(s));
     } else {
+      half_ptr[i] = bufs[t].half;
       if (bufs[t].nhwc != y.nhwc) {
         return Status::Unsupported("layer '" + n.name + "': mixes 4-D and lower-rank activations");
       }
@@ -663,6 +770,17 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
   // take none, so theirs is applied after.
   auto [lo, hi] = FusedRange(n);
   xnn_status status;
+  if (st.half) {  // add or multiply (RunsHalf)
+    const bool add = n.kind == OpKind::kAdd;
+    MBENCH_RETURN_IF_ERROR(Check(add ? xnn_create_add_nd_f16(lo, hi, 0, &st.op)
+                                     : xnn_create_multiply_nd_f16(lo, hi, 0, &st.op),
+                                 n, "fp16 binary create"));
+    status = add ? xnn_setup_add_nd_f16(st.op, s0.size(), s0.data(), s1.size(), s1.data(),
+                                        half_ptr[0], half_ptr[1], y.half, pool)
+                 : xnn_setup_multiply_nd_f16(st.op, s0.size(), s0.data(), s1.size(), s1.data(),
+                                             half_ptr[0], half_ptr[1], y.half, pool);
+    return Check(status, n, "fp16 binary setup");
+  }
   switch (n.kind) {
     case OpKind::kAdd: status = xnn_create_add_nd_f32(lo, hi, 0, &st.op); break;
     case OpKind::kSub: status = xnn_create_subtract_nd_f32(lo, hi, 0, &st.op); break;
@@ -795,26 +913,41 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
     };
     return Status::Ok();
   }
-  xnn_status status;
-  switch (n.kind) {
-    case OpKind::kRelu:
-      status = xnn_create_clamp_nc_f32(c, c, c, 0.0f, kInf, 0, &st.op);
-      break;
-    case OpKind::kClip: {
-      float lo = static_cast<float>(n.GetFloat("min", -kInf));
-      float hi = static_cast<float>(n.GetFloat("max", kInf));
-      // ONNX opset >= 11 passes min and max as inputs.
-      for (int i = 1; i <= 2 && i < static_cast<int>(n.inputs.size()); ++i) {
-        int32_t t = n.inputs[i];
-        if (t < 0) continue;
-        if (!bufs[t].constant || Product(G(t)) != 1) {
-          return Status::Unsupported("layer '" + n.name + "': clip bounds given at run time");
-        }
-        (i == 1 ? lo : hi) = Const(t)[0];
+  float lo = 0.0f, hi = kInf;  // ReLU's range
+  if (n.kind == OpKind::kClip) {
+    lo = static_cast<float>(n.GetFloat("min", -kInf));
+    hi = static_cast<float>(n.GetFloat("max", kInf));
+    // ONNX opset >= 11 passes min and max as inputs.
+    for (int i = 1; i <= 2 && i < static_cast<int>(n.inputs.size()); ++i) {
+      int32_t t = n.inputs[i];
+      if (t < 0) continue;
+      if (!bufs[t].constant || Product(G(t)) != 1) {
+        return Status::Unsupported("layer '" + n.name + "': clip bounds given at run time");
       }
+      (i == 1 ? lo : hi) = Const(t)[0];
+    }
+  }
+  xnn_status status;
+  if (st.half) {  // ReLU, Clip, HardSwish or LeakyRelu (RunsHalf)
+    switch (n.kind) {
+      case OpKind::kHardSwish: status = xnn_create_hardswish_nc_f16(c, c, c, 0, &st.op); break;
+      case OpKind::kLeakyRelu:
+        status = xnn_create_leaky_relu_nc_f16(c, c, c, static_cast<float>(n.GetFloat("alpha", 0.01)), 0, &st.op);
+        break;
+      default: status = xnn_create_clamp_nc_f16(c, c, c, lo, hi, 0, &st.op); break;
+    }
+    MBENCH_RETURN_IF_ERROR(Check(status, n, "fp16 unary create"));
+    switch (n.kind) {
+      case OpKind::kHardSwish: status = xnn_setup_hardswish_nc_f16(st.op, batch, x.half, y.half, pool); break;
+      case OpKind::kLeakyRelu: status = xnn_setup_leaky_relu_nc_f16(st.op, batch, x.half, y.half, pool); break;
+      default: status = xnn_setup_clamp_nc_f16(st.op, batch, x.half, y.half, pool); break;
+    }
+    return Check(status, n, "fp16 unary setup");
+  }
+  switch (n.kind) {
+    case OpKind::kRelu: case OpKind::kClip:
       status = xnn_create_clamp_nc_f32(c, c, c, lo, hi, 0, &st.op);
       break;
-    }
     case OpKind::kSigmoid: status = xnn_create_sigmoid_nc_f32(c, c, c, 0, &st.op); break;
     case OpKind::kHardSwish: status = xnn_create_hardswish_nc_f32(c, c, c, 0, &st.op); break;
     case OpKind::kLeakyRelu:
@@ -877,9 +1010,11 @@ Status Plan::Impl::Layout(const Node& n, Step& st) {
         return Status::Unsupported("layer '" + n.name + "': transpose perm of the wrong rank");
       }
     }
-    if (perm.empty() && x.nhwc == y.nhwc && (!x.nhwc || x.ishape == y.ishape)) {
-      const size_t bytes = static_cast<size_t>(total) * sizeof(float);
-      st.plain = [in, out, bytes] { std::memmove(out, in, bytes); };
+    if (perm.empty() && PlainCopy(x, y)) {
+      const size_t bytes = static_cast<size_t>(total) * (st.half ? sizeof(uint16_t) : sizeof(float));
+      const void* from = st.half ? static_cast<const void*>(x.half) : in;
+      void* to = st.half ? static_cast<void*>(y.half) : out;
+      st.plain = [from, to, bytes] { std::memmove(to, from, bytes); };
       return Status::Ok();
     }
     // General case through the model's own order: internal -> graph order -> (transpose) ->
@@ -1355,6 +1490,16 @@ Status Plan::Impl::Deconv(const Node& n, Step& st) {
           }
   const float* bias = bt >= 0 && Product(G(bt)) == cout ? Const(bt).data() : nullptr;
   auto [lo, hi] = FusedRange(n);
+  if (st.half) {
+    MBENCH_RETURN_IF_ERROR(Check(
+        xnn_create_deconvolution2d_nhwc_f16(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, groups, gi, go,
+                                            cin, cout, PackedHalf(k.data(), static_cast<int64_t>(k.size())),
+                                            PackedHalf(bias, cout), lo, hi, 0, &st.op),
+        n, "fp16 deconvolution create"));
+    return Check(xnn_setup_deconvolution2d_nhwc_f16(st.op, xi[0], xi[1], xi[2], ah, aw, x.half,
+                                                    y.half, pool),
+                 n, "fp16 deconvolution setup");
+  }
   float* kp = Packed(std::move(k));
   MBENCH_RETURN_IF_ERROR(Check(
       xnn_create_deconvolution2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, groups, gi, go,
@@ -1450,6 +1595,18 @@ Status Plan::Impl::BuildStep(size_t idx) {
   Step& st = steps[idx];
   const Node& n = graph->nodes[st.info.layer];
   if (st.info.noop) return Status::Ok();
+  for (auto [t, to_half] : st.converts) {
+    const Buf& b = bufs[t];
+    const size_t count = static_cast<size_t>(Product(b.ishape));
+    xnn_operator_t op = nullptr;
+    xnn_status s = to_half ? xnn_create_convert_nc_f32_f16(1, 1, 1, 0, &op)
+                           : xnn_create_convert_nc_f16_f32(1, 1, 1, 0, &op);
+    MBENCH_RETURN_IF_ERROR(Check(s, n, "conversion create"));
+    st.pre.push_back(op);
+    s = to_half ? xnn_setup_convert_nc_f32_f16(op, count, b.data, b.half, pool)
+                : xnn_setup_convert_nc_f16_f32(op, count, b.half, b.data, pool);
+    MBENCH_RETURN_IF_ERROR(Check(s, n, "conversion setup"));
+  }
   if (auto it = regions.find(st.info.layer); it != regions.end()) {
     auto job = std::make_shared<RegionJob>();
     job->program = &it->second.program;
@@ -1503,10 +1660,11 @@ Status Plan::Impl::BuildStep(size_t idx) {
 }
 
 StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOptions& options) {
-  if (options.precision != "fp32") {
+  if (options.precision != "fp32" && options.precision != "fp16") {
     return Status::Unsupported("precision " + options.precision +
-                               " is not supported by the runner yet (fp32 only)");
+                               " is not supported by the runner (fp32 or fp16)");
   }
+  const bool half_plan = options.precision == "fp16";
   if (options.threads < 1 || options.threads > 1024) {
     return Status::InvalidArgument("threads must be in [1, 1024]");
   }
@@ -1842,6 +2000,7 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     if (auto it = impl->redirect.find(static_cast<int32_t>(i)); it != impl->redirect.end()) {
       outs = {it->second};
     }
+    st.half = half_plan && impl->regions.count(static_cast<int32_t>(i)) == 0 && impl->RunsHalf(n);
     for (int32_t t : outs) {
       if (t < 0) continue;
       const auto& info = graph.tensors[t];
@@ -1855,12 +2014,29 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       if (!elems || !CheckedMul(*elems, int64_t{4})) {
         return Status::InvalidArgument("layer '" + n.name + "': output too large");
       }
-      impl->bufs[t].first = step;
-      impl->bufs[t].last = std::max(impl->bufs[t].last, step);
+      auto& b = impl->bufs[t];
+      b.half_home = st.half;
+      (st.half ? b.first16 : b.first) = step;
+      int& last = st.half ? b.last16 : b.last;
+      last = std::max(last, step);
     }
     for (int32_t t : n.inputs) {
-      if (t >= 0 && !impl->bufs[t].constant) impl->bufs[t].last = std::max(impl->bufs[t].last, step);
+      if (t < 0 || impl->bufs[t].constant) continue;
+      auto& b = impl->bufs[t];
+      int& home_last = b.half_home ? b.last16 : b.last;
+      home_last = std::max(home_last, step);
+      if (b.half_home == st.half) continue;
+      // The other form: made by its first reader from the producer's.
+      int& first = st.half ? b.first16 : b.first;
+      int& last = st.half ? b.last16 : b.last;
+      if (first < 0) {
+        first = step;
+        st.converts.emplace_back(t, st.half);
+      }
+      last = std::max(last, step);
     }
+    st.info.fp16 = st.half;
+    st.info.conversions = static_cast<int32_t>(st.converts.size());
     impl->steps.push_back(std::move(st));
   }
   const int num_steps = static_cast<int>(impl->steps.size());
@@ -1874,7 +2050,7 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     b.first = -1;
     b.last = num_steps;
   }
-  for (int32_t t : graph.outputs) impl->bufs[t].last = num_steps;
+  for (int32_t t : graph.outputs) (impl->bufs[t].half_home ? impl->bufs[t].last16 : impl->bufs[t].last) = num_steps;
 
   // Weight bytes as stored (fp32), before any allocation.
   int64_t weight_upper = 0;
@@ -1884,31 +2060,42 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     if (e) weight_upper += *e * 4;
   }
   // Lifetime-based placement: largest first, lowest offset that does not collide in time.
+  // Each stored form of an activation is one item (an fp32 plan has only fp32 forms).
   struct Item {
     int32_t t;
+    bool half;
     int64_t size;
+  };
+  auto first_of = [&](const Item& it) { return it.half ? impl->bufs[it.t].first16 : impl->bufs[it.t].first; };
+  auto last_of = [&](const Item& it) { return it.half ? impl->bufs[it.t].last16 : impl->bufs[it.t].last; };
+  auto offset_of = [&](const Item& it) -> int64_t& {
+    return it.half ? impl->bufs[it.t].offset16 : impl->bufs[it.t].offset;
   };
   std::vector<Item> items;
   for (size_t t = 0; t < graph.tensors.size(); ++t) {
     const auto& b = impl->bufs[t];
-    if (b.constant || (b.first < 0 && std::find(graph.inputs.begin(), graph.inputs.end(),
-                                                static_cast<int32_t>(t)) == graph.inputs.end())) {
-      continue;
+    if (b.constant) continue;
+    const int64_t elems = Product(b.gshape);
+    const bool input = std::find(graph.inputs.begin(), graph.inputs.end(),
+                                 static_cast<int32_t>(t)) != graph.inputs.end();
+    if (b.first >= 0 || input) {
+      items.push_back({static_cast<int32_t>(t), false, ((elems * 4 + kSlackBytes + 63) / 64) * 16});
     }
-    int64_t floats = Product(b.gshape);
-    items.push_back({static_cast<int32_t>(t), ((floats * 4 + kSlackBytes + 63) / 64) * 16});
+    if (b.first16 >= 0) {
+      items.push_back({static_cast<int32_t>(t), true, ((elems * 2 + kSlackBytes + 63) / 64) * 16});
+    }
   }
   std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-    return a.size != b.size ? a.size > b.size : a.t < b.t;
+    return a.size != b.size ? a.size > b.size : a.t != b.t ? a.t < b.t : a.half < b.half;
   });
   std::vector<Item> placed;
   int64_t arena_floats = 0;
   for (const Item& it : items) {
-    auto& b = impl->bufs[it.t];
     std::vector<std::pair<int64_t, int64_t>> busy;
     for (const Item& p : placed) {
-      const auto& o = impl->bufs[p.t];
-      if (o.first <= b.last && b.first <= o.last) busy.emplace_back(o.offset, o.offset + p.size);
+      if (first_of(p) <= last_of(it) && first_of(it) <= last_of(p)) {
+        busy.emplace_back(offset_of(p), offset_of(p) + p.size);
+      }
     }
     std::sort(busy.begin(), busy.end());
     int64_t at = 0;
@@ -1916,7 +2103,7 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       if (at + it.size <= lo) break;
       at = std::max(at, hi);
     }
-    b.offset = at;
+    offset_of(it) = at;
     arena_floats = std::max(arena_floats, at + it.size);
     placed.push_back(it);
   }
@@ -1931,6 +2118,7 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
   impl->arena.assign(static_cast<size_t>(arena_floats), 0.0f);
   for (auto& b : impl->bufs) {
     if (b.offset >= 0) b.data = impl->arena.data() + b.offset;
+    if (b.offset16 >= 0) b.half = reinterpret_cast<uint16_t*>(impl->arena.data() + b.offset16);
   }
   // Every constant a step reads has its values in place (a constant can sit where an
   // activation usually does, e.g. MatMul of two constants).
@@ -1944,6 +2132,23 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
   static const bool initialized = xnn_initialize(nullptr) == xnn_status_success;
   if (!initialized) {
     return Status::FailedPrecondition("XNNPACK does not support this CPU (xnn_initialize failed)");
+  }
+  if (half_plan) {
+    // XNNPACK refuses fp16 operators on CPUs without fp16 kernels (x86 without F16C, FMA3 and
+    // AVX2; Arm without FP16 arithmetic): ask once, before any step.
+    const uint16_t weight = 0x3C00;  // 1.0
+    xnn_operator_t probe = nullptr;
+    const xnn_status s = xnn_create_convolution2d_nhwc_f16(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                           1, &weight, nullptr, -kInf, kInf, 0, &probe);
+    if (probe != nullptr) xnn_delete_operator(probe);
+    if (s == xnn_status_unsupported_hardware) {
+      return Status::Unsupported("precision fp16 is not supported on this CPU: XNNPACK has no "
+                                 "fp16 kernels for it (x86 needs F16C, FMA3 and AVX2; Arm needs "
+                                 "FP16 arithmetic)");
+    }
+    if (s != xnn_status_success) {
+      return Status::Internal("XNNPACK fp16 probe failed (status " + std::to_string(static_cast<int>(s)) + ")");
+    }
   }
   if (options.threads > 1) {
     impl->pool = pthreadpool_create(static_cast<size_t>(options.threads));
@@ -1962,6 +2167,11 @@ Plan::~Plan() = default;
 
 Status Plan::RunStep(size_t i) {
   auto& st = impl_->steps[i];
+  for (xnn_operator_t op : st.pre) {
+    if (xnn_run_operator(op, impl_->pool) != xnn_status_success) {
+      return Status::Internal("layer '" + st.info.name + "': XNNPACK conversion failed");
+    }
+  }
   if (st.op != nullptr) {
     xnn_status s = xnn_run_operator(st.op, impl_->pool);
     if (s != xnn_status_success) {
@@ -2011,6 +2221,12 @@ std::vector<float> Plan::Output(size_t i) const {
   const auto& b = impl_->bufs[impl_->graph->outputs[i]];
   std::vector<float> out(static_cast<size_t>(Product(b.gshape)));
   const float* src = b.constant ? impl_->Const(impl_->graph->outputs[i]).data() : b.data;
+  std::vector<float> widened;
+  if (!b.constant && b.half_home) {
+    widened.resize(out.size());
+    for (size_t k = 0; k < out.size(); ++k) widened[k] = HalfToFloat(b.half[k]);
+    src = widened.data();
+  }
   if (b.nhwc) {
     Permute(src, b.ishape, kNhwcToNchw, out.data());
   } else {

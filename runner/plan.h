@@ -25,6 +25,10 @@ namespace mbench::runner {
 
 struct PlanOptions {
   int threads = 1;
+  // fp32, or fp16: every operator XNNPACK has in fp16 runs in fp16 (activations stored fp16
+  // between them, weights rounded to fp16), the rest in fp32, with conversions where the two
+  // meet, as TFLite's XNNPACK delegate does when it runs a model in fp16. kUnsupported when
+  // this CPU has no fp16 kernels.
   std::string precision = "fp32";
   uint64_t seed = 1;
   // Run a ReLU or Clip that directly follows a convolution or fully connected layer as that
@@ -42,6 +46,8 @@ struct StepInfo {
   bool xnnpack = false;     // false: a plain C++ kernel
   bool noop = false;        // nothing to do at run time (fused into another step)
   int32_t fused_into = -1;  // layer whose operator computes this one (fused activation)
+  bool fp16 = false;        // an fp16 operator (precision fp16)
+  int32_t conversions = 0;  // fp32<->fp16 copies of its inputs it makes first (timed with it)
 };
 
 class Plan {

@@ -1,8 +1,8 @@
 // The runner against naive references computed here: convolutions (padding, strides, dilation,
 // groups, depthwise, pointwise, bias), pooling, fully connected, broadcasting element-wise ops,
 // activations, layout-sensitive ops (flatten after NHWC, concat, channel shuffle, transpose),
-// transformer pieces; plus the plan's refusals and its memory reuse, and every zoo model
-// running end to end with finite outputs.
+// transformer pieces; plus the plan's refusals and its memory reuse, every zoo model running
+// end to end with finite outputs, and fp16 plans against fp32 ones.
 #include "runner/plan.h"
 
 #include <gtest/gtest.h>
@@ -15,6 +15,7 @@
 #include "analyzer/graph_builder.h"
 #include "analyzer/model_reader.h"
 #include "analyzer/zoo.h"
+#include "runner/half.h"
 #include "runner/measure.h"
 
 namespace mbench::runner {
@@ -552,9 +553,128 @@ TEST(PlanTest, RefusesUnsupportedOpsAndPlansOverTheLimitBeforeRunning) {
   ASSERT_FALSE(big.ok());
   EXPECT_EQ(big.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(big.status().message().find("the plan needs"), std::string::npos);
-  PlanOptions fp16;
-  fp16.precision = "fp16";
-  EXPECT_EQ(Plan::Compile(m->graph, fp16).status().code(), StatusCode::kUnsupported);
+  PlanOptions int8;
+  int8.precision = "int8";
+  auto q = Plan::Compile(m->graph, int8);
+  EXPECT_EQ(q.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(q.status().message().find("precision int8"), std::string::npos);
+}
+
+// Relative to the largest magnitude of `want`: fp16 keeps 11 significant bits, and a deep
+// network accumulates that rounding, so outputs are compared as a whole, not element by element.
+float MaxRelativeError(const std::vector<float>& got, const std::vector<float>& want) {
+  float worst = 0.0f, scale = 1e-6f;
+  for (size_t i = 0; i < want.size(); ++i) {
+    worst = std::max(worst, std::abs(got[i] - want[i]));
+    scale = std::max(scale, std::abs(want[i]));
+  }
+  return worst / scale;
+}
+
+// An fp16 plan, or a skip when this CPU has no fp16 kernels (the refusal is the tested path).
+std::unique_ptr<Plan> Fp16Plan(const Graph& g) {
+  PlanOptions o;
+  o.precision = "fp16";
+  auto plan = Plan::Compile(g, o);
+  if (!plan.ok()) {
+    EXPECT_EQ(plan.status().code(), StatusCode::kUnsupported) << plan.status().ToString();
+    EXPECT_NE(plan.status().message().find("fp16 kernels"), std::string::npos);
+    return nullptr;
+  }
+  return std::move(*plan);
+}
+
+TEST(HalfTest, ConversionsRoundToNearestEvenAndKeepSpecials) {
+  // Every half value survives widening and narrowing.
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    const float f = HalfToFloat(static_cast<uint16_t>(h));
+    if (std::isnan(f)) {
+      EXPECT_TRUE(std::isnan(HalfToFloat(FloatToHalf(f))));
+      continue;
+    }
+    ASSERT_EQ(FloatToHalf(f), h) << std::hex << h;
+  }
+  EXPECT_EQ(HalfToFloat(0x3C00), 1.0f);
+  EXPECT_EQ(HalfToFloat(0x0001), std::ldexp(1.0f, -24));  // smallest subnormal
+  EXPECT_EQ(FloatToHalf(65504.0f), 0x7BFF);                // largest finite
+  EXPECT_EQ(FloatToHalf(65520.0f), 0x7C00);                // rounds to infinity
+  EXPECT_EQ(FloatToHalf(-1e9f), 0xFC00);
+  EXPECT_EQ(FloatToHalf(1.0f + std::ldexp(1.0f, -11)), 0x3C00);  // tie to even (down)
+  EXPECT_EQ(FloatToHalf(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3C02);  // tie to even (up)
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -25)), 0x0000);   // half of the smallest: to even, 0
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.5f, -25)), 0x0001);
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -14) - std::ldexp(1.0f, -26)), 0x0400);  // carries into normal
+}
+
+TEST(PlanTest, Fp16RunsHalfOperatorsAndConvertsWhereFp32OpsMeetThem) {
+  // conv -> sigmoid (fp32 only) -> add with a constant-free residual -> max pool -> global pool
+  // -> fully connected: two conversions into fp32 and back, a graph input converted once for
+  // two readers.
+  GraphBuilder b;
+  auto x = b.Input("x", {1, 8, 12, 12});
+  auto c1 = b.Conv(x, 16, 3, 1, -1, 1, true);
+  auto c2 = b.Conv(x, 16, 1, 1, 0, 1, true);
+  auto s = b.Act(c1, OpKind::kSigmoid);
+  auto a = b.Add(s, c2);
+  auto r = b.Act(a, OpKind::kRelu);
+  auto mp = b.MaxPool(r, 2, 2);
+  auto gp = b.GlobalAvgPool(mp);
+  auto fc = b.Linear(b.Flatten(gp), 10);
+  auto g = b.Finish({fc, c2});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto input = Random(8 * 144, 21);
+  std::unique_ptr<Plan> ref;
+  auto want = RunGraph(*g, input, 1, &ref);
+  auto plan = Fp16Plan(*g);
+  if (!plan) GTEST_SKIP() << "no fp16 kernels on this CPU";
+  ASSERT_TRUE(plan->SetInput(0, input).ok());
+  ASSERT_TRUE(plan->Run().ok());
+  EXPECT_LT(MaxRelativeError(plan->Output(0), want), 5e-3f);
+  EXPECT_LT(MaxRelativeError(plan->Output(1), ref->Output(1)), 5e-3f);
+  int half = 0, conversions = 0;
+  for (size_t i = 0; i < plan->num_steps(); ++i) {
+    const StepInfo& st = plan->step(i);
+    half += st.fp16;
+    conversions += st.conversions;
+    if (st.kind == OpKind::kSigmoid) {
+      EXPECT_FALSE(st.fp16);
+      EXPECT_EQ(st.conversions, 1);  // the conv's fp16 output, widened
+    }
+    if (st.kind == OpKind::kAdd) {
+      EXPECT_TRUE(st.fp16);
+      EXPECT_EQ(st.conversions, 1);  // the sigmoid's fp32 output, narrowed
+    }
+  }
+  // conv, conv, add (+relu fused), max pool, global pool, flatten (a plain copy), fully
+  // connected.
+  EXPECT_EQ(half, 7);
+  EXPECT_EQ(conversions, 3);  // input narrowed once, sigmoid in and out
+}
+
+TEST(PlanTest, Fp16ZooModelsAgreeWithFp32) {
+  for (const char* name : {"mobilenet_v2", "mobilenet_v3_small", "resnet18", "efficientnet_b0",
+                           "shufflenet_v2", "proxylessnas_mobile", "blazeface", "mobilevit_s"}) {
+    auto m = analyzer::ReadModel(std::string("zoo:") + name, {});
+    ASSERT_TRUE(m.ok()) << name;
+    auto ref = Plan::Compile(m->graph, {});
+    ASSERT_TRUE(ref.ok()) << name << ": " << ref.status().ToString();
+    (*ref)->FillInputs(3);
+    ASSERT_TRUE((*ref)->Run().ok());
+    auto plan = Fp16Plan(m->graph);
+    if (!plan) GTEST_SKIP() << "no fp16 kernels on this CPU";
+    plan->FillInputs(3);
+    ASSERT_TRUE(plan->Run().ok()) << name;
+    const auto got = plan->Output(0), want = (*ref)->Output(0);
+    for (float v : got) ASSERT_TRUE(std::isfinite(v)) << name;
+    EXPECT_LT(MaxRelativeError(got, want), 3e-2f) << name;
+    int half = 0;
+    for (size_t i = 0; i < plan->num_steps(); ++i) half += plan->step(i).fp16;
+    EXPECT_GT(half, 10) << name;
+    // Activations are stored at two bytes where fp16 operators write them.
+    if (std::string(name) == "mobilenet_v2") {
+      EXPECT_LT(plan->arena_bytes(), (*ref)->arena_bytes() * 2 / 3);
+    }
+  }
 }
 
 TEST(PlanTest, ActivationMemoryIsReusedByLifetime) {
