@@ -833,6 +833,9 @@ Status Converter::Convert(const NcnnLayer& l, const std::vector<NShape>& in,
       o.w *= s;
       o.h *= s;
       o.c /= s * s;
+      // Mode 0 is PyTorch's pixel shuffle (ONNX CRD), 1 TensorFlow's depth-to-space (DCR).
+      node->attrs["blocksize"] = s;
+      node->attrs["mode"] = std::string(l.I(1, 0) == 1 ? "DCR" : "CRD");
     }
     out->push_back(o);
     return Status::Ok();

@@ -156,6 +156,7 @@ enum OptionsType : uint8_t {
   kDivOptions = 29,
   kTransposeConvOptions = 49,
   kMirrorPadOptions = 77,
+  kDepthToSpaceOptions = 94,
 };
 
 // Custom ops whose semantics are known (MediaPipe's); other custom ops stay kCustom.
@@ -574,6 +575,11 @@ Status Converter::AddOperator(const fb::Operator* op, size_t index) {
       }
       break;
     }
+    case 5:  // DEPTH_TO_SPACE: NHWC, channel index (i * block + j) * C_out + c (ONNX's DCR)
+      node.attrs["blocksize"] =
+          static_cast<int64_t>(Opt<int32_t>(expect(kDepthToSpaceOptions), 0, 0, &ok));
+      node.attrs["mode"] = std::string("DCR");
+      break;
     case 100:  // MIRROR_PAD
       node.attrs["mode"] = std::string(
           Opt<int8_t>(expect(kMirrorPadOptions), 0, 0, &ok) == 0 ? "reflect" : "symmetric");
@@ -613,6 +619,28 @@ Status Converter::AddOperator(const fb::Operator* op, size_t index) {
     if (x->shape.size() == 4 && y.shape.size() == 4 && y.shape[1] > 0 && y.shape[2] > 0) {
       node.attrs["kernel_shape"] =
           std::vector<int64_t>{x->shape[1] / y.shape[1], x->shape[2] / y.shape[2]};
+    }
+  }
+  if (builtin == 32 && node.op_type == "Convolution2DTransposeBias") {
+    // MediaPipe's transposed convolution with bias: weights [Cout, kh, kw, Cin] like
+    // TRANSPOSE_CONV; its custom options are three little-endian int32s: padding (1 SAME,
+    // 2 VALID), stride width, stride height.
+    const auto* bytes = op->custom_options();
+    int32_t v[3] = {0, 0, 0};
+    if (bytes == nullptr || bytes->size() < sizeof(v)) {
+      ok = false;
+    } else {
+      for (int i = 0; i < 3; ++i) {
+        const uint8_t* b = bytes->data() + 4 * i;
+        v[i] = static_cast<int32_t>(static_cast<uint32_t>(b[0]) | static_cast<uint32_t>(b[1]) << 8 |
+                                    static_cast<uint32_t>(b[2]) << 16 | static_cast<uint32_t>(b[3]) << 24);
+      }
+      ok = (v[0] == 1 || v[0] == 2) && v[1] >= 1 && v[1] <= 4096 && v[2] >= 1 && v[2] <= 4096;
+    }
+    node.attrs["padding"] = std::string(v[0] == 2 ? "VALID" : "SAME");
+    node.attrs["strides"] = std::vector<int64_t>{v[2], v[1]};
+    if (w != nullptr && w->shape.size() == 4) {
+      node.attrs["kernel_shape"] = std::vector<int64_t>{w->shape[1], w->shape[2]};
     }
   }
   if (!ok) return Corrupt(where + " (" + node.op_type + "): options fail verification");

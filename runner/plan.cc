@@ -168,12 +168,21 @@ bool RunnerSupports(OpKind k) {
     case OpKind::kMatMul: case OpKind::kLayerNorm: case OpKind::kPad: case OpKind::kResize:
     case OpKind::kSplit: case OpKind::kGather: case OpKind::kSlice: case OpKind::kConvTranspose:
     case OpKind::kReduceMean: case OpKind::kReduceSum: case OpKind::kReduceMax:
-    case OpKind::kReduceMin: case OpKind::kPow:
+    case OpKind::kReduceMin: case OpKind::kPow: case OpKind::kDepthToSpace:
       return true;
     default:
       return false;
   }
 }
+
+namespace {
+// Whether the runner can run this node: its kind, and for kinds that several ops share, the op
+// (TFLite's BATCH_TO_SPACE_ND is counted as depth-to-space data movement but has no block size).
+bool Runnable(const Node& n) {
+  if (n.kind == OpKind::kDepthToSpace) return n.GetInt("blocksize", 0) >= 1;
+  return RunnerSupports(n.kind);
+}
+}  // namespace
 
 // ---- Impl -----------------------------------------------------------------------------------
 
@@ -312,8 +321,15 @@ class Plan::Impl {
       }
       case OpKind::kFullyConnected: case OpKind::kConvTranspose: case OpKind::kAdd:
       case OpKind::kMul: case OpKind::kRelu: case OpKind::kClip: case OpKind::kHardSwish:
-      case OpKind::kLeakyRelu: case OpKind::kMaxPool: case OpKind::kGlobalAveragePool:
+      case OpKind::kLeakyRelu: case OpKind::kMaxPool:
         return true;
+      case OpKind::kGlobalAveragePool: {
+        // XNNPACK's fp16 global pooling keeps its running sums in fp16: over ~2k pixels they
+        // stop growing (PP-OCR's 160x160 squeeze-excite pools came out 48x off). Larger
+        // windows pool in fp32.
+        const Shape& x = G(n.inputs[0]);
+        return x.size() == 4 && Product(x) / (x[0] * (graph->layout == analyzer::Layout::kNHWC ? x[3] : x[1])) <= 1024;
+      }
       default:
         // A reshape that moves no element copies fp16 as well as fp32: it follows its input.
         return IsCopyLike(n.kind) && !n.inputs.empty() && n.inputs[0] >= 0 &&
@@ -1243,6 +1259,38 @@ Status Plan::Impl::Layout(const Node& n, Step& st) {
     };
     return Status::Ok();
   }
+  if (n.kind == OpKind::kDepthToSpace) {
+    // Image tensors are NHWC inside: output pixel (h * b + i, w * b + j) takes, from input
+    // pixel (h, w), channels (i * b + j) * C + c in DCR order (TensorFlow, ONNX's default) or
+    // c * b * b + i * b + j in CRD order (PyTorch's pixel shuffle).
+    const int64_t bs = n.GetInt("blocksize", 0);
+    const bool dcr = n.GetString("mode", "DCR") != "CRD";
+    const Shape xi = x.ishape, yi = y.ishape;
+    if (xi.size() != 4 || !(x.nhwc || graph->layout == analyzer::Layout::kNHWC) || bs < 1 ||
+        xi[3] % (bs * bs) != 0 ||
+        yi != Shape{xi[0], xi[1] * bs, xi[2] * bs, xi[3] / (bs * bs)}) {
+      return Status::Unsupported("layer '" + n.name + "': depth-to-space geometry does not give "
+                                 "the model's output shape");
+    }
+    st.plain = [in, out, xi, bs, dcr] {
+      const int64_t c = xi[3] / (bs * bs), w_out = xi[2] * bs;
+      for (int64_t b = 0; b < xi[0]; ++b)
+        for (int64_t h = 0; h < xi[1]; ++h)
+          for (int64_t w = 0; w < xi[2]; ++w) {
+            const float* src = in + ((b * xi[1] + h) * xi[2] + w) * xi[3];
+            for (int64_t i = 0; i < bs; ++i) {
+              float* dst = out + ((b * xi[1] * bs + h * bs + i) * w_out + w * bs) * c;
+              if (dcr) {  // bs * c contiguous values
+                std::memcpy(dst, src + i * bs * c, static_cast<size_t>(bs * c) * sizeof(float));
+                continue;
+              }
+              for (int64_t j = 0; j < bs; ++j)
+                for (int64_t k = 0; k < c; ++k) dst[j * c + k] = src[k * bs * bs + i * bs + j];
+            }
+          }
+    };
+    return Status::Ok();
+  }
   if (n.kind == OpKind::kLayerNorm) {
     if (x.nhwc) return Status::Unsupported("layer '" + n.name + "': layer norm over NCHW channels");
     if (NormAxis(n.GetInt("axis", -1), x.gshape.size()) != static_cast<int64_t>(x.gshape.size()) - 1 ||
@@ -1687,8 +1735,9 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       folded[i] = 1;
       continue;
     }
-    if (!RunnerSupports(n.kind)) {
-      unsupported.insert(n.kind == OpKind::kUnknown || n.kind == OpKind::kCustom
+    if (!Runnable(n)) {
+      unsupported.insert(n.kind == OpKind::kUnknown || n.kind == OpKind::kCustom ||
+                                 n.kind == OpKind::kDepthToSpace
                              ? n.op_type
                              : std::string(analyzer::OpKindName(n.kind)));
     }
@@ -1733,7 +1782,8 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
                            k == OpKind::kConvTranspose ||
                            k == OpKind::kMaxPool || k == OpKind::kAveragePool ||
                            k == OpKind::kGlobalAveragePool || k == OpKind::kGlobalMaxPool ||
-                           k == OpKind::kResize || k == OpKind::kShuffleChannel;
+                           k == OpKind::kResize || k == OpKind::kShuffleChannel ||
+                           k == OpKind::kDepthToSpace;
       const bool agnostic = IsBinary(k) || IsUnaryXnn(k) || IsUnaryPlain(k) ||
                             k == OpKind::kBatchNorm || k == OpKind::kConcat ||
                             k == OpKind::kSplit || k == OpKind::kPad || k == OpKind::kSlice ||

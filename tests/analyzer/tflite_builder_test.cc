@@ -1,6 +1,6 @@
 // Hand-built TFLite flatbuffers (with the schema's generated builder) for the cases real models
 // do not cover: several subgraphs, fused activation options, float16 weights behind DEQUANTIZE,
-// and references out of range.
+// references out of range, depth-to-space and MediaPipe's custom transposed convolution options.
 #include <gtest/gtest.h>
 
 #include "analyzer/analysis.h"
@@ -88,6 +88,62 @@ TEST(TfliteBuilderTest, OutOfRangeReferencesAreCorruption) {
   auto c = ReadTfliteModel("m.tflite", BuildModel(short_buffer), {});
   EXPECT_EQ(c.status().code(), StatusCode::kCorruption);
   EXPECT_NE(c.status().message().find("needs more bytes"), std::string::npos);
+}
+
+// x [1, 4, 4, 8] -> DEPTH_TO_SPACE(block 2) -> [1, 8, 8, 2] -> MediaPipe's custom
+// Convolution2DTransposeBias (weights [3, 4, 4, 2], bias [3], `custom` options) -> [1, 16, 16, 3]
+std::string BuildUpsampler(const std::vector<uint8_t>& custom) {
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<uint8_t> w(3 * 4 * 4 * 2 * 4, 0), bias(3 * 4, 0);
+  std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {
+      fb::CreateBufferDirect(b), fb::CreateBufferDirect(b, &w), fb::CreateBufferDirect(b, &bias)};
+  std::vector<int32_t> x_shape = {1, 4, 4, 8}, d_shape = {1, 8, 8, 2}, w_shape = {3, 4, 4, 2},
+                       b_shape = {3}, y_shape = {1, 16, 16, 3};
+  std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
+      fb::CreateTensorDirect(b, &x_shape, 0, 0, "x"), fb::CreateTensorDirect(b, &d_shape, 0, 0, "d"),
+      fb::CreateTensorDirect(b, &w_shape, 0, 1, "w"), fb::CreateTensorDirect(b, &b_shape, 0, 2, "bias"),
+      fb::CreateTensorDirect(b, &y_shape, 0, 0, "y")};
+  // DepthToSpaceOptions (union type 94): field 0 block_size.
+  auto start = b.StartTable();
+  b.AddElement<int32_t>(4, 2, 0);
+  flatbuffers::Offset<fb::AnyOptions> d2s_options(b.EndTable(start));
+  std::vector<int32_t> d_in = {0}, d_out = {1}, t_in = {1, 2, 3}, t_out = {4};
+  std::vector<flatbuffers::Offset<fb::Operator>> ops = {
+      fb::CreateOperatorDirect(b, 0, &d_in, &d_out, 94, d2s_options),
+      fb::CreateOperatorDirect(b, 1, &t_in, &t_out, 0, 0, &custom)};
+  std::vector<int32_t> inputs = {0}, outputs = {4};
+  std::vector<flatbuffers::Offset<fb::SubGraph>> subgraphs = {
+      fb::CreateSubGraphDirect(b, &tensors, &inputs, &outputs, &ops, "main")};
+  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {
+      fb::CreateOperatorCodeDirect(b, 5, nullptr, 1, 5),
+      fb::CreateOperatorCodeDirect(b, 32, "Convolution2DTransposeBias", 1, 32)};
+  b.Finish(fb::CreateModelDirect(b, 3, &codes, &subgraphs, "test", &buffers), "TFL3");
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+}
+
+TEST(TfliteBuilderTest, DepthToSpaceBlockAndMediaPipeTransposedConvStridesComeFromTheirOptions) {
+  // padding SAME (1), stride width 2, stride height 2: three little-endian int32s.
+  const std::vector<uint8_t> options = {1, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0};
+  auto g = ReadTfliteModel("m.tflite", BuildUpsampler(options), {});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  ASSERT_EQ(g->nodes.size(), 2u);
+  EXPECT_EQ(g->nodes[0].kind, OpKind::kDepthToSpace);
+  EXPECT_EQ(g->nodes[0].GetInt("blocksize", 0), 2);
+  EXPECT_EQ(g->nodes[0].GetString("mode", ""), "DCR");
+  const Node& t = g->nodes[1];
+  EXPECT_EQ(t.kind, OpKind::kConvTranspose);
+  EXPECT_EQ(t.GetInts("strides"), (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(t.GetInts("kernel_shape"), (std::vector<int64_t>{4, 4}));
+  EXPECT_EQ(t.GetString("padding", ""), "SAME");
+
+  // Options cut short, or a stride of zero: corruption naming the op, not a guess.
+  for (const auto& bad : {std::vector<uint8_t>{1, 0, 0, 0, 2, 0},
+                          std::vector<uint8_t>{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0}}) {
+    auto r = ReadTfliteModel("m.tflite", BuildUpsampler(bad), {});
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+    EXPECT_NE(r.status().message().find("Convolution2DTransposeBias"), std::string::npos)
+        << r.status().ToString();
+  }
 }
 
 }  // namespace

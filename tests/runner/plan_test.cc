@@ -478,6 +478,73 @@ TEST(PlanTest, BroadcastingActivationsConcatAndShuffle) {
   ExpectNear(got, want, 1e-4f, "se-gate, relu6, hardswish, concat, shuffle");
 }
 
+// One depth-to-space node over a graph input of `in_shape` (graph layout).
+Graph DepthToSpaceGraph(analyzer::Layout layout, Shape in_shape, Shape out_shape,
+                        int64_t block, const std::string& mode, const std::string& op_type) {
+  Graph g;
+  g.format = "test";
+  g.layout = layout;
+  analyzer::TensorInfo t;
+  t.dtype = analyzer::DType::kFloat32;
+  t.has_shape = true;
+  t.name = "x";
+  t.shape = std::move(in_shape);
+  const int32_t x = g.AddTensor(t);
+  t.name = "y";
+  t.shape = std::move(out_shape);
+  const int32_t y = g.AddTensor(t);
+  g.tensors[y].producer = 0;
+  analyzer::Node n;
+  n.name = "d2s";
+  n.kind = OpKind::kDepthToSpace;
+  n.op_type = op_type;
+  if (block > 0) n.attrs["blocksize"] = block;
+  n.attrs["mode"] = mode;
+  n.inputs = {x};
+  n.outputs = {y};
+  g.nodes.push_back(n);
+  g.inputs = {x};
+  g.outputs = {y};
+  return g;
+}
+
+TEST(PlanTest, DepthToSpaceInBothChannelOrdersAndBothLayouts) {
+  const int64_t b = 2, c = 3, h = 2, w = 3, cin = c * b * b;
+  auto input = Random(cin * h * w, 31);
+  for (const std::string mode : {"DCR", "CRD"}) {
+    // ONNX (NCHW): y[c, h*b+i, w*b+j] = x[(i*b+j)*C + c, h, w] (DCR) or x[c*b*b + i*b + j] (CRD).
+    Graph g = DepthToSpaceGraph(analyzer::Layout::kNCHW, {1, cin, h, w}, {1, c, h * b, w * b}, b,
+                                mode, "DepthToSpace");
+    std::vector<float> want(input.size());
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t y = 0; y < h * b; ++y)
+        for (int64_t x = 0; x < w * b; ++x) {
+          const int64_t i = y % b, j = x % b;
+          const int64_t ch = mode == "DCR" ? (i * b + j) * c + k : k * b * b + i * b + j;
+          want[(k * h * b + y) * w * b + x] = input[(ch * h + y / b) * w + x / b];
+        }
+    ExpectNear(RunGraph(g, input), want, 0.0f, "NCHW " + mode);
+  }
+  // TFLite (NHWC, DCR): y[h*b+i, w*b+j, c] = x[h, w, (i*b+j)*C + c].
+  Graph g = DepthToSpaceGraph(analyzer::Layout::kNHWC, {1, h, w, cin}, {1, h * b, w * b, c}, b,
+                              "DCR", "DEPTH_TO_SPACE");
+  std::vector<float> want(input.size());
+  for (int64_t y = 0; y < h * b; ++y)
+    for (int64_t x = 0; x < w * b; ++x)
+      for (int64_t k = 0; k < c; ++k) {
+        const int64_t ch = ((y % b) * b + x % b) * c + k;
+        want[(y * w * b + x) * c + k] = input[((y / b) * w + x / b) * cin + ch];
+      }
+  ExpectNear(RunGraph(g, input), want, 0.0f, "NHWC DCR");
+  // BATCH_TO_SPACE_ND shares the kind but has no block size: listed, not run.
+  Graph bts = DepthToSpaceGraph(analyzer::Layout::kNHWC, {4, h, w, c}, {1, h * b, w * b, c}, 0,
+                                "DCR", "BATCH_TO_SPACE_ND");
+  auto plan = Plan::Compile(bts, {});
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("unsupported ops: BATCH_TO_SPACE_ND"), std::string::npos)
+      << plan.status().ToString();
+}
+
 TEST(PlanTest, TransformerPiecesMatchTheReference) {
   GraphBuilder b;
   auto x = b.Input("x", {1, 6, 8});                       // tokens x dim
