@@ -201,7 +201,7 @@ Status RunRun(const RunOptions& o) {
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     for (const auto& t : r.layers) {
       layers.push_back({{"index", t.index}, {"name", t.name}, {"op", t.op},
-                        {"xnnpack", t.xnnpack}, {"precision", t.fp16 ? "fp16" : "fp32"},
+                        {"xnnpack", t.xnnpack}, {"precision", t.fp16 ? "fp16" : t.int8 ? "int8" : "fp32"},
                         {"conversions", t.conversions}, {"p50_ms", t.p50_ms}, {"share", t.share},
                         {"fused_into", t.fused_into}});
     }
@@ -228,17 +228,18 @@ Status RunRun(const RunOptions& o) {
               cpu.uarch.c_str(), cpu.package.c_str(), cpu.cores, o.plan.threads);
   std::printf("  plan      %zu steps, init %.1f ms, activations %s after reuse\n",
               (*plan)->num_steps(), init_ms, HumanBytes((*plan)->arena_bytes()).c_str());
-  if (o.plan.precision == "fp16") {
-    int half = 0, work = 0, conversions = 0;
+  if (o.plan.precision != "fp32") {
+    int narrow = 0, work = 0, conversions = 0;
     for (size_t i = 0; i < (*plan)->num_steps(); ++i) {
       const runner::StepInfo& st = (*plan)->step(i);
       work += !st.noop;
-      half += st.fp16;
+      narrow += st.fp16 || st.int8;
       conversions += st.conversions;
     }
-    std::printf("  fp16      %d of %d steps in fp16, the rest fp32; %d fp32<->fp16 conversions "
+    const char* p = o.plan.precision.c_str();
+    std::printf("  %-9s %d of %d steps in %s, the rest fp32; %d fp32<->%s conversions "
                 "(timed with the layer that reads them)\n",
-                half, work, conversions);
+                p, narrow, work, p, conversions, p);
   }
   std::printf("  latency   p50 %.3f ms  (min %.3f  p90 %.3f  p99 %.3f  max %.3f  mean %.3f  "
               "std %.3f, n=%d, spread %.1f%%)\n",
@@ -257,7 +258,7 @@ Status RunRun(const RunOptions& o) {
                 (t.conversions > 1 ? " conversions)" : " conversion)");
       }
       std::printf("  %-5d %-40s %-26s %10.4f %6.1f%%%s\n", t.index, t.name.substr(0, 40).c_str(),
-                  (t.op + (t.fp16 ? " fp16" : "")).c_str(), t.p50_ms, 100 * t.share, note.c_str());
+                  (t.op + (t.fp16 ? " fp16" : t.int8 ? " int8" : "")).c_str(), t.p50_ms, 100 * t.share, note.c_str());
     }
     std::printf("  sum of layer p50s %.3f ms (end-to-end p50 %.3f ms)\n", r.per_layer_sum_ms, l.p50);
   }
@@ -277,7 +278,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       "Example: mbench run zoo:mobilenet_v2 --threads 2 --per-layer --format json");
   AddModelOptions(cmd, &o->model_path, &o->input_shapes, &o->zoo);
   cmd->add_option("--threads", o->plan.threads, "Threads (default 1)")->check(CLI::Range(1, 1024));
-  cmd->add_option("--precision", o->plan.precision, "fp32, or fp16 (operators XNNPACK has in fp16 run in fp16, the rest in fp32 with conversions; refused on CPUs without fp16 kernels)")
+  cmd->add_option("--precision", o->plan.precision, "fp32; fp16 (operators XNNPACK has in fp16 run in fp16, the rest in fp32 with conversions; refused on CPUs without fp16 kernels); int8 for int8-quantized TFLite models (their int8 layers run on XNNPACK's int8 operators)")
       ->check(CLI::IsMember({"fp32", "fp16", "int8"}));
   cmd->add_option("--warmup", o->measure.warmup, "Warm-up runs (default 3)")->check(CLI::Range(0, 100000));
   cmd->add_option("--runs", o->measure.runs, "Minimum timed runs (default 10)")->check(CLI::Range(1, 10000000));

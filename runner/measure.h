@@ -41,6 +41,7 @@ struct LayerTiming {
   double share = 0.0;  // of the sum of layer p50s
   std::string fused_into;  // name of the layer whose operator computes this one; "" if none
   bool fp16 = false;       // ran in fp16 (precision fp16)
+  bool int8 = false;       // ran in int8 (precision int8)
   int conversions = 0;     // fp32<->fp16 copies of its inputs, included in p50_ms
 };
 

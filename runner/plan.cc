@@ -29,6 +29,8 @@ using analyzer::OpKind;
 using analyzer::Shape;
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
+// Forms an activation is stored in.
+enum Form : uint8_t { kF32 = 0, kF16 = 1, kQ8 = 2 };
 // XNNPACK may read up to XNN_EXTRA_BYTES past the end of an input.
 constexpr int64_t kSlackBytes = 64;
 
@@ -169,6 +171,7 @@ bool RunnerSupports(OpKind k) {
     case OpKind::kSplit: case OpKind::kGather: case OpKind::kSlice: case OpKind::kConvTranspose:
     case OpKind::kReduceMean: case OpKind::kReduceSum: case OpKind::kReduceMax:
     case OpKind::kReduceMin: case OpKind::kPow: case OpKind::kDepthToSpace:
+    case OpKind::kQuantize: case OpKind::kDequantize:
       return true;
     default:
       return false;
@@ -197,21 +200,31 @@ class Plan::Impl {
     std::vector<float> values;  // constants, graph layout
     int first = -1, last = -1;  // lifetime in steps
     float* data = nullptr;
-    // An fp16 plan stores an activation in the form its producer computes (half when the
-    // producer runs in fp16) and keeps a copy in the other form while readers need it; the copy
-    // is made by its first reader. The fp32 form is offset/first/last/data above.
-    bool half_home = false;
-    int64_t offset16 = -1;
-    int first16 = -1, last16 = -1;
+    // An fp16 or int8 plan stores an activation in the form its producer computes (`home`)
+    // and keeps a copy in another form while readers need it; the copy is made by its first
+    // reader. The fp32 form is offset/first/last/data above; `alt` places the fp16 and int8 ones.
+    Form home = kF32;
+    struct Place {
+      int64_t offset = -1;
+      int first = -1, last = -1;
+    };
+    Place alt[2];
     uint16_t* half = nullptr;
+    int8_t* q8 = nullptr;
+    // An int8-quantized activation (TFLite int8 with one scale): real = scale * (q - zero_point).
+    bool quantized = false;
+    float scale = 1.0f;
+    int32_t zero_point = 0;
   };
   struct Step {
     StepInfo info;
     xnn_operator_t op = nullptr;
     std::function<void()> plain;
-    bool half = false;  // runs an fp16 operator: reads and writes the fp16 forms
-    // Forms this step converts before it runs (tensor, to fp16?), and their operators.
-    std::vector<std::pair<int32_t, bool>> converts;
+    Form form = kF32;  // the form it reads and writes
+    bool half() const { return form == kF16; }
+    bool int8() const { return form == kQ8; }
+    // Forms this step converts before it runs (tensor, form made), and their operators.
+    std::vector<std::pair<int32_t, Form>> converts;
     std::vector<xnn_operator_t> pre;
   };
 
@@ -223,6 +236,8 @@ class Plan::Impl {
   // Packed weights, permuted constants and scratch; a deque so references stay valid.
   std::deque<std::vector<float>> packed;
   std::deque<std::vector<uint16_t>> packed16;
+  std::deque<std::vector<int8_t>> packed8;
+  std::deque<std::vector<int32_t>> packed32;
   pthreadpool_t pool = nullptr;
   // Fused activations: producer layer -> the tensor it writes (the activation's output) and the
   // activation's range.
@@ -281,10 +296,24 @@ class Plan::Impl {
     return b.values;
   }
 
+  static int& First(Buf& b, Form f) { return f == kF32 ? b.first : b.alt[f - 1].first; }
+  static int& Last(Buf& b, Form f) { return f == kF32 ? b.last : b.alt[f - 1].last; }
+  static int64_t& Offset(Buf& b, Form f) { return f == kF32 ? b.offset : b.alt[f - 1].offset; }
+
   float* Packed(std::vector<float> v) {
     weight_bytes += static_cast<int64_t>(v.size() * sizeof(float));
     packed.push_back(std::move(v));
     return packed.back().data();
+  }
+  const int8_t* PackedBytes(std::vector<int8_t> v) {
+    weight_bytes += static_cast<int64_t>(v.size());
+    packed8.push_back(std::move(v));
+    return packed8.back().data();
+  }
+  const int32_t* PackedInts(std::vector<int32_t> v) {
+    weight_bytes += static_cast<int64_t>(v.size() * sizeof(int32_t));
+    packed32.push_back(std::move(v));
+    return packed32.back().data();
   }
   // fp32 weights rounded to fp16 for an fp16 operator (nullptr stays nullptr: no bias).
   const uint16_t* PackedHalf(const float* v, int64_t count) {
@@ -334,9 +363,95 @@ class Plan::Impl {
         // A reshape that moves no element copies fp16 as well as fp32: it follows its input.
         return IsCopyLike(n.kind) && !n.inputs.empty() && n.inputs[0] >= 0 &&
                !n.outputs.empty() && n.outputs[0] >= 0 &&
-               !bufs[n.inputs[0]].constant && bufs[n.inputs[0]].half_home &&
+               !bufs[n.inputs[0]].constant && bufs[n.inputs[0]].home == kF16 &&
                PlainCopy(bufs[n.inputs[0]], bufs[n.outputs[0]]);
     }
+  }
+  // Whether `n` runs as an int8 XNNPACK operator in an int8 plan: every activation it reads
+  // and writes is int8 with one scale (a quantized TFLite model's), and the op is one Debian's
+  // XNNPACK has in int8 (convolution with per-tensor or per-channel weight scales, fully
+  // connected with a per-tensor scale, add, subtract, multiply, max and global average
+  // pooling, ReLU/ReLU6 as a clamp, sigmoid, tanh, plain reshapes). QUANTIZE writes int8 from
+  // fp32; everything else runs in fp32 between conversions.
+  bool RunsInt8(const Node& n) const {
+    if (n.kind == OpKind::kQuantize) {
+      return n.outputs.size() == 1 && n.outputs[0] >= 0 && bufs[n.outputs[0]].quantized;
+    }
+    const std::string act = n.GetString("fused_activation", "");
+    if (!act.empty() && act != "relu" && act != "relu6" && act != "relu_n1_to_1") return false;
+    int activations = 0;
+    for (int32_t t : n.inputs) {
+      if (t < 0 || bufs[t].constant) continue;
+      if (!bufs[t].quantized) return false;
+      ++activations;
+    }
+    if (activations == 0 || n.outputs.empty()) return false;
+    for (int32_t t : n.outputs) {
+      if (t < 0 || !bufs[t].quantized) return false;
+    }
+    auto const_q8 = [&](int32_t t, bool per_channel_ok) {
+      if (t < 0 || !bufs[t].constant) return false;
+      const auto& info = graph->tensors[t];
+      if (info.dtype != analyzer::DType::kInt8 || info.quant_scales.empty()) return false;
+      if (info.quant_scales.size() > 1 && !per_channel_ok) return false;
+      for (int64_t z : info.quant_zero_points) {
+        if (z != 0) return false;
+      }
+      return true;
+    };
+    auto same_params = [&](int32_t a, int32_t b) {
+      return bufs[a].scale == bufs[b].scale && bufs[a].zero_point == bufs[b].zero_point;
+    };
+    switch (n.kind) {
+      case OpKind::kConv: case OpKind::kDepthwiseConv:
+        return graph->layout == analyzer::Layout::kNHWC && n.inputs.size() >= 2 &&
+               const_q8(n.inputs[1], true) &&
+               (n.inputs.size() < 3 || n.inputs[2] < 0 ||
+                graph->tensors[n.inputs[2]].dtype == analyzer::DType::kInt32);
+      case OpKind::kFullyConnected:
+        return graph->layout == analyzer::Layout::kNHWC && n.inputs.size() >= 2 &&
+               const_q8(n.inputs[1], false) &&
+               (n.inputs.size() < 3 || n.inputs[2] < 0 ||
+                graph->tensors[n.inputs[2]].dtype == analyzer::DType::kInt32);
+      case OpKind::kAdd: case OpKind::kSub: case OpKind::kMul:
+        return activations == 2 && n.inputs.size() == 2;
+      case OpKind::kMaxPool: case OpKind::kRelu: case OpKind::kClip:
+        return same_params(n.inputs[0], n.outputs[0]);
+      case OpKind::kGlobalAveragePool: case OpKind::kSigmoid: case OpKind::kTanh:
+        return true;
+      default:
+        return IsCopyLike(n.kind) && n.inputs[0] >= 0 && same_params(n.inputs[0], n.outputs[0]) &&
+               PlainCopy(bufs[n.inputs[0]], bufs[n.outputs[0]]);
+    }
+  }
+  // The int8 range of a real-valued [lo, hi] on tensor `b`'s grid.
+  static std::pair<int8_t, int8_t> QuantRange(const Buf& b, float lo, float hi) {
+    auto q = [&](float v, int32_t dflt) {
+      if (!std::isfinite(v)) return dflt;
+      const long r = std::lround(v / b.scale) + b.zero_point;
+      return static_cast<int32_t>(std::clamp<long>(r, -128, 127));
+    };
+    return {static_cast<int8_t>(q(lo, -128)), static_cast<int8_t>(q(hi, 127))};
+  }
+  // A constant's stored integers, recovered from the dequantized values the Graph carries.
+  std::vector<int32_t> StoredInts(int32_t t) {
+    const auto& v = Const(t);
+    const auto& info = graph->tensors[t];
+    std::vector<int32_t> q(v.size());
+    const size_t channels = std::max<size_t>(1, info.quant_scales.size());
+    int64_t stride_after = 1;  // elements per step of the quantized axis
+    if (info.quant_axis >= 0 && static_cast<size_t>(info.quant_axis) < info.shape.size()) {
+      for (size_t d = static_cast<size_t>(info.quant_axis) + 1; d < info.shape.size(); ++d) {
+        stride_after *= info.shape[d];
+      }
+    }
+    for (size_t i = 0; i < v.size(); ++i) {
+      const size_t c = channels == 1 ? 0 : static_cast<size_t>((static_cast<int64_t>(i) / stride_after) % static_cast<int64_t>(channels));
+      const double s = info.quant_scales.empty() ? 1.0 : info.quant_scales[c];
+      const double z = info.quant_zero_points.size() > c ? static_cast<double>(info.quant_zero_points[c]) : 0.0;
+      q[i] = static_cast<int32_t>(std::llround(v[i] / s + z));
+    }
+    return q;
   }
   // Whether a copy-like op between these two is one contiguous copy: same internal order, or
   // an NHWC side whose spatial size is 1x1 (NHWC and NCHW orders coincide; a classifier's
@@ -435,6 +550,26 @@ class Plan::Impl {
     };
   }
 
+  // Appends to `st` an operator that copies `b` from form `from` into form `to` (one of them
+  // fp32: a plan is fp16 or int8, never both).
+  Status Convert(const Node& n, Step& st, const Buf& b, Form from, Form to) {
+    const size_t count = static_cast<size_t>(Product(b.ishape));
+    xnn_operator_t op = nullptr;
+    xnn_status s = xnn_status_invalid_parameter;
+    const int8_t zp = static_cast<int8_t>(b.zero_point);
+    if (from == kF32 && to == kF16) s = xnn_create_convert_nc_f32_f16(1, 1, 1, 0, &op);
+    if (from == kF16 && to == kF32) s = xnn_create_convert_nc_f16_f32(1, 1, 1, 0, &op);
+    if (from == kF32 && to == kQ8) s = xnn_create_convert_nc_f32_qs8(1, 1, 1, b.scale, zp, -128, 127, 0, &op);
+    if (from == kQ8 && to == kF32) s = xnn_create_convert_nc_qs8_f32(1, 1, 1, b.scale, zp, 0, &op);
+    MBENCH_RETURN_IF_ERROR(Check(s, n, "conversion create"));
+    st.pre.push_back(op);
+    if (from == kF32 && to == kF16) s = xnn_setup_convert_nc_f32_f16(op, count, b.data, b.half, pool);
+    if (from == kF16 && to == kF32) s = xnn_setup_convert_nc_f16_f32(op, count, b.half, b.data, pool);
+    if (from == kF32 && to == kQ8) s = xnn_setup_convert_nc_f32_qs8(op, count, b.data, b.q8, pool);
+    if (from == kQ8 && to == kF32) s = xnn_setup_convert_nc_qs8_f32(op, count, b.q8, b.data, pool);
+    return Check(s, n, "conversion setup");
+  }
+
   Status BuildStep(size_t idx);
   Status Conv(const Node& n, Step& st);
   Status FullyConnected(const Node& n, Step& st);
@@ -445,6 +580,7 @@ class Plan::Impl {
   Status Select(const Node& n, Step& st);  // split, gather, slice
   Status Deconv(const Node& n, Step& st);
   Status Reduce(const Node& n, Step& st);   // reductions and pow with a scalar exponent
+  Status Requantize(const Node& n, Step& st);  // QUANTIZE and DEQUANTIZE of activations
 };
 
 // Strided copy: `perm` maps output dims to input dims (NumPy transpose semantics) on shape
@@ -556,7 +692,7 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     bias = Packed(std::move(folded_bias));
   }
   auto [lo, hi] = FusedRange(n);
-  if (st.half) {
+  if (st.half()) {
     MBENCH_RETURN_IF_ERROR(Check(
         xnn_create_convolution2d_nhwc_f16(
             static_cast<uint32_t>(pt), static_cast<uint32_t>(pr), static_cast<uint32_t>(pb),
@@ -568,6 +704,53 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
         n, "fp16 convolution create"));
     return Check(xnn_setup_convolution2d_nhwc_f16(st.op, xi[0], xi[1], xi[2], x.half, y.half, pool),
                  n, "fp16 convolution setup");
+  }
+  if (st.int8()) {
+    // Stored int8 weights (zero point 0) in XNNPACK's order, one scale per output channel
+    // (TFLite's per-channel scales run as qc8, one scale as qs8); int32 bias in units of
+    // input scale x weight scale, as TFLite stores it.
+    const auto& info = graph->tensors[n.inputs[1]];
+    std::vector<float> ws(static_cast<size_t>(cout));
+    for (int64_t oc = 0; oc < cout; ++oc) {
+      ws[oc] = static_cast<float>(info.quant_scales.size() == 1 ? info.quant_scales[0]
+                                                                : info.quant_scales[oc]);
+    }
+    const int64_t per_oc = kh * kw * gi;
+    std::vector<int8_t> kq(k.size());
+    for (size_t i = 0; i < k.size(); ++i) {
+      const long q = std::lround(k[i] / ws[i / per_oc]);
+      kq[i] = static_cast<int8_t>(std::clamp<long>(q, -127, 127));
+    }
+    std::vector<int32_t> bq(static_cast<size_t>(cout), 0);
+    if (n.inputs.size() > 2 && n.inputs[2] >= 0) bq = StoredInts(n.inputs[2]);
+    if (static_cast<int64_t>(bq.size()) != cout) {
+      return Status::Unsupported("layer '" + n.name + "': int8 bias is not one value per output");
+    }
+    auto [qlo, qhi] = QuantRange(y, lo, hi);
+    const int8_t* kp8 = PackedBytes(std::move(kq));
+    const int32_t* bp = PackedInts(std::move(bq));
+    const int8_t xz = static_cast<int8_t>(x.zero_point), yz = static_cast<int8_t>(y.zero_point);
+    const uint32_t u[10] = {static_cast<uint32_t>(pt), static_cast<uint32_t>(pr), static_cast<uint32_t>(pb),
+                            static_cast<uint32_t>(pl), static_cast<uint32_t>(kh), static_cast<uint32_t>(kw),
+                            static_cast<uint32_t>(sh), static_cast<uint32_t>(sw), static_cast<uint32_t>(dh),
+                            static_cast<uint32_t>(dw)};
+    if (info.quant_scales.size() == 1) {
+      MBENCH_RETURN_IF_ERROR(Check(
+          xnn_create_convolution2d_nhwc_qs8(u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+                                            static_cast<uint32_t>(groups), gi, go, cin, cout, xz,
+                                            x.scale, ws[0], kp8, bp, yz, y.scale, qlo, qhi, 0, &st.op),
+          n, "int8 convolution create"));
+      return Check(xnn_setup_convolution2d_nhwc_qs8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool), n,
+                   "int8 convolution setup");
+    }
+    const float* wsp = Packed(std::move(ws));
+    MBENCH_RETURN_IF_ERROR(Check(
+        xnn_create_convolution2d_nhwc_qc8(u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+                                          static_cast<uint32_t>(groups), gi, go, cin, cout, xz,
+                                          x.scale, wsp, kp8, bp, yz, y.scale, qlo, qhi, 0, &st.op),
+        n, "int8 convolution create"));
+    return Check(xnn_setup_convolution2d_nhwc_qc8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool), n,
+                 "int8 convolution setup");
   }
   if (gi == 1 && go == 1 && kh * kw > kXnnpackDepthwiseMaxTaps) {
     // A window XNNPACK has no depthwise kernel for (see runner/dwconv.h): weights to
@@ -644,7 +827,25 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
   auto [lo, hi] = FusedRange(n);
   const float* w = Const(n.inputs[1]).data();
   const uint32_t flags = n_by_k ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS;
-  if (st.half) {
+  if (st.int8()) {
+    if (!n_by_k) return Status::Unsupported("layer '" + n.name + "': int8 weights stored [K, N]");
+    const auto& info = graph->tensors[n.inputs[1]];
+    std::vector<int32_t> wq = StoredInts(n.inputs[1]);
+    std::vector<int8_t> w8(wq.begin(), wq.end());
+    std::vector<int32_t> bq(static_cast<size_t>(nout), 0);
+    if (bias != nullptr) bq = StoredInts(n.inputs[2]);
+    auto [qlo, qhi] = QuantRange(y, lo, hi);
+    MBENCH_RETURN_IF_ERROR(Check(
+        xnn_create_fully_connected_nc_qs8(k, nout, k, nout, static_cast<int8_t>(x.zero_point), x.scale,
+                                          static_cast<float>(info.quant_scales[0]),
+                                          PackedBytes(std::move(w8)), PackedInts(std::move(bq)),
+                                          static_cast<int8_t>(y.zero_point), y.scale, qlo, qhi, 0,
+                                          &st.op),
+        n, "int8 fully connected create"));
+    return Check(xnn_setup_fully_connected_nc_qs8(st.op, Product(x.ishape) / k, x.q8, y.q8, pool), n,
+                 "int8 fully connected setup");
+  }
+  if (st.half()) {
     MBENCH_RETURN_IF_ERROR(Check(
         xnn_create_fully_connected_nc_f16(k, nout, k, nout, PackedHalf(w, k * nout),
                                           PackedHalf(bias, nout), lo, hi, flags, &st.op),
@@ -665,7 +866,17 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
   if (x.ishape.size() != 4) return Status::Unsupported("layer '" + n.name + "': pooling of rank != 4");
   const Shape xi = x.ishape, yi = y.ishape;
   const int64_t c = xi[3];
-  if (n.kind == OpKind::kGlobalAveragePool && st.half) {
+  if (n.kind == OpKind::kGlobalAveragePool && st.int8()) {
+    auto [qlo, qhi] = QuantRange(y, -kInf, kInf);
+    MBENCH_RETURN_IF_ERROR(Check(
+        xnn_create_global_average_pooling_nwc_qs8(c, c, c, static_cast<int8_t>(x.zero_point), x.scale,
+                                                  static_cast<int8_t>(y.zero_point), y.scale, qlo,
+                                                  qhi, 0, &st.op),
+        n, "int8 global average pooling create"));
+    return Check(xnn_setup_global_average_pooling_nwc_qs8(st.op, xi[0], xi[1] * xi[2], x.q8, y.q8, pool),
+                 n, "int8 global average pooling setup");
+  }
+  if (n.kind == OpKind::kGlobalAveragePool && st.half()) {
     MBENCH_RETURN_IF_ERROR(Check(
         xnn_create_global_average_pooling_nwc_f16(c, c, c, -kInf, kInf, 0, &st.op), n,
         "fp16 global average pooling create"));
@@ -726,7 +937,16 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
     return Status::Unsupported("layer '" + n.name + "': average pooling counting the padding");
   }
   auto [lo, hi] = FusedRange(n);
-  if (n.kind == OpKind::kMaxPool && st.half) {
+  if (n.kind == OpKind::kMaxPool && st.int8()) {
+    auto [qlo, qhi] = QuantRange(y, lo, hi);
+    MBENCH_RETURN_IF_ERROR(Check(
+        xnn_create_max_pooling2d_nhwc_s8(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c, qlo, qhi, 0,
+                                         &st.op),
+        n, "int8 max pooling create"));
+    return Check(xnn_setup_max_pooling2d_nhwc_s8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool), n,
+                 "int8 max pooling setup");
+  }
+  if (n.kind == OpKind::kMaxPool && st.half()) {
     MBENCH_RETURN_IF_ERROR(Check(
         xnn_create_max_pooling2d_nhwc_f16(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c, lo,
                                           hi, 0, &st.op),
@@ -768,7 +988,7 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
       auto [s, p] = ConstOperand(t, rank, y.nhwc);
       shapes[i] = s;
       ptr[i] = p;
-      if (st.half) half_ptr[i] = PackedHalf(p, Product(s));
+      if (st.half()) half_ptr[i] = PackedHalf(p, Product(s));
     } else {
       half_ptr[i] = bufs[t].half;
       if (bufs[t].nhwc != y.nhwc) {
@@ -786,7 +1006,26 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
   // take none, so theirs is applied after.
   auto [lo, hi] = FusedRange(n);
   xnn_status status;
-  if (st.half) {  // add or multiply (RunsHalf)
+  if (st.int8()) {  // add, subtract or multiply of two int8 activations (RunsInt8)
+    const Buf& a = bufs[n.inputs[0]];
+    const Buf& b = bufs[n.inputs[1]];
+    auto [qlo, qhi] = QuantRange(y, lo, hi);
+    const int8_t az = static_cast<int8_t>(a.zero_point), bz = static_cast<int8_t>(b.zero_point),
+                 yz = static_cast<int8_t>(y.zero_point);
+    switch (n.kind) {
+      case OpKind::kAdd: status = xnn_create_add_nd_qs8(az, a.scale, bz, b.scale, yz, y.scale, qlo, qhi, 0, &st.op); break;
+      case OpKind::kSub: status = xnn_create_subtract_nd_qs8(az, a.scale, bz, b.scale, yz, y.scale, qlo, qhi, 0, &st.op); break;
+      default: status = xnn_create_multiply_nd_qs8(az, a.scale, bz, b.scale, yz, y.scale, qlo, qhi, 0, &st.op); break;
+    }
+    MBENCH_RETURN_IF_ERROR(Check(status, n, "int8 binary create"));
+    switch (n.kind) {
+      case OpKind::kAdd: status = xnn_setup_add_nd_qs8(st.op, s0.size(), s0.data(), s1.size(), s1.data(), a.q8, b.q8, y.q8, pool); break;
+      case OpKind::kSub: status = xnn_setup_subtract_nd_qs8(st.op, s0.size(), s0.data(), s1.size(), s1.data(), a.q8, b.q8, y.q8, pool); break;
+      default: status = xnn_setup_multiply_nd_qs8(st.op, s0.size(), s0.data(), s1.size(), s1.data(), a.q8, b.q8, y.q8, pool); break;
+    }
+    return Check(status, n, "int8 binary setup");
+  }
+  if (st.half()) {  // add or multiply (RunsHalf)
     const bool add = n.kind == OpKind::kAdd;
     MBENCH_RETURN_IF_ERROR(Check(add ? xnn_create_add_nd_f16(lo, hi, 0, &st.op)
                                      : xnn_create_multiply_nd_f16(lo, hi, 0, &st.op),
@@ -918,7 +1157,7 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
     };
     return Status::Ok();
   }
-  if (IsUnaryPlain(n.kind)) {
+  if (IsUnaryPlain(n.kind) && !st.int8()) {
     const float* in = x.data;
     float* out = y.data;
     OpKind kind = n.kind;
@@ -944,7 +1183,27 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
     }
   }
   xnn_status status;
-  if (st.half) {  // ReLU, Clip, HardSwish or LeakyRelu (RunsHalf)
+  if (st.int8()) {  // ReLU or Clip as an int8 clamp (same grid in and out), sigmoid, tanh
+    const int8_t xz = static_cast<int8_t>(x.zero_point), yz = static_cast<int8_t>(y.zero_point);
+    auto [qlo, qhi] = QuantRange(y, lo, hi);
+    switch (n.kind) {
+      case OpKind::kSigmoid:
+        status = xnn_create_sigmoid_nc_qs8(c, c, c, xz, x.scale, yz, y.scale, -128, 127, 0, &st.op);
+        break;
+      case OpKind::kTanh:
+        status = xnn_create_tanh_nc_qs8(c, c, c, xz, x.scale, yz, y.scale, -128, 127, 0, &st.op);
+        break;
+      default: status = xnn_create_clamp_nc_s8(c, c, c, qlo, qhi, 0, &st.op); break;
+    }
+    MBENCH_RETURN_IF_ERROR(Check(status, n, "int8 unary create"));
+    switch (n.kind) {
+      case OpKind::kSigmoid: status = xnn_setup_sigmoid_nc_qs8(st.op, batch, x.q8, y.q8, pool); break;
+      case OpKind::kTanh: status = xnn_setup_tanh_nc_qs8(st.op, batch, x.q8, y.q8, pool); break;
+      default: status = xnn_setup_clamp_nc_s8(st.op, batch, x.q8, y.q8, pool); break;
+    }
+    return Check(status, n, "int8 unary setup");
+  }
+  if (st.half()) {  // ReLU, Clip, HardSwish or LeakyRelu (RunsHalf)
     switch (n.kind) {
       case OpKind::kHardSwish: status = xnn_create_hardswish_nc_f16(c, c, c, 0, &st.op); break;
       case OpKind::kLeakyRelu:
@@ -1027,9 +1286,12 @@ Status Plan::Impl::Layout(const Node& n, Step& st) {
       }
     }
     if (perm.empty() && PlainCopy(x, y)) {
-      const size_t bytes = static_cast<size_t>(total) * (st.half ? sizeof(uint16_t) : sizeof(float));
-      const void* from = st.half ? static_cast<const void*>(x.half) : in;
-      void* to = st.half ? static_cast<void*>(y.half) : out;
+      const size_t bytes = static_cast<size_t>(total) * (st.half()   ? sizeof(uint16_t)
+                                                         : st.int8() ? sizeof(int8_t)
+                                                                     : sizeof(float));
+      const void* from = st.half() ? static_cast<const void*>(x.half)
+                         : st.int8() ? static_cast<const void*>(x.q8) : in;
+      void* to = st.half() ? static_cast<void*>(y.half) : st.int8() ? static_cast<void*>(y.q8) : out;
       st.plain = [from, to, bytes] { std::memmove(to, from, bytes); };
       return Status::Ok();
     }
@@ -1538,7 +1800,7 @@ Status Plan::Impl::Deconv(const Node& n, Step& st) {
           }
   const float* bias = bt >= 0 && Product(G(bt)) == cout ? Const(bt).data() : nullptr;
   auto [lo, hi] = FusedRange(n);
-  if (st.half) {
+  if (st.half()) {
     MBENCH_RETURN_IF_ERROR(Check(
         xnn_create_deconvolution2d_nhwc_f16(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, groups, gi, go,
                                             cin, cout, PackedHalf(k.data(), static_cast<int64_t>(k.size())),
@@ -1639,21 +1901,51 @@ Status Plan::Impl::Reduce(const Node& n, Step& st) {
   return Status::Ok();
 }
 
+Status Plan::Impl::Requantize(const Node& n, Step& st) {
+  const Buf& x = bufs[n.inputs[0]];
+  const Buf& y = bufs[n.outputs[0]];
+  const size_t count = static_cast<size_t>(Product(y.ishape));
+  if (static_cast<int64_t>(count) != Product(x.ishape)) {
+    return Status::Unsupported("layer '" + n.name + "': (de)quantize changes the element count");
+  }
+  if (st.int8()) {  // QUANTIZE into an int8 plan's int8 form
+    MBENCH_RETURN_IF_ERROR(Check(xnn_create_convert_nc_f32_qs8(1, 1, 1, y.scale,
+                                                               static_cast<int8_t>(y.zero_point),
+                                                               -128, 127, 0, &st.op),
+                                 n, "quantize create"));
+    return Check(xnn_setup_convert_nc_f32_qs8(st.op, count, x.data, y.q8, pool), n, "quantize setup");
+  }
+  if (n.kind == OpKind::kDequantize && x.home == kQ8) {
+    MBENCH_RETURN_IF_ERROR(Check(xnn_create_convert_nc_qs8_f32(1, 1, 1, x.scale,
+                                                               static_cast<int8_t>(x.zero_point), 0,
+                                                               &st.op),
+                                 n, "dequantize create"));
+    return Check(xnn_setup_convert_nc_qs8_f32(st.op, count, x.q8, y.data, pool), n, "dequantize setup");
+  }
+  // fp32: activations hold real values, so DEQUANTIZE copies and QUANTIZE rounds onto the
+  // output's int8 grid (what the int8 model would see).
+  const float* in = x.data;
+  float* out = y.data;
+  if (n.kind == OpKind::kDequantize || !y.quantized) {
+    st.plain = [in, out, count] { std::memmove(out, in, count * sizeof(float)); };
+    return Status::Ok();
+  }
+  const float scale = y.scale, zero = static_cast<float>(y.zero_point);
+  st.plain = [in, out, count, scale, zero] {
+    for (size_t i = 0; i < count; ++i) {
+      const float q = std::clamp(std::nearbyint(in[i] / scale) + zero, -128.0f, 127.0f);
+      out[i] = (q - zero) * scale;
+    }
+  };
+  return Status::Ok();
+}
+
 Status Plan::Impl::BuildStep(size_t idx) {
   Step& st = steps[idx];
   const Node& n = graph->nodes[st.info.layer];
   if (st.info.noop) return Status::Ok();
-  for (auto [t, to_half] : st.converts) {
-    const Buf& b = bufs[t];
-    const size_t count = static_cast<size_t>(Product(b.ishape));
-    xnn_operator_t op = nullptr;
-    xnn_status s = to_half ? xnn_create_convert_nc_f32_f16(1, 1, 1, 0, &op)
-                           : xnn_create_convert_nc_f16_f32(1, 1, 1, 0, &op);
-    MBENCH_RETURN_IF_ERROR(Check(s, n, "conversion create"));
-    st.pre.push_back(op);
-    s = to_half ? xnn_setup_convert_nc_f32_f16(op, count, b.data, b.half, pool)
-                : xnn_setup_convert_nc_f16_f32(op, count, b.half, b.data, pool);
-    MBENCH_RETURN_IF_ERROR(Check(s, n, "conversion setup"));
+  for (auto [t, to] : st.converts) {
+    MBENCH_RETURN_IF_ERROR(Convert(n, st, bufs[t], bufs[t].home, to));
   }
   if (auto it = regions.find(st.info.layer); it != regions.end()) {
     auto job = std::make_shared<RegionJob>();
@@ -1699,6 +1991,8 @@ Status Plan::Impl::BuildStep(size_t idx) {
     case OpKind::kMaxPool: case OpKind::kAveragePool: case OpKind::kGlobalAveragePool:
     case OpKind::kGlobalMaxPool:
       return Pool(n, st);
+    case OpKind::kQuantize: case OpKind::kDequantize:
+      return Requantize(n, st);
     default:
       break;
   }
@@ -1708,11 +2002,12 @@ Status Plan::Impl::BuildStep(size_t idx) {
 }
 
 StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOptions& options) {
-  if (options.precision != "fp32" && options.precision != "fp16") {
+  if (options.precision != "fp32" && options.precision != "fp16" && options.precision != "int8") {
     return Status::Unsupported("precision " + options.precision +
-                               " is not supported by the runner (fp32 or fp16)");
+                               " is not supported by the runner (fp32, fp16 or int8)");
   }
   const bool half_plan = options.precision == "fp16";
+  const bool int8_plan = options.precision == "int8";
   if (options.threads < 1 || options.threads > 1024) {
     return Status::InvalidArgument("threads must be in [1, 1024]");
   }
@@ -1755,6 +2050,17 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     auto& b = impl->bufs[t];
     b.constant = info.is_constant || (info.has_values && info.producer >= 0 && folded[info.producer]);
     b.gshape = info.shape;
+    if (!b.constant && info.dtype == analyzer::DType::kInt8 && info.quant_scales.size() == 1 &&
+        info.quant_scales[0] > 0 && std::isfinite(info.quant_scales[0])) {
+      b.quantized = true;
+      b.scale = static_cast<float>(info.quant_scales[0]);
+      b.zero_point = info.quant_zero_points.empty() ? 0 : static_cast<int32_t>(info.quant_zero_points[0]);
+    }
+  }
+  if (int8_plan && std::none_of(impl->bufs.begin(), impl->bufs.end(),
+                                [](const Impl::Buf& b) { return b.quantized; })) {
+    return Status::Unsupported("precision int8 runs int8-quantized models (TFLite int8 tensors "
+                               "with their scales); this model has none: use fp32 or fp16");
   }
   // Which 4-D activations of an NCHW model are stored NHWC: those of image ops (convolution,
   // pooling, resize, channel shuffle, graph inputs) and everything joined to them through
@@ -2050,7 +2356,10 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     if (auto it = impl->redirect.find(static_cast<int32_t>(i)); it != impl->redirect.end()) {
       outs = {it->second};
     }
-    st.half = half_plan && impl->regions.count(static_cast<int32_t>(i)) == 0 && impl->RunsHalf(n);
+    if (impl->regions.count(static_cast<int32_t>(i)) == 0) {
+      if (half_plan && impl->RunsHalf(n)) st.form = kF16;
+      if (int8_plan && impl->RunsInt8(n)) st.form = kQ8;
+    }
     for (int32_t t : outs) {
       if (t < 0) continue;
       const auto& info = graph.tensors[t];
@@ -2065,27 +2374,28 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
         return Status::InvalidArgument("layer '" + n.name + "': output too large");
       }
       auto& b = impl->bufs[t];
-      b.half_home = st.half;
-      (st.half ? b.first16 : b.first) = step;
-      int& last = st.half ? b.last16 : b.last;
-      last = std::max(last, step);
+      b.home = st.form;
+      Impl::First(b, st.form) = step;
+      Impl::Last(b, st.form) = std::max(Impl::Last(b, st.form), step);
     }
     for (int32_t t : n.inputs) {
       if (t < 0 || impl->bufs[t].constant) continue;
       auto& b = impl->bufs[t];
-      int& home_last = b.half_home ? b.last16 : b.last;
-      home_last = std::max(home_last, step);
-      if (b.half_home == st.half) continue;
-      // The other form: made by its first reader from the producer's.
-      int& first = st.half ? b.first16 : b.first;
-      int& last = st.half ? b.last16 : b.last;
-      if (first < 0) {
-        first = step;
-        st.converts.emplace_back(t, st.half);
+      Impl::Last(b, b.home) = std::max(Impl::Last(b, b.home), step);
+      // QUANTIZE reads fp32; DEQUANTIZE reads whatever its producer wrote.
+      const Form need = n.kind == OpKind::kQuantize     ? kF32
+                        : n.kind == OpKind::kDequantize ? b.home
+                                                        : st.form;
+      if (b.home == need) continue;
+      // Another form: made by its first reader from the producer's.
+      if (Impl::First(b, need) < 0) {
+        Impl::First(b, need) = step;
+        st.converts.emplace_back(t, need);
       }
-      last = std::max(last, step);
+      Impl::Last(b, need) = std::max(Impl::Last(b, need), step);
     }
-    st.info.fp16 = st.half;
+    st.info.fp16 = st.half();
+    st.info.int8 = st.int8();
     st.info.conversions = static_cast<int32_t>(st.converts.size());
     impl->steps.push_back(std::move(st));
   }
@@ -2100,7 +2410,7 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     b.first = -1;
     b.last = num_steps;
   }
-  for (int32_t t : graph.outputs) (impl->bufs[t].half_home ? impl->bufs[t].last16 : impl->bufs[t].last) = num_steps;
+  for (int32_t t : graph.outputs) Impl::Last(impl->bufs[t], impl->bufs[t].home) = num_steps;
 
   // Weight bytes as stored (fp32), before any allocation.
   int64_t weight_upper = 0;
@@ -2113,14 +2423,12 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
   // Each stored form of an activation is one item (an fp32 plan has only fp32 forms).
   struct Item {
     int32_t t;
-    bool half;
+    Form form;
     int64_t size;
   };
-  auto first_of = [&](const Item& it) { return it.half ? impl->bufs[it.t].first16 : impl->bufs[it.t].first; };
-  auto last_of = [&](const Item& it) { return it.half ? impl->bufs[it.t].last16 : impl->bufs[it.t].last; };
-  auto offset_of = [&](const Item& it) -> int64_t& {
-    return it.half ? impl->bufs[it.t].offset16 : impl->bufs[it.t].offset;
-  };
+  auto first_of = [&](const Item& it) { return Impl::First(impl->bufs[it.t], it.form); };
+  auto last_of = [&](const Item& it) { return Impl::Last(impl->bufs[it.t], it.form); };
+  auto offset_of = [&](const Item& it) -> int64_t& { return Impl::Offset(impl->bufs[it.t], it.form); };
   std::vector<Item> items;
   for (size_t t = 0; t < graph.tensors.size(); ++t) {
     const auto& b = impl->bufs[t];
@@ -2129,14 +2437,17 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     const bool input = std::find(graph.inputs.begin(), graph.inputs.end(),
                                  static_cast<int32_t>(t)) != graph.inputs.end();
     if (b.first >= 0 || input) {
-      items.push_back({static_cast<int32_t>(t), false, ((elems * 4 + kSlackBytes + 63) / 64) * 16});
+      items.push_back({static_cast<int32_t>(t), kF32, ((elems * 4 + kSlackBytes + 63) / 64) * 16});
     }
-    if (b.first16 >= 0) {
-      items.push_back({static_cast<int32_t>(t), true, ((elems * 2 + kSlackBytes + 63) / 64) * 16});
+    if (b.alt[kF16 - 1].first >= 0) {
+      items.push_back({static_cast<int32_t>(t), kF16, ((elems * 2 + kSlackBytes + 63) / 64) * 16});
+    }
+    if (b.alt[kQ8 - 1].first >= 0) {
+      items.push_back({static_cast<int32_t>(t), kQ8, ((elems + kSlackBytes + 63) / 64) * 16});
     }
   }
   std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-    return a.size != b.size ? a.size > b.size : a.t != b.t ? a.t < b.t : a.half < b.half;
+    return a.size != b.size ? a.size > b.size : a.t != b.t ? a.t < b.t : a.form < b.form;
   });
   std::vector<Item> placed;
   int64_t arena_floats = 0;
@@ -2168,7 +2479,12 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
   impl->arena.assign(static_cast<size_t>(arena_floats), 0.0f);
   for (auto& b : impl->bufs) {
     if (b.offset >= 0) b.data = impl->arena.data() + b.offset;
-    if (b.offset16 >= 0) b.half = reinterpret_cast<uint16_t*>(impl->arena.data() + b.offset16);
+    if (b.alt[kF16 - 1].offset >= 0) {
+      b.half = reinterpret_cast<uint16_t*>(impl->arena.data() + b.alt[kF16 - 1].offset);
+    }
+    if (b.alt[kQ8 - 1].offset >= 0) {
+      b.q8 = reinterpret_cast<int8_t*>(impl->arena.data() + b.alt[kQ8 - 1].offset);
+    }
   }
   // Every constant a step reads has its values in place (a constant can sit where an
   // activation usually does, e.g. MatMul of two constants).
@@ -2272,9 +2588,12 @@ std::vector<float> Plan::Output(size_t i) const {
   std::vector<float> out(static_cast<size_t>(Product(b.gshape)));
   const float* src = b.constant ? impl_->Const(impl_->graph->outputs[i]).data() : b.data;
   std::vector<float> widened;
-  if (!b.constant && b.half_home) {
+  if (!b.constant && b.home != kF32) {
     widened.resize(out.size());
-    for (size_t k = 0; k < out.size(); ++k) widened[k] = HalfToFloat(b.half[k]);
+    for (size_t k = 0; k < out.size(); ++k) {
+      widened[k] = b.home == kF16 ? HalfToFloat(b.half[k])
+                                  : b.scale * static_cast<float>(b.q8[k] - b.zero_point);
+    }
     src = widened.data();
   }
   if (b.nhwc) {

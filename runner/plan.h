@@ -28,7 +28,9 @@ struct PlanOptions {
   // fp32, or fp16: every operator XNNPACK has in fp16 runs in fp16 (activations stored fp16
   // between them, weights rounded to fp16), the rest in fp32, with conversions where the two
   // meet, as TFLite's XNNPACK delegate does when it runs a model in fp16. kUnsupported when
-  // this CPU has no fp16 kernels.
+  // this CPU has no fp16 kernels. int8: for int8-quantized models (TFLite int8 tensors with
+  // their scales), every operator XNNPACK has in int8 runs on the model's int8 values; the
+  // rest in fp32 between conversions. kUnsupported for a model with no int8 tensors.
   std::string precision = "fp32";
   uint64_t seed = 1;
   // Run a ReLU or Clip that directly follows a convolution or fully connected layer as that
@@ -47,6 +49,7 @@ struct StepInfo {
   bool noop = false;        // nothing to do at run time (fused into another step)
   int32_t fused_into = -1;  // layer whose operator computes this one (fused activation)
   bool fp16 = false;        // an fp16 operator (precision fp16)
+  bool int8 = false;        // an int8 operator (precision int8)
   int32_t conversions = 0;  // fp32<->fp16 copies of its inputs it makes first (timed with it)
 };
 
