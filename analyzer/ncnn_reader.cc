@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <map>
 #include <optional>
 #include <sstream>
 #include <unordered_map>
 
+#include "core/half.h"
 #include "core/units.h"
 
 namespace mbench::analyzer {
@@ -319,8 +322,11 @@ class Converter {
   // Creates a weight tensor of layer `l`. `tagged` weights are stored in the .bin behind a
   // 4-byte type tag (ncnn's "auto" load: float32, float16 or int8); the others are raw float32.
   // Call in the order ncnn's layer loads them: that is the order of the .bin.
+  // `readable`: the stored order is the order the Graph's weight shape means (false for Gemm's
+  // B, whose stored orientation depends on flags the runner does not model): only then are the
+  // values kept for the runner.
   int32_t AddWeight(const NcnnLayer& l, const std::string& suffix, Shape shape, DType dtype,
-                    bool tagged = false) {
+                    bool tagged = false, bool readable = true) {
     TensorInfo t;
     t.name = l.name + "/" + suffix;
     t.dtype = dtype;
@@ -328,11 +334,11 @@ class Converter {
     t.is_constant = true;
     t.shape = std::move(shape);
     int32_t idx = graph_.AddTensor(std::move(t));
-    loads_.push_back({idx, tagged, 0});
+    loads_.push_back({idx, tagged, 0, readable});
     return idx;
   }
   // Raw float32 values the .bin holds for a layer that are not weights (int8 scales).
-  void SkipRaw(int64_t floats) { loads_.push_back({-1, false, floats}); }
+  void SkipRaw(int64_t floats) { loads_.push_back({-1, false, floats, false}); }
   Status ConsumeBin(const NcnnLayer& l);
   Status Convert(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
                  Node* node);
@@ -350,6 +356,7 @@ class Converter {
     int32_t tensor;       // -1: skip `raw_floats` values
     bool tagged;
     int64_t raw_floats;
+    bool readable;
   };
   std::vector<Load> loads_;  // weights of the current layer, in .bin order
   std::string_view bin_;
@@ -374,6 +381,19 @@ Status Converter::ConsumeBin(const NcnnLayer& l) {
     bin_pos_ += static_cast<size_t>(bytes);
     return true;
   };
+  // Values for the runner (ReadOptions::keep_weights): float32, float16 and 8-bit table
+  // weights decode exactly; int8 weights need scales stored elsewhere and stay unread.
+  auto keep = [&](TensorInfo& t, int64_t n, auto decode) {
+    if (!options_.keep_weights) return;
+    auto v = std::make_shared<std::vector<float>>(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) (*v)[static_cast<size_t>(i)] = decode(i);
+    t.weights = std::move(v);
+  };
+  auto f32_at = [&](size_t at) {
+    float f;
+    std::memcpy(&f, bin_.data() + at, 4);
+    return f;
+  };
   for (const Load& load : loads_) {
     if (load.tensor < 0) {
       if (!take(load.raw_floats * 4)) return short_file("int8 scales");
@@ -381,8 +401,10 @@ Status Converter::ConsumeBin(const NcnnLayer& l) {
     }
     TensorInfo& t = graph_.tensors[load.tensor];
     int64_t n = NumElements(t.shape).value_or(0);
+    const size_t start = bin_pos_;
     if (!load.tagged) {
       if (!take(n * 4)) return short_file(t.name);
+      if (load.readable) keep(t, n, [&](int64_t i) { return f32_at(start + 4 * static_cast<size_t>(i)); });
       continue;
     }
     if (bin_.size() - bin_pos_ < 4) return short_file(t.name + " type tag");
@@ -393,18 +415,33 @@ Status Converter::ConsumeBin(const NcnnLayer& l) {
     bin_pos_ += 4;
     auto align4 = [](int64_t b) { return (b + 3) / 4 * 4; };
     bool ok;
+    const size_t at = bin_pos_;
     if (tag == 0x01306B47) {  // float16
       t.dtype = DType::kFloat16;
       ok = take(align4(n * 2));
+      if (ok && load.readable) {
+        keep(t, n, [&](int64_t i) {
+          uint16_t h;
+          std::memcpy(&h, bin_.data() + at + 2 * static_cast<size_t>(i), 2);
+          return HalfToFloat(h);
+        });
+      }
     } else if (tag == 0x000D4B38) {  // int8
       t.dtype = DType::kInt8;
       ok = take(align4(n));
     } else if (tag == 0x0002C056 || tag == 0) {  // float32
       t.dtype = DType::kFloat32;
       ok = take(n * 4);
+      if (ok && load.readable) keep(t, n, [&](int64_t i) { return f32_at(at + 4 * static_cast<size_t>(i)); });
     } else {  // 8-bit indices into a 256-entry float table
       t.dtype = DType::kUInt8;
       ok = take(256 * 4) && take(align4(n));
+      if (ok && load.readable) {
+        keep(t, n, [&](int64_t i) {
+          const auto index = static_cast<uint8_t>(bin_[at + 256 * 4 + static_cast<size_t>(i)]);
+          return f32_at(at + 4 * static_cast<size_t>(index));
+        });
+      }
     }
     if (!ok) return short_file(t.name);
   }
@@ -576,7 +613,8 @@ Status Converter::Convert(const NcnnLayer& l, const std::vector<NShape>& in,
       const NShape& b = in[1];
       n = l.I(3, 0) ? b.h : b.w;
     } else {
-      node->inputs.push_back(AddWeight(l, "B", {n, k}, DType::kFloat32, /*tagged=*/true));
+      node->inputs.push_back(AddWeight(l, "B", {n, k}, DType::kFloat32, /*tagged=*/true,
+                                       /*readable=*/false));
       int64_t c_type = l.I(10, -1);
       node->inputs.push_back(l.I(6, 0) && c_type >= 0 ? AddWeight(l, "C", {n}, DType::kFloat32) : -1);
     }

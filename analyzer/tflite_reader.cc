@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "analyzer/tflite_schema_generated.h"
+#include "core/half.h"
 #include "core/units.h"
 #include "flatbuffers/flexbuffers.h"
 
@@ -234,14 +235,7 @@ std::shared_ptr<const std::vector<float>> DenseWeights(const TensorInfo& info, c
       for (int64_t i = 0; i < n; ++i) {
         uint16_t h;
         std::memcpy(&h, data + i * 2, 2);
-        uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu, bits;
-        if (exp == 0) {
-          float f = std::ldexp(static_cast<float>(mant), -24);
-          v[i] = sign ? -f : f;
-          continue;
-        }
-        bits = exp == 31 ? (sign | 0x7f800000u | mant << 13) : (sign | (exp + 112) << 23 | mant << 13);
-        std::memcpy(&v[i], &bits, 4);
+        v[i] = HalfToFloat(h);
       }
       break;
     case DType::kInt8:

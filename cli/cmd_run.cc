@@ -142,9 +142,9 @@ Status RunRun(const RunOptions& o) {
     warnings.push_back("stopped at --max-secs after " + std::to_string(r.latency.n) + " runs");
   }
   if ((*plan)->synthetic_weights()) {
-    warnings.push_back("some or all weights are seeded random values (zoo and ncnn .param "
-                       "models carry none; ONNX external data and sparse TFLite weights are not "
-                       "read yet); timings do not depend on them");
+    warnings.push_back("some or all weights are seeded random values (zoo models and ncnn "
+                       ".param files without their .bin carry none; sparse TFLite weights and "
+                       "ncnn int8 weights are not read yet); timings do not depend on them");
   }
 
   nlohmann::ordered_json device_json = {{"cpu_vendor", cpu.vendor},

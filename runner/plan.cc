@@ -18,7 +18,7 @@
 #include "core/units.h"
 #include "runner/dwconv.h"
 #include "runner/eltwise.h"
-#include "runner/half.h"
+#include "core/half.h"
 
 namespace mbench::runner {
 namespace {
@@ -801,6 +801,15 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
   const Shape& ws = G(n.inputs[1]);
   int64_t k = x.gshape.back(), nout = y.gshape.back();
   if (ws.size() != 2) return Status::Unsupported("layer '" + n.name + "': weight of rank != 2");
+  // ncnn's InnerProduct reads a 4-D activation as one row per batch item: K is C*H*W.
+  bool flat = false;
+  if (x.gshape.size() == 4 && ws[0] != k && ws[1] != k) {
+    const int64_t per_item = Product(x.gshape) / std::max<int64_t>(x.gshape[0], 1);
+    if (ws[0] == per_item || ws[1] == per_item) {
+      k = per_item;
+      flat = true;
+    }
+  }
   bool n_by_k = ws[0] == nout && ws[1] == k;
   bool k_by_n = ws[0] == k && ws[1] == nout;
   if (n_by_k && k_by_n) {  // square: the attribute decides (ONNX Gemm transB, MatMul none)
@@ -809,7 +818,7 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
   if (!n_by_k && !k_by_n) {
     return Status::Unsupported("layer '" + n.name + "': weight shape does not match the input");
   }
-  if (x.nhwc && Product(x.gshape) / k != x.gshape[0]) {
+  if (x.nhwc && !flat && Product(x.gshape) / k != x.gshape[0]) {
     return Status::Unsupported("layer '" + n.name + "': fully connected on a 4-D activation");
   }
   if (n.GetFloat("alpha", 1.0) != 1.0 || n.GetFloat("beta", 1.0) != 1.0 ||
@@ -826,6 +835,23 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
   }
   auto [lo, hi] = FusedRange(n);
   const float* w = Const(n.inputs[1]).data();
+  if (flat && x.nhwc) {
+    // The model flattens C, H, W; the activation is stored H, W, C: reorder the weight's K
+    // axis once instead of the activation on every run.
+    const int64_t c = x.gshape[1], h = x.gshape[2], wd = x.gshape[3];
+    std::vector<float> permuted(static_cast<size_t>(k * nout));
+    for (int64_t o = 0; o < nout; ++o)
+      for (int64_t ci = 0; ci < c; ++ci)
+        for (int64_t hw = 0; hw < h * wd; ++hw) {
+          const int64_t from = ci * h * wd + hw, to = hw * c + ci;
+          if (n_by_k) {
+            permuted[static_cast<size_t>(o * k + to)] = w[o * k + from];
+          } else {
+            permuted[static_cast<size_t>(to * nout + o)] = w[from * nout + o];
+          }
+        }
+    w = Packed(std::move(permuted));
+  }
   const uint32_t flags = n_by_k ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS;
   if (st.int8()) {
     if (!n_by_k) return Status::Unsupported("layer '" + n.name + "': int8 weights stored [K, N]");

@@ -9,13 +9,15 @@
 
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "analyzer/analysis.h"
 #include "analyzer/graph_builder.h"
 #include "analyzer/model_reader.h"
+#include "analyzer/ncnn_reader.h"
+#include "core/half.h"
 #include "analyzer/zoo.h"
-#include "runner/half.h"
 #include "runner/measure.h"
 
 namespace mbench::runner {
@@ -545,6 +547,60 @@ TEST(PlanTest, DepthToSpaceInBothChannelOrdersAndBothLayouts) {
       << plan.status().ToString();
 }
 
+TEST(PlanTest, NcnnWeightsComeFromTheBinInFloat16AndFloat32) {
+  // data (c=2, h=4, w=5) -> 3x3 conv, pad 1, bias (float16 weights) -> ReLU -> InnerProduct
+  // (float32 weights, bias) -> 4 outputs.
+  const std::string param =
+      "7767517\n4 4\n"
+      "Input data 0 1 data 0=5 1=4 2=2\n"
+      "Convolution conv 1 1 data c 0=3 1=3 4=1 5=1 6=54\n"
+      "ReLU relu 1 1 c r\n"
+      "InnerProduct fc 1 1 r y 0=4 1=1 2=240\n";
+  std::string bin;
+  auto u32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) bin.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  auto f32 = [&](float f) {
+    uint32_t v;
+    std::memcpy(&v, &f, 4);
+    u32(v);
+  };
+  std::vector<float> cw(54), cb(3), fw(240), fb(4);
+  for (size_t i = 0; i < cw.size(); ++i) cw[i] = static_cast<float>(static_cast<int>(i % 7) - 3) / 8;
+  for (size_t i = 0; i < cb.size(); ++i) cb[i] = 0.25f * static_cast<float>(i);
+  for (size_t i = 0; i < fw.size(); ++i) fw[i] = static_cast<float>(static_cast<int>(i % 11) - 5) / 16;
+  for (size_t i = 0; i < fb.size(); ++i) fb[i] = -0.5f + static_cast<float>(i);
+  u32(0x01306B47);  // float16 tag: 54 halves, padded to 4 bytes
+  for (float w : cw) {
+    const uint16_t h = FloatToHalf(w);
+    bin.push_back(static_cast<char>(h & 0xff));
+    bin.push_back(static_cast<char>(h >> 8));
+  }
+  for (float b : cb) f32(b);
+  u32(0);  // float32 tag
+  for (float w : fw) f32(w);
+  for (float b : fb) f32(b);
+  std::string_view view(bin);
+  analyzer::ReadOptions ro;
+  ro.keep_weights = true;
+  auto g = analyzer::ReadNcnnParam("net.param", param, ro, &view);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto input = Random(2 * 4 * 5, 41);
+  std::unique_ptr<Plan> plan;
+  auto got = RunGraph(*g, input, 1, &plan);
+  EXPECT_FALSE(plan->synthetic_weights());
+  ConvCase c{2, 3, 4, 5, 3, 1, 1, 1, 1, true};
+  auto conv = NaiveConv(input, cw, &cb, c, 4, 5);
+  for (auto& v : conv) v = std::max(v, 0.0f);
+  std::vector<float> want(4);
+  for (int o = 0; o < 4; ++o) {
+    double acc = fb[o];
+    for (int i = 0; i < 60; ++i) acc += fw[o * 60 + i] * conv[i];
+    want[o] = static_cast<float>(acc);
+  }
+  ExpectNear(got, want, 1e-4f, "ncnn conv-relu-fc with .bin weights");
+}
+
 TEST(PlanTest, TransformerPiecesMatchTheReference) {
   GraphBuilder b;
   auto x = b.Input("x", {1, 6, 8});                       // tokens x dim
@@ -649,28 +705,6 @@ std::unique_ptr<Plan> Fp16Plan(const Graph& g) {
     return nullptr;
   }
   return std::move(*plan);
-}
-
-TEST(HalfTest, ConversionsRoundToNearestEvenAndKeepSpecials) {
-  // Every half value survives widening and narrowing.
-  for (uint32_t h = 0; h < 0x10000; ++h) {
-    const float f = HalfToFloat(static_cast<uint16_t>(h));
-    if (std::isnan(f)) {
-      EXPECT_TRUE(std::isnan(HalfToFloat(FloatToHalf(f))));
-      continue;
-    }
-    ASSERT_EQ(FloatToHalf(f), h) << std::hex << h;
-  }
-  EXPECT_EQ(HalfToFloat(0x3C00), 1.0f);
-  EXPECT_EQ(HalfToFloat(0x0001), std::ldexp(1.0f, -24));  // smallest subnormal
-  EXPECT_EQ(FloatToHalf(65504.0f), 0x7BFF);                // largest finite
-  EXPECT_EQ(FloatToHalf(65520.0f), 0x7C00);                // rounds to infinity
-  EXPECT_EQ(FloatToHalf(-1e9f), 0xFC00);
-  EXPECT_EQ(FloatToHalf(1.0f + std::ldexp(1.0f, -11)), 0x3C00);  // tie to even (down)
-  EXPECT_EQ(FloatToHalf(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3C02);  // tie to even (up)
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -25)), 0x0000);   // half of the smallest: to even, 0
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.5f, -25)), 0x0001);
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -14) - std::ldexp(1.0f, -26)), 0x0400);  // carries into normal
 }
 
 TEST(PlanTest, Fp16RunsHalfOperatorsAndConvertsWhereFp32OpsMeetThem) {

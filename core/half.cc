@@ -1,8 +1,8 @@
-#include "runner/half.h"
+#include "core/half.h"
 
 #include <bit>
 
-namespace mbench::runner {
+namespace mbench {
 
 uint16_t FloatToHalf(float f) {
   const uint32_t x = std::bit_cast<uint32_t>(f);
@@ -61,4 +61,4 @@ std::vector<uint16_t> ToHalf(std::span<const float> values) {
   return out;
 }
 
-}  // namespace mbench::runner
+}  // namespace mbench
