@@ -278,7 +278,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       "Example: mbench run zoo:mobilenet_v2 --threads 2 --per-layer --format json");
   AddModelOptions(cmd, &o->model_path, &o->input_shapes, &o->zoo);
   cmd->add_option("--threads", o->plan.threads, "Threads (default 1)")->check(CLI::Range(1, 1024));
-  cmd->add_option("--precision", o->plan.precision, "fp32; fp16 (operators XNNPACK has in fp16 run in fp16, the rest in fp32 with conversions; refused on CPUs without fp16 kernels); int8 for int8-quantized TFLite models (their int8 layers run on XNNPACK's int8 operators)")
+  cmd->add_option("--precision", o->plan.precision, "fp32; fp16 (operators XNNPACK has in fp16 run in fp16, the rest in fp32 with conversions; refused on CPUs without fp16 kernels); int8 for 8-bit quantized TFLite models (int8 or uint8: their quantized layers run on XNNPACK's qs8/qu8 operators)")
       ->check(CLI::IsMember({"fp32", "fp16", "int8"}));
   cmd->add_option("--warmup", o->measure.warmup, "Warm-up runs (default 3)")->check(CLI::Range(0, 100000));
   cmd->add_option("--runs", o->measure.runs, "Minimum timed runs (default 10)")->check(CLI::Range(1, 10000000));

@@ -211,8 +211,10 @@ class Plan::Impl {
     Place alt[2];
     uint16_t* half = nullptr;
     int8_t* q8 = nullptr;
-    // An int8-quantized activation (TFLite int8 with one scale): real = scale * (q - zero_point).
+    // An 8-bit quantized activation (TFLite int8, or uint8 in older models, with one scale):
+    // real = scale * (q - zero_point).
     bool quantized = false;
+    bool unsigned8 = false;  // uint8 (XNNPACK's qu8 operators) rather than int8 (qs8)
     float scale = 1.0f;
     int32_t zero_point = 0;
   };
@@ -379,20 +381,26 @@ class Plan::Impl {
     }
     const std::string act = n.GetString("fused_activation", "");
     if (!act.empty() && act != "relu" && act != "relu6" && act != "relu_n1_to_1") return false;
+    if (n.outputs.empty() || n.outputs[0] < 0) return false;
+    const bool u8 = bufs[n.outputs[0]].unsigned8;
     int activations = 0;
     for (int32_t t : n.inputs) {
       if (t < 0 || bufs[t].constant) continue;
-      if (!bufs[t].quantized) return false;
+      if (!bufs[t].quantized || bufs[t].unsigned8 != u8) return false;
       ++activations;
     }
-    if (activations == 0 || n.outputs.empty()) return false;
+    if (activations == 0) return false;
     for (int32_t t : n.outputs) {
       if (t < 0 || !bufs[t].quantized) return false;
     }
+    // Weights: int8 with zero point 0 (per-channel allowed where XNNPACK has qc8), or uint8 with
+    // one scale and zero point next to uint8 activations.
     auto const_q8 = [&](int32_t t, bool per_channel_ok) {
       if (t < 0 || !bufs[t].constant) return false;
       const auto& info = graph->tensors[t];
-      if (info.dtype != analyzer::DType::kInt8 || info.quant_scales.empty()) return false;
+      if (info.quant_scales.empty()) return false;
+      if (u8) return info.dtype == analyzer::DType::kUInt8 && info.quant_scales.size() == 1;
+      if (info.dtype != analyzer::DType::kInt8) return false;
       if (info.quant_scales.size() > 1 && !per_channel_ok) return false;
       for (int64_t z : info.quant_zero_points) {
         if (z != 0) return false;
@@ -425,13 +433,14 @@ class Plan::Impl {
     }
   }
   // The int8 range of a real-valued [lo, hi] on tensor `b`'s grid.
-  static std::pair<int8_t, int8_t> QuantRange(const Buf& b, float lo, float hi) {
+  static std::pair<int32_t, int32_t> QuantRange(const Buf& b, float lo, float hi) {
+    const int32_t qmin = b.unsigned8 ? 0 : -128, qmax = b.unsigned8 ? 255 : 127;
     auto q = [&](float v, int32_t dflt) {
       if (!std::isfinite(v)) return dflt;
       const long r = std::lround(v / b.scale) + b.zero_point;
-      return static_cast<int32_t>(std::clamp<long>(r, -128, 127));
+      return static_cast<int32_t>(std::clamp<long>(r, qmin, qmax));
     };
-    return {static_cast<int8_t>(q(lo, -128)), static_cast<int8_t>(q(hi, 127))};
+    return {q(lo, qmin), q(hi, qmax)};
   }
   // A constant's stored integers, recovered from the dequantized values the Graph carries.
   std::vector<int32_t> StoredInts(int32_t t) {
@@ -556,18 +565,34 @@ class Plan::Impl {
     const size_t count = static_cast<size_t>(Product(b.ishape));
     xnn_operator_t op = nullptr;
     xnn_status s = xnn_status_invalid_parameter;
-    const int8_t zp = static_cast<int8_t>(b.zero_point);
     if (from == kF32 && to == kF16) s = xnn_create_convert_nc_f32_f16(1, 1, 1, 0, &op);
     if (from == kF16 && to == kF32) s = xnn_create_convert_nc_f16_f32(1, 1, 1, 0, &op);
-    if (from == kF32 && to == kQ8) s = xnn_create_convert_nc_f32_qs8(1, 1, 1, b.scale, zp, -128, 127, 0, &op);
-    if (from == kQ8 && to == kF32) s = xnn_create_convert_nc_qs8_f32(1, 1, 1, b.scale, zp, 0, &op);
+    if (from == kF32 && to == kQ8) s = CreateQuantize(b, &op);
+    if (from == kQ8 && to == kF32) s = CreateDequantize(b, &op);
     MBENCH_RETURN_IF_ERROR(Check(s, n, "conversion create"));
     st.pre.push_back(op);
     if (from == kF32 && to == kF16) s = xnn_setup_convert_nc_f32_f16(op, count, b.data, b.half, pool);
     if (from == kF16 && to == kF32) s = xnn_setup_convert_nc_f16_f32(op, count, b.half, b.data, pool);
-    if (from == kF32 && to == kQ8) s = xnn_setup_convert_nc_f32_qs8(op, count, b.data, b.q8, pool);
-    if (from == kQ8 && to == kF32) s = xnn_setup_convert_nc_qs8_f32(op, count, b.q8, b.data, pool);
+    if (from == kF32 && to == kQ8) s = SetupQuantize(b, op, count, b.data, b.q8);
+    if (from == kQ8 && to == kF32) s = SetupDequantize(b, op, count, b.q8, b.data);
     return Check(s, n, "conversion setup");
+  }
+  // fp32 <-> the 8-bit grid of `q` (its scale, zero point and signedness).
+  static xnn_status CreateQuantize(const Buf& q, xnn_operator_t* op) {
+    return q.unsigned8 ? xnn_create_convert_nc_f32_qu8(1, 1, 1, q.scale, static_cast<uint8_t>(q.zero_point), 0, 255, 0, op)
+                       : xnn_create_convert_nc_f32_qs8(1, 1, 1, q.scale, static_cast<int8_t>(q.zero_point), -128, 127, 0, op);
+  }
+  static xnn_status CreateDequantize(const Buf& q, xnn_operator_t* op) {
+    return q.unsigned8 ? xnn_create_convert_nc_qu8_f32(1, 1, 1, q.scale, static_cast<uint8_t>(q.zero_point), 0, op)
+                       : xnn_create_convert_nc_qs8_f32(1, 1, 1, q.scale, static_cast<int8_t>(q.zero_point), 0, op);
+  }
+  xnn_status SetupQuantize(const Buf& q, xnn_operator_t op, size_t count, const float* in, int8_t* out) {
+    return q.unsigned8 ? xnn_setup_convert_nc_f32_qu8(op, count, in, reinterpret_cast<uint8_t*>(out), pool)
+                       : xnn_setup_convert_nc_f32_qs8(op, count, in, out, pool);
+  }
+  xnn_status SetupDequantize(const Buf& q, xnn_operator_t op, size_t count, const int8_t* in, float* out) {
+    return q.unsigned8 ? xnn_setup_convert_nc_qu8_f32(op, count, reinterpret_cast<const uint8_t*>(in), out, pool)
+                       : xnn_setup_convert_nc_qs8_f32(op, count, in, out, pool);
   }
 
   Status BuildStep(size_t idx);
@@ -727,18 +752,42 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
       return Status::Unsupported("layer '" + n.name + "': int8 bias is not one value per output");
     }
     auto [qlo, qhi] = QuantRange(y, lo, hi);
+    const uint32_t geometry[10] = {static_cast<uint32_t>(pt), static_cast<uint32_t>(pr),
+                                   static_cast<uint32_t>(pb), static_cast<uint32_t>(pl),
+                                   static_cast<uint32_t>(kh), static_cast<uint32_t>(kw),
+                                   static_cast<uint32_t>(sh), static_cast<uint32_t>(sw),
+                                   static_cast<uint32_t>(dh), static_cast<uint32_t>(dw)};
+    if (y.unsigned8) {  // uint8 weights with their zero point, one scale (RunsInt8)
+      const int64_t wz = info.quant_zero_points.empty() ? 0 : info.quant_zero_points[0];
+      std::vector<uint8_t> ku(k.size());
+      for (size_t i = 0; i < k.size(); ++i) {
+        ku[i] = static_cast<uint8_t>(std::clamp<long>(std::lround(k[i] / ws[0]) + wz, 0, 255));
+      }
+      const auto* g = geometry;
+      MBENCH_RETURN_IF_ERROR(Check(
+          xnn_create_convolution2d_nhwc_qu8(
+              g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9],
+              static_cast<uint32_t>(groups), gi, go, cin, cout, static_cast<uint8_t>(x.zero_point),
+              x.scale, static_cast<uint8_t>(wz), ws[0],
+              reinterpret_cast<const uint8_t*>(PackedBytes({ku.begin(), ku.end()})),
+              PackedInts(std::move(bq)), static_cast<uint8_t>(y.zero_point), y.scale,
+              static_cast<uint8_t>(qlo), static_cast<uint8_t>(qhi), 0, &st.op),
+          n, "uint8 convolution create"));
+      return Check(xnn_setup_convolution2d_nhwc_qu8(st.op, xi[0], xi[1], xi[2],
+                                                    reinterpret_cast<const uint8_t*>(x.q8),
+                                                    reinterpret_cast<uint8_t*>(y.q8), pool),
+                   n, "uint8 convolution setup");
+    }
     const int8_t* kp8 = PackedBytes(std::move(kq));
     const int32_t* bp = PackedInts(std::move(bq));
     const int8_t xz = static_cast<int8_t>(x.zero_point), yz = static_cast<int8_t>(y.zero_point);
-    const uint32_t u[10] = {static_cast<uint32_t>(pt), static_cast<uint32_t>(pr), static_cast<uint32_t>(pb),
-                            static_cast<uint32_t>(pl), static_cast<uint32_t>(kh), static_cast<uint32_t>(kw),
-                            static_cast<uint32_t>(sh), static_cast<uint32_t>(sw), static_cast<uint32_t>(dh),
-                            static_cast<uint32_t>(dw)};
+    const auto* u = geometry;
     if (info.quant_scales.size() == 1) {
       MBENCH_RETURN_IF_ERROR(Check(
           xnn_create_convolution2d_nhwc_qs8(u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
                                             static_cast<uint32_t>(groups), gi, go, cin, cout, xz,
-                                            x.scale, ws[0], kp8, bp, yz, y.scale, qlo, qhi, 0, &st.op),
+                                            x.scale, ws[0], kp8, bp, yz, y.scale,
+                                            static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op),
           n, "int8 convolution create"));
       return Check(xnn_setup_convolution2d_nhwc_qs8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool), n,
                    "int8 convolution setup");
@@ -747,7 +796,8 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     MBENCH_RETURN_IF_ERROR(Check(
         xnn_create_convolution2d_nhwc_qc8(u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
                                           static_cast<uint32_t>(groups), gi, go, cin, cout, xz,
-                                          x.scale, wsp, kp8, bp, yz, y.scale, qlo, qhi, 0, &st.op),
+                                          x.scale, wsp, kp8, bp, yz, y.scale,
+                                          static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op),
         n, "int8 convolution create"));
     return Check(xnn_setup_convolution2d_nhwc_qc8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool), n,
                  "int8 convolution setup");
@@ -861,11 +911,27 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
     std::vector<int32_t> bq(static_cast<size_t>(nout), 0);
     if (bias != nullptr) bq = StoredInts(n.inputs[2]);
     auto [qlo, qhi] = QuantRange(y, lo, hi);
+    if (y.unsigned8) {
+      const int64_t wz = info.quant_zero_points.empty() ? 0 : info.quant_zero_points[0];
+      MBENCH_RETURN_IF_ERROR(Check(
+          xnn_create_fully_connected_nc_qu8(
+              k, nout, k, nout, static_cast<uint8_t>(x.zero_point), x.scale, static_cast<uint8_t>(wz),
+              static_cast<float>(info.quant_scales[0]),
+              reinterpret_cast<const uint8_t*>(PackedBytes(std::move(w8))), PackedInts(std::move(bq)),
+              static_cast<uint8_t>(y.zero_point), y.scale, static_cast<uint8_t>(qlo),
+              static_cast<uint8_t>(qhi), 0, &st.op),
+          n, "uint8 fully connected create"));
+      return Check(xnn_setup_fully_connected_nc_qu8(st.op, Product(x.ishape) / k,
+                                                    reinterpret_cast<const uint8_t*>(x.q8),
+                                                    reinterpret_cast<uint8_t*>(y.q8), pool),
+                   n, "uint8 fully connected setup");
+    }
     MBENCH_RETURN_IF_ERROR(Check(
         xnn_create_fully_connected_nc_qs8(k, nout, k, nout, static_cast<int8_t>(x.zero_point), x.scale,
                                           static_cast<float>(info.quant_scales[0]),
                                           PackedBytes(std::move(w8)), PackedInts(std::move(bq)),
-                                          static_cast<int8_t>(y.zero_point), y.scale, qlo, qhi, 0,
+                                          static_cast<int8_t>(y.zero_point), y.scale,
+                                          static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0,
                                           &st.op),
         n, "int8 fully connected create"));
     return Check(xnn_setup_fully_connected_nc_qs8(st.op, Product(x.ishape) / k, x.q8, y.q8, pool), n,
@@ -894,10 +960,22 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
   const int64_t c = xi[3];
   if (n.kind == OpKind::kGlobalAveragePool && st.int8()) {
     auto [qlo, qhi] = QuantRange(y, -kInf, kInf);
+    if (y.unsigned8) {
+      MBENCH_RETURN_IF_ERROR(Check(
+          xnn_create_global_average_pooling_nwc_qu8(
+              c, c, c, static_cast<uint8_t>(x.zero_point), x.scale, static_cast<uint8_t>(y.zero_point),
+              y.scale, static_cast<uint8_t>(qlo), static_cast<uint8_t>(qhi), 0, &st.op),
+          n, "uint8 global average pooling create"));
+      return Check(xnn_setup_global_average_pooling_nwc_qu8(st.op, xi[0], xi[1] * xi[2],
+                                                            reinterpret_cast<const uint8_t*>(x.q8),
+                                                            reinterpret_cast<uint8_t*>(y.q8), pool),
+                   n, "uint8 global average pooling setup");
+    }
     MBENCH_RETURN_IF_ERROR(Check(
         xnn_create_global_average_pooling_nwc_qs8(c, c, c, static_cast<int8_t>(x.zero_point), x.scale,
-                                                  static_cast<int8_t>(y.zero_point), y.scale, qlo,
-                                                  qhi, 0, &st.op),
+                                                  static_cast<int8_t>(y.zero_point), y.scale,
+                                                  static_cast<int8_t>(qlo), static_cast<int8_t>(qhi),
+                                                  0, &st.op),
         n, "int8 global average pooling create"));
     return Check(xnn_setup_global_average_pooling_nwc_qs8(st.op, xi[0], xi[1] * xi[2], x.q8, y.q8, pool),
                  n, "int8 global average pooling setup");
@@ -965,9 +1043,20 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
   auto [lo, hi] = FusedRange(n);
   if (n.kind == OpKind::kMaxPool && st.int8()) {
     auto [qlo, qhi] = QuantRange(y, lo, hi);
+    if (y.unsigned8) {
+      MBENCH_RETURN_IF_ERROR(Check(
+          xnn_create_max_pooling2d_nhwc_u8(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c,
+                                           static_cast<uint8_t>(qlo), static_cast<uint8_t>(qhi), 0,
+                                           &st.op),
+          n, "uint8 max pooling create"));
+      return Check(xnn_setup_max_pooling2d_nhwc_u8(st.op, xi[0], xi[1], xi[2],
+                                                   reinterpret_cast<const uint8_t*>(x.q8),
+                                                   reinterpret_cast<uint8_t*>(y.q8), pool),
+                   n, "uint8 max pooling setup");
+    }
     MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_max_pooling2d_nhwc_s8(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c, qlo, qhi, 0,
-                                         &st.op),
+        xnn_create_max_pooling2d_nhwc_s8(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c,
+                                         static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op),
         n, "int8 max pooling create"));
     return Check(xnn_setup_max_pooling2d_nhwc_s8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool), n,
                  "int8 max pooling setup");
@@ -1036,12 +1125,33 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
     const Buf& a = bufs[n.inputs[0]];
     const Buf& b = bufs[n.inputs[1]];
     auto [qlo, qhi] = QuantRange(y, lo, hi);
+    if (y.unsigned8) {
+      const uint8_t az = static_cast<uint8_t>(a.zero_point), bz = static_cast<uint8_t>(b.zero_point),
+                    yz = static_cast<uint8_t>(y.zero_point), l8 = static_cast<uint8_t>(qlo),
+                    h8 = static_cast<uint8_t>(qhi);
+      switch (n.kind) {
+        case OpKind::kAdd: status = xnn_create_add_nd_qu8(az, a.scale, bz, b.scale, yz, y.scale, l8, h8, 0, &st.op); break;
+        case OpKind::kSub: status = xnn_create_subtract_nd_qu8(az, a.scale, bz, b.scale, yz, y.scale, l8, h8, 0, &st.op); break;
+        default: status = xnn_create_multiply_nd_qu8(az, a.scale, bz, b.scale, yz, y.scale, l8, h8, 0, &st.op); break;
+      }
+      MBENCH_RETURN_IF_ERROR(Check(status, n, "uint8 binary create"));
+      const auto* ua = reinterpret_cast<const uint8_t*>(a.q8);
+      const auto* ub = reinterpret_cast<const uint8_t*>(b.q8);
+      auto* uy = reinterpret_cast<uint8_t*>(y.q8);
+      switch (n.kind) {
+        case OpKind::kAdd: status = xnn_setup_add_nd_qu8(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ua, ub, uy, pool); break;
+        case OpKind::kSub: status = xnn_setup_subtract_nd_qu8(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ua, ub, uy, pool); break;
+        default: status = xnn_setup_multiply_nd_qu8(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ua, ub, uy, pool); break;
+      }
+      return Check(status, n, "uint8 binary setup");
+    }
     const int8_t az = static_cast<int8_t>(a.zero_point), bz = static_cast<int8_t>(b.zero_point),
-                 yz = static_cast<int8_t>(y.zero_point);
+                 yz = static_cast<int8_t>(y.zero_point), l8 = static_cast<int8_t>(qlo),
+                 h8 = static_cast<int8_t>(qhi);
     switch (n.kind) {
-      case OpKind::kAdd: status = xnn_create_add_nd_qs8(az, a.scale, bz, b.scale, yz, y.scale, qlo, qhi, 0, &st.op); break;
-      case OpKind::kSub: status = xnn_create_subtract_nd_qs8(az, a.scale, bz, b.scale, yz, y.scale, qlo, qhi, 0, &st.op); break;
-      default: status = xnn_create_multiply_nd_qs8(az, a.scale, bz, b.scale, yz, y.scale, qlo, qhi, 0, &st.op); break;
+      case OpKind::kAdd: status = xnn_create_add_nd_qs8(az, a.scale, bz, b.scale, yz, y.scale, l8, h8, 0, &st.op); break;
+      case OpKind::kSub: status = xnn_create_subtract_nd_qs8(az, a.scale, bz, b.scale, yz, y.scale, l8, h8, 0, &st.op); break;
+      default: status = xnn_create_multiply_nd_qs8(az, a.scale, bz, b.scale, yz, y.scale, l8, h8, 0, &st.op); break;
     }
     MBENCH_RETURN_IF_ERROR(Check(status, n, "int8 binary create"));
     switch (n.kind) {
@@ -1210,8 +1320,31 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
   }
   xnn_status status;
   if (st.int8()) {  // ReLU or Clip as an int8 clamp (same grid in and out), sigmoid, tanh
-    const int8_t xz = static_cast<int8_t>(x.zero_point), yz = static_cast<int8_t>(y.zero_point);
     auto [qlo, qhi] = QuantRange(y, lo, hi);
+    if (y.unsigned8) {
+      const uint8_t xz = static_cast<uint8_t>(x.zero_point), yz = static_cast<uint8_t>(y.zero_point);
+      switch (n.kind) {
+        case OpKind::kSigmoid:
+          status = xnn_create_sigmoid_nc_qu8(c, c, c, xz, x.scale, yz, y.scale, 0, 255, 0, &st.op);
+          break;
+        case OpKind::kTanh:
+          status = xnn_create_tanh_nc_qu8(c, c, c, xz, x.scale, yz, y.scale, 0, 255, 0, &st.op);
+          break;
+        default:
+          status = xnn_create_clamp_nc_u8(c, c, c, static_cast<uint8_t>(qlo), static_cast<uint8_t>(qhi), 0, &st.op);
+          break;
+      }
+      MBENCH_RETURN_IF_ERROR(Check(status, n, "uint8 unary create"));
+      const auto* ux = reinterpret_cast<const uint8_t*>(x.q8);
+      auto* uy = reinterpret_cast<uint8_t*>(y.q8);
+      switch (n.kind) {
+        case OpKind::kSigmoid: status = xnn_setup_sigmoid_nc_qu8(st.op, batch, ux, uy, pool); break;
+        case OpKind::kTanh: status = xnn_setup_tanh_nc_qu8(st.op, batch, ux, uy, pool); break;
+        default: status = xnn_setup_clamp_nc_u8(st.op, batch, ux, uy, pool); break;
+      }
+      return Check(status, n, "uint8 unary setup");
+    }
+    const int8_t xz = static_cast<int8_t>(x.zero_point), yz = static_cast<int8_t>(y.zero_point);
     switch (n.kind) {
       case OpKind::kSigmoid:
         status = xnn_create_sigmoid_nc_qs8(c, c, c, xz, x.scale, yz, y.scale, -128, 127, 0, &st.op);
@@ -1219,7 +1352,9 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
       case OpKind::kTanh:
         status = xnn_create_tanh_nc_qs8(c, c, c, xz, x.scale, yz, y.scale, -128, 127, 0, &st.op);
         break;
-      default: status = xnn_create_clamp_nc_s8(c, c, c, qlo, qhi, 0, &st.op); break;
+      default:
+        status = xnn_create_clamp_nc_s8(c, c, c, static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op);
+        break;
     }
     MBENCH_RETURN_IF_ERROR(Check(status, n, "int8 unary create"));
     switch (n.kind) {
@@ -1934,19 +2069,13 @@ Status Plan::Impl::Requantize(const Node& n, Step& st) {
   if (static_cast<int64_t>(count) != Product(x.ishape)) {
     return Status::Unsupported("layer '" + n.name + "': (de)quantize changes the element count");
   }
-  if (st.int8()) {  // QUANTIZE into an int8 plan's int8 form
-    MBENCH_RETURN_IF_ERROR(Check(xnn_create_convert_nc_f32_qs8(1, 1, 1, y.scale,
-                                                               static_cast<int8_t>(y.zero_point),
-                                                               -128, 127, 0, &st.op),
-                                 n, "quantize create"));
-    return Check(xnn_setup_convert_nc_f32_qs8(st.op, count, x.data, y.q8, pool), n, "quantize setup");
+  if (st.int8()) {  // QUANTIZE into an int8 plan's 8-bit form
+    MBENCH_RETURN_IF_ERROR(Check(CreateQuantize(y, &st.op), n, "quantize create"));
+    return Check(SetupQuantize(y, st.op, count, x.data, y.q8), n, "quantize setup");
   }
   if (n.kind == OpKind::kDequantize && x.home == kQ8) {
-    MBENCH_RETURN_IF_ERROR(Check(xnn_create_convert_nc_qs8_f32(1, 1, 1, x.scale,
-                                                               static_cast<int8_t>(x.zero_point), 0,
-                                                               &st.op),
-                                 n, "dequantize create"));
-    return Check(xnn_setup_convert_nc_qs8_f32(st.op, count, x.q8, y.data, pool), n, "dequantize setup");
+    MBENCH_RETURN_IF_ERROR(Check(CreateDequantize(x, &st.op), n, "dequantize create"));
+    return Check(SetupDequantize(x, st.op, count, x.q8, y.data), n, "dequantize setup");
   }
   // fp32: activations hold real values, so DEQUANTIZE copies and QUANTIZE rounds onto the
   // output's int8 grid (what the int8 model would see).
@@ -1957,9 +2086,10 @@ Status Plan::Impl::Requantize(const Node& n, Step& st) {
     return Status::Ok();
   }
   const float scale = y.scale, zero = static_cast<float>(y.zero_point);
-  st.plain = [in, out, count, scale, zero] {
+  const float qmin = y.unsigned8 ? 0.0f : -128.0f, qmax = y.unsigned8 ? 255.0f : 127.0f;
+  st.plain = [in, out, count, scale, zero, qmin, qmax] {
     for (size_t i = 0; i < count; ++i) {
-      const float q = std::clamp(std::nearbyint(in[i] / scale) + zero, -128.0f, 127.0f);
+      const float q = std::clamp(std::nearbyint(in[i] / scale) + zero, qmin, qmax);
       out[i] = (q - zero) * scale;
     }
   };
@@ -2076,17 +2206,23 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     auto& b = impl->bufs[t];
     b.constant = info.is_constant || (info.has_values && info.producer >= 0 && folded[info.producer]);
     b.gshape = info.shape;
-    if (!b.constant && info.dtype == analyzer::DType::kInt8 && info.quant_scales.size() == 1 &&
-        info.quant_scales[0] > 0 && std::isfinite(info.quant_scales[0])) {
+    if (!b.constant &&
+        (info.dtype == analyzer::DType::kInt8 || info.dtype == analyzer::DType::kUInt8) &&
+        info.quant_scales.size() == 1 && info.quant_scales[0] > 0 &&
+        std::isfinite(info.quant_scales[0])) {
       b.quantized = true;
+      b.unsigned8 = info.dtype == analyzer::DType::kUInt8;
       b.scale = static_cast<float>(info.quant_scales[0]);
-      b.zero_point = info.quant_zero_points.empty() ? 0 : static_cast<int32_t>(info.quant_zero_points[0]);
+      const int64_t zp = info.quant_zero_points.empty() ? 0 : info.quant_zero_points[0];
+      b.zero_point = static_cast<int32_t>(zp);
+      // A zero point off the type's grid (a damaged file) is not an 8-bit tensor to run.
+      if (zp < (b.unsigned8 ? 0 : -128) || zp > (b.unsigned8 ? 255 : 127)) b.quantized = false;
     }
   }
   if (int8_plan && std::none_of(impl->bufs.begin(), impl->bufs.end(),
                                 [](const Impl::Buf& b) { return b.quantized; })) {
-    return Status::Unsupported("precision int8 runs int8-quantized models (TFLite int8 tensors "
-                               "with their scales); this model has none: use fp32 or fp16");
+    return Status::Unsupported("precision int8 runs 8-bit quantized models (TFLite int8 or uint8 "
+                               "tensors with their scales); this model has none: use fp32 or fp16");
   }
   // Which 4-D activations of an NCHW model are stored NHWC: those of image ops (convolution,
   // pooling, resize, channel shuffle, graph inputs) and everything joined to them through
@@ -2617,8 +2753,12 @@ std::vector<float> Plan::Output(size_t i) const {
   if (!b.constant && b.home != kF32) {
     widened.resize(out.size());
     for (size_t k = 0; k < out.size(); ++k) {
-      widened[k] = b.home == kF16 ? HalfToFloat(b.half[k])
-                                  : b.scale * static_cast<float>(b.q8[k] - b.zero_point);
+      if (b.home == kF16) {
+        widened[k] = HalfToFloat(b.half[k]);
+        continue;
+      }
+      const int32_t q = b.unsigned8 ? static_cast<uint8_t>(b.q8[k]) : b.q8[k];
+      widened[k] = b.scale * static_cast<float>(q - b.zero_point);
     }
     src = widened.data();
   }

@@ -372,7 +372,7 @@ TEST(RunCliTest, RefusesWhatItCannotRunWithOneLine) {
   TempDir dir;
   RunResult int8 = RunMbench("run zoo:mobilenet_v2 --precision int8", dir);
   EXPECT_EQ(int8.exit_code, 3);
-  EXPECT_NE(int8.err.find("precision int8 runs int8-quantized models"), std::string::npos) << int8.err;
+  EXPECT_NE(int8.err.find("precision int8 runs 8-bit quantized models"), std::string::npos) << int8.err;
   EXPECT_EQ(std::count(int8.err.begin(), int8.err.end(), '\n'), 1) << int8.err;
   std::string junk = dir.File("junk.tflite");
   testing::WriteFile(junk, "\x1c\x00\x00\x00TFL3garbage");

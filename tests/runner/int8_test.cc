@@ -1,4 +1,4 @@
-// int8 plans on a hand-built int8-quantized TFLite model (the npm models are all float): QUANTIZE,
+// int8 plans on hand-built int8- and uint8-quantized TFLite models (the npm models are all float): QUANTIZE,
 // CONV_2D with per-channel weight scales and fused ReLU, DEPTHWISE_CONV_2D with ReLU6 and
 // stride 2, a 1x1 CONV_2D with one weight scale, ADD, MAX_POOL_2D, RESHAPE, FULLY_CONNECTED,
 // DEQUANTIZE. The int8 plan runs every layer between QUANTIZE and DEQUANTIZE on int8 values
@@ -38,14 +38,20 @@ class QuantModel {
     return static_cast<int32_t>(tensors_.size() - 1);
   }
   // Random int8 weights [dims], per-channel scales along `axis` (or one scale).
-  int32_t Weights(std::vector<int32_t> shape, std::vector<float> scales, int axis, uint64_t seed) {
+  // `unsigned8`: uint8 stored with zero point 128 (same real values).
+  int32_t Weights(std::vector<int32_t> shape, std::vector<float> scales, int axis, uint64_t seed,
+                  bool unsigned8 = false) {
     int64_t n = 1;
     for (int32_t d : shape) n *= d;
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<int> u(-100, 100);
     std::vector<uint8_t> data(static_cast<size_t>(n));
-    for (auto& v : data) v = static_cast<uint8_t>(static_cast<int8_t>(u(rng)));
-    return Tensor(std::move(shape), 9, "w" + std::to_string(seed), std::move(scales), {}, axis, data);
+    for (auto& v : data) {
+      v = unsigned8 ? static_cast<uint8_t>(u(rng) + 128) : static_cast<uint8_t>(static_cast<int8_t>(u(rng)));
+    }
+    std::vector<int64_t> zeros(scales.size(), unsigned8 ? 128 : 0);
+    return Tensor(std::move(shape), unsigned8 ? 3 : 9, "w" + std::to_string(seed), std::move(scales),
+                  std::move(zeros), axis, data);
   }
   int32_t Bias(int32_t count, std::vector<float> scales, uint64_t seed) {
     std::mt19937_64 rng(seed);
@@ -94,54 +100,63 @@ class QuantModel {
   std::vector<int32_t> codes_used_;
 };
 
-std::string BuildInt8Model() {
+// int8 (per-channel weight scales where TFLite uses them) or uint8 (older models: one weight
+// scale, zero points shifted by 128).
+std::string BuildInt8Model(bool unsigned8 = false) {
   QuantModel m;
+  const int8_t q = unsigned8 ? 3 : 9;
+  const int64_t shift = unsigned8 ? 128 : 0;
+  auto per_channel = [&](std::vector<float> s) { return unsigned8 ? std::vector<float>{s[0]} : s; };
   const float sx = 1.0f / 64;
   auto x = m.Tensor({1, 8, 8, 3}, 0, "x");
-  auto xq = m.Tensor({1, 8, 8, 3}, 9, "xq", {sx}, {-3});
+  auto xq = m.Tensor({1, 8, 8, 3}, q, "xq", {sx}, {-3 + shift});
   m.Op(114, {x}, {xq});
   // 3x3 conv, 8 outputs, per-channel weight scales, fused ReLU.
   std::vector<float> ws1(8);
   for (int i = 0; i < 8; ++i) ws1[i] = 0.002f * (1 + i);
-  std::vector<float> bs1(8);
-  for (int i = 0; i < 8; ++i) bs1[i] = sx * ws1[i];
-  auto w1 = m.Weights({8, 3, 3, 3}, ws1, 0, 1);
+  ws1 = per_channel(ws1);
+  std::vector<float> bs1(ws1.size());
+  for (size_t i = 0; i < ws1.size(); ++i) bs1[i] = sx * ws1[i];
+  auto w1 = m.Weights({8, 3, 3, 3}, ws1, 0, 1, unsigned8);
   auto b1 = m.Bias(8, bs1, 2);
-  auto c1 = m.Tensor({1, 8, 8, 8}, 9, "c1", {0.1f}, {-128});
+  auto c1 = m.Tensor({1, 8, 8, 8}, q, "c1", {0.1f}, {-128 + shift});
   m.Op(3, {xq, w1, b1}, {c1}, 1, m.Options({{1, 1}, {2, 1}}, {{0, 0}, {3, 1}}));
   // 3x3 depthwise, stride 2, ReLU6.
   std::vector<float> ws2(8);
   for (int i = 0; i < 8; ++i) ws2[i] = 0.004f * (8 - i);
-  std::vector<float> bs2(8);
-  for (int i = 0; i < 8; ++i) bs2[i] = 0.1f * ws2[i];
-  auto w2 = m.Weights({1, 3, 3, 8}, ws2, 3, 3);
+  ws2 = per_channel(ws2);
+  std::vector<float> bs2(ws2.size());
+  for (size_t i = 0; i < ws2.size(); ++i) bs2[i] = 0.1f * ws2[i];
+  auto w2 = m.Weights({1, 3, 3, 8}, ws2, 3, 3, unsigned8);
   auto b2 = m.Bias(8, bs2, 4);
-  auto d1 = m.Tensor({1, 4, 4, 8}, 9, "d1", {6.0f / 255}, {-128});
+  auto d1 = m.Tensor({1, 4, 4, 8}, q, "d1", {6.0f / 255}, {-128 + shift});
   m.Op(4, {c1, w2, b2}, {d1}, 2, m.Options({{1, 2}, {2, 2}, {3, 1}}, {{0, 0}, {4, 3}}));
   // 1x1 conv, one weight scale, no activation.
-  auto w3 = m.Weights({8, 1, 1, 8}, {0.01f}, 0, 5);
+  auto w3 = m.Weights({8, 1, 1, 8}, {0.01f}, 0, 5, unsigned8);
   auto b3 = m.Bias(8, {6.0f / 255 * 0.01f}, 6);
-  auto c2 = m.Tensor({1, 4, 4, 8}, 9, "c2", {0.2f}, {4});
+  auto c2 = m.Tensor({1, 4, 4, 8}, q, "c2", {0.2f}, {4 + shift});
   m.Op(3, {d1, w3, b3}, {c2}, 1, m.Options({{1, 1}, {2, 1}}, {{0, 0}}));
-  auto a = m.Tensor({1, 4, 4, 8}, 9, "a", {0.25f}, {-10});
+  auto a = m.Tensor({1, 4, 4, 8}, q, "a", {0.25f}, {-10 + shift});
   m.Op(0, {d1, c2}, {a}, 11, m.Options({}, {}));
-  auto p = m.Tensor({1, 2, 2, 8}, 9, "p", {0.25f}, {-10});
+  auto p = m.Tensor({1, 2, 2, 8}, q, "p", {0.25f}, {-10 + shift});
   m.Op(17, {a}, {p}, 5, m.Options({{1, 2}, {2, 2}, {3, 2}, {4, 2}}, {{0, 1}}));
-  auto r = m.Tensor({1, 32}, 9, "r", {0.25f}, {-10});
+  auto r = m.Tensor({1, 32}, q, "r", {0.25f}, {-10 + shift});
   m.Op(22, {p}, {r});
-  auto w4 = m.Weights({5, 32}, {0.005f}, 0, 7);
+  auto w4 = m.Weights({5, 32}, {0.005f}, 0, 7, unsigned8);
   auto b4 = m.Bias(5, {0.25f * 0.005f}, 8);
-  auto f = m.Tensor({1, 5}, 9, "f", {0.5f}, {3});
+  auto f = m.Tensor({1, 5}, q, "f", {0.5f}, {3 + shift});
   m.Op(9, {r, w4, b4}, {f}, 8, m.Options({}, {}));
   auto y = m.Tensor({1, 5}, 0, "y");
   m.Op(6, {f}, {y});
   return m.Finish({x}, {y});
 }
 
-TEST(Int8Test, QuantizedTfliteRunsOnInt8ValuesAndAgreesWithFp32) {
+class Int8Test : public ::testing::TestWithParam<bool> {};
+
+TEST_P(Int8Test, QuantizedTfliteRunsOnInt8ValuesAndAgreesWithFp32) {
   analyzer::ReadOptions ro;
   ro.keep_weights = true;
-  auto g = analyzer::ReadTfliteModel("int8.tflite", BuildInt8Model(), ro);
+  auto g = analyzer::ReadTfliteModel("int8.tflite", BuildInt8Model(GetParam()), ro);
   ASSERT_TRUE(g.ok()) << g.status().ToString();
   std::vector<float> input(8 * 8 * 3);
   std::mt19937_64 rng(11);
@@ -189,7 +204,10 @@ TEST(Int8Test, QuantizedTfliteRunsOnInt8ValuesAndAgreesWithFp32) {
   EXPECT_LT(int8->arena_bytes(), fp32->arena_bytes());
 }
 
-TEST(Int8Test, Int8NeedsAQuantizedModel) {
+INSTANTIATE_TEST_SUITE_P(Int8AndUint8, Int8Test, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "uint8" : "int8"; });
+
+TEST(Int8PlanTest, Int8NeedsAQuantizedModel) {
   analyzer::ReadOptions ro;
   auto m = analyzer::ReadTfliteModel("int8.tflite", BuildInt8Model(), ro);
   ASSERT_TRUE(m.ok());
