@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 
@@ -207,6 +208,142 @@ const char* ActivationName(int8_t a) {
 // A dense constant's values as float for the runner: float32 as is, float16 widened, integer
 // types dequantized with their per-tensor or per-channel scale and zero point (unscaled when the
 // tensor carries no quantization). Null for types it does not convert.
+// The values of a sparse constant (TFLite's sparsity: dimensions visited in traversal_order,
+// each dense or compressed (CSR segments and indices), block dimensions after the tensor's own)
+// written into its dense shape. Returns a message naming what is inconsistent, or "" with
+// `out` filled; `out` stays empty for stored types it cannot decode.
+std::string Densify(const TensorInfo& info, const fb::SparsityParameters& sp, const uint8_t* data,
+                    int64_t stored, std::shared_ptr<const std::vector<float>>* out) {
+  const auto* order = sp.traversal_order();
+  const auto* meta = sp.dim_metadata();
+  const size_t rank = info.shape.size();
+  if (order == nullptr || meta == nullptr || order->size() != meta->size() || order->size() < rank) {
+    return "traversal order and dimension metadata do not match the rank";
+  }
+  const size_t levels = order->size();
+  const size_t blocks = levels - rank;
+  const auto* block_map = sp.block_map();
+  if ((block_map == nullptr ? 0 : block_map->size()) != blocks) return "block map size";
+  // Block size per original dimension (1 when not blocked); which level index holds it.
+  std::vector<int64_t> block(rank, 1);
+  std::vector<int> block_dim(rank, -1);
+  for (size_t j = 0; j < blocks; ++j) {
+    const int32_t d = block_map->Get(static_cast<flatbuffers::uoffset_t>(j));
+    if (d < 0 || static_cast<size_t>(d) >= rank) return "block map names no dimension";
+    block_dim[static_cast<size_t>(d)] = static_cast<int>(rank + j);
+  }
+  for (size_t l = 0; l < levels; ++l) {
+    const int32_t dim = order->Get(static_cast<flatbuffers::uoffset_t>(l));
+    if (dim < 0 || static_cast<size_t>(dim) >= levels) return "traversal order out of range";
+    const auto* m = meta->Get(static_cast<flatbuffers::uoffset_t>(l));
+    if (m == nullptr) return "missing dimension metadata";
+    if (static_cast<size_t>(dim) >= rank && m->format() != fb::DimensionType_DENSE) return "sparse block dimension";
+    if (static_cast<size_t>(dim) >= rank) {
+      for (size_t d = 0; d < rank; ++d) {
+        if (block_dim[d] == dim) block[d] = m->dense_size();
+      }
+    }
+  }
+  for (size_t d = 0; d < rank; ++d) {
+    if (block[d] < 1 || info.shape[d] % block[d] != 0) return "block size does not divide the shape";
+  }
+  // Stored values as floats (float32 or float16 only: scales of quantized sparse weights
+  // would follow the traversal, not the shape).
+  std::vector<float> values(static_cast<size_t>(stored));
+  if (info.dtype == DType::kFloat32) {
+    std::memcpy(values.data(), data, static_cast<size_t>(stored) * 4);
+  } else if (info.dtype == DType::kFloat16) {
+    for (int64_t i = 0; i < stored; ++i) {
+      uint16_t h;
+      std::memcpy(&h, data + i * 2, 2);
+      values[static_cast<size_t>(i)] = HalfToFloat(h);
+    }
+  } else {
+    return "";
+  }
+  auto index_at = [](fb::SparseIndexVector type, const void* v, int64_t i, int64_t* value) {
+    if (v == nullptr || i < 0) return false;
+    switch (type) {
+      case fb::SparseIndexVector_Int32Vector: {
+        const auto* a = static_cast<const fb::Int32Vector*>(v)->values();
+        if (a == nullptr || i >= a->size()) return false;
+        *value = a->Get(static_cast<flatbuffers::uoffset_t>(i));
+        return true;
+      }
+      case fb::SparseIndexVector_Uint16Vector: {
+        const auto* a = static_cast<const fb::Uint16Vector*>(v)->values();
+        if (a == nullptr || i >= a->size()) return false;
+        *value = a->Get(static_cast<flatbuffers::uoffset_t>(i));
+        return true;
+      }
+      case fb::SparseIndexVector_Uint8Vector: {
+        const auto* a = static_cast<const fb::Uint8Vector*>(v)->values();
+        if (a == nullptr || i >= a->size()) return false;
+        *value = a->Get(static_cast<flatbuffers::uoffset_t>(i));
+        return true;
+      }
+      default:
+        return false;
+    }
+  };
+  auto dense = std::make_shared<std::vector<float>>(static_cast<size_t>(NumElements(info.shape).value_or(0)), 0.0f);
+  std::vector<int64_t> at(levels, 0);  // coordinate per level's dimension
+  std::string error;
+  std::function<void(size_t, int64_t)> visit = [&](size_t l, int64_t pos) {
+    if (!error.empty()) return;
+    if (l == levels) {
+      if (pos < 0 || pos >= stored) {
+        error = "stored value index out of range";
+        return;
+      }
+      int64_t linear = 0;
+      for (size_t d = 0; d < rank; ++d) {
+        int64_t c = at[d] * block[d] + (block_dim[d] >= 0 ? at[static_cast<size_t>(block_dim[d])] : 0);
+        if (c < 0 || c >= info.shape[d]) {
+          error = "index outside the dense shape";
+          return;
+        }
+        linear = linear * info.shape[d] + c;
+      }
+      (*dense)[static_cast<size_t>(linear)] = values[static_cast<size_t>(pos)];
+      return;
+    }
+    const auto* m = meta->Get(static_cast<flatbuffers::uoffset_t>(l));
+    const size_t dim = static_cast<size_t>(order->Get(static_cast<flatbuffers::uoffset_t>(l)));
+    if (m->format() == fb::DimensionType_DENSE) {
+      const int64_t size = m->dense_size();
+      if (size < 1) {
+        error = "dense dimension of size " + std::to_string(size);
+        return;
+      }
+      for (int64_t i = 0; i < size && error.empty(); ++i) {
+        at[dim] = i;
+        visit(l + 1, pos * size + i);
+      }
+      return;
+    }
+    int64_t begin = 0, end = 0;
+    if (!index_at(m->array_segments_type(), m->array_segments(), pos, &begin) ||
+        !index_at(m->array_segments_type(), m->array_segments(), pos + 1, &end) || end < begin) {
+      error = "compressed segments out of range";
+      return;
+    }
+    for (int64_t j = begin; j < end && error.empty(); ++j) {
+      int64_t index = 0;
+      if (!index_at(m->array_indices_type(), m->array_indices(), j, &index)) {
+        error = "compressed indices out of range";
+        return;
+      }
+      at[dim] = index;
+      visit(l + 1, j);
+    }
+  };
+  visit(0, 0);
+  if (!error.empty()) return error;
+  *out = std::move(dense);
+  return "";
+}
+
 std::shared_ptr<const std::vector<float>> DenseWeights(const TensorInfo& info, const uint8_t* data,
                                                        int64_t n) {
   auto out = std::make_shared<std::vector<float>>(static_cast<size_t>(n));
@@ -365,6 +502,10 @@ Status Converter::AddTensor(const fb::Tensor* t, size_t index) {
       }
       if (options_.keep_weights && info.stored_elements < 0 && data != nullptr) {
         info.weights = DenseWeights(info, data, *elems);
+      }
+      if (options_.keep_weights && info.stored_elements >= 0 && data != nullptr) {
+        std::string why = Densify(info, *t->sparsity(), data, info.stored_elements, &info.weights);
+        if (!why.empty()) return Corrupt("tensor '" + info.name + "' sparsity: " + why);
       }
       if (*elems <= TensorInfo::kMaxInlineValues && info.stored_elements < 0 && data != nullptr) {
         if (info.dtype == DType::kInt32 || info.dtype == DType::kInt64) {

@@ -1,7 +1,10 @@
 // Hand-built TFLite flatbuffers (with the schema's generated builder) for the cases real models
 // do not cover: several subgraphs, fused activation options, float16 weights behind DEQUANTIZE,
-// references out of range, depth-to-space and MediaPipe's custom transposed convolution options.
+// references out of range, depth-to-space, MediaPipe's custom transposed convolution options and
+// block-sparse weights.
 #include <gtest/gtest.h>
+
+#include <cstring>
 
 #include "analyzer/analysis.h"
 #include "analyzer/tflite_reader.h"
@@ -143,6 +146,65 @@ TEST(TfliteBuilderTest, DepthToSpaceBlockAndMediaPipeTransposedConvStridesComeFr
     EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
     EXPECT_NE(r.status().message().find("Convolution2DTransposeBias"), std::string::npos)
         << r.status().ToString();
+  }
+}
+
+// x [1, 8] -> FULLY_CONNECTED with block-sparse weights [4, 8] (1x4 blocks along the input
+// dimension, rows dense, blocks CSR-compressed) -> y [1, 4]. `segments` lets a test break it.
+std::string BuildSparseFc(const std::vector<int32_t>& segments) {
+  flatbuffers::FlatBufferBuilder b;
+  // Row 0: block 1; row 1: none; row 2: blocks 0 and 1; row 3: block 0. Values 1..16 in order.
+  std::vector<uint8_t> w(16 * 4);
+  for (int i = 0; i < 16; ++i) {
+    const float v = static_cast<float>(i + 1);
+    std::memcpy(&w[static_cast<size_t>(i) * 4], &v, 4);
+  }
+  std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {fb::CreateBufferDirect(b),
+                                                          fb::CreateBufferDirect(b, &w)};
+  std::vector<int32_t> indices = {1, 0, 1, 0};
+  auto seg = fb::CreateInt32VectorDirect(b, &segments);
+  auto idx = fb::CreateInt32VectorDirect(b, &indices);
+  std::vector<flatbuffers::Offset<fb::DimensionMetadata>> dims = {
+      fb::CreateDimensionMetadata(b, fb::DimensionType_DENSE, 4),
+      fb::CreateDimensionMetadata(b, fb::DimensionType_SPARSE_CSR, 0,
+                                  fb::SparseIndexVector_Int32Vector, seg.Union(),
+                                  fb::SparseIndexVector_Int32Vector, idx.Union()),
+      fb::CreateDimensionMetadata(b, fb::DimensionType_DENSE, 4)};
+  std::vector<int32_t> order = {0, 1, 2}, block_map = {1};
+  auto sparsity = fb::CreateSparsityParametersDirect(b, &order, &block_map, &dims);
+  std::vector<int32_t> x_shape = {1, 8}, w_shape = {4, 8}, y_shape = {1, 4};
+  std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
+      fb::CreateTensorDirect(b, &x_shape, 0, 0, "x"),
+      fb::CreateTensorDirect(b, &w_shape, 0, 1, "w", 0, false, sparsity),
+      fb::CreateTensorDirect(b, &y_shape, 0, 0, "y")};
+  std::vector<int32_t> in = {0, 1, -1}, out = {2};
+  std::vector<flatbuffers::Offset<fb::Operator>> ops = {fb::CreateOperatorDirect(b, 0, &in, &out)};
+  std::vector<int32_t> inputs = {0}, outputs = {2};
+  std::vector<flatbuffers::Offset<fb::SubGraph>> subgraphs = {
+      fb::CreateSubGraphDirect(b, &tensors, &inputs, &outputs, &ops, "main")};
+  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {fb::CreateOperatorCodeDirect(b, 9, nullptr, 1, 9)};
+  b.Finish(fb::CreateModelDirect(b, 3, &codes, &subgraphs, "test", &buffers), "TFL3");
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+}
+
+TEST(TfliteBuilderTest, SparseWeightsDensifyInTraversalAndBlockOrder) {
+  ReadOptions ro;
+  ro.keep_weights = true;
+  auto g = ReadTfliteModel("m.tflite", BuildSparseFc({0, 1, 1, 3, 4}), ro);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  const TensorInfo& w = g->tensors[1];
+  EXPECT_EQ(w.stored_elements, 16);
+  ASSERT_NE(w.weights, nullptr);
+  const std::vector<float> want = {0, 0, 0, 0, 1, 2, 3, 4,       // row 0: block 1
+                                   0, 0, 0, 0, 0, 0, 0, 0,       // row 1: empty
+                                   5, 6, 7, 8, 9, 10, 11, 12,    // row 2: blocks 0, 1
+                                   13, 14, 15, 16, 0, 0, 0, 0};  // row 3: block 0
+  EXPECT_EQ(*w.weights, want);
+  // Segments past the stored indices, or decreasing: corruption naming the tensor.
+  for (const auto& bad : {std::vector<int32_t>{0, 1, 1, 3, 9}, std::vector<int32_t>{0, 2, 1, 3, 4}}) {
+    auto r = ReadTfliteModel("m.tflite", BuildSparseFc(bad), ro);
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+    EXPECT_NE(r.status().message().find("'w' sparsity"), std::string::npos) << r.status().ToString();
   }
 }
 
