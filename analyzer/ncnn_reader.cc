@@ -337,8 +337,15 @@ class Converter {
     loads_.push_back({idx, tagged, 0, readable});
     return idx;
   }
-  // Raw float32 values the .bin holds for a layer that are not weights (int8 scales).
-  void SkipRaw(int64_t floats) { loads_.push_back({-1, false, floats, false}); }
+  // Raw float32 values the .bin holds for a layer that are not weights (int8 scales). When the
+  // first `weight_scales` of them scale int8 weight tensor `of` (ncnn stores int8 = w * scale,
+  // one scale per output channel or group), they turn its values back into floats.
+  void SkipRaw(int64_t floats, int32_t of = -1, int64_t weight_scales = 0) {
+    Load load{-1, false, floats, false};
+    load.scales_of = of;
+    load.weight_scales = weight_scales;
+    loads_.push_back(load);
+  }
   Status ConsumeBin(const NcnnLayer& l);
   Status Convert(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
                  Node* node);
@@ -357,6 +364,8 @@ class Converter {
     bool tagged;
     int64_t raw_floats;
     bool readable;
+    int32_t scales_of = -1;
+    int64_t weight_scales = 0;
   };
   std::vector<Load> loads_;  // weights of the current layer, in .bin order
   std::string_view bin_;
@@ -382,7 +391,7 @@ Status Converter::ConsumeBin(const NcnnLayer& l) {
     return true;
   };
   // Values for the runner (ReadOptions::keep_weights): float32, float16 and 8-bit table
-  // weights decode exactly; int8 weights need scales stored elsewhere and stay unread.
+  // weights decode exactly; int8 weights once their layer's scales follow.
   auto keep = [&](TensorInfo& t, int64_t n, auto decode) {
     if (!options_.keep_weights) return;
     auto v = std::make_shared<std::vector<float>>(static_cast<size_t>(n));
@@ -394,9 +403,25 @@ Status Converter::ConsumeBin(const NcnnLayer& l) {
     std::memcpy(&f, bin_.data() + at, 4);
     return f;
   };
+  std::map<int32_t, size_t> int8_at;  // int8 weight tensor -> where its values start
   for (const Load& load : loads_) {
     if (load.tensor < 0) {
+      const size_t at = bin_pos_;
       if (!take(load.raw_floats * 4)) return short_file("int8 scales");
+      auto it = int8_at.find(load.scales_of);
+      if (it != int8_at.end() && load.weight_scales > 0 && load.weight_scales <= load.raw_floats) {
+        TensorInfo& t = graph_.tensors[load.scales_of];
+        const int64_t n = NumElements(t.shape).value_or(0);
+        const int64_t per = n / load.weight_scales;
+        const size_t values = it->second;
+        if (per > 0 && per * load.weight_scales == n) {
+          keep(t, n, [&](int64_t i) {
+            const float scale = f32_at(at + 4 * static_cast<size_t>(i / per));
+            const auto q = static_cast<int8_t>(bin_[values + static_cast<size_t>(i)]);
+            return scale != 0.0f ? static_cast<float>(q) / scale : 0.0f;
+          });
+        }
+      }
       continue;
     }
     TensorInfo& t = graph_.tensors[load.tensor];
@@ -426,8 +451,9 @@ Status Converter::ConsumeBin(const NcnnLayer& l) {
           return HalfToFloat(h);
         });
       }
-    } else if (tag == 0x000D4B38) {  // int8
+    } else if (tag == 0x000D4B38) {  // int8: values once the layer's scales are read
       t.dtype = DType::kInt8;
+      int8_at[load.tensor] = bin_pos_;
       ok = take(align4(n));
     } else if (tag == 0x0002C056 || tag == 0) {  // float32
       t.dtype = DType::kFloat32;
@@ -503,13 +529,15 @@ Status Converter::ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>*
     wshape = Shape{weight_size};  // trust the stored size; MACs still follow the geometry
   }
   DType wtype = l.I(8, 0) > 0 ? DType::kInt8 : DType::kFloat32;
-  node->inputs.push_back(AddWeight(l, "weight", wshape, wtype, /*tagged=*/true));
+  const int32_t weight = AddWeight(l, "weight", wshape, wtype, /*tagged=*/true);
+  node->inputs.push_back(weight);
   node->inputs.push_back(l.I(5, 0) ? AddWeight(l, "bias", {num_output}, DType::kFloat32) : -1);
   if (int64_t int8 = l.I(8, 0); int8 > 0 && !deconv) {
     // weight scales (one per output channel, or per group for depthwise), input scale(s),
     // and an output scale when int8_scale_term > 100.
     bool per_group = group > 1;
-    SkipRaw((per_group ? group : num_output) + (per_group ? group : 1) + (int8 > 100 ? 1 : 0));
+    const int64_t weight_scales = per_group ? group : num_output;
+    SkipRaw(weight_scales + (per_group ? group : 1) + (int8 > 100 ? 1 : 0), weight, weight_scales);
   }
   if (const char* act = FusedActivation(l.I(9, 0))) node->attrs["fused_activation"] = std::string(act);
   return Status::Ok();
@@ -594,9 +622,10 @@ Status Converter::Convert(const NcnnLayer& l, const std::vector<NShape>& in,
     int64_t k = x.dims == 2 ? x.w : x.Elems();
     out->push_back(x.dims == 2 ? NShape::D2(n, x.h) : NShape::D1(n));
     DType wtype = l.I(8, 0) > 0 ? DType::kInt8 : DType::kFloat32;
-    node->inputs.push_back(AddWeight(l, "weight", {n, k}, wtype, /*tagged=*/true));
+    const int32_t weight = AddWeight(l, "weight", {n, k}, wtype, /*tagged=*/true);
+    node->inputs.push_back(weight);
     node->inputs.push_back(l.I(1, 0) ? AddWeight(l, "bias", {n}, DType::kFloat32) : -1);
-    if (l.I(8, 0) > 0) SkipRaw(n + 1);
+    if (l.I(8, 0) > 0) SkipRaw(n + 1, weight, n);  // weight scales, input scale
     if (const char* act = FusedActivation(l.I(9, 0))) node->attrs["fused_activation"] = std::string(act);
     return Status::Ok();
   }

