@@ -160,6 +160,83 @@ void SwishRangeTask(void* context, size_t i) {
 
 }  // namespace
 
+// XNNPACK's 8-bit add, subtract and multiply, int8 (qs8) or uint8 (qu8): same arguments, the
+// element type aside.
+template <typename T>
+struct QuantBinaryOps {
+  using Create = xnn_status (*)(T, float, T, float, T, float, T, T, uint32_t, xnn_operator_t*);
+  using Setup = xnn_status (*)(xnn_operator_t, size_t, const size_t*, size_t, const size_t*,
+                               const T*, const T*, T*, pthreadpool_t);
+  Create create[3];  // add, subtract, multiply
+  Setup setup[3];
+};
+const QuantBinaryOps<int8_t> kQs8Binary = {
+    {xnn_create_add_nd_qs8, xnn_create_subtract_nd_qs8, xnn_create_multiply_nd_qs8},
+    {xnn_setup_add_nd_qs8, xnn_setup_subtract_nd_qs8, xnn_setup_multiply_nd_qs8}};
+const QuantBinaryOps<uint8_t> kQu8Binary = {
+    {xnn_create_add_nd_qu8, xnn_create_subtract_nd_qu8, xnn_create_multiply_nd_qu8},
+    {xnn_setup_add_nd_qu8, xnn_setup_subtract_nd_qu8, xnn_setup_multiply_nd_qu8}};
+
+struct QuantOperand {
+  int32_t zero_point;
+  float scale;
+  int8_t* data;
+};
+
+template <typename T>
+xnn_status QuantBinary(const QuantBinaryOps<T>& ops, OpKind kind, const QuantOperand& a,
+                       const QuantOperand& b, const QuantOperand& y, int32_t lo, int32_t hi,
+                       const std::vector<size_t>* const shapes[2], pthreadpool_t pool,
+                       xnn_operator_t* op) {
+  const int i = kind == OpKind::kAdd ? 0 : kind == OpKind::kSub ? 1 : 2;
+  xnn_status s = ops.create[i](static_cast<T>(a.zero_point), a.scale, static_cast<T>(b.zero_point),
+                               b.scale, static_cast<T>(y.zero_point), y.scale, static_cast<T>(lo),
+                               static_cast<T>(hi), 0, op);
+  if (s != xnn_status_success) return s;
+  return ops.setup[i](*op, shapes[0]->size(), shapes[0]->data(), shapes[1]->size(),
+                      shapes[1]->data(), reinterpret_cast<const T*>(a.data),
+                      reinterpret_cast<const T*>(b.data), reinterpret_cast<T*>(y.data), pool);
+}
+
+// XNNPACK's 8-bit sigmoid, tanh and clamp, int8 or uint8.
+template <typename T>
+struct QuantUnaryOps {
+  using CreateMap = xnn_status (*)(size_t, size_t, size_t, T, float, T, float, T, T, uint32_t,
+                                   xnn_operator_t*);
+  using CreateClamp = xnn_status (*)(size_t, size_t, size_t, T, T, uint32_t, xnn_operator_t*);
+  using Setup = xnn_status (*)(xnn_operator_t, size_t, const T*, T*, pthreadpool_t);
+  CreateMap sigmoid, tanh;
+  CreateClamp clamp;
+  Setup setup_sigmoid, setup_tanh, setup_clamp;
+  T min, max;
+};
+const QuantUnaryOps<int8_t> kQs8Unary = {
+    xnn_create_sigmoid_nc_qs8, xnn_create_tanh_nc_qs8, xnn_create_clamp_nc_s8,
+    xnn_setup_sigmoid_nc_qs8,  xnn_setup_tanh_nc_qs8,  xnn_setup_clamp_nc_s8, -128, 127};
+const QuantUnaryOps<uint8_t> kQu8Unary = {
+    xnn_create_sigmoid_nc_qu8, xnn_create_tanh_nc_qu8, xnn_create_clamp_nc_u8,
+    xnn_setup_sigmoid_nc_qu8,  xnn_setup_tanh_nc_qu8,  xnn_setup_clamp_nc_u8, 0, 255};
+
+template <typename T>
+xnn_status QuantUnary(const QuantUnaryOps<T>& ops, OpKind kind, const QuantOperand& x,
+                      const QuantOperand& y, int32_t lo, int32_t hi, size_t channels,
+                      size_t batch, pthreadpool_t pool, xnn_operator_t* op) {
+  const size_t c = channels;
+  xnn_status s;
+  if (kind == OpKind::kSigmoid || kind == OpKind::kTanh) {
+    s = (kind == OpKind::kSigmoid ? ops.sigmoid : ops.tanh)(
+        c, c, c, static_cast<T>(x.zero_point), x.scale, static_cast<T>(y.zero_point), y.scale,
+        ops.min, ops.max, 0, op);
+  } else {
+    s = ops.clamp(c, c, c, static_cast<T>(lo), static_cast<T>(hi), 0, op);
+  }
+  if (s != xnn_status_success) return s;
+  const auto setup = kind == OpKind::kSigmoid ? ops.setup_sigmoid
+                     : kind == OpKind::kTanh  ? ops.setup_tanh
+                                              : ops.setup_clamp;
+  return setup(*op, batch, reinterpret_cast<const T*>(x.data), reinterpret_cast<T*>(y.data), pool);
+}
+
 bool RunnerSupports(OpKind k) {
   if (IsUnaryXnn(k) || IsUnaryPlain(k) || IsBinary(k) || IsCopyLike(k)) return true;
   switch (k) {
@@ -980,21 +1057,17 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
     return Check(xnn_setup_global_average_pooling_nwc_qs8(st.op, xi[0], xi[1] * xi[2], x.q8, y.q8, pool),
                  n, "int8 global average pooling setup");
   }
-  if (n.kind == OpKind::kGlobalAveragePool && st.half()) {
-    MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_global_average_pooling_nwc_f16(c, c, c, -kInf, kInf, 0, &st.op), n,
-        "fp16 global average pooling create"));
-    return Check(xnn_setup_global_average_pooling_nwc_f16(st.op, xi[0], xi[1] * xi[2], x.half,
-                                                          y.half, pool),
-                 n, "fp16 global average pooling setup");
-  }
   if (n.kind == OpKind::kGlobalAveragePool) {
-    MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_global_average_pooling_nwc_f32(c, c, c, -kInf, kInf, 0, &st.op), n,
-        "global average pooling create"));
-    return Check(xnn_setup_global_average_pooling_nwc_f32(st.op, xi[0], xi[1] * xi[2], x.data,
-                                                          y.data, pool),
-                 n, "global average pooling setup");
+    const bool h = st.half();
+    MBENCH_RETURN_IF_ERROR(
+        Check(h ? xnn_create_global_average_pooling_nwc_f16(c, c, c, -kInf, kInf, 0, &st.op)
+                : xnn_create_global_average_pooling_nwc_f32(c, c, c, -kInf, kInf, 0, &st.op),
+              n, "global average pooling create"));
+    const size_t width = static_cast<size_t>(xi[1] * xi[2]);
+    return Check(
+        h ? xnn_setup_global_average_pooling_nwc_f16(st.op, xi[0], width, x.half, y.half, pool)
+          : xnn_setup_global_average_pooling_nwc_f32(st.op, xi[0], width, x.data, y.data, pool),
+        n, "global average pooling setup");
   }
   if (n.kind == OpKind::kGlobalMaxPool) {
     float* in = x.data;
@@ -1121,45 +1194,16 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
   // take none, so theirs is applied after.
   auto [lo, hi] = FusedRange(n);
   xnn_status status;
-  if (st.int8()) {  // add, subtract or multiply of two int8 activations (RunsInt8)
+  if (st.int8()) {  // add, subtract or multiply of two 8-bit activations (RunsInt8)
     const Buf& a = bufs[n.inputs[0]];
     const Buf& b = bufs[n.inputs[1]];
     auto [qlo, qhi] = QuantRange(y, lo, hi);
-    if (y.unsigned8) {
-      const uint8_t az = static_cast<uint8_t>(a.zero_point), bz = static_cast<uint8_t>(b.zero_point),
-                    yz = static_cast<uint8_t>(y.zero_point), l8 = static_cast<uint8_t>(qlo),
-                    h8 = static_cast<uint8_t>(qhi);
-      switch (n.kind) {
-        case OpKind::kAdd: status = xnn_create_add_nd_qu8(az, a.scale, bz, b.scale, yz, y.scale, l8, h8, 0, &st.op); break;
-        case OpKind::kSub: status = xnn_create_subtract_nd_qu8(az, a.scale, bz, b.scale, yz, y.scale, l8, h8, 0, &st.op); break;
-        default: status = xnn_create_multiply_nd_qu8(az, a.scale, bz, b.scale, yz, y.scale, l8, h8, 0, &st.op); break;
-      }
-      MBENCH_RETURN_IF_ERROR(Check(status, n, "uint8 binary create"));
-      const auto* ua = reinterpret_cast<const uint8_t*>(a.q8);
-      const auto* ub = reinterpret_cast<const uint8_t*>(b.q8);
-      auto* uy = reinterpret_cast<uint8_t*>(y.q8);
-      switch (n.kind) {
-        case OpKind::kAdd: status = xnn_setup_add_nd_qu8(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ua, ub, uy, pool); break;
-        case OpKind::kSub: status = xnn_setup_subtract_nd_qu8(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ua, ub, uy, pool); break;
-        default: status = xnn_setup_multiply_nd_qu8(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ua, ub, uy, pool); break;
-      }
-      return Check(status, n, "uint8 binary setup");
-    }
-    const int8_t az = static_cast<int8_t>(a.zero_point), bz = static_cast<int8_t>(b.zero_point),
-                 yz = static_cast<int8_t>(y.zero_point), l8 = static_cast<int8_t>(qlo),
-                 h8 = static_cast<int8_t>(qhi);
-    switch (n.kind) {
-      case OpKind::kAdd: status = xnn_create_add_nd_qs8(az, a.scale, bz, b.scale, yz, y.scale, l8, h8, 0, &st.op); break;
-      case OpKind::kSub: status = xnn_create_subtract_nd_qs8(az, a.scale, bz, b.scale, yz, y.scale, l8, h8, 0, &st.op); break;
-      default: status = xnn_create_multiply_nd_qs8(az, a.scale, bz, b.scale, yz, y.scale, l8, h8, 0, &st.op); break;
-    }
-    MBENCH_RETURN_IF_ERROR(Check(status, n, "int8 binary create"));
-    switch (n.kind) {
-      case OpKind::kAdd: status = xnn_setup_add_nd_qs8(st.op, s0.size(), s0.data(), s1.size(), s1.data(), a.q8, b.q8, y.q8, pool); break;
-      case OpKind::kSub: status = xnn_setup_subtract_nd_qs8(st.op, s0.size(), s0.data(), s1.size(), s1.data(), a.q8, b.q8, y.q8, pool); break;
-      default: status = xnn_setup_multiply_nd_qs8(st.op, s0.size(), s0.data(), s1.size(), s1.data(), a.q8, b.q8, y.q8, pool); break;
-    }
-    return Check(status, n, "int8 binary setup");
+    const QuantOperand qa{a.zero_point, a.scale, a.q8}, qb{b.zero_point, b.scale, b.q8},
+        qy{y.zero_point, y.scale, y.q8};
+    const std::vector<size_t>* shapes_nd[2] = {&s0, &s1};
+    status = y.unsigned8 ? QuantBinary(kQu8Binary, n.kind, qa, qb, qy, qlo, qhi, shapes_nd, pool, &st.op)
+                         : QuantBinary(kQs8Binary, n.kind, qa, qb, qy, qlo, qhi, shapes_nd, pool, &st.op);
+    return Check(status, n, "8-bit binary operator");
   }
   if (st.half()) {  // add or multiply (RunsHalf)
     const bool add = n.kind == OpKind::kAdd;
@@ -1319,50 +1363,12 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
     }
   }
   xnn_status status;
-  if (st.int8()) {  // ReLU or Clip as an int8 clamp (same grid in and out), sigmoid, tanh
+  if (st.int8()) {  // ReLU or Clip as an 8-bit clamp (same grid in and out), sigmoid, tanh
     auto [qlo, qhi] = QuantRange(y, lo, hi);
-    if (y.unsigned8) {
-      const uint8_t xz = static_cast<uint8_t>(x.zero_point), yz = static_cast<uint8_t>(y.zero_point);
-      switch (n.kind) {
-        case OpKind::kSigmoid:
-          status = xnn_create_sigmoid_nc_qu8(c, c, c, xz, x.scale, yz, y.scale, 0, 255, 0, &st.op);
-          break;
-        case OpKind::kTanh:
-          status = xnn_create_tanh_nc_qu8(c, c, c, xz, x.scale, yz, y.scale, 0, 255, 0, &st.op);
-          break;
-        default:
-          status = xnn_create_clamp_nc_u8(c, c, c, static_cast<uint8_t>(qlo), static_cast<uint8_t>(qhi), 0, &st.op);
-          break;
-      }
-      MBENCH_RETURN_IF_ERROR(Check(status, n, "uint8 unary create"));
-      const auto* ux = reinterpret_cast<const uint8_t*>(x.q8);
-      auto* uy = reinterpret_cast<uint8_t*>(y.q8);
-      switch (n.kind) {
-        case OpKind::kSigmoid: status = xnn_setup_sigmoid_nc_qu8(st.op, batch, ux, uy, pool); break;
-        case OpKind::kTanh: status = xnn_setup_tanh_nc_qu8(st.op, batch, ux, uy, pool); break;
-        default: status = xnn_setup_clamp_nc_u8(st.op, batch, ux, uy, pool); break;
-      }
-      return Check(status, n, "uint8 unary setup");
-    }
-    const int8_t xz = static_cast<int8_t>(x.zero_point), yz = static_cast<int8_t>(y.zero_point);
-    switch (n.kind) {
-      case OpKind::kSigmoid:
-        status = xnn_create_sigmoid_nc_qs8(c, c, c, xz, x.scale, yz, y.scale, -128, 127, 0, &st.op);
-        break;
-      case OpKind::kTanh:
-        status = xnn_create_tanh_nc_qs8(c, c, c, xz, x.scale, yz, y.scale, -128, 127, 0, &st.op);
-        break;
-      default:
-        status = xnn_create_clamp_nc_s8(c, c, c, static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op);
-        break;
-    }
-    MBENCH_RETURN_IF_ERROR(Check(status, n, "int8 unary create"));
-    switch (n.kind) {
-      case OpKind::kSigmoid: status = xnn_setup_sigmoid_nc_qs8(st.op, batch, x.q8, y.q8, pool); break;
-      case OpKind::kTanh: status = xnn_setup_tanh_nc_qs8(st.op, batch, x.q8, y.q8, pool); break;
-      default: status = xnn_setup_clamp_nc_s8(st.op, batch, x.q8, y.q8, pool); break;
-    }
-    return Check(status, n, "int8 unary setup");
+    const QuantOperand qx{x.zero_point, x.scale, x.q8}, qy{y.zero_point, y.scale, y.q8};
+    status = y.unsigned8 ? QuantUnary(kQu8Unary, n.kind, qx, qy, qlo, qhi, c, batch, pool, &st.op)
+                         : QuantUnary(kQs8Unary, n.kind, qx, qy, qlo, qhi, c, batch, pool, &st.op);
+    return Check(status, n, "8-bit unary operator");
   }
   if (st.half()) {  // ReLU, Clip, HardSwish or LeakyRelu (RunsHalf)
     switch (n.kind) {

@@ -148,7 +148,12 @@ std::string BuildInt8Model(bool unsigned8 = false) {
   m.Op(9, {r, w4, b4}, {f}, 8, m.Options({}, {}));
   auto y = m.Tensor({1, 5}, 0, "y");
   m.Op(6, {f}, {y});
-  return m.Finish({x}, {y});
+  // A second output: LOGISTIC on the int8 logits (TFLite's fixed output grid 1/256).
+  auto sg = m.Tensor({1, 5}, q, "sg", {1.0f / 256}, {-128 + shift});
+  m.Op(14, {f}, {sg});
+  auto y2 = m.Tensor({1, 5}, 0, "y2");
+  m.Op(6, {sg}, {y2});
+  return m.Finish({x}, {y, y2});
 }
 
 class Int8Test : public ::testing::TestWithParam<bool> {};
@@ -190,6 +195,12 @@ TEST_P(Int8Test, QuantizedTfliteRunsOnInt8ValuesAndAgreesWithFp32) {
     std::printf("output %zu: int8 %.3f fp32 %.3f\n", i, got[i], want[i]);
   }
   EXPECT_GT(range, 10.0f);  // the comparison means something
+  // The int8 sigmoid of the int8 logits, to within two steps of its 1/256 grid.
+  const auto gate = int8->Output(1);
+  ASSERT_EQ(gate.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_NEAR(gate[i], 1.0f / (1.0f + std::exp(-got[i])), 2.0f / 256) << i;
+  }
   int int8_steps = 0;
   for (size_t i = 0; i < int8->num_steps(); ++i) {
     const StepInfo& st = int8->step(i);
@@ -199,7 +210,8 @@ TEST_P(Int8Test, QuantizedTfliteRunsOnInt8ValuesAndAgreesWithFp32) {
       EXPECT_EQ(st.conversions, 0) << st.name;
     }
   }
-  EXPECT_EQ(int8_steps, 8);  // quantize, three convolutions, add, pool, reshape, fully connected
+  // quantize, three convolutions, add, pool, reshape, fully connected, sigmoid
+  EXPECT_EQ(int8_steps, 9);
   // Activations take one byte each between QUANTIZE and DEQUANTIZE.
   EXPECT_LT(int8->arena_bytes(), fp32->arena_bytes());
 }

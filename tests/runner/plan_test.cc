@@ -547,6 +547,16 @@ TEST(PlanTest, DepthToSpaceInBothChannelOrdersAndBothLayouts) {
       << plan.status().ToString();
 }
 
+// Little-endian words of an ncnn .bin.
+void AppendU32(std::string* bin, uint32_t v) {
+  for (int i = 0; i < 4; ++i) bin->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void AppendF32(std::string* bin, float f) {
+  uint32_t v;
+  std::memcpy(&v, &f, 4);
+  AppendU32(bin, v);
+}
+
 TEST(PlanTest, NcnnWeightsComeFromTheBinInFloat16AndFloat32) {
   // data (c=2, h=4, w=5) -> 3x3 conv, pad 1, bias (float16 weights) -> ReLU -> InnerProduct
   // (float32 weights, bias) -> 4 outputs.
@@ -557,14 +567,8 @@ TEST(PlanTest, NcnnWeightsComeFromTheBinInFloat16AndFloat32) {
       "ReLU relu 1 1 c r\n"
       "InnerProduct fc 1 1 r y 0=4 1=1 2=240\n";
   std::string bin;
-  auto u32 = [&](uint32_t v) {
-    for (int i = 0; i < 4; ++i) bin.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  };
-  auto f32 = [&](float f) {
-    uint32_t v;
-    std::memcpy(&v, &f, 4);
-    u32(v);
-  };
+  auto u32 = [&](uint32_t v) { AppendU32(&bin, v); };
+  auto f32 = [&](float f) { AppendF32(&bin, f); };
   std::vector<float> cw(54), cb(3), fw(240), fb(4);
   for (size_t i = 0; i < cw.size(); ++i) cw[i] = static_cast<float>(static_cast<int>(i % 7) - 3) / 8;
   for (size_t i = 0; i < cb.size(); ++i) cb[i] = 0.25f * static_cast<float>(i);
@@ -610,14 +614,8 @@ TEST(PlanTest, NcnnInt8WeightsAreScaledBackToFloats) {
       "Input data 0 1 data 0=3 1=3 2=2\n"
       "Convolution conv 1 1 data y 0=3 1=1 5=1 6=6 8=1\n";
   std::string bin;
-  auto u32 = [&](uint32_t v) {
-    for (int i = 0; i < 4; ++i) bin.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  };
-  auto f32 = [&](float f) {
-    uint32_t v;
-    std::memcpy(&v, &f, 4);
-    u32(v);
-  };
+  auto u32 = [&](uint32_t v) { AppendU32(&bin, v); };
+  auto f32 = [&](float f) { AppendF32(&bin, f); };
   const int8_t q[6] = {10, -20, 30, -40, 50, 127};
   const float scales[3] = {10.0f, 40.0f, 127.0f}, bias[3] = {0.5f, -1.0f, 0.0f};
   u32(0x000D4B38);  // int8 tag: 6 values, padded to 8 bytes
