@@ -472,13 +472,20 @@ class Plan::Impl {
     }
     // Weights: int8 with zero point 0 (per-channel allowed where XNNPACK has qc8), or uint8 with
     // one scale and zero point next to uint8 activations.
-    auto const_q8 = [&](int32_t t, bool per_channel_ok) {
+    // `channel_axis`: the weight axis of output channels (per-channel scales must follow it);
+    // -1 where XNNPACK takes one scale only.
+    auto const_q8 = [&](int32_t t, int64_t channel_axis) {
       if (t < 0 || !bufs[t].constant) return false;
       const auto& info = graph->tensors[t];
       if (info.quant_scales.empty()) return false;
       if (u8) return info.dtype == analyzer::DType::kUInt8 && info.quant_scales.size() == 1;
       if (info.dtype != analyzer::DType::kInt8) return false;
-      if (info.quant_scales.size() > 1 && !per_channel_ok) return false;
+      if (info.quant_scales.size() > 1 &&
+          (channel_axis < 0 || info.quant_axis != channel_axis ||
+           static_cast<size_t>(channel_axis) >= info.shape.size() ||
+           static_cast<int64_t>(info.quant_scales.size()) != info.shape[channel_axis])) {
+        return false;
+      }
       for (int64_t z : info.quant_zero_points) {
         if (z != 0) return false;
       }
@@ -489,23 +496,34 @@ class Plan::Impl {
     };
     switch (n.kind) {
       case OpKind::kConv: case OpKind::kDepthwiseConv:
+        // TFLite weights: [O, kh, kw, I] for a convolution, [1, kh, kw, O] for a depthwise one.
         return graph->layout == analyzer::Layout::kNHWC && n.inputs.size() >= 2 &&
-               const_q8(n.inputs[1], true) &&
+               const_q8(n.inputs[1], n.kind == OpKind::kConv ? 0 : 3) &&
                (n.inputs.size() < 3 || n.inputs[2] < 0 ||
                 graph->tensors[n.inputs[2]].dtype == analyzer::DType::kInt32);
       case OpKind::kFullyConnected:
         return graph->layout == analyzer::Layout::kNHWC && n.inputs.size() >= 2 &&
-               const_q8(n.inputs[1], false) &&
+               const_q8(n.inputs[1], -1) &&
                (n.inputs.size() < 3 || n.inputs[2] < 0 ||
                 graph->tensors[n.inputs[2]].dtype == analyzer::DType::kInt32);
       case OpKind::kAdd: case OpKind::kSub: case OpKind::kMul:
         return activations == 2 && n.inputs.size() == 2;
       case OpKind::kMaxPool: case OpKind::kRelu: case OpKind::kClip:
         return same_params(n.inputs[0], n.outputs[0]);
-      case OpKind::kGlobalAveragePool: case OpKind::kSigmoid: case OpKind::kTanh:
+      case OpKind::kGlobalAveragePool:
         return true;
+      case OpKind::kSigmoid: case OpKind::kTanh: {
+        // XNNPACK's (and TFLite's) fixed output grids: sigmoid 1/256 from the bottom of the
+        // range, tanh 1/128 around the middle.
+        const Buf& y = bufs[n.outputs[0]];
+        const bool sigmoid = n.kind == OpKind::kSigmoid;
+        const float scale = sigmoid ? 1.0f / 256 : 1.0f / 128;
+        const int32_t zero = sigmoid ? (u8 ? 0 : -128) : (u8 ? 128 : 0);
+        return y.scale == scale && y.zero_point == zero;
+      }
       default:
-        return IsCopyLike(n.kind) && n.inputs[0] >= 0 && same_params(n.inputs[0], n.outputs[0]) &&
+        return IsCopyLike(n.kind) && !n.inputs.empty() && n.inputs[0] >= 0 &&
+               same_params(n.inputs[0], n.outputs[0]) &&
                PlainCopy(bufs[n.inputs[0]], bufs[n.outputs[0]]);
     }
   }
@@ -821,7 +839,7 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     std::vector<int8_t> kq(k.size());
     for (size_t i = 0; i < k.size(); ++i) {
       const long q = std::lround(k[i] / ws[i / per_oc]);
-      kq[i] = static_cast<int8_t>(std::clamp<long>(q, -127, 127));
+      kq[i] = static_cast<int8_t>(std::clamp<long>(q, -128, 127));
     }
     std::vector<int32_t> bq(static_cast<size_t>(cout), 0);
     if (n.inputs.size() > 2 && n.inputs[2] >= 0) bq = StoredInts(n.inputs[2]);
