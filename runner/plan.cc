@@ -1152,21 +1152,18 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
     return Check(xnn_setup_max_pooling2d_nhwc_s8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool), n,
                  "int8 max pooling setup");
   }
-  if (n.kind == OpKind::kMaxPool && st.half()) {
-    MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_max_pooling2d_nhwc_f16(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c, lo,
-                                          hi, 0, &st.op),
-        n, "fp16 max pooling create"));
-    return Check(xnn_setup_max_pooling2d_nhwc_f16(st.op, xi[0], xi[1], xi[2], x.half, y.half, pool),
-                 n, "fp16 max pooling setup");
-  }
   if (n.kind == OpKind::kMaxPool) {
+    const bool h = st.half();
     MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_max_pooling2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c, lo,
-                                          hi, 0, &st.op),
+        h ? xnn_create_max_pooling2d_nhwc_f16(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c, lo,
+                                              hi, 0, &st.op)
+          : xnn_create_max_pooling2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c, lo,
+                                              hi, 0, &st.op),
         n, "max pooling create"));
-    return Check(xnn_setup_max_pooling2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], x.data, y.data, pool),
-                 n, "max pooling setup");
+    return Check(
+        h ? xnn_setup_max_pooling2d_nhwc_f16(st.op, xi[0], xi[1], xi[2], x.half, y.half, pool)
+          : xnn_setup_max_pooling2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], x.data, y.data, pool),
+        n, "max pooling setup");
   }
   MBENCH_RETURN_IF_ERROR(Check(
       xnn_create_average_pooling2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, c, c, c, lo, hi, 0,
