@@ -2565,9 +2565,9 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       if (t < 0 || impl->bufs[t].constant) continue;
       auto& b = impl->bufs[t];
       Impl::Last(b, b.home) = std::max(Impl::Last(b, b.home), step);
-      // QUANTIZE reads fp32; DEQUANTIZE reads whatever its producer wrote.
+      // QUANTIZE reads fp32; DEQUANTIZE reads int8 where its producer wrote int8, else fp32.
       const Form need = n.kind == OpKind::kQuantize     ? kF32
-                        : n.kind == OpKind::kDequantize ? b.home
+                        : n.kind == OpKind::kDequantize ? (b.home == kQ8 ? kQ8 : kF32)
                                                         : st.form;
       if (b.home == need) continue;
       // Another form: made by its first reader from the producer's.

@@ -216,6 +216,34 @@ TEST_P(Int8Test, QuantizedTfliteRunsOnInt8ValuesAndAgreesWithFp32) {
   EXPECT_LT(int8->arena_bytes(), fp32->arena_bytes());
 }
 
+TEST_P(Int8Test, QuantizedTfliteAlsoRunsInFp16) {
+  // fp16 layers write fp16 where the file says int8; DEQUANTIZE then reads an fp32 copy.
+  analyzer::ReadOptions ro;
+  ro.keep_weights = true;
+  auto g = analyzer::ReadTfliteModel("int8.tflite", BuildInt8Model(GetParam()), ro);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  PlanOptions o;
+  o.precision = "fp16";
+  auto plan = Plan::Compile(*g, o);
+  if (!plan.ok() && plan.status().message().find("fp16 kernels") != std::string::npos) {
+    GTEST_SKIP() << plan.status().ToString();
+  }
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  auto fp32 = Plan::Compile(*g, {});
+  ASSERT_TRUE(fp32.ok());
+  (*plan)->FillInputs(5);
+  (*fp32)->FillInputs(5);
+  ASSERT_TRUE((*plan)->Run().ok());
+  ASSERT_TRUE((*fp32)->Run().ok());
+  for (size_t i = 0; i < (*plan)->num_outputs(); ++i) {
+    const auto got = (*plan)->Output(i), want = (*fp32)->Output(i);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t k = 0; k < got.size(); ++k) {
+      EXPECT_NEAR(got[k], want[k], 0.02f * (1.0f + std::abs(want[k]))) << "output " << i << " at " << k;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Int8AndUint8, Int8Test, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "uint8" : "int8"; });
 
