@@ -835,12 +835,6 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
       ws[oc] = static_cast<float>(info.quant_scales.size() == 1 ? info.quant_scales[0]
                                                                 : info.quant_scales[oc]);
     }
-    const int64_t per_oc = kh * kw * gi;
-    std::vector<int8_t> kq(k.size());
-    for (size_t i = 0; i < k.size(); ++i) {
-      const long q = std::lround(k[i] / ws[i / per_oc]);
-      kq[i] = static_cast<int8_t>(std::clamp<long>(q, -128, 127));
-    }
     std::vector<int32_t> bq(static_cast<size_t>(cout), 0);
     if (n.inputs.size() > 2 && n.inputs[2] >= 0) bq = StoredInts(n.inputs[2]);
     if (static_cast<int64_t>(bq.size()) != cout) {
@@ -872,6 +866,12 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
                                                     reinterpret_cast<const uint8_t*>(x.q8),
                                                     reinterpret_cast<uint8_t*>(y.q8), pool),
                    n, "uint8 convolution setup");
+    }
+    const int64_t per_oc = kh * kw * gi;
+    std::vector<int8_t> kq(k.size());
+    for (size_t i = 0; i < k.size(); ++i) {
+      const long q = std::lround(k[i] / ws[i / per_oc]);
+      kq[i] = static_cast<int8_t>(std::clamp<long>(q, -128, 127));
     }
     const int8_t* kp8 = PackedBytes(std::move(kq));
     const int32_t* bp = PackedInts(std::move(bq));

@@ -65,6 +65,19 @@ std::vector<float> RunGraph(const Graph& g, const std::vector<float>& input, int
   return out;
 }
 
+// Fully connected with weights [N, K] (row per output) and one bias per output.
+std::vector<float> NaiveFc(const std::vector<float>& w, const std::vector<float>& bias,
+                           const std::vector<float>& x) {
+  const size_t k = x.size(), n = bias.size();
+  std::vector<float> y(n);
+  for (size_t o = 0; o < n; ++o) {
+    double acc = bias[o];
+    for (size_t i = 0; i < k; ++i) acc += w[o * k + i] * x[i];
+    y[o] = static_cast<float>(acc);
+  }
+  return y;
+}
+
 struct ConvCase {
   int64_t cin, cout, h, w, k, stride, pad, groups, dilation;
   bool bias;
@@ -401,13 +414,7 @@ TEST(PlanTest, PoolingFullyConnectedAndFlattenFollowTheModelsLayout) {
   const auto& fc_node = g->nodes.back();
   auto w = plan->ConstantValues(fc_node.inputs[1]);  // [5, 12] (transB)
   auto bias = plan->ConstantValues(fc_node.inputs[2]);
-  std::vector<float> want(5);
-  for (int o = 0; o < 5; ++o) {
-    double s = bias[o];
-    for (int i = 0; i < 12; ++i) s += w[o * 12 + i] * a[i];
-    want[o] = static_cast<float>(s);
-  }
-  ExpectNear(got, want, 1e-4f, "pool-flatten-fc");
+  ExpectNear(got, NaiveFc(w, bias, a), 1e-4f, "pool-flatten-fc");
 }
 
 TEST(PlanTest, SwishMatchesItsDefinitionOverAWideRange) {
@@ -596,13 +603,7 @@ TEST(PlanTest, NcnnWeightsComeFromTheBinInFloat16AndFloat32) {
   ConvCase c{2, 3, 4, 5, 3, 1, 1, 1, 1, true};
   auto conv = NaiveConv(input, cw, &cb, c, 4, 5);
   for (auto& v : conv) v = std::max(v, 0.0f);
-  std::vector<float> want(4);
-  for (int o = 0; o < 4; ++o) {
-    double acc = fb[o];
-    for (int i = 0; i < 60; ++i) acc += fw[o * 60 + i] * conv[i];
-    want[o] = static_cast<float>(acc);
-  }
-  ExpectNear(got, want, 1e-4f, "ncnn conv-relu-fc with .bin weights");
+  ExpectNear(got, NaiveFc(fw, fb, conv), 1e-4f, "ncnn conv-relu-fc with .bin weights");
 }
 
 TEST(PlanTest, NcnnInt8WeightsAreScaledBackToFloats) {
