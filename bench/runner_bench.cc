@@ -3,6 +3,8 @@
 // element ReLU) that per-layer timing adds to every layer.
 #include <benchmark/benchmark.h>
 
+#include <string>
+
 #include "analyzer/graph_builder.h"
 #include "runner/plan.h"
 
@@ -15,7 +17,8 @@ using analyzer::TensorId;
 
 // Builds input -> op -> output and times the op's step.
 template <typename Build>
-void RunOneStep(benchmark::State& state, analyzer::Shape in_shape, Build build, int64_t bytes) {
+void RunOneStep(benchmark::State& state, analyzer::Shape in_shape, Build build, int64_t bytes,
+                const runner::PlanOptions& options = {}) {
   GraphBuilder b;
   TensorId x = b.Input("x", in_shape);
   TensorId y = build(b, x);
@@ -24,7 +27,7 @@ void RunOneStep(benchmark::State& state, analyzer::Shape in_shape, Build build, 
     state.SkipWithError(g.status().ToString().c_str());
     return;
   }
-  auto plan = runner::Plan::Compile(*g, {});
+  auto plan = runner::Plan::Compile(*g, options);
   if (!plan.ok()) {
     state.SkipWithError(plan.status().ToString().c_str());
     return;
@@ -101,6 +104,37 @@ BENCHMARK(BM_Depthwise7x7Mbench_56x144);
 BENCHMARK(BM_Depthwise5x5Xnnpack_56x144);
 BENCHMARK(BM_Depthwise7x7Mbench_7x1152);
 BENCHMARK(BM_Depthwise5x5Xnnpack_7x1152);
+
+// Dense convolutions: mbench's AVX-512 GEMM (runner/gemm.h) against XNNPACK's on the same
+// layer (PlanOptions::xnnpack_only), single-threaded; items/s is MACs per second. Shapes from
+// ResNet-18/50 (3x3 and 1x1 at 56, 28, 7) and the 7x7 stride-2 stem.
+void DenseConv(benchmark::State& s, int64_t cin, int64_t cout, int64_t hw, int64_t k,
+               int64_t stride, bool xnnpack) {
+  runner::PlanOptions options;
+  options.xnnpack_only = xnnpack;
+  const int64_t out = (hw + stride - 1) / stride;
+  RunOneStep(s, {1, cin, hw, hw}, [=](GraphBuilder& b, TensorId x) {
+    return b.Conv(x, cout, k, stride, -1, 1, true); }, 4 * (cin * hw * hw + cout * out * out),
+    options);
+  s.SetItemsProcessed(s.iterations() * cin * cout * out * out * k * k);
+}
+void DenseConvPair(const char* name, int64_t cin, int64_t cout, int64_t hw, int64_t k,
+                   int64_t stride) {
+  for (bool xnnpack : {false, true}) {
+    benchmark::RegisterBenchmark(
+        (std::string("BM_DenseConv") + (xnnpack ? "Xnnpack_" : "Mbench_") + name).c_str(),
+        [=](benchmark::State& s) { DenseConv(s, cin, cout, hw, k, stride, xnnpack); });
+  }
+}
+const bool kDenseConvRegistered = [] {
+  DenseConvPair("3x3_56x64", 64, 64, 56, 3, 1);
+  DenseConvPair("3x3_28x128", 128, 128, 28, 3, 1);
+  DenseConvPair("3x3_7x512", 512, 512, 7, 3, 1);
+  DenseConvPair("1x1_56x64to256", 64, 256, 56, 1, 1);
+  DenseConvPair("1x1_14x1024to256", 1024, 256, 14, 1, 1);
+  DenseConvPair("7x7s2_224x3to64", 3, 64, 224, 7, 2);
+  return true;
+}();
 
 void BM_StepDispatch(benchmark::State& s) {
   RunOneStep(s, {1, 1}, [](GraphBuilder& b, TensorId x) { return b.Act(x, OpKind::kSigmoid); }, 8);

@@ -165,6 +165,7 @@ Status RunRun(const RunOptions& o) {
                                          {"max_secs", o.measure.max_secs},
                                          {"per_layer", o.measure.per_layer},
                                          {"fuse_activations", o.plan.fuse_activations},
+                                         {"xnnpack_only", o.plan.xnnpack_only},
                                          {"runtime", "mbench"},
                                          {"time_utc", measured_at}};
   const db::DeviceRecord host = HostDevice();
@@ -202,7 +203,7 @@ Status RunRun(const RunOptions& o) {
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     for (const auto& t : r.layers) {
       layers.push_back({{"index", t.index}, {"name", t.name}, {"op", t.op},
-                        {"xnnpack", t.xnnpack}, {"precision", t.fp16 ? "fp16" : t.int8 ? "int8" : "fp32"},
+                        {"xnnpack", t.xnnpack}, {"kernel", t.kernel}, {"precision", t.fp16 ? "fp16" : t.int8 ? "int8" : "fp32"},
                         {"conversions", t.conversions}, {"p50_ms", t.p50_ms}, {"share", t.share},
                         {"fused_into", t.fused_into}});
     }
@@ -253,7 +254,7 @@ Status RunRun(const RunOptions& o) {
     for (const auto& t : r.layers) {
       std::string note = !t.fused_into.empty() ? "  (fused into " + t.fused_into + ")"
                          : t.xnnpack           ? ""
-                                               : "  (plain)";
+                                               : "  (" + t.kernel + ")";
       if (t.conversions > 0) {
         note += "  (+" + std::to_string(t.conversions) +
                 (t.conversions > 1 ? " conversions)" : " conversion)");
@@ -291,6 +292,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_flag("!--no-fuse", o->plan.fuse_activations,
                 "Run every activation as its own operator instead of fusing a ReLU/Clip into\n"
                 "the convolution before it (TFLite fuses them)");
+  cmd->add_flag("--xnnpack-only", o->plan.xnnpack_only,
+                "Run every operator XNNPACK has through XNNPACK, also where mbench has a faster\n"
+                "kernel for this CPU (dense fp32 convolutions on AVX-512: docs/runner.md)");
   cmd->add_option("--seed", o->plan.seed, "Seed of synthetic weights (default 1)");
   cmd->add_option("--input", o->inputs,
                   "Feed an input from a float32 .npy in the model's layout, NAME=file.npy\n"

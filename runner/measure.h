@@ -37,6 +37,7 @@ struct LayerTiming {
   std::string name;
   std::string op;
   bool xnnpack = false;
+  std::string kernel;  // StepInfo::kernel
   double p50_ms = 0.0;
   double share = 0.0;  // of the sum of layer p50s
   std::string fused_into;  // name of the layer whose operator computes this one; "" if none

@@ -17,6 +17,7 @@
 #include "analyzer/op_cost.h"
 #include "core/units.h"
 #include "runner/dwconv.h"
+#include "runner/gemm.h"
 #include "runner/eltwise.h"
 #include "core/half.h"
 
@@ -127,6 +128,16 @@ void DepthwiseRowTask(void* context, size_t begin, size_t count) {
   auto* job = static_cast<DepthwiseJob*>(context);
   DepthwiseRows(job->shape, job->input, job->weights, job->bias, job->output,
                 static_cast<int64_t>(begin), static_cast<int64_t>(begin + count));
+}
+
+// A dense convolution through runner/gemm.h: (block, tile) products.
+struct DenseConvJob {
+  std::unique_ptr<DenseConv> conv;
+  float* output = nullptr;
+};
+void DenseConvTask(void* context, size_t block, size_t tile) {
+  auto* job = static_cast<DenseConvJob*>(context);
+  job->conv->Compute(job->output, static_cast<int64_t>(block), static_cast<int64_t>(tile));
 }
 
 // Swish in chunks (see the kSwish case of the plan builder): one part per thread.
@@ -647,6 +658,7 @@ class Plan::Impl {
     xnn_operator_t op = st.op;
     pthreadpool_t p = pool;
     st.op = nullptr;
+    st.info.kernel = "xnnpack";
     extra_ops.push_back(op);
     st.plain = [op, out, m, p, tail = std::move(tail)] {
       xnn_run_operator(op, p);
@@ -912,10 +924,31 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     pthreadpool_t p = pool;
     auto tail = FusedTail(n);
     const int64_t m = Product(yi);
+    st.info.kernel = "mbench-dwconv";
     st.plain = [job, p, tail, m] {
       // A null pool runs the tasks on the calling thread.
       const size_t rows = static_cast<size_t>(job->shape.batch * job->shape.out_h);
       pthreadpool_parallelize_1d_tile_1d(p, &DepthwiseRowTask, job.get(), rows, 1, 0);
+      if (tail) tail(job->output, m);
+    };
+    return Status::Ok();
+  }
+  if (groups == 1 && !options.xnnpack_only && DenseConvAvailable()) {
+    // A dense convolution on an AVX-512 CPU: runner/gemm.h says why not XNNPACK's.
+    auto job = std::make_shared<DenseConvJob>();
+    const DenseConvShape shape{xi[0], xi[1], xi[2], cin, yi[1], yi[2], cout, kh, kw,
+                               sh, sw, dh, dw, pt, pl, lo, hi};
+    job->conv = std::make_unique<DenseConv>(shape, k.data(), bias, x.data);
+    job->output = y.data;
+    pthreadpool_t p = pool;
+    auto tail = FusedTail(n);
+    const int64_t m = Product(yi);
+    st.info.kernel = "mbench-gemm";
+    st.plain = [job, p, tail, m] {
+      // Blocks outer: consecutive tasks of a thread share one block's packed weights.
+      pthreadpool_parallelize_2d(p, &DenseConvTask, job.get(),
+                                 static_cast<size_t>(job->conv->blocks()),
+                                 static_cast<size_t>(job->conv->tiles()), 0);
       if (tail) tail(job->output, m);
     };
     return Status::Ok();
@@ -2706,7 +2739,9 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
   for (size_t i = 0; i < impl->steps.size(); ++i) {
     Status s = impl->BuildStep(i);
     if (!s.ok()) return s;
-    impl->steps[i].info.xnnpack = impl->steps[i].op != nullptr;
+    StepInfo& info = impl->steps[i].info;
+    if (info.kernel.empty()) info.kernel = impl->steps[i].op != nullptr ? "xnnpack" : "plain";
+    info.xnnpack = info.kernel == "xnnpack";
   }
   return std::unique_ptr<Plan>(new Plan(std::move(impl)));
 }

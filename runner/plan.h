@@ -37,6 +37,9 @@ struct PlanOptions {
   // operator's output range, as TFLite does; the activation's step then does nothing and its
   // per-layer time is part of the producer's.
   bool fuse_activations = true;
+  // Every operator XNNPACK has runs through XNNPACK, even where the runner has a faster kernel
+  // of its own for this CPU (runner/gemm.h: dense fp32 convolutions on AVX-512).
+  bool xnnpack_only = false;
   // Refuse to build a plan whose activations and weights exceed this many bytes.
   int64_t max_bytes = int64_t{8} << 30;
 };
@@ -45,7 +48,10 @@ struct StepInfo {
   int32_t layer = 0;        // index of the analyzer layer (== graph node) it runs
   std::string name;
   analyzer::OpKind kind = analyzer::OpKind::kUnknown;
-  bool xnnpack = false;     // false: a plain C++ kernel
+  bool xnnpack = false;     // kernel == "xnnpack"
+  // Who computes it: "xnnpack" (an XNNPACK operator), "mbench-gemm" (runner/gemm.h),
+  // "mbench-dwconv" (runner/dwconv.h) or "plain" (a plain C++ kernel).
+  std::string kernel;
   bool noop = false;        // nothing to do at run time (fused into another step)
   int32_t fused_into = -1;  // layer whose operator computes this one (fused activation)
   bool fp16 = false;        // an fp16 operator (precision fp16)

@@ -18,6 +18,7 @@
 #include "analyzer/ncnn_reader.h"
 #include "core/half.h"
 #include "analyzer/zoo.h"
+#include "runner/gemm.h"
 #include "runner/measure.h"
 
 namespace mbench::runner {
@@ -151,6 +152,65 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
     ExpectNear(plan->Output(0), want, 1e-4f, "second run");
     // Threads change nothing but the speed.
     ExpectNear(RunGraph(*g, input, 2), want, 1e-4f, "conv with 2 threads");
+  }
+}
+
+// Dense convolutions run through mbench's AVX-512 GEMM (runner/gemm.h) on CPUs that have it:
+// output channels past a 32-wide block and below one, pixel counts that leave a partial
+// 12-pixel tile, padding on every side, stride, dilation, two batch items, bias folded in. Each
+// agrees with the naive reference and with XNNPACK's kernel on the same layer.
+TEST(PlanTest, DenseConvolutionsMatchNaiveAndXnnpack) {
+  struct Dense {
+    int64_t n, cin, cout, h, w, k, stride, pad, dilation;
+  };
+  const std::vector<Dense> cases = {
+      {1, 3, 1, 7, 5, 3, 1, 1, 1},     // one output channel, 35 pixels
+      {1, 16, 17, 9, 9, 3, 2, 1, 1},   // stride 2, 25 pixels
+      {2, 8, 32, 6, 7, 3, 1, 1, 1},    // batch 2, one full block
+      {1, 33, 33, 5, 5, 1, 1, 0, 1},   // pointwise, a block and one channel
+      {1, 12, 70, 11, 13, 5, 1, 4, 2}, // dilated 5x5, three blocks, wide padding
+      {1, 3, 64, 20, 20, 7, 2, 3, 1},  // a 7x7 stride-2 stem
+  };
+  for (const auto& c : cases) {
+    GraphBuilder b;
+    auto x = b.Input("x", {c.n, c.cin, c.h, c.w});
+    auto y = b.Conv(x, c.cout, c.k, c.stride, c.pad, 1, true, c.dilation);
+    auto g = b.Finish({y});
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    const Shape& os = g->tensors[g->outputs[0]].shape;
+    const std::string what = "dense conv cin " + std::to_string(c.cin) + " cout " +
+                             std::to_string(c.cout) + " k" + std::to_string(c.k);
+    auto input = Random(Count(g->tensors[g->inputs[0]].shape), 11);
+    std::vector<float> outputs[2];
+    for (bool xnnpack_only : {false, true}) {
+      PlanOptions o;
+      o.xnnpack_only = xnnpack_only;
+      o.threads = xnnpack_only ? 1 : 2;
+      auto plan = Plan::Compile(*g, o);
+      ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+      const std::string want_kernel =
+          !xnnpack_only && DenseConvAvailable() ? "mbench-gemm" : "xnnpack";
+      EXPECT_EQ((*plan)->step(0).kernel, want_kernel) << what;
+      ASSERT_TRUE((*plan)->SetInput(0, input).ok());
+      ASSERT_TRUE((*plan)->Run().ok());
+      outputs[xnnpack_only] = (*plan)->Output(0);
+      if (xnnpack_only) continue;
+      const auto& node = g->nodes[0];
+      auto wt = (*plan)->ConstantValues(node.inputs[1]);
+      auto bias = (*plan)->ConstantValues(node.inputs[2]);
+      const int64_t item = c.cin * c.h * c.w, out_item = c.cout * os[2] * os[3];
+      std::vector<float> want;
+      for (int64_t i = 0; i < c.n; ++i) {
+        std::vector<float> one(input.begin() + i * item, input.begin() + (i + 1) * item);
+        auto y1 = NaiveConv(one, wt, &bias,
+                            {c.cin, c.cout, c.h, c.w, c.k, c.stride, c.pad, 1, c.dilation, true},
+                            os[2], os[3]);
+        ASSERT_EQ(static_cast<int64_t>(y1.size()), out_item);
+        want.insert(want.end(), y1.begin(), y1.end());
+      }
+      ExpectNear(outputs[0], want, 1e-4f, what);
+    }
+    ExpectNear(outputs[0], outputs[1], 1e-4f, what + " vs XNNPACK");
   }
 }
 

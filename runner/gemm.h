@@ -1,0 +1,67 @@
+// Dense (one group) fp32 convolution as a packed GEMM, for x86-64 CPUs with AVX-512.
+//
+// Debian's XNNPACK (2022) runs fp32 convolutions on AVX-512 through a 7x16 micro-kernel:
+// seven 16-float accumulators, fewer than the eight independent FMA chains a Zen 4/5 or
+// Skylake-X core needs in flight to keep both FMA pipes busy, so its dense convolutions stay
+// near 75-80% of the FMA peak. This kernel computes 8x32 tiles (16 accumulators) the same
+// indirect way (no im2col copy): each of the 8 output pixels of a tile reads its input through
+// one pointer per window tap, set once when the plan is built (padding points at zeros); a 1x1
+// stride-1 convolution reads its rows directly. Weights are packed once, per block of 32 output
+// channels: 32 bias values, then for each (tap, input channel) the 32 weights, zero past the
+// last channel.
+// Other CPUs, and every precision other than fp32, keep XNNPACK's kernels; PlanOptions
+// `xnnpack_only` keeps them here too.
+#ifndef MBENCH_RUNNER_GEMM_H_
+#define MBENCH_RUNNER_GEMM_H_
+
+#include <cstdint>
+#include <vector>
+
+namespace mbench::runner {
+
+// True when this build and this CPU can run DenseConv (x86-64 with AVX-512F).
+bool DenseConvAvailable();
+
+struct DenseConvShape {
+  int64_t batch = 1, in_h = 0, in_w = 0, in_c = 0;
+  int64_t out_h = 0, out_w = 0, out_c = 0;
+  int64_t kernel_h = 1, kernel_w = 1;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0;  // bottom and right follow from the output size
+  float out_min = -3.402823466e38f, out_max = 3.402823466e38f;
+};
+
+class DenseConv {
+ public:
+  static constexpr int64_t kRows = 8;   // output pixels per tile
+  static constexpr int64_t kCols = 32;  // output channels per block
+
+  // `weights` [out_c][kernel_h][kernel_w][in_c], `bias` [out_c] or null; both copied. `input`
+  // is the NHWC tensor every run reads (its address is fixed for the plan's life).
+  DenseConv(const DenseConvShape& s, const float* weights, const float* bias, const float* input);
+  ~DenseConv();
+  DenseConv(const DenseConv&) = delete;
+  DenseConv& operator=(const DenseConv&) = delete;
+
+  int64_t tiles() const { return tiles_; }    // tiles of kRows output pixels
+  int64_t blocks() const { return blocks_; }  // blocks of kCols output channels
+
+  // Computes the output pixels of `tile` x the output channels of `block` into the NHWC
+  // `output`.
+  void Compute(float* output, int64_t block, int64_t tile) const;
+
+ private:
+  DenseConvShape s_;
+  const float* input_ = nullptr;
+  int64_t taps_ = 0, depth_ = 0;  // kernel_h * kernel_w, taps_ * in_c
+  int64_t pixels_ = 0, tiles_ = 0, blocks_ = 0;
+  bool direct_ = false;           // 1x1, stride 1, no padding: rows read in place
+  float* weights_ = nullptr;      // 64-byte aligned, blocks_ * (1 + depth_) * kCols floats
+  std::vector<const float*> rows_;  // [tile][tap][kRows] input pointers (not direct_)
+  std::vector<float> zeros_;        // in_c zeros, where a window tap falls on padding
+};
+
+}  // namespace mbench::runner
+
+#endif  // MBENCH_RUNNER_GEMM_H_
