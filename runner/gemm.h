@@ -46,6 +46,7 @@ class DenseConv {
 
   int64_t tiles() const { return tiles_; }    // tiles of kRows output pixels
   int64_t blocks() const { return blocks_; }  // blocks of kCols output channels
+  int64_t packed_weight_bytes() const { return blocks_ * (1 + depth_) * kCols * 4; }
 
   // Computes the output pixels of `tile` x the output channels of `block` into the NHWC
   // `output`.

@@ -139,6 +139,12 @@ void DenseConvTask(void* context, size_t block, size_t tile) {
   auto* job = static_cast<DenseConvJob*>(context);
   job->conv->Compute(job->output, static_cast<int64_t>(block), static_cast<int64_t>(tile));
 }
+void DenseConvTileTask(void* context, size_t tile) {
+  auto* job = static_cast<DenseConvJob*>(context);
+  for (int64_t block = 0; block < job->conv->blocks(); ++block) {
+    job->conv->Compute(job->output, block, static_cast<int64_t>(tile));
+  }
+}
 
 // Swish in chunks (see the kSwish case of the plan builder): one part per thread.
 constexpr int64_t kSwishChunk = 2048;  // 8 KiB of input and 8 KiB of gate: both stay in L1
@@ -652,6 +658,41 @@ class Plan::Impl {
     return nullptr;
   }
 
+  // Whether a fp32 convolution or fully connected layer computing `rows` output pixels runs on
+  // runner/gemm.h rather than XNNPACK: on CPUs it serves, unless the options say XNNPACK only,
+  // and with at least one full tile of rows (fewer leave most of the kernel's FMAs idle).
+  bool UseDenseConv(int64_t rows) const {
+    return !options.xnnpack_only && rows >= DenseConv::kRows && DenseConvAvailable();
+  }
+
+  // Makes `st` a dense convolution through runner/gemm.h: `weights` [out_c][kh][kw][in_c],
+  // the node's fused activation applied after.
+  void DenseStep(const Node& n, Step& st, const DenseConvShape& shape, const float* weights,
+                 const float* bias, const float* in, float* out) {
+    auto job = std::make_shared<DenseConvJob>();
+    job->conv = std::make_unique<DenseConv>(shape, weights, bias, in);
+    job->output = out;
+    pthreadpool_t p = pool;
+    auto tail = FusedTail(n);
+    const int64_t m = shape.batch * shape.out_h * shape.out_w * shape.out_c;
+    st.info.kernel = "mbench-gemm";
+    // Weights that stay in a core's L2 are read once per tile of pixels, all blocks in turn,
+    // while the tile's input rows stay in L1. Larger ones (deep layers, few pixels) go blocks
+    // outer: consecutive tasks of a thread share one block's weights.
+    constexpr int64_t kL2Weights = 512 << 10;
+    const bool tiles_outer = job->conv->packed_weight_bytes() <= kL2Weights;
+    st.plain = [job, p, tail, m, tiles_outer] {
+      const auto tiles = static_cast<size_t>(job->conv->tiles());
+      if (tiles_outer) {
+        pthreadpool_parallelize_1d(p, &DenseConvTileTask, job.get(), tiles, 0);
+      } else {
+        pthreadpool_parallelize_2d(p, &DenseConvTask, job.get(),
+                                   static_cast<size_t>(job->conv->blocks()), tiles, 0);
+      }
+      if (tail) tail(job->output, m);
+    };
+  }
+
   // Turns the step's operator into a plain step that runs it, then `tail` over its `m` outputs
   // (an activation the operator's output range cannot express).
   void ThenApply(Step& st, std::function<void(float*, int64_t)> tail, float* out, int64_t m) {
@@ -933,24 +974,10 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     };
     return Status::Ok();
   }
-  if (groups == 1 && !options.xnnpack_only && DenseConvAvailable()) {
-    // A dense convolution on an AVX-512 CPU: runner/gemm.h says why not XNNPACK's.
-    auto job = std::make_shared<DenseConvJob>();
-    const DenseConvShape shape{xi[0], xi[1], xi[2], cin, yi[1], yi[2], cout, kh, kw,
-                               sh, sw, dh, dw, pt, pl, lo, hi};
-    job->conv = std::make_unique<DenseConv>(shape, k.data(), bias, x.data);
-    job->output = y.data;
-    pthreadpool_t p = pool;
-    auto tail = FusedTail(n);
-    const int64_t m = Product(yi);
-    st.info.kernel = "mbench-gemm";
-    st.plain = [job, p, tail, m] {
-      // Blocks outer: consecutive tasks of a thread share one block's packed weights.
-      pthreadpool_parallelize_2d(p, &DenseConvTask, job.get(),
-                                 static_cast<size_t>(job->conv->blocks()),
-                                 static_cast<size_t>(job->conv->tiles()), 0);
-      if (tail) tail(job->output, m);
-    };
+  if (groups == 1 && UseDenseConv(xi[0] * yi[1] * yi[2])) {
+    DenseStep(n, st, {xi[0], xi[1], xi[2], cin, yi[1], yi[2], cout, kh, kw, sh, sw, dh, dw, pt, pl,
+                      lo, hi},
+              k.data(), bias, x.data, y.data);
     return Status::Ok();
   }
   float* kp = Packed(std::move(k));
@@ -1073,10 +1100,24 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
     return Check(xnn_setup_fully_connected_nc_f16(st.op, Product(x.ishape) / k, x.half, y.half, pool),
                  n, "fp16 fully connected setup");
   }
+  const int64_t rows = Product(x.ishape) / k;
+  if (UseDenseConv(rows)) {
+    // Rows of a fully connected layer are the pixels of a 1x1 convolution.
+    std::vector<float> by_out;
+    if (!n_by_k) {
+      by_out.resize(static_cast<size_t>(k * nout));
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t o = 0; o < nout; ++o) by_out[static_cast<size_t>(o * k + i)] = w[i * nout + o];
+      w = by_out.data();
+    }
+    DenseStep(n, st, {1, rows, 1, k, rows, 1, nout, 1, 1, 1, 1, 1, 1, 0, 0, lo, hi}, w, bias,
+              x.data, y.data);
+    return Status::Ok();
+  }
   MBENCH_RETURN_IF_ERROR(Check(
       xnn_create_fully_connected_nc_f32(k, nout, k, nout, w, bias, lo, hi, flags, &st.op),
       n, "fully connected create"));
-  return Check(xnn_setup_fully_connected_nc_f32(st.op, Product(x.ishape) / k, x.data, y.data, pool),
+  return Check(xnn_setup_fully_connected_nc_f32(st.op, rows, x.data, y.data, pool),
                n, "fully connected setup");
 }
 
