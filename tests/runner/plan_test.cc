@@ -214,6 +214,37 @@ TEST(PlanTest, DenseConvolutionsMatchNaiveAndXnnpack) {
   }
 }
 
+// Fully connected layers of 8 or more rows run on the same GEMM: weights [N, K] (Linear, Gemm
+// transB) and [K, N] (as MatMul with a constant stores them), 13 rows, 70 outputs.
+TEST(PlanTest, FullyConnectedRowsOnTheDenseKernelMatchTheReference) {
+  for (bool k_by_n : {false, true}) {
+    GraphBuilder b;
+    auto x = b.Input("x", {1, 13, 40});
+    auto y = b.Linear(x, 70);
+    auto g = b.Finish({y});
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    if (k_by_n) g->tensors[g->nodes[0].inputs[1]].shape = {40, 70};
+    auto input = Random(13 * 40, 5);
+    std::unique_ptr<Plan> plan;
+    auto got = RunGraph(*g, input, 2, &plan);
+    EXPECT_EQ(plan->step(0).kernel, DenseConvAvailable() ? "mbench-gemm" : "xnnpack");
+    const auto& node = g->nodes[0];
+    auto w = plan->ConstantValues(node.inputs[1]);
+    auto bias = plan->ConstantValues(node.inputs[2]);
+    std::vector<float> want(13 * 70);
+    for (int r = 0; r < 13; ++r) {
+      for (int o = 0; o < 70; ++o) {
+        double acc = bias[o];
+        for (int i = 0; i < 40; ++i) {
+          acc += input[r * 40 + i] * (k_by_n ? w[i * 70 + o] : w[o * 40 + i]);
+        }
+        want[r * 70 + o] = static_cast<float>(acc);
+      }
+    }
+    ExpectNear(got, want, 1e-4f, k_by_n ? "matmul [K, N]" : "linear [N, K]");
+  }
+}
+
 // Transposed convolutions (XNNPACK's deconvolution) from the builder, as calibrate's probes
 // make them: ONNX weights [in, out, k, k], no padding, output (in - 1) * stride + k.
 TEST(PlanTest, TransposedConvolutionsMatchANaiveReference) {
