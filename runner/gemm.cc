@@ -22,10 +22,11 @@ constexpr int64_t kCols = DenseConv::kCols;
 // One tile: `rows` x `cols` outputs. `rows_of` holds, for each of `taps` window taps, kRows
 // input pointers of `channels` floats; `w` the block's 32 bias values, then 32 weights per
 // (tap, channel). The 16 accumulators stay in zmm registers throughout.
+// `add`, when not null, is read like `out` and added before the range.
 __attribute__((target("avx512f"))) void Tile(const float* const* rows_of, int64_t taps,
                                              int64_t channels, const float* w, float* out,
-                                             int64_t out_stride, int64_t rows, int64_t cols,
-                                             float lo, float hi) {
+                                             const float* add, int64_t out_stride, int64_t rows,
+                                             int64_t cols, float lo, float hi) {
   __m512 acc0[kRows], acc1[kRows];
   const __m512 bias0 = _mm512_load_ps(w), bias1 = _mm512_load_ps(w + 16);
 #pragma GCC unroll 8
@@ -57,6 +58,11 @@ __attribute__((target("avx512f"))) void Tile(const float* const* rows_of, int64_
   for (int64_t i = 0; i < kRows; ++i) {
     if (i >= rows) break;
     float* o = out + i * out_stride;
+    if (add != nullptr) {
+      const float* r = add + i * out_stride;
+      acc0[i] = _mm512_add_ps(acc0[i], _mm512_maskz_loadu_ps(m0, r));
+      acc1[i] = _mm512_add_ps(acc1[i], _mm512_maskz_loadu_ps(m1, r + 16));
+    }
     _mm512_mask_storeu_ps(o, m0, _mm512_min_ps(_mm512_max_ps(acc0[i], vlo), vhi));
     _mm512_mask_storeu_ps(o + 16, m1, _mm512_min_ps(_mm512_max_ps(acc1[i], vlo), vhi));
   }
@@ -75,8 +81,8 @@ bool DenseConvAvailable() {
 }
 
 DenseConv::DenseConv(const DenseConvShape& s, const float* weights, const float* bias,
-                     const float* input)
-    : s_(s), input_(input) {
+                     const float* input, const float* residual)
+    : s_(s), input_(input), residual_(residual) {
   taps_ = s.kernel_h * s.kernel_w;
   depth_ = taps_ * s.in_c;
   pixels_ = s.batch * s.out_h * s.out_w;
@@ -131,8 +137,9 @@ void DenseConv::Compute(float* output, int64_t block, int64_t tile) const {
     for (int64_t i = 0; i < kRows; ++i) direct[i] = input_ + std::min(m0 + i, pixels_ - 1) * s_.in_c;
     rows_of = direct;
   }
-  Tile(rows_of, taps_, s_.in_c, weights_ + block * (1 + depth_) * kCols,
-       output + m0 * s_.out_c + block * kCols, s_.out_c, std::min(kRows, pixels_ - m0),
+  const int64_t at = m0 * s_.out_c + block * kCols;
+  Tile(rows_of, taps_, s_.in_c, weights_ + block * (1 + depth_) * kCols, output + at,
+       residual_ != nullptr ? residual_ + at : nullptr, s_.out_c, std::min(kRows, pixels_ - m0),
        std::min(kCols, s_.out_c - block * kCols), s_.out_min, s_.out_max);
 #else
   (void)output, (void)block, (void)tile;

@@ -38,8 +38,11 @@ class DenseConv {
   static constexpr int64_t kCols = 32;  // output channels per block
 
   // `weights` [out_c][kernel_h][kernel_w][in_c], `bias` [out_c] or null; both copied. `input`
-  // is the NHWC tensor every run reads (its address is fixed for the plan's life).
-  DenseConv(const DenseConvShape& s, const float* weights, const float* bias, const float* input);
+  // is the NHWC tensor every run reads, `residual` (or null) one shaped as the output that is
+  // added to it before the output range (a fused residual Add); their addresses are fixed for
+  // the plan's life.
+  DenseConv(const DenseConvShape& s, const float* weights, const float* bias, const float* input,
+            const float* residual = nullptr);
   ~DenseConv();
   DenseConv(const DenseConv&) = delete;
   DenseConv& operator=(const DenseConv&) = delete;
@@ -55,6 +58,7 @@ class DenseConv {
  private:
   DenseConvShape s_;
   const float* input_ = nullptr;
+  const float* residual_ = nullptr;
   int64_t taps_ = 0, depth_ = 0;  // kernel_h * kernel_w, taps_ * in_c
   int64_t pixels_ = 0, tiles_ = 0, blocks_ = 0;
   bool direct_ = false;           // 1x1, stride 1, no padding: rows read in place

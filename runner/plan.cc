@@ -347,6 +347,9 @@ class Plan::Impl {
   std::map<int32_t, Region> regions;
   // Folded BatchNorm: convolution layer -> the BatchNorm node whose scale and shift it absorbs.
   std::map<int32_t, int32_t> bn_folded;
+  // Residual additions fused into a dense convolution (runner/gemm.h): convolution layer -> the
+  // tensor its epilogue adds before the activation range.
+  std::map<int32_t, int32_t> residual;
   std::vector<xnn_operator_t> extra_ops;  // operators run from a plain step (fused tails)
   bool synthetic = false;
   int64_t weight_bytes = 0;
@@ -665,12 +668,32 @@ class Plan::Impl {
     return !options.xnnpack_only && rows >= DenseConv::kRows && DenseConvAvailable();
   }
 
+  // Whether convolution `n` will run on runner/gemm.h in an fp32 plan (the test Conv() makes,
+  // from the graph's shapes, before any buffer exists).
+  bool DenseCandidate(const Node& n) const {
+    if (n.kind != OpKind::kConv || n.inputs.size() < 2 || n.inputs[0] < 0 || n.inputs[1] < 0 ||
+        n.outputs.size() != 1 || n.outputs[0] < 0 || !bufs[n.inputs[1]].constant) {
+      return false;
+    }
+    const Shape& x = G(n.inputs[0]);
+    const Shape& y = G(n.outputs[0]);
+    const Shape& w = G(n.inputs[1]);
+    if (x.size() != 4 || y.size() != 4 || w.size() != 4) return false;
+    const bool nhwc = graph->layout == analyzer::Layout::kNHWC;
+    const int64_t cin = nhwc ? x[3] : x[1];
+    const int64_t per_group = nhwc ? w[3] : w[1];
+    if (per_group != cin || (!nhwc && n.GetInt("group", 1) != 1)) return false;
+    return UseDenseConv(nhwc ? y[0] * y[1] * y[2] : y[0] * y[2] * y[3]);
+  }
+
   // Makes `st` a dense convolution through runner/gemm.h: `weights` [out_c][kh][kw][in_c],
   // the node's fused activation applied after.
   void DenseStep(const Node& n, Step& st, const DenseConvShape& shape, const float* weights,
                  const float* bias, const float* in, float* out) {
     auto job = std::make_shared<DenseConvJob>();
-    job->conv = std::make_unique<DenseConv>(shape, weights, bias, in);
+    const float* add = nullptr;
+    if (auto it = residual.find(LayerOf(n)); it != residual.end()) add = bufs[it->second].data;
+    job->conv = std::make_unique<DenseConv>(shape, weights, bias, in, add);
     job->output = out;
     pthreadpool_t p = pool;
     auto tail = FusedTail(n);
@@ -973,6 +996,10 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
       if (tail) tail(job->output, m);
     };
     return Status::Ok();
+  }
+  if (residual.count(LayerOf(n)) && !(groups == 1 && UseDenseConv(xi[0] * yi[1] * yi[2]))) {
+    return Status::Internal("layer '" + n.name + "': a residual addition was fused into a "
+                            "convolution that cannot run on the dense kernel");
   }
   if (groups == 1 && UseDenseConv(xi[0] * yi[1] * yi[2])) {
     DenseStep(n, st, {xi[0], xi[1], xi[2], cin, yi[1], yi[2], cout, kh, kw, sh, sw, dh, dw, pt, pl,
@@ -2414,6 +2441,37 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       impl->bn_folded[p] = static_cast<int32_t>(i);
       owner[n.outputs[0]] = p;
     }
+    // A residual Add of two same-shaped activations, one written by a dense convolution that
+    // only the Add reads and that runs after the other operand exists, joins that
+    // convolution's epilogue (ResNet's bottleneck ends): one pass over the output instead of
+    // two. A ReLU after it then fuses as the range below. fp32 plans only (the kernel's).
+    for (size_t i = 0; i < graph.nodes.size() && !half_plan && !int8_plan; ++i) {
+      const Node& n = graph.nodes[i];
+      if (folded[i] || n.kind != OpKind::kAdd || n.inputs.size() != 2 || n.outputs.size() != 1 ||
+          n.outputs[0] < 0 || n.HasAttr("fused_activation")) {
+        continue;
+      }
+      const int32_t a = n.inputs[0], b = n.inputs[1];
+      if (a < 0 || b < 0 || a == b || impl->bufs[a].constant || impl->bufs[b].constant) continue;
+      const Shape& shape = graph.tensors[n.outputs[0]].shape;
+      if (graph.tensors[a].shape != shape || graph.tensors[b].shape != shape) continue;
+      // The convolution that runs last; the other operand is ready by then.
+      const bool a_last = owner[a] > owner[b];
+      const int32_t conv_out = a_last ? a : b, other = a_last ? b : a;
+      const int32_t p = owner[conv_out];
+      if (p < 0 || folded[p] || readers[conv_out] != 1 || impl->clamp.count(p) ||
+          impl->residual.count(p) || graph.nodes[p].HasAttr("fused_activation") ||
+          !impl->DenseCandidate(graph.nodes[p])) {
+        continue;
+      }
+      const int32_t writes =
+          impl->redirect.count(p) ? impl->redirect.at(p) : graph.nodes[p].outputs[0];
+      if (writes != conv_out) continue;
+      fused_into[i] = p;
+      impl->redirect[p] = n.outputs[0];
+      impl->residual[p] = other;
+      owner[n.outputs[0]] = p;
+    }
     // Element-wise regions (runner/eltwise.h): contiguous element-wise ops on one tensor's
     // values (and scalar constants) run as one pass. A ReLU or Clip right after a convolution
     // is left to the activation fusion below, which costs nothing at all.
@@ -2635,7 +2693,11 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       Impl::First(b, st.form) = step;
       Impl::Last(b, st.form) = std::max(Impl::Last(b, st.form), step);
     }
-    for (int32_t t : n.inputs) {
+    std::vector<int32_t> reads = n.inputs;
+    if (auto it = impl->residual.find(static_cast<int32_t>(i)); it != impl->residual.end()) {
+      reads.push_back(it->second);  // the fused Add's other operand
+    }
+    for (int32_t t : reads) {
       if (t < 0 || impl->bufs[t].constant) continue;
       auto& b = impl->bufs[t];
       Impl::Last(b, b.home) = std::max(Impl::Last(b, b.home), step);
@@ -2781,7 +2843,11 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     Status s = impl->BuildStep(i);
     if (!s.ok()) return s;
     StepInfo& info = impl->steps[i].info;
-    if (info.kernel.empty()) info.kernel = impl->steps[i].op != nullptr ? "xnnpack" : "plain";
+    if (info.noop) {
+      info.kernel = "none";
+    } else if (info.kernel.empty()) {
+      info.kernel = impl->steps[i].op != nullptr ? "xnnpack" : "plain";
+    }
     info.xnnpack = info.kernel == "xnnpack";
   }
   return std::unique_ptr<Plan>(new Plan(std::move(impl)));

@@ -50,7 +50,7 @@ struct StepInfo {
   analyzer::OpKind kind = analyzer::OpKind::kUnknown;
   bool xnnpack = false;     // kernel == "xnnpack"
   // Who computes it: "xnnpack" (an XNNPACK operator), "mbench-gemm" (runner/gemm.h),
-  // "mbench-dwconv" (runner/dwconv.h) or "plain" (a plain C++ kernel).
+  // "mbench-dwconv" (runner/dwconv.h), "plain" (a plain C++ kernel) or "none" (noop).
   std::string kernel;
   bool noop = false;        // nothing to do at run time (fused into another step)
   int32_t fused_into = -1;  // layer whose operator computes this one (fused activation)

@@ -214,6 +214,61 @@ TEST(PlanTest, DenseConvolutionsMatchNaiveAndXnnpack) {
   }
 }
 
+// ResNet's block ends: conv -> Add(shortcut) -> ReLU. On the dense kernel the Add and the ReLU
+// join the epilogue of the convolution that runs last (their steps report fused_into it), and
+// the result matches XNNPACK's unfused plan: an identity shortcut, a shortcut convolution
+// emitted before the main branch and one emitted after it; no fusion when the convolution's
+// output has a second reader.
+TEST(PlanTest, ResidualAddsFuseIntoTheDenseConvolution) {
+  enum Variant { kIdentity, kShortcutFirst, kShortcutLast, kSecondReader };
+  for (Variant v : {kIdentity, kShortcutFirst, kShortcutLast, kSecondReader}) {
+    GraphBuilder b;
+    auto x = b.Input("x", {1, 16, 9, 10});
+    analyzer::TensorId shortcut = x;
+    if (v == kShortcutFirst) shortcut = b.Conv(x, 16, 1, 1, 0, 1, true);
+    auto h = b.Act(b.Conv(x, 24, 3, 1, -1, 1, true), OpKind::kRelu);
+    auto main = b.Conv(h, 16, 3, 1, -1, 1, true);
+    if (v == kShortcutLast) shortcut = b.Conv(x, 16, 1);
+    auto sum = b.Act(b.Add(main, shortcut), OpKind::kRelu);
+    std::vector<analyzer::TensorId> outs = {sum};
+    if (v == kSecondReader) outs.push_back(b.Act(main, OpKind::kSigmoid));
+    auto g = b.Finish(outs);
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    const int32_t want_conv = g->tensors[v == kShortcutLast ? shortcut : main].producer;
+    const std::string what = "residual variant " + std::to_string(v);
+    auto input = Random(16 * 9 * 10, 21);
+    std::vector<float> results[2];
+    for (bool xnnpack_only : {false, true}) {
+      PlanOptions o;
+      o.xnnpack_only = xnnpack_only;
+      auto plan = Plan::Compile(*g, o);
+      ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+      int fused_adds = 0;
+      for (size_t i = 0; i < (*plan)->num_steps(); ++i) {
+        const StepInfo& st = (*plan)->step(i);
+        if (st.kind == OpKind::kAdd && st.fused_into >= 0) {
+          ++fused_adds;
+          EXPECT_EQ(st.fused_into, want_conv) << what;
+          EXPECT_EQ(st.kernel, "none") << what;
+        }
+        if (st.kind == OpKind::kRelu && st.layer == g->tensors[sum].producer) {
+          EXPECT_EQ(st.fused_into, fused_adds > 0 ? want_conv : st.fused_into) << what;
+        }
+      }
+      const bool fuses = !xnnpack_only && v != kSecondReader && DenseConvAvailable();
+      EXPECT_EQ(fused_adds, fuses ? 1 : 0) << what;
+      ASSERT_TRUE((*plan)->SetInput(0, input).ok());
+      ASSERT_TRUE((*plan)->Run().ok());
+      results[xnnpack_only] = (*plan)->Output(0);
+      // A second run reads the same input and gives the same output (the shortcut's memory
+      // was not reused before the convolution read it).
+      ASSERT_TRUE((*plan)->Run().ok());
+      ExpectNear((*plan)->Output(0), results[xnnpack_only], 0.0f, what + " second run");
+    }
+    ExpectNear(results[0], results[1], 1e-4f, what);
+  }
+}
+
 // Fully connected layers of 8 or more rows run on the same GEMM: weights [N, K] (Linear, Gemm
 // transB) and [K, N] (as MatMul with a constant stores them), 13 rows, 70 outputs.
 TEST(PlanTest, FullyConnectedRowsOnTheDenseKernelMatchTheReference) {
