@@ -19,30 +19,34 @@ constexpr int64_t kCols = DenseConv::kCols;
 // GCC 12's _mm512_max_ps/_mm512_min_ps pass an undefined pass-through vector it then reports.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-// One tile: `rows` x `cols` outputs. `rows_of` holds, for each of `taps` window taps, kRows
-// input pointers of `channels` floats; `w` the block's 32 bias values, then 32 weights per
-// (tap, channel). The 16 accumulators stay in zmm registers throughout.
-// `add`, when not null, is read like `out` and added before the range.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+// One tile: R output pixels x `cols` output channels. `rows_of` holds, for each of `taps`
+// window taps, kRows input pointers of `channels` floats (the first R used); `w` the block's 32
+// bias values, then 32 weights per (tap, channel). The 2R accumulators stay in zmm registers
+// throughout. `add`, when not null, is read like `out` and added before the range. R < kRows
+// serves the last tile of a layer whose pixel count kRows does not divide (7x7 maps: 49 =
+// 6 * 8 + 1), at the cost of its rows rather than of a full tile.
+template <int64_t R>
 __attribute__((target("avx512f"))) void Tile(const float* const* rows_of, int64_t taps,
                                              int64_t channels, const float* w, float* out,
-                                             const float* add, int64_t out_stride, int64_t rows,
-                                             int64_t cols, float lo, float hi) {
-  __m512 acc0[kRows], acc1[kRows];
+                                             const float* add, int64_t out_stride, int64_t cols,
+                                             float lo, float hi) {
+  __m512 acc0[R], acc1[R];
   const __m512 bias0 = _mm512_load_ps(w), bias1 = _mm512_load_ps(w + 16);
 #pragma GCC unroll 8
-  for (int64_t i = 0; i < kRows; ++i) {
+  for (int64_t i = 0; i < R; ++i) {
     acc0[i] = bias0;
     acc1[i] = bias1;
   }
   w += kCols;
   for (int64_t t = 0; t < taps; ++t, rows_of += kRows) {
-    const float* a[kRows];
+    const float* a[R];
 #pragma GCC unroll 8
-    for (int64_t i = 0; i < kRows; ++i) a[i] = rows_of[i];
+    for (int64_t i = 0; i < R; ++i) a[i] = rows_of[i];
     for (int64_t c = 0; c < channels; ++c, w += kCols) {
       const __m512 w0 = _mm512_load_ps(w), w1 = _mm512_load_ps(w + 16);
 #pragma GCC unroll 8
-      for (int64_t i = 0; i < kRows; ++i) {
+      for (int64_t i = 0; i < R; ++i) {
         const __m512 x = _mm512_set1_ps(a[i][c]);
         acc0[i] = _mm512_fmadd_ps(x, w0, acc0[i]);
         acc1[i] = _mm512_fmadd_ps(x, w1, acc1[i]);
@@ -55,8 +59,7 @@ __attribute__((target("avx512f"))) void Tile(const float* const* rows_of, int64_
                        : cols > 16 ? __mmask16((1u << (cols - 16)) - 1)
                                    : __mmask16(0);
 #pragma GCC unroll 8
-  for (int64_t i = 0; i < kRows; ++i) {
-    if (i >= rows) break;
+  for (int64_t i = 0; i < R; ++i) {
     float* o = out + i * out_stride;
     if (add != nullptr) {
       const float* r = add + i * out_stride;
@@ -138,9 +141,21 @@ void DenseConv::Compute(float* output, int64_t block, int64_t tile) const {
     rows_of = direct;
   }
   const int64_t at = m0 * s_.out_c + block * kCols;
-  Tile(rows_of, taps_, s_.in_c, weights_ + block * (1 + depth_) * kCols, output + at,
-       residual_ != nullptr ? residual_ + at : nullptr, s_.out_c, std::min(kRows, pixels_ - m0),
-       std::min(kCols, s_.out_c - block * kCols), s_.out_min, s_.out_max);
+  const float* w = weights_ + block * (1 + depth_) * kCols;
+  const float* add = residual_ != nullptr ? residual_ + at : nullptr;
+  const int64_t cols = std::min(kCols, s_.out_c - block * kCols);
+  auto kernel = &Tile<kRows>;
+  switch (std::min(kRows, pixels_ - m0)) {
+    case 1: kernel = &Tile<1>; break;
+    case 2: kernel = &Tile<2>; break;
+    case 3: kernel = &Tile<3>; break;
+    case 4: kernel = &Tile<4>; break;
+    case 5: kernel = &Tile<5>; break;
+    case 6: kernel = &Tile<6>; break;
+    case 7: kernel = &Tile<7>; break;
+    default: break;
+  }
+  kernel(rows_of, taps_, s_.in_c, w, output + at, add, s_.out_c, cols, s_.out_min, s_.out_max);
 #else
   (void)output, (void)block, (void)tile;
 #endif
