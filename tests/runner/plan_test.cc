@@ -156,8 +156,8 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
 }
 
 // Dense convolutions run through mbench's AVX-512 GEMM (runner/gemm.h) on CPUs that have it:
-// output channels past a 32-wide block and below one, pixel counts that leave a partial
-// 12-pixel tile, padding on every side, stride, dilation, two batch items, bias folded in. Each
+// output channels past a 32-wide block and below one, pixel counts that leave every size of
+// partial 8-pixel tile, padding on every side, stride, dilation, two batch items, bias. Each
 // agrees with the naive reference and with XNNPACK's kernel on the same layer.
 TEST(PlanTest, DenseConvolutionsMatchNaiveAndXnnpack) {
   struct Dense {
@@ -170,6 +170,10 @@ TEST(PlanTest, DenseConvolutionsMatchNaiveAndXnnpack) {
       {1, 33, 33, 5, 5, 1, 1, 0, 1},   // pointwise, a block and one channel
       {1, 12, 70, 11, 13, 5, 1, 4, 2}, // dilated 5x5, three blocks, wide padding
       {1, 3, 64, 20, 20, 7, 2, 3, 1},  // a 7x7 stride-2 stem
+      // Last tiles of 2, 5 and 6 pixels (the cases above end in 3, 1, 4, 7 and 4).
+      {1, 4, 64, 5, 2, 1, 1, 0, 1},
+      {1, 20, 40, 3, 7, 1, 1, 0, 1},
+      {1, 8, 16, 2, 7, 3, 1, 1, 1},
   };
   for (const auto& c : cases) {
     GraphBuilder b;
