@@ -30,7 +30,7 @@ template <int64_t R>
 __attribute__((target("avx512f"))) void Tile(const float* const* rows_of, int64_t taps,
                                              int64_t channels, const float* w, float* out,
                                              const float* add, int64_t out_stride, int64_t cols,
-                                             float lo, float hi) {
+                                             float lo, float hi, int64_t prefetch) {
   __m512 acc0[R], acc1[R];
   const __m512 bias0 = _mm512_load_ps(w), bias1 = _mm512_load_ps(w + 16);
 #pragma GCC unroll 8
@@ -45,6 +45,10 @@ __attribute__((target("avx512f"))) void Tile(const float* const* rows_of, int64_
     for (int64_t i = 0; i < R; ++i) a[i] = rows_of[i];
     for (int64_t c = 0; c < channels; ++c, w += kCols) {
       const __m512 w0 = _mm512_load_ps(w), w1 = _mm512_load_ps(w + 16);
+      if (prefetch != 0) {
+        _mm_prefetch(reinterpret_cast<const char*>(w + prefetch), _MM_HINT_T1);
+        _mm_prefetch(reinterpret_cast<const char*>(w + prefetch + 16), _MM_HINT_T1);
+      }
 #pragma GCC unroll 8
       for (int64_t i = 0; i < R; ++i) {
         const __m512 x = _mm512_set1_ps(a[i][c]);
@@ -131,7 +135,7 @@ DenseConv::DenseConv(const DenseConvShape& s, const float* weights, const float*
 
 DenseConv::~DenseConv() { std::free(weights_); }
 
-void DenseConv::Compute(float* output, int64_t block, int64_t tile) const {
+void DenseConv::Compute(float* output, int64_t block, int64_t tile, bool prefetch_next) const {
 #ifdef MBENCH_DENSE_CONV_X86
   const int64_t m0 = tile * kRows;
   const float* direct[kRows];
@@ -155,9 +159,11 @@ void DenseConv::Compute(float* output, int64_t block, int64_t tile) const {
     case 7: kernel = &Tile<7>; break;
     default: break;
   }
-  kernel(rows_of, taps_, s_.in_c, w, output + at, add, s_.out_c, cols, s_.out_min, s_.out_max);
+  const int64_t panel = (1 + depth_) * kCols;
+  kernel(rows_of, taps_, s_.in_c, w, output + at, add, s_.out_c, cols, s_.out_min, s_.out_max,
+         prefetch_next && block + 1 < blocks_ ? panel : 0);
 #else
-  (void)output, (void)block, (void)tile;
+  (void)output, (void)block, (void)tile, (void)prefetch_next;
 #endif
 }
 

@@ -53,7 +53,9 @@ class DenseConv {
 
   // Computes the output pixels of `tile` x the output channels of `block` into the NHWC
   // `output`.
-  void Compute(float* output, int64_t block, int64_t tile) const;
+  // `prefetch_next`: also fetch block + 1's weights into L2 on the way (for a caller that
+  // walks blocks outer over weights too large for L2, from its second tile of a block on).
+  void Compute(float* output, int64_t block, int64_t tile, bool prefetch_next = false) const;
 
  private:
   DenseConvShape s_;

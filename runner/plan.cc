@@ -137,7 +137,8 @@ struct DenseConvJob {
 };
 void DenseConvTask(void* context, size_t block, size_t tile) {
   auto* job = static_cast<DenseConvJob*>(context);
-  job->conv->Compute(job->output, static_cast<int64_t>(block), static_cast<int64_t>(tile));
+  job->conv->Compute(job->output, static_cast<int64_t>(block), static_cast<int64_t>(tile),
+                     tile == 1);
 }
 void DenseConvTileTask(void* context, size_t tile) {
   auto* job = static_cast<DenseConvJob*>(context);
