@@ -2455,7 +2455,10 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       const int32_t a = n.inputs[0], b = n.inputs[1];
       if (a < 0 || b < 0 || a == b || impl->bufs[a].constant || impl->bufs[b].constant) continue;
       const Shape& shape = graph.tensors[n.outputs[0]].shape;
-      if (graph.tensors[a].shape != shape || graph.tensors[b].shape != shape) continue;
+      if (graph.tensors[a].shape != shape || graph.tensors[b].shape != shape ||
+          impl->bufs[a].nhwc != impl->bufs[b].nhwc) {
+        continue;  // the epilogue reads the operand element for element, as the output is stored
+      }
       // The convolution that runs last; the other operand is ready by then.
       const bool a_last = owner[a] > owner[b];
       const int32_t conv_out = a_last ? a : b, other = a_last ? b : a;
