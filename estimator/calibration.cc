@@ -364,23 +364,33 @@ void FitModelContext(const CalibrationData& data, const std::vector<int>& points
 
 // Stage 3, where a target has kernels timed alone: each one-kernel part's residual against the
 // fitted roofline, timed alone (no model context), becomes a sample of the shape correction.
+// Memory kernels first: a compute kernel's separate activation pass is priced by the memory
+// samples of its op, so its own residual is taken after that (else a pointwise sample from a
+// layer with a swish pass would carry the swish's cost into every pointwise kernel).
 template <typename Feats>
 std::vector<KernelSample> KernelSamplesOf(const CalibrationData& data, const std::vector<int>& points,
                                           Feats& feats, const KernelParams& params) {
+  auto by_kind = [](const KernelSample& a, const KernelSample& b) { return a.kind < b.kind; };
   std::vector<KernelSample> out;
-  for (int i : points) {
-    const Measurement& m = data.points[i];
-    const CalibrationModel& cm = data.models[m.model];
-    if (!cm.part || cm.features.plan.kernels.size() != 1) continue;
-    RateParams r = ToRates(params, SeparateActivations(m.compute_unit, m.runtime));
-    r.context = 1.0;
-    const double s = PredictSeconds(feats(m.model, m.precision), r);
-    if (!(s > 0)) continue;
-    out.push_back({SampleKind(cm.features, 0), cm.features.plan.kernels[0].shape,
-                   std::clamp(std::log(m.latency_ms / (s * 1e3)), -3.0, 3.0)});
+  for (bool memory : {true, false}) {
+    std::vector<KernelSample> found;
+    for (int i : points) {
+      const Measurement& m = data.points[i];
+      const CalibrationModel& cm = data.models[m.model];
+      if (!cm.part || cm.features.plan.kernels.size() != 1) continue;
+      if ((cm.features.plan.kernels[0].cls == KernelClass::kMemory) != memory) continue;
+      RateParams r = ToRates(params, SeparateActivations(m.compute_unit, m.runtime));
+      r.context = 1.0;
+      std::vector<KernelFeatures> f = feats(m.model, m.precision);
+      if (!memory) ApplyKernelSamples(cm.features, out, &f, /*kernels=*/false);
+      const double s = PredictSeconds(f, r);
+      if (!(s > 0)) continue;
+      found.push_back({SampleKind(cm.features, 0), cm.features.plan.kernels[0].shape,
+                       std::clamp(std::log(m.latency_ms / (s * 1e3)), -3.0, 3.0)});
+    }
+    out.insert(out.end(), found.begin(), found.end());
+    std::stable_sort(out.begin(), out.end(), by_kind);
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const KernelSample& a, const KernelSample& b) { return a.kind < b.kind; });
   return out;
 }
 

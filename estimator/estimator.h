@@ -39,6 +39,9 @@ struct KernelFeatures {
   double unfused_bytes = 0.0;  // a separate activation pass reads and writes these
   // Multiplies the kernel's time: exp of its shape correction (ApplyKernelSamples); 1 without.
   double scale = 1.0;
+  // Multiplies its separate activation pass instead: the correction of a memory kernel of the
+  // pass's op and shape (a swish pass is not a copy).
+  double unfused_scale = 1.0;
 };
 
 // A model prepared for prediction: kernels plus per-kernel op lists for fallback decisions.
@@ -69,10 +72,12 @@ std::string SampleKind(const ModelFeatures& model, size_t kernel);
 // c for one kernel; `samples` sorted by kind. 0 when the target has no sample of the kind.
 double KernelShapeCorrection(const std::string& kind, const std::array<double, 4>& shape,
                              const std::vector<profiles::KernelSample>& samples);
-// Sets every kernel's scale from `samples` (no-op when empty). `features` is FeaturesAt(model).
+// Sets every kernel's scale, and the unfused_scale of a kernel with a separate activation
+// pass, from `samples` (no-op when empty). `features` is FeaturesAt(model). `kernels` false:
+// the passes' scales only.
 void ApplyKernelSamples(const ModelFeatures& model,
                         const std::vector<profiles::KernelSample>& samples,
-                        std::vector<KernelFeatures>* features);
+                        std::vector<KernelFeatures>* features, bool kernels = true);
 
 // Target parameters in the units the loop uses (seconds, MAC/s, bytes/s).
 struct RateParams {

@@ -245,8 +245,35 @@ KernelPlan BuildKernels(const Graph& graph, const analyzer::ModelAnalysis& analy
         if ((IsEpilogue(n.kind) && !IsClampLike(n.kind)) ||
             (IsBinaryElementwise(n.kind) && kernel.cls != KernelClass::kMemory)) {
           kernel.unfused_elements += out_elems;
+          if (kernel.unfused_op == OpKind::kUnknown && n.kind != OpKind::kBatchNorm) {
+            kernel.unfused_op = n.kind;
+          }
         }
         kernel_of[src] = -1;
+        if (n.outputs[0] >= 0) kernel_of[n.outputs[0]] = k;
+        continue;
+      }
+    }
+    // x * sigmoid(x) (swish as ONNX writes it): the mul joins the sigmoid's kernel, one pass
+    // that reads x and writes the product, as the runner runs it.
+    if (n.kind == OpKind::kMul && act_in.size() == 2 && n.outputs.size() == 1) {
+      int32_t gate = -1;
+      for (int s = 0; s < 2; ++s) {
+        const int32_t p = graph.tensors[act_in[s]].producer;
+        if (p >= 0 && graph.nodes[p].kind == OpKind::kSigmoid && !graph.nodes[p].inputs.empty() &&
+            graph.nodes[p].inputs[0] == act_in[1 - s]) {
+          gate = act_in[s];
+        }
+      }
+      if (gate >= 0 && kernel_of[gate] >= 0 && readers[gate] == 1 &&
+          plan.kernels[kernel_of[gate]].cls == KernelClass::kMemory) {
+        const int32_t k = kernel_of[gate];
+        Kernel& kernel = plan.kernels[k];
+        kernel.layers.push_back(static_cast<int32_t>(i));
+        kernel.flops += static_cast<double>(layer.flops);
+        // The gate stays in registers: its write becomes the product's.
+        kernel.activation_elements += out_elems - Elements(graph, gate).value_or(0.0);
+        kernel_of[gate] = -1;
         if (n.outputs[0] >= 0) kernel_of[n.outputs[0]] = k;
         continue;
       }

@@ -46,6 +46,9 @@ struct Kernel {
   // path and mbench's runner) folds only clamps (ReLU, ReLU6) and batch norm into a
   // convolution, and runs sigmoid, swish, hard-swish, GELU, ... as their own pass.
   double unfused_elements = 0.0;
+  // The op of the first such pass (batch norm aside, which folds): the estimator prices the
+  // pass by the samples of memory kernels of that op.
+  analyzer::OpKind unfused_op = analyzer::OpKind::kUnknown;
   // The main layer's shape, layout-free: log1p of its MACs, output, activation input and weight
   // elements. For a convolution these fix output channels (weights x output / MACs), spatial
   // size, kernel area and stride; the estimator compares kernels by it.

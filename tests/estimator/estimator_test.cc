@@ -369,6 +369,42 @@ TEST(ShapeCorrectionTest, KernelSizeSeparatesNeighboursOfSimilarSize) {
   EXPECT_LT(KernelShapeCorrection("depthwise", dw(120, 56, 28, 5), samples), -0.3);
 }
 
+// A separate activation pass is priced by the samples of memory kernels of its op: swish by
+// the sigmoid-and-mul kernel that ONNX's swish becomes (one kernel, so a calibrate probe of it
+// is a sample), at any size (a per-element cost), and none of it leaks into the convolution's
+// own correction.
+TEST(ShapeCorrectionTest, ActivationPassesArePricedByTheirOpsSamples) {
+  GraphBuilder onnx_style;
+  auto x = onnx_style.Input("x", {1, 32, 112, 112});
+  auto gate = onnx_style.Act(x, OpKind::kSigmoid);
+  auto g1 = onnx_style.Finish({onnx_style.Mul(x, gate)});
+  ASSERT_TRUE(g1.ok()) << g1.status().ToString();
+  ModelFeatures probe = Features(*g1);
+  ASSERT_EQ(probe.plan.kernels.size(), 1u);  // sigmoid and mul: one pass
+  EXPECT_EQ(SampleKind(probe, 0), "memory:sigmoid");
+  EXPECT_DOUBLE_EQ(probe.plan.kernels[0].activation_elements, 2.0 * 32 * 112 * 112);
+
+  GraphBuilder b(/*fold_bn=*/false);
+  auto y = b.ConvBnAct(b.Input("x", {1, 16, 28, 28}), 96, 1, 1, OpKind::kSwish);
+  auto g2 = b.Finish({y});
+  ASSERT_TRUE(g2.ok()) << g2.status().ToString();
+  ModelFeatures conv = Features(*g2);
+  ASSERT_EQ(conv.plan.kernels.size(), 1u);
+  EXPECT_EQ(conv.plan.kernels[0].unfused_op, OpKind::kSwish);
+  // A sigmoid sample at another size than the pass (e^12.9 elements against 96 * 28 * 28).
+  const std::vector<profiles::KernelSample> samples = {
+      {"memory:sigmoid", {0.0, 12.9, 12.9, 0.0}, 1.5}};
+  std::vector<KernelFeatures> f = FeaturesAt(conv, 4);
+  ApplyKernelSamples(conv, samples, &f);
+  EXPECT_NEAR(f[0].unfused_scale, std::exp(1.5 / 1.25), 1e-12);
+  EXPECT_DOUBLE_EQ(f[0].scale, 1.0);  // no pointwise sample
+  RateParams r = ToRates(Params(10, 12, 2, 8, 5, 8, 10), /*separate_activations=*/true);
+  std::vector<KernelFeatures> plain = FeaturesAt(conv, 4);
+  const double pass = plain[0].unfused_bytes / r.memory_op_bytes_per_s;
+  EXPECT_NEAR(PredictSeconds(f, r) - PredictSeconds(plain, r),
+              pass * (std::exp(1.5 / 1.25) - 1.0), 1e-12);
+}
+
 TEST(KernelsTest, GroupedConvolutionsLearnFromTheirOwnSamples) {
   GraphBuilder b(/*fold_bn=*/true);
   auto x = b.Input("x", {1, 64, 28, 28});
