@@ -278,6 +278,39 @@ Status OverlayCalibrations(db::Database& db, std::vector<profiles::DeviceProfile
   return Status::Ok();
 }
 
+std::vector<double> KernelTimings(const estimator::KernelPlan& plan,
+                                  const std::vector<db::LayerRecord>& layers) {
+  std::map<int64_t, double> layer_ms;
+  std::map<std::string, int64_t> index_of;
+  for (const auto& l : layers) {
+    layer_ms[l.index] = l.p50_ms;
+    index_of[l.name] = l.index;
+  }
+  std::map<int64_t, int64_t> host_of;  // layer -> the layer whose time holds it
+  for (const auto& l : layers) {
+    auto host = l.fused_into.empty() ? index_of.end() : index_of.find(l.fused_into);
+    host_of[l.index] = host == index_of.end() ? l.index : host->second;
+  }
+  std::vector<double> out;
+  for (const auto& kernel : plan.kernels) {
+    const std::set<int64_t> own(kernel.layers.begin(), kernel.layers.end());
+    double ms = 0.0;
+    for (int32_t layer : kernel.layers) {
+      auto lt = layer_ms.find(layer);
+      if (lt == layer_ms.end() || !own.count(host_of[layer])) {
+        ms = -1.0;
+        break;
+      }
+      ms += lt->second;
+    }
+    for (const auto& [layer, host] : host_of) {
+      if (own.count(host) && !own.count(layer)) ms = -1.0;
+    }
+    out.push_back(ms);
+  }
+  return out;
+}
+
 StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
     db::Database& db, const std::string& device_id, const DbCalibrationOptions& options,
     std::vector<std::string>* skipped) {
@@ -340,21 +373,11 @@ StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
     whole.latency_ms = r.run.p50_ms;
     data.points.push_back(whole);
     if (!options.per_layer || r.run.layers.empty() || data.models[m.whole].part) continue;
-    std::map<int64_t, double> layer_ms;
-    for (const auto& l : r.run.layers) layer_ms[l.index] = l.p50_ms;
     const auto& kernels = m.features.plan.kernels;
+    const std::vector<double> timed = KernelTimings(m.features.plan, r.run.layers);
     for (size_t k = 0; k < kernels.size(); ++k) {
-      double ms = 0.0;
-      bool complete = true;
-      for (int32_t layer : kernels[k].layers) {
-        auto lt = layer_ms.find(layer);
-        if (lt == layer_ms.end()) {
-          complete = false;
-          break;
-        }
-        ms += lt->second;
-      }
-      if (!complete || !(ms > 0)) continue;
+      const double ms = timed[k];
+      if (!(ms > 0)) continue;
       if (m.kernel_model[k] < 0) {
         estimator::ModelFeatures one;
         one.plan.kernels = {kernels[k]};

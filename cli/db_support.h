@@ -49,6 +49,14 @@ struct DbCalibrationOptions {
   bool per_layer = true;
   std::string runtime;  // only runs of this runtime ("" = all)
 };
+// The time of each kernel of `plan` in a run's layer timings: the sum of its layers, or -1
+// when a layer is missing or the runner fused layers across the kernel's edge (fused_into a
+// layer outside it, or a layer outside it fused into one of its own): a residual Add the
+// runner folds into the convolution before it is a kernel of its own in the plan, timed at
+// ~0, and the convolution's time carries the Add's; neither is a sample of one kernel.
+std::vector<double> KernelTimings(const estimator::KernelPlan& plan,
+                                  const std::vector<db::LayerRecord>& layers);
+
 StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
     db::Database& db, const std::string& device_id, const DbCalibrationOptions& options,
     std::vector<std::string>* skipped);
