@@ -39,8 +39,8 @@ struct KernelFeatures {
   double unfused_bytes = 0.0;  // a separate activation pass reads and writes these
   // Multiplies the kernel's time: exp of its shape correction (ApplyKernelSamples); 1 without.
   double scale = 1.0;
-  // Multiplies its separate activation pass instead: the correction of a memory kernel of the
-  // pass's op and shape (a swish pass is not a copy).
+  // Multiplies its separate activation pass instead: exp of the mean residual of the memory
+  // kernels of the pass's op (a swish pass is not a copy).
   double unfused_scale = 1.0;
 };
 
