@@ -291,7 +291,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_flag("--per-layer", o->measure.per_layer, "Also time each layer alone");
   cmd->add_flag("!--no-fuse", o->plan.fuse_activations,
                 "Run every activation as its own operator instead of fusing a ReLU/Clip into\n"
-                "the convolution before it (TFLite fuses them)");
+                "the convolution before it (TFLite fuses them), and a residual Add too");
   cmd->add_flag("--xnnpack-only", o->plan.xnnpack_only,
                 "Run every operator XNNPACK has through XNNPACK, also where mbench has a faster\n"
                 "kernel for this CPU (dense fp32 convolutions on AVX-512: docs/runner.md)");
