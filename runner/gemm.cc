@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -97,6 +98,7 @@ DenseConv::DenseConv(const DenseConvShape& s, const float* weights, const float*
   blocks_ = (s.out_c + kCols - 1) / kCols;
   const size_t floats = static_cast<size_t>(blocks_ * (1 + depth_) * kCols);
   weights_ = static_cast<float*>(std::aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64));
+  if (weights_ == nullptr) throw std::bad_alloc();  // as a vector would; the CLI reports it
   std::fill(weights_, weights_ + floats, 0.0f);
   for (int64_t blk = 0; blk < blocks_; ++blk) {
     float* dst = weights_ + blk * (1 + depth_) * kCols;
