@@ -137,8 +137,10 @@ DenseConv::DenseConv(const DenseConvShape& s, const float* weights, const float*
 
 DenseConv::~DenseConv() { std::free(weights_); }
 
-void DenseConv::Compute(float* output, int64_t block, int64_t tile, bool prefetch_next) const {
+void DenseConv::Compute(float* output, int64_t block_begin, int64_t block_end, int64_t tile,
+                        bool prefetch_next) const {
 #ifdef MBENCH_DENSE_CONV_X86
+  // The tile's input rows and its kernel, once for every block.
   const int64_t m0 = tile * kRows;
   const float* direct[kRows];
   const float* const* rows_of = rows_.data() + tile * taps_ * kRows;
@@ -146,10 +148,6 @@ void DenseConv::Compute(float* output, int64_t block, int64_t tile, bool prefetc
     for (int64_t i = 0; i < kRows; ++i) direct[i] = input_ + std::min(m0 + i, pixels_ - 1) * s_.in_c;
     rows_of = direct;
   }
-  const int64_t at = m0 * s_.out_c + block * kCols;
-  const float* w = weights_ + block * (1 + depth_) * kCols;
-  const float* add = residual_ != nullptr ? residual_ + at : nullptr;
-  const int64_t cols = std::min(kCols, s_.out_c - block * kCols);
   auto kernel = &Tile<kRows>;
   switch (std::min(kRows, pixels_ - m0)) {
     case 1: kernel = &Tile<1>; break;
@@ -162,10 +160,15 @@ void DenseConv::Compute(float* output, int64_t block, int64_t tile, bool prefetc
     default: break;
   }
   const int64_t panel = (1 + depth_) * kCols;
-  kernel(rows_of, taps_, s_.in_c, w, output + at, add, s_.out_c, cols, s_.out_min, s_.out_max,
-         prefetch_next && block + 1 < blocks_ ? panel : 0);
+  for (int64_t block = block_begin; block < block_end; ++block) {
+    const int64_t at = m0 * s_.out_c + block * kCols;
+    const float* add = residual_ != nullptr ? residual_ + at : nullptr;
+    const int64_t cols = std::min(kCols, s_.out_c - block * kCols);
+    kernel(rows_of, taps_, s_.in_c, weights_ + block * panel, output + at, add, s_.out_c, cols,
+           s_.out_min, s_.out_max, prefetch_next && block + 1 < blocks_ ? panel : 0);
+  }
 #else
-  (void)output, (void)block, (void)tile, (void)prefetch_next;
+  (void)output, (void)block_begin, (void)block_end, (void)tile, (void)prefetch_next;
 #endif
 }
 

@@ -51,11 +51,12 @@ class DenseConv {
   int64_t blocks() const { return blocks_; }  // blocks of kCols output channels
   int64_t packed_weight_bytes() const { return blocks_ * (1 + depth_) * kCols * 4; }
 
-  // Computes the output pixels of `tile` x the output channels of `block` into the NHWC
-  // `output`.
-  // `prefetch_next`: also fetch block + 1's weights into L2 on the way (for a caller that
-  // walks blocks outer over weights too large for L2, from its second tile of a block on).
-  void Compute(float* output, int64_t block, int64_t tile, bool prefetch_next = false) const;
+  // Computes the output pixels of `tile` x the output channels of blocks [block_begin,
+  // block_end) into the NHWC `output`. `prefetch_next`: also fetch the next block's weights
+  // into L2 on the way (for a caller that walks blocks outer over weights too large for L2,
+  // from its second tile of a block on).
+  void Compute(float* output, int64_t block_begin, int64_t block_end, int64_t tile,
+               bool prefetch_next = false) const;
 
  private:
   DenseConvShape s_;

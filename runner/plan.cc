@@ -137,14 +137,12 @@ struct DenseConvJob {
 };
 void DenseConvTask(void* context, size_t block, size_t tile) {
   auto* job = static_cast<DenseConvJob*>(context);
-  job->conv->Compute(job->output, static_cast<int64_t>(block), static_cast<int64_t>(tile),
-                     tile == 1);
+  const auto b = static_cast<int64_t>(block);
+  job->conv->Compute(job->output, b, b + 1, static_cast<int64_t>(tile), tile == 1);
 }
 void DenseConvTileTask(void* context, size_t tile) {
   auto* job = static_cast<DenseConvJob*>(context);
-  for (int64_t block = 0; block < job->conv->blocks(); ++block) {
-    job->conv->Compute(job->output, block, static_cast<int64_t>(tile));
-  }
+  job->conv->Compute(job->output, 0, job->conv->blocks(), static_cast<int64_t>(tile));
 }
 
 // Swish in chunks (see the kSwish case of the plan builder): one part per thread.
@@ -998,11 +996,12 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     };
     return Status::Ok();
   }
-  if (residual.count(LayerOf(n)) && !(groups == 1 && UseDenseConv(xi[0] * yi[1] * yi[2]))) {
+  const bool dense = groups == 1 && UseDenseConv(xi[0] * yi[1] * yi[2]);
+  if (residual.count(LayerOf(n)) && !dense) {
     return Status::Internal("layer '" + n.name + "': a residual addition was fused into a "
                             "convolution that cannot run on the dense kernel");
   }
-  if (groups == 1 && UseDenseConv(xi[0] * yi[1] * yi[2])) {
+  if (dense) {
     DenseStep(n, st, {xi[0], xi[1], xi[2], cin, yi[1], yi[2], cout, kh, kw, sh, sw, dh, dw, pt, pl,
                       lo, hi},
               k.data(), bias, x.data, y.data);
