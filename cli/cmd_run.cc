@@ -203,7 +203,7 @@ Status RunRun(const RunOptions& o) {
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     for (const auto& t : r.layers) {
       layers.push_back({{"index", t.index}, {"name", t.name}, {"op", t.op},
-                        {"xnnpack", t.xnnpack}, {"kernel", t.kernel}, {"precision", t.fp16 ? "fp16" : t.int8 ? "int8" : "fp32"},
+                        {"xnnpack", t.xnnpack}, {"kernel", t.kernel}, {"threads", t.threads}, {"precision", t.fp16 ? "fp16" : t.int8 ? "int8" : "fp32"},
                         {"conversions", t.conversions}, {"p50_ms", t.p50_ms}, {"share", t.share},
                         {"fused_into", t.fused_into}});
     }

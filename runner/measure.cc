@@ -172,6 +172,7 @@ StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& o, int64_t basel
       lt.op = analyzer::OpKindName(info.kind);
       lt.xnnpack = info.xnnpack;
       lt.kernel = info.kernel;
+      lt.threads = info.threads;
       lt.fp16 = info.fp16;
       lt.int8 = info.int8;
       lt.conversions = info.conversions;

@@ -38,6 +38,7 @@ struct LayerTiming {
   std::string op;
   bool xnnpack = false;
   std::string kernel;  // StepInfo::kernel
+  int threads = 1;     // StepInfo::threads
   double p50_ms = 0.0;
   double share = 0.0;  // of the sum of layer p50s
   std::string fused_into;  // name of the layer whose operator computes this one; "" if none

@@ -321,6 +321,7 @@ class Plan::Impl {
     // Forms this step converts before it runs (tensor, form made), and their operators.
     std::vector<std::pair<int32_t, Form>> converts;
     std::vector<xnn_operator_t> pre;
+    pthreadpool_t pool = nullptr;  // the plan's pool, or null for a layer run on one thread
   };
 
   const Graph* graph = nullptr;
@@ -2842,10 +2843,33 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     impl->pool = pthreadpool_create(static_cast<size_t>(options.threads));
     if (impl->pool == nullptr) return Status::Internal("cannot create a thread pool");
   }
+  pthreadpool_t shared_pool = impl->pool;
+  // One thread's time for a node, roughly: MACs at 50 GMAC/s or bytes touched at 40 GB/s.
+  auto serial_micros = [&](const Node& n) {
+    double bytes = 0.0;
+    for (int32_t t : n.inputs) {
+      if (t >= 0) bytes += 4.0 * static_cast<double>(Product(impl->bufs[t].gshape));
+    }
+    for (int32_t t : n.outputs) {
+      if (t >= 0) bytes += 4.0 * static_cast<double>(Product(impl->bufs[t].gshape));
+    }
+    double macs = 0.0;
+    if (auto w = analyzer::ComputeNodeWork(graph, n); w.ok()) macs = static_cast<double>(w->macs);
+    return std::max(macs / 50e3, bytes / 40e3);
+  };
   for (size_t i = 0; i < impl->steps.size(); ++i) {
+    // Operators and plain kernels take their pool while the step is built, so a small layer is
+    // built without it.
+    const bool serial = shared_pool != nullptr &&
+                        serial_micros(graph.nodes[impl->steps[i].info.layer]) <
+                            options.serial_below_us;
+    impl->pool = serial ? nullptr : shared_pool;
     Status s = impl->BuildStep(i);
+    impl->pool = shared_pool;
     if (!s.ok()) return s;
+    impl->steps[i].pool = serial ? nullptr : shared_pool;
     StepInfo& info = impl->steps[i].info;
+    info.threads = serial ? 1 : options.threads;
     if (info.noop) {
       info.kernel = "none";
     } else if (info.kernel.empty()) {
@@ -2862,12 +2886,12 @@ Plan::~Plan() = default;
 Status Plan::RunStep(size_t i) {
   auto& st = impl_->steps[i];
   for (xnn_operator_t op : st.pre) {
-    if (xnn_run_operator(op, impl_->pool) != xnn_status_success) {
+    if (xnn_run_operator(op, st.pool) != xnn_status_success) {
       return Status::Internal("layer '" + st.info.name + "': XNNPACK conversion failed");
     }
   }
   if (st.op != nullptr) {
-    xnn_status s = xnn_run_operator(st.op, impl_->pool);
+    xnn_status s = xnn_run_operator(st.op, st.pool);
     if (s != xnn_status_success) {
       return Status::Internal("layer '" + st.info.name + "': XNNPACK run failed");
     }

@@ -56,6 +56,7 @@ std::vector<float> RunGraph(const Graph& g, const std::vector<float>& input, int
                             std::unique_ptr<Plan>* keep = nullptr) {
   PlanOptions o;
   o.threads = threads;
+  o.serial_below_us = 0;  // the test graphs are small: share every layer out all the same
   auto plan = Plan::Compile(g, o);
   EXPECT_TRUE(plan.ok()) << plan.status().ToString();
   if (!plan.ok()) return {};
@@ -190,6 +191,7 @@ TEST(PlanTest, DenseConvolutionsMatchNaiveAndXnnpack) {
       PlanOptions o;
       o.xnnpack_only = xnnpack_only;
       o.threads = xnnpack_only ? 1 : 2;
+      o.serial_below_us = 0;
       auto plan = Plan::Compile(*g, o);
       ASSERT_TRUE(plan.ok()) << plan.status().ToString();
       const std::string want_kernel =
@@ -478,6 +480,7 @@ TEST(PlanTest, ElementWiseRegionsRunAsOnePass) {
       PlanOptions o;
       o.fuse_activations = fuse;
       o.threads = 2;
+      o.serial_below_us = 0;
       auto plan = Plan::Compile(*g, o);
       ASSERT_TRUE(plan.ok()) << plan.status().ToString();
       int noops = 0;
@@ -967,6 +970,34 @@ TEST(PlanTest, Fp16ZooModelsAgreeWithFp32) {
       EXPECT_LT(plan->arena_bytes(), (*ref)->arena_bytes() * 2 / 3);
     }
   }
+}
+
+// With several threads a layer too small to share out runs on the calling thread; the result is
+// the same either way.
+TEST(PlanTest, SmallLayersRunOnOneThread) {
+  GraphBuilder b;
+  auto x = b.Input("x", {1, 64, 56, 56});
+  auto big = b.Conv(x, 64, 3, 1, 1, 1, true);  // 116 MMAC: shared out
+  auto pooled = b.GlobalAvgPool(big);
+  auto small = b.Conv(pooled, 16, 1, 1, 0, 1, true);  // 1 KMAC on a 64-value input
+  auto g = b.Finish({small});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto input = Random(64 * 56 * 56, 5);
+  std::vector<float> outputs[2];
+  for (double below : {0.0, 5.0}) {
+    PlanOptions o;
+    o.threads = 2;
+    o.serial_below_us = below;
+    auto plan = Plan::Compile(*g, o);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    ASSERT_EQ((*plan)->num_steps(), 3u);
+    EXPECT_EQ((*plan)->step(0).threads, 2);
+    EXPECT_EQ((*plan)->step(2).threads, below > 0 ? 1 : 2);
+    ASSERT_TRUE((*plan)->SetInput(0, input).ok());
+    ASSERT_TRUE((*plan)->Run().ok());
+    outputs[below > 0] = (*plan)->Output(0);
+  }
+  ExpectNear(outputs[1], outputs[0], 1e-5f, "serial small layer");
 }
 
 TEST(PlanTest, ActivationMemoryIsReusedByLifetime) {
