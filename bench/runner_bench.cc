@@ -91,9 +91,11 @@ BENCHMARK(BM_BatchNormPlain);
 // mbench's depthwise kernel for windows over 25 taps (runner/dwconv.h) next to XNNPACK's 5x5
 // depthwise kernel on the same layer: the MAC rates (items/s) say how close the stand-in runs to
 // the library's own kernels. ProxylessNAS's 7x7 layers at 56x56 and at 7x7.
-void Depthwise(benchmark::State& s, int64_t c, int64_t hw, int64_t k) {
+void Depthwise(benchmark::State& s, int64_t c, int64_t hw, int64_t k, bool xnnpack = false) {
+  runner::PlanOptions options;
+  options.xnnpack_only = xnnpack;
   RunOneStep(s, {1, c, hw, hw}, [=](GraphBuilder& b, TensorId x) {
-    return b.Conv(x, c, k, 1, -1, c, true); }, 4 * 2 * c * hw * hw);
+    return b.Conv(x, c, k, 1, -1, c, true); }, 4 * 2 * c * hw * hw, options);
   s.SetItemsProcessed(s.iterations() * c * hw * hw * k * k);
 }
 void BM_Depthwise7x7Mbench_56x144(benchmark::State& s) { Depthwise(s, 144, 56, 7); }
@@ -104,6 +106,16 @@ BENCHMARK(BM_Depthwise7x7Mbench_56x144);
 BENCHMARK(BM_Depthwise5x5Xnnpack_56x144);
 BENCHMARK(BM_Depthwise7x7Mbench_7x1152);
 BENCHMARK(BM_Depthwise5x5Xnnpack_7x1152);
+// Few channels at stride 1: mbench packs 16 / channels pixels into a vector; XNNPACK's 16-wide
+// kernel on the same layer. MediaPipe pose's heatmap head (8 channels at 256x256).
+void BM_Depthwise3x3Mbench_256x8(benchmark::State& s) { Depthwise(s, 8, 256, 3); }
+void BM_Depthwise3x3Xnnpack_256x8(benchmark::State& s) { Depthwise(s, 8, 256, 3, true); }
+void BM_Depthwise3x3Mbench_64x4(benchmark::State& s) { Depthwise(s, 4, 64, 3); }
+void BM_Depthwise3x3Xnnpack_64x4(benchmark::State& s) { Depthwise(s, 4, 64, 3, true); }
+BENCHMARK(BM_Depthwise3x3Mbench_256x8);
+BENCHMARK(BM_Depthwise3x3Xnnpack_256x8);
+BENCHMARK(BM_Depthwise3x3Mbench_64x4);
+BENCHMARK(BM_Depthwise3x3Xnnpack_64x4);
 
 // Dense convolutions: mbench's AVX-512 GEMM (runner/gemm.h) against XNNPACK's on the same
 // layer (PlanOptions::xnnpack_only), single-threaded; items/s is MACs per second. Shapes from

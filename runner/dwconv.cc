@@ -1,6 +1,7 @@
 #include "runner/dwconv.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace mbench::runner {
 namespace {
@@ -90,6 +91,35 @@ __attribute__((always_inline)) inline void Interior(const DepthwiseShape& s, con
   }
 }
 
+// Fewer channels than lanes (a divisor of kLanes), stride 1: one vector holds kLanes / channels
+// adjacent pixels, so an 8-channel map at 256x256 (MediaPipe's pose heatmap head) fills the
+// lanes instead of running one channel at a time. `wrep` and `brep` hold each tap's weights
+// and the bias repeated across a vector. Computes kVecs vectors from output pixel ox.
+template <int kVecs>
+__attribute__((always_inline)) inline void PackedPixels(const DepthwiseShape& s,
+                                                        const float* input, const Vec* wrep,
+                                                        const Vec& brep, float* output, int64_t b,
+                                                        int64_t oy, int64_t ox) {
+  const Vec lo = Vec{} + s.out_min, hi = Vec{} + s.out_max;
+  Vec acc[kVecs];
+  for (int v = 0; v < kVecs; ++v) acc[v] = brep;
+  for (int64_t ky = 0; ky < s.kernel_h; ++ky) {
+    const int64_t iy = oy - s.pad_top + ky * s.dilation_h;
+    if (iy < 0 || iy >= s.in_h) continue;
+    const float* row = input + ((b * s.in_h + iy) * s.in_w + ox - s.pad_left) * s.channels;
+    for (int64_t kx = 0; kx < s.kernel_w; ++kx) {
+      const float* in = row + kx * s.dilation_w * s.channels;
+      const Vec w = wrep[ky * s.kernel_w + kx];
+      for (int v = 0; v < kVecs; ++v) acc[v] += *reinterpret_cast<const Vec*>(in + v * kLanes) * w;
+    }
+  }
+  float* out = output + ((b * s.out_h + oy) * s.out_w + ox) * s.channels;
+  for (int v = 0; v < kVecs; ++v) {
+    Vec x = acc[v] < lo ? lo : acc[v];
+    *reinterpret_cast<Vec*>(out + v * kLanes) = x > hi ? hi : x;
+  }
+}
+
 }  // namespace
 
 // Compiled once per instruction set; the loader picks the widest the CPU has.
@@ -107,6 +137,36 @@ void DepthwiseRows(const DepthwiseShape& s, const float* input, const float* wei
   hi = std::min(hi, s.out_w);
   lo = std::min(lo, hi);
   const int64_t c_full = s.channels / kLanes * kLanes;
+  if (DepthwisePacksPixels(s.stride_h, s.stride_w, s.channels)) {
+    const int64_t per_vec = kLanes / s.channels;
+    const int64_t taps = s.kernel_h * s.kernel_w;
+    float on_stack[49 * kLanes];
+    std::vector<float> on_heap;
+    float* rep = on_stack;
+    if (taps > 49) {
+      on_heap.resize(static_cast<size_t>(taps * kLanes));
+      rep = on_heap.data();
+    }
+    for (int64_t t = 0; t < taps; ++t) {
+      for (int64_t l = 0; l < kLanes; ++l) rep[t * kLanes + l] = weights[t * s.channels + l % s.channels];
+    }
+    Vec brep{};
+    for (int64_t l = 0; l < kLanes; ++l) brep[l] = bias != nullptr ? bias[l % s.channels] : 0.0f;
+    const Vec* wrep = reinterpret_cast<const Vec*>(rep);
+    for (int64_t r = row_begin; r < row_end; ++r) {
+      const int64_t b = r / s.out_h, oy = r % s.out_h;
+      int64_t ox = lo;
+      for (; ox + kPixels * per_vec <= hi; ox += kPixels * per_vec) {
+        PackedPixels<kPixels>(s, input, wrep, brep, output, b, oy, ox);
+      }
+      for (; ox + per_vec <= hi; ox += per_vec) {
+        PackedPixels<1>(s, input, wrep, brep, output, b, oy, ox);
+      }
+      General(s, input, weights, bias, output, b, oy, 0, lo);
+      General(s, input, weights, bias, output, b, oy, ox, s.out_w);
+    }
+    return;
+  }
   for (int64_t r = row_begin; r < row_end; ++r) {
     const int64_t b = r / s.out_h, oy = r % s.out_h;
     const bool rows_inside = oy * s.stride_h - s.pad_top >= 0 &&

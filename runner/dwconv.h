@@ -1,10 +1,12 @@
-// Depthwise convolution for windows XNNPACK has no depthwise kernel for.
+// Depthwise convolution for windows XNNPACK has no depthwise kernel for, and for maps with
+// fewer channels than a vector holds.
 //
 // Debian's XNNPACK (2022) runs depthwise convolutions with up to 25 taps (3x3, 5x5) through
 // dedicated kernels; a larger window (ProxylessNAS's and ConvNeXt's 7x7) falls back to a
 // grouped GEMM with one channel per group, at a tenth of the 5x5 rate per MAC. Newer XNNPACK
 // builds, the ones on phones, run any window through multi-pass depthwise kernels. This kernel
-// stands in for those: NHWC, direct, vectorized across channels.
+// stands in for those: NHWC, direct, vectorized across channels, or across pixels and channels
+// together when there are fewer channels than lanes (DepthwisePacksPixels).
 #ifndef MBENCH_RUNNER_DWCONV_H_
 #define MBENCH_RUNNER_DWCONV_H_
 
@@ -14,6 +16,13 @@ namespace mbench::runner {
 
 // Taps above which the runner uses DepthwiseRows instead of XNNPACK.
 inline constexpr int64_t kXnnpackDepthwiseMaxTaps = 25;
+
+// Whether DepthwiseRows packs several pixels into one vector: stride 1 and a channel count that
+// divides 16. XNNPACK's avx512f depthwise kernels work on 16 channels at a time, so 8 channels
+// leave half of each vector empty and 1 channel fifteen sixteenths; the runner takes those too.
+inline bool DepthwisePacksPixels(int64_t stride_h, int64_t stride_w, int64_t channels) {
+  return stride_h == 1 && stride_w == 1 && channels >= 1 && channels < 16 && 16 % channels == 0;
+}
 
 struct DepthwiseShape {
   int64_t batch = 1, in_h = 0, in_w = 0, channels = 0;

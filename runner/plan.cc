@@ -663,9 +663,12 @@ class Plan::Impl {
 
   // Whether a fp32 convolution or fully connected layer computing `rows` output pixels runs on
   // runner/gemm.h rather than XNNPACK: on CPUs it serves, unless the options say XNNPACK only,
-  // and with at least one full tile of rows (fewer leave most of the kernel's FMAs idle).
-  bool UseDenseConv(int64_t rows) const {
-    return !options.xnnpack_only && rows >= DenseConv::kRows && DenseConvAvailable();
+  // with at least one full tile of rows and more than 16 output channels (fewer leave most of
+  // the kernel's FMAs idle; XNNPACK's 16-wide tiles waste less there: a 1x1 8->8 layer at
+  // 128x128 took 88 us here and 65 us there, a 3x3 8->1 one 1.7 ms and 1.3 ms).
+  bool UseDenseConv(int64_t rows, int64_t out_channels) const {
+    return !options.xnnpack_only && rows >= DenseConv::kRows && out_channels > 16 &&
+           DenseConvAvailable();
   }
 
   // Whether convolution `n` will run on runner/gemm.h in an fp32 plan (the test Conv() makes,
@@ -683,7 +686,7 @@ class Plan::Impl {
     const int64_t cin = nhwc ? x[3] : x[1];
     const int64_t per_group = nhwc ? w[3] : w[1];
     if (per_group != cin || (!nhwc && n.GetInt("group", 1) != 1)) return false;
-    return UseDenseConv(nhwc ? y[0] * y[1] * y[2] : y[0] * y[2] * y[3]);
+    return UseDenseConv(nhwc ? y[0] * y[1] * y[2] : y[0] * y[2] * y[3], nhwc ? y[3] : y[1]);
   }
 
   // Makes `st` a dense convolution through runner/gemm.h: `weights` [out_c][kh][kw][in_c],
@@ -973,9 +976,11 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     return Check(xnn_setup_convolution2d_nhwc_qc8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool), n,
                  "int8 convolution setup");
   }
-  if (gi == 1 && go == 1 && kh * kw > kXnnpackDepthwiseMaxTaps) {
-    // A window XNNPACK has no depthwise kernel for (see runner/dwconv.h): weights to
-    // [kh][kw][channels], output rows spread over the threads.
+  if (gi == 1 && go == 1 &&
+      (kh * kw > kXnnpackDepthwiseMaxTaps ||
+       (!options.xnnpack_only && DepthwisePacksPixels(sh, sw, cout)))) {
+    // A window XNNPACK has no depthwise kernel for, or few channels at stride 1 (see
+    // runner/dwconv.h): weights to [kh][kw][channels], output rows spread over the threads.
     std::vector<float> hwc(k.size());
     for (int64_t c = 0; c < cout; ++c)
       for (int64_t t = 0; t < kh * kw; ++t) hwc[static_cast<size_t>(t * cout + c)] = k[static_cast<size_t>(c * kh * kw + t)];
@@ -997,7 +1002,7 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     };
     return Status::Ok();
   }
-  const bool dense = groups == 1 && UseDenseConv(xi[0] * yi[1] * yi[2]);
+  const bool dense = groups == 1 && UseDenseConv(xi[0] * yi[1] * yi[2], cout);
   if (residual.count(LayerOf(n)) && !dense) {
     return Status::Internal("layer '" + n.name + "': a residual addition was fused into a "
                             "convolution that cannot run on the dense kernel");
@@ -1129,7 +1134,7 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
                  n, "fp16 fully connected setup");
   }
   const int64_t rows = Product(x.ishape) / k;
-  if (UseDenseConv(rows)) {
+  if (UseDenseConv(rows, nout)) {
     // Rows of a fully connected layer are the pixels of a 1x1 convolution.
     std::vector<float> by_out;
     if (!n_by_k) {

@@ -18,6 +18,7 @@
 #include "analyzer/ncnn_reader.h"
 #include "core/half.h"
 #include "analyzer/zoo.h"
+#include "runner/dwconv.h"
 #include "runner/gemm.h"
 #include "runner/measure.h"
 
@@ -130,6 +131,14 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
       {32, 32, 15, 17, 9, 1, 4, 32, 1, true},
       {16, 16, 14, 26, 7, 1, 6, 16, 2, false},
       {16, 16, 20, 31, 7, 2, 3, 16, 1, true},
+      // So do depthwise convolutions at stride 1 with 1, 2, 4 or 8 channels, several pixels to
+      // a vector: tails of every length, padding, dilation, 5x5; stride 2 stays on XNNPACK.
+      {8, 8, 13, 37, 3, 1, 1, 8, 1, true},
+      {1, 1, 9, 40, 3, 1, 1, 1, 1, false},
+      {4, 4, 10, 29, 5, 1, 2, 4, 1, true},
+      {2, 2, 12, 35, 3, 1, 2, 2, 2, false},
+      {8, 8, 4, 3, 3, 1, 0, 8, 1, true},
+      {8, 8, 9, 9, 3, 2, 1, 8, 1, false},
   };
   for (const auto& c : cases) {
     GraphBuilder b;
@@ -141,6 +150,10 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
     auto input = Random(Count(g->tensors[g->inputs[0]].shape), 3);
     std::unique_ptr<Plan> plan;
     auto got = RunGraph(*g, input, 1, &plan);
+    const bool own_depthwise = c.groups == c.cin && c.groups == c.cout &&
+                               (c.k * c.k > kXnnpackDepthwiseMaxTaps ||
+                                DepthwisePacksPixels(c.stride, c.stride, c.cin));
+    EXPECT_EQ(plan->step(0).kernel == "mbench-dwconv", own_depthwise) << "k" << c.k << " c" << c.cin;
     const auto& node = g->nodes[0];
     auto wt = plan->ConstantValues(node.inputs[1]);
     std::vector<float> bias;
@@ -156,8 +169,9 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
   }
 }
 
-// Dense convolutions run through mbench's AVX-512 GEMM (runner/gemm.h) on CPUs that have it:
-// output channels past a 32-wide block and below one, pixel counts that leave every size of
+// Dense convolutions with over 16 output channels run through mbench's AVX-512 GEMM
+// (runner/gemm.h) on CPUs that have it (XNNPACK below that): output channels past a 32-wide
+// block and below one, pixel counts that leave every size of
 // partial 8-pixel tile, padding on every side, stride, dilation, two batch items, bias. Each
 // agrees with the naive reference and with XNNPACK's kernel on the same layer.
 TEST(PlanTest, DenseConvolutionsMatchNaiveAndXnnpack) {
@@ -165,7 +179,8 @@ TEST(PlanTest, DenseConvolutionsMatchNaiveAndXnnpack) {
     int64_t n, cin, cout, h, w, k, stride, pad, dilation;
   };
   const std::vector<Dense> cases = {
-      {1, 3, 1, 7, 5, 3, 1, 1, 1},     // one output channel, 35 pixels
+      {1, 3, 1, 7, 5, 3, 1, 1, 1},     // one output channel (XNNPACK's)
+      {1, 3, 20, 7, 5, 3, 1, 1, 1},    // 20 of a 32-channel block, 35 pixels
       {1, 16, 17, 9, 9, 3, 2, 1, 1},   // stride 2, 25 pixels
       {2, 8, 32, 6, 7, 3, 1, 1, 1},    // batch 2, one full block
       {1, 33, 33, 5, 5, 1, 1, 0, 1},   // pointwise, a block and one channel
@@ -174,7 +189,7 @@ TEST(PlanTest, DenseConvolutionsMatchNaiveAndXnnpack) {
       // Last tiles of 2, 5 and 6 pixels (the cases above end in 3, 1, 4, 7 and 4).
       {1, 4, 64, 5, 2, 1, 1, 0, 1},
       {1, 20, 40, 3, 7, 1, 1, 0, 1},
-      {1, 8, 16, 2, 7, 3, 1, 1, 1},
+      {1, 8, 18, 2, 7, 3, 1, 1, 1},
   };
   for (const auto& c : cases) {
     GraphBuilder b;
@@ -195,7 +210,7 @@ TEST(PlanTest, DenseConvolutionsMatchNaiveAndXnnpack) {
       auto plan = Plan::Compile(*g, o);
       ASSERT_TRUE(plan.ok()) << plan.status().ToString();
       const std::string want_kernel =
-          !xnnpack_only && DenseConvAvailable() ? "mbench-gemm" : "xnnpack";
+          !xnnpack_only && c.cout > 16 && DenseConvAvailable() ? "mbench-gemm" : "xnnpack";
       EXPECT_EQ((*plan)->step(0).kernel, want_kernel) << what;
       ASSERT_TRUE((*plan)->SetInput(0, input).ok());
       ASSERT_TRUE((*plan)->Run().ok());
@@ -229,12 +244,12 @@ TEST(PlanTest, ResidualAddsFuseIntoTheDenseConvolution) {
   enum Variant { kIdentity, kShortcutFirst, kShortcutLast, kSecondReader };
   for (Variant v : {kIdentity, kShortcutFirst, kShortcutLast, kSecondReader}) {
     GraphBuilder b;
-    auto x = b.Input("x", {1, 16, 9, 10});
+    auto x = b.Input("x", {1, 24, 9, 10});
     analyzer::TensorId shortcut = x;
-    if (v == kShortcutFirst) shortcut = b.Conv(x, 16, 1, 1, 0, 1, true);
+    if (v == kShortcutFirst) shortcut = b.Conv(x, 24, 1, 1, 0, 1, true);
     auto h = b.Act(b.Conv(x, 24, 3, 1, -1, 1, true), OpKind::kRelu);
-    auto main = b.Conv(h, 16, 3, 1, -1, 1, true);
-    if (v == kShortcutLast) shortcut = b.Conv(x, 16, 1);
+    auto main = b.Conv(h, 24, 3, 1, -1, 1, true);
+    if (v == kShortcutLast) shortcut = b.Conv(x, 24, 1);
     auto sum = b.Act(b.Add(main, shortcut), OpKind::kRelu);
     std::vector<analyzer::TensorId> outs = {sum};
     if (v == kSecondReader) outs.push_back(b.Act(main, OpKind::kSigmoid));
@@ -242,7 +257,7 @@ TEST(PlanTest, ResidualAddsFuseIntoTheDenseConvolution) {
     ASSERT_TRUE(g.ok()) << g.status().ToString();
     const int32_t want_conv = g->tensors[v == kShortcutLast ? shortcut : main].producer;
     const std::string what = "residual variant " + std::to_string(v);
-    auto input = Random(16 * 9 * 10, 21);
+    auto input = Random(24 * 9 * 10, 21);
     std::vector<float> results[2];
     for (bool xnnpack_only : {false, true}) {
       PlanOptions o;
