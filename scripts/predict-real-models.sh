@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Predicts the real npm models (data/models/manifest.tsv) with a profile of this host, then
+# measures them, and prints predicted vs measured per model and the accuracy per thread count.
+# None of these models is in the zoo or in any fit: they stand for "models outside the project".
+# Usage: scripts/predict-real-models.sh PROFILE.json [WORKDIR]
+#   PROFILE.json: a profile of this host (`mbench calibrate --out`, `mbench refine --out`)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+mbench=${MBENCH:-$root/build/mbench}
+profile=${1:?usage: predict-real-models.sh PROFILE.json [WORKDIR]}
+work=${2:-$(mktemp -d)}
+mkdir -p "$work"
+db=$work/real-models.db
+rm -f "$db" "$db-wal" "$db-shm"
+threads=(1)
+[ "$(nproc)" -gt 1 ] && threads+=("$(nproc)")
+
+# name, path and input shape of every model in the manifest (fetched once, sha256-checked)
+declare -A paths
+while IFS=$'\t' read -r name path; do paths[$name]=$path; done < <("$root/scripts/fetch-models.sh")
+declare -A shapes
+while IFS=$'\t' read -r name _ _ _ input; do
+  case "$name" in ''|'#'*|name) continue ;; esac
+  shapes[$name]=$input
+done < "$root/data/models/manifest.tsv"
+
+for name in $(printf '%s\n' "${!paths[@]}" | sort); do
+  args=("${paths[$name]}")
+  [ "${shapes[$name]}" != "-" ] && args+=(--input-shape "${shapes[$name]}")
+  for t in "${threads[@]}"; do
+    if ! "$mbench" grade "${args[@]}" --profile "$profile" --threads "$t" --db "$db" \
+         --format json >/dev/null 2>"$work/err"; then
+      echo "skipped $name ($t threads): $(tail -1 "$work/err")"
+      continue
+    fi
+    "$mbench" run "${args[@]}" --threads "$t" --runs 20 --min-secs 1 --db "$db" >/dev/null
+  done
+done
+
+echo "| model | threads | predicted ms [90% interval] | measured ms | error |"
+echo "|---|---:|---:|---:|---:|"
+"$mbench" db query predicted-vs-measured --db "$db" --format csv |
+  awk -F, 'NR > 1 { n = split($2, p, "/"); printf "| %s | %s | %.2f [%.2f, %.2f] | %.2f | %+.1f%% |\n",
+                    p[n], $6, $8, $9, $10, $11, $13 }'
+echo
+"$mbench" db query prediction-accuracy --db "$db"
