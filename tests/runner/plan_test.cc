@@ -10,17 +10,20 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <random>
 
 #include "analyzer/analysis.h"
 #include "analyzer/graph_builder.h"
 #include "analyzer/model_reader.h"
 #include "analyzer/ncnn_reader.h"
+#include "analyzer/onnx_reader.h"
 #include "core/half.h"
 #include "analyzer/zoo.h"
 #include "runner/dwconv.h"
 #include "runner/gemm.h"
 #include "runner/measure.h"
+#include "tests/testutil/onnx_builder.h"
 
 namespace mbench::runner {
 namespace {
@@ -1013,6 +1016,63 @@ TEST(PlanTest, SmallLayersRunOnOneThread) {
     outputs[below > 0] = (*plan)->Output(0);
   }
   ExpectNear(outputs[1], outputs[0], 1e-5f, "serial small layer");
+}
+
+// Reductions against a naive NCHW reference: over H and W (global pooling; TFLite's MEAN),
+// over channels, over the batch too, over everything, with and without kept dims; those whose
+// reduced axes are one run of the stored (NHWC) layout read in place, the rest go through the
+// general path (W alone with dims dropped: the kept axes change order).
+TEST(PlanTest, ReductionsMatchTheReferenceInEveryLayout) {
+  struct Case {
+    const char* op;
+    std::vector<int64_t> axes;  // empty: all
+    int64_t keepdims;
+  };
+  const std::vector<Case> cases = {
+      {"ReduceMean", {2, 3}, 1}, {"ReduceMean", {2, 3}, 0}, {"ReduceMax", {1}, 1},
+      {"ReduceSum", {1}, 0},     {"ReduceMin", {3}, 0},     {"ReduceMean", {0, 2, 3}, 1},
+      {"ReduceSum", {}, 0},      {"ReduceMax", {-1}, 1},
+  };
+  const int64_t dims[4] = {2, 5, 6, 7};
+  for (const auto& c : cases) {
+    mbench::testing::OnnxBuilder ob;
+    auto x = ob.Input("x", {dims[0], dims[1], dims[2], dims[3]});
+    auto h = ob.Node("Relu", {x});
+    std::vector<std::string> inputs = {h};
+    std::vector<mbench::testing::OnnxAttr> attrs = {mbench::testing::OnnxAttr::Int("keepdims", c.keepdims)};
+    if (std::string(c.op) == "ReduceSum") {  // opset 13: axes is an input
+      if (!c.axes.empty()) inputs.push_back(ob.Int64s("axes", c.axes));
+    } else if (!c.axes.empty()) {
+      attrs.push_back(mbench::testing::OnnxAttr::Ints("axes", c.axes));
+    }
+    ob.Output(ob.Node(c.op, inputs, attrs));
+    auto g = analyzer::ReadOnnxModel("reduce.onnx", ob.Serialize(), {});
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    auto input = Random(2 * 5 * 6 * 7, 41);
+    // The reference, over the Relu's output in NCHW order.
+    bool reduced[4] = {c.axes.empty(), c.axes.empty(), c.axes.empty(), c.axes.empty()};
+    for (int64_t a : c.axes) reduced[a < 0 ? a + 4 : a] = true;
+    std::map<std::vector<int64_t>, std::vector<float>> groups;
+    for (int64_t i = 0; i < 2 * 5 * 6 * 7; ++i) {
+      const int64_t idx[4] = {i / 210, i / 42 % 5, i / 7 % 6, i % 7};
+      std::vector<int64_t> key;
+      for (int d = 0; d < 4; ++d) key.push_back(reduced[d] ? 0 : idx[d]);
+      groups[key].push_back(std::max(0.0f, input[static_cast<size_t>(i)]));
+    }
+    std::vector<float> want;  // std::map orders keys as NCHW row-major order does
+    for (const auto& [key, v] : groups) {
+      float r = v[0];
+      for (size_t k = 1; k < v.size(); ++k) {
+        const std::string op = c.op;
+        r = op == "ReduceMax" ? std::max(r, v[k]) : op == "ReduceMin" ? std::min(r, v[k]) : r + v[k];
+      }
+      if (std::string(c.op) == "ReduceMean") r /= static_cast<float>(v.size());
+      want.push_back(r);
+    }
+    const std::string what = std::string(c.op) + " keepdims " + std::to_string(c.keepdims) +
+                             " axes " + std::to_string(c.axes.size());
+    ExpectNear(RunGraph(*g, input), want, 1e-5f, what);
+  }
 }
 
 TEST(PlanTest, ActivationMemoryIsReusedByLifetime) {
