@@ -69,6 +69,9 @@ std::vector<KernelFeatures> FeaturesAt(const ModelFeatures& model, int bytes_per
 // The kind a kernel is matched by: its class name (with ":grouped" for grouped convolutions), or
 // "memory:<op>" for memory-bound kernels.
 std::string SampleKind(const ModelFeatures& model, size_t kernel);
+// The weight of the prior (no correction) against the samples' Gaussian weights: a twentieth
+// of one coinciding sample (estimator.cc says how it was chosen).
+inline constexpr double kKernelSamplePrior = 0.05;
 // c for one kernel; `samples` sorted by kind. 0 when the target has no sample of the kind.
 double KernelShapeCorrection(const std::string& kind, const std::array<double, 4>& shape,
                              const std::vector<profiles::KernelSample>& samples);

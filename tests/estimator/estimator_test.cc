@@ -335,8 +335,9 @@ TEST(CalibrationTest, PublishedDataCrossValidatesWithinStatedBounds) {
 TEST(ShapeCorrectionTest, NearestSamplesOfTheSameKindCorrectAKernel) {
   const std::array<double, 4> at = {12.0, 10.0, 10.0, 6.0};
   std::vector<profiles::KernelSample> samples = {{"depthwise", at, 0.8}};
-  // One coinciding sample, shrunk by a prior worth a quarter of a sample.
-  EXPECT_NEAR(KernelShapeCorrection("depthwise", at, samples), 0.8 / 1.25, 1e-12);
+  // One coinciding sample, shrunk by the prior.
+  const double prior = kKernelSamplePrior;
+  EXPECT_NEAR(KernelShapeCorrection("depthwise", at, samples), 0.8 / (1 + prior), 1e-12);
   // Another kind, or a shape far away (20x the size in every coordinate): no correction.
   EXPECT_EQ(KernelShapeCorrection("pointwise", at, samples), 0.0);
   EXPECT_NEAR(KernelShapeCorrection("depthwise", {15.0, 13.0, 13.0, 9.0}, samples), 0.0, 1e-6);
@@ -344,15 +345,15 @@ TEST(ShapeCorrectionTest, NearestSamplesOfTheSameKindCorrectAKernel) {
   // of exp(-1/8) from each.
   const double w = std::exp(-0.25);
   EXPECT_NEAR(KernelShapeCorrection("depthwise", {12.25, 10.25, 10.0, 6.0}, samples),
-              0.8 * w / (w + 0.25), 1e-12);
+              0.8 * w / (w + prior), 1e-12);
   // The same step in the MACs alone changes the work per output element by 28%, which has a
   // narrower width of its own (0.2): a weight of exp(-1/8 - 0.25^2 / (2 * 0.2^2)).
   const double wr = std::exp(-0.125 - 0.0625 / 0.08);
   EXPECT_NEAR(KernelShapeCorrection("depthwise", {12.25, 10.0, 10.0, 6.0}, samples),
-              0.8 * wr / (wr + 0.25), 1e-12);
+              0.8 * wr / (wr + prior), 1e-12);
   // Two samples at one shape average, and count twice against the prior.
   samples.push_back({"depthwise", at, 0.4});
-  EXPECT_NEAR(KernelShapeCorrection("depthwise", at, samples), 1.2 / 2.25, 1e-12);
+  EXPECT_NEAR(KernelShapeCorrection("depthwise", at, samples), 1.2 / (2 + prior), 1e-12);
 }
 
 // A 7x7 depthwise kernel with 96 channels and a 5x5 one with 144 are close in MACs, outputs,
@@ -396,13 +397,13 @@ TEST(ShapeCorrectionTest, ActivationPassesArePricedByTheirOpsSamples) {
       {"memory:sigmoid", {0.0, 12.9, 12.9, 0.0}, 1.5}};
   std::vector<KernelFeatures> f = FeaturesAt(conv, 4);
   ApplyKernelSamples(conv, samples, &f);
-  EXPECT_NEAR(f[0].unfused_scale, std::exp(1.5 / 1.25), 1e-12);
+  EXPECT_NEAR(f[0].unfused_scale, std::exp(1.5 / (1 + kKernelSamplePrior)), 1e-12);
   EXPECT_DOUBLE_EQ(f[0].scale, 1.0);  // no pointwise sample
   RateParams r = ToRates(Params(10, 12, 2, 8, 5, 8, 10), /*separate_activations=*/true);
   std::vector<KernelFeatures> plain = FeaturesAt(conv, 4);
   const double pass = plain[0].unfused_bytes / r.memory_op_bytes_per_s;
   EXPECT_NEAR(PredictSeconds(f, r) - PredictSeconds(plain, r),
-              pass * (std::exp(1.5 / 1.25) - 1.0), 1e-12);
+              pass * (std::exp(1.5 / (1 + kKernelSamplePrior)) - 1.0), 1e-12);
 }
 
 TEST(KernelsTest, GroupedConvolutionsLearnFromTheirOwnSamples) {
