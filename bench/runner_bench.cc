@@ -148,6 +148,25 @@ const bool kDenseConvRegistered = [] {
   return true;
 }();
 
+// Squeeze-and-excitation's scale, [1, H, W, C] x [1, 1, 1, C]: mbench's row kernel against
+// XNNPACK's broadcasting multiply (one task per pixel), at 1 and 2 threads.
+void ChannelScale(benchmark::State& s, int64_t c, int64_t hw, bool xnnpack) {
+  runner::PlanOptions options;
+  options.xnnpack_only = xnnpack;
+  options.threads = static_cast<int>(s.range(0));
+  RunOneStep(s, {1, c, hw, hw}, [](GraphBuilder& b, TensorId x) {
+    return b.Mul(x, b.Act(b.GlobalAvgPool(x), OpKind::kSigmoid)); }, 4 * 2 * c * hw * hw,
+    options);
+}
+void BM_ChannelScaleMbench_128x16(benchmark::State& s) { ChannelScale(s, 16, 128, false); }
+void BM_ChannelScaleXnnpack_128x16(benchmark::State& s) { ChannelScale(s, 16, 128, true); }
+void BM_ChannelScaleMbench_28x240(benchmark::State& s) { ChannelScale(s, 240, 28, false); }
+void BM_ChannelScaleXnnpack_28x240(benchmark::State& s) { ChannelScale(s, 240, 28, true); }
+BENCHMARK(BM_ChannelScaleMbench_128x16)->Arg(1)->Arg(2);
+BENCHMARK(BM_ChannelScaleXnnpack_128x16)->Arg(1)->Arg(2);
+BENCHMARK(BM_ChannelScaleMbench_28x240)->Arg(1)->Arg(2);
+BENCHMARK(BM_ChannelScaleXnnpack_28x240)->Arg(1)->Arg(2);
+
 void BM_StepDispatch(benchmark::State& s) {
   RunOneStep(s, {1, 1}, [](GraphBuilder& b, TensorId x) { return b.Act(x, OpKind::kSigmoid); }, 8);
 }

@@ -1018,6 +1018,46 @@ TEST(PlanTest, SmallLayersRunOnOneThread) {
   ExpectNear(outputs[1], outputs[0], 1e-5f, "serial small layer");
 }
 
+// A per-channel operand broadcast over H and W (squeeze-and-excitation's scale, then an add of
+// the same kind with a ReLU after it) runs on the runner's row kernel; batch 2, the broadcast
+// operand first or second, one and two threads, against the definition.
+TEST(PlanTest, ChannelBroadcastsMatchTheDefinition) {
+  GraphBuilder b;
+  auto x = b.Input("x", {2, 24, 9, 11});
+  auto h = b.Act(x, OpKind::kRelu);
+  auto s = b.Act(b.GlobalAvgPool(h), OpKind::kSigmoid);
+  auto m = b.Mul(s, h);
+  auto out = b.Act(b.Add(m, s), OpKind::kClip);
+  auto g = b.Finish({out});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto input = Random(2 * 24 * 9 * 11, 43);
+  for (auto& v : input) v *= 8.0f;  // reach the clip's upper bound
+  std::vector<float> want(input.size());
+  for (int64_t n = 0; n < 2; ++n) {
+    for (int64_t c = 0; c < 24; ++c) {
+      const float* xc = input.data() + (n * 24 + c) * 99;
+      double sum = 0.0;
+      for (int64_t i = 0; i < 99; ++i) sum += std::max(0.0f, xc[i]);
+      const float sc = 1.0f / (1.0f + std::exp(-static_cast<float>(sum / 99.0)));
+      for (int64_t i = 0; i < 99; ++i) {
+        want[static_cast<size_t>((n * 24 + c) * 99 + i)] =
+            std::clamp(sc * std::max(0.0f, xc[i]) + sc, 0.0f, 6.0f);
+      }
+    }
+  }
+  for (int threads : {1, 2}) {
+    std::unique_ptr<Plan> plan;
+    ExpectNear(RunGraph(*g, input, threads, &plan), want, 1e-5f,
+               "channel broadcast on " + std::to_string(threads) + " threads");
+    int rows = 0;
+    for (size_t i = 0; i < plan->num_steps(); ++i) {
+      const StepInfo& st = plan->step(i);
+      if ((st.kind == OpKind::kMul || st.kind == OpKind::kAdd) && st.kernel == "plain") ++rows;
+    }
+    EXPECT_EQ(rows, 2);
+  }
+}
+
 // Reductions against a naive NCHW reference: over H and W (global pooling; TFLite's MEAN),
 // over channels, over the batch too, over everything, with and without kept dims; those whose
 // reduced axes are one run of the stored (NHWC) layout read in place, the rest go through the
