@@ -160,8 +160,19 @@ void DenseConv::Compute(float* output, int64_t block_begin, int64_t block_end, i
     default: break;
   }
   const int64_t panel = (1 + depth_) * kCols;
+  // The residual rows of the next tile, fetched while this one computes: read only in the
+  // epilogue, they would otherwise stall each block's stores on memory (ResNet-50's 64->256
+  // layers with the shortcut added ran at 55-60 GMAC/s, the same layer without it at 80).
+  const bool fetch_next = residual_ != nullptr && m0 + kRows < pixels_;
   for (int64_t block = block_begin; block < block_end; ++block) {
     const int64_t at = m0 * s_.out_c + block * kCols;
+    if (fetch_next) {
+      const float* next = residual_ + at + kRows * s_.out_c;
+      for (int64_t i = 0; i < std::min(kRows, pixels_ - m0 - kRows); ++i) {
+        _mm_prefetch(reinterpret_cast<const char*>(next + i * s_.out_c), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(next + i * s_.out_c + 16), _MM_HINT_T0);
+      }
+    }
     const float* add = residual_ != nullptr ? residual_ + at : nullptr;
     const int64_t cols = std::min(kCols, s_.out_c - block * kCols);
     kernel(rows_of, taps_, s_.in_c, weights_ + block * panel, output + at, add, s_.out_c, cols,
