@@ -112,6 +112,19 @@ void BM_Depthwise3x3Mbench_256x8(benchmark::State& s) { Depthwise(s, 8, 256, 3);
 void BM_Depthwise3x3Xnnpack_256x8(benchmark::State& s) { Depthwise(s, 8, 256, 3, true); }
 void BM_Depthwise3x3Mbench_64x4(benchmark::State& s) { Depthwise(s, 4, 64, 3); }
 void BM_Depthwise3x3Xnnpack_64x4(benchmark::State& s) { Depthwise(s, 4, 64, 3, true); }
+// One output channel over 8 (pose's heatmap head): the depthwise kernel summing channels,
+// against XNNPACK's GEMM with one of sixteen lanes used.
+void Head(benchmark::State& s, bool xnnpack) {
+  runner::PlanOptions options;
+  options.xnnpack_only = xnnpack;
+  RunOneStep(s, {1, 8, 256, 256}, [](GraphBuilder& b, TensorId x) {
+    return b.Conv(x, 1, 3, 1, -1, 1, true); }, 4 * 9 * 256 * 256, options);
+  s.SetItemsProcessed(s.iterations() * 8 * 9 * 256 * 256);
+}
+void BM_Conv3x3To1Mbench_256x8(benchmark::State& s) { Head(s, false); }
+void BM_Conv3x3To1Xnnpack_256x8(benchmark::State& s) { Head(s, true); }
+BENCHMARK(BM_Conv3x3To1Mbench_256x8);
+BENCHMARK(BM_Conv3x3To1Xnnpack_256x8);
 BENCHMARK(BM_Depthwise3x3Mbench_256x8);
 BENCHMARK(BM_Depthwise3x3Xnnpack_256x8);
 BENCHMARK(BM_Depthwise3x3Mbench_64x4);

@@ -28,9 +28,19 @@ inline void General(const DepthwiseShape& s, const float* input, const float* we
     int64_t kx0 = 0, kx1 = s.kernel_w;
     while (kx0 < kx1 && ox * s.stride_w - s.pad_left + kx0 * s.dilation_w < 0) ++kx0;
     while (kx1 > kx0 && ox * s.stride_w - s.pad_left + (kx1 - 1) * s.dilation_w >= s.in_w) --kx1;
-    float* out = output + ((b * s.out_h + oy) * s.out_w + ox) * s.channels;
     const float* origin = input + ((b * s.in_h + oy * s.stride_h - s.pad_top) * s.in_w +
                                    ox * s.stride_w - s.pad_left) * s.channels;
+    if (s.sum_channels) {
+      float acc = bias != nullptr ? bias[0] : 0.0f;
+      for (int64_t c = 0; c < s.channels; ++c)
+        for (int64_t ky = ky0; ky < ky1; ++ky)
+          for (int64_t kx = kx0; kx < kx1; ++kx)
+            acc += origin[(ky * s.dilation_h * s.in_w + kx * s.dilation_w) * s.channels + c] *
+                   weights[(ky * s.kernel_w + kx) * s.channels + c];
+      output[(b * s.out_h + oy) * s.out_w + ox] = std::clamp(acc, s.out_min, s.out_max);
+      continue;
+    }
+    float* out = output + ((b * s.out_h + oy) * s.out_w + ox) * s.channels;
     int64_t c0 = 0;
     for (; c0 + kLanes <= s.channels; c0 += kLanes) {
       Vec acc = bias != nullptr ? *reinterpret_cast<const Vec*>(bias + c0) : Vec{};
@@ -102,7 +112,7 @@ __attribute__((always_inline)) inline void PackedPixels(const DepthwiseShape& s,
                                                         int64_t oy, int64_t ox) {
   const Vec lo = Vec{} + s.out_min, hi = Vec{} + s.out_max;
   Vec acc[kVecs];
-  for (int v = 0; v < kVecs; ++v) acc[v] = brep;
+  for (int v = 0; v < kVecs; ++v) acc[v] = s.sum_channels ? Vec{} : brep;
   for (int64_t ky = 0; ky < s.kernel_h; ++ky) {
     const int64_t iy = oy - s.pad_top + ky * s.dilation_h;
     if (iy < 0 || iy >= s.in_h) continue;
@@ -112,6 +122,18 @@ __attribute__((always_inline)) inline void PackedPixels(const DepthwiseShape& s,
       const Vec w = wrep[ky * s.kernel_w + kx];
       for (int v = 0; v < kVecs; ++v) acc[v] += *reinterpret_cast<const Vec*>(in + v * kLanes) * w;
     }
+  }
+  if (s.sum_channels) {  // each group of `channels` lanes is one pixel's output
+    const int64_t per_vec = kLanes / s.channels;
+    float* out = output + (b * s.out_h + oy) * s.out_w + ox;
+    for (int v = 0; v < kVecs; ++v) {
+      for (int64_t p = 0; p < per_vec; ++p) {
+        float sum = brep[0];
+        for (int64_t c = 0; c < s.channels; ++c) sum += acc[v][p * s.channels + c];
+        out[v * per_vec + p] = std::clamp(sum, s.out_min, s.out_max);
+      }
+    }
+    return;
   }
   float* out = output + ((b * s.out_h + oy) * s.out_w + ox) * s.channels;
   for (int v = 0; v < kVecs; ++v) {
@@ -150,8 +172,10 @@ void DepthwiseRows(const DepthwiseShape& s, const float* input, const float* wei
     for (int64_t t = 0; t < taps; ++t) {
       for (int64_t l = 0; l < kLanes; ++l) rep[t * kLanes + l] = weights[t * s.channels + l % s.channels];
     }
-    Vec brep{};
-    for (int64_t l = 0; l < kLanes; ++l) brep[l] = bias != nullptr ? bias[l % s.channels] : 0.0f;
+    Vec brep{};  // in sum_channels mode lane 0 holds the one bias
+    for (int64_t l = 0; l < kLanes; ++l) {
+      brep[l] = bias == nullptr ? 0.0f : bias[s.sum_channels ? 0 : l % s.channels];
+    }
     const Vec* wrep = reinterpret_cast<const Vec*>(rep);
     for (int64_t r = row_begin; r < row_end; ++r) {
       const int64_t b = r / s.out_h, oy = r % s.out_h;
@@ -172,7 +196,7 @@ void DepthwiseRows(const DepthwiseShape& s, const float* input, const float* wei
     const bool rows_inside = oy * s.stride_h - s.pad_top >= 0 &&
                              oy * s.stride_h - s.pad_top + (s.kernel_h - 1) * s.dilation_h < s.in_h;
     int64_t ox = lo;
-    if (rows_inside && c_full == s.channels) {
+    if (rows_inside && c_full == s.channels && !s.sum_channels) {
       for (; ox + kPixels <= hi; ox += kPixels) {
         Interior(s, input, weights, bias, output, b, oy, ox, c_full);
       }

@@ -32,6 +32,11 @@ struct DepthwiseShape {
   int64_t dilation_h = 1, dilation_w = 1;
   int64_t pad_top = 0, pad_left = 0;  // bottom and right follow from the output size
   float out_min = -3.402823466e38f, out_max = 3.402823466e38f;
+  // A dense convolution with one output channel: the per-channel products are summed into a
+  // single output value per pixel (output [batch][out_h][out_w], bias one value). Segmentation
+  // masks and heatmaps end this way (MediaPipe pose: 3x3 over 8 channels at 256x256), where
+  // XNNPACK's GEMM fills one lane of sixteen.
+  bool sum_channels = false;
 };
 
 // Computes output rows [row_begin, row_end) of batch * out_h rows. `input` is

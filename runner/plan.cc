@@ -1005,6 +1005,29 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     };
     return Status::Ok();
   }
+  if (groups == 1 && cout == 1 && !options.xnnpack_only && DepthwisePacksPixels(sh, sw, cin) &&
+      !residual.count(LayerOf(n))) {
+    // One output channel over 1-8 input channels at stride 1: runner/dwconv.h sums the
+    // per-channel products (sum_channels); the weights [1][kh][kw][cin] are already the
+    // [kh][kw][channels] it reads.
+    auto job = std::make_shared<DepthwiseJob>();
+    job->shape = {xi[0], xi[1], xi[2], cin, yi[1], yi[2], kh, kw, sh, sw, dh, dw, pt, pl, lo, hi};
+    job->shape.sum_channels = true;
+    job->input = x.data;
+    job->weights = Packed(std::vector<float>(k.begin(), k.end()));
+    job->bias = bias;
+    job->output = y.data;
+    pthreadpool_t p = pool;
+    auto tail = FusedTail(n);
+    const int64_t m = Product(yi);
+    st.info.kernel = "mbench-dwconv";
+    st.plain = [job, p, tail, m] {
+      const size_t rows = static_cast<size_t>(job->shape.batch * job->shape.out_h);
+      pthreadpool_parallelize_1d_tile_1d(p, &DepthwiseRowTask, job.get(), rows, 1, 0);
+      if (tail) tail(job->output, m);
+    };
+    return Status::Ok();
+  }
   const bool dense = groups == 1 && UseDenseConv(xi[0] * yi[1] * yi[2], cout);
   if (residual.count(LayerOf(n)) && !dense) {
     return Status::Internal("layer '" + n.name + "': a residual addition was fused into a "

@@ -142,6 +142,12 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
       {2, 2, 12, 35, 3, 1, 2, 2, 2, false},
       {8, 8, 4, 3, 3, 1, 0, 8, 1, true},
       {8, 8, 9, 9, 3, 2, 1, 8, 1, false},
+      // One output channel over 2-8 input channels at stride 1: the same kernel, summing the
+      // channels (a segmentation or heatmap head).
+      {8, 1, 13, 37, 3, 1, 1, 1, 1, true},
+      {4, 1, 9, 20, 5, 1, 4, 1, 2, false},
+      {2, 1, 6, 19, 1, 1, 0, 1, 1, true},
+      {8, 1, 9, 9, 3, 2, 1, 1, 1, true},  // stride 2: XNNPACK
   };
   for (const auto& c : cases) {
     GraphBuilder b;
@@ -153,8 +159,10 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
     auto input = Random(Count(g->tensors[g->inputs[0]].shape), 3);
     std::unique_ptr<Plan> plan;
     auto got = RunGraph(*g, input, 1, &plan);
-    const bool own_depthwise = c.groups == c.cin && c.groups == c.cout &&
-                               (c.k * c.k > kXnnpackDepthwiseMaxTaps ||
+    const bool own_depthwise = (c.groups == c.cin && c.groups == c.cout &&
+                                (c.k * c.k > kXnnpackDepthwiseMaxTaps ||
+                                 DepthwisePacksPixels(c.stride, c.stride, c.cin))) ||
+                               (c.groups == 1 && c.cout == 1 &&
                                 DepthwisePacksPixels(c.stride, c.stride, c.cin));
     EXPECT_EQ(plan->step(0).kernel == "mbench-dwconv", own_depthwise) << "k" << c.k << " c" << c.cin;
     const auto& node = g->nodes[0];
