@@ -125,6 +125,12 @@ void BM_Conv3x3To1Mbench_256x8(benchmark::State& s) { Head(s, false); }
 void BM_Conv3x3To1Xnnpack_256x8(benchmark::State& s) { Head(s, true); }
 BENCHMARK(BM_Conv3x3To1Mbench_256x8);
 BENCHMARK(BM_Conv3x3To1Xnnpack_256x8);
+// 16-32 channels over large maps (DepthwiseWideMap): mbench's kernel against XNNPACK's
+// (argument 1), which reads them through a per-pixel indirection buffer.
+void BM_Depthwise3x3_320x16(benchmark::State& s) { Depthwise(s, 16, 320, 3, s.range(0)); }
+void BM_Depthwise3x3_112x32(benchmark::State& s) { Depthwise(s, 32, 112, 3, s.range(0)); }
+BENCHMARK(BM_Depthwise3x3_320x16)->Arg(0)->Arg(1);
+BENCHMARK(BM_Depthwise3x3_112x32)->Arg(0)->Arg(1);
 BENCHMARK(BM_Depthwise3x3Mbench_256x8);
 BENCHMARK(BM_Depthwise3x3Xnnpack_256x8);
 BENCHMARK(BM_Depthwise3x3Mbench_64x4);

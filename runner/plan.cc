@@ -981,9 +981,11 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
   }
   if (gi == 1 && go == 1 &&
       (kh * kw > kXnnpackDepthwiseMaxTaps ||
-       (!options.xnnpack_only && DepthwisePacksPixels(sh, sw, cout)))) {
-    // A window XNNPACK has no depthwise kernel for, or few channels at stride 1 (see
-    // runner/dwconv.h): weights to [kh][kw][channels], output rows spread over the threads.
+       (!options.xnnpack_only && (DepthwisePacksPixels(sh, sw, cout) ||
+                                  DepthwiseWideMap(yi[1] * yi[2], cout))))) {
+    // A window XNNPACK has no depthwise kernel for, few channels at stride 1, or 16-32 channels
+    // over a large map (see runner/dwconv.h): weights to [kh][kw][channels], output rows
+    // spread over the threads.
     std::vector<float> hwc(k.size());
     for (int64_t c = 0; c < cout; ++c)
       for (int64_t t = 0; t < kh * kw; ++t) hwc[static_cast<size_t>(t * cout + c)] = k[static_cast<size_t>(c * kh * kw + t)];

@@ -148,6 +148,9 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
       {4, 1, 9, 20, 5, 1, 4, 1, 2, false},
       {2, 1, 6, 19, 1, 1, 0, 1, 1, true},
       {8, 1, 9, 9, 3, 2, 1, 1, 1, true},  // stride 2: XNNPACK
+      // 16 or 32 channels over 56x56 outputs or more (DepthwiseWideMap), stride 1 and 2.
+      {16, 16, 60, 57, 3, 1, 1, 16, 1, true},
+      {32, 32, 120, 120, 3, 2, 1, 32, 1, false},
   };
   for (const auto& c : cases) {
     GraphBuilder b;
@@ -161,7 +164,8 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
     auto got = RunGraph(*g, input, 1, &plan);
     const bool own_depthwise = (c.groups == c.cin && c.groups == c.cout &&
                                 (c.k * c.k > kXnnpackDepthwiseMaxTaps ||
-                                 DepthwisePacksPixels(c.stride, c.stride, c.cin))) ||
+                                 DepthwisePacksPixels(c.stride, c.stride, c.cin) ||
+                                 DepthwiseWideMap(os[2] * os[3], c.cin))) ||
                                (c.groups == 1 && c.cout == 1 &&
                                 DepthwisePacksPixels(c.stride, c.stride, c.cin));
     EXPECT_EQ(plan->step(0).kernel == "mbench-dwconv", own_depthwise) << "k" << c.k << " c" << c.cin;
