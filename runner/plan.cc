@@ -979,18 +979,11 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     return Check(xnn_setup_convolution2d_nhwc_qc8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool), n,
                  "int8 convolution setup");
   }
-  if (gi == 1 && go == 1 &&
-      (kh * kw > kXnnpackDepthwiseMaxTaps ||
-       (!options.xnnpack_only && (DepthwisePacksPixels(sh, sw, cout) ||
-                                  DepthwiseWideMap(yi[1] * yi[2], cout))))) {
-    // A window XNNPACK has no depthwise kernel for, few channels at stride 1, or 16-32 channels
-    // over a large map (see runner/dwconv.h): weights to [kh][kw][channels], output rows
-    // spread over the threads.
-    std::vector<float> hwc(k.size());
-    for (int64_t c = 0; c < cout; ++c)
-      for (int64_t t = 0; t < kh * kw; ++t) hwc[static_cast<size_t>(t * cout + c)] = k[static_cast<size_t>(c * kh * kw + t)];
+  // Steps on runner/dwconv.h: weights [kh][kw][channels], output rows spread over the threads.
+  auto own_depthwise = [&](std::vector<float> hwc, bool sum_channels) {
     auto job = std::make_shared<DepthwiseJob>();
     job->shape = {xi[0], xi[1], xi[2], cin, yi[1], yi[2], kh, kw, sh, sw, dh, dw, pt, pl, lo, hi};
+    job->shape.sum_channels = sum_channels;
     job->input = x.data;
     job->weights = Packed(std::move(hwc));
     job->bias = bias;
@@ -1006,29 +999,24 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
       if (tail) tail(job->output, m);
     };
     return Status::Ok();
+  };
+  if (gi == 1 && go == 1 &&
+      (kh * kw > kXnnpackDepthwiseMaxTaps ||
+       (!options.xnnpack_only && (DepthwisePacksPixels(sh, sw, cout) ||
+                                  DepthwiseWideMap(yi[1] * yi[2], cout))))) {
+    // A window XNNPACK has no depthwise kernel for, few channels at stride 1, or 16-32 channels
+    // over a large map (see runner/dwconv.h).
+    std::vector<float> hwc(k.size());
+    for (int64_t c = 0; c < cout; ++c)
+      for (int64_t t = 0; t < kh * kw; ++t) hwc[static_cast<size_t>(t * cout + c)] = k[static_cast<size_t>(c * kh * kw + t)];
+    return own_depthwise(std::move(hwc), false);
   }
   if (groups == 1 && cout == 1 && !options.xnnpack_only && DepthwisePacksPixels(sh, sw, cin) &&
       !residual.count(LayerOf(n))) {
-    // One output channel over 1-8 input channels at stride 1: runner/dwconv.h sums the
+    // One output channel over 1-8 input channels at stride 1: the depthwise kernel summing the
     // per-channel products (sum_channels); the weights [1][kh][kw][cin] are already the
     // [kh][kw][channels] it reads.
-    auto job = std::make_shared<DepthwiseJob>();
-    job->shape = {xi[0], xi[1], xi[2], cin, yi[1], yi[2], kh, kw, sh, sw, dh, dw, pt, pl, lo, hi};
-    job->shape.sum_channels = true;
-    job->input = x.data;
-    job->weights = Packed(std::vector<float>(k.begin(), k.end()));
-    job->bias = bias;
-    job->output = y.data;
-    pthreadpool_t p = pool;
-    auto tail = FusedTail(n);
-    const int64_t m = Product(yi);
-    st.info.kernel = "mbench-dwconv";
-    st.plain = [job, p, tail, m] {
-      const size_t rows = static_cast<size_t>(job->shape.batch * job->shape.out_h);
-      pthreadpool_parallelize_1d_tile_1d(p, &DepthwiseRowTask, job.get(), rows, 1, 0);
-      if (tail) tail(job->output, m);
-    };
-    return Status::Ok();
+    return own_depthwise(std::move(k), true);
   }
   const bool dense = groups == 1 && UseDenseConv(xi[0] * yi[1] * yi[2], cout);
   if (residual.count(LayerOf(n)) && !dense) {
