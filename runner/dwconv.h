@@ -17,9 +17,6 @@ namespace mbench::runner {
 // Taps above which the runner uses DepthwiseRows instead of XNNPACK.
 inline constexpr int64_t kXnnpackDepthwiseMaxTaps = 25;
 
-// Whether DepthwiseRows packs several pixels into one vector: stride 1 and a channel count that
-// divides 16. XNNPACK's avx512f depthwise kernels work on 16 channels at a time, so 8 channels
-// leave half of each vector empty and 1 channel fifteen sixteenths; the runner takes those too.
 // Whether DepthwiseRows beats XNNPACK on a map of `pixels` output pixels with `channels`
 // channels: one or two full vectors of channels over at least 56x56 pixels. XNNPACK reads such
 // a layer through an indirection buffer of one pointer per pixel and tap (7 MB for 3x3 at
@@ -30,6 +27,9 @@ inline bool DepthwiseWideMap(int64_t pixels, int64_t channels) {
   return (channels == 16 || channels == 32) && pixels >= 56 * 56;
 }
 
+// Whether DepthwiseRows packs several pixels into one vector: stride 1 and a channel count that
+// divides 16. XNNPACK's avx512f depthwise kernels work on 16 channels at a time, so 8 channels
+// leave half of each vector empty and 1 channel fifteen sixteenths; the runner takes those too.
 inline bool DepthwisePacksPixels(int64_t stride_h, int64_t stride_w, int64_t channels) {
   return stride_h == 1 && stride_w == 1 && channels >= 1 && channels < 16 && 16 % channels == 0;
 }
