@@ -294,7 +294,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                 "the convolution before it (TFLite fuses them), and a residual Add too");
   cmd->add_flag("--xnnpack-only", o->plan.xnnpack_only,
                 "Run every operator XNNPACK has through XNNPACK, also where mbench has a faster\n"
-                "kernel for this CPU (dense fp32 convolutions on AVX-512: docs/runner.md)");
+                "kernel (dense fp32 convolutions on AVX-512, depthwise layers with few channels\n"
+                "or on large maps, per-channel broadcasts: docs/runner.md)");
   cmd->add_option("--seed", o->plan.seed, "Seed of synthetic weights (default 1)");
   cmd->add_option("--input", o->inputs,
                   "Feed an input from a float32 .npy in the model's layout, NAME=file.npy\n"

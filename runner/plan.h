@@ -38,7 +38,9 @@ struct PlanOptions {
   // per-layer time is part of the producer's.
   bool fuse_activations = true;
   // Every operator XNNPACK has runs through XNNPACK, even where the runner has a faster kernel
-  // of its own for this CPU (runner/gemm.h: dense fp32 convolutions on AVX-512).
+  // of its own for this CPU (runner/gemm.h: dense fp32 convolutions on AVX-512; runner/dwconv.h:
+  // depthwise layers with few channels or on large maps, one-channel heads; per-channel
+  // broadcast multiply and add).
   bool xnnpack_only = false;
   // Refuse to build a plan whose activations and weights exceed this many bytes.
   int64_t max_bytes = int64_t{8} << 30;
