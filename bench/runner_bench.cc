@@ -167,6 +167,33 @@ const bool kDenseConvRegistered = [] {
   return true;
 }();
 
+// 3x3 stride-1 convolutions as Winograd F(4x4, 3x3) (runner/winograd.h) against the direct
+// GEMM on the same layer (first argument 0: Winograd, 1: direct; second: threads); items/s
+// counts the direct convolution's MACs, so the two rates compare as speeds. Shapes where the
+// choice is close decide WinogradSuits's thresholds.
+void Winograd(benchmark::State& s, int64_t cin, int64_t cout, int64_t hw) {
+  runner::PlanOptions options;
+  options.winograd = s.range(0) == 0;
+  options.threads = static_cast<int>(s.range(1));
+  RunOneStep(s, {1, cin, hw, hw}, [=](GraphBuilder& b, TensorId x) {
+    return b.Conv(x, cout, 3, 1, -1, 1, true); }, 4 * (cin + cout) * hw * hw, options);
+  s.SetItemsProcessed(s.iterations() * cin * cout * hw * hw * 9);
+}
+const bool kWinogradRegistered = [] {
+  const int64_t shapes[][3] = {{64, 64, 56},   {128, 128, 28}, {256, 256, 14}, {512, 512, 7},
+                               {32, 32, 112},  {16, 32, 160},  {16, 16, 64},   {64, 64, 14},
+                               {256, 256, 7},  {48, 64, 40},   {24, 24, 80},   {8, 32, 56},
+                               {4, 32, 56},    {64, 64, 7}};
+  for (const auto& sh : shapes) {
+    const int64_t cin = sh[0], cout = sh[1], hw = sh[2];
+    benchmark::RegisterBenchmark(("BM_Winograd_" + std::to_string(cin) + "to" +
+                                  std::to_string(cout) + "_" + std::to_string(hw)).c_str(),
+                                 [=](benchmark::State& s) { Winograd(s, cin, cout, hw); })
+        ->ArgsProduct({{0, 1}, {1, 2}});
+  }
+  return true;
+}();
+
 // Squeeze-and-excitation's scale, [1, H, W, C] x [1, 1, 1, C]: mbench's row kernel against
 // XNNPACK's broadcasting multiply (one task per pixel), at 1 and 2 threads.
 void ChannelScale(benchmark::State& s, int64_t c, int64_t hw, bool xnnpack) {

@@ -166,6 +166,7 @@ Status RunRun(const RunOptions& o) {
                                          {"per_layer", o.measure.per_layer},
                                          {"fuse_activations", o.plan.fuse_activations},
                                          {"xnnpack_only", o.plan.xnnpack_only},
+                                         {"winograd", o.plan.winograd},
                                          {"runtime", "mbench"},
                                          {"time_utc", measured_at}};
   const db::DeviceRecord host = HostDevice();
@@ -296,6 +297,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                 "Run every operator XNNPACK has through XNNPACK, also where mbench has a faster\n"
                 "kernel (dense fp32 convolutions on AVX-512, depthwise layers with few channels\n"
                 "or on large maps, per-channel broadcasts: docs/runner.md)");
+  cmd->add_flag("!--no-winograd", o->plan.winograd,
+                "Run 3x3 stride-1 convolutions directly instead of as Winograd F(4x4, 3x3)\n"
+                "(a quarter of the multiplies; what ncnn does on phones, not XNNPACK)");
   cmd->add_option("--seed", o->plan.seed, "Seed of synthetic weights (default 1)");
   cmd->add_option("--input", o->inputs,
                   "Feed an input from a float32 .npy in the model's layout, NAME=file.npy\n"

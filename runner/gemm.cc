@@ -76,6 +76,21 @@ __attribute__((target("avx512f"))) void Tile(const float* const* rows_of, int64_
   }
 }
 #pragma GCC diagnostic pop
+
+using TileFn = void (*)(const float* const*, int64_t, int64_t, const float*, float*,
+                        const float*, int64_t, int64_t, float, float, int64_t);
+TileFn TileFor(int64_t rows) {
+  switch (rows) {
+    case 1: return &Tile<1>;
+    case 2: return &Tile<2>;
+    case 3: return &Tile<3>;
+    case 4: return &Tile<4>;
+    case 5: return &Tile<5>;
+    case 6: return &Tile<6>;
+    case 7: return &Tile<7>;
+    default: return &Tile<kRows>;
+  }
+}
 #endif
 
 }  // namespace
@@ -85,6 +100,17 @@ bool DenseConvAvailable() {
   return __builtin_cpu_supports("avx512f");
 #else
   return false;
+#endif
+}
+
+void GemmTile(int64_t rows, const float* const* rows_of, int64_t taps, int64_t channels,
+              const float* w, float* out, const float* add, int64_t out_stride, int64_t cols,
+              float lo, float hi) {
+#ifdef MBENCH_DENSE_CONV_X86
+  TileFor(rows)(rows_of, taps, channels, w, out, add, out_stride, cols, lo, hi, 0);
+#else
+  (void)rows, (void)rows_of, (void)taps, (void)channels, (void)w, (void)out, (void)add;
+  (void)out_stride, (void)cols, (void)lo, (void)hi;
 #endif
 }
 
@@ -148,17 +174,7 @@ void DenseConv::Compute(float* output, int64_t block_begin, int64_t block_end, i
     for (int64_t i = 0; i < kRows; ++i) direct[i] = input_ + std::min(m0 + i, pixels_ - 1) * s_.in_c;
     rows_of = direct;
   }
-  auto kernel = &Tile<kRows>;
-  switch (std::min(kRows, pixels_ - m0)) {
-    case 1: kernel = &Tile<1>; break;
-    case 2: kernel = &Tile<2>; break;
-    case 3: kernel = &Tile<3>; break;
-    case 4: kernel = &Tile<4>; break;
-    case 5: kernel = &Tile<5>; break;
-    case 6: kernel = &Tile<6>; break;
-    case 7: kernel = &Tile<7>; break;
-    default: break;
-  }
+  const TileFn kernel = TileFor(std::min(kRows, pixels_ - m0));
   const int64_t panel = (1 + depth_) * kCols;
   // The residual rows of the next tile, fetched while this one computes: read only in the
   // epilogue, they would otherwise stall each block's stores on memory (ResNet-50's 64->256

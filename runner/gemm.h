@@ -22,6 +22,17 @@ namespace mbench::runner {
 // True when this build and this CPU can run DenseConv (x86-64 with AVX-512F).
 bool DenseConvAvailable();
 
+// The packed GEMM's micro-kernel, for other kernels built on it (runner/winograd.h): `rows`
+// (1..8) output rows x `cols` (1..32) output channels into `out` (row i at out + i *
+// out_stride), each clamped to [lo, hi]. `rows_of` holds, for each of `taps` taps, 8 pointers
+// of which the first `rows` are read, each to `channels` floats; `w` is one packed block: 32
+// bias values, then 32 weights per (tap, channel), 64-byte aligned. `add` (or null) is read like
+// `out` and added before the range.
+// REQUIRES: DenseConvAvailable().
+void GemmTile(int64_t rows, const float* const* rows_of, int64_t taps, int64_t channels,
+              const float* w, float* out, const float* add, int64_t out_stride, int64_t cols,
+              float lo, float hi);
+
 struct DenseConvShape {
   int64_t batch = 1, in_h = 0, in_w = 0, in_c = 0;
   int64_t out_h = 0, out_w = 0, out_c = 0;

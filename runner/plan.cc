@@ -18,6 +18,7 @@
 #include "core/units.h"
 #include "runner/dwconv.h"
 #include "runner/gemm.h"
+#include "runner/winograd.h"
 #include "runner/eltwise.h"
 #include "core/half.h"
 
@@ -143,6 +144,17 @@ void DenseConvTask(void* context, size_t block, size_t tile) {
 void DenseConvTileTask(void* context, size_t tile) {
   auto* job = static_cast<DenseConvJob*>(context);
   job->conv->Compute(job->output, 0, job->conv->blocks(), static_cast<int64_t>(tile));
+}
+
+// A 3x3 convolution through runner/winograd.h: one task per scratch slot.
+struct WinogradJob {
+  std::unique_ptr<WinogradConv> conv;
+  float* output = nullptr;
+  int64_t phase = 0;  // the phase being run (set before each parallel call)
+};
+void WinogradTask(void* context, size_t task) {
+  auto* job = static_cast<WinogradJob*>(context);
+  job->conv->Compute(job->phase, static_cast<int64_t>(task), job->output);
 }
 
 // Swish in chunks (see the kSwish case of the plan builder): one part per thread.
@@ -689,18 +701,35 @@ class Plan::Impl {
     return UseDenseConv(nhwc ? y[0] * y[1] * y[2] : y[0] * y[2] * y[3], nhwc ? y[3] : y[1]);
   }
 
-  // Makes `st` a dense convolution through runner/gemm.h: `weights` [out_c][kh][kw][in_c],
-  // the node's fused activation applied after.
+  // Makes `st` a dense convolution through runner/gemm.h, or runner/winograd.h for the 3x3
+  // stride-1 layers it suits: `weights` [out_c][kh][kw][in_c], the node's fused activation
+  // applied after.
   void DenseStep(const Node& n, Step& st, const DenseConvShape& shape, const float* weights,
                  const float* bias, const float* in, float* out) {
-    auto job = std::make_shared<DenseConvJob>();
     const float* add = nullptr;
     if (auto it = residual.find(LayerOf(n)); it != residual.end()) add = bufs[it->second].data;
-    job->conv = std::make_unique<DenseConv>(shape, weights, bias, in, add);
-    job->output = out;
     pthreadpool_t p = pool;
     auto tail = FusedTail(n);
     const int64_t m = shape.batch * shape.out_h * shape.out_w * shape.out_c;
+    if (options.winograd && WinogradSuits(shape)) {
+      auto job = std::make_shared<WinogradJob>();
+      // A null pool (a layer run on one thread) runs its one task on the calling thread.
+      job->conv = std::make_unique<WinogradConv>(shape, weights, bias, in, add,
+                                                 p == nullptr ? 1 : options.threads);
+      job->output = out;
+      st.info.kernel = "mbench-winograd";
+      st.plain = [job, p, tail, m] {
+        for (job->phase = 0; job->phase < job->conv->phases(); ++job->phase) {
+          pthreadpool_parallelize_1d(p, &WinogradTask, job.get(),
+                                     static_cast<size_t>(job->conv->tasks(job->phase)), 0);
+        }
+        if (tail) tail(job->output, m);
+      };
+      return;
+    }
+    auto job = std::make_shared<DenseConvJob>();
+    job->conv = std::make_unique<DenseConv>(shape, weights, bias, in, add);
+    job->output = out;
     st.info.kernel = "mbench-gemm";
     // Weights that stay in a core's L2 are read once per tile of pixels, all blocks in turn,
     // while the tile's input rows stay in L1. Larger ones (deep layers, few pixels) go blocks

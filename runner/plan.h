@@ -42,6 +42,10 @@ struct PlanOptions {
   // depthwise layers with few channels or on large maps, one-channel heads; per-channel
   // broadcast multiply and add).
   bool xnnpack_only = false;
+  // Dense 3x3 stride-1 fp32 convolutions with enough channels and pixels run as Winograd
+  // F(4x4, 3x3) (runner/winograd.h: a quarter of the multiplies; rounding error up to ~1e-5
+  // of the output's magnitude) where the dense kernel would run them. Off: directly.
+  bool winograd = true;
   // Refuse to build a plan whose activations and weights exceed this many bytes.
   int64_t max_bytes = int64_t{8} << 30;
   // With threads > 1, a layer whose work one thread does in less than this many microseconds
@@ -56,7 +60,8 @@ struct StepInfo {
   analyzer::OpKind kind = analyzer::OpKind::kUnknown;
   bool xnnpack = false;     // kernel == "xnnpack"
   // Who computes it: "xnnpack" (an XNNPACK operator), "mbench-gemm" (runner/gemm.h),
-  // "mbench-dwconv" (runner/dwconv.h), "plain" (a plain C++ kernel) or "none" (noop).
+  // "mbench-winograd" (runner/winograd.h), "mbench-dwconv" (runner/dwconv.h), "plain" (a
+  // plain C++ kernel) or "none" (noop).
   std::string kernel;
   bool noop = false;        // nothing to do at run time (fused into another step)
   int32_t fused_into = -1;  // layer whose operator computes this one (fused activation)
