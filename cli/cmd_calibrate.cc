@@ -69,6 +69,15 @@ std::vector<Probe> Probes() {
   conv(128, 128, 28, 3, 1);
   conv(256, 256, 14, 3, 1);
   conv(512, 512, 7, 3, 1);
+  // More 3x3 stride-1 bodies around where the runner switches between Winograd and the direct
+  // GEMM (runner/winograd.h: 8+ input channels; 512 -> 512 at 7x7 stays direct): 4 and 8
+  // input channels, 24-96 channels at mid resolutions (detection and OCR backbones), 256 at 7x7.
+  conv(4, 32, 112, 3, 1);
+  conv(8, 32, 112, 3, 1);
+  conv(24, 48, 56, 3, 1);
+  conv(48, 96, 40, 3, 1);
+  conv(96, 96, 20, 3, 1);
+  conv(256, 256, 7, 3, 1);
   conv(64, 128, 56, 3, 2);
   conv(128, 256, 28, 3, 2);
   conv(256, 512, 14, 3, 2);

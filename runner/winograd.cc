@@ -171,10 +171,11 @@ WinogradConv::WinogradConv(const DenseConvShape& s, const float* weights, const 
 
   // Chunks that keep V and M in L2 re-read all transformed weights each (and every slot takes
   // at least one); phases read them once but send V and M through L3 and back, and with two
-  // or more threads half of each crosses to the other core's cache, which costs about four
-  // times a round trip through L3 (runner_bench, 2 threads, phases against chunks: 64 -> 64
-  // at 56x56 400 against 285 us, 128 at 28x28 281 against 221; 256 at 7x7 146 against 167,
-  // whose 9.4 MB of weights two chunks would read twice). Whichever moves fewer bytes.
+  // or more threads each phase reads what another thread wrote in the one before, which cost
+  // about four times a round trip through L3 on this project's 2-vCPU host (runner_bench, 2
+  // threads, phases against chunks: 64 -> 64 at 56x56 400 against 285 us, 128 at 28x28 281
+  // against 221; 256 at 7x7 146 against 167, whose 9.4 MB of weights two chunks would read
+  // twice). Whichever moves fewer bytes.
   constexpr int64_t kCrossCoreFactor = 4;
   const int64_t per_tile = kPoints * (in_pad_ + out_pad_) * 4;
   const int64_t fitting = std::max<int64_t>(1, CeilDiv(tiles_ * per_tile, kChunkBudgetBytes));
