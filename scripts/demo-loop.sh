@@ -50,29 +50,17 @@ done
 # (two-thread runs most), which no predictor can know: right after each held-out run, one of
 # calibrate's four whole models is measured again at the same thread count (a control, not
 # stored in the evaluation database), so each round's drift against calibration is known.
-refs=(mobilenet_v1 resnet18 squeezenet1_1 shufflenet_v2)
+source "$root/scripts/lib-controls.sh"
 rounds=$work/rounds.tsv
 : > "$rounds"
-p50() { node -e 'let s = ""; process.stdin.on("data", (d) => s += d).on("end", () =>
-                   console.log(JSON.parse(s).latency_ms.p50));'; }
-control=0
 for round in 1 2 3; do
   for m in "${held_out[@]}"; do
     for t in "${threads[@]}"; do
-      ms=$("$mbench" run "zoo:$m" --threads "$t" --runs 20 --min-secs 1 --db "$eval_db" \
-             --format json 2>/dev/null | p50)
-      printf 'model\tzoo:%s\t%s\t%s\t%s\n' "$m" "$t" "$round" "$ms" >> "$rounds"
-      r=${refs[control % ${#refs[@]}]}
-      control=$((control + 1))
-      ms=$("$mbench" run "zoo:$r" --threads "$t" --runs 20 --min-secs 1 --format json 2>/dev/null | p50)
-      printf 'control\tzoo:%s\t%s\t%s\t%s\n' "$r" "$t" "$round" "$ms" >> "$rounds"
+      measure_with_control "$rounds" "$round" "zoo:$m" --threads "$t" --db "$eval_db"
     done
   done
 done
-for r in "${refs[@]}"; do
-  "$mbench" db query model-history --model "zoo:$r" --db "$db" --format csv |
-    awk -F, 'NR > 1 && $13 ~ /calibrate/ {printf "calibrated\t%s\t%s\t0\t%s\n", $4, $8, $10}'
-done >> "$rounds"
+record_calibrated_controls "$db" >> "$rounds"
 
 echo "== 4. predicted (refined profile) vs measured"
 "$mbench" db query predicted-vs-measured --db "$eval_db" --format csv |
@@ -89,57 +77,5 @@ echo "== leave-one-model-out on everything the refined profile was fitted to"
 echo
 echo
 echo "== the same held-out models with the host's drift taken out"
-# Each round's drift per thread count: the geometric mean, over that round's controls, of
-# their time now over their time at calibration. A held-out measurement divided by its round's
-# drift is what it would have measured with the host as fast as when the profile was fitted.
 "$mbench" db query predicted-vs-measured --db "$eval_db" --format csv > "$work/predicted.csv"
-node - "$rounds" "$work/predicted.csv" <<'JS'
-const fs = require("fs");
-const [roundsFile, predictedFile] = process.argv.slice(2);
-const rows = fs.readFileSync(roundsFile, "utf8").trim().split("\n").map((l) => l.split("\t"));
-const calibrated = {};
-for (const [kind, model, t, , ms] of rows) if (kind === "calibrated") calibrated[model + " " + t] = +ms;
-const logs = {};  // "threads round" -> log drifts of its controls
-for (const [kind, model, t, round, ms] of rows) {
-  if (kind !== "control" || !calibrated[model + " " + t]) continue;
-  (logs[t + " " + round] ??= []).push(Math.log(+ms / calibrated[model + " " + t]));
-}
-const drift = {};
-for (const [key, v] of Object.entries(logs)) drift[key] = Math.exp(v.reduce((a, b) => a + b) / v.length);
-const median = (v) => { const s = [...v].sort((a, b) => a - b); const n = s.length;
-                        return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
-const raw = {}, adjusted = {};
-for (const [kind, model, t, round, ms] of rows) {
-  if (kind !== "model") continue;
-  (raw[model + " " + t] ??= []).push(+ms);
-  (adjusted[model + " " + t] ??= []).push(+ms / (drift[t + " " + round] ?? 1));
-}
-for (const key of Object.keys(drift).sort()) {
-  const [t, round] = key.split(" ");
-  console.log(`drift, ${t} thread(s), round ${round}: ${((drift[key] - 1) * 100).toFixed(1)}%`);
-}
-const lines = fs.readFileSync(predictedFile, "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
-const byProfile = {};
-console.log("| model | threads | profile | predicted ms | measured ms | error | drift-adjusted ms | error |");
-console.log("|---|---:|---|---:|---:|---:|---:|---:|");
-for (const f of lines) {
-  const [model, t, profile, predicted] = [f[1], f[5], f[6].split("/").pop(), +f[7]];
-  const key = model + " " + t;
-  if (!raw[key]) continue;
-  const m = median(raw[key]), a = median(adjusted[key]);
-  const e = (predicted - m) / m, ea = (predicted - a) / a;
-  (byProfile[profile + " " + t] ??= []).push([e, ea]);
-  if (profile.startsWith("refined")) {
-    console.log(`| ${model} | ${t} | ${profile} | ${predicted.toFixed(2)} | ${m.toFixed(2)} | ` +
-                `${(100 * e).toFixed(1)}% | ${a.toFixed(2)} | ${(100 * ea).toFixed(1)}% |`);
-  }
-}
-console.log("\n| profile | threads | MAPE | within ±10% | MAPE, drift taken out | within ±10% |");
-console.log("|---|---:|---:|---:|---:|---:|");
-for (const key of Object.keys(byProfile).sort()) {
-  const v = byProfile[key], [profile, t] = key.split(" ");
-  const mape = (i) => (100 * v.reduce((s, x) => s + Math.abs(x[i]), 0) / v.length).toFixed(1) + "%";
-  const w10 = (i) => `${v.filter((x) => Math.abs(x[i]) <= 0.1).length} of ${v.length}`;
-  console.log(`| ${profile} | ${t} | ${mape(0)} | ${w10(0)} | ${mape(1)} | ${w10(1)} |`);
-}
-JS
+node "$root/scripts/compare-with-controls.js" "$rounds" "$work/predicted.csv" refined

@@ -2,8 +2,12 @@
 # Predicts the real npm models (data/models/manifest.tsv) with a profile of this host, then
 # measures them, and prints predicted vs measured per model and the accuracy per thread count.
 # None of these models is in the zoo or in any fit: they stand for "models outside the project".
-# Usage: scripts/predict-real-models.sh PROFILE.json [WORKDIR]
+# Usage: [CALIBRATION_DB=results.db] scripts/predict-real-models.sh PROFILE.json [WORKDIR]
 #   PROFILE.json: a profile of this host (`mbench calibrate --out`, `mbench refine --out`)
+#   CALIBRATION_DB: the results database `mbench calibrate` stored its runs in; with it, the
+#     comparison is also given with the host's drift since calibration taken out, measured on
+#     control runs of calibrate's models between the measurements (scripts/lib-controls.sh).
+# Each model is measured in three rounds, each run in its own process; the median counts.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mbench=${MBENCH:-$root/build/mbench}
@@ -33,14 +37,21 @@ for name in $(printf '%s\n' "${!paths[@]}" | sort); do
       echo "skipped $name ($t threads): $(tail -1 "$work/err")"
       continue
     fi
-    "$mbench" run "${args[@]}" --threads "$t" --runs 20 --min-secs 1 --db "$db" >/dev/null
   done
 done
+source "$root/scripts/lib-controls.sh"
+rounds=$work/rounds.tsv
+: > "$rounds"
+for round in 1 2 3; do
+  for name in $(printf '%s\n' "${!paths[@]}" | sort); do
+    args=("${paths[$name]}")
+    [ "${shapes[$name]}" != "-" ] && args+=(--input-shape "${shapes[$name]}")
+    for t in "${threads[@]}"; do
+      measure_with_control "$rounds" "$round" "${args[@]}" --threads "$t" --db "$db"
+    done
+  done
+done
+[ -n "${CALIBRATION_DB:-}" ] && record_calibrated_controls "$CALIBRATION_DB" >> "$rounds"
 
-echo "| model | threads | predicted ms [90% interval] | measured ms | error |"
-echo "|---|---:|---:|---:|---:|"
-"$mbench" db query predicted-vs-measured --db "$db" --format csv |
-  awk -F, 'NR > 1 { n = split($2, p, "/"); printf "| %s | %s | %.2f [%.2f, %.2f] | %.2f | %+.1f%% |\n",
-                    p[n], $6, $8, $9, $10, $11, $13 }'
-echo
-"$mbench" db query prediction-accuracy --db "$db"
+"$mbench" db query predicted-vs-measured --db "$db" --format csv > "$work/predicted.csv"
+node "$root/scripts/compare-with-controls.js" "$rounds" "$work/predicted.csv" "$(basename "$profile")"
