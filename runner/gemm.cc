@@ -5,9 +5,8 @@
 #include <cstring>
 #include <new>
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef MBENCH_DENSE_CONV_X86
 #include <immintrin.h>
-#define MBENCH_DENSE_CONV_X86 1
 #endif
 
 namespace mbench::runner {

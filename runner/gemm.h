@@ -17,6 +17,12 @@
 #include <cstdint>
 #include <vector>
 
+// Builds with the AVX-512 kernels (gemm.cc, winograd.cc); whether the CPU has AVX-512 is asked
+// at run time (DenseConvAvailable).
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MBENCH_DENSE_CONV_X86 1
+#endif
+
 namespace mbench::runner {
 
 // True when this build and this CPU can run DenseConv (x86-64 with AVX-512F).

@@ -6,9 +6,8 @@
 #include <limits>
 #include <new>
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef MBENCH_DENSE_CONV_X86
 #include <immintrin.h>
-#define MBENCH_WINOGRAD_X86 1
 #endif
 
 namespace mbench::runner {
@@ -43,7 +42,7 @@ constexpr double kG[kIn][3] = {{1.0 / 4, 0, 0},
                                {1.0 / 24, -1.0 / 12, 1.0 / 6},
                                {0, 0, 1}};
 
-#ifdef MBENCH_WINOGRAD_X86
+#ifdef MBENCH_DENSE_CONV_X86
 // GCC 12's _mm512_max_ps/_mm512_min_ps pass an undefined pass-through vector it then reports.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -225,7 +224,7 @@ WinogradConv::~WinogradConv() {
 }
 
 void WinogradConv::TransformInput(int64_t first, int64_t count, float* v) const {
-#ifdef MBENCH_WINOGRAD_X86
+#ifdef MBENCH_DENSE_CONV_X86
   const int64_t per_image = tiles_h_ * tiles_w_;
   for (int64_t k = 0; k < count; ++k) {
     const int64_t t = first + k;
@@ -257,7 +256,7 @@ void WinogradConv::MultiplyPoint(int64_t point, int64_t block, int64_t count, co
 
 void WinogradConv::TransformOutput(int64_t first, int64_t count, const float* m,
                                    float* output) const {
-#ifdef MBENCH_WINOGRAD_X86
+#ifdef MBENCH_DENSE_CONV_X86
   const int64_t per_image = tiles_h_ * tiles_w_;
   const int64_t row_stride = s_.out_w * s_.out_c;
   for (int64_t k = 0; k < count; ++k) {
