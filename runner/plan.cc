@@ -146,7 +146,7 @@ void DenseConvTileTask(void* context, size_t tile) {
   job->conv->Compute(job->output, 0, job->conv->blocks(), static_cast<int64_t>(tile));
 }
 
-// A 3x3 convolution through runner/winograd.h: one task per scratch slot.
+// A 3x3 convolution through runner/winograd.h: one task of the phase being run.
 struct WinogradJob {
   std::unique_ptr<WinogradConv> conv;
   float* output = nullptr;
@@ -717,6 +717,7 @@ class Plan::Impl {
       job->conv = std::make_unique<WinogradConv>(shape, weights, bias, in, add,
                                                  p == nullptr ? 1 : options.threads);
       job->output = out;
+      weight_bytes += job->conv->packed_weight_bytes() + job->conv->scratch_bytes();
       st.info.kernel = "mbench-winograd";
       st.plain = [job, p, tail, m] {
         for (job->phase = 0; job->phase < job->conv->phases(); ++job->phase) {
@@ -730,6 +731,7 @@ class Plan::Impl {
     auto job = std::make_shared<DenseConvJob>();
     job->conv = std::make_unique<DenseConv>(shape, weights, bias, in, add);
     job->output = out;
+    weight_bytes += job->conv->packed_weight_bytes();
     st.info.kernel = "mbench-gemm";
     // Weights that stay in a core's L2 are read once per tile of pixels, all blocks in turn,
     // while the tile's input rows stay in L1. Larger ones (deep layers, few pixels) go blocks

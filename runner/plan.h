@@ -91,7 +91,9 @@ class Plan {
   const StepInfo& step(size_t i) const;
   bool synthetic_weights() const;
   int64_t arena_bytes() const;   // activations, after lifetime reuse
-  int64_t weight_bytes() const;  // weights as the plan holds them (packed copies included)
+  // Weights as the plan holds them: packed copies included, and the Winograd kernels'
+  // transformed weights and scratch.
+  int64_t weight_bytes() const;
 
   // Graph inputs and outputs in the model's own layout (NCHW stays NCHW), for feeding and
   // checking. SetInput copies `values` (graph layout) in; Output copies out.

@@ -143,7 +143,7 @@ __attribute__((target("avx512f"))) void OutputTile(const float* m, int64_t plane
 
 bool WinogradSuits(const DenseConvShape& s) {
   if (s.kernel_h != 3 || s.kernel_w != 3 || s.stride_h != 1 || s.stride_w != 1 ||
-      s.dilation_h != 1 || s.dilation_w != 1) {
+      s.dilation_h != 1 || s.dilation_w != 1 || s.batch < 1 || s.out_h < 1 || s.out_w < 1) {
     return false;
   }
   // runner_bench, one thread, against the direct GEMM: 8 input channels 1.25x faster, 12
@@ -166,7 +166,7 @@ WinogradConv::WinogradConv(const DenseConvShape& s, const float* weights, const 
   in_pad_ = RoundUp(s.in_c, 16);
   out_pad_ = RoundUp(s.out_c, 16);
   blocks_ = CeilDiv(s.out_c, kCols);
-  slots_ = std::clamp<int64_t>(slots, 1, tiles_);
+  slots_ = std::clamp<int64_t>(slots, 1, std::max<int64_t>(tiles_, 1));
 
   // Chunks that keep V and M in L2 re-read all transformed weights each (and every slot takes
   // at least one); phases read them once but send V and M through L3 and back, and with two
@@ -175,13 +175,13 @@ WinogradConv::WinogradConv(const DenseConvShape& s, const float* weights, const 
   // threads, phases against chunks: 64 -> 64 at 56x56 400 against 285 us, 128 at 28x28 281
   // against 221; 256 at 7x7 146 against 167, whose 9.4 MB of weights two chunks would read
   // twice). Whichever moves fewer bytes.
-  constexpr int64_t kCrossCoreFactor = 4;
+  constexpr int64_t kSharedPhaseFactor = 4;
   const int64_t per_tile = kPoints * (in_pad_ + out_pad_) * 4;
   const int64_t fitting = std::max<int64_t>(1, CeilDiv(tiles_ * per_tile, kChunkBudgetBytes));
   const int64_t chunks_if_chunked = std::min(RoundUp(std::max(fitting, slots_), slots_), tiles_);
   const int64_t by_chunks = chunks_if_chunked * packed_weight_bytes();
   const int64_t by_phases = packed_weight_bytes() +
-                            2 * tiles_ * per_tile * (slots_ > 1 ? kCrossCoreFactor : 1);
+                            2 * tiles_ * per_tile * (slots_ > 1 ? kSharedPhaseFactor : 1);
   phased_ = by_phases < by_chunks;
   const int64_t chunks = phased_ ? 1 : chunks_if_chunked;
   chunk_ = CeilDiv(tiles_, chunks);

@@ -46,7 +46,8 @@ class WinogradConv {
   // `input` (NHWC) and `residual` (or null: shaped as the output, added before the output
   // range) are read at these addresses on every run. `slots`: the threads that will run this
   // layer's tasks (the plan's threads for this step). Throws std::bad_alloc when memory runs out.
-  // REQUIRES: s is 3x3, stride 1, dilation 1; slots >= 1.
+  // REQUIRES: s is 3x3, stride 1, dilation 1, with a non-empty output (all of which
+  // WinogradSuits checks); slots >= 1.
   WinogradConv(const DenseConvShape& s, const float* weights, const float* bias,
                const float* input, const float* residual, int64_t slots);
   ~WinogradConv();
