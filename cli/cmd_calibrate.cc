@@ -409,8 +409,8 @@ Status StoreCalibration(db::Database& results, const db::DeviceRecord& device,
   row.cv_mape_pct = r.refit_cv.n > 0 ? r.refit_cv.mape_pct : -1;
   MBENCH_ASSIGN_OR_RETURN(int64_t id, results.AddCalibration(device, row));
   std::printf("stored calibration %lld of %s in %s (grade --db %s uses it)\n",
-              static_cast<long long>(id), device.id.c_str(), results.path().c_str(),
-              results.path().c_str());
+              static_cast<long long>(id), device.id.c_str(), results.location().c_str(),
+              results.location().c_str());
   if (!out_path.empty()) {
     MBENCH_RETURN_IF_ERROR(WriteStringToFile(out_path, row.profile_json));
     std::printf("wrote %s (mbench grade MODEL --profile %s)\n", out_path.c_str(), out_path.c_str());
@@ -525,7 +525,7 @@ Status RunRefine(const RefineOptions& o) {
   req.date = Today();
   req.data.per_layer = !o.no_per_layer;
   MBENCH_ASSIGN_OR_RETURN(RefineOutcome r, RefineDevice(*results, base, req));
-  std::printf("mbench refine: %s from %s (base: %s)\n", o.device.c_str(), o.db_path.c_str(),
+  std::printf("mbench refine: %s from %s (base: %s)\n", o.device.c_str(), results->location().c_str(),
               base.path.c_str());
   PrintProfile(r.profile, r);
   if (r.base_new.n > 0) {
@@ -564,7 +564,8 @@ void RegisterCalibrate(CLI::App& app, int* exit_code) {
       "each timed end to end and per layer at every thread count. Every run is stored in the\n"
       "results database; the fitted profile becomes the one `grade --db` uses for this host.\n"
       "Example: mbench calibrate --db results.db --out host.json");
-  cmd->add_option("--db", o->db_path, "Results database (default results.db)");
+  cmd->add_option("--db", o->db_path,
+                  "Results database: an SQLite file (default results.db) or a postgresql:// URI");
   cmd->add_option("--out", o->out, "Also write the profile to this JSON file");
   cmd->add_option("--threads", o->threads, "Thread counts (repeatable; default 1 and all)")
       ->take_all()
@@ -597,7 +598,8 @@ void RegisterCalibrate(CLI::App& app, int* exit_code) {
       "`grade --db` uses for that device. A refit that predicts the stored runs worse than the\n"
       "profile it replaces is reported and not stored.\n"
       "Example: mbench refine --db results.db --device host-...");
-  rc->add_option("--db", r->db_path, "Results database")->required();
+  rc->add_option("--db", r->db_path, "Results database: an SQLite file or a postgresql:// URI")
+      ->required();
   rc->add_option("--device", r->device, "Device id (see `mbench db query devices`)")->required();
   rc->add_option("--out", r->out, "Also write the refined profile to this JSON file");
   rc->add_option("--profiles", r->profile_dir, "Profile directory for devices not yet refined");

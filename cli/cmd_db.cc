@@ -295,7 +295,7 @@ Status RunImport(const DbOptions& o) {
   for (auto& [id, d] : devices) device_list.push_back(d);
   MBENCH_ASSIGN_OR_RETURN(int stored, results->AddRuns(device_list, runs));
   std::printf("mbench db import: %d runs of %zu models on %zu devices from %s into %s",
-              stored, runs.size(), devices.size(), o.file.c_str(), o.db_path.c_str());
+              stored, runs.size(), devices.size(), o.file.c_str(), results->location().c_str());
   if (importer.skipped() > 0) std::printf("; %d rows without a time skipped", importer.skipped());
   std::printf("\n");
   if (unresolved > 0) {
@@ -369,7 +369,8 @@ void RegisterDb(CLI::App& app, int* exit_code) {
   ic->add_option("file", imp->file, "CSV file")->required();
   ic->add_option("--kind", imp->kind, "ncnn, tflite, qai-hub or mbench (default)")
       ->check(CLI::IsMember({"ncnn", "tflite", "qai-hub", "mbench"}));
-  ic->add_option("--db", imp->db_path, "Results database")->required();
+  ic->add_option("--db", imp->db_path, "Results database: an SQLite file or a postgresql:// URI")
+      ->required();
   ic->add_option("--data", imp->data_dir, "Where ncnn_params/ and mbench model_refs are found");
   ic->add_option("--profiles", imp->profile_dir, "Device profiles used to recognise devices");
   ic->callback([imp, exit_code] {
@@ -386,7 +387,8 @@ void RegisterDb(CLI::App& app, int* exit_code) {
                                                  "\nExample: mbench db query leaderboard "
                                                  "--model zoo:mobilenet_v2 --db results.db");
   qc->add_option("name", q->query, "Query name")->required();
-  qc->add_option("--db", q->db_path, "Results database")->required();
+  qc->add_option("--db", q->db_path, "Results database: an SQLite file or a postgresql:// URI")
+      ->required();
   qc->add_option("--model", q->model, "Model name, reference or sha256 prefix");
   qc->add_option("--format", q->format, "table (default), json or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
@@ -401,7 +403,8 @@ void RegisterDb(CLI::App& app, int* exit_code) {
       "export",
       "Export the database: every table as JSON (default), or one --table as CSV.\n"
       "Example: mbench db export --db results.db -o results.json");
-  ec->add_option("--db", e->db_path, "Results database")->required();
+  ec->add_option("--db", e->db_path, "Results database: an SQLite file or a postgresql:// URI")
+      ->required();
   ec->add_option("--format", e->format, "json (default) or csv")
       ->check(CLI::IsMember({"json", "csv"}));
   ec->add_option("--table", e->table, "Only this table");

@@ -272,7 +272,7 @@ Status RunGrade(const GradeOptions& o, int* exit_code) {
     MBENCH_ASSIGN_OR_RETURN(
         int stored, results->AddPredictions(ModelRecordOf(loaded, {o.model_path, o.zoo, o.input_shapes}),
                                             rows));
-    std::fprintf(stderr, "mbench grade: stored %d predictions in %s\n", stored, o.db_path.c_str());
+    std::fprintf(stderr, "mbench grade: stored %d predictions in %s\n", stored, results->location().c_str());
   }
 
   std::string text = RenderGrade(r, format);

@@ -131,10 +131,10 @@ Status ValidateDb(const FitOptions& o, std::string* description, int* unpredicta
     ++validated;
   }
   if (validated == 0) {
-    return Status::NotFound(o.db_path + ": no device " + (o.device.empty() ? "" : "'" + o.device + "' ") +
+    return Status::NotFound(results->location() + ": no device " + (o.device.empty() ? "" : "'" + o.device + "' ") +
                             "has a profile and stored runs of two or more models mbench can rebuild");
   }
-  *description = o.db_path + " (" + std::to_string(validated) + " devices' stored runs)";
+  *description = results->location() + " (" + std::to_string(validated) + " devices' stored runs)";
   return Status::Ok();
 }
 

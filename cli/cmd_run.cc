@@ -178,7 +178,7 @@ Status RunRun(const RunOptions& o) {
         run_id, results->AddRun(host, ModelRecordOf(m, {o.model_path, o.zoo, o.input_shapes}),
                                 rec));
     std::fprintf(stderr, "mbench run: stored as run %lld in %s\n", static_cast<long long>(run_id),
-                 o.db_path.c_str());
+                 results->location().c_str());
   }
 
   if (o.format == "json") {
@@ -213,7 +213,7 @@ Status RunRun(const RunOptions& o) {
     j["synthetic_weights"] = (*plan)->synthetic_weights();
     j["warnings"] = warnings;
     j["build"] = BuildJson();
-    if (run_id >= 0) j["db"] = {{"path", o.db_path}, {"run_id", run_id}};
+    if (run_id >= 0) j["db"] = {{"path", results->location()}, {"run_id", run_id}};
     std::cout << j.dump(2) << "\n";
     return Status::Ok();
   }
@@ -312,7 +312,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_option("--db", o->db_path,
                   "Store the run (statistics, per-layer timings, device, build) in this results\n"
-                  "database (SQLite; created when absent)");
+                  "database: an SQLite file (created when absent) or a postgresql:// URI");
   cmd->callback([o, exit_code] {
     Status s = RunRun(*o);
     *exit_code = s.ok() ? kExitOk : ReportError("run", s);

@@ -263,7 +263,7 @@ Status OverlayCalibrations(db::Database& db, std::vector<profiles::DeviceProfile
                            std::vector<std::string>* notes) {
   MBENCH_ASSIGN_OR_RETURN(std::vector<db::CalibrationRow> rows, db.ActiveCalibrations());
   for (const auto& row : rows) {
-    const std::string origin = db.path() + " (calibration " + std::to_string(row.id) + ")";
+    const std::string origin = db.location() + " (calibration " + std::to_string(row.id) + ")";
     MBENCH_ASSIGN_OR_RETURN(profiles::DeviceProfile p, profiles::ParseProfile(row.profile_json, origin));
     p.path = origin;
     auto it = std::find_if(profiles->begin(), profiles->end(),
@@ -316,7 +316,7 @@ StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
     std::vector<std::string>* skipped) {
   MBENCH_ASSIGN_OR_RETURN(std::vector<db::StoredRun> runs, db.RunsOfDevice(device_id));
   estimator::CalibrationData data;
-  data.description = db.path() + " (runs of " + device_id + ")";
+  data.description = db.location() + " (runs of " + device_id + ")";
   struct Loaded {
     bool ok = false;
     int whole = -1;                 // index of the whole-model entry
@@ -437,7 +437,7 @@ StatusOr<profiles::DeviceProfile> BaseProfile(db::Database& db, const std::strin
                                               const std::string& profile_dir) {
   MBENCH_ASSIGN_OR_RETURN(std::optional<db::CalibrationRow> active, db.ActiveCalibration(device_id));
   if (active) {
-    const std::string origin = db.path() + " (calibration " + std::to_string(active->id) + ")";
+    const std::string origin = db.location() + " (calibration " + std::to_string(active->id) + ")";
     MBENCH_ASSIGN_OR_RETURN(profiles::DeviceProfile p,
                             profiles::ParseProfile(active->profile_json, origin));
     p.path = origin;
@@ -445,7 +445,7 @@ StatusOr<profiles::DeviceProfile> BaseProfile(db::Database& db, const std::strin
   }
   const std::string file = JoinPath(profile_dir, device_id + ".json");
   if (FileExists(file)) return profiles::LoadProfile(file);
-  return Status::NotFound("device '" + device_id + "' has no calibration in " + db.path() +
+  return Status::NotFound("device '" + device_id + "' has no calibration in " + db.location() +
                           " and no profile " + file +
                           (device_id.rfind("host-", 0) == 0 ? " (run `mbench calibrate` first)" : ""));
 }
@@ -464,7 +464,7 @@ StatusOr<RefineOutcome> RefineDevice(db::Database& db, const profiles::DevicePro
   }
   out.models = static_cast<int>(groups.size());
   if (out.whole_points == 0) {
-    return Status::FailedPrecondition(db.path() + ": no stored run of '" + base.id +
+    return Status::FailedPrecondition(db.location() + ": no stored run of '" + base.id +
                                       "' names a model mbench can rebuild" +
                                       (out.skipped.empty() ? "" : " (" + out.skipped[0] + ")"));
   }

@@ -8,6 +8,10 @@ find_package(Protobuf REQUIRED)                # libprotobuf-dev
 find_package(ONNX REQUIRED)                    # libonnx-dev (targets onnx, onnx_proto)
 find_package(FlatBuffers REQUIRED)             # libflatbuffers-dev + flatbuffers-compiler (flatc)
 find_package(SQLite3 REQUIRED)                 # libsqlite3-dev (the results database, db/)
+if(MBENCH_WITH_POSTGRES)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)  # libpqxx-dev (a team's results database)
+endif()
 
 if(MBENCH_BUILD_TESTS)
   find_package(GTest REQUIRED)                 # libgtest-dev, libgmock-dev

@@ -1,10 +1,14 @@
 // The results database: every measurement, prediction and calibration mbench produces.
 //
-// SQLite (one file, WAL mode, foreign keys on). The schema is versioned with PRAGMA user_version
-// and upgraded in place by an ordered list of migrations when an older file is opened; a file
-// from a newer mbench is refused rather than misread. Every write is one IMMEDIATE transaction,
-// so a run is stored with all its layer timings or not at all, and two processes writing at once
-// wait for each other (up to the busy timeout) instead of losing rows.
+// Two engines behind one schema. SQLite is the default: one file, WAL mode, foreign keys on, the
+// schema version in PRAGMA user_version. PostgreSQL serves a team or a device farm: the location
+// is a libpq URI (postgresql://user@host/dbname), the tables live in the connection's current
+// schema, the version in a table of its own. Either way the schema is upgraded in place by an
+// ordered list of migrations when an older database is opened, and one from a newer mbench is
+// refused rather than misread. Every write is one transaction that excludes other writers (SQLite's
+// BEGIN IMMEDIATE, a PostgreSQL advisory lock), so a run is stored with all its layer timings or
+// not at all, and two processes writing at once wait for each other (up to the busy timeout)
+// instead of losing rows.
 //
 // This part knows nothing of the analyzer, runner or estimator: callers fill the plain records
 // below, which keeps the schema the one contract between producers and dashboards.
@@ -20,9 +24,11 @@
 
 #include "core/status_or.h"
 
-struct sqlite3;
-
 namespace mbench::db {
+
+namespace internal {
+class Store;
+}
 
 // The schema version this build writes; older files are migrated up to it.
 int LatestSchemaVersion();
@@ -131,15 +137,21 @@ struct OpenOptions {
 
 class Database {
  public:
-  // Opens (creating when absent, unless `must_exist`) and migrates the file. Errors name the file:
-  // not a database, from a newer mbench, locked past the busy timeout, read-only.
-  static StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
+  // Opens and migrates the database at `location`: a postgresql:// (or postgres://) URI, else an
+  // SQLite file path. A file is created when absent, a PostgreSQL schema filled when empty,
+  // unless `must_exist` (then kNotFound). Errors name the location (a URI's password masked):
+  // not a database, somebody else's tables, from a newer mbench, cannot connect, locked past the
+  // busy timeout, read-only; kUnsupported for a URI when built without MBENCH_WITH_POSTGRES.
+  static StatusOr<std::unique_ptr<Database>> Open(const std::string& location,
                                                   const OpenOptions& options = {});
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  const std::string& path() const { return path_; }
+  // The location as messages show it: the file path, or the URI with its password masked.
+  const std::string& location() const;
+  // "sqlite" or "postgresql".
+  const char* engine() const;
   StatusOr<int> SchemaVersion();
 
   // Inserts or refreshes a device or model; returns the model's row id.
@@ -169,7 +181,8 @@ class Database {
   StatusOr<std::vector<StoredRun>> RunsOfDevice(const std::string& device_id);
   StatusOr<std::vector<DeviceRecord>> Devices();
 
-  // PRAGMA integrity_check and foreign_key_check: Ok, or kCorruption with the first problem.
+  // The engine's own check (SQLite's integrity_check) and that every row's references resolve:
+  // Ok, or kCorruption with the first problem.
   Status CheckIntegrity();
   // Row count of a table (see TableNames).
   StatusOr<int64_t> Count(const std::string& table);
@@ -183,20 +196,15 @@ class Database {
   std::function<void(int64_t)> after_layer_hook;
 
  private:
-  Database(std::string path, sqlite3* handle, int busy_timeout_ms)
-      : path_(std::move(path)), db_(handle), busy_timeout_ms_(busy_timeout_ms) {}
-  Status Exec(const std::string& sql);
+  Database(std::unique_ptr<internal::Store> store, bool postgres);
   Status Migrate(int target_version);
-  Status Fail(const std::string& what) const;
-  StatusOr<Table> Select(const std::string& sql, const std::vector<std::string>& args);
   StatusOr<int64_t> PutModelLocked(const ModelRecord& model);
   Status PutDeviceLocked(const DeviceRecord& device);
   StatusOr<int64_t> AddRunLocked(const std::string& device_id, int64_t model_id,
                                  const RunRecord& run);
 
-  std::string path_;
-  sqlite3* db_ = nullptr;
-  int busy_timeout_ms_ = 0;
+  std::unique_ptr<internal::Store> store_;
+  bool postgres_ = false;
 };
 
 // The current time as ISO 8601 UTC ("2026-12-01T21:40:00Z").

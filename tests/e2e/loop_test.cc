@@ -6,7 +6,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "tests/testutil/engines.h"
 #include "tests/testutil/testutil.h"
+#ifdef MBENCH_TEST_POSTGRES
+#include "tests/testutil/postgres.h"
+#endif
 
 namespace mbench {
 namespace {
@@ -23,9 +27,36 @@ nlohmann::json Query(const std::string& what, const std::string& db, const TempD
   return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json::array();
 }
 
-TEST(DbCliTest, RunAndGradeStoreWhatTheyProduce) {
+// The same commands on both engines: an SQLite file, and a database on the tests' PostgreSQL
+// server named by a URI.
+class EngineCliTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  // A fresh, empty results database, as one shell word.
+  std::string NewDatabase(const TempDir& dir) {
+    if (GetParam() == "sqlite") return dir.File("r.db");
+#ifdef MBENCH_TEST_POSTGRES
+    auto uri = testing::NewPostgresDatabase(
+        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    EXPECT_TRUE(uri.ok()) << uri.status().ToString();
+    return uri.ok() ? "'" + *uri + "'" : "";
+#else
+    ADD_FAILURE() << "built without MBENCH_WITH_POSTGRES";
+    return "";
+#endif
+  }
+};
+
+
+using DbCliTest = EngineCliTest;
+using LoopCliTest = EngineCliTest;
+INSTANTIATE_TEST_SUITE_P(Engines, DbCliTest, ::testing::ValuesIn(mbench::testing::DatabaseEngines()),
+                         [](const auto& engine) { return engine.param; });
+INSTANTIATE_TEST_SUITE_P(Engines, LoopCliTest, ::testing::ValuesIn(mbench::testing::DatabaseEngines()),
+                         [](const auto& engine) { return engine.param; });
+
+TEST_P(DbCliTest, RunAndGradeStoreWhatTheyProduce) {
   TempDir dir;
-  const std::string db = dir.File("r.db");
+  const std::string db = NewDatabase(dir);
   const std::string tiny = "zoo:mobilenet_v1 --width 0.25 --resolution 96";
   RunResult run = RunMbench("run " + tiny + " --runs 3 --min-secs 0 --per-layer --db " + db +
                                 " --format json", dir);
@@ -58,9 +89,9 @@ TEST(DbCliTest, RunAndGradeStoreWhatTheyProduce) {
   EXPECT_EQ(CountLines(csv.out), 1 + static_cast<int>(rj["layers"].size()));
 }
 
-TEST(DbCliTest, ImportStoresPublishedTablesAtomically) {
+TEST_P(DbCliTest, ImportStoresPublishedTablesAtomically) {
   TempDir dir;
-  const std::string db = dir.File("r.db");
+  const std::string db = NewDatabase(dir);
   const std::string csv = testing::SourceDir() + "/data/latency/measurements.csv";
   RunResult imp = RunMbench("db import " + csv + " --kind mbench --db " + db, dir);
   ASSERT_EQ(imp.exit_code, 0) << imp.err;
@@ -101,7 +132,7 @@ TEST(DbCliTest, ImportStoresPublishedTablesAtomically) {
   EXPECT_NE(wrong.err.find("missing column"), std::string::npos) << wrong.err;
 }
 
-TEST(DbCliTest, BadDatabasesAndQueriesGiveOneLineErrors) {
+TEST(DbCliErrorsTest, BadDatabasesAndQueriesGiveOneLineErrors) {
   TempDir dir;
   const std::string junk = dir.File("junk.db");
   testing::WriteFile(junk, std::string(4096, 'J'));
@@ -110,6 +141,16 @@ TEST(DbCliTest, BadDatabasesAndQueriesGiveOneLineErrors) {
   EXPECT_NE(run.err.find(junk), std::string::npos) << run.err;
   EXPECT_EQ(run.err.find("mbench run: stored"), std::string::npos);
   EXPECT_EQ(testing::ReadFile(junk), std::string(4096, 'J'));
+
+  // A PostgreSQL server that does not answer: one line, the URI without its password, nothing run.
+  RunResult pg = RunMbench("run zoo:mobilenet_v1 --width 0.25 --resolution 64 --db "
+                           "'postgresql://me:s3cret@/results?host=/nonexistent&connect_timeout=2'",
+                           dir);
+  EXPECT_NE(pg.exit_code, 0);
+  EXPECT_EQ(CountLines(pg.err), 1) << pg.err;
+  EXPECT_NE(pg.err.find("postgresql://me:***@/results"), std::string::npos) << pg.err;
+  EXPECT_EQ(pg.err.find("s3cret"), std::string::npos) << pg.err;
+  EXPECT_TRUE(pg.out.empty()) << pg.out;
 
   const std::string missing = dir.File("missing.db");
   RunResult q = RunMbench("db query devices --db " + missing, dir);
@@ -132,9 +173,9 @@ TEST(DbCliTest, BadDatabasesAndQueriesGiveOneLineErrors) {
 }
 
 // calibrate -> grade --profile -> run --db more models -> refine -> grade --db -> validate --db.
-TEST(LoopCliTest, CalibrateRefineAndPredict) {
+TEST_P(LoopCliTest, CalibrateRefineAndPredict) {
   TempDir dir;
-  const std::string db = dir.File("r.db");
+  const std::string db = NewDatabase(dir);
   const std::string profile = dir.File("host.json");
   RunResult cal = RunMbench("calibrate --db " + db + " --out " + profile + " --probe-dir " +
                                 dir.File("probes") + " --threads 1 --probe-secs 0 --model-secs 0 " +
