@@ -68,12 +68,25 @@ void BM_Gelu(benchmark::State& s) {
 }
 BENCHMARK(BM_Gelu);
 
+void BM_TransposeHeads(benchmark::State& s) {
+  // Splitting attention heads: [1, 197, 3, 64] -> [1, 3, 197, 64], runs of 64 floats.
+  RunOneStep(s, {1, 197, 3, 64}, [](GraphBuilder& b, TensorId x) {
+    return b.Transpose(x, {0, 2, 1, 3}); }, 4 * 2 * 197 * 192);
+}
+BENCHMARK(BM_TransposeHeads);
+
+// Arg 0: the runner's kernel (the AVX-512 micro-kernel where the CPU has it); 1: the plain loop
+// --xnnpack-only keeps.
 void BM_BatchMatMul(benchmark::State& s) {
   // Attention scores: 3 heads, 197 x 64 by 64 x 197.
+  runner::PlanOptions o;
+  o.xnnpack_only = s.range(0) != 0;
   RunOneStep(s, {3, 197, 64}, [](GraphBuilder& b, TensorId x) {
-    return b.MatMul(x, b.Transpose(x, {0, 2, 1})); }, 4 * (2 * 3 * 197 * 64 + 3 * 197 * 197));
+    return b.MatMul(x, b.Transpose(x, {0, 2, 1})); }, 4 * (2 * 3 * 197 * 64 + 3 * 197 * 197), o);
+  s.counters["GMAC/s"] = benchmark::Counter(static_cast<double>(s.iterations()) * 3 * 197 * 197 * 64 * 1e-9,
+                                            benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_BatchMatMul);
+BENCHMARK(BM_BatchMatMul)->Arg(0)->Arg(1);
 
 void BM_ResizeBilinear(benchmark::State& s) {
   RunOneStep(s, {1, 32, 64, 64}, [](GraphBuilder& b, TensorId x) {

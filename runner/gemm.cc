@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 
 #ifdef MBENCH_DENSE_CONV_X86
@@ -111,6 +112,37 @@ void GemmTile(int64_t rows, const float* const* rows_of, int64_t taps, int64_t c
   (void)rows, (void)rows_of, (void)taps, (void)channels, (void)w, (void)out, (void)add;
   (void)out_stride, (void)cols, (void)lo, (void)hi;
 #endif
+}
+
+BatchedMatMul::BatchedMatMul(int64_t batch, int64_t m, int64_t k, int64_t n)
+    : batch_(batch), m_(m), k_(k), n_(n), blocks_((n + kCols - 1) / kCols),
+      slot_floats_((1 + k) * kCols) {
+  const auto bytes = static_cast<size_t>(scratch_bytes() + 63) / 64 * 64;
+  slots_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+  if (slots_ == nullptr) throw std::bad_alloc();
+  std::fill(slots_, slots_ + tasks() * slot_floats_, 0.0f);  // the zero bias rows stay zero
+}
+
+BatchedMatMul::~BatchedMatMul() { std::free(slots_); }
+
+void BatchedMatMul::Compute(int64_t task, const float* a, const float* b, float* c) const {
+  const int64_t z = task / blocks_, block = task % blocks_;
+  const int64_t col0 = block * kCols, cols = std::min(kCols, n_ - col0);
+  float* packed = slots_ + task * slot_floats_;
+  const float* bz = b + z * k_ * n_ + col0;
+  for (int64_t p = 0; p < k_; ++p) {
+    float* dst = packed + (1 + p) * kCols;
+    std::copy(bz + p * n_, bz + p * n_ + cols, dst);  // columns past `cols` stay zero
+  }
+  const float* az = a + z * m_ * k_;
+  float* cz = c + z * m_ * n_ + col0;
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  for (int64_t r0 = 0; r0 < m_; r0 += kRows) {
+    const int64_t rows = std::min(kRows, m_ - r0);
+    const float* rows_of[kRows];
+    for (int64_t i = 0; i < kRows; ++i) rows_of[i] = az + (r0 + std::min(i, rows - 1)) * k_;
+    GemmTile(rows, rows_of, 1, k_, packed, cz + r0 * n_, nullptr, n_, cols, -kInf, kInf);
+  }
 }
 
 DenseConv::DenseConv(const DenseConvShape& s, const float* weights, const float* bias,

@@ -87,6 +87,30 @@ class DenseConv {
   std::vector<float> zeros_;        // in_c zeros, where a window tap falls on padding
 };
 
+// C[z] = A[z] x B[z] for every z < batch: A [m, k], B [k, n] and C [m, n] row-major and
+// contiguous, B known only when the layer runs (attention's Q x K^T and weights x V, MatMul of
+// two activations). Each task takes one block of 32 columns of one product: it packs that block
+// of B into a slot of its own (zero bias, then 32 values per row of B), then runs the 8x32
+// micro-kernel down the rows of A. Packing costs k x 32 copies against m x k x 32 MACs.
+// Thread-safety: different tasks may run at once; one Compute call per task at a time.
+class BatchedMatMul {
+ public:
+  // Throws std::bad_alloc when memory runs out. REQUIRES: DenseConvAvailable(); all sizes >= 1.
+  BatchedMatMul(int64_t batch, int64_t m, int64_t k, int64_t n);
+  ~BatchedMatMul();
+  BatchedMatMul(const BatchedMatMul&) = delete;
+  BatchedMatMul& operator=(const BatchedMatMul&) = delete;
+
+  int64_t tasks() const { return batch_ * blocks_; }
+  int64_t scratch_bytes() const { return tasks() * slot_floats_ * 4; }
+  // Computes task `task` (product task / blocks, column block task % blocks) of C = A x B.
+  void Compute(int64_t task, const float* a, const float* b, float* c) const;
+
+ private:
+  int64_t batch_, m_, k_, n_, blocks_, slot_floats_;
+  float* slots_ = nullptr;  // 64-byte aligned, one packed block per task
+};
+
 }  // namespace mbench::runner
 
 #endif  // MBENCH_RUNNER_GEMM_H_

@@ -18,6 +18,7 @@
 #include "core/units.h"
 #include "runner/dwconv.h"
 #include "runner/gemm.h"
+#include "runner/layer_norm.h"
 #include "runner/winograd.h"
 #include "runner/eltwise.h"
 #include "core/half.h"
@@ -107,6 +108,7 @@ float PlainUnary(OpKind k, float x, float alpha, float beta) {
 // An element-wise region (runner/eltwise.h), one tile of elements per task.
 constexpr size_t kRegionTile = 16384;
 struct RegionJob {
+  EltProgram own;  // a one-instruction program of a lone erf or GELU (program points at it)
   const EltProgram* program = nullptr;
   const float* input = nullptr;
   float* output = nullptr;
@@ -115,6 +117,21 @@ void RegionTask(void* context, size_t begin, size_t count) {
   auto* job = static_cast<RegionJob*>(context);
   RunElementwise(*job->program, job->input, job->output, static_cast<int64_t>(begin),
                  static_cast<int64_t>(begin + count));
+}
+
+// Layer normalization (runner/layer_norm.h), a tile of rows per task.
+struct LayerNormJob {
+  const float* input = nullptr;
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+  float epsilon = 1e-5f;
+  int64_t d = 1;
+  float* output = nullptr;
+};
+void LayerNormTask(void* context, size_t begin, size_t count) {
+  auto* job = static_cast<LayerNormJob*>(context);
+  LayerNormRows(job->input, job->gamma, job->beta, job->epsilon, job->d, job->output,
+                static_cast<int64_t>(begin), static_cast<int64_t>(begin + count));
 }
 
 // A large-window depthwise convolution (runner/dwconv.h), one tile of output rows per task.
@@ -144,6 +161,18 @@ void DenseConvTask(void* context, size_t block, size_t tile) {
 void DenseConvTileTask(void* context, size_t tile) {
   auto* job = static_cast<DenseConvJob*>(context);
   job->conv->Compute(job->output, 0, job->conv->blocks(), static_cast<int64_t>(tile));
+}
+
+// A batched matmul of two activations through runner/gemm.h: one (product, column block) task.
+struct MatMulJob {
+  std::unique_ptr<BatchedMatMul> mm;
+  const float* a = nullptr;
+  const float* b = nullptr;
+  float* c = nullptr;
+};
+void MatMulTask(void* context, size_t task) {
+  auto* job = static_cast<MatMulJob*>(context);
+  job->mm->Compute(static_cast<int64_t>(task), job->a, job->b, job->c);
 }
 
 // A 3x3 convolution through runner/winograd.h: one task of the phase being run.
@@ -821,24 +850,52 @@ class Plan::Impl {
 constexpr size_t kMaxRank = 8;
 void Permute(const float* in, const Shape& in_shape, const std::vector<int64_t>& perm, float* out) {
   const size_t r = std::min(in_shape.size(), kMaxRank);
-  int64_t in_strides[kMaxRank], out_shape[kMaxRank], idx[kMaxRank] = {};
+  int64_t in_strides[kMaxRank];
   int64_t stride = 1;
-  for (size_t i = 0; i < r; ++i) {
-    in_strides[r - 1 - i] = stride;
-    stride *= in_shape[r - 1 - i];
+  for (size_t i = r; i-- > 0;) {
+    in_strides[i] = stride;
+    stride *= in_shape[i];
   }
-  int64_t total = 1;
+  // The output's dimensions as (size, input stride), outermost first, without ones, and with
+  // neighbours that stay neighbours in the input merged: [1, 197, 3, 64] -> [0, 2, 1, 3] is 3 x
+  // 197 runs of 64 floats, NCHW -> NHWC one (H W) x C gather.
+  int64_t size[kMaxRank], step[kMaxRank];
+  size_t d = 0;
   for (size_t i = 0; i < r; ++i) {
-    out_shape[i] = in_shape[perm[i]];
-    total *= out_shape[i];
+    const int64_t n = in_shape[perm[i]], s = in_strides[perm[i]];
+    if (n == 1) continue;
+    if (d > 0 && step[d - 1] == n * s) {
+      size[d - 1] *= n;
+      step[d - 1] = s;
+      continue;
+    }
+    size[d] = n;
+    step[d] = s;
+    ++d;
   }
-  for (int64_t o = 0; o < total; ++o) {
-    int64_t off = 0;
-    for (size_t i = 0; i < r; ++i) off += idx[i] * in_strides[perm[i]];
-    out[o] = in[off];
-    for (size_t i = r; i > 0; --i) {
-      if (++idx[i - 1] < out_shape[i - 1]) break;
-      idx[i - 1] = 0;
+  if (d == 0) {
+    if (stride > 0) out[0] = in[0];
+    return;
+  }
+  // The innermost dimension in one go (a copied run or a strided gather), the rest counted.
+  const int64_t inner = size[d - 1], inner_step = step[d - 1];
+  int64_t outer = 1;
+  for (size_t i = 0; i + 1 < d; ++i) outer *= size[i];
+  int64_t idx[kMaxRank] = {};
+  int64_t off = 0;
+  for (int64_t o = 0; o < outer; ++o) {
+    float* dst = out + o * inner;
+    if (inner_step == 1) {
+      std::memcpy(dst, in + off, static_cast<size_t>(inner) * sizeof(float));
+    } else {
+      const float* src = in + off;
+      for (int64_t j = 0; j < inner; ++j) dst[j] = src[j * inner_step];
+    }
+    for (size_t k = d - 1; k-- > 0;) {
+      off += step[k];
+      if (++idx[k] < size[k]) break;
+      off -= size[k] * step[k];
+      idx[k] = 0;
     }
   }
 }
@@ -1589,6 +1646,22 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
     };
     return Status::Ok();
   }
+  if ((n.kind == OpKind::kErf || n.kind == OpKind::kGelu) && !st.int8()) {
+    // The vectorized polynomials of runner/eltwise.h, in parallel tiles.
+    auto job = std::make_shared<RegionJob>();
+    EltInstr op;
+    op.op = n.kind == OpKind::kErf ? EltInstr::kErf : EltInstr::kGelu;
+    job->own.code = {op};
+    job->program = &job->own;
+    job->input = x.data;
+    job->output = y.data;
+    pthreadpool_t p = pool;
+    const auto count = static_cast<size_t>(total);
+    st.plain = [job, p, count] {
+      pthreadpool_parallelize_1d_tile_1d(p, &RegionTask, job.get(), count, kRegionTile, 0);
+    };
+    return Status::Ok();
+  }
   if (IsUnaryPlain(n.kind) && !st.int8()) {
     const float* in = x.data;
     float* out = y.data;
@@ -1718,6 +1791,10 @@ Status Plan::Impl::Layout(const Node& n, Step& st) {
     // internal order of the output.
     Shape xs = x.ishape, ys = y.gshape;
     bool xn = x.nhwc, yn = y.nhwc;
+    if (!xn && !yn && !perm.empty()) {  // both in the model's order: one pass
+      st.plain = [in, out, xs, perm] { Permute(in, xs, perm, out); };
+      return Status::Ok();
+    }
     std::vector<float>* scratch = &packed.emplace_back(static_cast<size_t>(total) * 2);
     st.plain = [in, out, xs, ys, xn, yn, perm, scratch, total] {
       float* a = scratch->data();
@@ -1984,19 +2061,13 @@ Status Plan::Impl::Layout(const Node& n, Step& st) {
     const int64_t d = x.ishape.back();
     const float* g = Const(n.inputs[1]).data();
     const float* b = n.inputs.size() > 2 && n.inputs[2] >= 0 ? Const(n.inputs[2]).data() : nullptr;
-    float eps = static_cast<float>(n.GetFloat("epsilon", 1e-5));
-    st.plain = [in, out, total, d, g, b, eps] {
-      for (int64_t r = 0; r < total / d; ++r) {
-        const float* p = in + r * d;
-        double mean = 0, var = 0;
-        for (int64_t i = 0; i < d; ++i) mean += p[i];
-        mean /= d;
-        for (int64_t i = 0; i < d; ++i) var += (p[i] - mean) * (p[i] - mean);
-        float inv = 1.0f / std::sqrt(static_cast<float>(var / d) + eps);
-        for (int64_t i = 0; i < d; ++i) {
-          out[r * d + i] = (p[i] - static_cast<float>(mean)) * inv * g[i] + (b ? b[i] : 0.0f);
-        }
-      }
+    auto job = std::make_shared<LayerNormJob>();
+    *job = {in, g, b, static_cast<float>(n.GetFloat("epsilon", 1e-5)), d, out};
+    const auto rows = static_cast<size_t>(total / std::max<int64_t>(d, 1));
+    const auto tile = static_cast<size_t>(std::max<int64_t>(1, 4096 / std::max<int64_t>(d, 1)));
+    pthreadpool_t p = pool;
+    st.plain = [job, p, rows, tile] {
+      pthreadpool_parallelize_1d_tile_1d(p, &LayerNormTask, job.get(), rows, tile, 0);
     };
     return Status::Ok();
   }
@@ -2013,11 +2084,27 @@ Status Plan::Impl::Layout(const Node& n, Step& st) {
     }
     const int64_t batch = Product(x.gshape) / (m * k);
     const float* bp = bb.constant ? Const(n.inputs[1]).data() : bb.data;
+    if (m * k * nn > 0 && !options.xnnpack_only && DenseConvAvailable()) {
+      // Attention's products on the AVX-512 micro-kernel, one task per 32 columns of a product.
+      auto job = std::make_shared<MatMulJob>();
+      job->mm = std::make_unique<BatchedMatMul>(batch, m, k, nn);
+      job->a = in;
+      job->b = bp;
+      job->c = out;
+      weight_bytes += job->mm->scratch_bytes();
+      st.info.kernel = "mbench-gemm";
+      pthreadpool_t p = pool;
+      st.plain = [job, p] {
+        pthreadpool_parallelize_1d(p, &MatMulTask, job.get(),
+                                   static_cast<size_t>(job->mm->tasks()), 0);
+      };
+      return Status::Ok();
+    }
     st.plain = [in, bp, out, batch, m, k, nn] {
       for (int64_t z = 0; z < batch; ++z) {
-        const float* a = in + z * m * k;
-        const float* b = bp + z * k * nn;
-        float* c = out + z * m * nn;
+        const float* __restrict a = in + z * m * k;
+        const float* __restrict b = bp + z * k * nn;
+        float* __restrict c = out + z * m * nn;
         for (int64_t i = 0; i < m; ++i) {
           for (int64_t j = 0; j < nn; ++j) c[i * nn + j] = 0.0f;
           for (int64_t p = 0; p < k; ++p) {
@@ -2763,6 +2850,10 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
           }
           // Not sigmoid or tanh: XNNPACK's vectorized kernels for them beat one scalar exp per
           // element in a region (EfficientNet's swish ran twice as slow).
+          case OpKind::kErf: case OpKind::kGelu:  // vectorized polynomials (eltwise.h)
+            if (n.inputs.empty() || !operand(n.inputs[0], &in.a)) return std::nullopt;
+            in.op = n.kind == OpKind::kErf ? EltInstr::kErf : EltInstr::kGelu;
+            break;
           case OpKind::kRelu: case OpKind::kHardSwish: case OpKind::kHardSigmoid:
           case OpKind::kClip: {
             if (n.inputs.empty() || !operand(n.inputs[0], &in.a)) return std::nullopt;

@@ -18,12 +18,14 @@
 #include "analyzer/model_reader.h"
 #include "analyzer/ncnn_reader.h"
 #include "analyzer/onnx_reader.h"
+#include "analyzer/onnx_writer.h"
 #include "core/half.h"
 #include "analyzer/zoo.h"
 #include "runner/dwconv.h"
 #include "runner/gemm.h"
 #include "runner/measure.h"
 #include "tests/testutil/onnx_builder.h"
+#include "tests/testutil/testutil.h"
 
 namespace mbench::runner {
 namespace {
@@ -702,6 +704,56 @@ TEST(PlanTest, SwishMatchesItsDefinitionOverAWideRange) {
   ExpectNear(got, want, 1e-5f, "swish");
 }
 
+// GELU and erf run as vectorized polynomials (runner/eltwise.h): alone (the zoo's and ONNX
+// opset 20's Gelu, a lone Erf) and as the five-op region an ONNX export before opset 20 spells
+// GELU with (Div, Erf, Add, Mul, Mul), over [-12, 12] and beyond, on one and two threads.
+TEST(PlanTest, GeluAndErfMatchTheirDefinitionsAloneAndAsTheOnnxPattern) {
+  std::vector<float> input;
+  for (int i = 0; i <= 48000; ++i) input.push_back(-12.0f + 24.0f * static_cast<float>(i) / 48000);
+  for (float v : {-1e30f, -100.0f, -7.5f, -0.49999f, -1e-20f, 0.0f, 1e-20f, 0.5f, 9.0f, 1e30f}) {
+    input.push_back(v);
+  }
+  const auto n = static_cast<int64_t>(input.size());
+  std::vector<float> gelu(input.size()), erf(input.size());
+  for (size_t i = 0; i < input.size(); ++i) {
+    const double v = input[i];
+    gelu[i] = static_cast<float>(0.5 * v * std::erfc(-v / std::sqrt(2.0)));
+    erf[i] = static_cast<float>(std::erf(v));
+  }
+  GraphBuilder b;
+  auto x = b.Input("x", {1, n});
+  auto g = b.Finish({b.Act(x, OpKind::kGelu), b.Act(x, OpKind::kErf)});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  GraphBuilder b2;
+  auto g2 = b2.Finish({b2.Act(b2.Input("x", {1, n}), OpKind::kGelu)});
+  ASSERT_TRUE(g2.ok()) << g2.status().ToString();
+  testing::TempDir dir;
+  ASSERT_TRUE(analyzer::WriteOnnxModel(*g2, dir.File("gelu.onnx")).ok());
+  auto onnx = analyzer::ReadModel(dir.File("gelu.onnx"), {});
+  ASSERT_TRUE(onnx.ok()) << onnx.status().ToString();
+  for (int threads : {1, 2}) {
+    PlanOptions o;
+    o.threads = threads;
+    o.serial_below_us = 0;
+    auto plan = Plan::Compile(*g, o);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    ASSERT_TRUE((*plan)->SetInput(0, input).ok());
+    ASSERT_TRUE((*plan)->Run().ok());
+    const std::string on = " on " + std::to_string(threads) + " threads";
+    ExpectNear((*plan)->Output(0), gelu, 3e-7f, "gelu" + on);
+    ExpectNear((*plan)->Output(1), erf, 3e-7f, "erf" + on);
+
+    auto pattern = Plan::Compile(onnx->graph, o);
+    ASSERT_TRUE(pattern.ok()) << pattern.status().ToString();
+    int noops = 0;
+    for (size_t i = 0; i < (*pattern)->num_steps(); ++i) noops += (*pattern)->step(i).noop;
+    EXPECT_EQ(noops, 4) << "the five ops of the exported GELU run as one pass";
+    ASSERT_TRUE((*pattern)->SetInput(0, input).ok());
+    ASSERT_TRUE((*pattern)->Run().ok());
+    ExpectNear((*pattern)->Output(0), gelu, 3e-7f, "exported gelu" + on);
+  }
+}
+
 // The swish kernel works in 2048-element chunks, one contiguous range per thread: a tensor of
 // several chunks and a ragged tail, on 1, 2 and 3 threads, must equal the definition everywhere.
 TEST(PlanTest, SwishAcrossChunksAndThreads) {
@@ -949,6 +1001,90 @@ TEST(PlanTest, TransformerPiecesMatchTheReference) {
     for (int j = 0; j < 6; ++j) want[i * 6 + j] = static_cast<float>(std::exp(s[j] - mx) / z);
   }
   ExpectNear(got, want, 1e-4f, "layernorm, transpose, matmul, softmax");
+}
+
+// MatMul of two activations (attention's Q x K^T and weights x V): row counts on both sides of
+// the 8-row tile, column counts on both sides of the 32-column block, a depth of one, batches,
+// and one and two threads, on the AVX-512 kernel and on the plain loop --xnnpack-only keeps.
+TEST(PlanTest, BatchedMatMulsOfTwoActivationsMatchTheReference) {
+  struct Case {
+    int64_t batch, m, k, n;
+  };
+  for (const Case c : {Case{1, 1, 1, 1}, Case{3, 7, 64, 33}, Case{2, 8, 5, 32}, Case{3, 19, 70, 31},
+                       Case{4, 17, 36, 70}, Case{1, 9, 197, 64}}) {
+    for (bool xnnpack_only : {false, true}) {
+      for (int threads : {1, 2}) {
+        GraphBuilder b;
+        auto a = b.Input("a", {c.batch, c.m, c.k});
+        auto bt = b.Input("b", {c.batch, c.k, c.n});
+        auto g = b.Finish({b.MatMul(a, bt)});
+        ASSERT_TRUE(g.ok()) << g.status().ToString();
+        PlanOptions o;
+        o.threads = threads;
+        o.serial_below_us = 0;
+        o.xnnpack_only = xnnpack_only;
+        auto plan = Plan::Compile(*g, o);
+        ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+        EXPECT_EQ((*plan)->step(0).kernel,
+                  !xnnpack_only && DenseConvAvailable() ? "mbench-gemm" : "plain");
+        auto av = Random(c.batch * c.m * c.k, 61);
+        auto bv = Random(c.batch * c.k * c.n, 62);
+        ASSERT_TRUE((*plan)->SetInput(0, av).ok());
+        ASSERT_TRUE((*plan)->SetInput(1, bv).ok());
+        for (int run = 0; run < 2; ++run) {  // a second run repacks B from scratch
+          ASSERT_TRUE((*plan)->Run().ok());
+          std::vector<float> want(c.batch * c.m * c.n);
+          for (int64_t z = 0; z < c.batch; ++z)
+            for (int64_t i = 0; i < c.m; ++i)
+              for (int64_t j = 0; j < c.n; ++j) {
+                double acc = 0;
+                for (int64_t p = 0; p < c.k; ++p) {
+                  acc += av[(z * c.m + i) * c.k + p] * bv[(z * c.k + p) * c.n + j];
+                }
+                want[(z * c.m + i) * c.n + j] = static_cast<float>(acc);
+              }
+          ExpectNear((*plan)->Output(0), want, 1e-4f,
+                     "matmul " + std::to_string(c.batch) + "x" + std::to_string(c.m) + "x" +
+                         std::to_string(c.k) + "x" + std::to_string(c.n) +
+                         (xnnpack_only ? " plain" : "") + " threads " + std::to_string(threads));
+          for (float& v : bv) v = -v;  // new values, same buffer
+          ASSERT_TRUE((*plan)->SetInput(1, bv).ok());
+        }
+      }
+    }
+  }
+}
+
+// Layer norm rows shorter than a vector, of whole vectors and with a tail, offset far from zero
+// (the variance is taken around the mean), on one and two threads.
+TEST(PlanTest, LayerNormMatchesADoublePrecisionReference) {
+  for (int64_t d : {8, 192, 250, 768}) {
+    for (int threads : {1, 2}) {
+      GraphBuilder b;
+      auto g = b.Finish({b.LayerNorm(b.Input("x", {2, 37, d}))});
+      ASSERT_TRUE(g.ok()) << g.status().ToString();
+      auto input = Random(2 * 37 * d, 71);
+      for (auto& v : input) v = 40.0f + 5.0f * v;
+      std::unique_ptr<Plan> plan;
+      auto got = RunGraph(*g, input, threads, &plan);
+      auto gamma = plan->ConstantValues(g->nodes[0].inputs[1]);
+      auto beta = plan->ConstantValues(g->nodes[0].inputs[2]);
+      std::vector<float> want(input.size());
+      for (int64_t r = 0; r < 2 * 37; ++r) {
+        double mean = 0, var = 0;
+        for (int64_t i = 0; i < d; ++i) mean += input[r * d + i];
+        mean /= static_cast<double>(d);
+        for (int64_t i = 0; i < d; ++i) var += (input[r * d + i] - mean) * (input[r * d + i] - mean);
+        var /= static_cast<double>(d);
+        for (int64_t i = 0; i < d; ++i) {
+          want[r * d + i] = static_cast<float>((input[r * d + i] - mean) / std::sqrt(var + 1e-5) *
+                                                   gamma[i] + beta[i]);
+        }
+      }
+      ExpectNear(got, want, 2e-6f, "layer norm over " + std::to_string(d) + " on " +
+                                       std::to_string(threads) + " threads");
+    }
+  }
 }
 
 TEST(PlanTest, RefusesUnsupportedOpsAndPlansOverTheLimitBeforeRunning) {
