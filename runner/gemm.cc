@@ -114,9 +114,9 @@ void GemmTile(int64_t rows, const float* const* rows_of, int64_t taps, int64_t c
 #endif
 }
 
-BatchedMatMul::BatchedMatMul(int64_t batch, int64_t m, int64_t k, int64_t n)
+BatchedMatMul::BatchedMatMul(int64_t batch, int64_t m, int64_t k, int64_t n, float scale)
     : batch_(batch), m_(m), k_(k), n_(n), blocks_((n + kCols - 1) / kCols),
-      slot_floats_((1 + k) * kCols) {
+      slot_floats_((1 + k) * kCols), scale_(scale) {
   const auto bytes = static_cast<size_t>(scratch_bytes() + 63) / 64 * 64;
   slots_ = static_cast<float*>(std::aligned_alloc(64, bytes));
   if (slots_ == nullptr) throw std::bad_alloc();
@@ -132,7 +132,12 @@ void BatchedMatMul::Compute(int64_t task, const float* a, const float* b, float*
   const float* bz = b + z * k_ * n_ + col0;
   for (int64_t p = 0; p < k_; ++p) {
     float* dst = packed + (1 + p) * kCols;
-    std::copy(bz + p * n_, bz + p * n_ + cols, dst);  // columns past `cols` stay zero
+    const float* src = bz + p * n_;
+    if (scale_ == 1.0f) {
+      std::copy(src, src + cols, dst);  // columns past `cols` stay zero
+    } else {
+      for (int64_t j = 0; j < cols; ++j) dst[j] = src[j] * scale_;
+    }
   }
   const float* az = a + z * m_ * k_;
   float* cz = c + z * m_ * n_ + col0;

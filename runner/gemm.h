@@ -95,8 +95,10 @@ class DenseConv {
 // Thread-safety: different tasks may run at once; one Compute call per task at a time.
 class BatchedMatMul {
  public:
-  // Throws std::bad_alloc when memory runs out. REQUIRES: DenseConvAvailable(); all sizes >= 1.
-  BatchedMatMul(int64_t batch, int64_t m, int64_t k, int64_t n);
+  // `scale` multiplies every product (attention's 1 / sqrt(head size), folded into the packing
+  // of B). Throws std::bad_alloc when memory runs out. REQUIRES: DenseConvAvailable(); all
+  // sizes >= 1.
+  BatchedMatMul(int64_t batch, int64_t m, int64_t k, int64_t n, float scale = 1.0f);
   ~BatchedMatMul();
   BatchedMatMul(const BatchedMatMul&) = delete;
   BatchedMatMul& operator=(const BatchedMatMul&) = delete;
@@ -108,6 +110,7 @@ class BatchedMatMul {
 
  private:
   int64_t batch_, m_, k_, n_, blocks_, slot_floats_;
+  float scale_;
   float* slots_ = nullptr;  // 64-byte aligned, one packed block per task
 };
 

@@ -1055,6 +1055,82 @@ TEST(PlanTest, BatchedMatMulsOfTwoActivationsMatchTheReference) {
   }
 }
 
+// Attention's scale (scores times 1 / sqrt(head size)) folds into the matmul of two
+// activations: one step fewer, the same values, on both matmul kernels and 1-2 threads.
+TEST(PlanTest, AScalarMultiplyAfterAMatMulFoldsIntoIt) {
+  GraphBuilder b;
+  auto q = b.Input("q", {6, 11, 36});
+  auto k = b.Input("k", {6, 36, 40});
+  auto scores = b.Scale(b.MatMul(q, k), 1.0 / 6.0);
+  auto g = b.Finish({scores});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto qv = Random(2 * 3 * 11 * 36, 81), kv = Random(2 * 3 * 36 * 40, 82);
+  std::vector<float> want(2 * 3 * 11 * 40);
+  for (int z = 0; z < 6; ++z)
+    for (int i = 0; i < 11; ++i)
+      for (int j = 0; j < 40; ++j) {
+        double acc = 0;
+        for (int p = 0; p < 36; ++p) acc += qv[(z * 11 + i) * 36 + p] * kv[(z * 36 + p) * 40 + j];
+        want[(z * 11 + i) * 40 + j] = static_cast<float>(acc / 6.0);
+      }
+  for (bool fuse : {true, false}) {
+    for (bool xnnpack_only : {false, true}) {
+      for (int threads : {1, 2}) {
+        PlanOptions o;
+        o.threads = threads;
+        o.serial_below_us = 0;
+        o.fuse_activations = fuse;
+        o.xnnpack_only = xnnpack_only;
+        auto plan = Plan::Compile(*g, o);
+        ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+        ASSERT_EQ((*plan)->num_steps(), 2u);
+        EXPECT_EQ((*plan)->step(1).noop, fuse);
+        ASSERT_TRUE((*plan)->SetInput(0, qv).ok());
+        ASSERT_TRUE((*plan)->SetInput(1, kv).ok());
+        ASSERT_TRUE((*plan)->Run().ok());
+        ExpectNear((*plan)->Output(0), want, 1e-4f,
+                   std::string(fuse ? "folded" : "separate") + (xnnpack_only ? " plain" : "") +
+                       " on " + std::to_string(threads) + " threads");
+      }
+    }
+  }
+}
+
+// Transposes in the model's order against an index-by-index reference: merged neighbours,
+// copied runs and strided gathers, dimensions of one, several tiles of runs, 1-2 threads.
+TEST(PlanTest, TransposesMatchANaiveReference) {
+  struct Case {
+    Shape shape;
+    std::vector<int64_t> perm;
+  };
+  for (const Case& c : {Case{{1, 197, 3, 64}, {0, 2, 1, 3}}, Case{{2, 5, 7, 3}, {3, 1, 0, 2}},
+                        Case{{1, 300, 200}, {0, 2, 1}}, Case{{4, 1, 6, 5, 2}, {2, 0, 4, 3, 1}},
+                        Case{{3, 8, 9}, {0, 1, 2}}}) {
+    for (int threads : {1, 2}) {
+      GraphBuilder b;
+      auto x = b.Input("x", c.shape);
+      auto g = b.Finish({b.Transpose(b.Scale(x, 2.0), c.perm)});  // the input is a layer's output
+      ASSERT_TRUE(g.ok()) << g.status().ToString();
+      const int64_t total = Count(c.shape);
+      auto input = Random(total, 91);
+      const size_t r = c.shape.size();
+      std::vector<int64_t> in_stride(r, 1), out_shape(r);
+      for (size_t i = r - 1; i > 0; --i) in_stride[i - 1] = in_stride[i] * c.shape[i];
+      for (size_t i = 0; i < r; ++i) out_shape[i] = c.shape[c.perm[i]];
+      std::vector<float> want(total);
+      for (int64_t o = 0; o < total; ++o) {
+        int64_t rest = o, off = 0;
+        for (size_t i = r; i-- > 0;) {
+          off += (rest % out_shape[i]) * in_stride[c.perm[i]];
+          rest /= out_shape[i];
+        }
+        want[o] = 2.0f * input[off];
+      }
+      ExpectNear(RunGraph(*g, input, threads), want, 1e-6f, "transpose on " + std::to_string(threads));
+    }
+  }
+}
+
 // Layer norm rows shorter than a vector, of whole vectors and with a tail, offset far from zero
 // (the variance is taken around the mean), on one and two threads.
 TEST(PlanTest, LayerNormMatchesADoublePrecisionReference) {
