@@ -30,6 +30,7 @@ namespace {
 
 using analyzer::GraphBuilder;
 using analyzer::OpKind;
+using analyzer::Shape;
 using analyzer::TensorId;
 
 std::string Today() { return db::NowUtc().substr(0, 10); }  // YYYY-MM-DD
@@ -162,6 +163,28 @@ std::vector<Probe> Probes() {
   }
   p.push_back({"matmul_197_192_768", [](GraphBuilder& b) {
                  return b.Linear(b.Input("x", {1, 197, 192}), 768);
+               }});
+  // Attention (ViT-Tiny: 3 heads of 64 over 197 tokens; MobileViT-S: 4 patch positions x 4
+  // heads of 36 over 256 tokens): the products of two activations, the softmax over the
+  // scores, the layer norms and the head-splitting transposes around them.
+  auto bmm = [&p](const std::string& name, Shape a, Shape b) {
+    p.push_back({name, [=](GraphBuilder& g) { return g.MatMul(g.Input("a", a), g.Input("b", b)); }});
+  };
+  bmm("attn_qk_3_197_64", {1, 3, 197, 64}, {1, 3, 64, 197});
+  bmm("attn_av_3_197_64", {1, 3, 197, 197}, {1, 3, 197, 64});
+  bmm("attn_qk_16_256_36", {4, 4, 256, 36}, {4, 4, 36, 256});
+  bmm("attn_av_16_256_36", {4, 4, 256, 256}, {4, 4, 256, 36});
+  for (Shape s : std::vector<Shape>{{1, 3, 197, 197}, {4, 4, 256, 256}}) {
+    p.push_back({"softmax_" + std::to_string(s[0] * s[1]) + "x" + std::to_string(s[2]) + "x" +
+                     std::to_string(s[3]),
+                 [=](GraphBuilder& b) { return b.Softmax(b.Input("x", s)); }});
+  }
+  for (Shape s : std::vector<Shape>{{1, 197, 192}, {4, 256, 144}, {4, 64, 192}}) {
+    p.push_back({"layernorm_" + std::to_string(s[0] * s[1]) + "_" + std::to_string(s[2]),
+                 [=](GraphBuilder& b) { return b.LayerNorm(b.Input("x", s)); }});
+  }
+  p.push_back({"heads_197_3_64", [](GraphBuilder& b) {
+                 return b.Transpose(b.Input("x", {1, 197, 3, 64}), {0, 2, 1, 3});
                }});
   // Pooling, element-wise and data movement.
   for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{64, 112}, {96, 56}}) {

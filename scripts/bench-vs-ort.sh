@@ -14,7 +14,7 @@ export NODE_PATH="$build/ort/node_modules"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 declare -a models
-for zoo in mobilenet_v2 mobilenet_v3_large resnet18 resnet50 efficientnet_b0; do
+for zoo in mobilenet_v2 mobilenet_v3_large resnet18 resnet50 efficientnet_b0 vit_tiny_16; do
   "$build/mbench" zoo export "$zoo" --fold-bn -o "$work/$zoo.onnx" > /dev/null
   models+=("$zoo|$work/$zoo.onnx|image=1,3,224,224")
 done
