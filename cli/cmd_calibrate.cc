@@ -161,9 +161,15 @@ std::vector<Probe> Probes() {
                    return b.Linear(b.Input("x", {1, cin}), cout);
                  }});
   }
-  p.push_back({"matmul_197_192_768", [](GraphBuilder& b) {
-                 return b.Linear(b.Input("x", {1, 197, 192}), 768);
-               }});
+  // Token-wise linear layers: ViT-Tiny's q/k/v/out projections and MLP (197 tokens, 192 <->
+  // 768) and MobileViT-S's at its first transformer stage (4 x 256 tokens, 144 <-> 288).
+  for (auto [rows, cin, cout] : std::vector<std::array<int64_t, 3>>{
+           {197, 192, 768}, {197, 768, 192}, {197, 192, 192}, {1024, 144, 144},
+           {1024, 144, 288}, {1024, 288, 144}}) {
+    p.push_back({"matmul_" + std::to_string(rows) + "_" + std::to_string(cin) + "_" +
+                     std::to_string(cout),
+                 [=](GraphBuilder& b) { return b.Linear(b.Input("x", {1, rows, cin}), cout); }});
+  }
   // Attention (ViT-Tiny: 3 heads of 64 over 197 tokens; MobileViT-S: 4 patch positions x 4
   // heads of 36 over 256 tokens): the products of two activations, the softmax over the
   // scores, the layer norms and the head-splitting transposes around them.
@@ -183,8 +189,21 @@ std::vector<Probe> Probes() {
     p.push_back({"layernorm_" + std::to_string(s[0] * s[1]) + "_" + std::to_string(s[2]),
                  [=](GraphBuilder& b) { return b.LayerNorm(b.Input("x", s)); }});
   }
-  p.push_back({"heads_197_3_64", [](GraphBuilder& b) {
-                 return b.Transpose(b.Input("x", {1, 197, 3, 64}), {0, 2, 1, 3});
+  // Transposes of token tensors: splitting heads (runs of 64 copied), the keys' transpose
+  // (a gather) and patches to tokens. Unlike the NCHW -> NHWC probes below, they run in the
+  // model's order: the heads come from a reshape of tokens, as in a model (a 4-D input would
+  // be stored as an image).
+  auto heads = [](GraphBuilder& b) {
+    return b.Reshape(b.Input("x", {1, 197, 192}), {1, 197, 3, 64});
+  };
+  p.push_back({"heads_197_3_64", [heads](GraphBuilder& b) {
+                 return b.Transpose(heads(b), {0, 2, 1, 3});
+               }});
+  p.push_back({"keys_197_3_64", [heads](GraphBuilder& b) {
+                 return b.Transpose(heads(b), {0, 2, 3, 1});
+               }});
+  p.push_back({"tokens_192_196", [](GraphBuilder& b) {
+                 return b.Transpose(b.Input("x", {1, 192, 196}), {0, 2, 1});
                }});
   // Pooling, element-wise and data movement.
   for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{64, 112}, {96, 56}}) {

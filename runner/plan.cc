@@ -2714,9 +2714,13 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     auto is4d = [&](int32_t t) {
       return t >= 0 && !impl->bufs[t].constant && graph.tensors[t].shape.size() == 4;
     };
-    std::vector<char> image(graph.tensors.size(), 0);
+    // A 4-D graph input counts as an image unless what it joins is read as a sequence (a
+    // matmul, layer norm or softmax over the last axis: attention written with 4-D inputs);
+    // spatial ops make an image whatever else reads it.
+    std::vector<char> image(graph.tensors.size(), 0), input(graph.tensors.size(), 0),
+        sequence(graph.tensors.size(), 0);
     for (int32_t t : graph.inputs) {
-      if (is4d(t)) image[t] = 1;
+      if (is4d(t)) input[t] = 1;
     }
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       if (folded[i]) continue;
@@ -2742,13 +2746,24 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
       if (spatial) {
         for (int32_t t : acts) image[t] = 1;
       }
+      if (k == OpKind::kMatMul || k == OpKind::kLayerNorm ||
+          (k == OpKind::kSoftmax && NormAxis(n.GetInt("axis", -1), 4) == 3)) {
+        for (int32_t t : acts) sequence[t] = 1;
+      }
       if (agnostic) {
         for (size_t a = 1; a < acts.size(); ++a) parent[find(acts[a])] = find(acts[0]);
       }
     }
-    std::vector<char> root_image(graph.tensors.size(), 0);
+    std::vector<char> root_image(graph.tensors.size(), 0), root_input(graph.tensors.size(), 0),
+        root_sequence(graph.tensors.size(), 0);
     for (size_t t = 0; t < parent.size(); ++t) {
-      if (image[t]) root_image[find(static_cast<int32_t>(t))] = 1;
+      const int32_t root = find(static_cast<int32_t>(t));
+      root_image[root] |= image[t];
+      root_input[root] |= input[t];
+      root_sequence[root] |= sequence[t];
+    }
+    for (size_t t = 0; t < parent.size(); ++t) {
+      if (root_input[t] && !root_sequence[t]) root_image[t] = 1;
     }
     for (size_t t = 0; t < parent.size(); ++t) {
       impl->bufs[t].nhwc = is4d(static_cast<int32_t>(t)) && root_image[find(static_cast<int32_t>(t))];

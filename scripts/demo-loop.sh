@@ -2,7 +2,7 @@
 # The measure -> refine -> predict loop on this machine, end to end (about 6 minutes on 2 cores):
 #   1. calibrate: one-kernel probes + 4 zoo models -> this host's profile (runtime mbench)
 #   2. measure 6 more zoo models (run --db --per-layer) and refine -> the refined profile
-#   3. predict 12 zoo models that neither fit saw, with both profiles, then measure them
+#   3. predict 14 zoo models (two of them transformers) that neither fit saw, with both profiles, then measure them
 #      (these go into a separate evaluation database, so no fit can ever see them)
 #   4. compare: per model, and overall per profile, as measured and with the host's drift
 #      during the evaluation (measured on calibrate's own models between the runs) taken out
@@ -21,7 +21,7 @@ threads=(1)
 measured=(mobilenet_v2 efficientnet_lite0 mnasnet_a1 resnet50 googlenet mobilenet_v3_small)
 held_out=(mobilenet_v3_large efficientnet_b0 regnet_y_400mf proxylessnas_mobile densenet121
           resnet34 mnasnet_b1 squeezenet1_0 shufflenet_v1 mobilenet_v3_large_minimalistic
-          efficientnet_lite2 blazeface)
+          efficientnet_lite2 blazeface vit_tiny_16 mobilevit_s)
 
 echo "== 1. calibrate ($work)"
 "$mbench" calibrate --db "$db" --out "$work/calibrated.json" --probe-dir "$work/probes"

@@ -1059,8 +1059,8 @@ TEST(PlanTest, BatchedMatMulsOfTwoActivationsMatchTheReference) {
 // activations: one step fewer, the same values, on both matmul kernels and 1-2 threads.
 TEST(PlanTest, AScalarMultiplyAfterAMatMulFoldsIntoIt) {
   GraphBuilder b;
-  auto q = b.Input("q", {6, 11, 36});
-  auto k = b.Input("k", {6, 36, 40});
+  auto q = b.Input("q", {2, 3, 11, 36});  // 4-D inputs read as sequences, not images
+  auto k = b.Input("k", {2, 3, 36, 40});
   auto scores = b.Scale(b.MatMul(q, k), 1.0 / 6.0);
   auto g = b.Finish({scores});
   ASSERT_TRUE(g.ok()) << g.status().ToString();
