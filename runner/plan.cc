@@ -910,7 +910,8 @@ void RunPermute(const PermutePlan& p, const float* in, float* out, int64_t begin
       const float* src = in + off;
       for (int64_t j = 0; j < p.inner; ++j) dst[j] = src[j * p.inner_step];
     }
-    for (size_t k = p.dims - 1; k-- > 0;) {
+    // Carry into the outer dimensions; none when every dimension is one (p.dims == 0).
+    for (size_t k = p.dims > 0 ? p.dims - 1 : 0; k-- > 0;) {
       off += p.step[k];
       if (++idx[k] < p.size[k]) break;
       off -= p.size[k] * p.step[k];

@@ -1105,7 +1105,8 @@ TEST(PlanTest, TransposesMatchANaiveReference) {
   };
   for (const Case& c : {Case{{1, 197, 3, 64}, {0, 2, 1, 3}}, Case{{2, 5, 7, 3}, {3, 1, 0, 2}},
                         Case{{1, 300, 200}, {0, 2, 1}}, Case{{4, 1, 6, 5, 2}, {2, 0, 4, 3, 1}},
-                        Case{{3, 8, 9}, {0, 1, 2}}}) {
+                        Case{{3, 8, 9}, {0, 1, 2}}, Case{{1, 1, 1}, {2, 0, 1}},
+                        Case{{1, 1, 4}, {2, 1, 0}}}) {
     for (int threads : {1, 2}) {
       GraphBuilder b;
       auto x = b.Input("x", c.shape);
