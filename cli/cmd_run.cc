@@ -14,6 +14,7 @@
 #include "cli/db_support.h"
 #include "cli/report_writer.h"
 #include "core/build_info.h"
+#include "core/csv.h"
 #include "core/env.h"
 #include "runner/measure.h"
 #include "runner/npy.h"
@@ -218,11 +219,25 @@ Status RunRun(const RunOptions& o) {
     return Status::Ok();
   }
   if (o.format == "csv") {
-    std::cout << "index,name,op,xnnpack,p50_ms,share\n";
-    for (const auto& t : r.layers) {
-      std::printf("%d,%s,%s,%d,%.6f,%.6f\n", t.index, t.name.c_str(), t.op.c_str(),
-                  t.xnnpack ? 1 : 0, t.p50_ms, t.share);
+    // With --per-layer one row per layer, else one row of the end-to-end figures: a file that is
+    // only a header would read as a measurement of nothing.
+    if (o.measure.per_layer) {
+      std::printf("index,name,op,xnnpack,p50_ms,share,kernel,precision,threads,fused_into\n");
+      for (const auto& t : r.layers) {
+        std::printf("%d,%s,%s,%d,%.6f,%.6f,%s,%s,%d,%s\n", t.index, CsvField(t.name).c_str(),
+                    t.op.c_str(), t.xnnpack ? 1 : 0, t.p50_ms, t.share, t.kernel.c_str(),
+                    t.fp16 ? "fp16" : t.int8 ? "int8" : "fp32", t.threads,
+                    CsvField(t.fused_into).c_str());
+      }
+      return Status::Ok();
     }
+    const auto& l = r.latency;
+    std::printf("model,threads,precision,n,min_ms,p50_ms,p90_ms,p99_ms,max_ms,mean_ms,std_ms,"
+                "init_ms,first_run_ms,peak_rss_bytes,synthetic_weights\n");
+    std::printf("%s,%d,%s,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%lld,%d\n",
+                CsvField(m.model.path).c_str(), o.plan.threads, o.plan.precision.c_str(), l.n,
+                l.min, l.p50, l.p90, l.p99, l.max, l.mean, l.std, init_ms, r.first_run_ms,
+                static_cast<long long>(r.peak_rss_bytes), (*plan)->synthetic_weights() ? 1 : 0);
     return Status::Ok();
   }
   const auto& l = r.latency;
@@ -308,7 +323,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       ->allow_extra_args(false);
   cmd->add_option("--save-outputs", o->save_outputs,
                   "Write every output as DIR/<output name>.npy after the measurement");
-  cmd->add_option("--format", o->format, "table (default), json or csv (per-layer rows)")
+  cmd->add_option("--format", o->format,
+                  "table (default), json or csv (one row of latency statistics; with --per-layer, "
+                  "one row per layer)")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_option("--db", o->db_path,
                   "Store the run (statistics, per-layer timings, device, build) in this results\n"

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/csv.h"
 #include "core/env.h"
 #include "estimator/estimator.h"
 #include "runner/measure.h"
@@ -50,16 +51,6 @@ std::string CellText(const db::Cell& c) {
     case db::Cell::Type::kText: return c.s;
   }
   return "";
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/build_info.h"
+#include "core/csv.h"
 
 namespace mbench::cli {
 namespace {
@@ -80,24 +81,17 @@ std::string RenderJson(const LoadedModel& m, const ModelAnalysis& a) {
   return j.dump(2) + "\n";
 }
 
-std::string CsvEscape(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 std::string RenderCsv(const ModelAnalysis& a) {
   std::ostringstream os;
   os << "index,name,op,op_type,input_shapes,output_shapes,macs,flops,params,buffers,"
         "weight_bytes,input_bytes,output_bytes,arithmetic_intensity,costed,shapes_resolved,note\n";
   for (const LayerAnalysis& l : a.layers) {
-    os << l.index << ',' << CsvEscape(l.name) << ',' << analyzer::OpKindName(l.kind) << ','
-       << CsvEscape(l.op_type) << ',' << CsvEscape(ShapesToString(l.input_shapes)) << ','
-       << CsvEscape(ShapesToString(l.output_shapes)) << ',' << l.macs << ',' << l.flops << ','
+    os << l.index << ',' << CsvField(l.name) << ',' << analyzer::OpKindName(l.kind) << ','
+       << CsvField(l.op_type) << ',' << CsvField(ShapesToString(l.input_shapes)) << ','
+       << CsvField(ShapesToString(l.output_shapes)) << ',' << l.macs << ',' << l.flops << ','
        << l.params << ',' << l.buffers << ',' << l.weight_bytes << ',' << l.input_bytes << ','
        << l.output_bytes << ',' << Fixed(l.arithmetic_intensity, 3) << ','
-       << (l.costed ? 1 : 0) << ',' << (l.shapes_resolved ? 1 : 0) << ',' << CsvEscape(l.note)
+       << (l.costed ? 1 : 0) << ',' << (l.shapes_resolved ? 1 : 0) << ',' << CsvField(l.note)
        << '\n';
   }
   return os.str();

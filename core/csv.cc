@@ -50,4 +50,14 @@ bool ParseCsv(const std::string& text, std::vector<std::vector<std::string>>* ro
   return true;
 }
 
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace mbench

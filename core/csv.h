@@ -11,6 +11,10 @@ namespace mbench {
 // Returns false on an unterminated quote.
 bool ParseCsv(const std::string& text, std::vector<std::vector<std::string>>* rows);
 
+// `s` as one field: quoted (quotes doubled) when it holds a comma, quote or line break, so that
+// ParseCsv gives it back unchanged. TFLite tensor names hold commas and colons.
+std::string CsvField(const std::string& s);
+
 }  // namespace mbench
 
 #endif  // MBENCH_CORE_CSV_H_

@@ -5,8 +5,10 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/csv.h"
 #include "tests/testutil/onnx_builder.h"
 #include "tests/testutil/testutil.h"
 
@@ -341,6 +343,45 @@ TEST(RunCliTest, JsonKeepsTheContractKeysAndLayersMapOntoTheAnalyzer) {
     EXPECT_EQ(j["layers"][i]["name"], aj["layers"][i]["name"]);
     EXPECT_EQ(j["layers"][i]["op"], aj["layers"][i]["op"]);
   }
+}
+
+// CSV is one row of end-to-end statistics, or with --per-layer one row per analyzer layer; it
+// parses back with the same columns in every row.
+TEST(RunCliTest, CsvIsTheSummaryRowOrOneRowPerLayer) {
+  TempDir dir;
+  const std::string model = "zoo:mobilenet_v1 --resolution 96 --width 0.25";
+  RunResult sum = RunMbench("run " + model + " --runs 3 --min-secs 0 --warmup 1 --format csv", dir);
+  ASSERT_EQ(sum.exit_code, 0) << sum.err;
+  std::vector<std::vector<std::string>> rows;
+  ASSERT_TRUE(ParseCsv(sum.out, &rows));
+  ASSERT_EQ(rows.size(), 2u) << sum.out;
+  ASSERT_EQ(rows[0].size(), rows[1].size());
+  std::map<std::string, std::string> row;
+  for (size_t i = 0; i < rows[0].size(); ++i) row[rows[0][i]] = rows[1][i];
+  EXPECT_EQ(row["model"], "zoo:mobilenet_v1");
+  EXPECT_GE(std::stoi(row["n"]), 3);
+  EXPECT_EQ(row["synthetic_weights"], "1");
+  EXPECT_GT(std::stod(row["min_ms"]), 0.0);
+  EXPECT_LE(std::stod(row["min_ms"]), std::stod(row["p50_ms"]));
+  EXPECT_LE(std::stod(row["p50_ms"]), std::stod(row["max_ms"]));
+  EXPECT_GT(std::stoll(row["peak_rss_bytes"]), 0);
+
+  RunResult layers = RunMbench(
+      "run " + model + " --runs 3 --min-secs 0 --warmup 1 --per-layer --format csv", dir);
+  ASSERT_EQ(layers.exit_code, 0) << layers.err;
+  RunResult a = RunMbench("analyze " + model + " --format json", dir);
+  const auto aj = nlohmann::json::parse(a.out);
+  rows.clear();
+  ASSERT_TRUE(ParseCsv(layers.out, &rows));
+  ASSERT_EQ(rows.size(), aj["layers"].size() + 1);
+  EXPECT_EQ(rows[0][0], "index");
+  double share = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    ASSERT_EQ(rows[i].size(), rows[0].size()) << i;
+    EXPECT_EQ(rows[i][1], aj["layers"][i - 1]["name"].get<std::string>());
+    share += std::stod(rows[i][5]);
+  }
+  EXPECT_NEAR(share, 1.0, 1e-3);
 }
 
 TEST(RunCliTest, Fp16SaysWhichLayersRanInFp16AndWhatItCostsOnThisCpu) {
