@@ -83,6 +83,10 @@ Status SaveOutputs(const std::string& dir, runner::Plan& plan) {
   return Status::Ok();
 }
 
+const char* LayerPrecision(const runner::LayerTiming& t) {
+  return t.fp16 ? "fp16" : t.int8 ? "int8" : "fp32";
+}
+
 Status RunRun(const RunOptions& o) {
   const int64_t baseline_rss = runner::CurrentRssBytes();
   // Opened first: a locked or foreign database fails before minutes of measuring, not after.
@@ -205,7 +209,7 @@ Status RunRun(const RunOptions& o) {
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     for (const auto& t : r.layers) {
       layers.push_back({{"index", t.index}, {"name", t.name}, {"op", t.op},
-                        {"xnnpack", t.xnnpack}, {"kernel", t.kernel}, {"threads", t.threads}, {"precision", t.fp16 ? "fp16" : t.int8 ? "int8" : "fp32"},
+                        {"xnnpack", t.xnnpack}, {"kernel", t.kernel}, {"threads", t.threads}, {"precision", LayerPrecision(t)},
                         {"conversions", t.conversions}, {"p50_ms", t.p50_ms}, {"share", t.share},
                         {"fused_into", t.fused_into}});
     }
@@ -226,7 +230,7 @@ Status RunRun(const RunOptions& o) {
       for (const auto& t : r.layers) {
         std::printf("%d,%s,%s,%d,%.6f,%.6f,%s,%s,%d,%s\n", t.index, CsvField(t.name).c_str(),
                     t.op.c_str(), t.xnnpack ? 1 : 0, t.p50_ms, t.share, t.kernel.c_str(),
-                    t.fp16 ? "fp16" : t.int8 ? "int8" : "fp32", t.threads,
+                    LayerPrecision(t), t.threads,
                     CsvField(t.fused_into).c_str());
       }
       return Status::Ok();

@@ -850,8 +850,9 @@ class Plan::Impl {
 // Strided copy: `perm` maps output dims to input dims (NumPy transpose semantics) on shape
 // `in_shape`; both buffers dense. Rank at most kMaxRank.
 constexpr size_t kMaxRank = 8;
-// A transpose as the output's dimensions (size, input stride), outermost first, without ones,
-// with neighbours that stay neighbours in the input merged: [1, 197, 3, 64] -> [0, 2, 1, 3] is 3
+// A transpose as the output's dimensions (size, input stride), outermost first, without ones
+// (an all-ones tensor keeps one, so there is always an innermost dimension), with neighbours
+// that stay neighbours in the input merged: [1, 197, 3, 64] -> [0, 2, 1, 3] is 3
 // x 197 runs of 64 floats, NCHW -> NHWC one (H W) x C gather. The innermost dimension goes in
 // one go (a copied run or a strided gather); `outer` counts the rest.
 struct PermutePlan {
@@ -883,11 +884,13 @@ PermutePlan MakePermutePlan(const Shape& in_shape, const std::vector<int64_t>& p
     p.step[p.dims] = s;
     ++p.dims;
   }
-  if (p.dims > 0) {
-    p.inner = p.size[p.dims - 1];
-    p.inner_step = p.step[p.dims - 1];
-    for (size_t i = 0; i + 1 < p.dims; ++i) p.outer *= p.size[i];
+  if (p.dims == 0) {
+    p.size[0] = p.step[0] = 1;
+    p.dims = 1;
   }
+  p.inner = p.size[p.dims - 1];
+  p.inner_step = p.step[p.dims - 1];
+  for (size_t i = 0; i + 1 < p.dims; ++i) p.outer *= p.size[i];
   return p;
 }
 
@@ -910,8 +913,7 @@ void RunPermute(const PermutePlan& p, const float* in, float* out, int64_t begin
       const float* src = in + off;
       for (int64_t j = 0; j < p.inner; ++j) dst[j] = src[j * p.inner_step];
     }
-    // Carry into the outer dimensions; none when every dimension is one (p.dims == 0).
-    for (size_t k = p.dims > 0 ? p.dims - 1 : 0; k-- > 0;) {
+    for (size_t k = p.dims - 1; k-- > 0;) {
       off += p.step[k];
       if (++idx[k] < p.size[k]) break;
       off -= p.size[k] * p.step[k];
