@@ -101,7 +101,7 @@ void BM_BatchNormPlain(benchmark::State& s) {
 }
 BENCHMARK(BM_BatchNormPlain);
 
-// mbench's depthwise kernel for windows over 25 taps (runner/dwconv.h) next to XNNPACK's 5x5
+// mbench's depthwise kernel for windows over 25 taps (runner/kernels/dwconv.h) next to XNNPACK's 5x5
 // depthwise kernel on the same layer: the MAC rates (items/s) say how close the stand-in runs to
 // the library's own kernels. ProxylessNAS's 7x7 layers at 56x56 and at 7x7.
 void Depthwise(benchmark::State& s, int64_t c, int64_t hw, int64_t k, bool xnnpack = false) {
@@ -149,7 +149,7 @@ BENCHMARK(BM_Depthwise3x3Xnnpack_256x8);
 BENCHMARK(BM_Depthwise3x3Mbench_64x4);
 BENCHMARK(BM_Depthwise3x3Xnnpack_64x4);
 
-// Dense convolutions: mbench's AVX-512 GEMM (runner/gemm.h) against XNNPACK's on the same
+// Dense convolutions: mbench's AVX-512 GEMM (runner/kernels/gemm.h) against XNNPACK's on the same
 // layer (PlanOptions::xnnpack_only), single-threaded; items/s is MACs per second. Shapes from
 // ResNet-18/50 (3x3 and 1x1 at 56, 28, 7) and the 7x7 stride-2 stem.
 void DenseConv(benchmark::State& s, int64_t cin, int64_t cout, int64_t hw, int64_t k,
@@ -180,7 +180,7 @@ const bool kDenseConvRegistered = [] {
   return true;
 }();
 
-// 3x3 stride-1 convolutions as Winograd F(4x4, 3x3) (runner/winograd.h) against the direct
+// 3x3 stride-1 convolutions as Winograd F(4x4, 3x3) (runner/kernels/winograd.h) against the direct
 // GEMM on the same layer (first argument 0: Winograd, 1: direct; second: threads); items/s
 // counts the direct convolution's MACs, so the two rates compare as speeds. Shapes where the
 // choice is close decide WinogradSuits's thresholds.

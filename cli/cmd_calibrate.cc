@@ -71,7 +71,7 @@ std::vector<Probe> Probes() {
   conv(256, 256, 14, 3, 1);
   conv(512, 512, 7, 3, 1);
   // More 3x3 stride-1 bodies around where the runner switches between Winograd and the direct
-  // GEMM (runner/winograd.h: 8+ input channels; 512 -> 512 at 7x7 stays direct): 4 and 8
+  // GEMM (runner/kernels/winograd.h: 8+ input channels; 512 -> 512 at 7x7 stays direct): 4 and 8
   // input channels, 24-96 channels at mid resolutions (detection and OCR backbones), 256 at 7x7.
   conv(4, 32, 112, 3, 1);
   conv(8, 32, 112, 3, 1);

@@ -38,12 +38,12 @@ struct PlanOptions {
   // per-layer time is part of the producer's.
   bool fuse_activations = true;
   // Every operator XNNPACK has runs through XNNPACK, even where the runner has a faster kernel
-  // of its own for this CPU (runner/gemm.h: dense fp32 convolutions on AVX-512; runner/dwconv.h:
+  // of its own for this CPU (runner/kernels/gemm.h: dense fp32 convolutions on AVX-512; runner/kernels/dwconv.h:
   // depthwise layers with few channels or on large maps, one-channel heads; per-channel
   // broadcast multiply and add).
   bool xnnpack_only = false;
   // Dense 3x3 stride-1 fp32 convolutions with enough channels and pixels run as Winograd
-  // F(4x4, 3x3) (runner/winograd.h: a quarter of the multiplies; rounding error up to ~1e-5
+  // F(4x4, 3x3) (runner/kernels/winograd.h: a quarter of the multiplies; rounding error up to ~1e-5
   // of the output's magnitude) where the dense kernel would run them. Off: directly.
   bool winograd = true;
   // Refuse to build a plan whose activations and weights exceed this many bytes.
@@ -59,8 +59,8 @@ struct StepInfo {
   std::string name;
   analyzer::OpKind kind = analyzer::OpKind::kUnknown;
   bool xnnpack = false;     // kernel == "xnnpack"
-  // Who computes it: "xnnpack" (an XNNPACK operator), "mbench-gemm" (runner/gemm.h),
-  // "mbench-winograd" (runner/winograd.h), "mbench-dwconv" (runner/dwconv.h), "plain" (a
+  // Who computes it: "xnnpack" (an XNNPACK operator), "mbench-gemm" (runner/kernels/gemm.h),
+  // "mbench-winograd" (runner/kernels/winograd.h), "mbench-dwconv" (runner/kernels/dwconv.h), "plain" (a
   // plain C++ kernel) or "none" (noop).
   std::string kernel;
   bool noop = false;        // nothing to do at run time (fused into another step)

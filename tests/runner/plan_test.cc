@@ -21,8 +21,8 @@
 #include "analyzer/onnx_writer.h"
 #include "core/half.h"
 #include "analyzer/zoo.h"
-#include "runner/dwconv.h"
-#include "runner/gemm.h"
+#include "runner/kernels/dwconv.h"
+#include "runner/kernels/gemm.h"
 #include "runner/measure.h"
 #include "tests/testutil/onnx_builder.h"
 #include "tests/testutil/testutil.h"
@@ -127,7 +127,7 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
       {8, 4, 7, 7, 3, 2, 1, 2, 1, false},    // grouped
       {5, 7, 6, 6, 1, 1, 0, 1, 1, true},     // pointwise
       {3, 4, 13, 13, 5, 3, 0, 1, 1, false},  // 5x5 valid, stride 3
-      // Windows over 25 taps run mbench's own depthwise kernel (runner/dwconv.h): its interior
+      // Windows over 25 taps run mbench's own depthwise kernel (runner/kernels/dwconv.h): its interior
       // path (16-channel blocks, 6 pixels at a time), borders, a channel tail, stride,
       // dilation, a 9x9 window.
       {16, 16, 12, 20, 7, 1, 3, 16, 1, true},
@@ -187,7 +187,7 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
 }
 
 // Dense convolutions with over 16 output channels run through mbench's AVX-512 GEMM
-// (runner/gemm.h) on CPUs that have it (XNNPACK below that): output channels past a 32-wide
+// (runner/kernels/gemm.h) on CPUs that have it (XNNPACK below that): output channels past a 32-wide
 // block and below one, pixel counts that leave every size of
 // partial 8-pixel tile, padding on every side, stride, dilation, two batch items, bias. Each
 // agrees with the naive reference and with XNNPACK's kernel on the same layer.
@@ -315,7 +315,7 @@ TEST(PlanTest, ResidualAddsFuseIntoTheDenseConvolution) {
   }
 }
 
-// 3x3 stride-1 convolutions on Winograd F(4x4, 3x3) (runner/winograd.h) agree with the naive
+// 3x3 stride-1 convolutions on Winograd F(4x4, 3x3) (runner/kernels/winograd.h) agree with the naive
 // reference and with the direct GEMM: maps 4 does not divide (partial edge tiles), channel
 // counts off the 16- and 32-wide vectors, batch 2, no padding and same padding, a map large
 // enough to run in several L2-sized chunks and a deep layer that runs one chunk per thread, a
@@ -578,7 +578,7 @@ TEST(PlanTest, NhwcPaddingPadsTheRightDimensions) {
 }
 
 // Hard-swish spelled out, as PaddlePaddle exports it, between scalar affine steps: one region,
-// one pass (runner/eltwise.h), the other layers fused into its first; the same values as the
+// one pass (runner/kernels/eltwise.h), the other layers fused into its first; the same values as the
 // unfused plan and the formula. A value read outside the region ends it there.
 TEST(PlanTest, ElementWiseRegionsRunAsOnePass) {
   for (bool also_output : {false, true}) {
@@ -704,7 +704,7 @@ TEST(PlanTest, SwishMatchesItsDefinitionOverAWideRange) {
   ExpectNear(got, want, 1e-5f, "swish");
 }
 
-// GELU and erf run as vectorized polynomials (runner/eltwise.h): alone (the zoo's and ONNX
+// GELU and erf run as vectorized polynomials (runner/kernels/eltwise.h): alone (the zoo's and ONNX
 // opset 20's Gelu, a lone Erf) and as the five-op region an ONNX export before opset 20 spells
 // GELU with (Div, Erf, Add, Mul, Mul), over [-12, 12] and beyond, on one and two threads.
 TEST(PlanTest, GeluAndErfMatchTheirDefinitionsAloneAndAsTheOnnxPattern) {

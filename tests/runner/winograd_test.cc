@@ -1,7 +1,7 @@
-// WinogradConv (runner/winograd.h) on its own: which mode it picks for ResNet's shapes, and that
+// WinogradConv (runner/kernels/winograd.h) on its own: which mode it picks for ResNet's shapes, and that
 // both modes, run phase by phase and task by task as the plan runs them, agree with a naive
 // NHWC convolution. The plan-level tests (plan_test.cc) cover padding, edge tiles and fusion.
-#include "runner/winograd.h"
+#include "runner/kernels/winograd.h"
 
 #include <gtest/gtest.h>
 

@@ -7,8 +7,8 @@
 // builds, the ones on phones, run any window through multi-pass depthwise kernels. This kernel
 // stands in for those: NHWC, direct, vectorized across channels, or across pixels and channels
 // together when there are fewer channels than lanes (DepthwisePacksPixels).
-#ifndef MBENCH_RUNNER_DWCONV_H_
-#define MBENCH_RUNNER_DWCONV_H_
+#ifndef MBENCH_RUNNER_KERNELS_DWCONV_H_
+#define MBENCH_RUNNER_KERNELS_DWCONV_H_
 
 #include <cstdint>
 
@@ -57,4 +57,4 @@ void DepthwiseRows(const DepthwiseShape& s, const float* input, const float* wei
 
 }  // namespace mbench::runner
 
-#endif  // MBENCH_RUNNER_DWCONV_H_
+#endif  // MBENCH_RUNNER_KERNELS_DWCONV_H_

@@ -1,7 +1,7 @@
 // Layer normalization over the last axis (transformers: every block normalizes its tokens
 // twice), a row of `d` values at a time: y = (x - mean) / sqrt(var + eps) * gamma + beta.
-#ifndef MBENCH_RUNNER_LAYER_NORM_H_
-#define MBENCH_RUNNER_LAYER_NORM_H_
+#ifndef MBENCH_RUNNER_KERNELS_LAYER_NORM_H_
+#define MBENCH_RUNNER_KERNELS_LAYER_NORM_H_
 
 #include <cstdint>
 
@@ -16,4 +16,4 @@ void LayerNormRows(const float* input, const float* gamma, const float* beta, fl
 
 }  // namespace mbench::runner
 
-#endif  // MBENCH_RUNNER_LAYER_NORM_H_
+#endif  // MBENCH_RUNNER_KERNELS_LAYER_NORM_H_

@@ -11,8 +11,8 @@
 // last channel.
 // Other CPUs, and every precision other than fp32, keep XNNPACK's kernels; PlanOptions
 // `xnnpack_only` keeps them here too.
-#ifndef MBENCH_RUNNER_GEMM_H_
-#define MBENCH_RUNNER_GEMM_H_
+#ifndef MBENCH_RUNNER_KERNELS_GEMM_H_
+#define MBENCH_RUNNER_KERNELS_GEMM_H_
 
 #include <cstdint>
 #include <vector>
@@ -28,7 +28,7 @@ namespace mbench::runner {
 // True when this build and this CPU can run DenseConv (x86-64 with AVX-512F).
 bool DenseConvAvailable();
 
-// The packed GEMM's micro-kernel, for other kernels built on it (runner/winograd.h): `rows`
+// The packed GEMM's micro-kernel, for other kernels built on it (runner/kernels/winograd.h): `rows`
 // (1..8) output rows x `cols` (1..32) output channels into `out` (row i at out + i *
 // out_stride), each clamped to [lo, hi]. `rows_of` holds, for each of `taps` taps, 8 pointers
 // of which the first `rows` are read, each to `channels` floats; `w` is one packed block: 32
@@ -116,4 +116,4 @@ class BatchedMatMul {
 
 }  // namespace mbench::runner
 
-#endif  // MBENCH_RUNNER_GEMM_H_
+#endif  // MBENCH_RUNNER_KERNELS_GEMM_H_

@@ -1,4 +1,4 @@
-#include "runner/layer_norm.h"
+#include "runner/kernels/layer_norm.h"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "runner/gemm.h"
+#include "runner/kernels/gemm.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "runner/dwconv.h"
+#include "runner/kernels/dwconv.h"
 
 #include <algorithm>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "runner/winograd.h"
+#include "runner/kernels/winograd.h"
 
 #include <algorithm>
 #include <cstdlib>

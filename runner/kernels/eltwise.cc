@@ -1,4 +1,4 @@
-#include "runner/eltwise.h"
+#include "runner/kernels/eltwise.h"
 
 #include <algorithm>
 #include <cmath>
@@ -156,6 +156,12 @@ void RunElementwise(const EltProgram& program, const float* input, float* output
     }
     std::memcpy(output + at, slots[count], static_cast<size_t>(n) * sizeof(float));
   }
+}
+
+void EltwiseTask(void* context, size_t begin, size_t count) {
+  auto* job = static_cast<EltwiseJob*>(context);
+  RunElementwise(*job->program, job->input, job->output, static_cast<int64_t>(begin),
+                 static_cast<int64_t>(begin + count));
 }
 
 }  // namespace mbench::runner

@@ -5,7 +5,7 @@
 // block is transformed (V = B^T d B), multiplied point by point with the transformed filter
 // (U = G g G^T, once per plan) and summed over input channels, then transformed back (Y = A^T M
 // A). The sum over channels at each of the 36 points is a GEMM of tiles x input channels by
-// input channels x output channels, which runs on runner/gemm.h's micro-kernel: 36 MACs per
+// input channels x output channels, which runs on runner/kernels/gemm.h's micro-kernel: 36 MACs per
 // tile and channel pair where a direct convolution does 144, a quarter. ncnn runs 3x3
 // convolutions this way on phones; XNNPACK and ONNX Runtime's MLAS (fp32) compute them directly.
 // The transforms cost a few adds per element and round more than a direct sum: outputs are
@@ -21,12 +21,12 @@
 // (point, block of output channels), which reads each transformed weight once in all, then the
 // output transform by tile. Thread-safety: the tasks of one phase may run at once; phases must
 // run in order, and one Compute call at a time per phase task.
-#ifndef MBENCH_RUNNER_WINOGRAD_H_
-#define MBENCH_RUNNER_WINOGRAD_H_
+#ifndef MBENCH_RUNNER_KERNELS_WINOGRAD_H_
+#define MBENCH_RUNNER_KERNELS_WINOGRAD_H_
 
 #include <cstdint>
 
-#include "runner/gemm.h"
+#include "runner/kernels/gemm.h"
 
 namespace mbench::runner {
 
@@ -90,4 +90,4 @@ class WinogradConv {
 
 }  // namespace mbench::runner
 
-#endif  // MBENCH_RUNNER_WINOGRAD_H_
+#endif  // MBENCH_RUNNER_KERNELS_WINOGRAD_H_

@@ -6,9 +6,10 @@
 // ONNX Runtime fuses such chains, and a TFLite converter turns them into one HARD_SWISH. The
 // runner runs a contiguous region of element-wise ops on one tensor as one pass: a small
 // program over blocks of the tensor that stay in L1.
-#ifndef MBENCH_RUNNER_ELTWISE_H_
-#define MBENCH_RUNNER_ELTWISE_H_
+#ifndef MBENCH_RUNNER_KERNELS_ELTWISE_H_
+#define MBENCH_RUNNER_KERNELS_ELTWISE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -38,6 +39,17 @@ inline constexpr int kMaxEltInstrs = 16;
 void RunElementwise(const EltProgram& program, const float* input, float* output, int64_t begin,
                     int64_t end);
 
+// A region over a whole tensor, one tile of kEltwiseTile elements per task of a thread pool
+// (pthreadpool_parallelize_1d_tile_1d with EltwiseTask and the job as its context).
+inline constexpr std::size_t kEltwiseTile = 16384;
+struct EltwiseJob {
+  EltProgram own;  // a one-instruction program of a lone erf or GELU (program points at it)
+  const EltProgram* program = nullptr;
+  const float* input = nullptr;
+  float* output = nullptr;
+};
+void EltwiseTask(void* context, std::size_t begin, std::size_t count);
+
 }  // namespace mbench::runner
 
-#endif  // MBENCH_RUNNER_ELTWISE_H_
+#endif  // MBENCH_RUNNER_KERNELS_ELTWISE_H_
