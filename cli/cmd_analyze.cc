@@ -2,10 +2,9 @@
 #include <iostream>
 #include <memory>
 
-#include "analyzer/analysis.h"
-#include "analyzer/model_reader.h"
+#include "analyzer/model_ref.h"
 #include "cli/commands.h"
-#include "cli/report_writer.h"
+#include "report/analysis_report.h"
 
 namespace mbench::cli {
 namespace {
@@ -18,10 +17,10 @@ struct AnalyzeOptions {
 };
 
 Status RunAnalyze(const AnalyzeOptions& options) {
-  MBENCH_ASSIGN_OR_RETURN(ReportFormat format, ParseReportFormat(options.format));
-  MBENCH_ASSIGN_OR_RETURN(AnalyzedModel m,
-                          LoadAndAnalyze(options.model_path, options.input_shapes, options.zoo));
-  std::cout << RenderAnalysis(m.model, m.analysis, format);
+  MBENCH_ASSIGN_OR_RETURN(report::ReportFormat format, report::ParseReportFormat(options.format));
+  MBENCH_ASSIGN_OR_RETURN(analyzer::AnalyzedModel m,
+                          analyzer::LoadAndAnalyze(options.model_path, options.input_shapes, options.zoo));
+  std::cout << report::RenderAnalysis(m.model, m.analysis, format);
   return Status::Ok();
 }
 

@@ -1,306 +1,36 @@
 // `mbench db import|query|export`: the results database from the command line.
-#include <cctype>
-#include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <memory>
 
-#include <nlohmann/json.hpp>
-
+#include "calibration/importer.h"
 #include "cli/commands.h"
-#include "cli/db_support.h"
-#include "core/csv.h"
 #include "core/env.h"
 #include "device_profiles/profile.h"
+#include "report/table.h"
 
 namespace mbench::cli {
 namespace {
 
 struct DbOptions {
   std::string db_path;
-  // import
-  std::string file, kind, data_dir, profile_dir;
+  calibration::ImportOptions import;
   // query / export
   std::string query, model, format = "table", table, output;
 };
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// "Qualcomm Snapdragon 8 Gen 2" and "Snapdragon 8 Gen 2" name the same SoC.
-std::string NormalizeName(const std::string& s) {
-  std::string l = Lower(s);
-  for (const char* vendor : {"qualcomm ", "mediatek ", "hisilicon ", "samsung ", "google ", "apple "}) {
-    if (l.rfind(vendor, 0) == 0) l = l.substr(std::string(vendor).size());
-  }
-  std::string out;
-  for (char c : l) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '+') out += c;
-  }
-  return out;
-}
-
-std::string SlugId(const std::string& s) {
-  std::string out;
-  for (char c : Lower(s)) {
-    if (std::isalnum(static_cast<unsigned char>(c))) {
-      out += c;
-    } else if (!out.empty() && out.back() != '-') {
-      out += '-';
-    }
-  }
-  while (!out.empty() && out.back() == '-') out.pop_back();
-  return out.empty() ? "unnamed-device" : out;
-}
-
-struct ImportRow {
-  db::DeviceRecord device;
-  ModelRef ref;            // path empty: the table names a model mbench cannot rebuild
-  std::string model_name;  // as the table names it
-  db::RunRecord run;
-};
-
-class Importer {
- public:
-  Importer(const DbOptions& o, std::vector<profiles::DeviceProfile> profiles)
-      : o_(o), profiles_(std::move(profiles)) {}
-
-  // The device a table row names: a profile when its id, name or SoC matches, else a new
-  // device with an id made from the name.
-  db::DeviceRecord Device(const std::string& id, const std::string& name, const std::string& soc) {
-    for (const auto& p : profiles_) {
-      if ((!id.empty() && p.id == id) ||
-          (!soc.empty() && NormalizeName(p.soc) == NormalizeName(soc)) ||
-          (!name.empty() && NormalizeName(p.name) == NormalizeName(name))) {
-        return DeviceRecordOf(p);
-      }
-    }
-    db::DeviceRecord d;
-    d.id = !id.empty() ? id : SlugId(!soc.empty() ? soc : name);
-    d.name = !name.empty() ? name : (!soc.empty() ? soc : id);
-    d.soc = soc;
-    d.kind = "unknown";
-    return d;
-  }
-
-  StatusOr<std::vector<ImportRow>> Read() {
-    MBENCH_ASSIGN_OR_RETURN(std::string text, ReadFileToString(o_.file));
-    std::vector<std::vector<std::string>> rows;
-    if (!ParseCsv(text, &rows)) return Status::Corruption(o_.file + ": unterminated quoted field");
-    if (rows.empty()) return Status::Corruption(o_.file + ": empty file");
-    for (size_t i = 0; i < rows[0].size(); ++i) col_[rows[0][i]] = i;
-    std::vector<const char*> need;
-    if (o_.kind == "ncnn") {
-      need = {"soc", "backend", "threads", "cluster", "model", "avg_ms", "min_ms", "max_ms"};
-    } else if (o_.kind == "tflite") {
-      need = {"model", "input_size", "device", "soc", "backend", "threads", "precision",
-              "latency_ms", "source"};
-    } else if (o_.kind == "qai-hub") {
-      need = {"model_id", "precision", "device", "runtime", "inference_time_ms",
-              "primary_compute_unit"};
-    } else {
-      need = {"device_id", "compute_unit", "runtime", "precision", "threads", "cluster",
-              "model_ref", "width", "resolution", "input_shape", "latency_ms", "source"};
-    }
-    for (const char* n : need) {
-      if (!col_.count(n)) {
-        return Status::Corruption(o_.file + ": missing column '" + std::string(n) +
-                                  "' (expected a --kind " + o_.kind + " table)");
-      }
-    }
-    std::vector<ImportRow> out;
-    for (size_t line = 1; line < rows.size(); ++line) {
-      row_ = &rows[line];
-      where_ = o_.file + ":" + std::to_string(line + 1);
-      if (row_->size() != rows[0].size()) {
-        return Status::Corruption(where_ + ": expected " + std::to_string(rows[0].size()) +
-                                  " fields, got " + std::to_string(row_->size()));
-      }
-      ImportRow r;
-      bool keep = true;
-      MBENCH_RETURN_IF_ERROR(o_.kind == "ncnn"     ? Ncnn(&r, &keep)
-                             : o_.kind == "tflite" ? Tflite(&r, &keep)
-                             : o_.kind == "qai-hub" ? QaiHub(&r, &keep)
-                                                    : Mbench(&r, &keep));
-      if (keep) out.push_back(std::move(r));
-      else ++skipped_;
-    }
-    return out;
-  }
-
-  int skipped() const { return skipped_; }
-
- private:
-  std::string Get(const char* name) const {
-    auto it = col_.find(name);
-    return it == col_.end() ? std::string() : (*row_)[it->second];
-  }
-  StatusOr<double> Ms(const char* name) const {
-    const std::string v = Get(name);
-    char* end = nullptr;
-    double x = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0' || !std::isfinite(x) || !(x > 0)) {
-      return Status::Corruption(where_ + ": " + name + " '" + v + "' is not a positive number");
-    }
-    return x;
-  }
-  StatusOr<int64_t> Threads(const std::string& v) const {
-    if (v.empty()) return int64_t{0};
-    char* end = nullptr;
-    long t = std::strtol(v.c_str(), &end, 10);
-    if (*end != '\0' || t < 1 || t > 1024) {
-      return Status::Corruption(where_ + ": threads '" + v + "' is not a thread count");
-    }
-    return static_cast<int64_t>(t);
-  }
-  std::string Source(const std::string& what) const { return what + " (" + where_ + ")"; }
-
-  Status Ncnn(ImportRow* r, bool* /*keep*/) {
-    const bool gpu = Get("backend") == "gpu" || Get("backend") == "vulkan";
-    r->device = Device("", Get("device"), Get("soc"));
-    r->model_name = Get("model_canonical").empty() ? Get("model") : Get("model_canonical");
-    r->run.runtime = "ncnn";
-    r->run.compute_unit = gpu ? "gpu" : "cpu";
-    r->run.precision = gpu ? "fp16" : (Get("int8") == "1" ? "int8" : "fp32");
-    if (!gpu) {
-      MBENCH_ASSIGN_OR_RETURN(r->run.threads, Threads(Get("threads")));
-    }
-    r->run.cluster = gpu ? "" : Get("cluster");
-    MBENCH_ASSIGN_OR_RETURN(r->run.p50_ms, Ms("avg_ms"));
-    r->run.mean_ms = r->run.p50_ms;
-    MBENCH_ASSIGN_OR_RETURN(r->run.min_ms, Ms("min_ms"));
-    MBENCH_ASSIGN_OR_RETURN(r->run.max_ms, Ms("max_ms"));
-    if (!Get("loop_count").empty()) r->run.n = std::strtoll(Get("loop_count").c_str(), nullptr, 10);
-    r->run.measured_at = Get("line_date");
-    r->run.source = Source("ncnn benchmark/README.md line " + Get("readme_line") +
-                           (Get("line_commit").empty() ? "" : " @" + Get("line_commit")));
-    // The network structure the row was measured on, when it ships with mbench.
-    const std::string param = JoinPath(JoinPath(o_.data_dir, "ncnn_params"), r->model_name + ".param");
-    if (FileExists(param)) r->ref.path = param;
-    return Status::Ok();
-  }
-
-  Status Tflite(ImportRow* r, bool* keep) {
-    const std::string backend = Lower(Get("backend"));
-    r->device = Device("", Get("device"), Get("soc"));
-    r->model_name = Get("model") + " @" + Get("input_size");
-    const std::string framework = Lower(Get("framework"));
-    r->run.runtime = backend == "nnapi" ? "nnapi"
-                     : framework.find("core") != std::string::npos ? "coreml"
-                                                                   : "tflite";
-    r->run.compute_unit = backend == "nnapi" || backend == "npu" ? "npu"
-                          : backend == "gpu"                     ? "gpu"
-                                                                 : "cpu";
-    r->run.precision = Get("precision").empty() ? "fp32" : Lower(Get("precision"));
-    MBENCH_ASSIGN_OR_RETURN(r->run.threads, Threads(Get("threads")));
-    MBENCH_ASSIGN_OR_RETURN(r->run.p50_ms, Ms("latency_ms"));
-    r->run.source = Source(Get("source"));
-    (void)keep;
-    return Status::Ok();
-  }
-
-  Status QaiHub(ImportRow* r, bool* keep) {
-    if ((!Get("job_status").empty() && Get("job_status") != "Passed") ||
-        Get("inference_time_ms").empty()) {
-      *keep = false;  // a failed or never-run profiling job has no time
-      return Status::Ok();
-    }
-    r->device = Device("", Get("device"), "");
-    r->model_name = Get("model_id") + (Get("input_resolution").empty() ? "" : " @" + Get("input_resolution"));
-    const std::string rt = Get("runtime");
-    r->run.runtime = rt == "qnn_dlc" || rt == "qnn" ? "qnn" : rt == "tflite" ? "tflite" : rt;
-    r->run.compute_unit = Lower(Get("primary_compute_unit"));
-    r->run.precision = Get("precision") == "float" ? "fp16"
-                       : Get("precision") == "w8a8" ? "int8"
-                                                    : Get("precision");
-    MBENCH_ASSIGN_OR_RETURN(r->run.p50_ms, Ms("inference_time_ms"));
-    r->run.source = Source(Get("source").empty() ? "Qualcomm AI Hub" : Get("source"));
-    return Status::Ok();
-  }
-
-  Status Mbench(ImportRow* r, bool* keep) {
-    (void)keep;
-    r->device = Device(Get("device_id"), "", "");
-    r->run.runtime = Get("runtime");
-    r->run.compute_unit = Get("compute_unit");
-    r->run.precision = Get("precision");
-    MBENCH_ASSIGN_OR_RETURN(r->run.threads, Threads(Get("threads")));
-    r->run.cluster = Get("cluster");
-    MBENCH_ASSIGN_OR_RETURN(r->run.p50_ms, Ms("latency_ms"));
-    r->run.source = Source(Get("source"));
-    const std::string ref = Get("model_ref");
-    r->model_name = ref;
-    if (ref.rfind("zoo:", 0) == 0) {
-      r->ref.path = ref;
-      if (!Get("width").empty()) r->ref.zoo.width = std::strtod(Get("width").c_str(), nullptr);
-      if (!Get("resolution").empty()) {
-        r->ref.zoo.resolution = std::strtoll(Get("resolution").c_str(), nullptr, 10);
-      }
-    } else if (!ref.empty()) {
-      r->ref.path = JoinPath(o_.data_dir, ref);
-    }
-    if (!Get("input_shape").empty()) r->ref.input_shapes.push_back(Get("input_shape"));
-    return Status::Ok();
-  }
-
-  const DbOptions& o_;
-  std::vector<profiles::DeviceProfile> profiles_;
-  std::map<std::string, size_t> col_;
-  const std::vector<std::string>* row_ = nullptr;
-  std::string where_;
-  int skipped_ = 0;
-};
-
 Status RunImport(const DbOptions& o) {
-  MBENCH_ASSIGN_OR_RETURN(std::vector<profiles::DeviceProfile> profiles,
-                          profiles::LoadProfileDir(o.profile_dir));
-  Importer importer(o, std::move(profiles));
-  MBENCH_ASSIGN_OR_RETURN(std::vector<ImportRow> rows, importer.Read());
+  // The table is read and checked before the database is opened (or created).
+  MBENCH_ASSIGN_OR_RETURN(calibration::ImportBatch batch, calibration::ReadTable(o.import));
   MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path));
-  // Group by model; analyze each model file once. A model that no longer loads is stored by name.
-  std::map<std::string, size_t> index;
-  std::vector<std::pair<db::ModelRecord, std::vector<std::pair<std::string, db::RunRecord>>>> runs;
-  std::map<std::string, db::DeviceRecord> devices;
-  int unresolved = 0;
-  for (ImportRow& r : rows) {
-    const std::string key = EncodeRef(r.ref) + "|" + r.model_name;
-    auto it = index.find(key);
-    if (it == index.end()) {
-      db::ModelRecord m;
-      bool analyzed = false;
-      if (!r.ref.path.empty()) {
-        auto a = LoadAndAnalyze(r.ref.path, r.ref.input_shapes, r.ref.zoo);
-        if (a.ok()) {
-          m = ModelRecordOf(*a, r.ref);
-          analyzed = true;
-        }
-      }
-      if (!analyzed) {
-        m.key = "published:" + r.model_name;
-        m.name = r.model_name;
-        ++unresolved;
-      }
-      it = index.emplace(key, runs.size()).first;
-      runs.push_back({m, {}});
-    }
-    r.run.options_json = nlohmann::json({{"imported_from", o.file}, {"kind", o.kind}}).dump();
-    if (r.run.measured_at.empty()) r.run.measured_at = db::NowUtc();
-    devices[r.device.id] = r.device;
-    runs[it->second].second.emplace_back(r.device.id, std::move(r.run));
-  }
-  std::vector<db::DeviceRecord> device_list;
-  for (auto& [id, d] : devices) device_list.push_back(d);
-  MBENCH_ASSIGN_OR_RETURN(int stored, results->AddRuns(device_list, runs));
-  std::printf("mbench db import: %d runs of %zu models on %zu devices from %s into %s",
-              stored, runs.size(), devices.size(), o.file.c_str(), results->location().c_str());
-  if (importer.skipped() > 0) std::printf("; %d rows without a time skipped", importer.skipped());
+  MBENCH_ASSIGN_OR_RETURN(calibration::ImportSummary s, calibration::StoreBatch(batch, *results));
+  std::printf("mbench db import: %d runs of %d models on %d devices from %s into %s", s.runs,
+              s.models, s.devices, o.import.file.c_str(), results->location().c_str());
+  if (s.skipped_rows > 0) std::printf("; %d rows without a time skipped", s.skipped_rows);
   std::printf("\n");
-  if (unresolved > 0) {
+  if (s.unresolved_models > 0) {
     std::printf("  %d models are stored by name only (no network file mbench can rebuild): "
-                "queries show them, refine cannot fit to them\n", unresolved);
+                "queries show them, refine cannot fit to them\n", s.unresolved_models);
   }
   return Status::Ok();
 }
@@ -313,7 +43,7 @@ Status RunQuery(const DbOptions& o) {
   }
   MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path, {.must_exist = true}));
   MBENCH_ASSIGN_OR_RETURN(db::Table t, results->Query(o.query, o.model));
-  std::cout << FormatTable(t, o.format);
+  std::cout << report::FormatTable(t, o.format);
   return Status::Ok();
 }
 
@@ -323,7 +53,7 @@ Status RunExport(const DbOptions& o) {
   if (o.format == "csv") {
     if (o.table.empty()) return Status::InvalidArgument("--format csv exports one --table");
     MBENCH_ASSIGN_OR_RETURN(db::Table t, results->Dump(o.table));
-    text = FormatTable(t, "csv");
+    text = report::FormatTable(t, "csv");
   } else {
     MBENCH_ASSIGN_OR_RETURN(int version, results->SchemaVersion());
     text = "{\n\"schema_version\": " + std::to_string(version) + ",\n\"tables\": {";
@@ -331,7 +61,7 @@ Status RunExport(const DbOptions& o) {
     for (const std::string& name : db::TableNames()) {
       if (!o.table.empty() && name != o.table) continue;
       MBENCH_ASSIGN_OR_RETURN(db::Table t, results->Dump(name));
-      text += std::string(first ? "\n" : ",\n") + "\"" + name + "\": " + FormatTable(t, "json");
+      text += std::string(first ? "\n" : ",\n") + "\"" + name + "\": " + report::FormatTable(t, "json");
       while (!text.empty() && text.back() == '\n') text.pop_back();
       first = false;
     }
@@ -357,22 +87,22 @@ void RegisterDb(CLI::App& app, int* exit_code) {
   db->require_subcommand(1);
 
   auto imp = std::make_shared<DbOptions>();
-  imp->data_dir = profiles::DefaultProfileDir() + "/../data";
-  imp->profile_dir = profiles::DefaultProfileDir();
-  imp->kind = "mbench";
+  imp->import.data_dir = profiles::DefaultProfileDir() + "/../data";
+  imp->import.profile_dir = profiles::DefaultProfileDir();
+  imp->import.kind = "mbench";
   CLI::App* ic = db->add_subcommand(
       "import",
       "Store a published latency table as runs of the devices it names, each with its source.\n"
       "Kinds: ncnn (benchncnn README table), tflite (published TFLite/Core ML latencies),\n"
       "qai-hub (Qualcomm AI Hub perf table), mbench (data/latency/measurements.csv columns).\n"
       "Example: mbench db import ncnn_benchmark.csv --kind ncnn --db results.db");
-  ic->add_option("file", imp->file, "CSV file")->required();
-  ic->add_option("--kind", imp->kind, "ncnn, tflite, qai-hub or mbench (default)")
+  ic->add_option("file", imp->import.file, "CSV file")->required();
+  ic->add_option("--kind", imp->import.kind, "ncnn, tflite, qai-hub or mbench (default)")
       ->check(CLI::IsMember({"ncnn", "tflite", "qai-hub", "mbench"}));
   ic->add_option("--db", imp->db_path, "Results database: an SQLite file or a postgresql:// URI")
       ->required();
-  ic->add_option("--data", imp->data_dir, "Where ncnn_params/ and mbench model_refs are found");
-  ic->add_option("--profiles", imp->profile_dir, "Device profiles used to recognise devices");
+  ic->add_option("--data", imp->import.data_dir, "Where ncnn_params/ and mbench model_refs are found");
+  ic->add_option("--profiles", imp->import.profile_dir, "Device profiles used to recognise devices");
   ic->callback([imp, exit_code] {
     Status s = RunImport(*imp);
     *exit_code = s.ok() ? kExitOk : ReportError("db import", s);

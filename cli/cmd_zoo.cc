@@ -8,7 +8,7 @@
 #include "analyzer/onnx_writer.h"
 #include "analyzer/zoo.h"
 #include "cli/commands.h"
-#include "cli/report_writer.h"
+#include "report/format.h"
 
 namespace mbench::cli {
 namespace {
@@ -43,8 +43,8 @@ Status RunList(const ZooListOptions& options) {
                       {"params", a.totals.params}});
     } else {
       std::printf("%-34s %-9s %-6lld %12s %12s  %s\n", e.name, variants.c_str(),
-                  static_cast<long long>(e.default_resolution), HumanCount(a.totals.macs).c_str(),
-                  HumanCount(a.totals.params).c_str(), e.description);
+                  static_cast<long long>(e.default_resolution), report::HumanCount(a.totals.macs).c_str(),
+                  report::HumanCount(a.totals.params).c_str(), e.description);
     }
   }
   if (options.format == "json") std::cout << rows.dump(2) << "\n";

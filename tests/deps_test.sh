@@ -10,18 +10,22 @@ allowed() {
     analyzer|device_profiles|db) echo "core $1" ;;
     estimator) echo "core analyzer device_profiles estimator" ;;
     runner) echo "core analyzer runner" ;;
-    cli) echo "core analyzer device_profiles db estimator runner cli" ;;
+    calibration) echo "core analyzer device_profiles db estimator runner calibration" ;;
+    report) echo "core analyzer device_profiles db estimator runner calibration report" ;;
+    cli) echo "core analyzer device_profiles db estimator runner calibration report cli" ;;
     *) echo "" ;;
   esac
 }
 fail=0
-for part in core analyzer device_profiles db estimator runner cli; do
+for part in core analyzer device_profiles db estimator runner calibration report cli; do
   [ -d "$part" ] || continue
   ok=" $(allowed "$part") "
   while IFS= read -r line; do
     file=${line%%:*}
     inc=$(echo "$line" | sed -E 's/.*#include "([a-z_]+)\/.*/\1/')
-    case "$inc" in core|analyzer|device_profiles|db|estimator|runner|cli) ;; *) continue ;; esac
+    case "$inc" in core|analyzer|device_profiles|db|estimator|runner|calibration|report|cli) ;;
+      *) continue ;;
+    esac
     if [[ "$ok" != *" $inc "* ]]; then
       echo "deps_test: $file includes $inc/, which $part/ may not use" >&2
       fail=1
@@ -35,31 +39,39 @@ while IFS= read -r f; do
     fail=1 ;;
   esac
 done < <(grep -rlE '#include [<"](onnx|google/protobuf)/' core analyzer cli 2>/dev/null)
-# XNNPACK, pthreadpool and cpuinfo only inside runner/.
+# XNNPACK, pthreadpool and cpuinfo only inside runner/ (runner/plan_impl.h, which names them, is
+# included by runner/ alone: see below).
 while IFS= read -r f; do
   case "$f" in runner/*) ;; *)
     echo "deps_test: $f includes XNNPACK/pthreadpool/cpuinfo outside runner/" >&2
     fail=1 ;;
   esac
-done < <(grep -rlE '#include [<"](xnnpack|pthreadpool|cpuinfo)\.h' core analyzer device_profiles estimator cli runner 2>/dev/null)
+done < <(grep -rlE '#include [<"](xnnpack|pthreadpool|cpuinfo)\.h' core analyzer device_profiles estimator calibration report cli runner 2>/dev/null)
 # SQLite only inside db/.
 while IFS= read -r f; do
   case "$f" in db/*) ;; *)
     echo "deps_test: $f includes sqlite3.h outside db/" >&2
     fail=1 ;;
   esac
-done < <(grep -rlE '#include [<"]sqlite3\.h' core analyzer device_profiles estimator cli runner db 2>/dev/null)
+done < <(grep -rlE '#include [<"]sqlite3\.h' core analyzer device_profiles estimator calibration report cli runner db 2>/dev/null)
 # libpqxx only in the PostgreSQL store.
 while IFS= read -r f; do
   case "$f" in db/postgres_store.cc) ;; *)
     echo "deps_test: $f includes libpqxx outside db/postgres_store.cc" >&2
     fail=1 ;;
   esac
-done < <(grep -rlE '#include [<"](pqxx/|libpq-fe\.h)' core analyzer device_profiles estimator cli runner db 2>/dev/null)
+done < <(grep -rlE '#include [<"](pqxx/|libpq-fe\.h)' core analyzer device_profiles estimator calibration report cli runner db 2>/dev/null)
 # db/store.h is db/'s own: no other part reaches past Database to the engines.
 while IFS= read -r f; do
   echo "deps_test: $f includes db/store.h, which is internal to db/" >&2
   fail=1
-done < <(grep -rl '#include "db/store.h"' core analyzer device_profiles estimator cli runner 2>/dev/null)
+done < <(grep -rl '#include "db/store.h"' core analyzer device_profiles estimator calibration report cli runner 2>/dev/null)
+# runner/plan_impl.h and runner/passes, runner/ops are the runner's insides.
+while IFS= read -r f; do
+  case "$f" in runner/*) ;; *)
+    echo "deps_test: $f includes the runner's internal headers" >&2
+    fail=1 ;;
+  esac
+done < <(grep -rlE '#include "runner/(plan_impl\.h|passes/|ops/)' core analyzer device_profiles db estimator calibration report cli tests bench 2>/dev/null)
 if [ "$fail" -eq 0 ]; then echo "deps_test: dependency direction ok"; fi
 exit $fail

@@ -1,4 +1,4 @@
-#include "cli/grade_report.h"
+#include "report/grade.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,9 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/report_writer.h"
+#include "calibration/records.h"
+#include "report/format.h"
 
-namespace mbench::cli {
+namespace mbench::report {
 namespace {
 
 using nlohmann::ordered_json;
@@ -43,10 +44,6 @@ std::string Setup(const estimator::Prediction& p) {
   std::string s = p.compute_unit + " " + p.runtime + " " + p.precision;
   if (p.compute_unit == "cpu") s += " " + std::to_string(p.threads) + "t";
   return s;
-}
-
-std::string Truncate(const std::string& s, size_t n) {
-  return s.size() <= n ? s : s.substr(0, n - 1) + "~";
 }
 
 std::string Heaviest(const estimator::Prediction& p, size_t count, size_t name_width) {
@@ -281,7 +278,7 @@ std::string RenderJson(const GradeReport& r) {
   j["coverage"] = r.coverage;
   j["missed_target"] = r.missed_target;
   j["warnings"] = r.warnings;
-  j["build"] = BuildJson();
+  j["build"] = calibration::BuildJson();
   return j.dump(2) + "\n";
 }
 
@@ -453,7 +450,7 @@ std::string RenderHtml(const GradeReport& r) {
     for (const auto& w : r.warnings) os << "<li>" << Html(w) << "</li>";
     os << "</ul>";
   }
-  const auto build = BuildJson();
+  const auto build = calibration::BuildJson();
   os << "<p class='small'>mbench " << Html(build["version"].get<std::string>()) << " ("
      << Html(build["git_commit"].get<std::string>()) << ", "
      << Html(build["build_type"].get<std::string>()) << "); profiles from "
@@ -473,4 +470,4 @@ std::string RenderGrade(const GradeReport& report, GradeFormat format) {
   return RenderTable(report, false);
 }
 
-}  // namespace mbench::cli
+}  // namespace mbench::report

@@ -4,10 +4,10 @@
 
 #include "analyzer/analysis.h"
 #include "analyzer/graph_builder.h"
-#include "cli/db_support.h"
+#include "calibration/refine.h"
 #include "estimator/estimator.h"
 
-namespace mbench::cli {
+namespace mbench::calibration {
 namespace {
 
 using analyzer::GraphBuilder;
@@ -53,4 +53,4 @@ TEST(KernelTimingsTest, FusionsAcrossAKernelsEdgeMakeNoSample) {
 }
 
 }  // namespace
-}  // namespace mbench::cli
+}  // namespace mbench::calibration

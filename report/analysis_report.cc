@@ -1,14 +1,16 @@
-#include "cli/report_writer.h"
+#include "report/analysis_report.h"
+#include "report/format.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "calibration/records.h"
 #include "core/build_info.h"
 #include "core/csv.h"
 
-namespace mbench::cli {
+namespace mbench::report {
 namespace {
 
 using analyzer::LayerAnalysis;
@@ -16,11 +18,6 @@ using analyzer::LoadedModel;
 using analyzer::ModelAnalysis;
 using nlohmann::ordered_json;
 
-std::string Fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
-  return buf;
-}
 
 std::string ShapesToString(const std::vector<analyzer::Shape>& shapes) {
   std::string out;
@@ -77,7 +74,7 @@ std::string RenderJson(const LoadedModel& m, const ModelAnalysis& a) {
   }
   j["layers"] = std::move(layers);
   j["notes"] = m.graph.notes;
-  j["build"] = BuildJson();
+  j["build"] = calibration::BuildJson();
   return j.dump(2) + "\n";
 }
 
@@ -142,10 +139,6 @@ class TextTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
-std::string Truncate(const std::string& s, size_t n) {
-  if (s.size() <= n) return s;
-  return s.substr(0, n / 2 - 1) + ".." + s.substr(s.size() - (n - n / 2 - 1));
-}
 
 std::string RenderText(const LoadedModel& m, const ModelAnalysis& a, bool md) {
   std::ostringstream os;
@@ -231,30 +224,6 @@ std::string RenderText(const LoadedModel& m, const ModelAnalysis& a, bool md) {
 
 }  // namespace
 
-StatusOr<ReportFormat> ParseReportFormat(const std::string& name) {
-  if (name == "table") return ReportFormat::kTable;
-  if (name == "json") return ReportFormat::kJson;
-  if (name == "csv") return ReportFormat::kCsv;
-  if (name == "md" || name == "markdown") return ReportFormat::kMarkdown;
-  return Status::InvalidArgument("--format " + name + ": expected table, json, csv or md");
-}
-
-std::string HumanCount(int64_t n) {
-  double v = static_cast<double>(n);
-  if (n >= 1'000'000'000) return Fixed(v / 1e9, 2) + " G";
-  if (n >= 1'000'000) return Fixed(v / 1e6, 2) + " M";
-  if (n >= 1'000) return Fixed(v / 1e3, 2) + " K";
-  return std::to_string(n);
-}
-
-std::string HumanBytes(int64_t n) {
-  double v = static_cast<double>(n);
-  if (n >= (int64_t{1} << 30)) return Fixed(v / (1 << 30), 2) + " GiB";
-  if (n >= (int64_t{1} << 20)) return Fixed(v / (1 << 20), 2) + " MiB";
-  if (n >= 1024) return Fixed(v / 1024, 1) + " KiB";
-  return std::to_string(n) + " B";
-}
-
 std::string RenderAnalysis(const LoadedModel& model, const ModelAnalysis& analysis,
                            ReportFormat format) {
   switch (format) {
@@ -266,38 +235,7 @@ std::string RenderAnalysis(const LoadedModel& model, const ModelAnalysis& analys
   return "";
 }
 
-ordered_json BuildJson() {
-  const BuildInfo& b = GetBuildInfo();
-  return ordered_json{{"version", b.version},       {"git_commit", b.git_commit},
-                      {"compiler", b.compiler},     {"build_type", b.build_type},
-                      {"cxx_flags", b.cxx_flags},   {"asserts_enabled", b.asserts_enabled},
-                      {"sanitizer", b.sanitizer}};
-}
 
-ordered_json TensorListJson(const analyzer::Graph& g, const std::vector<int32_t>& ids) {
-  ordered_json out = ordered_json::array();
-  for (int32_t id : ids) {
-    const auto& t = g.tensors[id];
-    out.push_back({{"name", t.name}, {"dtype", analyzer::DTypeName(t.dtype)}, {"shape", t.shape}});
-  }
-  return out;
-}
 
-StatusOr<AnalyzedModel> LoadAndAnalyze(const std::string& path,
-                                       const std::vector<std::string>& input_shape_flags,
-                                       const analyzer::ZooOptions& zoo, bool keep_weights) {
-  analyzer::ReadOptions read_options;
-  read_options.zoo = zoo;
-  read_options.keep_weights = keep_weights;
-  for (const auto& flag : input_shape_flags) {
-    MBENCH_RETURN_IF_ERROR(analyzer::ParseInputShapeFlag(flag, &read_options));
-  }
-  AnalyzedModel out;
-  MBENCH_ASSIGN_OR_RETURN(out.model, analyzer::ReadModel(path, read_options));
-  auto analysis = analyzer::Analyze(out.model.graph);
-  if (!analysis.ok()) return Status(analysis.status()).Annotate(path);
-  out.analysis = std::move(*analysis);
-  return out;
-}
 
-}  // namespace mbench::cli
+}  // namespace mbench::report

@@ -1,254 +1,17 @@
-#include "cli/db_support.h"
+#include "calibration/refine.h"
 
 #include <algorithm>
-#include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
-#include <sstream>
 
-#include <nlohmann/json.hpp>
-
-#include "core/csv.h"
+#include "analyzer/model_ref.h"
 #include "core/env.h"
 #include "estimator/estimator.h"
-#include "runner/measure.h"
 
-namespace mbench::cli {
-namespace {
-
-std::string Slug(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (std::isalnum(static_cast<unsigned char>(c))) {
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    } else if (!out.empty() && out.back() != '-') {
-      out += '-';
-    }
-  }
-  while (!out.empty() && out.back() == '-') out.pop_back();
-  return out;
-}
-
-std::string JoinShapes(const std::vector<std::string>& shapes) {
-  std::string out;
-  for (const auto& s : shapes) out += (out.empty() ? "" : ";") + s;
-  return out;
-}
-
-std::string FormatNumber(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.6g", v);
-  return buf;
-}
-
-std::string CellText(const db::Cell& c) {
-  switch (c.type) {
-    case db::Cell::Type::kNull: return "";
-    case db::Cell::Type::kInt: return std::to_string(c.i);
-    case db::Cell::Type::kReal: return FormatNumber(c.r);
-    case db::Cell::Type::kText: return c.s;
-  }
-  return "";
-}
-
-}  // namespace
-
-std::string EncodeRef(const ModelRef& ref) {
-  if (ref.path.rfind("zoo:", 0) != 0) return ref.path;
-  std::string out = ref.path;
-  // The architecture's default resolution is left out, so one model has one name.
-  int64_t default_resolution = 0;
-  for (const auto& e : analyzer::ZooEntries()) {
-    if (ref.path.substr(4) == e.name) default_resolution = e.default_resolution;
-  }
-  if (ref.zoo.width != 1.0) out += " --width " + FormatNumber(ref.zoo.width);
-  if (ref.zoo.resolution != 0 && ref.zoo.resolution != default_resolution) {
-    out += " --resolution " + std::to_string(ref.zoo.resolution);
-  }
-  if (ref.zoo.fold_bn) out += " --fold-bn";
-  return out;
-}
-
-StatusOr<ModelRef> DecodeRef(const std::string& ref, const std::string& input_shapes) {
-  ModelRef out;
-  if (!input_shapes.empty()) {
-    std::stringstream ss(input_shapes);
-    std::string s;
-    while (std::getline(ss, s, ';')) {
-      if (!s.empty()) out.input_shapes.push_back(s);
-    }
-  }
-  if (ref.rfind("zoo:", 0) != 0) {
-    out.path = ref;
-    return out;
-  }
-  std::stringstream ss(ref);
-  ss >> out.path;
-  std::string flag;
-  while (ss >> flag) {
-    if (flag == "--fold-bn") {
-      out.zoo.fold_bn = true;
-      continue;
-    }
-    std::string value;
-    if (!(ss >> value)) return Status::Corruption("model reference '" + ref + "': " + flag + " has no value");
-    char* end = nullptr;
-    if (flag == "--width") {
-      out.zoo.width = std::strtod(value.c_str(), &end);
-    } else if (flag == "--resolution") {
-      out.zoo.resolution = std::strtoll(value.c_str(), &end, 10);
-    } else {
-      return Status::Corruption("model reference '" + ref + "': unknown option " + flag);
-    }
-    if (end == nullptr || *end != '\0') {
-      return Status::Corruption("model reference '" + ref + "': bad value '" + value + "'");
-    }
-  }
-  return out;
-}
-
-std::string ModelGroup(const std::string& ref_or_name) {
-  std::string s = ref_or_name;
-  if (s.rfind("zoo:", 0) == 0) {
-    s = s.substr(4);
-    return s.substr(0, s.find(' '));
-  }
-  std::filesystem::path p(s);
-  return p.stem().empty() ? s : p.stem().string();
-}
-
-db::ModelRecord ModelRecordOf(const AnalyzedModel& m, const ModelRef& ref) {
-  db::ModelRecord r;
-  ModelRef abs = ref;
-  if (abs.path.rfind("zoo:", 0) != 0) {
-    std::error_code ec;
-    auto p = std::filesystem::absolute(abs.path, ec);
-    if (!ec) abs.path = p.lexically_normal().string();
-  }
-  r.sha256 = m.model.sha256;
-  r.input_shapes = JoinShapes(ref.input_shapes);
-  r.key = r.sha256 + (r.input_shapes.empty() ? "" : " " + r.input_shapes);
-  r.ref = EncodeRef(abs);
-  r.name = abs.path.rfind("zoo:", 0) == 0 ? r.ref : std::filesystem::path(abs.path).filename().string();
-  r.format = analyzer::ModelFormatName(m.model.format);
-  const auto& t = m.analysis.totals;
-  r.macs = t.macs;
-  r.flops = t.flops;
-  r.params = t.params;
-  r.weight_bytes = t.weight_bytes;
-  r.peak_activation_bytes = t.activation_bytes_peak;
-  r.layers = static_cast<int64_t>(m.analysis.layers.size());
-  return r;
-}
-
-db::DeviceRecord DeviceRecordOf(const profiles::DeviceProfile& p) {
-  db::DeviceRecord d;
-  d.id = p.id;
-  d.name = p.name;
-  d.soc = p.soc;
-  d.kind = p.kind;
-  std::string cpu;
-  for (const auto& c : p.cpu_clusters) {
-    char buf[128];
-    std::snprintf(buf, sizeof(buf), "%s%dx %s %.2f GHz", cpu.empty() ? "" : " + ", c.cores,
-                  c.uarch.c_str(), c.max_ghz);
-    cpu += buf;
-  }
-  d.cpu = cpu;
-  nlohmann::ordered_json f = {{"release_year", p.release_year},
-                              {"memory_type", p.memory_type},
-                              {"memory_bandwidth_gbps", p.memory_bandwidth_gbps},
-                              {"battery_mah", p.battery_mah},
-                              {"fact_sources", p.fact_sources}};
-  d.facts_json = f.dump();
-  return d;
-}
-
-db::DeviceRecord HostDevice() {
-  const runner::CpuDescription cpu = runner::DescribeCpu();
-  db::DeviceRecord d;
-  std::string slug = Slug(cpu.package.empty() ? cpu.uarch : cpu.package);
-  if (slug.empty()) slug = "unknown-cpu";
-  d.id = "host-" + slug + "-" + std::to_string(cpu.cores) + "c";
-  d.name = "host: " + (cpu.package.empty() ? cpu.vendor + " " + cpu.uarch : cpu.package);
-  d.soc = cpu.package;
-  d.kind = "host";
-  d.cpu = cpu.vendor + " " + cpu.uarch + ", " + std::to_string(cpu.cores) + " cores, " +
-          std::to_string(cpu.logical_processors) + " logical processors";
-  nlohmann::ordered_json f = {{"cpu_vendor", cpu.vendor}, {"cpu_uarch", cpu.uarch},
-                              {"cpu_package", cpu.package}, {"cores", cpu.cores},
-                              {"logical_processors", cpu.logical_processors},
-                              {"l1d_bytes", cpu.l1d_bytes}, {"l2_bytes", cpu.l2_bytes},
-                              {"l3_bytes", cpu.l3_bytes}, {"source", "cpuinfo"}};
-  d.facts_json = f.dump();
-  return d;
-}
-
-std::string FormatTable(const db::Table& t, const std::string& format) {
-  std::ostringstream out;
-  if (format == "json") {
-    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    for (const auto& row : t.rows) {
-      nlohmann::ordered_json o = nlohmann::ordered_json::object();
-      for (size_t i = 0; i < t.columns.size(); ++i) {
-        const db::Cell& c = row[i];
-        switch (c.type) {
-          case db::Cell::Type::kNull: o[t.columns[i]] = nullptr; break;
-          case db::Cell::Type::kInt: o[t.columns[i]] = c.i; break;
-          case db::Cell::Type::kReal: o[t.columns[i]] = c.r; break;
-          case db::Cell::Type::kText: o[t.columns[i]] = c.s; break;
-        }
-      }
-      rows.push_back(std::move(o));
-    }
-    out << rows.dump(2) << "\n";
-    return out.str();
-  }
-  if (format == "csv") {
-    for (size_t i = 0; i < t.columns.size(); ++i) out << (i ? "," : "") << CsvField(t.columns[i]);
-    out << "\n";
-    for (const auto& row : t.rows) {
-      for (size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << CsvField(CellText(row[i]));
-      out << "\n";
-    }
-    return out.str();
-  }
-  // Aligned text: numbers right-aligned, long text cut at 48 characters.
-  constexpr size_t kMaxWidth = 48;
-  std::vector<size_t> width(t.columns.size());
-  std::vector<std::vector<std::string>> cells;
-  for (size_t i = 0; i < t.columns.size(); ++i) width[i] = t.columns[i].size();
-  for (const auto& row : t.rows) {
-    std::vector<std::string> r;
-    for (size_t i = 0; i < row.size(); ++i) {
-      std::string s = CellText(row[i]);
-      if (s.size() > kMaxWidth) s = s.substr(0, kMaxWidth - 3) + "...";
-      width[i] = std::max(width[i], s.size());
-      r.push_back(std::move(s));
-    }
-    cells.push_back(std::move(r));
-  }
-  auto pad = [](const std::string& s, size_t w, bool right) {
-    std::string fill(w > s.size() ? w - s.size() : 0, ' ');
-    return right ? fill + s : s + fill;
-  };
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    out << (i ? "  " : "") << pad(t.columns[i], width[i], false);
-  }
-  out << "\n";
-  for (size_t r = 0; r < cells.size(); ++r) {
-    for (size_t i = 0; i < cells[r].size(); ++i) {
-      const auto type = t.rows[r][i].type;
-      const bool num = type == db::Cell::Type::kInt || type == db::Cell::Type::kReal;
-      out << (i ? "  " : "") << pad(cells[r][i], width[i], num);
-    }
-    out << "\n";
-  }
-  out << "(" << t.rows.size() << " rows)\n";
-  return out.str();
-}
+namespace mbench::calibration {
 
 Status OverlayCalibrations(db::Database& db, std::vector<profiles::DeviceProfile>* profiles,
                            std::vector<std::string>* notes) {
@@ -319,18 +82,18 @@ StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
     if (!options.runtime.empty() && r.run.runtime != options.runtime) continue;
     auto [it, fresh] = models.try_emplace(r.model.key);
     Loaded& m = it->second;
-    const std::string group = ModelGroup(r.model.ref.empty() ? r.model.name : r.model.ref);
+    const std::string group = analyzer::ModelGroup(r.model.ref.empty() ? r.model.name : r.model.ref);
     if (fresh) {
       if (r.model.ref.empty()) {
         if (skipped) skipped->push_back(r.model.name + ": no model file is known for it");
         continue;
       }
-      auto ref = DecodeRef(r.model.ref, r.model.input_shapes);
+      auto ref = analyzer::DecodeRef(r.model.ref, r.model.input_shapes);
       if (!ref.ok()) {
         if (skipped) skipped->push_back(ref.status().message());
         continue;
       }
-      auto a = LoadAndAnalyze(ref->path, ref->input_shapes, ref->zoo);
+      auto a = analyzer::LoadAndAnalyze(ref->path, ref->input_shapes, ref->zoo);
       if (!a.ok()) {
         if (skipped) skipped->push_back(r.model.ref + ": " + a.status().message());
         continue;
@@ -387,41 +150,6 @@ StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
     }
   }
   return data;
-}
-
-}  // namespace mbench::cli
-
-namespace mbench::cli {
-
-db::RunRecord RunRecordOf(const runner::Measurement& r, int threads, const std::string& precision,
-                          double init_ms, bool synthetic_weights, const std::string& options_json,
-                          const std::string& measured_at) {
-  db::RunRecord rec;
-  rec.runtime = "mbench";
-  rec.compute_unit = "cpu";
-  rec.precision = precision;
-  rec.threads = threads;
-  rec.options_json = options_json;
-  rec.build_json = BuildJson().dump();
-  rec.measured_at = measured_at;
-  rec.source = "mbench run";
-  const auto& l = r.latency;
-  rec.n = l.n;
-  rec.min_ms = l.min;
-  rec.p50_ms = l.p50;
-  rec.p90_ms = l.p90;
-  rec.p99_ms = l.p99;
-  rec.max_ms = l.max;
-  rec.mean_ms = l.mean;
-  rec.std_ms = l.std;
-  rec.init_ms = init_ms;
-  rec.first_run_ms = r.first_run_ms;
-  rec.peak_rss_bytes = r.peak_rss_bytes;
-  rec.synthetic_weights = synthetic_weights;
-  for (const auto& t : r.layers) {
-    rec.layers.push_back({t.index, t.name, t.op, t.fused_into, t.p50_ms, t.share});
-  }
-  return rec;
 }
 
 StatusOr<profiles::DeviceProfile> BaseProfile(db::Database& db, const std::string& device_id,
@@ -545,4 +273,54 @@ StatusOr<RefineOutcome> RefineDevice(db::Database& db, const profiles::DevicePro
   return out;
 }
 
-}  // namespace mbench::cli
+bool RefitImproves(const RefineOutcome& r) {
+  return r.base_new.n == 0 || r.refit_new.mape_pct <= r.base_new.mape_pct;
+}
+
+db::CalibrationRow CalibrationRowOf(const std::string& device_id, const RefineOutcome& r) {
+  db::CalibrationRow row;
+  row.device_id = device_id;
+  row.profile_json = profiles::ProfileToJson(r.profile);
+  row.method = "leave-one-model-out roofline fit (estimator " +
+               std::string(estimator::kEstimatorVersion) + ")";
+  row.data = r.data_description + ": " + std::to_string(r.whole_points) + " end-to-end, " +
+             std::to_string(r.layer_points) + " per-kernel";
+  row.points = r.whole_points + r.layer_points;
+  row.cv_points = r.refit_cv.n;
+  double ss = 0;
+  for (const auto& c : r.refit_rows) ss += std::pow(std::log(c.predicted_ms / c.measured_ms), 2);
+  row.rms_log_residual = r.refit_rows.empty() ? 0 : std::sqrt(ss / r.refit_rows.size());
+  row.cv_mape_pct = r.refit_cv.n > 0 ? r.refit_cv.mape_pct : -1;
+  return row;
+}
+
+StatusOr<std::vector<profiles::DeviceProfile>> SelectProfiles(
+    const std::vector<std::string>& files, const std::string& dir,
+    const std::vector<std::string>& ids, db::Database* results, std::vector<std::string>* notes) {
+  std::vector<profiles::DeviceProfile> all;
+  if (!files.empty()) {
+    for (const auto& f : files) {
+      MBENCH_ASSIGN_OR_RETURN(profiles::DeviceProfile p, profiles::LoadProfile(f));
+      all.push_back(std::move(p));
+    }
+  } else {
+    MBENCH_ASSIGN_OR_RETURN(all, profiles::LoadProfileDir(dir));
+    // A device refined from stored measurements (`mbench refine`) is graded with that fit.
+    if (results != nullptr) MBENCH_RETURN_IF_ERROR(OverlayCalibrations(*results, &all, notes));
+  }
+  if (ids.empty()) return all;
+  std::vector<profiles::DeviceProfile> out;
+  for (const auto& id : ids) {
+    auto it = std::find_if(all.begin(), all.end(), [&](const auto& p) { return p.id == id; });
+    if (it == all.end()) {
+      std::string known;
+      for (const auto& p : all) known += (known.empty() ? "" : ", ") + p.id;
+      return Status::InvalidArgument("--device " + id + ": no such device profile (known: " +
+                                     known + "; see `mbench devices`)");
+    }
+    out.push_back(*it);
+  }
+  return out;
+}
+
+}  // namespace mbench::calibration

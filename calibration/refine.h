@@ -1,41 +1,22 @@
-// Glue between the results database and the rest of mbench: records built from analyzed
-// models, device profiles and this host; rendering query results; refitting profiles from
-// stored runs. The db/ part itself knows none of these types.
-#ifndef MBENCH_CLI_DB_SUPPORT_H_
-#define MBENCH_CLI_DB_SUPPORT_H_
+// Profiles learned from measurements stored in the results database: the calibration data a
+// device's runs make, the refit (`mbench refine`, and the last step of `calibrate`) with its
+// out-of-sample comparison against the profile it would replace, the calibration row that
+// records it, and the profiles `grade --db` uses (refined ones in place of the files).
+// Functions read and write only through the Database they are given; not thread-safe with
+// respect to it.
+#ifndef MBENCH_CALIBRATION_REFINE_H_
+#define MBENCH_CALIBRATION_REFINE_H_
 
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "analyzer/zoo.h"
-#include "cli/report_writer.h"
 #include "core/status_or.h"
 #include "db/db.h"
 #include "device_profiles/profile.h"
 #include "estimator/calibration.h"
-#include "runner/measure.h"
+#include "estimator/kernels.h"
 
-namespace mbench::cli {
-
-// How to load a model again: the path (or zoo:NAME) with its zoo options and input shapes.
-struct ModelRef {
-  std::string path;
-  analyzer::ZooOptions zoo;
-  std::vector<std::string> input_shapes;
-};
-std::string EncodeRef(const ModelRef& ref);  // "zoo:mobilenet_v2 --width 0.5 --resolution 160"
-StatusOr<ModelRef> DecodeRef(const std::string& ref, const std::string& input_shapes);
-
-// The record of an analyzed model; `ref.path` is made absolute for files.
-db::ModelRecord ModelRecordOf(const AnalyzedModel& m, const ModelRef& ref);
-db::DeviceRecord DeviceRecordOf(const profiles::DeviceProfile& p);
-
-// This machine, identified by its CPU: "host-amd-epyc-7b13-2c".
-db::DeviceRecord HostDevice();
-
-// Renders a query result as aligned text, JSON (an array of objects) or CSV.
-std::string FormatTable(const db::Table& table, const std::string& format);
+namespace mbench::calibration {
 
 // Replaces (or adds) the profiles of devices that have an active calibration in the database;
 // `notes` receives one line per replaced profile.
@@ -61,11 +42,6 @@ StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
     db::Database& db, const std::string& device_id, const DbCalibrationOptions& options,
     std::vector<std::string>* skipped);
 
-// The stored form of a runner measurement (runtime "mbench", this host's CPU).
-db::RunRecord RunRecordOf(const runner::Measurement& m, int threads, const std::string& precision,
-                          double init_ms, bool synthetic_weights, const std::string& options_json,
-                          const std::string& measured_at);
-
 // Refits a device's profile from its stored runs (see CalibrationDataFromDb). `base` supplies
 // the hardware facts and the targets the stored runs do not cover, which are kept as they are.
 struct RefineOutcome {
@@ -89,15 +65,28 @@ struct RefineRequest {
 StatusOr<RefineOutcome> RefineDevice(db::Database& db, const profiles::DeviceProfile& base,
                                      const RefineRequest& request);
 
+// Whether a refit should replace the profile it was made from: when the stored runs hold
+// models the base was not fitted to, only if the refit predicts them (out of sample) at least
+// as well as the base does; with none, always (there is nothing out of sample to compare).
+bool RefitImproves(const RefineOutcome& outcome);
+
+// The calibration row recording `outcome` for `device_id`: the profile, the method (estimator
+// version), the data and the leave-one-model-out error.
+db::CalibrationRow CalibrationRowOf(const std::string& device_id, const RefineOutcome& outcome);
+
 // The profile a device is refined from: its active calibration in the database, else its file
 // in `profile_dir`; kNotFound naming both places when neither exists.
 StatusOr<profiles::DeviceProfile> BaseProfile(db::Database& db, const std::string& device_id,
                                               const std::string& profile_dir);
 
-// Model group of a stored model: the architecture name, so that cross-validation holds out
-// every size of it at once ("zoo:mobilenet_v2 ..." -> "mobilenet_v2").
-std::string ModelGroup(const std::string& ref_or_name);
+// The device profiles a command predicts with: the files given, or every profile in `dir`
+// with refined profiles from `results` (when not null) in place of their files (`notes` gets
+// one line per replaced profile); then only `ids` when any are given. kInvalidArgument names
+// an unknown id and lists the known ones.
+StatusOr<std::vector<profiles::DeviceProfile>> SelectProfiles(
+    const std::vector<std::string>& files, const std::string& dir,
+    const std::vector<std::string>& ids, db::Database* results, std::vector<std::string>* notes);
 
-}  // namespace mbench::cli
+}  // namespace mbench::calibration
 
-#endif  // MBENCH_CLI_DB_SUPPORT_H_
+#endif  // MBENCH_CALIBRATION_REFINE_H_

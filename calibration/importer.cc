@@ -1,0 +1,303 @@
+#include "calibration/importer.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analyzer/model_ref.h"
+#include "calibration/records.h"
+#include "core/csv.h"
+#include "core/env.h"
+#include "device_profiles/profile.h"
+
+namespace mbench::calibration {
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// "Qualcomm Snapdragon 8 Gen 2" and "Snapdragon 8 Gen 2" name the same SoC.
+std::string NormalizeName(const std::string& s) {
+  std::string l = Lower(s);
+  for (const char* vendor : {"qualcomm ", "mediatek ", "hisilicon ", "samsung ", "google ", "apple "}) {
+    if (l.rfind(vendor, 0) == 0) l = l.substr(std::string(vendor).size());
+  }
+  std::string out;
+  for (char c : l) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '+') out += c;
+  }
+  return out;
+}
+
+std::string SlugId(const std::string& s) {
+  std::string out;
+  for (char c : Lower(s)) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      out += c;
+    } else if (!out.empty() && out.back() != '-') {
+      out += '-';
+    }
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out.empty() ? "unnamed-device" : out;
+}
+
+struct ImportRow {
+  db::DeviceRecord device;
+  analyzer::ModelRef ref;            // path empty: the table names a model mbench cannot rebuild
+  std::string model_name;  // as the table names it
+  db::RunRecord run;
+};
+
+class Importer {
+ public:
+  Importer(const ImportOptions& o, std::vector<profiles::DeviceProfile> profiles)
+      : o_(o), profiles_(std::move(profiles)) {}
+
+  // The device a table row names: a profile when its id, name or SoC matches, else a new
+  // device with an id made from the name.
+  db::DeviceRecord Device(const std::string& id, const std::string& name, const std::string& soc) {
+    for (const auto& p : profiles_) {
+      if ((!id.empty() && p.id == id) ||
+          (!soc.empty() && NormalizeName(p.soc) == NormalizeName(soc)) ||
+          (!name.empty() && NormalizeName(p.name) == NormalizeName(name))) {
+        return DeviceRecordOf(p);
+      }
+    }
+    db::DeviceRecord d;
+    d.id = !id.empty() ? id : SlugId(!soc.empty() ? soc : name);
+    d.name = !name.empty() ? name : (!soc.empty() ? soc : id);
+    d.soc = soc;
+    d.kind = "unknown";
+    return d;
+  }
+
+  StatusOr<std::vector<ImportRow>> Read() {
+    MBENCH_ASSIGN_OR_RETURN(std::string text, ReadFileToString(o_.file));
+    std::vector<std::vector<std::string>> rows;
+    if (!ParseCsv(text, &rows)) return Status::Corruption(o_.file + ": unterminated quoted field");
+    if (rows.empty()) return Status::Corruption(o_.file + ": empty file");
+    for (size_t i = 0; i < rows[0].size(); ++i) col_[rows[0][i]] = i;
+    std::vector<const char*> need;
+    if (o_.kind == "ncnn") {
+      need = {"soc", "backend", "threads", "cluster", "model", "avg_ms", "min_ms", "max_ms"};
+    } else if (o_.kind == "tflite") {
+      need = {"model", "input_size", "device", "soc", "backend", "threads", "precision",
+              "latency_ms", "source"};
+    } else if (o_.kind == "qai-hub") {
+      need = {"model_id", "precision", "device", "runtime", "inference_time_ms",
+              "primary_compute_unit"};
+    } else {
+      need = {"device_id", "compute_unit", "runtime", "precision", "threads", "cluster",
+              "model_ref", "width", "resolution", "input_shape", "latency_ms", "source"};
+    }
+    for (const char* n : need) {
+      if (!col_.count(n)) {
+        return Status::Corruption(o_.file + ": missing column '" + std::string(n) +
+                                  "' (expected a --kind " + o_.kind + " table)");
+      }
+    }
+    std::vector<ImportRow> out;
+    for (size_t line = 1; line < rows.size(); ++line) {
+      row_ = &rows[line];
+      where_ = o_.file + ":" + std::to_string(line + 1);
+      if (row_->size() != rows[0].size()) {
+        return Status::Corruption(where_ + ": expected " + std::to_string(rows[0].size()) +
+                                  " fields, got " + std::to_string(row_->size()));
+      }
+      ImportRow r;
+      bool keep = true;
+      MBENCH_RETURN_IF_ERROR(o_.kind == "ncnn"     ? Ncnn(&r, &keep)
+                             : o_.kind == "tflite" ? Tflite(&r, &keep)
+                             : o_.kind == "qai-hub" ? QaiHub(&r, &keep)
+                                                    : Mbench(&r, &keep));
+      if (keep) out.push_back(std::move(r));
+      else ++skipped_;
+    }
+    return out;
+  }
+
+  int skipped() const { return skipped_; }
+
+ private:
+  std::string Get(const char* name) const {
+    auto it = col_.find(name);
+    return it == col_.end() ? std::string() : (*row_)[it->second];
+  }
+  StatusOr<double> Ms(const char* name) const {
+    const std::string v = Get(name);
+    char* end = nullptr;
+    double x = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || !std::isfinite(x) || !(x > 0)) {
+      return Status::Corruption(where_ + ": " + name + " '" + v + "' is not a positive number");
+    }
+    return x;
+  }
+  StatusOr<int64_t> Threads(const std::string& v) const {
+    if (v.empty()) return int64_t{0};
+    char* end = nullptr;
+    long t = std::strtol(v.c_str(), &end, 10);
+    if (*end != '\0' || t < 1 || t > 1024) {
+      return Status::Corruption(where_ + ": threads '" + v + "' is not a thread count");
+    }
+    return static_cast<int64_t>(t);
+  }
+  std::string Source(const std::string& what) const { return what + " (" + where_ + ")"; }
+
+  Status Ncnn(ImportRow* r, bool* /*keep*/) {
+    const bool gpu = Get("backend") == "gpu" || Get("backend") == "vulkan";
+    r->device = Device("", Get("device"), Get("soc"));
+    r->model_name = Get("model_canonical").empty() ? Get("model") : Get("model_canonical");
+    r->run.runtime = "ncnn";
+    r->run.compute_unit = gpu ? "gpu" : "cpu";
+    r->run.precision = gpu ? "fp16" : (Get("int8") == "1" ? "int8" : "fp32");
+    if (!gpu) {
+      MBENCH_ASSIGN_OR_RETURN(r->run.threads, Threads(Get("threads")));
+    }
+    r->run.cluster = gpu ? "" : Get("cluster");
+    MBENCH_ASSIGN_OR_RETURN(r->run.p50_ms, Ms("avg_ms"));
+    r->run.mean_ms = r->run.p50_ms;
+    MBENCH_ASSIGN_OR_RETURN(r->run.min_ms, Ms("min_ms"));
+    MBENCH_ASSIGN_OR_RETURN(r->run.max_ms, Ms("max_ms"));
+    if (!Get("loop_count").empty()) r->run.n = std::strtoll(Get("loop_count").c_str(), nullptr, 10);
+    r->run.measured_at = Get("line_date");
+    r->run.source = Source("ncnn benchmark/README.md line " + Get("readme_line") +
+                           (Get("line_commit").empty() ? "" : " @" + Get("line_commit")));
+    // The network structure the row was measured on, when it ships with mbench.
+    const std::string param = JoinPath(JoinPath(o_.data_dir, "ncnn_params"), r->model_name + ".param");
+    if (FileExists(param)) r->ref.path = param;
+    return Status::Ok();
+  }
+
+  Status Tflite(ImportRow* r, bool* keep) {
+    const std::string backend = Lower(Get("backend"));
+    r->device = Device("", Get("device"), Get("soc"));
+    r->model_name = Get("model") + " @" + Get("input_size");
+    const std::string framework = Lower(Get("framework"));
+    r->run.runtime = backend == "nnapi" ? "nnapi"
+                     : framework.find("core") != std::string::npos ? "coreml"
+                                                                   : "tflite";
+    r->run.compute_unit = backend == "nnapi" || backend == "npu" ? "npu"
+                          : backend == "gpu"                     ? "gpu"
+                                                                 : "cpu";
+    r->run.precision = Get("precision").empty() ? "fp32" : Lower(Get("precision"));
+    MBENCH_ASSIGN_OR_RETURN(r->run.threads, Threads(Get("threads")));
+    MBENCH_ASSIGN_OR_RETURN(r->run.p50_ms, Ms("latency_ms"));
+    r->run.source = Source(Get("source"));
+    (void)keep;
+    return Status::Ok();
+  }
+
+  Status QaiHub(ImportRow* r, bool* keep) {
+    if ((!Get("job_status").empty() && Get("job_status") != "Passed") ||
+        Get("inference_time_ms").empty()) {
+      *keep = false;  // a failed or never-run profiling job has no time
+      return Status::Ok();
+    }
+    r->device = Device("", Get("device"), "");
+    r->model_name = Get("model_id") + (Get("input_resolution").empty() ? "" : " @" + Get("input_resolution"));
+    const std::string rt = Get("runtime");
+    r->run.runtime = rt == "qnn_dlc" || rt == "qnn" ? "qnn" : rt == "tflite" ? "tflite" : rt;
+    r->run.compute_unit = Lower(Get("primary_compute_unit"));
+    r->run.precision = Get("precision") == "float" ? "fp16"
+                       : Get("precision") == "w8a8" ? "int8"
+                                                    : Get("precision");
+    MBENCH_ASSIGN_OR_RETURN(r->run.p50_ms, Ms("inference_time_ms"));
+    r->run.source = Source(Get("source").empty() ? "Qualcomm AI Hub" : Get("source"));
+    return Status::Ok();
+  }
+
+  Status Mbench(ImportRow* r, bool* keep) {
+    (void)keep;
+    r->device = Device(Get("device_id"), "", "");
+    r->run.runtime = Get("runtime");
+    r->run.compute_unit = Get("compute_unit");
+    r->run.precision = Get("precision");
+    MBENCH_ASSIGN_OR_RETURN(r->run.threads, Threads(Get("threads")));
+    r->run.cluster = Get("cluster");
+    MBENCH_ASSIGN_OR_RETURN(r->run.p50_ms, Ms("latency_ms"));
+    r->run.source = Source(Get("source"));
+    const std::string ref = Get("model_ref");
+    r->model_name = ref;
+    if (ref.rfind("zoo:", 0) == 0) {
+      r->ref.path = ref;
+      if (!Get("width").empty()) r->ref.zoo.width = std::strtod(Get("width").c_str(), nullptr);
+      if (!Get("resolution").empty()) {
+        r->ref.zoo.resolution = std::strtoll(Get("resolution").c_str(), nullptr, 10);
+      }
+    } else if (!ref.empty()) {
+      r->ref.path = JoinPath(o_.data_dir, ref);
+    }
+    if (!Get("input_shape").empty()) r->ref.input_shapes.push_back(Get("input_shape"));
+    return Status::Ok();
+  }
+
+  const ImportOptions& o_;
+  std::vector<profiles::DeviceProfile> profiles_;
+  std::map<std::string, size_t> col_;
+  const std::vector<std::string>* row_ = nullptr;
+  std::string where_;
+  int skipped_ = 0;
+};
+
+}  // namespace
+
+StatusOr<ImportBatch> ReadTable(const ImportOptions& o) {
+  MBENCH_ASSIGN_OR_RETURN(std::vector<profiles::DeviceProfile> profiles,
+                          profiles::LoadProfileDir(o.profile_dir));
+  Importer importer(o, std::move(profiles));
+  MBENCH_ASSIGN_OR_RETURN(std::vector<ImportRow> rows, importer.Read());
+  // Group by model; analyze each model file once. A model that no longer loads is stored by name.
+  std::map<std::string, size_t> index;
+  std::vector<std::pair<db::ModelRecord, std::vector<std::pair<std::string, db::RunRecord>>>> runs;
+  std::map<std::string, db::DeviceRecord> devices;
+  int unresolved = 0;
+  for (ImportRow& r : rows) {
+    const std::string key = analyzer::EncodeRef(r.ref) + "|" + r.model_name;
+    auto it = index.find(key);
+    if (it == index.end()) {
+      db::ModelRecord m;
+      bool analyzed = false;
+      if (!r.ref.path.empty()) {
+        auto a = analyzer::LoadAndAnalyze(r.ref.path, r.ref.input_shapes, r.ref.zoo);
+        if (a.ok()) {
+          m = ModelRecordOf(*a, r.ref);
+          analyzed = true;
+        }
+      }
+      if (!analyzed) {
+        m.key = "published:" + r.model_name;
+        m.name = r.model_name;
+        ++unresolved;
+      }
+      it = index.emplace(key, runs.size()).first;
+      runs.push_back({m, {}});
+    }
+    r.run.options_json = nlohmann::json({{"imported_from", o.file}, {"kind", o.kind}}).dump();
+    if (r.run.measured_at.empty()) r.run.measured_at = db::NowUtc();
+    devices[r.device.id] = r.device;
+    runs[it->second].second.emplace_back(r.device.id, std::move(r.run));
+  }
+  ImportBatch batch;
+  for (auto& [id, d] : devices) batch.devices.push_back(d);
+  batch.summary.models = static_cast<int>(runs.size());
+  batch.summary.devices = static_cast<int>(devices.size());
+  batch.summary.skipped_rows = importer.skipped();
+  batch.summary.unresolved_models = unresolved;
+  batch.runs = std::move(runs);
+  return batch;
+}
+
+StatusOr<ImportSummary> StoreBatch(const ImportBatch& batch, db::Database& results) {
+  ImportSummary s = batch.summary;
+  MBENCH_ASSIGN_OR_RETURN(s.runs, results.AddRuns(batch.devices, batch.runs));
+  return s;
+}
+
+}  // namespace mbench::calibration

@@ -1,0 +1,114 @@
+#include "report/calibration_report.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "report/printf.h"
+
+namespace mbench::report {
+namespace {
+
+std::string Pct(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f%%", x);
+  return buf;
+}
+
+}  // namespace
+
+std::string RenderRefineSummary(const calibration::RefineOutcome& r) {
+  const profiles::DeviceProfile& p = r.profile;
+  std::string out;
+  Appendf(&out, "  %-22s %8s %8s %8s %8s %8s %9s %9s %8s %6s %8s\n", "target", "conv", "conv3x3",
+              "pointw.", "depthw.", "gemm", "mem-op", "bandw.", "ovh us", "cv n", "cv MAPE");
+  Appendf(&out, "  %-22s %8s %8s %8s %8s %8s %9s %9s\n", "", "GMAC/s", "GMAC/s", "GMAC/s", "GMAC/s",
+              "GMAC/s", "GB/s", "GB/s");
+  for (const auto& t : p.targets) {
+    const auto& k = t.params;
+    Appendf(&out, "  %-22s %8.2f %8.2f %8.2f %8.2f %8.2f %9.2f %9.2f %8.2f %6d %7.1f%%\n",
+                t.Key().c_str(), k.conv_gmacs, k.conv3x3_gmacs, k.pointwise_gmacs,
+                k.depthwise_gmacs, k.gemm_gmacs, k.memory_op_gbps, k.bandwidth_gbps, k.overhead_us,
+                t.calibration.cv_points, t.calibration.cv_mape_pct);
+  }
+  Appendf(&out, "  fitted to %d end-to-end and %d per-kernel timings of %d models; whole-model "
+              "leave-one-model-out: MAPE %.1f%%, %.0f%% within 10%%, %.0f%% within 25%%, "
+              "%.0f%% inside the 90%% interval (n=%d)\n",
+              r.whole_points, r.layer_points, r.models, r.refit_cv.mape_pct,
+              r.refit_cv.within10_pct, r.refit_cv.within25_pct, r.refit_cv.coverage_pct,
+              r.refit_cv.n);
+  for (const auto& s : r.skipped) Appendf(&out, "  skipped: %s\n", s.c_str());
+  return out;
+}
+
+std::string RenderValidation(const calibration::Validation& v, ReportFormat format) {
+  if (format == ReportFormat::kJson) {
+    nlohmann::ordered_json j;
+    j["method"] = "leave-one-model-out: each architecture (all its widths, resolutions and "
+                  "precisions) is removed from every fit, then predicted";
+    j["data"] = v.data;
+    j["unpredictable"] = v.unpredictable;
+    j["rows"] = nlohmann::ordered_json::array();
+    for (const auto& r : v.rows) {
+      j["rows"].push_back({{"device_id", r.device},
+                           {"target", r.target},
+                           {"n", r.acc.n},
+                           {"mape_pct", r.acc.mape_pct},
+                           {"within10_pct", r.acc.within10_pct},
+                           {"within25_pct", r.acc.within25_pct},
+                           {"interval_coverage_pct", r.acc.coverage_pct}});
+    }
+    j["overall"] = {{"n", v.overall.acc.n},
+                    {"mape_pct", v.overall.acc.mape_pct},
+                    {"within10_pct", v.overall.acc.within10_pct},
+                    {"within25_pct", v.overall.acc.within25_pct},
+                    {"interval_coverage_pct", v.overall.acc.coverage_pct}};
+    return j.dump(2) + "\n";
+  }
+  const bool md = format == ReportFormat::kMarkdown;
+  const bool csv = format == ReportFormat::kCsv;
+  std::ostringstream out;
+  if (csv) {
+    out << "device_id,target,n,mape_pct,within10_pct,within25_pct,interval_coverage_pct\n";
+  } else if (md) {
+    out << "| device | target | n | MAPE | within ±10% | within ±25% | in 90% interval |\n"
+           "|---|---|---:|---:|---:|---:|---:|\n";
+  } else {
+    out << "Leave-one-model-out cross-validation on " << v.data << "\n"
+        << "(each architecture is left out of every fit, then predicted)\n\n";
+    char buf[256];
+    std::snprintf(buf, sizeof(buf), "%-14s %-22s %5s %8s %8s %8s %10s\n", "device", "target", "n",
+                  "MAPE", "<=10%", "<=25%", "in 90% PI");
+    out << buf;
+  }
+  std::vector<calibration::ValidationRow> rows = v.rows;
+  rows.push_back(v.overall);
+  for (const auto& r : rows) {
+    char buf[320];
+    if (csv) {
+      std::snprintf(buf, sizeof(buf), "%s,%s,%d,%.2f,%.1f,%.1f,%.1f\n", r.device.c_str(),
+                    r.target.c_str(), r.acc.n, r.acc.mape_pct, r.acc.within10_pct,
+                    r.acc.within25_pct, r.acc.coverage_pct);
+    } else if (md) {
+      std::snprintf(buf, sizeof(buf), "| %s | %s | %d | %s | %s | %s | %s |\n", r.device.c_str(),
+                    r.target.c_str(), r.acc.n, Pct(r.acc.mape_pct).c_str(),
+                    Pct(r.acc.within10_pct).c_str(), Pct(r.acc.within25_pct).c_str(),
+                    Pct(r.acc.coverage_pct).c_str());
+    } else {
+      std::snprintf(buf, sizeof(buf), "%-14s %-22s %5d %8s %8s %8s %10s\n", r.device.c_str(),
+                    r.target.c_str(), r.acc.n, Pct(r.acc.mape_pct).c_str(),
+                    Pct(r.acc.within10_pct).c_str(), Pct(r.acc.within25_pct).c_str(),
+                    Pct(r.acc.coverage_pct).c_str());
+    }
+    out << buf;
+  }
+  if (!csv && !md && v.unpredictable > 0) {
+    out << "\n" << v.unpredictable
+        << " measurements could not be predicted: their target had no other model.\n";
+  }
+  return out.str();
+}
+
+}  // namespace mbench::report

@@ -1,0 +1,55 @@
+#include "report/format.h"
+
+#include <cstdio>
+
+
+namespace mbench::report {
+
+using nlohmann::ordered_json;
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+std::string Truncate(const std::string& s, size_t n) {
+  if (s.size() <= n) return s;
+  return s.substr(0, n / 2 - 1) + ".." + s.substr(s.size() - (n - n / 2 - 1));
+}
+
+StatusOr<ReportFormat> ParseReportFormat(const std::string& name) {
+  if (name == "table") return ReportFormat::kTable;
+  if (name == "json") return ReportFormat::kJson;
+  if (name == "csv") return ReportFormat::kCsv;
+  if (name == "md" || name == "markdown") return ReportFormat::kMarkdown;
+  return Status::InvalidArgument("--format " + name + ": expected table, json, csv or md");
+}
+
+std::string HumanCount(int64_t n) {
+  double v = static_cast<double>(n);
+  if (n >= 1'000'000'000) return Fixed(v / 1e9, 2) + " G";
+  if (n >= 1'000'000) return Fixed(v / 1e6, 2) + " M";
+  if (n >= 1'000) return Fixed(v / 1e3, 2) + " K";
+  return std::to_string(n);
+}
+
+std::string HumanBytes(int64_t n) {
+  double v = static_cast<double>(n);
+  if (n >= (int64_t{1} << 30)) return Fixed(v / (1 << 30), 2) + " GiB";
+  if (n >= (int64_t{1} << 20)) return Fixed(v / (1 << 20), 2) + " MiB";
+  if (n >= 1024) return Fixed(v / 1024, 1) + " KiB";
+  return std::to_string(n) + " B";
+}
+
+
+ordered_json TensorListJson(const analyzer::Graph& g, const std::vector<int32_t>& ids) {
+  ordered_json out = ordered_json::array();
+  for (int32_t id : ids) {
+    const auto& t = g.tensors[id];
+    out.push_back({{"name", t.name}, {"dtype", analyzer::DTypeName(t.dtype)}, {"shape", t.shape}});
+  }
+  return out;
+}
+
+}  // namespace mbench::report

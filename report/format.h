@@ -1,0 +1,40 @@
+// Formatting shared by every report: the output formats, human-readable counts and sizes,
+// names elided to a width, and the JSON objects every JSON report carries (the build, tensor
+// lists; the build object is calibration::BuildJson). Pure functions; thread-safe.
+#ifndef MBENCH_REPORT_FORMAT_H_
+#define MBENCH_REPORT_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analyzer/graph.h"
+#include "core/status_or.h"
+
+namespace mbench::report {
+
+enum class ReportFormat { kTable, kJson, kCsv, kMarkdown };
+
+// Parses "table", "json", "csv", "md"/"markdown". kInvalidArgument otherwise.
+StatusOr<ReportFormat> ParseReportFormat(const std::string& name);
+
+// `v` with `digits` digits after the point ("%.*f").
+std::string Fixed(double v, int digits);
+// `s` cut to at most `n` characters by eliding its middle ("model_1/re..13/Relu6"), so both
+// the start and the end of a long layer name stay readable.
+std::string Truncate(const std::string& s, size_t n);
+
+// "1.23 G", "456.7 M", "12.3 K", "999" (SI, for counts).
+std::string HumanCount(int64_t n);
+// "1.50 MiB", "12.0 KiB", "100 B".
+std::string HumanBytes(int64_t n);
+
+// [{"name", "dtype", "shape"}] for the tensors `ids` of `graph`.
+nlohmann::ordered_json TensorListJson(const analyzer::Graph& graph,
+                                      const std::vector<int32_t>& ids);
+
+}  // namespace mbench::report
+
+#endif  // MBENCH_REPORT_FORMAT_H_

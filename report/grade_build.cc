@@ -1,0 +1,202 @@
+// What a grade says: the predictions on every device and the shipping rules that turn them into
+// warnings. The rules are plain functions of the model, its analysis and the predictions, so
+// tests/report/grade_build_test.cc checks each one without running the binary.
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <map>
+
+#include "estimator/op_support.h"
+#include "report/format.h"
+#include "report/grade.h"
+
+namespace mbench::report {
+namespace {
+
+int CurrentYear() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return tm.tm_year + 1900;
+}
+
+// Warnings that matter to shipping, in the order a reader should meet them.
+void AddShippingWarnings(const analyzer::LoadedModel& model,
+                         const analyzer::ModelAnalysis& analysis,
+                         const estimator::ModelFeatures& features, const GradeRequest& req,
+                         int no_energy, GradeReport* r) {
+  const auto& t = analysis.totals;
+  const int64_t ship_bytes =
+      model.format == analyzer::ModelFormat::kZoo
+          ? static_cast<int64_t>(features.weight_elements *
+                                 std::max(1, estimator::BytesPerElement(
+                                                 req.precision.empty() ? "fp32" : req.precision)))
+          : model.size_bytes;
+  if (ship_bytes > kCellularLimitBytes) {
+    r->warnings.push_back("the model is " + HumanBytes(ship_bytes) +
+                          ": iOS does not download apps over 200 MB on a cellular connection; "
+                          "download the model on demand or quantize it (fp16 halves, int8 "
+                          "quarters the fp32 size)");
+  }
+  if (!t.complete) {
+    std::string types;
+    for (const auto& s : t.unknown_op_types) types += (types.empty() ? "" : ", ") + s;
+    r->warnings.push_back(std::to_string(t.unknown_ops) + " layers of unknown work (" + types +
+                          "): every prediction is a lower bound");
+  }
+  if (req.precision == "int8") {
+    const bool quantized =
+        t.weight_bytes_by_dtype.count("int8") || t.weight_bytes_by_dtype.count("uint8");
+    if (!quantized) {
+      r->warnings.push_back("int8 predicted for a float model: assumes full-integer conversion "
+                            "(weights and activations); the accuracy cost is not predicted");
+    }
+  }
+  const int recent_from = (req.current_year > 0 ? req.current_year : CurrentYear()) - 4;
+  const GradePrediction* slowest_recent = nullptr;
+  for (const auto& g : r->predictions) {
+    if (g.p.release_year >= recent_from &&
+        (slowest_recent == nullptr || g.p.latency_ms > slowest_recent->p.latency_ms)) {
+      slowest_recent = &g;
+    }
+  }
+  if (slowest_recent != nullptr && slowest_recent->p.fps < 30.0) {
+    char buf[256];
+    std::snprintf(buf, sizeof(buf),
+                  "%s (%d) runs this at %.1f FPS: covering 95%% of users means phones from the "
+                  "last 4 years (%d on); plan a lower frame rate or a smaller model for them",
+                  slowest_recent->p.device_name.c_str(), slowest_recent->p.release_year,
+                  slowest_recent->p.fps, recent_from);
+    r->warnings.push_back(buf);
+  }
+  if (no_energy > 0) {
+    r->warnings.push_back(std::to_string(no_energy) +
+                          " devices have no sourced power figure for this compute unit: their "
+                          "energy and battery life are n/a, not zero");
+  }
+  for (const auto& g : r->predictions) {
+    if (g.p.cv_mape_pct > 50.0) {
+      char buf[256];
+      std::snprintf(buf, sizeof(buf),
+                    "%s %s: its calibration cross-validates at %.0f%% MAPE; read the number as "
+                    "an order of magnitude",
+                    g.p.device_id.c_str(), g.p.target_key.c_str(), g.p.cv_mape_pct);
+      r->warnings.push_back(buf);
+    }
+    if (!g.p.extrapolation.empty()) {
+      r->warnings.push_back(g.p.device_id + ": " + g.p.extrapolation);
+    }
+  }
+}
+
+}  // namespace
+
+std::string CoverageLine(const std::vector<GradePrediction>& preds, double fps) {
+  std::map<int, std::pair<int, int>> by_year;  // year -> (meets, total)
+  int meets = 0;
+  for (const auto& g : preds) {
+    auto& slot = by_year[g.p.release_year];
+    ++slot.second;
+    if (g.p.fps >= fps) {
+      ++slot.first;
+      ++meets;
+    }
+  }
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "At %g FPS: %d of %zu devices; by release year:", fps, meets,
+                preds.size());
+  std::string line = buf;
+  for (const auto& [year, mt] : by_year) {
+    std::snprintf(buf, sizeof(buf), " %d %d/%d", year, mt.first, mt.second);
+    line += buf;
+  }
+  // The oldest year from which every device meets the rate.
+  int from = 0;
+  for (auto it = by_year.rbegin(); it != by_year.rend(); ++it) {
+    if (it->second.first != it->second.second) break;
+    from = it->first;
+  }
+  if (from > 0) {
+    line += "; every device from " + std::to_string(from) + " on";
+  } else {
+    line += "; not even the newest devices";
+  }
+  return line;
+}
+
+Status GradeRequest::Validate() const {
+  for (double f : fps) {
+    if (!(f > 0) || f > 10000) return Status::InvalidArgument("--fps must be in (0, 10000]");
+  }
+  if (target_fps < 0) return Status::InvalidArgument("--target-fps must be positive");
+  return Status::Ok();
+}
+
+StatusOr<GradeFormat> ParseGradeFormat(const std::string& name) {
+  if (name == "table") return GradeFormat::kTable;
+  if (name == "json") return GradeFormat::kJson;
+  if (name == "md" || name == "markdown") return GradeFormat::kMarkdown;
+  if (name == "html") return GradeFormat::kHtml;
+  return Status::InvalidArgument("--format " + name + ": expected table, json, md or html");
+}
+
+StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
+                                       const analyzer::ModelAnalysis& analysis,
+                                       const std::vector<profiles::DeviceProfile>& devices,
+                                       const GradeRequest& req) {
+  MBENCH_RETURN_IF_ERROR(req.Validate());
+  const estimator::ModelFeatures features = estimator::PrepareModel(model.graph, analysis);
+  GradeReport r;
+  r.model = &model;
+  r.analysis = &analysis;
+  r.compute_unit = req.compute;
+  r.precision = !req.precision.empty() ? req.precision
+                : req.compute == "cpu" ? "fp32"
+                                       : "fp16 (fp32 where only that is calibrated)";
+  r.threads = req.threads;
+  r.battery_fps = req.fps;
+  r.target_fps = req.target_fps;
+  r.profile_dir = req.profile_dir;
+  for (const auto& rt : estimator::AllRuntimes()) {
+    r.compatibility.push_back(
+        {rt.id, rt.name, estimator::UnsupportedOps(rt.api, model.graph), rt.source});
+  }
+  estimator::PredictRequest pr;
+  pr.compute_unit = req.compute;
+  pr.precision = req.precision;
+  pr.threads = req.threads;
+  pr.keep_kernel_times = req.keep_kernel_times;
+  int no_energy = 0;
+  for (const auto& d : devices) {
+    auto p = estimator::Predict(features, d, pr);
+    if (!p.ok()) {
+      r.not_predicted.emplace_back(d.id, p.status().message());
+      continue;
+    }
+    GradePrediction g;
+    g.p = std::move(*p);
+    for (double f : req.fps) g.battery_hours.push_back(estimator::BatteryHours(g.p, d, f));
+    if (g.p.energy_mj < 0) ++no_energy;
+    r.predictions.push_back(std::move(g));
+  }
+  std::stable_sort(r.predictions.begin(), r.predictions.end(), [](const auto& a, const auto& b) {
+    if (a.p.release_year != b.p.release_year) return a.p.release_year > b.p.release_year;
+    return a.p.latency_ms < b.p.latency_ms;
+  });
+  if (r.predictions.empty()) {
+    std::string why;
+    for (const auto& [id, reason] : r.not_predicted) why += "\n  " + reason;
+    return Status::Unsupported("no selected device can predict " + req.compute + " " +
+                               r.precision + ":" + why);
+  }
+  AddShippingWarnings(model, analysis, features, req, no_energy, &r);
+  if (req.target_fps > 0) {
+    r.coverage = CoverageLine(r.predictions, req.target_fps);
+    for (const auto& g : r.predictions) {
+      if (g.p.fps < req.target_fps) r.missed_target.push_back(g.p.device_id);
+    }
+  }
+  return r;
+}
+
+}  // namespace mbench::report

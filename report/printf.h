@@ -1,0 +1,14 @@
+// printf into a std::string, for renderers that build a report before anyone prints it.
+#ifndef MBENCH_REPORT_PRINTF_H_
+#define MBENCH_REPORT_PRINTF_H_
+
+#include <string>
+
+namespace mbench::report {
+
+// Appends the printf-formatted text to `out` (any length).
+void Appendf(std::string* out, const char* format, ...) __attribute__((format(printf, 2, 3)));
+
+}  // namespace mbench::report
+
+#endif  // MBENCH_REPORT_PRINTF_H_

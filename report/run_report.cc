@@ -1,0 +1,182 @@
+#include "report/run_report.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "core/build_info.h"
+#include "calibration/records.h"
+#include "core/csv.h"
+#include "report/printf.h"
+
+namespace mbench::report {
+namespace {
+
+const char* LayerPrecision(const runner::LayerTiming& t) {
+  return t.fp16 ? "fp16" : t.int8 ? "int8" : "fp32";
+}
+
+}  // namespace
+
+StatusOr<std::string> CheckOutputs(const runner::Plan& plan, const std::string& model_path,
+                                   const std::string& precision) {
+  for (size_t i = 0; i < plan.num_outputs(); ++i) {
+    const std::string what = model_path + ": output '" + plan.output_info(i).name + "'";
+    for (float v : plan.Output(i)) {
+      if (std::isfinite(v)) continue;
+      if (precision != "fp16") {
+        return Status::Internal(what + " is not finite; the runner computed it wrongly");
+      }
+      if (!plan.synthetic_weights()) {
+        return Status::InvalidArgument(what + " is not finite in fp16 (an activation beyond "
+                                       "fp16's range of +-65504?); run it in fp32");
+      }
+      return "output '" + plan.output_info(i).name + "' overflowed fp16 with the seeded "
+             "weights (values the model's own weights would not give); the timing does not "
+             "depend on them";
+    }
+  }
+  return std::string();
+}
+
+std::vector<std::string> RunWarnings(const runner::Measurement& m, const runner::CpuDescription& cpu,
+                                     const std::string& precision, bool synthetic_weights,
+                                     const std::string& overflow_note) {
+  const BuildInfo& build = GetBuildInfo();
+  std::vector<std::string> warnings;
+  if (IsDebugLikeBuild(build)) {
+    warnings.push_back("this is a " + build.build_type + (build.sanitizer ? " sanitizer" : "") +
+                       " build: timings are not representative");
+  }
+  if (precision == "fp16" && !cpu.fp16_arithmetic) {
+    warnings.push_back("fp16 on this CPU runs XNNPACK's fp16 kernels that widen to fp32 inside "
+                       "(no fp16 arithmetic here): slower than fp32, unlike a phone with "
+                       "ARMv8.2 FP16, where they compute in fp16");
+  }
+  if (!overflow_note.empty()) warnings.push_back(overflow_note);
+  if (m.hit_max_secs) {
+    warnings.push_back("stopped at --max-secs after " + std::to_string(m.latency.n) + " runs");
+  }
+  if (synthetic_weights) {
+    warnings.push_back("some or all weights are seeded random values (zoo models and ncnn "
+                       ".param files without their .bin carry none; quantized sparse TFLite "
+                       "weights and ncnn Gemm constants are not read); timings do not depend on "
+                       "them");
+  }
+  return warnings;
+}
+
+std::string RenderRun(const RunReport& rep, ReportFormat format) {
+  const analyzer::AnalyzedModel& m = *rep.model;
+  const runner::Plan& plan = *rep.plan;
+  const runner::Measurement& r = *rep.measurement;
+  std::string out;
+  if (format == ReportFormat::kJson) {
+    nlohmann::ordered_json j;
+    j["schema_version"] = 1;
+    j["model"] = {{"path", m.model.path},
+                  {"format", analyzer::ModelFormatName(m.model.format)},
+                  {"sha256", m.model.sha256},
+                  {"macs", m.analysis.totals.macs},
+                  {"inputs", TensorListJson(m.model.graph, m.model.graph.inputs)}};
+    j["device"] = {{"cpu_vendor", rep.cpu.vendor},
+                   {"cpu_uarch", rep.cpu.uarch},
+                   {"cpu_package", rep.cpu.package},
+                   {"cores", rep.cpu.cores},
+                   {"logical_processors", rep.cpu.logical_processors},
+                   {"l1d_bytes", rep.cpu.l1d_bytes},
+                   {"l2_bytes", rep.cpu.l2_bytes},
+                   {"l3_bytes", rep.cpu.l3_bytes}};
+    j["device"]["id"] = rep.device_id;
+    j["options"] = rep.options;
+    const auto& l = r.latency;
+    j["latency_ms"] = {{"min", l.min}, {"p50", l.p50}, {"p90", l.p90}, {"p99", l.p99},
+                       {"max", l.max}, {"mean", l.mean}, {"std", l.std},  {"n", l.n}};
+    j["spread"] = l.p50 > 0 ? l.std / l.p50 : 0.0;
+    j["init_ms"] = rep.init_ms;
+    j["first_run_ms"] = r.first_run_ms;
+    j["peak_rss_bytes"] = r.peak_rss_bytes;
+    j["rss_increase_bytes"] = r.rss_increase_bytes;
+    j["arena_bytes"] = plan.arena_bytes();
+    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+    for (const auto& t : r.layers) {
+      layers.push_back({{"index", t.index}, {"name", t.name}, {"op", t.op},
+                        {"xnnpack", t.xnnpack}, {"kernel", t.kernel}, {"threads", t.threads}, {"precision", LayerPrecision(t)},
+                        {"conversions", t.conversions}, {"p50_ms", t.p50_ms}, {"share", t.share},
+                        {"fused_into", t.fused_into}});
+    }
+    j["layers"] = layers;
+    j["per_layer_sum_ms"] = r.per_layer_sum_ms;
+    j["synthetic_weights"] = plan.synthetic_weights();
+    j["warnings"] = rep.warnings;
+    j["build"] = calibration::BuildJson();
+    if (rep.run_id >= 0) j["db"] = {{"path", rep.db_location}, {"run_id", rep.run_id}};
+    out = j.dump(2) + "\n";
+    return out;
+  }
+  if (format == ReportFormat::kCsv) {
+    // With --per-layer one row per layer, else one row of the end-to-end figures: a file that is
+    // only a header would read as a measurement of nothing.
+    if (rep.per_layer) {
+      Appendf(&out, "index,name,op,xnnpack,p50_ms,share,kernel,precision,threads,fused_into\n");
+      for (const auto& t : r.layers) {
+        Appendf(&out, "%d,%s,%s,%d,%.6f,%.6f,%s,%s,%d,%s\n", t.index, CsvField(t.name).c_str(),
+                    t.op.c_str(), t.xnnpack ? 1 : 0, t.p50_ms, t.share, t.kernel.c_str(),
+                    LayerPrecision(t), t.threads,
+                    CsvField(t.fused_into).c_str());
+      }
+      return out;
+    }
+    const auto& l = r.latency;
+    Appendf(&out, "model,threads,precision,n,min_ms,p50_ms,p90_ms,p99_ms,max_ms,mean_ms,std_ms,"
+                "init_ms,first_run_ms,peak_rss_bytes,synthetic_weights\n");
+    Appendf(&out, "%s,%d,%s,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%lld,%d\n",
+                CsvField(m.model.path).c_str(), rep.threads, rep.precision.c_str(), l.n,
+                l.min, l.p50, l.p90, l.p99, l.max, l.mean, l.std, rep.init_ms, r.first_run_ms,
+                static_cast<long long>(r.peak_rss_bytes), plan.synthetic_weights() ? 1 : 0);
+    return out;
+  }
+  const auto& l = r.latency;
+  Appendf(&out, "mbench run: %s\n", m.model.path.c_str());
+  Appendf(&out, "  cpu       %s %s (%s), %d cores, %d threads used\n", rep.cpu.vendor.c_str(),
+              rep.cpu.uarch.c_str(), rep.cpu.package.c_str(), rep.cpu.cores, rep.threads);
+  Appendf(&out, "  plan      %zu steps, init %.1f ms, activations %s after reuse\n",
+              plan.num_steps(), rep.init_ms, HumanBytes(plan.arena_bytes()).c_str());
+  if (rep.precision != "fp32") {
+    int narrow = 0, work = 0, conversions = 0;
+    for (size_t i = 0; i < plan.num_steps(); ++i) {
+      const runner::StepInfo& st = plan.step(i);
+      work += !st.noop;
+      narrow += st.fp16 || st.int8;
+      conversions += st.conversions;
+    }
+    const char* p = rep.precision.c_str();
+    Appendf(&out, "  %-9s %d of %d steps in %s, the rest fp32; %d fp32<->%s conversions "
+                "(timed with the layer that reads them)\n",
+                p, narrow, work, p, conversions, p);
+  }
+  Appendf(&out, "  latency   p50 %.3f ms  (min %.3f  p90 %.3f  p99 %.3f  max %.3f  mean %.3f  "
+              "std %.3f, n=%d, spread %.1f%%)\n",
+              l.p50, l.min, l.p90, l.p99, l.max, l.mean, l.std, l.n,
+              l.p50 > 0 ? 100.0 * l.std / l.p50 : 0.0);
+  Appendf(&out, "  first run %.3f ms; peak RSS %s (+%s over baseline)\n", r.first_run_ms,
+              HumanBytes(r.peak_rss_bytes).c_str(), HumanBytes(r.rss_increase_bytes).c_str());
+  if (!r.layers.empty()) {
+    Appendf(&out, "\n  %-5s %-40s %-26s %10s %7s\n", "layer", "name", "op", "p50 ms", "share");
+    for (const auto& t : r.layers) {
+      std::string note = !t.fused_into.empty() ? "  (fused into " + t.fused_into + ")"
+                         : t.xnnpack           ? ""
+                                               : "  (" + t.kernel + ")";
+      if (t.conversions > 0) {
+        note += "  (+" + std::to_string(t.conversions) +
+                (t.conversions > 1 ? " conversions)" : " conversion)");
+      }
+      Appendf(&out, "  %-5d %-40s %-26s %10.4f %6.1f%%%s\n", t.index, t.name.substr(0, 40).c_str(),
+                  (t.op + (t.fp16 ? " fp16" : t.int8 ? " int8" : "")).c_str(), t.p50_ms, 100 * t.share, note.c_str());
+    }
+    Appendf(&out, "  sum of layer p50s %.3f ms (end-to-end p50 %.3f ms)\n", r.per_layer_sum_ms, l.p50);
+  }
+  for (const auto& w : rep.warnings) Appendf(&out, "  ! %s\n", w.c_str());
+  return out;
+}
+
+}  // namespace mbench::report

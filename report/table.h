@@ -1,0 +1,17 @@
+// A results-database table (a named query's result or a dump) as aligned text, JSON (an array
+// of objects, NULL as null) or CSV. Pure; thread-safe.
+#ifndef MBENCH_REPORT_TABLE_H_
+#define MBENCH_REPORT_TABLE_H_
+
+#include <string>
+
+#include "db/db.h"
+
+namespace mbench::report {
+
+// `format` is "table", "json" or "csv" (anything else renders the table).
+std::string FormatTable(const db::Table& table, const std::string& format);
+
+}  // namespace mbench::report
+
+#endif  // MBENCH_REPORT_TABLE_H_

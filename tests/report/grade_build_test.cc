@@ -1,0 +1,166 @@
+// The grade's shipping rules, checked on hand-made devices and models without the binary.
+#include "report/grade.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "analyzer/analysis.h"
+#include "analyzer/graph_builder.h"
+
+namespace mbench::report {
+namespace {
+
+using analyzer::GraphBuilder;
+using analyzer::OpKind;
+
+// A device whose one CPU target runs dense convolutions at `gmacs`.
+profiles::DeviceProfile Device(const std::string& id, int year, double gmacs) {
+  profiles::DeviceProfile d;
+  d.id = id;
+  d.name = "Phone " + id;
+  d.release_year = year;
+  d.cpu_clusters = {{"big", 4, "A76", 2.4}};
+  d.memory_bandwidth_gbps = 30;
+  d.compute_units = {{"cpu", "A76", 0.0, 0.0, ""}};
+  profiles::Target t;
+  t.compute_unit = "cpu";
+  t.runtime = "tflite";
+  t.precision = "fp32";
+  t.threads = 1;
+  t.cluster = "big";
+  t.params.conv_gmacs = t.params.conv3x3_gmacs = t.params.pointwise_gmacs = gmacs;
+  t.params.depthwise_gmacs = t.params.gemm_gmacs = gmacs;
+  t.params.memory_op_gbps = t.params.bandwidth_gbps = 10;
+  t.params.overhead_us = 5;
+  t.calibration.interval_log_halfwidth = 0.2;
+  t.calibration.points = t.calibration.cv_points = 5;
+  t.calibration.cv_mape_pct = 8;
+  d.targets = {t};
+  return d;
+}
+
+struct Model {
+  analyzer::LoadedModel model;
+  analyzer::ModelAnalysis analysis;
+};
+
+// Two 3x3 convolutions at 224x224: about 1 GMAC.
+Model ConvNet() {
+  GraphBuilder b;
+  auto x = b.Input("x", {1, 16, 224, 224});
+  auto y = b.Act(b.Conv(b.Act(b.Conv(x, 64, 3, 1, -1, 1, true), OpKind::kRelu), 64, 3, 1, -1, 1,
+                        true),
+                 OpKind::kRelu);
+  Model m;
+  m.model.graph = *b.Finish({y}, "onnx");
+  m.model.format = analyzer::ModelFormat::kOnnx;
+  m.model.size_bytes = 50'000;
+  m.analysis = *analyzer::Analyze(m.model.graph);
+  return m;
+}
+
+bool HasWarning(const GradeReport& r, const std::string& part) {
+  return std::any_of(r.warnings.begin(), r.warnings.end(),
+                     [&](const std::string& w) { return w.find(part) != std::string::npos; });
+}
+
+GradeRequest Request() {
+  GradeRequest req;
+  req.current_year = 2026;
+  return req;
+}
+
+TEST(GradeBuildTest, PredictsEveryDeviceNewestFirst) {
+  const Model m = ConvNet();
+  auto r = BuildGradeReport(m.model, m.analysis,
+                            {Device("old", 2018, 5), Device("new", 2025, 50)}, Request());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->predictions.size(), 2u);
+  EXPECT_EQ(r->predictions[0].p.device_id, "new");
+  EXPECT_LT(r->predictions[0].p.latency_ms, r->predictions[1].p.latency_ms);
+  EXPECT_FALSE(r->compatibility.empty());
+}
+
+TEST(GradeBuildTest, ARecentPhoneBelow30FpsIsAShippingWarning) {
+  const Model m = ConvNet();
+  auto slow = BuildGradeReport(m.model, m.analysis, {Device("slow", 2024, 2)}, Request());
+  ASSERT_TRUE(slow.ok());
+  EXPECT_LT(slow->predictions[0].p.fps, 30);
+  EXPECT_TRUE(HasWarning(*slow, "covering 95% of users"));
+  // The same phone released before the last four years is not the audience the rule guards.
+  auto old = BuildGradeReport(m.model, m.analysis, {Device("old", 2015, 2)}, Request());
+  ASSERT_TRUE(old.ok());
+  EXPECT_FALSE(HasWarning(*old, "covering 95% of users"));
+}
+
+TEST(GradeBuildTest, AModelOverTheCellularLimitIsAShippingWarning) {
+  Model m = ConvNet();
+  m.model.size_bytes = kCellularLimitBytes + 1;
+  auto r = BuildGradeReport(m.model, m.analysis, {Device("a", 2025, 50)}, Request());
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(HasWarning(*r, "cellular"));
+  m.model.size_bytes = kCellularLimitBytes;
+  r = BuildGradeReport(m.model, m.analysis, {Device("a", 2025, 50)}, Request());
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(HasWarning(*r, "cellular"));
+}
+
+TEST(GradeBuildTest, Int8ForAFloatModelAndMissingPowerFiguresAreSaid) {
+  const Model m = ConvNet();
+  GradeRequest req = Request();
+  req.precision = "int8";
+  profiles::DeviceProfile d = Device("a", 2025, 50);
+  d.targets[0].precision = "int8";
+  auto r = BuildGradeReport(m.model, m.analysis, {d}, req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(HasWarning(*r, "int8 predicted for a float model"));
+  EXPECT_TRUE(HasWarning(*r, "no sourced power figure"));
+}
+
+TEST(GradeBuildTest, APoorlyCrossValidatedTargetIsReadAsAnOrderOfMagnitude) {
+  const Model m = ConvNet();
+  profiles::DeviceProfile d = Device("a", 2025, 50);
+  d.targets[0].calibration.cv_mape_pct = 60;
+  auto r = BuildGradeReport(m.model, m.analysis, {d}, Request());
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(HasWarning(*r, "order of magnitude"));
+}
+
+TEST(GradeBuildTest, TheFrameRateGateListsTheDevicesBelowIt) {
+  const Model m = ConvNet();
+  GradeRequest req = Request();
+  auto probe = BuildGradeReport(m.model, m.analysis, {Device("fast", 2025, 50)}, req);
+  ASSERT_TRUE(probe.ok());
+  req.target_fps = probe->predictions[0].p.fps * 0.5;  // the fast phone meets it, the slow not
+  auto r = BuildGradeReport(m.model, m.analysis,
+                            {Device("fast", 2025, 50), Device("slow", 2020, 5)}, req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->missed_target, std::vector<std::string>{"slow"});
+  EXPECT_NE(r->coverage.find("1 of 2 devices"), std::string::npos) << r->coverage;
+  EXPECT_NE(r->coverage.find("every device from 2025 on"), std::string::npos) << r->coverage;
+}
+
+TEST(GradeBuildTest, NoDeviceThatCanPredictIsUnsupportedWithEachReason) {
+  const Model m = ConvNet();
+  GradeRequest req = Request();
+  req.compute = "npu";
+  auto r = BuildGradeReport(m.model, m.analysis, {Device("a", 2025, 50)}, req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(r.status().message().find("no selected device can predict npu"), std::string::npos);
+}
+
+TEST(GradeBuildTest, BadFrameRatesAreRefusedBeforeAnyPrediction) {
+  GradeRequest req = Request();
+  req.fps = {0};
+  EXPECT_EQ(req.Validate().code(), StatusCode::kInvalidArgument);
+  req.fps = {30};
+  req.target_fps = -1;
+  EXPECT_EQ(req.Validate().code(), StatusCode::kInvalidArgument);
+  req.target_fps = 30;
+  EXPECT_TRUE(req.Validate().ok());
+}
+
+}  // namespace
+}  // namespace mbench::report
