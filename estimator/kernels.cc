@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "analyzer/op_cost.h"
+#include "analyzer/op_traits.h"
 
 namespace mbench::estimator {
 namespace {
@@ -13,79 +14,9 @@ using analyzer::CostClass;
 using analyzer::Graph;
 using analyzer::Node;
 using analyzer::OpKind;
-
-bool IsShapeOnly(OpKind k) {
-  switch (k) {
-    case OpKind::kReshape:
-    case OpKind::kFlatten:
-    case OpKind::kSqueeze:
-    case OpKind::kUnsqueeze:
-    case OpKind::kIdentity:
-    case OpKind::kDropout:
-    case OpKind::kShape:
-    case OpKind::kSize:
-    case OpKind::kConstantOfShape:
-    case OpKind::kRange:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Epilogues every runtime folds into the producer: batch norm into the weights, a clamp into the
-// output range, and (de)quantization and casts into the store.
-bool IsClampLike(OpKind k) {
-  switch (k) {
-    case OpKind::kBatchNorm: case OpKind::kRelu: case OpKind::kClip: case OpKind::kQuantize:
-    case OpKind::kDequantize: case OpKind::kCast:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Ops a compute kernel or an element-wise chain absorbs when they read its single output.
-bool IsEpilogue(OpKind k) {
-  switch (k) {
-    case OpKind::kBatchNorm:
-    case OpKind::kRelu:
-    case OpKind::kClip:
-    case OpKind::kSigmoid:
-    case OpKind::kHardSigmoid:
-    case OpKind::kHardSwish:
-    case OpKind::kSwish:
-    case OpKind::kMish:
-    case OpKind::kLeakyRelu:
-    case OpKind::kPRelu:
-    case OpKind::kElu:
-    case OpKind::kSelu:
-    case OpKind::kCelu:
-    case OpKind::kTanh:
-    case OpKind::kGelu:
-    case OpKind::kErf:
-    case OpKind::kSoftplus:
-    case OpKind::kQuantize:
-    case OpKind::kDequantize:
-    case OpKind::kCast:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsBinaryElementwise(OpKind k) {
-  switch (k) {
-    case OpKind::kAdd:
-    case OpKind::kSub:
-    case OpKind::kMul:
-    case OpKind::kDiv:
-    case OpKind::kMax:
-    case OpKind::kMin:
-      return true;
-    default:
-      return false;
-  }
-}
+using analyzer::IsBinaryElementwise;
+using analyzer::IsEpilogue;
+using analyzer::IsShapeOnly;
 
 std::optional<double> Elements(const Graph& g, int32_t t) {
   if (t < 0 || t >= static_cast<int32_t>(g.tensors.size())) return std::nullopt;
@@ -242,7 +173,7 @@ KernelPlan BuildKernels(const Graph& graph, const analyzer::ModelAnalysis& analy
         // XNNPACK-style runtimes run a non-clamp activation, or an element-wise op with a
         // constant (a scalar affine step, a per-channel scale), after a convolution or matmul
         // as a pass of its own; chains of element-wise ops fuse into one pass.
-        if ((IsEpilogue(n.kind) && !IsClampLike(n.kind)) ||
+        if ((IsEpilogue(n.kind) && !analyzer::FoldsFree(n.kind)) ||
             (IsBinaryElementwise(n.kind) && kernel.cls != KernelClass::kMemory)) {
           kernel.unfused_elements += out_elems;
           if (kernel.unfused_op == OpKind::kUnknown && n.kind != OpKind::kBatchNorm) {

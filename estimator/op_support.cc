@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "analyzer/op_traits.h"
+
 namespace mbench::estimator {
 namespace {
 
@@ -29,16 +31,6 @@ constexpr RuntimeInfo kRuntimes[] = {
 // Ops no runtime executes as such: unknown and custom ops (they need the app's own kernel).
 bool Unknowable(OpKind k) { return k == OpKind::kUnknown || k == OpKind::kCustom; }
 
-bool ShapeOrFree(OpKind k) {
-  switch (k) {
-    case OpKind::kReshape: case OpKind::kFlatten: case OpKind::kSqueeze:
-    case OpKind::kUnsqueeze: case OpKind::kIdentity: case OpKind::kDropout:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Core CNN ops every accelerator runtime listed here runs.
 bool CoreCnn(OpKind k) {
   switch (k) {
@@ -51,7 +43,7 @@ bool CoreCnn(OpKind k) {
     case OpKind::kResize:
       return true;
     default:
-      return ShapeOrFree(k);
+      return analyzer::IsView(k);
   }
 }
 

@@ -20,8 +20,8 @@ enum class OpFamily : uint8_t {
   kUnaryXnn,       // element-wise on XNNPACK's unary operators
   kUnaryPlain,     // element-wise on plain kernels (XNNPACK has none in Debian's version)
   kBinary,         // element-wise with broadcasting on XNNPACK's binary operators
-  kView,           // reshapes that move no element in the model's order (copied when the
-                   // internal order differs)
+  kView,           // analyzer::IsView: reshapes that move no element in the model's order
+                   // (copied when the internal order differs)
   kMovement,       // transpose, concat, split, slice, gather, pad, resize, shuffles
   kNormalization,  // batch norm, layer norm, softmax
   kPool,
@@ -55,12 +55,6 @@ std::span<const OpRow> OpRows();
 
 // The row of `kind`, or nullptr when the runner does not run it.
 const OpRow* FindOpRow(OpKind kind);
-
-// Whether `kind` is a view (a reshape that moves no element in the model's order).
-inline bool IsView(OpKind kind) {
-  const OpRow* row = FindOpRow(kind);
-  return row != nullptr && row->family == OpFamily::kView;
-}
 
 }  // namespace mbench::runner
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/op_traits.h"
 #include "runner/kernels/dwconv.h"
 #include "runner/ops/registry.h"
 #include "runner/plan_impl.h"
@@ -53,7 +54,7 @@ bool Plan::Impl::RunsHalf(const Node& n) const {
     }
     default:
       // A reshape that moves no element copies fp16 as well as fp32: it follows its input.
-      return IsView(n.kind) && !n.inputs.empty() && n.inputs[0] >= 0 &&
+      return analyzer::IsView(n.kind) && !n.inputs.empty() && n.inputs[0] >= 0 &&
              !n.outputs.empty() && n.outputs[0] >= 0 &&
              !bufs[n.inputs[0]].constant && bufs[n.inputs[0]].home == kF16 &&
              PlainCopy(bufs[n.inputs[0]], bufs[n.outputs[0]]);
@@ -138,7 +139,7 @@ bool Plan::Impl::RunsInt8(const Node& n) const {
       return y.scale == scale && y.zero_point == zero;
     }
     default:
-      return IsView(n.kind) && !n.inputs.empty() && n.inputs[0] >= 0 &&
+      return analyzer::IsView(n.kind) && !n.inputs.empty() && n.inputs[0] >= 0 &&
              same_params(n.inputs[0], n.outputs[0]) &&
              PlainCopy(bufs[n.inputs[0]], bufs[n.outputs[0]]);
   }
