@@ -51,7 +51,8 @@ Status AddActivationBytes(const TensorInfo& t, const char* what, int64_t* total,
 
 std::optional<int64_t> TensorBytes(const TensorInfo& t) {
   if (!t.has_shape) return std::nullopt;
-  auto n = t.stored_elements >= 0 ? std::optional<int64_t>(t.stored_elements) : NumElements(t.shape);
+  auto n =
+      t.stored_elements >= 0 ? std::optional<int64_t>(t.stored_elements) : NumElements(t.shape);
   if (!n) return std::nullopt;
   auto bits = CheckedMul(*n, DTypeBits(t.dtype));
   if (!bits) return std::nullopt;

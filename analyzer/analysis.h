@@ -20,7 +20,7 @@ struct LayerAnalysis {
   std::string name;
   OpKind kind = OpKind::kUnknown;
   std::string op_type;
-  std::vector<Shape> input_shapes;   // every present input, weights included, in slot order
+  std::vector<Shape> input_shapes;  // every present input, weights included, in slot order
   std::vector<Shape> output_shapes;
   int64_t macs = 0;
   int64_t flops = 0;
@@ -42,7 +42,7 @@ struct LayerAnalysis {
 struct ModelTotals {
   int64_t macs = 0;
   int64_t flops = 0;
-  int64_t params = 0;   // each weight tensor once, however many layers read it
+  int64_t params = 0;  // each weight tensor once, however many layers read it
   // Parameters actually stored: differs from `params` only for sparse weights (TFLite sparsity),
   // where it counts the stored non-zero values.
   int64_t params_stored = 0;
@@ -54,9 +54,9 @@ struct ModelTotals {
   int64_t activation_bytes_peak = 0;
   // Naive sum of every activation tensor's bytes (what a runtime without reuse would allocate).
   int64_t activation_bytes_sum = 0;
-  int64_t unknown_ops = 0;            // layers whose work is not counted (unknown/custom/control)
+  int64_t unknown_ops = 0;  // layers whose work is not counted (unknown/custom/control)
   std::vector<std::string> unknown_op_types;  // distinct op_types among them, sorted
-  int64_t unresolved_layers = 0;      // layers whose shapes could not be resolved
+  int64_t unresolved_layers = 0;              // layers whose shapes could not be resolved
   // True when every layer was costed with resolved shapes: the totals are exact under the
   // documented rules. False: the totals are lower bounds, and reports say so.
   bool complete = true;

@@ -166,7 +166,8 @@ constexpr OpKindNameEntry kOpKindNames[] = {
     {OpKind::kLoop, "loop"},
     {OpKind::kScan, "scan"},
     {OpKind::kCustom, "custom"},
-    {OpKind::kUnknown, "unknown"},};
+    {OpKind::kUnknown, "unknown"},
+};
 
 constexpr size_t kNumOpKinds = sizeof(kOpKindNames) / sizeof(kOpKindNames[0]);
 static_assert(kNumOpKinds == static_cast<size_t>(OpKind::kUnknown) + 1,

@@ -267,9 +267,9 @@ const char* OpKindName(OpKind kind);
 std::span<const OpKind> AllOpKinds();
 
 struct Node {
-  std::string name;     // unique within the graph (made unique by the reader if needed)
+  std::string name;  // unique within the graph (made unique by the reader if needed)
   OpKind kind = OpKind::kUnknown;
-  std::string op_type;  // as written in the file, e.g. "Conv", "com.microsoft:FusedConv"
+  std::string op_type;           // as written in the file, e.g. "Conv", "com.microsoft:FusedConv"
   std::vector<int32_t> inputs;   // tensor indices; -1 for an omitted optional input
   std::vector<int32_t> outputs;  // tensor indices; -1 for an omitted optional output
   std::map<std::string, AttrValue, std::less<>> attrs;
@@ -287,13 +287,13 @@ struct Node {
 enum class Layout : uint8_t { kNCHW, kNHWC };
 
 struct Graph {
-  std::string format;         // "onnx", ...
+  std::string format;  // "onnx", ...
   Layout layout = Layout::kNCHW;
-  std::string producer;       // e.g. "pytorch 2.1"
-  int64_t opset = 0;          // default-domain opset (0 if the format has none)
+  std::string producer;  // e.g. "pytorch 2.1"
+  int64_t opset = 0;     // default-domain opset (0 if the format has none)
   std::vector<TensorInfo> tensors;
-  std::vector<Node> nodes;    // execution order
-  std::vector<int32_t> inputs;   // graph inputs (activations fed by the caller)
+  std::vector<Node> nodes;      // execution order
+  std::vector<int32_t> inputs;  // graph inputs (activations fed by the caller)
   std::vector<int32_t> outputs;
   // Facts the reader decided on the user's behalf, printed in every report (e.g. "input 'x':
   // symbolic batch dim 'N' set to 1").

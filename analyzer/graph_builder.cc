@@ -7,7 +7,8 @@
 namespace mbench::analyzer {
 namespace {
 
-int64_t WindowOutRaw(int64_t in, int64_t k, int64_t stride, int64_t pad, int64_t dilation, bool ceil) {
+int64_t WindowOutRaw(int64_t in, int64_t k, int64_t stride, int64_t pad, int64_t dilation,
+                     bool ceil) {
   int64_t span = in + 2 * pad - dilation * (k - 1) - 1;
   int64_t out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
   // PyTorch's ceil mode drops a last window that would start inside the padding only.
@@ -126,8 +127,7 @@ TensorId GraphBuilder::ConvTranspose(TensorId x, int64_t cout, int64_t k, int64_
   }
   TensorId w = Weight("weight", {in.size() == 4 ? in[1] : 1, cout, k, k});  // ONNX: [I, O, kh, kw]
   TensorId b = bias ? Weight("bias", {cout}) : -1;
-  Shape out = {in.empty() ? 1 : in[0], cout,
-               in.size() == 4 ? (in[2] - 1) * stride + k : 1,
+  Shape out = {in.empty() ? 1 : in[0], cout, in.size() == 4 ? (in[2] - 1) * stride + k : 1,
                in.size() == 4 ? (in[3] - 1) * stride + k : 1};
   return AddNode(OpKind::kConvTranspose, "ConvTranspose", {x, w, b}, out,
                  {{"kernel_shape", std::vector<int64_t>{k, k}},

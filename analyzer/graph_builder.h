@@ -63,9 +63,9 @@ class GraphBuilder {
   TensorId SqueezeExcite(TensorId x, int64_t squeeze, OpKind act, OpKind gate);
 
   // Transformer pieces (token layout [N, tokens, dim]).
-  TensorId LayerNorm(TensorId x);  // over the last axis, with gamma and beta
+  TensorId LayerNorm(TensorId x);           // over the last axis, with gamma and beta
   TensorId MatMul(TensorId a, TensorId b);  // batched: [..., M, K] x [..., K, N]
-  TensorId Softmax(TensorId x);   // over the last axis
+  TensorId Softmax(TensorId x);             // over the last axis
   TensorId Reshape(TensorId x, Shape shape);
   TensorId Transpose(TensorId x, std::vector<int64_t> perm);
   TensorId Scale(TensorId x, double factor);  // multiply by a scalar constant

@@ -34,11 +34,16 @@ ModelFormat SniffFormat(std::string_view bytes) {
   // hand-assembled files. The ONNX reader then decides for real.
   auto b0 = static_cast<unsigned char>(bytes[0]);
   switch (b0) {
-    case 0x08: case 0x12: case 0x1a: case 0x22: case 0x28: case 0x32: case 0x3a: case 0x42:
-    case 0x72:
-      return ModelFormat::kOnnx;
-    default:
-      return ModelFormat::kUnknown;
+    case 0x08:
+    case 0x12:
+    case 0x1a:
+    case 0x22:
+    case 0x28:
+    case 0x32:
+    case 0x3a:
+    case 0x42:
+    case 0x72: return ModelFormat::kOnnx;
+    default: return ModelFormat::kUnknown;
   }
 }
 

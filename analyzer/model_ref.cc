@@ -56,7 +56,8 @@ StatusOr<ModelRef> DecodeRef(const std::string& ref, const std::string& input_sh
       continue;
     }
     std::string value;
-    if (!(ss >> value)) return Status::Corruption("model reference '" + ref + "': " + flag + " has no value");
+    if (!(ss >> value))
+      return Status::Corruption("model reference '" + ref + "': " + flag + " has no value");
     char* end = nullptr;
     if (flag == "--width") {
       out.zoo.width = std::strtod(value.c_str(), &end);

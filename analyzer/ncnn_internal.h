@@ -113,20 +113,49 @@ struct NShape {
 
 // ncnn parameter ids (the numbers before '=' on a .param line), named as ncnn's layers name the
 // fields they load (load_param in ncnn's src/layer/<type>.cpp); one struct per layer family.
-struct InputParam { enum : int { kW = 0, kH = 1, kC = 2 }; };
+struct InputParam {
+  enum : int { kW = 0, kH = 1, kC = 2 };
+};
 struct ConvParam {  // Convolution, ConvolutionDepthWise, *1D, Deconvolution*
   enum : int {
-    kNumOutput = 0, kKernelW = 1, kDilationW = 2, kStrideW = 3, kPadLeft = 4, kBiasTerm = 5,
-    kWeightDataSize = 6, kGroup = 7, kInt8ScaleTerm = 8, kActivationType = 9, kKernelH = 11,
-    kDilationH = 12, kStrideH = 13, kPadTop = 14, kPadRight = 15, kPadBottom = 16,
-    kOutputPadRight = 18, kOutputPadBottom = 19, kOutputW = 20, kOutputH = 21
+    kNumOutput = 0,
+    kKernelW = 1,
+    kDilationW = 2,
+    kStrideW = 3,
+    kPadLeft = 4,
+    kBiasTerm = 5,
+    kWeightDataSize = 6,
+    kGroup = 7,
+    kInt8ScaleTerm = 8,
+    kActivationType = 9,
+    kKernelH = 11,
+    kDilationH = 12,
+    kStrideH = 13,
+    kPadTop = 14,
+    kPadRight = 15,
+    kPadBottom = 16,
+    kOutputPadRight = 18,
+    kOutputPadBottom = 19,
+    kOutputW = 20,
+    kOutputH = 21
   };
 };
 struct PoolParam {
   enum : int {
-    kPoolingType = 0, kKernelW = 1, kStrideW = 2, kPadLeft = 3, kGlobalPooling = 4, kPadMode = 5,
-    kAdaptivePooling = 7, kOutW = 8, kKernelH = 11, kStrideH = 12, kPadTop = 13, kPadRight = 14,
-    kPadBottom = 15, kOutH = 18
+    kPoolingType = 0,
+    kKernelW = 1,
+    kStrideW = 2,
+    kPadLeft = 3,
+    kGlobalPooling = 4,
+    kPadMode = 5,
+    kAdaptivePooling = 7,
+    kOutW = 8,
+    kKernelH = 11,
+    kStrideH = 12,
+    kPadTop = 13,
+    kPadRight = 14,
+    kPadBottom = 15,
+    kOutH = 18
   };
 };
 struct InnerProductParam {
@@ -134,47 +163,107 @@ struct InnerProductParam {
 };
 struct GemmParam {
   enum : int {
-    kTransA = 2, kTransB = 3, kConstantB = 5, kConstantC = 6, kConstantM = 7, kConstantN = 8,
-    kConstantK = 9, kConstantBroadcastTypeC = 10
+    kTransA = 2,
+    kTransB = 3,
+    kConstantB = 5,
+    kConstantC = 6,
+    kConstantM = 7,
+    kConstantN = 8,
+    kConstantK = 9,
+    kConstantBroadcastTypeC = 10
   };
 };
-struct ReluParam { enum : int { kSlope = 0 }; };
-struct PReluParam { enum : int { kNumSlope = 0 }; };
-struct BatchNormParam { enum : int { kChannels = 0 }; };
-struct ScaleParam { enum : int { kDataSize = 0, kBiasTerm = 1 }; };  // Scale and Bias
-struct NormParam { enum : int { kSize = 0, kAffine = 2 }; };  // InstanceNorm, LayerNorm, RMSNorm
-struct GroupNormParam { enum : int { kChannels = 1, kAffine = 3 }; };
-struct NormalizeParam { enum : int { kScaleDataSize = 3 }; };
-struct BinaryParam { enum : int { kOpType = 0 }; };  // BinaryOp and Eltwise
-struct UnaryParam { enum : int { kOpType = 0 }; };
-struct ConcatParam { enum : int { kAxis = 0 }; };
-struct SliceParam { enum : int { kSlices = 0, kAxis = 1, kIndices = 2 }; };
+struct ReluParam {
+  enum : int { kSlope = 0 };
+};
+struct PReluParam {
+  enum : int { kNumSlope = 0 };
+};
+struct BatchNormParam {
+  enum : int { kChannels = 0 };
+};
+struct ScaleParam {
+  enum : int { kDataSize = 0, kBiasTerm = 1 };
+};  // Scale and Bias
+struct NormParam {
+  enum : int { kSize = 0, kAffine = 2 };
+};  // InstanceNorm, LayerNorm, RMSNorm
+struct GroupNormParam {
+  enum : int { kChannels = 1, kAffine = 3 };
+};
+struct NormalizeParam {
+  enum : int { kScaleDataSize = 3 };
+};
+struct BinaryParam {
+  enum : int { kOpType = 0 };
+};  // BinaryOp and Eltwise
+struct UnaryParam {
+  enum : int { kOpType = 0 };
+};
+struct ConcatParam {
+  enum : int { kAxis = 0 };
+};
+struct SliceParam {
+  enum : int { kSlices = 0, kAxis = 1, kIndices = 2 };
+};
 struct CropParam {
   enum : int {
-    kWOffset = 0, kHOffset = 1, kCOffset = 2, kOutW = 3, kOutH = 4, kOutC = 5, kWOffset2 = 6,
-    kHOffset2 = 7, kCOffset2 = 8, kStarts = 9, kEnds = 10, kAxes = 11
+    kWOffset = 0,
+    kHOffset = 1,
+    kCOffset = 2,
+    kOutW = 3,
+    kOutH = 4,
+    kOutC = 5,
+    kWOffset2 = 6,
+    kHOffset2 = 7,
+    kCOffset2 = 8,
+    kStarts = 9,
+    kEnds = 10,
+    kAxes = 11
   };
 };
 struct InterpParam {
   enum : int {
-    kResizeType = 0, kHeightScale = 1, kWidthScale = 2, kOutputHeight = 3, kOutputWidth = 4
+    kResizeType = 0,
+    kHeightScale = 1,
+    kWidthScale = 2,
+    kOutputHeight = 3,
+    kOutputWidth = 4
   };
 };
-struct ReshapeParam { enum : int { kW = 0, kH = 1, kC = 2, kD = 11 }; };
-struct PermuteParam { enum : int { kOrderType = 0 }; };
+struct ReshapeParam {
+  enum : int { kW = 0, kH = 1, kC = 2, kD = 11 };
+};
+struct PermuteParam {
+  enum : int { kOrderType = 0 };
+};
 struct PaddingParam {
   enum : int { kTop = 0, kBottom = 1, kLeft = 2, kRight = 3, kFront = 7, kBehind = 8 };
 };
-struct PixelShuffleParam { enum : int { kFactor = 0, kMode = 1 }; };  // and Reorg's stride
+struct PixelShuffleParam {
+  enum : int { kFactor = 0, kMode = 1 };
+};  // and Reorg's stride
 struct ReductionParam {
   enum : int { kOperation = 0, kReduceAll = 1, kAxes = 3, kKeepDims = 4, kFixbug0 = 5 };
 };
-struct PriorBoxParam { enum : int { kMinSizes = 0, kMaxSizes = 1, kAspectRatios = 2, kFlip = 4 }; };
-struct ArgMaxParam { enum : int { kOutMaxVal = 0, kTopK = 1 }; };
-struct EmbedParam { enum : int { kNumOutput = 0, kInputDim = 1 }; };
-struct SdpaParam { enum : int { kKvCache = 7 }; };
-struct TileParam { enum : int { kRepeats = 2 }; };
-struct ExpandSqueezeParam { enum : int { kAxes = 3 }; };
+struct PriorBoxParam {
+  enum : int { kMinSizes = 0, kMaxSizes = 1, kAspectRatios = 2, kFlip = 4 };
+};
+struct ArgMaxParam {
+  enum : int { kOutMaxVal = 0, kTopK = 1 };
+};
+struct EmbedParam {
+  enum : int { kNumOutput = 0, kInputDim = 1 };
+};
+struct SdpaParam {
+  enum : int { kKvCache = 7 };
+};
+struct TileParam {
+  enum : int { kRepeats = 2 };
+};
+struct ExpandSqueezeParam {
+  enum : int { kAxes = 3 };
+};
 // The output shapes ncnnoptimize writes on any layer (-23330: dims, w, h, c per top).
 constexpr int kShapeHintParam = 30;
 
@@ -183,8 +272,7 @@ constexpr int kShapeHintParam = 30;
 const char* FusedActivation(int64_t type);
 
 // Output size of a convolution window along one axis; pad == -233/-234 is SAME padding.
-int64_t ConvOut(int64_t in, int64_t k, int64_t dil, int64_t stride, int64_t pad_lo,
-                int64_t pad_hi);
+int64_t ConvOut(int64_t in, int64_t k, int64_t dil, int64_t stride, int64_t pad_lo, int64_t pad_hi);
 
 // ncnn broadcasting: equal dims broadcast axis by axis; a 1-D vector of c meets a 3-D blob
 // along its channels. The output has the larger operand's shape.
@@ -311,7 +399,7 @@ class Converter {
   int hint_mismatches_ = 0;
   std::string first_mismatch_;
   struct Load {
-    int32_t tensor;       // -1: skip `raw_floats` values
+    int32_t tensor;  // -1: skip `raw_floats` values
     bool tagged;
     int64_t raw_floats;
     bool readable;

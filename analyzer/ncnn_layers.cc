@@ -126,7 +126,8 @@ Status Converter::ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>*
   int64_t kw = l.I(ConvParam::kKernelW, 0), kh = l.I(ConvParam::kKernelH, kw);
   int64_t dw = l.I(ConvParam::kDilationW, 1), dh = l.I(ConvParam::kDilationH, dw);
   int64_t sw = l.I(ConvParam::kStrideW, 1), sh = l.I(ConvParam::kStrideH, sw);
-  int64_t pl = l.I(ConvParam::kPadLeft, 0), pt = l.I(ConvParam::kPadTop, pl), pr = l.I(ConvParam::kPadRight, pl), pb = l.I(ConvParam::kPadBottom, pt);
+  int64_t pl = l.I(ConvParam::kPadLeft, 0), pt = l.I(ConvParam::kPadTop, pl),
+          pr = l.I(ConvParam::kPadRight, pl), pb = l.I(ConvParam::kPadBottom, pt);
   int64_t group = std::max<int64_t>(1, l.I(ConvParam::kGroup, 1));
   int64_t weight_size = l.I(ConvParam::kWeightDataSize, 0);
   if (num_output <= 0 || kw <= 0 || kh <= 0) return Fail(l, "num_output and kernel must be >= 1");
@@ -144,8 +145,10 @@ Status Converter::ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>*
     int64_t ow, oh;
     if (deconv) {
       int64_t opr = l.I(ConvParam::kOutputPadRight, 0), opb = l.I(ConvParam::kOutputPadBottom, opr);
-      ow = l.I(ConvParam::kOutputW, 0) > 0 ? l.I(ConvParam::kOutputW, 0) : (x.w - 1) * sw + dw * (kw - 1) + 1 - pl - pr + opr;
-      oh = l.I(ConvParam::kOutputH, 0) > 0 ? l.I(ConvParam::kOutputH, 0) : (x.h - 1) * sh + dh * (kh - 1) + 1 - pt - pb + opb;
+      ow = l.I(ConvParam::kOutputW, 0) > 0 ? l.I(ConvParam::kOutputW, 0)
+                                           : (x.w - 1) * sw + dw * (kw - 1) + 1 - pl - pr + opr;
+      oh = l.I(ConvParam::kOutputH, 0) > 0 ? l.I(ConvParam::kOutputH, 0)
+                                           : (x.h - 1) * sh + dh * (kh - 1) + 1 - pt - pb + opb;
       if (pl == -233 || pl == -234) {
         ow = x.w * sw;
         oh = x.h * sh;
@@ -167,7 +170,8 @@ Status Converter::ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>*
   }
   int64_t k = one_d ? kw : kw * kh;
   int64_t per_filter = deconv ? (num_output / group) * k : (cin / group) * k;
-  Shape wshape = deconv ? Shape{cin, num_output / group, kh, kw} : Shape{num_output, cin / group, kh, kw};
+  Shape wshape =
+      deconv ? Shape{cin, num_output / group, kh, kw} : Shape{num_output, cin / group, kh, kw};
   if (one_d) wshape = Shape{num_output, cin / group, kw};
   if (weight_size > 0 && weight_size != (deconv ? cin : num_output) * per_filter) {
     wshape = Shape{weight_size};  // trust the stored size; MACs still follow the geometry
@@ -175,7 +179,8 @@ Status Converter::ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>*
   DType wtype = l.I(ConvParam::kInt8ScaleTerm, 0) > 0 ? DType::kInt8 : DType::kFloat32;
   const int32_t weight = AddWeight(l, "weight", wshape, wtype, /*tagged=*/true);
   node->inputs.push_back(weight);
-  node->inputs.push_back(l.I(ConvParam::kBiasTerm, 0) ? AddWeight(l, "bias", {num_output}, DType::kFloat32) : -1);
+  node->inputs.push_back(
+      l.I(ConvParam::kBiasTerm, 0) ? AddWeight(l, "bias", {num_output}, DType::kFloat32) : -1);
   if (int64_t int8 = l.I(ConvParam::kInt8ScaleTerm, 0); int8 > 0 && !deconv) {
     // weight scales (one per output channel, or per group for depthwise), input scale(s),
     // and an output scale when int8_scale_term > 100.
@@ -183,7 +188,8 @@ Status Converter::ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>*
     const int64_t weight_scales = per_group ? group : num_output;
     SkipRaw(weight_scales + (per_group ? group : 1) + (int8 > 100 ? 1 : 0), weight, weight_scales);
   }
-  if (const char* act = FusedActivation(l.I(ConvParam::kActivationType, 0))) node->attrs["fused_activation"] = std::string(act);
+  if (const char* act = FusedActivation(l.I(ConvParam::kActivationType, 0)))
+    node->attrs["fused_activation"] = std::string(act);
   return Status::Ok();
 }
 
@@ -191,7 +197,8 @@ Status Converter::ConvertPooling(const NcnnLayer& l, const NShape& x, std::vecto
                                  Node* node) {
   bool avg = l.I(PoolParam::kPoolingType, 0) == 1;
   if (x.dims != 3) return Fail(l, "expects a 3-D input, got " + x.ToString());
-  if (l.I(PoolParam::kGlobalPooling, 0)) {  // global pooling: ncnn emits a vector of c; kept as c x 1 x 1
+  if (l.I(PoolParam::kGlobalPooling,
+          0)) {  // global pooling: ncnn emits a vector of c; kept as c x 1 x 1
     node->kind = avg ? OpKind::kGlobalAveragePool : OpKind::kGlobalMaxPool;
     out->push_back(NShape::D3(1, 1, x.c));
     return Status::Ok();
@@ -199,7 +206,8 @@ Status Converter::ConvertPooling(const NcnnLayer& l, const NShape& x, std::vecto
   node->kind = avg ? OpKind::kAveragePool : OpKind::kMaxPool;
   int64_t kw = l.I(PoolParam::kKernelW, 0), kh = l.I(PoolParam::kKernelH, kw);
   int64_t sw = l.I(PoolParam::kStrideW, 1), sh = l.I(PoolParam::kStrideH, sw);
-  int64_t pl = l.I(PoolParam::kPadLeft, 0), pt = l.I(PoolParam::kPadTop, pl), pr = l.I(PoolParam::kPadRight, pl), pb = l.I(PoolParam::kPadBottom, pt);
+  int64_t pl = l.I(PoolParam::kPadLeft, 0), pt = l.I(PoolParam::kPadTop, pl),
+          pr = l.I(PoolParam::kPadRight, pl), pb = l.I(PoolParam::kPadBottom, pt);
   int64_t mode = l.I(PoolParam::kPadMode, 0);
   int64_t ow, oh;
   if (l.I(PoolParam::kAdaptivePooling, 0)) {  // adaptive
@@ -251,14 +259,14 @@ Status Converter::NeedInputs(const NcnnLayer& l, const std::vector<NShape>& in, 
   return Fail(l, "needs " + std::to_string(n) + " inputs, has " + std::to_string(in.size()));
 }
 
-Status Converter::Same(const NcnnLayer& l, const std::vector<NShape>& in,
-                       std::vector<NShape>* out, Node* /*node*/) {
+Status Converter::Same(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                       Node* /*node*/) {
   SameShape(l, in, out);
   return Status::Ok();
 }
 
-Status Converter::Conv(const NcnnLayer& l, const std::vector<NShape>& in,
-                       std::vector<NShape>* out, Node* node) {
+Status Converter::Conv(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                       Node* node) {
   return ConvertConv(l, in[0], out, node);
 }
 
@@ -267,8 +275,8 @@ Status Converter::Pooling(const NcnnLayer& l, const std::vector<NShape>& in,
   return ConvertPooling(l, in[0], out, node);
 }
 
-Status Converter::Convert(const NcnnLayer& l, const LayerInfo& info,
-                          const std::vector<NShape>& in, std::vector<NShape>* out, Node* node) {
+Status Converter::Convert(const NcnnLayer& l, const LayerInfo& info, const std::vector<NShape>& in,
+                          std::vector<NShape>* out, Node* node) {
   if (l.type != "Input" && l.type != "MemoryData") MBENCH_RETURN_IF_ERROR(NeedInputs(l, in, 1));
   return (this->*info.convert)(l, in, out, node);
 }
@@ -283,20 +291,24 @@ Status Converter::InnerProduct(const NcnnLayer& l, const std::vector<NShape>& in
   DType wtype = l.I(InnerProductParam::kInt8ScaleTerm, 0) > 0 ? DType::kInt8 : DType::kFloat32;
   const int32_t weight = AddWeight(l, "weight", {n, k}, wtype, /*tagged=*/true);
   node->inputs.push_back(weight);
-  node->inputs.push_back(l.I(InnerProductParam::kBiasTerm, 0) ? AddWeight(l, "bias", {n}, DType::kFloat32) : -1);
-  if (l.I(InnerProductParam::kInt8ScaleTerm, 0) > 0) SkipRaw(n + 1, weight, n);  // weight scales, input scale
-  if (const char* act = FusedActivation(l.I(InnerProductParam::kActivationType, 0))) node->attrs["fused_activation"] = std::string(act);
+  node->inputs.push_back(
+      l.I(InnerProductParam::kBiasTerm, 0) ? AddWeight(l, "bias", {n}, DType::kFloat32) : -1);
+  if (l.I(InnerProductParam::kInt8ScaleTerm, 0) > 0)
+    SkipRaw(n + 1, weight, n);  // weight scales, input scale
+  if (const char* act = FusedActivation(l.I(InnerProductParam::kActivationType, 0)))
+    node->attrs["fused_activation"] = std::string(act);
   return Status::Ok();
 }
 
-
-Status Converter::Gemm(const NcnnLayer& l, const std::vector<NShape>& in,
-                       std::vector<NShape>* out, Node* node) {
+Status Converter::Gemm(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                       Node* node) {
   // A [M, K] (transA: [K, M]) times B [K, N] (transB: [N, K]); constant B is a weight.
   const NShape& a = in[0];
   bool trans_a = l.I(GemmParam::kTransA, 0) != 0;
-  int64_t m = l.I(GemmParam::kConstantM, 0) > 0 ? l.I(GemmParam::kConstantM, 0) : (trans_a ? a.w : a.h);
-  int64_t k = l.I(GemmParam::kConstantK, 0) > 0 ? l.I(GemmParam::kConstantK, 0) : (trans_a ? a.h : a.w);
+  int64_t m =
+      l.I(GemmParam::kConstantM, 0) > 0 ? l.I(GemmParam::kConstantM, 0) : (trans_a ? a.w : a.h);
+  int64_t k =
+      l.I(GemmParam::kConstantK, 0) > 0 ? l.I(GemmParam::kConstantK, 0) : (trans_a ? a.h : a.w);
   int64_t n = l.I(GemmParam::kConstantN, 0);
   if (l.I(GemmParam::kConstantB, 0) == 0) {
     MBENCH_RETURN_IF_ERROR(NeedInputs(l, in, 2));
@@ -307,29 +319,29 @@ Status Converter::Gemm(const NcnnLayer& l, const std::vector<NShape>& in,
     node->inputs.push_back(AddWeight(l, "B", {n, k}, DType::kFloat32, /*tagged=*/true,
                                      /*readable=*/false));
     int64_t c_type = l.I(GemmParam::kConstantBroadcastTypeC, -1);
-    node->inputs.push_back(l.I(GemmParam::kConstantC, 0) && c_type >= 0 ? AddWeight(l, "C", {n}, DType::kFloat32) : -1);
+    node->inputs.push_back(l.I(GemmParam::kConstantC, 0) && c_type >= 0
+                               ? AddWeight(l, "C", {n}, DType::kFloat32)
+                               : -1);
   }
   if (m <= 0 || n <= 0 || k <= 0) return Fail(l, "M, N and K must be known and >= 1");
   out->push_back(a.dims == 1 ? NShape::D1(n) : NShape::D2(n, m));
   return Status::Ok();
 }
 
-
-Status Converter::Relu(const NcnnLayer& l, const std::vector<NShape>& in,
-                       std::vector<NShape>* out, Node* node) {
+Status Converter::Relu(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                       Node* node) {
   if (l.F(ReluParam::kSlope, 0.0) != 0.0) node->kind = OpKind::kLeakyRelu;
   SameShape(l, in, out);
   return Status::Ok();
 }
 
-
-Status Converter::PRelu(const NcnnLayer& l, const std::vector<NShape>& in,
-                        std::vector<NShape>* out, Node* node) {
-  node->inputs.push_back(AddWeight(l, "slope", {std::max<int64_t>(1, l.I(PReluParam::kNumSlope, 1))}, DType::kFloat32));
+Status Converter::PRelu(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                        Node* node) {
+  node->inputs.push_back(AddWeight(
+      l, "slope", {std::max<int64_t>(1, l.I(PReluParam::kNumSlope, 1))}, DType::kFloat32));
   SameShape(l, in, out);
   return Status::Ok();
 }
-
 
 Status Converter::BatchNorm(const NcnnLayer& l, const std::vector<NShape>& in,
                             std::vector<NShape>* out, Node* node) {
@@ -343,7 +355,6 @@ Status Converter::BatchNorm(const NcnnLayer& l, const std::vector<NShape>& in,
   SameShape(l, in, out);
   return Status::Ok();
 }
-
 
 Status Converter::ScaleBias(const NcnnLayer& l, const std::vector<NShape>& in,
                             std::vector<NShape>* out, Node* node) {
@@ -365,9 +376,8 @@ Status Converter::ScaleBias(const NcnnLayer& l, const std::vector<NShape>& in,
   return Status::Ok();
 }
 
-
-Status Converter::Norm(const NcnnLayer& l, const std::vector<NShape>& in,
-                       std::vector<NShape>* out, Node* node) {
+Status Converter::Norm(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                       Node* node) {
   // InstanceNorm, LayerNorm and RMSNorm: the size at 0, affine at 2; GroupNorm: channels at 1,
   // affine at 3; Normalize: scale_data_size at 3, affine when it is set.
   const std::string& t = l.type;
@@ -397,8 +407,8 @@ Status Converter::Binary(const NcnnLayer& l, const std::vector<NShape>& in,
     int64_t op = l.I(BinaryParam::kOpType, 1);
     node->kind = op == 0 ? OpKind::kMul : op == 2 ? OpKind::kMax : OpKind::kSum;
   } else {
-    static constexpr OpKind kBinary[] = {OpKind::kAdd, OpKind::kSub, OpKind::kMul, OpKind::kDiv,
-                                         OpKind::kMax, OpKind::kMin, OpKind::kPow, OpKind::kSub,
+    static constexpr OpKind kBinary[] = {OpKind::kAdd, OpKind::kSub, OpKind::kMul,  OpKind::kDiv,
+                                         OpKind::kMax, OpKind::kMin, OpKind::kPow,  OpKind::kSub,
                                          OpKind::kDiv, OpKind::kPow, OpKind::kAtan, OpKind::kAtan};
     int64_t op = l.I(BinaryParam::kOpType, 0);
     if (op < 0 || op > 11) return Fail(l, "op_type=" + std::to_string(op) + ": unknown");
@@ -408,21 +418,19 @@ Status Converter::Binary(const NcnnLayer& l, const std::vector<NShape>& in,
   return Status::Ok();
 }
 
-
-Status Converter::Unary(const NcnnLayer& l, const std::vector<NShape>& in,
-                        std::vector<NShape>* out, Node* node) {
+Status Converter::Unary(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                        Node* node) {
   static constexpr OpKind kUnary[] = {
-      OpKind::kAbs,  OpKind::kNeg,  OpKind::kFloor, OpKind::kCeil, OpKind::kSquare,
-      OpKind::kSqrt, OpKind::kRsqrt, OpKind::kExp,  OpKind::kLog,  OpKind::kSin,
-      OpKind::kCos,  OpKind::kTan,  OpKind::kAsin,  OpKind::kAcos, OpKind::kAtan,
-      OpKind::kReciprocal, OpKind::kTanh, OpKind::kLog, OpKind::kRound, OpKind::kFloor};
+      OpKind::kAbs,        OpKind::kNeg,   OpKind::kFloor, OpKind::kCeil,  OpKind::kSquare,
+      OpKind::kSqrt,       OpKind::kRsqrt, OpKind::kExp,   OpKind::kLog,   OpKind::kSin,
+      OpKind::kCos,        OpKind::kTan,   OpKind::kAsin,  OpKind::kAcos,  OpKind::kAtan,
+      OpKind::kReciprocal, OpKind::kTanh,  OpKind::kLog,   OpKind::kRound, OpKind::kFloor};
   int64_t op = l.I(UnaryParam::kOpType, 0);
   if (op < 0 || op > 19) return Fail(l, "op_type=" + std::to_string(op) + ": unknown");
   node->kind = kUnary[op];
   SameShape(l, in, out);
   return Status::Ok();
 }
-
 
 Status Converter::Concat(const NcnnLayer& l, const std::vector<NShape>& in,
                          std::vector<NShape>* out, Node* /*node*/) {
@@ -439,9 +447,8 @@ Status Converter::Concat(const NcnnLayer& l, const std::vector<NShape>& in,
   return Status::Ok();
 }
 
-
-Status Converter::Slice(const NcnnLayer& l, const std::vector<NShape>& in,
-                        std::vector<NShape>* out, Node* /*node*/) {
+Status Converter::Slice(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                        Node* /*node*/) {
   NShape x = in[0];
   int64_t* axis = x.Axis(static_cast<int>(l.I(SliceParam::kAxis, 0)));
   if (axis == nullptr) return Fail(l, "axis out of range for " + x.ToString());
@@ -480,16 +487,16 @@ Status Converter::Slice(const NcnnLayer& l, const std::vector<NShape>& in,
   return Status::Ok();
 }
 
-
-Status Converter::Crop(const NcnnLayer& l, const std::vector<NShape>& in,
-                       std::vector<NShape>* out, Node* /*node*/) {
+Status Converter::Crop(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                       Node* /*node*/) {
   NShape o = in[0];
   if (in.size() >= 2) {
     const NShape& ref = in[1];
     o.w = ref.w;
     if (o.dims >= 2) o.h = ref.h;
   } else if (l.Has(CropParam::kStarts)) {  // starts/ends/axes arrays
-    std::vector<int64_t> starts = l.Ints(CropParam::kStarts), ends = l.Ints(CropParam::kEnds), axes = l.Ints(CropParam::kAxes);
+    std::vector<int64_t> starts = l.Ints(CropParam::kStarts), ends = l.Ints(CropParam::kEnds),
+                         axes = l.Ints(CropParam::kAxes);
     for (size_t i = 0; i < starts.size() && i < ends.size(); ++i) {
       int ax = axes.size() > i ? static_cast<int>(axes[i]) : static_cast<int>(i);
       int64_t* a = o.Axis(ax);
@@ -499,14 +506,20 @@ Status Converter::Crop(const NcnnLayer& l, const std::vector<NShape>& in,
       *a = std::max<int64_t>(0, en - st);
     }
   } else {
-    o.w = l.I(CropParam::kOutW, 0) > 0 ? l.I(CropParam::kOutW, 0) : o.w - l.I(CropParam::kWOffset, 0) - l.I(CropParam::kWOffset2, 0);
-    o.h = l.I(CropParam::kOutH, 0) > 0 ? l.I(CropParam::kOutH, 0) : o.h - l.I(CropParam::kHOffset, 0) - l.I(CropParam::kHOffset2, 0);
-    if (o.dims == 3) o.c = l.I(CropParam::kOutC, 0) > 0 ? l.I(CropParam::kOutC, 0) : o.c - l.I(CropParam::kCOffset, 0) - l.I(CropParam::kCOffset2, 0);
+    o.w = l.I(CropParam::kOutW, 0) > 0
+              ? l.I(CropParam::kOutW, 0)
+              : o.w - l.I(CropParam::kWOffset, 0) - l.I(CropParam::kWOffset2, 0);
+    o.h = l.I(CropParam::kOutH, 0) > 0
+              ? l.I(CropParam::kOutH, 0)
+              : o.h - l.I(CropParam::kHOffset, 0) - l.I(CropParam::kHOffset2, 0);
+    if (o.dims == 3)
+      o.c = l.I(CropParam::kOutC, 0) > 0
+                ? l.I(CropParam::kOutC, 0)
+                : o.c - l.I(CropParam::kCOffset, 0) - l.I(CropParam::kCOffset2, 0);
   }
   out->push_back(o);
   return Status::Ok();
 }
-
 
 Status Converter::Interp(const NcnnLayer& l, const std::vector<NShape>& in,
                          std::vector<NShape>* out, Node* node) {
@@ -529,12 +542,11 @@ Status Converter::Interp(const NcnnLayer& l, const std::vector<NShape>& in,
   return Status::Ok();
 }
 
-
 Status Converter::Reshape(const NcnnLayer& l, const std::vector<NShape>& in,
                           std::vector<NShape>* out, Node* /*node*/) {
   const NShape& x = in[0];
-  int64_t w = l.I(ReshapeParam::kW, kSentinel), h = l.I(ReshapeParam::kH, kSentinel), d = l.I(ReshapeParam::kD, kSentinel),
-          c = l.I(ReshapeParam::kC, kSentinel);
+  int64_t w = l.I(ReshapeParam::kW, kSentinel), h = l.I(ReshapeParam::kH, kSentinel),
+          d = l.I(ReshapeParam::kD, kSentinel), c = l.I(ReshapeParam::kC, kSentinel);
   int dims = h == kSentinel ? 1 : c == kSentinel ? 2 : d == kSentinel ? 3 : 4;
   int64_t total = x.Elems();
   NShape o;
@@ -561,12 +573,12 @@ Status Converter::Reshape(const NcnnLayer& l, const std::vector<NShape>& in,
     *dst[infer] = total / known;
   }
   if (o.Elems() != total) {
-    return Fail(l, "reshape of " + x.ToString() + " to " + o.ToString() + " changes the element count");
+    return Fail(
+        l, "reshape of " + x.ToString() + " to " + o.ToString() + " changes the element count");
   }
   out->push_back(o);
   return Status::Ok();
 }
-
 
 Status Converter::Permute(const NcnnLayer& l, const std::vector<NShape>& in,
                           std::vector<NShape>* out, Node* /*node*/) {
@@ -588,13 +600,11 @@ Status Converter::Permute(const NcnnLayer& l, const std::vector<NShape>& in,
   return Status::Ok();
 }
 
-
 Status Converter::Flatten(const NcnnLayer& /*l*/, const std::vector<NShape>& in,
                           std::vector<NShape>* out, Node* /*node*/) {
   out->push_back(NShape::D1(in[0].Elems()));
   return Status::Ok();
 }
-
 
 Status Converter::Padding(const NcnnLayer& l, const std::vector<NShape>& in,
                           std::vector<NShape>* out, Node* /*node*/) {
@@ -606,9 +616,8 @@ Status Converter::Padding(const NcnnLayer& l, const std::vector<NShape>& in,
   return Status::Ok();
 }
 
-
-Status Converter::Reorg(const NcnnLayer& l, const std::vector<NShape>& in,
-                        std::vector<NShape>* out, Node* node) {
+Status Converter::Reorg(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                        Node* node) {
   const std::string& t = l.type;
   int64_t s = std::max<int64_t>(1, l.I(PixelShuffleParam::kFactor, 1));
   NShape o = in[0];
@@ -628,15 +637,12 @@ Status Converter::Reorg(const NcnnLayer& l, const std::vector<NShape>& in,
   return Status::Ok();
 }
 
-
 Status Converter::Reduction(const NcnnLayer& l, const std::vector<NShape>& in,
                             std::vector<NShape>* out, Node* node) {
-  static constexpr OpKind kReduce[] = {OpKind::kReduceSum, OpKind::kReduceL1,
-                                       OpKind::kReduceSumSquare, OpKind::kReduceMean,
-                                       OpKind::kReduceMax, OpKind::kReduceMin,
-                                       OpKind::kReduceProd, OpKind::kReduceL1,
-                                       OpKind::kReduceL2, OpKind::kReduceLogSum,
-                                       OpKind::kReduceLogSumExp};
+  static constexpr OpKind kReduce[] = {
+      OpKind::kReduceSum, OpKind::kReduceL1,     OpKind::kReduceSumSquare, OpKind::kReduceMean,
+      OpKind::kReduceMax, OpKind::kReduceMin,    OpKind::kReduceProd,      OpKind::kReduceL1,
+      OpKind::kReduceL2,  OpKind::kReduceLogSum, OpKind::kReduceLogSumExp};
   int64_t op = l.I(ReductionParam::kOperation, 0);
   if (op < 0 || op > 10) return Fail(l, "operation out of range");
   node->kind = kReduce[op];
@@ -659,7 +665,6 @@ Status Converter::Reduction(const NcnnLayer& l, const std::vector<NShape>& in,
   return Status::Ok();
 }
 
-
 Status Converter::PriorBox(const NcnnLayer& l, const std::vector<NShape>& in,
                            std::vector<NShape>* out, Node* /*node*/) {
   const NShape& f = in[0];
@@ -672,13 +677,11 @@ Status Converter::PriorBox(const NcnnLayer& l, const std::vector<NShape>& in,
   return Status::Ok();
 }
 
-
 Status Converter::Detection(const NcnnLayer& /*l*/, const std::vector<NShape>& /*in*/,
                             std::vector<NShape>* out, Node* /*node*/) {
   out->push_back(NShape::D2(6, -1));  // one row per detection: data-dependent
   return Status::Ok();
 }
-
 
 Status Converter::ArgMax(const NcnnLayer& l, const std::vector<NShape>& /*in*/,
                          std::vector<NShape>* out, Node* /*node*/) {
@@ -686,9 +689,8 @@ Status Converter::ArgMax(const NcnnLayer& l, const std::vector<NShape>& /*in*/,
   return Status::Ok();
 }
 
-
-Status Converter::Embed(const NcnnLayer& l, const std::vector<NShape>& in,
-                        std::vector<NShape>* out, Node* node) {
+Status Converter::Embed(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                        Node* node) {
   int64_t n = l.I(EmbedParam::kNumOutput, 0), vocab = l.I(EmbedParam::kInputDim, 0);
   node->inputs = {AddWeight(l, "weight", {vocab, n}, DType::kFloat32, /*tagged=*/true),
                   node->inputs[0]};
@@ -696,9 +698,8 @@ Status Converter::Embed(const NcnnLayer& l, const std::vector<NShape>& in,
   return Status::Ok();
 }
 
-
-Status Converter::Sdpa(const NcnnLayer& l, const std::vector<NShape>& in,
-                       std::vector<NShape>* out, Node* node) {
+Status Converter::Sdpa(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                       Node* node) {
   MBENCH_RETURN_IF_ERROR(NeedInputs(l, in, 3));
   NShape o = in[0];
   o.w = in[2].w;
@@ -716,9 +717,8 @@ Status Converter::Sdpa(const NcnnLayer& l, const std::vector<NShape>& in,
   return Status::Ok();
 }
 
-
-Status Converter::Tile(const NcnnLayer& l, const std::vector<NShape>& in,
-                       std::vector<NShape>* out, Node* /*node*/) {
+Status Converter::Tile(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                       Node* /*node*/) {
   NShape o = in[0];
   std::vector<int64_t> reps = l.Ints(TileParam::kRepeats);
   // repeats are listed outermost first, like the blob's axes
@@ -729,7 +729,6 @@ Status Converter::Tile(const NcnnLayer& l, const std::vector<NShape>& in,
   out->push_back(o);
   return Status::Ok();
 }
-
 
 Status Converter::ExpandSqueeze(const NcnnLayer& l, const std::vector<NShape>& in,
                                 std::vector<NShape>* out, Node* /*node*/) {
@@ -751,10 +750,12 @@ Status Converter::ExpandSqueeze(const NcnnLayer& l, const std::vector<NShape>& i
   } else {
     std::vector<int64_t> o;
     for (size_t i = 0; i < v.size(); ++i) {
-      bool listed = axes.empty() ? v[i] == 1
-                                 : std::count(axes.begin(), axes.end(), static_cast<int64_t>(i)) > 0 ||
-                                       std::count(axes.begin(), axes.end(),
-                                                  static_cast<int64_t>(i) - static_cast<int64_t>(v.size())) > 0;
+      bool listed =
+          axes.empty()
+              ? v[i] == 1
+              : std::count(axes.begin(), axes.end(), static_cast<int64_t>(i)) > 0 ||
+                    std::count(axes.begin(), axes.end(),
+                               static_cast<int64_t>(i) - static_cast<int64_t>(v.size())) > 0;
       if (!listed) o.push_back(v[i]);
     }
     if (o.empty()) o.push_back(1);

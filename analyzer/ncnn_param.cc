@@ -58,7 +58,8 @@ StatusOr<std::vector<NcnnLayer>> ParseParam(const std::string& path, std::string
       size_t pos = 0;
       while (pos <= rest.size()) {
         size_t comma = rest.find(',', pos);
-        std::string tok = rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        std::string tok =
+            rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
         char* vend = nullptr;
         double v = std::strtod(tok.c_str(), &vend);
         if (tok.empty() || *vend != '\0' || !std::isfinite(v)) {
@@ -70,7 +71,8 @@ StatusOr<std::vector<NcnnLayer>> ParseParam(const std::string& path, std::string
       }
       if (key <= -23300) {
         // Arrays: -23300-id=count,v0,v1,...
-        if (values.empty() || values[0] < 0 || static_cast<size_t>(values[0]) != values.size() - 1) {
+        if (values.empty() || values[0] < 0 ||
+            static_cast<size_t>(values[0]) != values.size() - 1) {
           return corrupt(line_no, "layer '" + l.name + "': array '" + kv.substr(0, eq) +
                                       "' count does not match its values");
         }

@@ -64,7 +64,8 @@ Status Converter::ConsumeBin(const NcnnLayer& l) {
     const size_t start = bin_pos_;
     if (!load.tagged) {
       if (!take(n * 4)) return short_file(t.name);
-      if (load.readable) keep(t, n, [&](int64_t i) { return f32_at(start + 4 * static_cast<size_t>(i)); });
+      if (load.readable)
+        keep(t, n, [&](int64_t i) { return f32_at(start + 4 * static_cast<size_t>(i)); });
       continue;
     }
     if (bin_.size() - bin_pos_ < 4) return short_file(t.name + " type tag");
@@ -93,7 +94,8 @@ Status Converter::ConsumeBin(const NcnnLayer& l) {
     } else if (tag == 0x0002C056 || tag == 0) {  // float32
       t.dtype = DType::kFloat32;
       ok = take(n * 4);
-      if (ok && load.readable) keep(t, n, [&](int64_t i) { return f32_at(at + 4 * static_cast<size_t>(i)); });
+      if (ok && load.readable)
+        keep(t, n, [&](int64_t i) { return f32_at(at + 4 * static_cast<size_t>(i)); });
     } else {  // 8-bit indices into a 256-entry float table
       t.dtype = DType::kUInt8;
       ok = take(256 * 4) && take(align4(n));
@@ -172,14 +174,16 @@ StatusOr<Graph> Converter::Run(std::vector<NcnnLayer> layers) {
       std::vector<int64_t> hint = l.Ints(kShapeHintParam);
       if (hint.size() == 4 * out.size()) {
         for (size_t i = 0; i < out.size(); ++i) {
-          NShape h{static_cast<int>(hint[4 * i]), hint[4 * i + 1], hint[4 * i + 2], 1, hint[4 * i + 3]};
+          NShape h{static_cast<int>(hint[4 * i]), hint[4 * i + 1], hint[4 * i + 2], 1,
+                   hint[4 * i + 3]};
           NShape mine = out[i];
           // ncnn keeps global pooling output as a vector; mbench as c x 1 x 1.
-          if (h.dims == 1 && mine.dims == 3 && mine.w == 1 && mine.h == 1) mine = NShape::D1(mine.c);
+          if (h.dims == 1 && mine.dims == 3 && mine.w == 1 && mine.h == 1)
+            mine = NShape::D1(mine.c);
           if (h.dims > 0 && out[i].dims > 0 && !(h == mine)) {
             if (hint_mismatches_++ == 0) {
-              first_mismatch_ = "layer '" + l.name + "': file " + h.ToString() + ", mbench " +
-                                out[i].ToString();
+              first_mismatch_ =
+                  "layer '" + l.name + "': file " + h.ToString() + ", mbench " + out[i].ToString();
             }
           }
         }
@@ -219,8 +223,9 @@ StatusOr<Graph> Converter::Run(std::vector<NcnnLayer> layers) {
     if (!is_input) graph_.nodes.push_back(std::move(node));
   }
   if (has_bin_ && bin_pos_ != bin_.size()) {
-    return Status::Corruption(path_ + ": .bin has " + std::to_string(bin_.size() - bin_pos_) +
-                              " bytes after the last layer's weights: .param and .bin do not match");
+    return Status::Corruption(
+        path_ + ": .bin has " + std::to_string(bin_.size() - bin_pos_) +
+        " bytes after the last layer's weights: .param and .bin do not match");
   }
   // Graph outputs: blobs nobody reads.
   std::unordered_map<int32_t, int> readers;
@@ -236,10 +241,11 @@ StatusOr<Graph> Converter::Run(std::vector<NcnnLayer> layers) {
     graph_.notes.push_back(std::to_string(hint_mismatches_) + " blob shapes differ from the " +
                            "file's shape hints (first: " + first_mismatch_ + ")");
   }
-  graph_.notes.push_back(has_bin_ ? std::string("ncnn weights: sizes from the .param, stored dtypes "
-                                                "from the .bin type tags")
-                                  : std::string("ncnn .param only: weights are sized from layer "
-                                                "parameters (float32 unless the layer is int8)"));
+  graph_.notes.push_back(has_bin_
+                             ? std::string("ncnn weights: sizes from the .param, stored dtypes "
+                                           "from the .bin type tags")
+                             : std::string("ncnn .param only: weights are sized from layer "
+                                           "parameters (float32 unless the layer is int8)"));
   Status valid = ValidateGraph(graph_);
   if (!valid.ok()) return valid.Annotate(path_);
   return std::move(graph_);
@@ -261,7 +267,7 @@ StatusOr<Graph> ReadNcnnParam(const std::string& path, std::string_view text,
 }
 
 StatusOr<std::vector<std::string>> UnknownNcnnLayerTypes(const std::string& path,
-                                                        std::string_view text) {
+                                                         std::string_view text) {
   MBENCH_ASSIGN_OR_RETURN(std::vector<NcnnLayer> layers, ParseParam(path, text));
   std::vector<std::string> unknown;
   for (const NcnnLayer& l : layers) {

@@ -30,7 +30,7 @@ StatusOr<Graph> ReadNcnnParam(const std::string& path, std::string_view text,
 // The layer types of a .param file that mbench does not know, without propagating shapes
 // (for files whose inputs are dynamic). Returns kCorruption for a malformed file.
 StatusOr<std::vector<std::string>> UnknownNcnnLayerTypes(const std::string& path,
-                                                        std::string_view text);
+                                                         std::string_view text);
 
 }  // namespace mbench::analyzer
 

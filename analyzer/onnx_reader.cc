@@ -277,8 +277,7 @@ void ExtractValues(const onnx::TensorProto& p, TensorInfo& t) {
         ok = true;
       }
       break;
-    default:
-      break;
+    default: break;
   }
   t.has_values = ok;
   if (!ok) {
@@ -359,14 +358,11 @@ std::shared_ptr<const std::vector<float>> ExtractWeights(const onnx::TensorProto
                             : (p.int32_data_size() == n &&
                                (out->assign(p.int32_data().begin(), p.int32_data().end()), true));
       break;
-    case onnx::TensorProto::INT8:
-      ok = p.has_raw_data() ? from_raw(int8_t{0}, cast) : false;
-      break;
+    case onnx::TensorProto::INT8: ok = p.has_raw_data() ? from_raw(int8_t{0}, cast) : false; break;
     case onnx::TensorProto::UINT8:
       ok = p.has_raw_data() ? from_raw(uint8_t{0}, cast) : false;
       break;
-    default:
-      break;
+    default: break;
   }
   if (!ok) return nullptr;
   return out;
@@ -374,8 +370,7 @@ std::shared_ptr<const std::vector<float>> ExtractWeights(const onnx::TensorProto
 
 class Converter {
  public:
-  Converter(const std::string& path, const ReadOptions& options)
-      : path_(path), options_(options) {}
+  Converter(const std::string& path, const ReadOptions& options) : path_(path), options_(options) {}
 
   StatusOr<Graph> Run(std::string_view bytes);
 
@@ -476,18 +471,17 @@ Status Converter::FixInputShapes() {
       continue;
     }
     if (!tt->has_shape()) {
-      return Err(StatusCode::kInvalidArgument,
-                 "input '" + input.name() + "' has no shape in the file: set it with " +
-                     "--input-shape " + input.name() + "=d0,d1,...");
+      return Err(StatusCode::kInvalidArgument, "input '" + input.name() +
+                                                   "' has no shape in the file: set it with " +
+                                                   "--input-shape " + input.name() + "=d0,d1,...");
     }
     for (int i = 0; i < tt->shape().dim_size(); ++i) {
       auto* dim = tt->mutable_shape()->mutable_dim(i);
       if (dim->has_dim_value()) {
         if (dim->dim_value() < 0) {
-          return Err(StatusCode::kCorruption, "input '" + input.name() + "' dim " +
-                                                  std::to_string(i) + "=" +
-                                                  std::to_string(dim->dim_value()) +
-                                                  ": dimensions must be >= 0");
+          return Err(StatusCode::kCorruption,
+                     "input '" + input.name() + "' dim " + std::to_string(i) + "=" +
+                         std::to_string(dim->dim_value()) + ": dimensions must be >= 0");
         }
         continue;
       }
@@ -513,9 +507,9 @@ Status Converter::FixInputShapes() {
     if (!used_overrides.count(name)) {
       std::string list;
       for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-      return Err(StatusCode::kInvalidArgument,
-                 "--input-shape names '" + name + "', which is not an input of the model " +
-                     "(inputs: " + list + ")");
+      return Err(StatusCode::kInvalidArgument, "--input-shape names '" + name +
+                                                   "', which is not an input of the model " +
+                                                   "(inputs: " + list + ")");
     }
   }
   return Status::Ok();
@@ -680,8 +674,8 @@ Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& nam
       if (kv.key() == "length") length = std::atoll(kv.value().c_str());
     }
     if (location.empty()) {
-      return Err(StatusCode::kCorruption, "initializer '" + name +
-                                              "' is stored externally but names no location");
+      return Err(StatusCode::kCorruption,
+                 "initializer '" + name + "' is stored externally but names no location");
     }
     t.external_file = JoinPath(DirName(path_), location);
     auto size = FileSizeBytes(t.external_file);
@@ -692,15 +686,15 @@ Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& nam
     }
     auto end = CheckedAdd(offset, std::max<int64_t>(length, 0));
     if (offset < 0 || !end) {
-      return Err(StatusCode::kCorruption, "initializer '" + name + "' external data offset=" +
-                                              std::to_string(offset) + " length=" +
-                                              std::to_string(length) + ": out of range");
+      return Err(StatusCode::kCorruption,
+                 "initializer '" + name + "' external data offset=" + std::to_string(offset) +
+                     " length=" + std::to_string(length) + ": out of range");
     }
     if (length >= 0 && *end > *size) {
-      return Err(StatusCode::kCorruption,
-                 "external data file '" + location + "' is " + std::to_string(*size) +
-                     " bytes, but initializer '" + name + "' needs bytes " +
-                     std::to_string(offset) + ".." + std::to_string(offset + length));
+      return Err(StatusCode::kCorruption, "external data file '" + location + "' is " +
+                                              std::to_string(*size) + " bytes, but initializer '" +
+                                              name + "' needs bytes " + std::to_string(offset) +
+                                              ".." + std::to_string(offset + length));
     }
     // The values, for the runner (and shape arithmetic on small constants): the bytes the
     // tensor's type and shape call for, read from the file as if they were raw_data.
@@ -748,7 +742,8 @@ AttrValue ConvertAttr(const onnx::AttributeProto& a) {
     case onnx::AttributeProto::FLOAT: return static_cast<double>(a.f());
     case onnx::AttributeProto::INT: return static_cast<int64_t>(a.i());
     case onnx::AttributeProto::STRING: return a.s();
-    case onnx::AttributeProto::FLOATS: return std::vector<double>(a.floats().begin(), a.floats().end());
+    case onnx::AttributeProto::FLOATS:
+      return std::vector<double>(a.floats().begin(), a.floats().end());
     case onnx::AttributeProto::INTS: return std::vector<int64_t>(a.ints().begin(), a.ints().end());
     case onnx::AttributeProto::STRINGS:
       return std::vector<std::string>(a.strings().begin(), a.strings().end());
@@ -816,8 +811,8 @@ Status Converter::AddNode(const onnx::NodeProto& p, int index) {
   }
 
   Node node;
-  node.op_type = p.domain().empty() || p.domain() == "ai.onnx" ? p.op_type()
-                                                                : p.domain() + ":" + p.op_type();
+  node.op_type =
+      p.domain().empty() || p.domain() == "ai.onnx" ? p.op_type() : p.domain() + ":" + p.op_type();
   node.kind = LookupKind(p.domain(), p.op_type());
   node.name = p.name();
   if (node.name.empty() || node_names_.count(node.name)) {
@@ -858,14 +853,14 @@ Status Converter::AddNode(const onnx::NodeProto& p, int index) {
 
   // Normalize attributes that cost rules read for every format.
   if (node.kind == OpKind::kConv || node.kind == OpKind::kConvTranspose) {
-    const TensorInfo* w = node.inputs.size() > 1 && node.inputs[1] >= 0
-                              ? &graph_.tensors[node.inputs[1]] : nullptr;
+    const TensorInfo* w =
+        node.inputs.size() > 1 && node.inputs[1] >= 0 ? &graph_.tensors[node.inputs[1]] : nullptr;
     if (!node.HasAttr("kernel_shape") && w != nullptr && w->has_shape && w->shape.size() > 2) {
       node.attrs["kernel_shape"] = Shape(w->shape.begin() + 2, w->shape.end());
     }
     int64_t group = node.GetInt("group", 1);
-    const TensorInfo* x = node.inputs.empty() || node.inputs[0] < 0
-                              ? nullptr : &graph_.tensors[node.inputs[0]];
+    const TensorInfo* x =
+        node.inputs.empty() || node.inputs[0] < 0 ? nullptr : &graph_.tensors[node.inputs[0]];
     if (node.kind == OpKind::kConv && group > 1 && w != nullptr && w->has_shape &&
         w->shape.size() > 1 && w->shape[1] == 1 && x != nullptr && x->has_shape &&
         x->shape.size() > 1 && x->shape[1] == group) {
@@ -886,8 +881,9 @@ StatusOr<Graph> Converter::Run(std::string_view bytes) {
                                              "weights as external data");
   }
   if (!model_.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return Err(StatusCode::kCorruption, "not a valid ONNX model: protobuf parsing failed "
-                                        "(truncated or not an ONNX file)");
+    return Err(StatusCode::kCorruption,
+               "not a valid ONNX model: protobuf parsing failed "
+               "(truncated or not an ONNX file)");
   }
   MBENCH_RETURN_IF_ERROR(CheckHeader());
   MBENCH_RETURN_IF_ERROR(FixInputShapes());

@@ -1,9 +1,9 @@
 #include "analyzer/onnx_writer.h"
 
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <fstream>
-#include <cstring>
 #include <random>
 
 #include "onnx/checker.h"
@@ -37,8 +37,10 @@ class Writer {
     for (int32_t in : g_.inputs) SetShape(graph_->add_input(), g_.tensors[in]);
     for (int32_t out : g_.outputs) SetShape(graph_->add_output(), g_.tensors[out]);
     for (size_t i = 0; i < g_.tensors.size(); ++i) {
-      if (g_.tensors[i].is_constant) written_.push_back(false);
-      else written_.push_back(true);
+      if (g_.tensors[i].is_constant)
+        written_.push_back(false);
+      else
+        written_.push_back(true);
     }
     for (const Node& n : g_.nodes) MBENCH_RETURN_IF_ERROR(WriteNode(n));
     return Status::Ok();
@@ -230,8 +232,10 @@ class Writer {
         Int(Emit("Gather", n.name, in, out), "axis", n.GetInt("axis", 0));
         return Status::Ok();
       case OpKind::kClip:
-        Emit("Clip", n.name, {in[0], ScalarInit(static_cast<float>(n.GetFloat("min", 0))),
-                              ScalarInit(static_cast<float>(n.GetFloat("max", 6)))}, out);
+        Emit("Clip", n.name,
+             {in[0], ScalarInit(static_cast<float>(n.GetFloat("min", 0))),
+              ScalarInit(static_cast<float>(n.GetFloat("max", 6)))},
+             out);
         return Status::Ok();
       case OpKind::kSwish: {
         // SiLU has no ONNX op at opset 13: x * sigmoid(x).
@@ -244,7 +248,8 @@ class Writer {
         const Shape& s = g_.tensors[n.inputs[0]].shape;
         int64_t groups = n.GetInt("group", 2);
         std::string a = n.name + ".split", b = n.name + ".swapped";
-        Emit("Reshape", n.name + "/reshape0", {in[0], IntsInit({s[0], groups, s[1] / groups, s[2], s[3]})}, {a});
+        Emit("Reshape", n.name + "/reshape0",
+             {in[0], IntsInit({s[0], groups, s[1] / groups, s[2], s[3]})}, {a});
         Ints(Emit("Transpose", n.name + "/transpose", {a}, {b}), "perm", {0, 2, 1, 3, 4});
         Emit("Reshape", n.name, {b, IntsInit(s)}, out);
         return Status::Ok();
@@ -278,7 +283,9 @@ class Writer {
       case OpKind::kHardSwish: Emit("HardSwish", n.name, in, out); return Status::Ok();
       case OpKind::kAdd: Emit("Add", n.name, in, out); return Status::Ok();
       case OpKind::kMul: Emit("Mul", n.name, in, out); return Status::Ok();
-      case OpKind::kGlobalAveragePool: Emit("GlobalAveragePool", n.name, in, out); return Status::Ok();
+      case OpKind::kGlobalAveragePool:
+        Emit("GlobalAveragePool", n.name, in, out);
+        return Status::Ok();
       case OpKind::kDropout: Emit("Identity", n.name, in, out); return Status::Ok();
       default:
         return Status::Unsupported("ONNX export: layer '" + n.name + "' has op kind '" +

@@ -371,7 +371,8 @@ void CountEinsum(const Graph& g, const Node& n, Counter& c) {
   bool ellipsis = false;
   while (pos <= lhs.size()) {
     size_t comma = lhs.find(',', pos);
-    std::string term = lhs.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::string term =
+        lhs.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     term.erase(std::remove(term.begin(), term.end(), ' '), term.end());
     if (term.find("...") != std::string::npos) ellipsis = true;
     const TensorInfo* t = InputAt(g, n, operand);
@@ -475,8 +476,7 @@ void CountPerOutputElement(const Graph& g, const Node& n, const OpCostEntry& e, 
       per = e.flops_per_element * ratio * ratio;
       break;
     }
-    default:
-      break;
+    default: break;
   }
   c.work.flops = c.Mul(*out, per);
 }
@@ -516,8 +516,7 @@ void CountReduce(const Graph& g, const Node& n, const OpCostEntry& e, Counter& c
       if (out) c.work.flops = c.Add(c.work.flops, *out);  // divide, sqrt or log per output
       break;
     }
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -570,9 +569,7 @@ StatusOr<NodeWork> ComputeNodeWork(const Graph& graph, const Node& node) {
     case CC::kReduce: CountReduce(graph, node, e, c); break;
     case CC::kResize: CountResize(graph, node, c); break;
     case CC::kDataMovement: break;
-    case CC::kDataDependent:
-      c.work.note = "work depends on the data; counted as 0 FLOPs";
-      break;
+    case CC::kDataDependent: c.work.note = "work depends on the data; counted as 0 FLOPs"; break;
     case CC::kNotCosted:
       c.work.costed = false;
       c.work.note = node.kind == OpKind::kUnknown  ? "unknown op '" + node.op_type + "'"

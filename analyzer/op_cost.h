@@ -15,21 +15,21 @@ namespace mbench::analyzer {
 
 // How a kind's work is counted.
 enum class CostClass : uint8_t {
-  kConv,            // MACs = out_elems * (Cin/group) * kernel_elems
-  kConvTranspose,   // MACs = in_elems * (Cout/group) * kernel_elems
-  kFullyConnected,  // MACs = out_elems * K, K = weight_elems / out_features
-  kMatMul,          // MACs = out_elems * K, K = last dim of A
-  kEinsum,          // MACs = product of every index size (two operands)
-  kRecurrent,       // LSTM/GRU/RNN: gate GEMMs per step plus per-unit element-wise work
-  kAttention,       // MACs = batch * Lq * Lk * (d + dv); softmax on the Lq x Lk scores
+  kConv,              // MACs = out_elems * (Cin/group) * kernel_elems
+  kConvTranspose,     // MACs = in_elems * (Cout/group) * kernel_elems
+  kFullyConnected,    // MACs = out_elems * K, K = weight_elems / out_features
+  kMatMul,            // MACs = out_elems * K, K = last dim of A
+  kEinsum,            // MACs = product of every index size (two operands)
+  kRecurrent,         // LSTM/GRU/RNN: gate GEMMs per step plus per-unit element-wise work
+  kAttention,         // MACs = batch * Lq * Lk * (d + dv); softmax on the Lq x Lk scores
   kPerOutputElement,  // FLOPs = flops_per_element * out_elems (activations, binary ops, norms)
-  kPool,            // FLOPs = out_elems * (kernel_elems * per_window + extra)
-  kGlobalPool,      // FLOPs = in_elems + out_elems (average) or in_elems (max)
-  kReduce,          // FLOPs = flops_per_element * in_elems (+ out_elems for a mean)
-  kResize,          // FLOPs per output element by interpolation mode
-  kDataMovement,    // no arithmetic; bytes only
-  kDataDependent,   // work depends on values (NMS): 0 FLOPs, reported with a note
-  kNotCosted,       // control flow, custom and unknown ops: reported as unknown work
+  kPool,              // FLOPs = out_elems * (kernel_elems * per_window + extra)
+  kGlobalPool,        // FLOPs = in_elems + out_elems (average) or in_elems (max)
+  kReduce,            // FLOPs = flops_per_element * in_elems (+ out_elems for a mean)
+  kResize,            // FLOPs per output element by interpolation mode
+  kDataMovement,      // no arithmetic; bytes only
+  kDataDependent,     // work depends on values (NMS): 0 FLOPs, reported with a note
+  kNotCosted,         // control flow, custom and unknown ops: reported as unknown work
 };
 
 struct OpCostEntry {
@@ -50,9 +50,9 @@ const OpCostEntry& GetOpCostEntry(OpKind kind);
 struct NodeWork {
   int64_t macs = 0;
   int64_t flops = 0;
-  bool costed = true;         // false for kNotCosted kinds (unknown work, never a silent zero)
+  bool costed = true;           // false for kNotCosted kinds (unknown work, never a silent zero)
   bool shapes_resolved = true;  // false when a shape the rule needs is unresolved
-  std::string note;           // why it is not costed or not resolved, or a convention used
+  std::string note;             // why it is not costed or not resolved, or a convention used
 };
 
 // Counts the MACs and FLOPs of `node` in `graph`. Returns kInvalidArgument when a count

@@ -16,19 +16,19 @@
 namespace mbench::analyzer {
 
 enum class OpRole : uint8_t {
-  kCompute,           // multiply-accumulate: convolutions, matmuls, recurrent layers, attention
-  kNormalization,     // batch/layer/group norms, softmax
+  kCompute,        // multiply-accumulate: convolutions, matmuls, recurrent layers, attention
+  kNormalization,  // batch/layer/group norms, softmax
   kActivation,
   kPooling,
-  kElementwise,       // unary math, binary and n-ary element-wise, casts
+  kElementwise,  // unary math, binary and n-ary element-wise, casts
   kReduction,
   kView,              // reshape, flatten, squeeze, unsqueeze, identity, dropout
   kShapeComputation,  // shape, size, constant-of-shape, range
   kMovement,          // transpose, concat, split, gather, pad, resize, ...
   kQuantization,
-  kDataDependent,     // work depends on values (NMS)
-  kControlFlow,       // if, loop, scan
-  kUnknown,           // custom and unknown ops
+  kDataDependent,  // work depends on values (NMS)
+  kControlFlow,    // if, loop, scan
+  kUnknown,        // custom and unknown ops
 };
 
 // OpTraits::flags bits.

@@ -15,9 +15,8 @@ bool Resolved(const TensorInfo& t) {
 
 bool IsComparison(OpKind k) {
   return k == OpKind::kEqual || k == OpKind::kGreater || k == OpKind::kGreaterOrEqual ||
-         k == OpKind::kLess || k == OpKind::kLessOrEqual || k == OpKind::kAnd ||
-         k == OpKind::kOr || k == OpKind::kXor || k == OpKind::kNot || k == OpKind::kIsNaN ||
-         k == OpKind::kIsInf;
+         k == OpKind::kLess || k == OpKind::kLessOrEqual || k == OpKind::kAnd || k == OpKind::kOr ||
+         k == OpKind::kXor || k == OpKind::kNot || k == OpKind::kIsNaN || k == OpKind::kIsInf;
 }
 
 // Shape-preserving kinds: the output has the shape of input 0.
@@ -30,7 +29,6 @@ bool PreservesShape(OpKind k) {
   return e.num_data_inputs == 1 || k == OpKind::kPRelu || k == OpKind::kBatchNorm ||
          k == OpKind::kInstanceNorm || k == OpKind::kLayerNorm || k == OpKind::kGroupNorm;
 }
-
 
 }  // namespace
 
@@ -214,8 +212,7 @@ bool PropagateValues(Graph& g, const Node& n, TensorInfo& out) {
       }
       break;
     }
-    default:
-      return false;
+    default: return false;
   }
   if (static_cast<int64_t>(v.size()) > TensorInfo::kMaxInlineValues) return false;
   out.int_values = std::move(v);
@@ -269,7 +266,8 @@ std::optional<Shape> EinsumShape(const Graph& g, const Node& n) {
   std::string lhs = eq.substr(0, arrow);
   while (true) {
     size_t comma = lhs.find(',', pos);
-    std::string term = lhs.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::string term =
+        lhs.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     const TensorInfo* t = In(g, n, operand++);
     if (t == nullptr || !Resolved(*t) || t->shape.size() != term.size()) return std::nullopt;
     for (size_t i = 0; i < term.size(); ++i) sizes[term[i]] = std::max(sizes[term[i]], t->shape[i]);
@@ -378,8 +376,7 @@ std::optional<Shape> DataMovementShape(const Graph& g, const Node& n, const Shap
       }
       return out;
     }
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
 }
 
@@ -397,11 +394,11 @@ int InferMissingShapes(Graph& graph) {
     if (ins.empty() || ins[0] == nullptr || !Resolved(*ins[0])) continue;
     std::optional<Shape> shape;
     const OpCostEntry& e = GetOpCostEntry(n.kind);
-    if (out.has_values && (n.kind == OpKind::kShape || n.kind == OpKind::kSize ||
-                           n.kind == OpKind::kConcat || n.kind == OpKind::kGather ||
-                           n.kind == OpKind::kSlice)) {
-      shape = n.kind == OpKind::kSize ? Shape{}
-                                      : Shape{static_cast<int64_t>(out.int_values.size())};
+    if (out.has_values &&
+        (n.kind == OpKind::kShape || n.kind == OpKind::kSize || n.kind == OpKind::kConcat ||
+         n.kind == OpKind::kGather || n.kind == OpKind::kSlice)) {
+      shape =
+          n.kind == OpKind::kSize ? Shape{} : Shape{static_cast<int64_t>(out.int_values.size())};
       if (n.kind == OpKind::kGather && ins.size() > 1 && ins[1] != nullptr && ins[1]->has_shape &&
           ins[1]->shape.empty()) {
         shape = Shape{};  // a scalar index yields a scalar
@@ -426,9 +423,9 @@ int InferMissingShapes(Graph& graph) {
     out.shape = *shape;
     out.has_shape = true;
     if (out.dtype == DType::kUnknown) {
-      out.dtype = IsComparison(n.kind) ? DType::kBool
+      out.dtype = IsComparison(n.kind)                                       ? DType::kBool
                   : (n.kind == OpKind::kArgMax || n.kind == OpKind::kArgMin) ? DType::kInt64
-                                                                            : ins[0]->dtype;
+                                                                             : ins[0]->dtype;
     }
     ++resolved;
   }

@@ -217,7 +217,8 @@ std::string Densify(const TensorInfo& info, const fb::SparsityParameters& sp, co
   const auto* order = sp.traversal_order();
   const auto* meta = sp.dim_metadata();
   const size_t rank = info.shape.size();
-  if (order == nullptr || meta == nullptr || order->size() != meta->size() || order->size() < rank) {
+  if (order == nullptr || meta == nullptr || order->size() != meta->size() ||
+      order->size() < rank) {
     return "traversal order and dimension metadata do not match the rank";
   }
   const size_t levels = order->size();
@@ -237,7 +238,8 @@ std::string Densify(const TensorInfo& info, const fb::SparsityParameters& sp, co
     if (dim < 0 || static_cast<size_t>(dim) >= levels) return "traversal order out of range";
     const auto* m = meta->Get(static_cast<flatbuffers::uoffset_t>(l));
     if (m == nullptr) return "missing dimension metadata";
-    if (static_cast<size_t>(dim) >= rank && m->format() != fb::DimensionType_DENSE) return "sparse block dimension";
+    if (static_cast<size_t>(dim) >= rank && m->format() != fb::DimensionType_DENSE)
+      return "sparse block dimension";
     if (static_cast<size_t>(dim) >= rank) {
       for (size_t d = 0; d < rank; ++d) {
         if (block_dim[d] == dim) block[d] = m->dense_size();
@@ -245,7 +247,8 @@ std::string Densify(const TensorInfo& info, const fb::SparsityParameters& sp, co
     }
   }
   for (size_t d = 0; d < rank; ++d) {
-    if (block[d] < 1 || info.shape[d] % block[d] != 0) return "block size does not divide the shape";
+    if (block[d] < 1 || info.shape[d] % block[d] != 0)
+      return "block size does not divide the shape";
   }
   // Stored values as floats (float32 or float16 only: scales of quantized sparse weights
   // would follow the traversal, not the shape).
@@ -282,11 +285,11 @@ std::string Densify(const TensorInfo& info, const fb::SparsityParameters& sp, co
         *value = a->Get(static_cast<flatbuffers::uoffset_t>(i));
         return true;
       }
-      default:
-        return false;
+      default: return false;
     }
   };
-  auto dense = std::make_shared<std::vector<float>>(static_cast<size_t>(NumElements(info.shape).value_or(0)), 0.0f);
+  auto dense = std::make_shared<std::vector<float>>(
+      static_cast<size_t>(NumElements(info.shape).value_or(0)), 0.0f);
   std::vector<int64_t> at(levels, 0);  // coordinate per level's dimension
   std::string error;
   std::function<void(size_t, int64_t)> visit = [&](size_t l, int64_t pos) {
@@ -298,7 +301,8 @@ std::string Densify(const TensorInfo& info, const fb::SparsityParameters& sp, co
       }
       int64_t linear = 0;
       for (size_t d = 0; d < rank; ++d) {
-        int64_t c = at[d] * block[d] + (block_dim[d] >= 0 ? at[static_cast<size_t>(block_dim[d])] : 0);
+        int64_t c =
+            at[d] * block[d] + (block_dim[d] >= 0 ? at[static_cast<size_t>(block_dim[d])] : 0);
         if (c < 0 || c >= info.shape[d]) {
           error = "index outside the dense shape";
           return;
@@ -365,9 +369,7 @@ std::shared_ptr<const std::vector<float>> DenseWeights(const TensorInfo& info, c
     return c < info.quant_zero_points.size() ? static_cast<double>(info.quant_zero_points[c]) : 0.0;
   };
   switch (info.dtype) {
-    case DType::kFloat32:
-      std::memcpy(v.data(), data, static_cast<size_t>(n) * 4);
-      break;
+    case DType::kFloat32: std::memcpy(v.data(), data, static_cast<size_t>(n) * 4); break;
     case DType::kFloat16:
       for (int64_t i = 0; i < n; ++i) {
         uint16_t h;
@@ -376,7 +378,8 @@ std::shared_ptr<const std::vector<float>> DenseWeights(const TensorInfo& info, c
       }
       break;
     case DType::kInt8:
-      for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(scale(i) * (static_cast<int8_t>(data[i]) - zero(i)));
+      for (int64_t i = 0; i < n; ++i)
+        v[i] = static_cast<float>(scale(i) * (static_cast<int8_t>(data[i]) - zero(i)));
       break;
     case DType::kUInt8:
       for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(scale(i) * (data[i] - zero(i)));
@@ -388,8 +391,7 @@ std::shared_ptr<const std::vector<float>> DenseWeights(const TensorInfo& info, c
         v[i] = static_cast<float>(scale(i) * (x - zero(i)));
       }
       break;
-    default:
-      return nullptr;
+    default: return nullptr;
   }
   return out;
 }
@@ -630,11 +632,11 @@ Status Converter::AddOperator(const fb::Operator* op, size_t index) {
     case 3: {  // CONV_2D: weights [Cout, kh, kw, Cin/group]
       const auto* opts = expect(kConv2DOptions);
       node.attrs["padding"] = std::string(Opt<int8_t>(opts, 0, 0, &ok) == 0 ? "SAME" : "VALID");
-      node.attrs["strides"] = std::vector<int64_t>{Opt<int32_t>(opts, 2, 1, &ok),
-                                                   Opt<int32_t>(opts, 1, 1, &ok)};
+      node.attrs["strides"] =
+          std::vector<int64_t>{Opt<int32_t>(opts, 2, 1, &ok), Opt<int32_t>(opts, 1, 1, &ok)};
       activation = Opt<int8_t>(opts, 3, 0, &ok);
-      node.attrs["dilations"] = std::vector<int64_t>{Opt<int32_t>(opts, 5, 1, &ok),
-                                                     Opt<int32_t>(opts, 4, 1, &ok)};
+      node.attrs["dilations"] =
+          std::vector<int64_t>{Opt<int32_t>(opts, 5, 1, &ok), Opt<int32_t>(opts, 4, 1, &ok)};
       if (w != nullptr && w->shape.size() == 4) {
         node.attrs["kernel_shape"] = std::vector<int64_t>{w->shape[1], w->shape[2]};
         if (x != nullptr && x->shape.size() == 4 && w->shape[3] > 0) {
@@ -646,12 +648,12 @@ Status Converter::AddOperator(const fb::Operator* op, size_t index) {
     case 4: {  // DEPTHWISE_CONV_2D: weights [1, kh, kw, Cout]
       const auto* opts = expect(kDepthwiseConv2DOptions);
       node.attrs["padding"] = std::string(Opt<int8_t>(opts, 0, 0, &ok) == 0 ? "SAME" : "VALID");
-      node.attrs["strides"] = std::vector<int64_t>{Opt<int32_t>(opts, 2, 1, &ok),
-                                                   Opt<int32_t>(opts, 1, 1, &ok)};
+      node.attrs["strides"] =
+          std::vector<int64_t>{Opt<int32_t>(opts, 2, 1, &ok), Opt<int32_t>(opts, 1, 1, &ok)};
       node.attrs["depth_multiplier"] = static_cast<int64_t>(Opt<int32_t>(opts, 3, 1, &ok));
       activation = Opt<int8_t>(opts, 4, 0, &ok);
-      node.attrs["dilations"] = std::vector<int64_t>{Opt<int32_t>(opts, 6, 1, &ok),
-                                                     Opt<int32_t>(opts, 5, 1, &ok)};
+      node.attrs["dilations"] =
+          std::vector<int64_t>{Opt<int32_t>(opts, 6, 1, &ok), Opt<int32_t>(opts, 5, 1, &ok)};
       if (w != nullptr && w->shape.size() == 4) {
         node.attrs["kernel_shape"] = std::vector<int64_t>{w->shape[1], w->shape[2]};
       }
@@ -669,10 +671,10 @@ Status Converter::AddOperator(const fb::Operator* op, size_t index) {
     case 17: {  // pools
       const auto* opts = expect(kPool2DOptions);
       node.attrs["padding"] = std::string(Opt<int8_t>(opts, 0, 0, &ok) == 0 ? "SAME" : "VALID");
-      node.attrs["strides"] = std::vector<int64_t>{Opt<int32_t>(opts, 2, 1, &ok),
-                                                   Opt<int32_t>(opts, 1, 1, &ok)};
-      node.attrs["kernel_shape"] = std::vector<int64_t>{Opt<int32_t>(opts, 4, 1, &ok),
-                                                        Opt<int32_t>(opts, 3, 1, &ok)};
+      node.attrs["strides"] =
+          std::vector<int64_t>{Opt<int32_t>(opts, 2, 1, &ok), Opt<int32_t>(opts, 1, 1, &ok)};
+      node.attrs["kernel_shape"] =
+          std::vector<int64_t>{Opt<int32_t>(opts, 4, 1, &ok), Opt<int32_t>(opts, 3, 1, &ok)};
       activation = Opt<int8_t>(opts, 5, 0, &ok);
       break;
     }
@@ -680,21 +682,14 @@ Status Converter::AddOperator(const fb::Operator* op, size_t index) {
       activation = Opt<int8_t>(expect(kFullyConnectedOptions), 0, 0, &ok);
       break;
     case 2:  // CONCATENATION
-      node.attrs["axis"] = static_cast<int64_t>(Opt<int32_t>(expect(kConcatenationOptions), 0, 0, &ok));
+      node.attrs["axis"] =
+          static_cast<int64_t>(Opt<int32_t>(expect(kConcatenationOptions), 0, 0, &ok));
       activation = Opt<int8_t>(expect(kConcatenationOptions), 1, 0, &ok);
       break;
-    case 0:
-      activation = Opt<int8_t>(expect(kAddOptions), 0, 0, &ok);
-      break;
-    case 18:
-      activation = Opt<int8_t>(expect(kMulOptions), 0, 0, &ok);
-      break;
-    case 41:
-      activation = Opt<int8_t>(expect(kSubOptions), 0, 0, &ok);
-      break;
-    case 42:
-      activation = Opt<int8_t>(expect(kDivOptions), 0, 0, &ok);
-      break;
+    case 0: activation = Opt<int8_t>(expect(kAddOptions), 0, 0, &ok); break;
+    case 18: activation = Opt<int8_t>(expect(kMulOptions), 0, 0, &ok); break;
+    case 41: activation = Opt<int8_t>(expect(kSubOptions), 0, 0, &ok); break;
+    case 42: activation = Opt<int8_t>(expect(kDivOptions), 0, 0, &ok); break;
     case 13:  // LRN: window of 2*radius+1
       node.attrs["size"] =
           static_cast<int64_t>(2 * Opt<int32_t>(expect(kLrnOptions), 0, 0, &ok) + 1);
@@ -702,8 +697,8 @@ Status Converter::AddOperator(const fb::Operator* op, size_t index) {
     case 67: {  // TRANSPOSE_CONV: weights [Cout, kh, kw, Cin]
       const auto* opts = expect(kTransposeConvOptions);
       node.attrs["padding"] = std::string(Opt<int8_t>(opts, 0, 0, &ok) == 0 ? "SAME" : "VALID");
-      node.attrs["strides"] = std::vector<int64_t>{Opt<int32_t>(opts, 2, 1, &ok),
-                                                   Opt<int32_t>(opts, 1, 1, &ok)};
+      node.attrs["strides"] =
+          std::vector<int64_t>{Opt<int32_t>(opts, 2, 1, &ok), Opt<int32_t>(opts, 1, 1, &ok)};
       activation = Opt<int8_t>(opts, 3, 0, &ok);
       if (w != nullptr && w->shape.size() == 4) {
         node.attrs["kernel_shape"] = std::vector<int64_t>{w->shape[1], w->shape[2]};
@@ -733,14 +728,9 @@ Status Converter::AddOperator(const fb::Operator* op, size_t index) {
         node.attrs["pads"] = std::move(pads);
       }
       break;
-    case 23:
-      node.attrs["mode"] = std::string("linear");
-      break;
-    case 97:
-      node.attrs["mode"] = std::string("nearest");
-      break;
-    default:
-      break;
+    case 23: node.attrs["mode"] = std::string("linear"); break;
+    case 97: node.attrs["mode"] = std::string("nearest"); break;
+    default: break;
   }
   if (node.kind == OpKind::kConvTranspose && builtin == 32 && w != nullptr &&
       w->shape.size() == 4) {
@@ -768,7 +758,8 @@ Status Converter::AddOperator(const fb::Operator* op, size_t index) {
       for (int i = 0; i < 3; ++i) {
         const uint8_t* b = bytes->data() + 4 * i;
         v[i] = static_cast<int32_t>(static_cast<uint32_t>(b[0]) | static_cast<uint32_t>(b[1]) << 8 |
-                                    static_cast<uint32_t>(b[2]) << 16 | static_cast<uint32_t>(b[3]) << 24);
+                                    static_cast<uint32_t>(b[2]) << 16 |
+                                    static_cast<uint32_t>(b[3]) << 24);
       }
       ok = (v[0] == 1 || v[0] == 2) && v[1] >= 1 && v[1] <= 4096 && v[2] >= 1 && v[2] <= 4096;
     }
@@ -779,7 +770,8 @@ Status Converter::AddOperator(const fb::Operator* op, size_t index) {
     }
   }
   if (!ok) return Corrupt(where + " (" + node.op_type + "): options fail verification");
-  if (const char* act = ActivationName(activation)) node.attrs["fused_activation"] = std::string(act);
+  if (const char* act = ActivationName(activation))
+    node.attrs["fused_activation"] = std::string(act);
 
   auto node_index = static_cast<int32_t>(graph_.nodes.size());
   for (int32_t out : node.outputs) {
@@ -799,8 +791,9 @@ Status Converter::AddOperator(const fb::Operator* op, size_t index) {
 StatusOr<Graph> Converter::Run() {
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes_.data()), bytes_.size());
   if (bytes_.size() >= (size_t{1} << 31) || !fb::VerifyModelBuffer(verifier)) {
-    return Corrupt("not a valid TFLite model: the flatbuffer fails verification (truncated or "
-                   "damaged file)");
+    return Corrupt(
+        "not a valid TFLite model: the flatbuffer fails verification (truncated or "
+        "damaged file)");
   }
   model_ = fb::GetModel(bytes_.data());
   const auto* subgraphs = model_->subgraphs();
@@ -853,10 +846,12 @@ StatusOr<Graph> Converter::Run() {
                                      "', which is not an input of the model");
     }
     if (graph_.tensors[idx].shape != shape) {
-      return Status::InvalidArgument(
-          path_ + ": --input-shape " + name + "=" + ShapeToString(shape) + ": TFLite stores every "
-          "tensor's shape and input '" + name + "' is " + ShapeToString(graph_.tensors[idx].shape) +
-          " in the file; re-export the model for another size");
+      return Status::InvalidArgument(path_ + ": --input-shape " + name + "=" +
+                                     ShapeToString(shape) +
+                                     ": TFLite stores every "
+                                     "tensor's shape and input '" +
+                                     name + "' is " + ShapeToString(graph_.tensors[idx].shape) +
+                                     " in the file; re-export the model for another size");
     }
   }
   const auto* ops = subgraph_->operators();

@@ -13,12 +13,15 @@ using K = OpKind;
 // torchvision's / the papers' channel rounding: nearest multiple of `divisor`, never more than
 // 10% below the unrounded value.
 int64_t MakeDivisible(double v, int64_t divisor = 8) {
-  int64_t out = std::max<int64_t>(divisor, static_cast<int64_t>(v + divisor / 2.0) / divisor * divisor);
+  int64_t out =
+      std::max<int64_t>(divisor, static_cast<int64_t>(v + divisor / 2.0) / divisor * divisor);
   if (out < 0.9 * v) out += divisor;
   return out;
 }
 
-int64_t Res(const ZooOptions& o, int64_t fallback) { return o.resolution > 0 ? o.resolution : fallback; }
+int64_t Res(const ZooOptions& o, int64_t fallback) {
+  return o.resolution > 0 ? o.resolution : fallback;
+}
 
 TensorId Classifier(GraphBuilder& b, TensorId x, int64_t classes = 1000) {
   x = b.Flatten(b.GlobalAvgPool(x));
@@ -29,8 +32,9 @@ TensorId Classifier(GraphBuilder& b, TensorId x, int64_t classes = 1000) {
 StatusOr<Graph> MobileNetV1(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   auto c = [&](int64_t ch) { return static_cast<int64_t>(ch * o.width); };
-  TensorId x = b.ConvBnAct(b.Input("image", {1, 3, Res(o, 224), Res(o, 224)}), c(32), 3, 2, K::kRelu);
-  const int64_t cfg[][2] = {{64, 1},  {128, 2}, {128, 1}, {256, 2}, {256, 1}, {512, 2}, {512, 1},
+  TensorId x =
+      b.ConvBnAct(b.Input("image", {1, 3, Res(o, 224), Res(o, 224)}), c(32), 3, 2, K::kRelu);
+  const int64_t cfg[][2] = {{64, 1},  {128, 2}, {128, 1}, {256, 2}, {256, 1},  {512, 2}, {512, 1},
                             {512, 1}, {512, 1}, {512, 1}, {512, 1}, {1024, 2}, {1024, 1}};
   for (const auto& [ch, s] : cfg) {
     x = b.ConvBnAct(x, b.Channels(x), 3, s, K::kRelu, b.Channels(x));
@@ -45,7 +49,7 @@ StatusOr<Graph> MobileNetV2(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
   x = b.ConvBnAct(x, MakeDivisible(32 * o.width), 3, 2, K::kClip);
-  const int64_t cfg[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+  const int64_t cfg[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
                             {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
   for (const auto& [t, ch, n, s] : cfg) {
     int64_t out = MakeDivisible(ch * o.width);
@@ -72,21 +76,22 @@ struct V3Block {
 // hard-swish and 5x5 kernels, as in the paper's Table.
 StatusOr<Graph> MobileNetV3(const ZooOptions& o, bool large, bool minimalistic) {
   static constexpr V3Block kLarge[] = {
-      {3, 16, 16, false, false, 1},   {3, 64, 24, false, false, 2},  {3, 72, 24, false, false, 1},
-      {5, 72, 40, true, false, 2},    {5, 120, 40, true, false, 1},  {5, 120, 40, true, false, 1},
-      {3, 240, 80, false, true, 2},   {3, 200, 80, false, true, 1},  {3, 184, 80, false, true, 1},
-      {3, 184, 80, false, true, 1},   {3, 480, 112, true, true, 1},  {3, 672, 112, true, true, 1},
-      {5, 672, 160, true, true, 2},   {5, 960, 160, true, true, 1},  {5, 960, 160, true, true, 1}};
+      {3, 16, 16, false, false, 1}, {3, 64, 24, false, false, 2}, {3, 72, 24, false, false, 1},
+      {5, 72, 40, true, false, 2},  {5, 120, 40, true, false, 1}, {5, 120, 40, true, false, 1},
+      {3, 240, 80, false, true, 2}, {3, 200, 80, false, true, 1}, {3, 184, 80, false, true, 1},
+      {3, 184, 80, false, true, 1}, {3, 480, 112, true, true, 1}, {3, 672, 112, true, true, 1},
+      {5, 672, 160, true, true, 2}, {5, 960, 160, true, true, 1}, {5, 960, 160, true, true, 1}};
   static constexpr V3Block kSmall[] = {
-      {3, 16, 16, true, false, 2},  {3, 72, 24, false, false, 2}, {3, 88, 24, false, false, 1},
-      {5, 96, 40, true, true, 2},   {5, 240, 40, true, true, 1},  {5, 240, 40, true, true, 1},
-      {5, 120, 48, true, true, 1},  {5, 144, 48, true, true, 1},  {5, 288, 96, true, true, 2},
-      {5, 576, 96, true, true, 1},  {5, 576, 96, true, true, 1}};
+      {3, 16, 16, true, false, 2}, {3, 72, 24, false, false, 2}, {3, 88, 24, false, false, 1},
+      {5, 96, 40, true, true, 2},  {5, 240, 40, true, true, 1},  {5, 240, 40, true, true, 1},
+      {5, 120, 48, true, true, 1}, {5, 144, 48, true, true, 1},  {5, 288, 96, true, true, 2},
+      {5, 576, 96, true, true, 1}, {5, 576, 96, true, true, 1}};
   GraphBuilder b(o.fold_bn);
   auto act = [&](bool hs) { return hs && !minimalistic ? K::kHardSwish : K::kRelu; };
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
   x = b.ConvBnAct(x, MakeDivisible(16 * o.width), 3, 2, act(true));
-  std::span<const V3Block> blocks = large ? std::span<const V3Block>(kLarge) : std::span<const V3Block>(kSmall);
+  std::span<const V3Block> blocks =
+      large ? std::span<const V3Block>(kLarge) : std::span<const V3Block>(kSmall);
   for (const V3Block& blk : blocks) {
     int64_t in = b.Channels(x);
     int64_t exp = MakeDivisible(blk.exp * o.width), out = MakeDivisible(blk.out * o.width);
@@ -94,7 +99,8 @@ StatusOr<Graph> MobileNetV3(const ZooOptions& o, bool large, bool minimalistic) 
     TensorId y = x;
     if (exp != in) y = b.ConvBnAct(y, exp, 1, 1, act(blk.hs));
     y = b.ConvBnAct(y, exp, k, blk.stride, act(blk.hs), exp);
-    if (blk.se && !minimalistic) y = b.SqueezeExcite(y, MakeDivisible(exp / 4.0), K::kRelu, K::kHardSigmoid);
+    if (blk.se && !minimalistic)
+      y = b.SqueezeExcite(y, MakeDivisible(exp / 4.0), K::kRelu, K::kHardSigmoid);
     y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
     x = blk.stride == 1 && in == out ? b.Add(x, y) : y;
   }
@@ -117,7 +123,7 @@ StatusOr<Graph> MnasNetB1(const ZooOptions& o) {
   x = b.ConvBnAct(x, depth(32), 3, 2, K::kRelu);
   x = b.ConvBnAct(x, b.Channels(x), 3, 1, K::kRelu, b.Channels(x));
   x = b.ConvBnAct(x, depth(16), 1, 1, K::kUnknown);
-  const int64_t cfg[][5] = {{24, 3, 2, 3, 3}, {40, 5, 2, 3, 3}, {80, 5, 2, 6, 3},
+  const int64_t cfg[][5] = {{24, 3, 2, 3, 3}, {40, 5, 2, 3, 3},  {80, 5, 2, 6, 3},
                             {96, 3, 1, 6, 2}, {192, 5, 2, 6, 4}, {320, 3, 1, 6, 1}};
   for (const auto& [ch, k, s, e, n] : cfg) {
     int64_t out = depth(ch);
@@ -239,8 +245,10 @@ StatusOr<Graph> ResNet101(const ZooOptions& o) { return ResNet(o, true, {3, 4, 2
 StatusOr<Graph> Vgg16(const ZooOptions& o) {
   GraphBuilder b(o.fold_bn);
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
-  const int64_t cfg[] = {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0};
-  for (int64_t c : cfg) x = c == 0 ? b.MaxPool(x, 2, 2) : b.Act(b.Conv(x, c, 3, 1, 1, 1, true), K::kRelu);
+  const int64_t cfg[] = {64, 64,  0,   128, 128, 0,   256, 256, 256,
+                         0,  512, 512, 512, 0,   512, 512, 512, 0};
+  for (int64_t c : cfg)
+    x = c == 0 ? b.MaxPool(x, 2, 2) : b.Act(b.Conv(x, c, 3, 1, 1, 1, true), K::kRelu);
   x = b.Flatten(b.AdaptiveAvgPool(x, 7));
   x = b.Dropout(b.Act(b.Linear(x, 4096), K::kRelu));
   x = b.Dropout(b.Act(b.Linear(x, 4096), K::kRelu));
@@ -268,14 +276,15 @@ StatusOr<Graph> AlexNet(const ZooOptions& o) {
 // everywhere, stem and head fixed at 32 and 1280 channels, and the first and last stages not
 // repeated more with depth.
 StatusOr<Graph> EfficientNet(const ZooOptions& o, double width, double depth, int64_t resolution,
-                   bool lite = false) {
+                             bool lite = false) {
   GraphBuilder b(o.fold_bn);
   const OpKind act = lite ? K::kClip : K::kSwish;
   auto ch = [&](int64_t c) { return MakeDivisible(c * width); };
   TensorId x = b.Input("image", {1, 3, Res(o, resolution), Res(o, resolution)});
   x = b.ConvBnAct(x, lite ? 32 : ch(32), 3, 2, act);
-  const int64_t cfg[][5] = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3},
-                            {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1}};
+  const int64_t cfg[][5] = {{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2},  {6, 5, 2, 40, 2},
+                            {6, 3, 2, 80, 3}, {6, 5, 1, 112, 3}, {6, 5, 2, 192, 4},
+                            {6, 3, 1, 320, 1}};
   const size_t stages = sizeof(cfg) / sizeof(cfg[0]);
   for (size_t st = 0; st < stages; ++st) {
     const auto& [e, k, s, c, n] = cfg[st];
@@ -359,12 +368,21 @@ StatusOr<Graph> GoogLeNet(const ZooOptions& o) {
   return b.Finish({Classifier(b, x)});
 }
 
-
-StatusOr<Graph> EfficientNetLite0(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.0, 224, true); }
-StatusOr<Graph> EfficientNetLite1(const ZooOptions& o) { return EfficientNet(o, 1.0, 1.1, 240, true); }
-StatusOr<Graph> EfficientNetLite2(const ZooOptions& o) { return EfficientNet(o, 1.1, 1.2, 260, true); }
-StatusOr<Graph> EfficientNetLite3(const ZooOptions& o) { return EfficientNet(o, 1.2, 1.4, 280, true); }
-StatusOr<Graph> EfficientNetLite4(const ZooOptions& o) { return EfficientNet(o, 1.4, 1.8, 300, true); }
+StatusOr<Graph> EfficientNetLite0(const ZooOptions& o) {
+  return EfficientNet(o, 1.0, 1.0, 224, true);
+}
+StatusOr<Graph> EfficientNetLite1(const ZooOptions& o) {
+  return EfficientNet(o, 1.0, 1.1, 240, true);
+}
+StatusOr<Graph> EfficientNetLite2(const ZooOptions& o) {
+  return EfficientNet(o, 1.1, 1.2, 260, true);
+}
+StatusOr<Graph> EfficientNetLite3(const ZooOptions& o) {
+  return EfficientNet(o, 1.2, 1.4, 280, true);
+}
+StatusOr<Graph> EfficientNetLite4(const ZooOptions& o) {
+  return EfficientNet(o, 1.4, 1.8, 300, true);
+}
 
 // MnasNet-A1 (Tan et al. 2019, tensorflow/tpu mnasnet_a1 block list): MBConv with
 // squeeze-excite on the 40, 112 and 160 stages (squeeze = a quarter of the block's input).
@@ -374,8 +392,8 @@ StatusOr<Graph> MnasNetA1(const ZooOptions& o) {
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
   x = b.ConvBnAct(x, f(32), 3, 2, K::kRelu);
   // repeats, kernel, stride, expansion, output, squeeze-excite
-  const int64_t cfg[][6] = {{1, 3, 1, 1, 16, 0},  {2, 3, 2, 6, 24, 0},  {3, 5, 2, 3, 40, 1},
-                            {4, 3, 2, 6, 80, 0},  {2, 3, 1, 6, 112, 1}, {3, 5, 2, 6, 160, 1},
+  const int64_t cfg[][6] = {{1, 3, 1, 1, 16, 0}, {2, 3, 2, 6, 24, 0},  {3, 5, 2, 3, 40, 1},
+                            {4, 3, 2, 6, 80, 0}, {2, 3, 1, 6, 112, 1}, {3, 5, 2, 6, 160, 1},
                             {1, 3, 1, 6, 320, 0}};
   bool first = true;
   for (const auto& [n, k, s, e, c, se] : cfg) {
@@ -409,7 +427,8 @@ StatusOr<Graph> RegNetY400MF(const ZooOptions& o) {
       y = b.ConvBnAct(y, out, 3, stride, K::kRelu, out / 8);
       y = b.SqueezeExcite(y, static_cast<int64_t>(std::lround(0.25 * in)), K::kRelu, K::kSigmoid);
       y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
-      TensorId shortcut = in != out || stride != 1 ? b.ConvBnAct(x, out, 1, stride, K::kUnknown, 1, 0) : x;
+      TensorId shortcut =
+          in != out || stride != 1 ? b.ConvBnAct(x, out, 1, stride, K::kUnknown, 1, 0) : x;
       x = b.Act(b.Add(y, shortcut), K::kRelu);
     }
   }
@@ -422,7 +441,9 @@ StatusOr<Graph> RegNetY400MF(const ZooOptions& o) {
 StatusOr<Graph> ShuffleNetV1(const ZooOptions& o) {
   const int64_t groups = 3;
   GraphBuilder b(o.fold_bn);
-  auto scaled = [&](int64_t c) { return static_cast<int64_t>(c * o.width) / (2 * groups) * (2 * groups); };
+  auto scaled = [&](int64_t c) {
+    return static_cast<int64_t>(c * o.width) / (2 * groups) * (2 * groups);
+  };
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
   x = b.MaxPool(b.ConvBnAct(x, 24, 3, 2, K::kRelu), 3, 2, 1);
   const int64_t outs[3] = {240, 480, 960}, repeats[3] = {4, 8, 4};
@@ -517,9 +538,11 @@ TensorId EncoderBlock(GraphBuilder& b, TensorId x, int64_t heads, int64_t mlp, O
     return b.Transpose(b.Reshape(t, {s[0], tokens, heads, head_dim}), {0, 2, 1, 3});
   };
   TensorId q = split_heads(b.Linear(h, dim));
-  TensorId k = b.Transpose(b.Reshape(b.Linear(h, dim), {s[0], tokens, heads, head_dim}), {0, 2, 3, 1});
+  TensorId k =
+      b.Transpose(b.Reshape(b.Linear(h, dim), {s[0], tokens, heads, head_dim}), {0, 2, 3, 1});
   TensorId v = split_heads(b.Linear(h, dim));
-  TensorId attn = b.Softmax(b.Scale(b.MatMul(q, k), 1.0 / std::sqrt(static_cast<double>(head_dim))));
+  TensorId attn =
+      b.Softmax(b.Scale(b.MatMul(q, k), 1.0 / std::sqrt(static_cast<double>(head_dim))));
   TensorId o = b.Transpose(b.MatMul(attn, v), {0, 2, 1, 3});
   o = b.Linear(b.Reshape(o, {s[0], tokens, dim}), dim);
   x = b.Add(x, o);
@@ -551,9 +574,9 @@ StatusOr<Graph> BlazeFace(const ZooOptions& o) {
   int64_t res = Res(o, 128);
   TensorId x = b.Input("image", {1, 3, res, res});
   x = b.Act(b.Conv(x, 24, 5, 2, 2, 1, true), K::kRelu);
-  const int64_t blocks[][2] = {{24, 1}, {28, 1}, {32, 2}, {36, 1}, {42, 1}, {48, 2}, {56, 1},
-                               {64, 1}, {72, 1}, {80, 1}, {88, 1}, {96, 2}, {96, 1}, {96, 1},
-                               {96, 1}, {96, 1}};
+  const int64_t blocks[][2] = {{24, 1}, {28, 1}, {32, 2}, {36, 1}, {42, 1}, {48, 2},
+                               {56, 1}, {64, 1}, {72, 1}, {80, 1}, {88, 1}, {96, 2},
+                               {96, 1}, {96, 1}, {96, 1}, {96, 1}};
   TensorId features16 = -1;
   for (const auto& [out, stride] : blocks) {
     if (stride == 2 && out == 96) features16 = x;
@@ -576,14 +599,15 @@ StatusOr<Graph> BlazeFace(const ZooOptions& o) {
 // SSD and SSDLite on MobileNetV2 (Sandler et al. 2018, section 6.2; TF Object Detection API
 // layout) at 320x320: features from the expansion of block 15 (stride 16) and the final 1x1
 // conv (stride 32), four extra stride-2 layers of 512/256/256/128 channels, and box (4) and
-// class (80 COCO classes + background) predictors for 3 anchors on the first map and 6 on the others. SSDLite replaces
-// every 3x3 conv of the extras and predictors with a depthwise-separable one.
+// class (80 COCO classes + background) predictors for 3 anchors on the first map and 6 on the
+// others. SSDLite replaces every 3x3 conv of the extras and predictors with a depthwise-separable
+// one.
 StatusOr<Graph> SsdMobileNetV2(const ZooOptions& o, bool lite) {
   GraphBuilder b(o.fold_bn);
   int64_t res = Res(o, 320);
   TensorId x = b.Input("image", {1, 3, res, res});
   x = b.ConvBnAct(x, MakeDivisible(32 * o.width), 3, 2, K::kClip);
-  const int64_t cfg[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+  const int64_t cfg[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
                             {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
   std::vector<TensorId> maps;
   int block = 0;
@@ -644,7 +668,7 @@ StatusOr<Graph> DeepLabV3MobileNetV2(const ZooOptions& o, bool aspp) {
   int64_t res = Res(o, 513);  // DeepLab's evaluation crop
   TensorId x = b.Input("image", {1, 3, res, res});
   x = b.ConvBnAct(x, MakeDivisible(32 * o.width), 3, 2, K::kClip);
-  const int64_t cfg[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+  const int64_t cfg[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
                             {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
   int64_t dilation = 1;
   for (const auto& [t, ch, n, s] : cfg) {
@@ -732,10 +756,10 @@ StatusOr<Graph> ProxylessMobile(const ZooOptions& o) {
   x = b.ConvBnAct(x, 32, 3, 1, K::kClip, 32);
   x = b.ConvBnAct(x, 16, 1, 1, K::kUnknown);
   // expansion, kernel, output, stride
-  const int64_t blocks[][4] = {{3, 5, 32, 2}, {3, 3, 32, 1},  {3, 7, 40, 2},  {3, 3, 40, 1},
-                               {3, 5, 40, 1}, {3, 5, 40, 1},  {6, 7, 80, 2},  {3, 5, 80, 1},
-                               {3, 5, 80, 1}, {3, 5, 80, 1},  {6, 5, 96, 1},  {3, 5, 96, 1},
-                               {3, 5, 96, 1}, {3, 5, 96, 1},  {6, 7, 192, 2}, {6, 7, 192, 1},
+  const int64_t blocks[][4] = {{3, 5, 32, 2},  {3, 3, 32, 1},  {3, 7, 40, 2},  {3, 3, 40, 1},
+                               {3, 5, 40, 1},  {3, 5, 40, 1},  {6, 7, 80, 2},  {3, 5, 80, 1},
+                               {3, 5, 80, 1},  {3, 5, 80, 1},  {6, 5, 96, 1},  {3, 5, 96, 1},
+                               {3, 5, 96, 1},  {3, 5, 96, 1},  {6, 7, 192, 2}, {6, 7, 192, 1},
                                {3, 7, 192, 1}, {3, 7, 192, 1}, {6, 7, 320, 1}};
   for (const auto& [e, k, out, stride] : blocks) {
     int64_t in = b.Channels(x), hidden = in * e;
@@ -750,7 +774,8 @@ StatusOr<Graph> ProxylessMobile(const ZooOptions& o) {
 
 constexpr ZooEntry kZoo[] = {
     {"mobilenet_v1", "MobileNetV1 (Howard et al. 2017)", 224, true, &MobileNetV1},
-    {"mobilenet_v2", "MobileNetV2 (Sandler et al. 2018), torchvision layout", 224, true, &MobileNetV2},
+    {"mobilenet_v2", "MobileNetV2 (Sandler et al. 2018), torchvision layout", 224, true,
+     &MobileNetV2},
     {"mobilenet_v3_large", "MobileNetV3-Large (Howard et al. 2019), torchvision layout", 224, true,
      &MobileNetV3Large},
     {"mobilenet_v3_small", "MobileNetV3-Small (Howard et al. 2019), torchvision layout", 224, true,
@@ -786,16 +811,16 @@ constexpr ZooEntry kZoo[] = {
     {"densenet121", "DenseNet-121 (Huang et al. 2017)", 224, false, &DenseNet121},
     {"googlenet", "GoogLeNet / Inception-v1 (Szegedy et al. 2015), no aux heads", 224, false,
      &GoogLeNet},
-    {"inception_v3", "Inception-v3 (Szegedy et al. 2016), torchvision layout with its aux head", 299,
-     false, &InceptionV3},
+    {"inception_v3", "Inception-v3 (Szegedy et al. 2016), torchvision layout with its aux head",
+     299, false, &InceptionV3},
     {"blazeface", "BlazeFace (Bazarevsky et al. 2019), MediaPipe short-range layout", 128, false,
      &BlazeFace},
     {"ssd_mobilenet_v2", "SSD on MobileNetV2, 80 COCO classes (TF OD API layout)", 320, true,
      &SsdMobileNetV2Regular},
     {"ssdlite_mobilenet_v2", "SSDLite on MobileNetV2 (Sandler et al. 2018)", 320, true,
      &SsdLiteMobileNetV2},
-    {"deeplabv3_mobilenet_v2", "DeepLabv3 on MobileNetV2, OS16, mobile head (no ASPP)", 513,
-     true, &DeepLabV3},
+    {"deeplabv3_mobilenet_v2", "DeepLabv3 on MobileNetV2, OS16, mobile head (no ASPP)", 513, true,
+     &DeepLabV3},
     {"deeplabv3_mobilenet_v2_aspp", "DeepLabv3 on MobileNetV2, OS16 with ASPP", 513, true,
      &DeepLabV3Aspp},
     {"vit_tiny_16", "ViT-Tiny/16 = DeiT-Ti (Touvron et al. 2021)", 224, false, &VitTiny16},
@@ -831,10 +856,10 @@ StatusOr<Graph> BuildZooModel(const std::string& name, const ZooOptions& options
     }
     auto built = e.build(options);
     if (!built.ok()) {
-      return Status::InvalidArgument("zoo:" + bare + " at resolution " +
-                                     std::to_string(options.resolution > 0 ? options.resolution
-                                                                          : e.default_resolution) +
-                                     ": " + built.status().message());
+      return Status::InvalidArgument(
+          "zoo:" + bare + " at resolution " +
+          std::to_string(options.resolution > 0 ? options.resolution : e.default_resolution) +
+          ": " + built.status().message());
     }
     Graph g = std::move(built).value();
     g.producer = std::string("mbench zoo: ") + e.description;
@@ -847,9 +872,9 @@ StatusOr<Graph> BuildZooModel(const std::string& name, const ZooOptions& options
       known += (known.empty() ? "" : ", ") + std::string(e.name);
     }
   }
-  return Status::NotFound("zoo:" + bare + ": no such zoo model" +
-                          (known.empty() ? std::string("; see `mbench zoo list`")
-                                         : "; did you mean " + known + "?"));
+  return Status::NotFound(
+      "zoo:" + bare + ": no such zoo model" +
+      (known.empty() ? std::string("; see `mbench zoo list`") : "; did you mean " + known + "?"));
 }
 
 }  // namespace mbench::analyzer

@@ -14,9 +14,9 @@
 namespace mbench::analyzer {
 
 struct ZooOptions {
-  double width = 1.0;      // width (channel) multiplier, where the architecture has one
-  int64_t resolution = 0;  // input height = width in pixels; 0: the architecture's default
-  bool fold_bn = false;    // deployment form: BatchNorm folded into the preceding conv
+  double width = 1.0;       // width (channel) multiplier, where the architecture has one
+  int64_t resolution = 0;   // input height = width in pixels; 0: the architecture's default
+  bool fold_bn = false;     // deployment form: BatchNorm folded into the preceding conv
   Status Validate() const;  // kInvalidArgument for width <= 0 or > 4, resolution < 32 or > 4096
 };
 
@@ -24,7 +24,7 @@ struct ZooEntry {
   const char* name;         // e.g. "mobilenet_v2"
   const char* description;  // one line, with the paper
   int64_t default_resolution;
-  bool has_width;           // accepts --width
+  bool has_width;  // accepts --width
   StatusOr<Graph> (*build)(const ZooOptions&);
 };
 

@@ -48,8 +48,9 @@ void BM_PredictAllTargets(benchmark::State& state) {
   std::vector<std::pair<const std::vector<estimator::KernelFeatures>*, estimator::RateParams>> jobs;
   for (const auto& d : f.devices) {
     for (const auto& t : d.targets) {
-      jobs.emplace_back(&at[estimator::BytesPerElement(t.precision)], estimator::ToRates(
-          t.params, estimator::SeparateActivations(t.compute_unit, t.runtime)));
+      jobs.emplace_back(
+          &at[estimator::BytesPerElement(t.precision)],
+          estimator::ToRates(t.params, estimator::SeparateActivations(t.compute_unit, t.runtime)));
     }
   }
   double sink = 0;

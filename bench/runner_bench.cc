@@ -39,39 +39,54 @@ void RunOneStep(benchmark::State& state, analyzer::Shape in_shape, Build build, 
 }
 
 void BM_Concat(benchmark::State& s) {
-  RunOneStep(s, {1, 64, 56, 56}, [](GraphBuilder& b, TensorId x) {
-    return b.Concat({x, b.Act(x, OpKind::kRelu)}, 1); }, 4 * 2 * 2 * 64 * 56 * 56);
+  RunOneStep(
+      s, {1, 64, 56, 56},
+      [](GraphBuilder& b, TensorId x) {
+        return b.Concat({x, b.Act(x, OpKind::kRelu)}, 1);
+      },
+      4 * 2 * 2 * 64 * 56 * 56);
 }
 BENCHMARK(BM_Concat);
 
 void BM_FlattenNhwcToNchw(benchmark::State& s) {
-  RunOneStep(s, {1, 256, 14, 14}, [](GraphBuilder& b, TensorId x) { return b.Flatten(x); },
-             4 * 2 * 256 * 14 * 14);
+  RunOneStep(
+      s, {1, 256, 14, 14}, [](GraphBuilder& b, TensorId x) { return b.Flatten(x); },
+      4 * 2 * 256 * 14 * 14);
 }
 BENCHMARK(BM_FlattenNhwcToNchw);
 
 void BM_Transpose(benchmark::State& s) {
-  RunOneStep(s, {1, 197, 192}, [](GraphBuilder& b, TensorId x) { return b.Transpose(x, {0, 2, 1}); },
-             4 * 2 * 197 * 192);
+  RunOneStep(
+      s, {1, 197, 192},
+      [](GraphBuilder& b, TensorId x) {
+        return b.Transpose(x, {0, 2, 1});
+      },
+      4 * 2 * 197 * 192);
 }
 BENCHMARK(BM_Transpose);
 
 void BM_LayerNorm(benchmark::State& s) {
-  RunOneStep(s, {1, 197, 192}, [](GraphBuilder& b, TensorId x) { return b.LayerNorm(x); },
-             4 * 2 * 197 * 192);
+  RunOneStep(
+      s, {1, 197, 192}, [](GraphBuilder& b, TensorId x) { return b.LayerNorm(x); },
+      4 * 2 * 197 * 192);
 }
 BENCHMARK(BM_LayerNorm);
 
 void BM_Gelu(benchmark::State& s) {
-  RunOneStep(s, {1, 197, 768}, [](GraphBuilder& b, TensorId x) { return b.Act(x, OpKind::kGelu); },
-             4 * 2 * 197 * 768);
+  RunOneStep(
+      s, {1, 197, 768}, [](GraphBuilder& b, TensorId x) { return b.Act(x, OpKind::kGelu); },
+      4 * 2 * 197 * 768);
 }
 BENCHMARK(BM_Gelu);
 
 void BM_TransposeHeads(benchmark::State& s) {
   // Splitting attention heads: [1, 197, 3, 64] -> [1, 3, 197, 64], runs of 64 floats.
-  RunOneStep(s, {1, 197, 3, 64}, [](GraphBuilder& b, TensorId x) {
-    return b.Transpose(x, {0, 2, 1, 3}); }, 4 * 2 * 197 * 192);
+  RunOneStep(
+      s, {1, 197, 3, 64},
+      [](GraphBuilder& b, TensorId x) {
+        return b.Transpose(x, {0, 2, 1, 3});
+      },
+      4 * 2 * 197 * 192);
 }
 BENCHMARK(BM_TransposeHeads);
 
@@ -81,34 +96,43 @@ void BM_BatchMatMul(benchmark::State& s) {
   // Attention scores: 3 heads, 197 x 64 by 64 x 197.
   runner::PlanOptions o;
   o.xnnpack_only = s.range(0) != 0;
-  RunOneStep(s, {3, 197, 64}, [](GraphBuilder& b, TensorId x) {
-    return b.MatMul(x, b.Transpose(x, {0, 2, 1})); }, 4 * (2 * 3 * 197 * 64 + 3 * 197 * 197), o);
-  s.counters["GMAC/s"] = benchmark::Counter(static_cast<double>(s.iterations()) * 3 * 197 * 197 * 64 * 1e-9,
-                                            benchmark::Counter::kIsRate);
+  RunOneStep(
+      s, {3, 197, 64},
+      [](GraphBuilder& b, TensorId x) {
+        return b.MatMul(x, b.Transpose(x, {0, 2, 1}));
+      },
+      4 * (2 * 3 * 197 * 64 + 3 * 197 * 197), o);
+  s.counters["GMAC/s"] = benchmark::Counter(
+      static_cast<double>(s.iterations()) * 3 * 197 * 197 * 64 * 1e-9, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_BatchMatMul)->Arg(0)->Arg(1);
 
 void BM_ResizeBilinear(benchmark::State& s) {
-  RunOneStep(s, {1, 32, 64, 64}, [](GraphBuilder& b, TensorId x) {
-    return b.Resize(x, 128, 128, "linear"); }, 4 * 32 * (64 * 64 + 128 * 128));
+  RunOneStep(
+      s, {1, 32, 64, 64},
+      [](GraphBuilder& b, TensorId x) { return b.Resize(x, 128, 128, "linear"); },
+      4 * 32 * (64 * 64 + 128 * 128));
 }
 BENCHMARK(BM_ResizeBilinear);
 
 void BM_BatchNormPlain(benchmark::State& s) {
   // A BatchNorm that follows no convolution stays a plain per-channel affine kernel.
-  RunOneStep(s, {1, 64, 56, 56}, [](GraphBuilder& b, TensorId x) { return b.BatchNorm(x); },
-             4 * 2 * 64 * 56 * 56);
+  RunOneStep(
+      s, {1, 64, 56, 56}, [](GraphBuilder& b, TensorId x) { return b.BatchNorm(x); },
+      4 * 2 * 64 * 56 * 56);
 }
 BENCHMARK(BM_BatchNormPlain);
 
-// mbench's depthwise kernel for windows over 25 taps (runner/kernels/dwconv.h) next to XNNPACK's 5x5
-// depthwise kernel on the same layer: the MAC rates (items/s) say how close the stand-in runs to
-// the library's own kernels. ProxylessNAS's 7x7 layers at 56x56 and at 7x7.
+// mbench's depthwise kernel for windows over 25 taps (runner/kernels/dwconv.h) next to XNNPACK's
+// 5x5 depthwise kernel on the same layer: the MAC rates (items/s) say how close the stand-in runs
+// to the library's own kernels. ProxylessNAS's 7x7 layers at 56x56 and at 7x7.
 void Depthwise(benchmark::State& s, int64_t c, int64_t hw, int64_t k, bool xnnpack = false) {
   runner::PlanOptions options;
   options.xnnpack_only = xnnpack;
-  RunOneStep(s, {1, c, hw, hw}, [=](GraphBuilder& b, TensorId x) {
-    return b.Conv(x, c, k, 1, -1, c, true); }, 4 * 2 * c * hw * hw, options);
+  RunOneStep(
+      s, {1, c, hw, hw},
+      [=](GraphBuilder& b, TensorId x) { return b.Conv(x, c, k, 1, -1, c, true); },
+      4 * 2 * c * hw * hw, options);
   s.SetItemsProcessed(s.iterations() * c * hw * hw * k * k);
 }
 void BM_Depthwise7x7Mbench_56x144(benchmark::State& s) { Depthwise(s, 144, 56, 7); }
@@ -130,8 +154,10 @@ void BM_Depthwise3x3Xnnpack_64x4(benchmark::State& s) { Depthwise(s, 4, 64, 3, t
 void Head(benchmark::State& s, bool xnnpack) {
   runner::PlanOptions options;
   options.xnnpack_only = xnnpack;
-  RunOneStep(s, {1, 8, 256, 256}, [](GraphBuilder& b, TensorId x) {
-    return b.Conv(x, 1, 3, 1, -1, 1, true); }, 4 * 9 * 256 * 256, options);
+  RunOneStep(
+      s, {1, 8, 256, 256},
+      [](GraphBuilder& b, TensorId x) { return b.Conv(x, 1, 3, 1, -1, 1, true); },
+      4 * 9 * 256 * 256, options);
   s.SetItemsProcessed(s.iterations() * 8 * 9 * 256 * 256);
 }
 void BM_Conv3x3To1Mbench_256x8(benchmark::State& s) { Head(s, false); }
@@ -157,9 +183,10 @@ void DenseConv(benchmark::State& s, int64_t cin, int64_t cout, int64_t hw, int64
   runner::PlanOptions options;
   options.xnnpack_only = xnnpack;
   const int64_t out = (hw + stride - 1) / stride;
-  RunOneStep(s, {1, cin, hw, hw}, [=](GraphBuilder& b, TensorId x) {
-    return b.Conv(x, cout, k, stride, -1, 1, true); }, 4 * (cin * hw * hw + cout * out * out),
-    options);
+  RunOneStep(
+      s, {1, cin, hw, hw},
+      [=](GraphBuilder& b, TensorId x) { return b.Conv(x, cout, k, stride, -1, 1, true); },
+      4 * (cin * hw * hw + cout * out * out), options);
   s.SetItemsProcessed(s.iterations() * cin * cout * out * out * k * k);
 }
 void DenseConvPair(const char* name, int64_t cin, int64_t cout, int64_t hw, int64_t k,
@@ -188,19 +215,22 @@ void Winograd(benchmark::State& s, int64_t cin, int64_t cout, int64_t hw) {
   runner::PlanOptions options;
   options.winograd = s.range(0) == 0;
   options.threads = static_cast<int>(s.range(1));
-  RunOneStep(s, {1, cin, hw, hw}, [=](GraphBuilder& b, TensorId x) {
-    return b.Conv(x, cout, 3, 1, -1, 1, true); }, 4 * (cin + cout) * hw * hw, options);
+  RunOneStep(
+      s, {1, cin, hw, hw},
+      [=](GraphBuilder& b, TensorId x) { return b.Conv(x, cout, 3, 1, -1, 1, true); },
+      4 * (cin + cout) * hw * hw, options);
   s.SetItemsProcessed(s.iterations() * cin * cout * hw * hw * 9);
 }
 const bool kWinogradRegistered = [] {
-  const int64_t shapes[][3] = {{64, 64, 56},   {128, 128, 28}, {256, 256, 14}, {512, 512, 7},
-                               {32, 32, 112},  {16, 32, 160},  {16, 16, 64},   {64, 64, 14},
-                               {256, 256, 7},  {48, 64, 40},   {24, 24, 80},   {8, 32, 56},
-                               {4, 32, 56},    {64, 64, 7}};
+  const int64_t shapes[][3] = {{64, 64, 56},  {128, 128, 28}, {256, 256, 14}, {512, 512, 7},
+                               {32, 32, 112}, {16, 32, 160},  {16, 16, 64},   {64, 64, 14},
+                               {256, 256, 7}, {48, 64, 40},   {24, 24, 80},   {8, 32, 56},
+                               {4, 32, 56},   {64, 64, 7}};
   for (const auto& sh : shapes) {
     const int64_t cin = sh[0], cout = sh[1], hw = sh[2];
     benchmark::RegisterBenchmark(("BM_Winograd_" + std::to_string(cin) + "to" +
-                                  std::to_string(cout) + "_" + std::to_string(hw)).c_str(),
+                                  std::to_string(cout) + "_" + std::to_string(hw))
+                                     .c_str(),
                                  [=](benchmark::State& s) { Winograd(s, cin, cout, hw); })
         ->ArgsProduct({{0, 1}, {1, 2}});
   }
@@ -213,9 +243,12 @@ void ChannelScale(benchmark::State& s, int64_t c, int64_t hw, bool xnnpack) {
   runner::PlanOptions options;
   options.xnnpack_only = xnnpack;
   options.threads = static_cast<int>(s.range(0));
-  RunOneStep(s, {1, c, hw, hw}, [](GraphBuilder& b, TensorId x) {
-    return b.Mul(x, b.Act(b.GlobalAvgPool(x), OpKind::kSigmoid)); }, 4 * 2 * c * hw * hw,
-    options);
+  RunOneStep(
+      s, {1, c, hw, hw},
+      [](GraphBuilder& b, TensorId x) {
+        return b.Mul(x, b.Act(b.GlobalAvgPool(x), OpKind::kSigmoid));
+      },
+      4 * 2 * c * hw * hw, options);
 }
 void BM_ChannelScaleMbench_128x16(benchmark::State& s) { ChannelScale(s, 16, 128, false); }
 void BM_ChannelScaleXnnpack_128x16(benchmark::State& s) { ChannelScale(s, 16, 128, true); }
@@ -227,7 +260,8 @@ BENCHMARK(BM_ChannelScaleMbench_28x240)->Arg(1)->Arg(2);
 BENCHMARK(BM_ChannelScaleXnnpack_28x240)->Arg(1)->Arg(2);
 
 void BM_StepDispatch(benchmark::State& s) {
-  RunOneStep(s, {1, 1}, [](GraphBuilder& b, TensorId x) { return b.Act(x, OpKind::kSigmoid); }, 8);
+  RunOneStep(
+      s, {1, 1}, [](GraphBuilder& b, TensorId x) { return b.Act(x, OpKind::kSigmoid); }, 8);
 }
 BENCHMARK(BM_StepDispatch);
 

@@ -22,8 +22,10 @@ std::string Today() { return db::NowUtc().substr(0, 10); }  // YYYY-MM-DD
 
 std::string Duration(double s) {
   char buf[32];
-  if (s < 90) std::snprintf(buf, sizeof(buf), "%.0f s", s);
-  else std::snprintf(buf, sizeof(buf), "%.1f min", s / 60);
+  if (s < 90)
+    std::snprintf(buf, sizeof(buf), "%.0f s", s);
+  else
+    std::snprintf(buf, sizeof(buf), "%.1f min", s / 60);
   return buf;
 }
 
@@ -55,7 +57,8 @@ StatusOr<CalibrateResult> CalibrateHost(db::Database& results, const CalibrateOp
   }
   const size_t num_probes = models.size();
   models.insert(models.end(), o.models.begin(), o.models.end());
-  if (models.empty()) return Status::InvalidArgument("nothing to measure: no probes and no --model");
+  if (models.empty())
+    return Status::InvalidArgument("nothing to measure: no probes and no --model");
 
   const size_t total = models.size() * threads.size();
   size_t done = 0;
@@ -64,8 +67,9 @@ StatusOr<CalibrateResult> CalibrateHost(db::Database& results, const CalibrateOp
     const bool probe = mi < num_probes;
     const std::string& path = models[mi];
     MBENCH_ASSIGN_OR_RETURN(analyzer::ModelRef ref, analyzer::DecodeRef(path, ""));
-    MBENCH_ASSIGN_OR_RETURN(analyzer::AnalyzedModel m,
-                            analyzer::LoadAndAnalyze(ref.path, ref.input_shapes, ref.zoo, /*keep_weights=*/true));
+    MBENCH_ASSIGN_OR_RETURN(
+        analyzer::AnalyzedModel m,
+        analyzer::LoadAndAnalyze(ref.path, ref.input_shapes, ref.zoo, /*keep_weights=*/true));
     const db::ModelRecord record = ModelRecordOf(m, ref);
     for (int t : threads) {
       const auto item_start = std::chrono::steady_clock::now();
@@ -74,8 +78,9 @@ StatusOr<CalibrateResult> CalibrateHost(db::Database& results, const CalibrateOp
       auto t_init = std::chrono::steady_clock::now();
       auto plan = runner::Plan::Compile(m.model.graph, po);
       if (!plan.ok()) return Status(plan.status()).Annotate(path);
-      const double init_ms = std::chrono::duration<double, std::milli>(
-                                 std::chrono::steady_clock::now() - t_init).count();
+      const double init_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_init)
+              .count();
       (*plan)->FillInputs(7);
       runner::MeasureOptions mo;
       mo.warmup = 2;
@@ -85,17 +90,18 @@ StatusOr<CalibrateResult> CalibrateHost(db::Database& results, const CalibrateOp
       mo.per_layer = true;
       MBENCH_ASSIGN_OR_RETURN(runner::Measurement r,
                               runner::Measure(**plan, mo, runner::CurrentRssBytes()));
-      nlohmann::ordered_json opts = {{"threads", t},       {"precision", "fp32"},
-                                     {"warmup", mo.warmup}, {"runs", mo.runs},
-                                     {"min_secs", mo.min_secs}, {"per_layer", true},
-                                     {"runtime", "mbench"}, {"by", "mbench calibrate"}};
+      nlohmann::ordered_json opts = {
+          {"threads", t},        {"precision", "fp32"},     {"warmup", mo.warmup},
+          {"runs", mo.runs},     {"min_secs", mo.min_secs}, {"per_layer", true},
+          {"runtime", "mbench"}, {"by", "mbench calibrate"}};
       db::RunRecord rec = RunRecordOf(r, t, "fp32", init_ms, (*plan)->synthetic_weights(),
                                       opts.dump(), db::NowUtc());
       rec.source = "mbench calibrate";
       MBENCH_ASSIGN_OR_RETURN(int64_t id, results.AddRun(host, record, rec));
       (void)id;
       ++done;
-      measured_secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - item_start).count();
+      measured_secs +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - item_start).count();
       // Time left: the mean so far over what remains, whole models weighted 4x a probe.
       const double per_item = measured_secs / static_cast<double>(done);
       const size_t left_models = (models.size() - std::max(mi + 1, num_probes)) * threads.size();

@@ -19,8 +19,10 @@ double MeasureCopyBandwidthGbps() {
   for (int i = 0; i < 5; ++i) {
     auto t = std::chrono::steady_clock::now();
     std::memcpy(b.data(), a.data(), bytes);
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
-    a[static_cast<size_t>(i)] = b[bytes - 1 - static_cast<size_t>(i)];  // keep the copies observable
+    best =
+        std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+    a[static_cast<size_t>(i)] =
+        b[bytes - 1 - static_cast<size_t>(i)];  // keep the copies observable
   }
   return 2.0 * bytes / best / 1e9;
 }
@@ -38,7 +40,8 @@ double CpuGhz(std::string* source) {
   while (std::getline(c, line)) {
     if (line.rfind("cpu MHz", 0) == 0) {
       auto colon = line.find(':');
-      if (colon != std::string::npos) mhz = std::max(mhz, std::strtod(line.c_str() + colon + 1, nullptr));
+      if (colon != std::string::npos)
+        mhz = std::max(mhz, std::strtod(line.c_str() + colon + 1, nullptr));
     }
   }
   if (mhz > 0) *source = "/proc/cpuinfo (cpu MHz)";

@@ -25,7 +25,8 @@ std::string Lower(std::string s) {
 // "Qualcomm Snapdragon 8 Gen 2" and "Snapdragon 8 Gen 2" name the same SoC.
 std::string NormalizeName(const std::string& s) {
   std::string l = Lower(s);
-  for (const char* vendor : {"qualcomm ", "mediatek ", "hisilicon ", "samsung ", "google ", "apple "}) {
+  for (const char* vendor :
+       {"qualcomm ", "mediatek ", "hisilicon ", "samsung ", "google ", "apple "}) {
     if (l.rfind(vendor, 0) == 0) l = l.substr(std::string(vendor).size());
   }
   std::string out;
@@ -50,7 +51,7 @@ std::string SlugId(const std::string& s) {
 
 struct ImportRow {
   db::DeviceRecord device;
-  analyzer::ModelRef ref;            // path empty: the table names a model mbench cannot rebuild
+  analyzer::ModelRef ref;  // path empty: the table names a model mbench cannot rebuild
   std::string model_name;  // as the table names it
   db::RunRecord run;
 };
@@ -88,14 +89,14 @@ class Importer {
     if (o_.kind == "ncnn") {
       need = {"soc", "backend", "threads", "cluster", "model", "avg_ms", "min_ms", "max_ms"};
     } else if (o_.kind == "tflite") {
-      need = {"model", "input_size", "device", "soc", "backend", "threads", "precision",
-              "latency_ms", "source"};
+      need = {"model",   "input_size", "device",     "soc",   "backend",
+              "threads", "precision",  "latency_ms", "source"};
     } else if (o_.kind == "qai-hub") {
-      need = {"model_id", "precision", "device", "runtime", "inference_time_ms",
-              "primary_compute_unit"};
+      need = {"model_id", "precision",         "device",
+              "runtime",  "inference_time_ms", "primary_compute_unit"};
     } else {
-      need = {"device_id", "compute_unit", "runtime", "precision", "threads", "cluster",
-              "model_ref", "width", "resolution", "input_shape", "latency_ms", "source"};
+      need = {"device_id", "compute_unit", "runtime",    "precision",   "threads",    "cluster",
+              "model_ref", "width",        "resolution", "input_shape", "latency_ms", "source"};
     }
     for (const char* n : need) {
       if (!col_.count(n)) {
@@ -113,12 +114,14 @@ class Importer {
       }
       ImportRow r;
       bool keep = true;
-      MBENCH_RETURN_IF_ERROR(o_.kind == "ncnn"     ? Ncnn(&r, &keep)
-                             : o_.kind == "tflite" ? Tflite(&r, &keep)
+      MBENCH_RETURN_IF_ERROR(o_.kind == "ncnn"      ? Ncnn(&r, &keep)
+                             : o_.kind == "tflite"  ? Tflite(&r, &keep)
                              : o_.kind == "qai-hub" ? QaiHub(&r, &keep)
                                                     : Mbench(&r, &keep));
-      if (keep) out.push_back(std::move(r));
-      else ++skipped_;
+      if (keep)
+        out.push_back(std::move(r));
+      else
+        ++skipped_;
     }
     return out;
   }
@@ -170,7 +173,8 @@ class Importer {
     r->run.source = Source("ncnn benchmark/README.md line " + Get("readme_line") +
                            (Get("line_commit").empty() ? "" : " @" + Get("line_commit")));
     // The network structure the row was measured on, when it ships with mbench.
-    const std::string param = JoinPath(JoinPath(o_.data_dir, "ncnn_params"), r->model_name + ".param");
+    const std::string param =
+        JoinPath(JoinPath(o_.data_dir, "ncnn_params"), r->model_name + ".param");
     if (FileExists(param)) r->ref.path = param;
     return Status::Ok();
   }
@@ -180,7 +184,7 @@ class Importer {
     r->device = Device("", Get("device"), Get("soc"));
     r->model_name = Get("model") + " @" + Get("input_size");
     const std::string framework = Lower(Get("framework"));
-    r->run.runtime = backend == "nnapi" ? "nnapi"
+    r->run.runtime = backend == "nnapi"                            ? "nnapi"
                      : framework.find("core") != std::string::npos ? "coreml"
                                                                    : "tflite";
     r->run.compute_unit = backend == "nnapi" || backend == "npu" ? "npu"
@@ -201,11 +205,12 @@ class Importer {
       return Status::Ok();
     }
     r->device = Device("", Get("device"), "");
-    r->model_name = Get("model_id") + (Get("input_resolution").empty() ? "" : " @" + Get("input_resolution"));
+    r->model_name =
+        Get("model_id") + (Get("input_resolution").empty() ? "" : " @" + Get("input_resolution"));
     const std::string rt = Get("runtime");
     r->run.runtime = rt == "qnn_dlc" || rt == "qnn" ? "qnn" : rt == "tflite" ? "tflite" : rt;
     r->run.compute_unit = Lower(Get("primary_compute_unit"));
-    r->run.precision = Get("precision") == "float" ? "fp16"
+    r->run.precision = Get("precision") == "float"  ? "fp16"
                        : Get("precision") == "w8a8" ? "int8"
                                                     : Get("precision");
     MBENCH_ASSIGN_OR_RETURN(r->run.p50_ms, Ms("inference_time_ms"));

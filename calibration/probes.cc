@@ -1,6 +1,7 @@
 #include "calibration/probes.h"
 
 #include <array>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -18,7 +19,8 @@ std::vector<Probe> Probes() {
   std::vector<Probe> p;
   auto conv = [&p](int64_t cin, int64_t cout, int64_t hw, int64_t k, int64_t s) {
     p.push_back({"conv" + std::to_string(k) + "x" + std::to_string(k) + "_s" + std::to_string(s) +
-                     "_" + std::to_string(hw) + "_" + std::to_string(cin) + "_" + std::to_string(cout),
+                     "_" + std::to_string(hw) + "_" + std::to_string(cin) + "_" +
+                     std::to_string(cout),
                  [=](GraphBuilder& b) {
                    TensorId x = b.Input("x", {1, cin, hw, hw});
                    return b.Act(b.Conv(x, cout, k, s, -1, 1, true), OpKind::kRelu);
@@ -56,20 +58,36 @@ std::vector<Probe> Probes() {
   conv(256, 512, 14, 3, 2);
   conv(96, 96, 28, 5, 1);
   // Pointwise expansions and projections (MobileNet, EfficientNet, ResNet bottlenecks).
-  for (auto [cin, cout, hw] : std::vector<std::array<int64_t, 3>>{
-           {32, 16, 112}, {16, 96, 112}, {24, 144, 56}, {144, 24, 56}, {32, 192, 28},
-           {192, 32, 28}, {64, 384, 14}, {384, 64, 14}, {96, 576, 14}, {576, 96, 14},
-           {160, 960, 7}, {960, 160, 7}, {320, 1280, 7}, {64, 256, 56}, {256, 64, 56},
-           {512, 2048, 7}, {1024, 256, 14}, {128, 128, 28}, {8, 8, 56}}) {
+  for (auto [cin, cout, hw] : std::vector<std::array<int64_t, 3>>{{32, 16, 112},
+                                                                  {16, 96, 112},
+                                                                  {24, 144, 56},
+                                                                  {144, 24, 56},
+                                                                  {32, 192, 28},
+                                                                  {192, 32, 28},
+                                                                  {64, 384, 14},
+                                                                  {384, 64, 14},
+                                                                  {96, 576, 14},
+                                                                  {576, 96, 14},
+                                                                  {160, 960, 7},
+                                                                  {960, 160, 7},
+                                                                  {320, 1280, 7},
+                                                                  {64, 256, 56},
+                                                                  {256, 64, 56},
+                                                                  {512, 2048, 7},
+                                                                  {1024, 256, 14},
+                                                                  {128, 128, 28},
+                                                                  {8, 8, 56}}) {
     conv(cin, cout, hw, 1, 1);
   }
   // Depthwise: every kernel size mobile networks use, at both strides, over the channel counts
   // each resolution of an inverted-residual pyramid carries. Kernel size matters more than the
   // MAC count says (runtimes have one kernel per window size, or none: Debian's XNNPACK falls
   // back to a grouped GEMM over 25 taps, which the runner replaces with its own kernel).
-  const std::vector<std::pair<int64_t, std::vector<int64_t>>> pyramid = {
-      {112, {16, 32, 96}}, {56, {48, 96, 144}}, {28, {96, 144, 240}},
-      {14, {192, 480, 576}}, {7, {576, 960, 1152}}};
+  const std::vector<std::pair<int64_t, std::vector<int64_t>>> pyramid = {{112, {16, 32, 96}},
+                                                                         {56, {48, 96, 144}},
+                                                                         {28, {96, 144, 240}},
+                                                                         {14, {192, 480, 576}},
+                                                                         {7, {576, 960, 1152}}};
   for (int64_t k : {3, 5, 7}) {
     for (const auto& [hw, channels] : pyramid) {
       for (int64_t c : channels) {
@@ -115,15 +133,20 @@ std::vector<Probe> Probes() {
                  }});
   };
   for (int64_t per_group : {4, 8, 16}) {
-    for (auto [hw, c] : std::vector<std::array<int64_t, 2>>{{56, 128}, {28, 256}, {14, 512},
-                                                            {7, 1024}}) {
+    for (auto [hw, c] :
+         std::vector<std::array<int64_t, 2>>{{56, 128}, {28, 256}, {14, 512}, {7, 1024}}) {
       gconv(c, c, hw, 3, 1, c / per_group);
       if (hw > 7) gconv(c, c, hw, 3, 2, c / per_group);
     }
   }
-  for (auto [cin, cout, hw] : std::vector<std::array<int64_t, 3>>{
-           {240, 240, 28}, {240, 60, 28}, {60, 240, 28}, {480, 480, 14}, {480, 120, 14},
-           {120, 480, 14}, {960, 240, 7}, {240, 960, 7}}) {
+  for (auto [cin, cout, hw] : std::vector<std::array<int64_t, 3>>{{240, 240, 28},
+                                                                  {240, 60, 28},
+                                                                  {60, 240, 28},
+                                                                  {480, 480, 14},
+                                                                  {480, 120, 14},
+                                                                  {120, 480, 14},
+                                                                  {960, 240, 7},
+                                                                  {240, 960, 7}}) {
     gconv(cin, cout, hw, 1, 1, 3);
   }
   // Fully connected heads and transformer-sized matmuls.
@@ -135,18 +158,24 @@ std::vector<Probe> Probes() {
   }
   // Token-wise linear layers: ViT-Tiny's q/k/v/out projections and MLP (197 tokens, 192 <->
   // 768) and MobileViT-S's at its first transformer stage (4 x 256 tokens, 144 <-> 288).
-  for (auto [rows, cin, cout] : std::vector<std::array<int64_t, 3>>{
-           {197, 192, 768}, {197, 768, 192}, {197, 192, 192}, {1024, 144, 144},
-           {1024, 144, 288}, {1024, 288, 144}}) {
-    p.push_back({"matmul_" + std::to_string(rows) + "_" + std::to_string(cin) + "_" +
-                     std::to_string(cout),
-                 [=](GraphBuilder& b) { return b.Linear(b.Input("x", {1, rows, cin}), cout); }});
+  for (auto [rows, cin, cout] : std::vector<std::array<int64_t, 3>>{{197, 192, 768},
+                                                                    {197, 768, 192},
+                                                                    {197, 192, 192},
+                                                                    {1024, 144, 144},
+                                                                    {1024, 144, 288},
+                                                                    {1024, 288, 144}}) {
+    p.push_back(
+        {"matmul_" + std::to_string(rows) + "_" + std::to_string(cin) + "_" + std::to_string(cout),
+         [=](GraphBuilder& b) {
+           return b.Linear(b.Input("x", {1, rows, cin}), cout);
+         }});
   }
   // Attention (ViT-Tiny: 3 heads of 64 over 197 tokens; MobileViT-S: 4 patch positions x 4
   // heads of 36 over 256 tokens): the products of two activations, the softmax over the
   // scores, the layer norms and the head-splitting transposes around them.
   auto bmm = [&p](const std::string& name, Shape a, Shape b) {
-    p.push_back({name, [=](GraphBuilder& g) { return g.MatMul(g.Input("a", a), g.Input("b", b)); }});
+    p.push_back(
+        {name, [=](GraphBuilder& g) { return g.MatMul(g.Input("a", a), g.Input("b", b)); }});
   };
   bmm("attn_qk_3_197_64", {1, 3, 197, 64}, {1, 3, 64, 197});
   bmm("attn_av_3_197_64", {1, 3, 197, 197}, {1, 3, 197, 64});
@@ -179,12 +208,15 @@ std::vector<Probe> Probes() {
                }});
   // Pooling, element-wise and data movement.
   for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{64, 112}, {96, 56}}) {
-    p.push_back({"maxpool3x3_s2_" + std::to_string(hw) + "_" + std::to_string(c),
-                 [=](GraphBuilder& b) { return b.MaxPool(b.Input("x", {1, c, hw, hw}), 3, 2, 1); }});
+    p.push_back(
+        {"maxpool3x3_s2_" + std::to_string(hw) + "_" + std::to_string(c), [=](GraphBuilder& b) {
+           return b.MaxPool(b.Input("x", {1, c, hw, hw}), 3, 2, 1);
+         }});
   }
   for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{1280, 7}, {2048, 7}, {576, 14}}) {
-    p.push_back({"gap_" + std::to_string(hw) + "_" + std::to_string(c),
-                 [=](GraphBuilder& b) { return b.GlobalAvgPool(b.Input("x", {1, c, hw, hw})); }});
+    p.push_back({"gap_" + std::to_string(hw) + "_" + std::to_string(c), [=](GraphBuilder& b) {
+                   return b.GlobalAvgPool(b.Input("x", {1, c, hw, hw}));
+                 }});
   }
   // Element-wise ops from cache-sized tensors up to ones that live in DRAM (a 640x640 detector's
   // 320x320 maps: 13 MB each), where a byte costs several times more.
@@ -229,37 +261,40 @@ std::vector<Probe> Probes() {
                  return b.Concat({b.Input("a", {1, 128, 28, 28}), b.Input("b", {1, 128, 28, 28})});
                }});
   // Upsampling in decoders and feature pyramids, both interpolations.
-  for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{8, 128}, {32, 64}, {96, 28}, {256, 14}}) {
+  for (auto [c, hw] :
+       std::vector<std::array<int64_t, 2>>{{8, 128}, {32, 64}, {96, 28}, {256, 14}}) {
     for (const char* mode : {"linear", "nearest"}) {
-      p.push_back({std::string("resize_") + mode + "_" + std::to_string(hw) + "x2_" +
-                       std::to_string(c),
-                   [=](GraphBuilder& b) {
-                     return b.Resize(b.Input("x", {1, c, hw, hw}), 2 * hw, 2 * hw, mode);
-                   }});
+      p.push_back(
+          {std::string("resize_") + mode + "_" + std::to_string(hw) + "x2_" + std::to_string(c),
+           [=](GraphBuilder& b) {
+             return b.Resize(b.Input("x", {1, c, hw, hw}), 2 * hw, 2 * hw, mode);
+           }});
     }
   }
   // Data movement that detection and shuffle networks are made of: BlazeFace's channel padding,
   // the NCHW -> NHWC transposes of its heads, ShuffleNet's uneven concatenations. They run far
   // from the copy bandwidth, each in its own way. (A channel shuffle written to ONNX becomes a
   // 5-D transpose, not the shuffle kernel the zoo's models run, so it has no probe.)
-  for (auto [c, extra, hw] : std::vector<std::array<int64_t, 3>>{
-           {24, 4, 64}, {28, 4, 32}, {48, 8, 16}, {96, 32, 8}}) {
-    p.push_back({"padc_" + std::to_string(hw) + "_" + std::to_string(c) + "+" +
-                     std::to_string(extra),
-                 [=](GraphBuilder& b) { return b.PadChannels(b.Input("x", {1, c, hw, hw}), extra); }});
+  for (auto [c, extra, hw] :
+       std::vector<std::array<int64_t, 3>>{{24, 4, 64}, {28, 4, 32}, {48, 8, 16}, {96, 32, 8}}) {
+    p.push_back(
+        {"padc_" + std::to_string(hw) + "_" + std::to_string(c) + "+" + std::to_string(extra),
+         [=](GraphBuilder& b) {
+           return b.PadChannels(b.Input("x", {1, c, hw, hw}), extra);
+         }});
   }
   for (auto [c, hw] : std::vector<std::array<int64_t, 2>>{{32, 16}, {96, 8}, {64, 56}, {256, 14}}) {
     p.push_back({"to_nhwc_" + std::to_string(hw) + "_" + std::to_string(c), [=](GraphBuilder& b) {
                    return b.Transpose(b.Input("x", {1, c, hw, hw}), {0, 2, 3, 1});
                  }});
   }
-  for (auto [c0, c1, hw] : std::vector<std::array<int64_t, 3>>{{24, 216, 28}, {240, 240, 14},
-                                                               {58, 58, 28}, {256, 32, 7}}) {
-    p.push_back({"concat_" + std::to_string(hw) + "_" + std::to_string(c0) + "+" +
-                     std::to_string(c1),
-                 [=](GraphBuilder& b) {
-                   return b.Concat({b.Input("a", {1, c0, hw, hw}), b.Input("b", {1, c1, hw, hw})});
-                 }});
+  for (auto [c0, c1, hw] : std::vector<std::array<int64_t, 3>>{
+           {24, 216, 28}, {240, 240, 14}, {58, 58, 28}, {256, 32, 7}}) {
+    p.push_back(
+        {"concat_" + std::to_string(hw) + "_" + std::to_string(c0) + "+" + std::to_string(c1),
+         [=](GraphBuilder& b) {
+           return b.Concat({b.Input("a", {1, c0, hw, hw}), b.Input("b", {1, c1, hw, hw})});
+         }});
   }
   // The sweeps overlap the hand-picked shapes; measure each shape once.
   std::set<std::string> seen;
@@ -272,6 +307,12 @@ std::vector<Probe> Probes() {
 
 // Writes every probe as ONNX into `dir` (deterministic weights, so the files and their sha256
 // are the same on every run) and returns their paths.
+std::string DefaultProbeDir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return JoinPath(x, "mbench/probes");
+  if (const char* h = std::getenv("HOME"); h && *h) return JoinPath(h, ".cache/mbench/probes");
+  return "mbench-probes";
+}
+
 StatusOr<std::vector<std::string>> WriteProbes(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -17,12 +17,16 @@
 namespace mbench::calibration {
 
 struct Probe {
-  std::string name;                                                  // unique, e.g. "dw3x3_s1_56_144"
+  std::string name;  // unique, e.g. "dw3x3_s1_56_144"
   std::function<analyzer::TensorId(analyzer::GraphBuilder&)> build;  // returns the output
 };
 
 // Every probe, each shape once, in a fixed order.
 std::vector<Probe> Probes();
+
+// Where `calibrate` writes the probes and `refine` reads them again: $XDG_CACHE_HOME/mbench/probes,
+// else ~/.cache/mbench/probes, else ./mbench-probes.
+std::string DefaultProbeDir();
 
 // Writes every probe as ONNX into `dir` (created if absent; deterministic weights, so the files
 // and their sha256 are the same on every run) and returns their paths. kIOError when `dir`

@@ -34,10 +34,10 @@ std::string JoinShapes(const std::vector<std::string>& shapes) {
 
 nlohmann::ordered_json BuildJson() {
   const BuildInfo& b = GetBuildInfo();
-  return nlohmann::ordered_json{{"version", b.version},       {"git_commit", b.git_commit},
-                      {"compiler", b.compiler},     {"build_type", b.build_type},
-                      {"cxx_flags", b.cxx_flags},   {"asserts_enabled", b.asserts_enabled},
-                      {"sanitizer", b.sanitizer}};
+  return nlohmann::ordered_json{{"version", b.version},     {"git_commit", b.git_commit},
+                                {"compiler", b.compiler},   {"build_type", b.build_type},
+                                {"cxx_flags", b.cxx_flags}, {"asserts_enabled", b.asserts_enabled},
+                                {"sanitizer", b.sanitizer}};
 }
 
 db::ModelRecord ModelRecordOf(const analyzer::AnalyzedModel& m, const analyzer::ModelRef& ref) {
@@ -52,7 +52,8 @@ db::ModelRecord ModelRecordOf(const analyzer::AnalyzedModel& m, const analyzer::
   r.input_shapes = JoinShapes(ref.input_shapes);
   r.key = r.sha256 + (r.input_shapes.empty() ? "" : " " + r.input_shapes);
   r.ref = analyzer::EncodeRef(abs);
-  r.name = abs.path.rfind("zoo:", 0) == 0 ? r.ref : std::filesystem::path(abs.path).filename().string();
+  r.name =
+      abs.path.rfind("zoo:", 0) == 0 ? r.ref : std::filesystem::path(abs.path).filename().string();
   r.format = analyzer::ModelFormatName(m.model.format);
   const auto& t = m.analysis.totals;
   r.macs = t.macs;
@@ -98,11 +99,15 @@ db::DeviceRecord HostDevice() {
   d.kind = "host";
   d.cpu = cpu.vendor + " " + cpu.uarch + ", " + std::to_string(cpu.cores) + " cores, " +
           std::to_string(cpu.logical_processors) + " logical processors";
-  nlohmann::ordered_json f = {{"cpu_vendor", cpu.vendor}, {"cpu_uarch", cpu.uarch},
-                              {"cpu_package", cpu.package}, {"cores", cpu.cores},
+  nlohmann::ordered_json f = {{"cpu_vendor", cpu.vendor},
+                              {"cpu_uarch", cpu.uarch},
+                              {"cpu_package", cpu.package},
+                              {"cores", cpu.cores},
                               {"logical_processors", cpu.logical_processors},
-                              {"l1d_bytes", cpu.l1d_bytes}, {"l2_bytes", cpu.l2_bytes},
-                              {"l3_bytes", cpu.l3_bytes}, {"source", "cpuinfo"}};
+                              {"l1d_bytes", cpu.l1d_bytes},
+                              {"l2_bytes", cpu.l2_bytes},
+                              {"l3_bytes", cpu.l3_bytes},
+                              {"source", "cpuinfo"}};
   d.facts_json = f.dump();
   return d;
 }

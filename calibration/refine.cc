@@ -18,7 +18,8 @@ Status OverlayCalibrations(db::Database& db, std::vector<profiles::DeviceProfile
   MBENCH_ASSIGN_OR_RETURN(std::vector<db::CalibrationRow> rows, db.ActiveCalibrations());
   for (const auto& row : rows) {
     const std::string origin = db.location() + " (calibration " + std::to_string(row.id) + ")";
-    MBENCH_ASSIGN_OR_RETURN(profiles::DeviceProfile p, profiles::ParseProfile(row.profile_json, origin));
+    MBENCH_ASSIGN_OR_RETURN(profiles::DeviceProfile p,
+                            profiles::ParseProfile(row.profile_json, origin));
     p.path = origin;
     auto it = std::find_if(profiles->begin(), profiles->end(),
                            [&](const auto& q) { return q.id == p.id; });
@@ -27,7 +28,8 @@ Status OverlayCalibrations(db::Database& db, std::vector<profiles::DeviceProfile
     } else {
       profiles->push_back(std::move(p));
     }
-    if (notes) notes->push_back(row.device_id + ": refined profile from " + origin + ", " + row.created_at);
+    if (notes)
+      notes->push_back(row.device_id + ": refined profile from " + origin + ", " + row.created_at);
   }
   return Status::Ok();
 }
@@ -65,9 +67,10 @@ std::vector<double> KernelTimings(const estimator::KernelPlan& plan,
   return out;
 }
 
-StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
-    db::Database& db, const std::string& device_id, const DbCalibrationOptions& options,
-    std::vector<std::string>* skipped) {
+StatusOr<estimator::CalibrationData> CalibrationDataFromDb(db::Database& db,
+                                                           const std::string& device_id,
+                                                           const DbCalibrationOptions& options,
+                                                           std::vector<std::string>* skipped) {
   MBENCH_ASSIGN_OR_RETURN(std::vector<db::StoredRun> runs, db.RunsOfDevice(device_id));
   estimator::CalibrationData data;
   data.description = db.location() + " (runs of " + device_id + ")";
@@ -82,7 +85,8 @@ StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
     if (!options.runtime.empty() && r.run.runtime != options.runtime) continue;
     auto [it, fresh] = models.try_emplace(r.model.key);
     Loaded& m = it->second;
-    const std::string group = analyzer::ModelGroup(r.model.ref.empty() ? r.model.name : r.model.ref);
+    const std::string group =
+        analyzer::ModelGroup(r.model.ref.empty() ? r.model.name : r.model.ref);
     if (fresh) {
       if (r.model.ref.empty()) {
         if (skipped) skipped->push_back(r.model.name + ": no model file is known for it");
@@ -107,8 +111,9 @@ StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
       m.whole = static_cast<int>(data.models.size());
       // A model of one kernel, or a calibration probe (swish is written to ONNX as sigmoid and
       // mul), is a kernel timing, not a model to judge.
-      const bool one_kernel = m.features.plan.kernels.size() == 1 ||
-                              std::filesystem::path(r.model.ref).filename().string().rfind("probe_", 0) == 0;
+      const bool one_kernel =
+          m.features.plan.kernels.size() == 1 ||
+          std::filesystem::path(r.model.ref).filename().string().rfind("probe_", 0) == 0;
       data.models.push_back({r.model.ref, group, m.features, one_kernel});
       m.ok = true;
     }
@@ -154,7 +159,8 @@ StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
 
 StatusOr<profiles::DeviceProfile> BaseProfile(db::Database& db, const std::string& device_id,
                                               const std::string& profile_dir) {
-  MBENCH_ASSIGN_OR_RETURN(std::optional<db::CalibrationRow> active, db.ActiveCalibration(device_id));
+  MBENCH_ASSIGN_OR_RETURN(std::optional<db::CalibrationRow> active,
+                          db.ActiveCalibration(device_id));
   if (active) {
     const std::string origin = db.location() + " (calibration " + std::to_string(active->id) + ")";
     MBENCH_ASSIGN_OR_RETURN(profiles::DeviceProfile p,
@@ -164,9 +170,9 @@ StatusOr<profiles::DeviceProfile> BaseProfile(db::Database& db, const std::strin
   }
   const std::string file = JoinPath(profile_dir, device_id + ".json");
   if (FileExists(file)) return profiles::LoadProfile(file);
-  return Status::NotFound("device '" + device_id + "' has no calibration in " + db.location() +
-                          " and no profile " + file +
-                          (device_id.rfind("host-", 0) == 0 ? " (run `mbench calibrate` first)" : ""));
+  return Status::NotFound(
+      "device '" + device_id + "' has no calibration in " + db.location() + " and no profile " +
+      file + (device_id.rfind("host-", 0) == 0 ? " (run `mbench calibrate` first)" : ""));
 }
 
 StatusOr<RefineOutcome> RefineDevice(db::Database& db, const profiles::DeviceProfile& base,
@@ -294,9 +300,11 @@ db::CalibrationRow CalibrationRowOf(const std::string& device_id, const RefineOu
   return row;
 }
 
-StatusOr<std::vector<profiles::DeviceProfile>> SelectProfiles(
-    const std::vector<std::string>& files, const std::string& dir,
-    const std::vector<std::string>& ids, db::Database* results, std::vector<std::string>* notes) {
+StatusOr<std::vector<profiles::DeviceProfile>> SelectProfiles(const std::vector<std::string>& files,
+                                                              const std::string& dir,
+                                                              const std::vector<std::string>& ids,
+                                                              db::Database* results,
+                                                              std::vector<std::string>* notes) {
   std::vector<profiles::DeviceProfile> all;
   if (!files.empty()) {
     for (const auto& f : files) {

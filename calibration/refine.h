@@ -38,9 +38,10 @@ struct DbCalibrationOptions {
 std::vector<double> KernelTimings(const estimator::KernelPlan& plan,
                                   const std::vector<db::LayerRecord>& layers);
 
-StatusOr<estimator::CalibrationData> CalibrationDataFromDb(
-    db::Database& db, const std::string& device_id, const DbCalibrationOptions& options,
-    std::vector<std::string>* skipped);
+StatusOr<estimator::CalibrationData> CalibrationDataFromDb(db::Database& db,
+                                                           const std::string& device_id,
+                                                           const DbCalibrationOptions& options,
+                                                           std::vector<std::string>* skipped);
 
 // Refits a device's profile from its stored runs (see CalibrationDataFromDb). `base` supplies
 // the hardware facts and the targets the stored runs do not cover, which are kept as they are.
@@ -83,9 +84,11 @@ StatusOr<profiles::DeviceProfile> BaseProfile(db::Database& db, const std::strin
 // with refined profiles from `results` (when not null) in place of their files (`notes` gets
 // one line per replaced profile); then only `ids` when any are given. kInvalidArgument names
 // an unknown id and lists the known ones.
-StatusOr<std::vector<profiles::DeviceProfile>> SelectProfiles(
-    const std::vector<std::string>& files, const std::string& dir,
-    const std::vector<std::string>& ids, db::Database* results, std::vector<std::string>* notes);
+StatusOr<std::vector<profiles::DeviceProfile>> SelectProfiles(const std::vector<std::string>& files,
+                                                              const std::string& dir,
+                                                              const std::vector<std::string>& ids,
+                                                              db::Database* results,
+                                                              std::vector<std::string>* notes);
 
 }  // namespace mbench::calibration
 

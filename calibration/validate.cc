@@ -9,14 +9,16 @@ namespace mbench::calibration {
 namespace {
 
 // Adds cross-validation rows to the table's groups.
-void GroupRows(const ValidateOptions& o, const estimator::CalibrationData& data,
-               const std::vector<estimator::CvPoint>& rows,
-               std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>>* out) {
+void GroupRows(
+    const ValidateOptions& o, const estimator::CalibrationData& data,
+    const std::vector<estimator::CvPoint>& rows,
+    std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>>* out) {
   for (const auto& r : rows) {
     const auto& m = data.points[r.point];
     if (data.models[m.model].part) continue;  // judged on whole models
     if (o.by == "model") {
-      (*out)[{data.models[m.model].group, o.db_path.empty() ? "all targets" : r.device_id}].push_back(r);
+      (*out)[{data.models[m.model].group, o.db_path.empty() ? "all targets" : r.device_id}]
+          .push_back(r);
     } else if (o.by == "family") {
       (*out)[{"all devices", m.compute_unit + "/" + m.runtime + "/" + m.precision}].push_back(r);
     } else {
@@ -28,9 +30,10 @@ void GroupRows(const ValidateOptions& o, const estimator::CalibrationData& data,
 // Cross-validation on the runs stored in a results database: per device, its active
 // calibration (or its profile file) supplies the facts, and each model is left out of the fit
 // that predicts it, exactly as `refine` fits.
-Status ValidateDb(const ValidateOptions& o, std::string* description, int* unpredictable,
-                  std::vector<estimator::CvPoint>* all_rows,
-                  std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>>* groups) {
+Status ValidateDb(
+    const ValidateOptions& o, std::string* description, int* unpredictable,
+    std::vector<estimator::CvPoint>* all_rows,
+    std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>>* groups) {
   MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path, {.must_exist = true}));
   MBENCH_ASSIGN_OR_RETURN(std::vector<db::DeviceRecord> devices, results->Devices());
   int validated = 0;
@@ -49,8 +52,7 @@ Status ValidateDb(const ValidateOptions& o, std::string* description, int* unpre
     if (groups_seen.size() < 2) continue;  // nothing to hold out
     estimator::FitOptions fo;
     fo.date = "";  // only recorded in fitted profiles, which validation discards
-    MBENCH_ASSIGN_OR_RETURN(estimator::CvResult cv,
-                            estimator::CrossValidate(data, {*base}, fo));
+    MBENCH_ASSIGN_OR_RETURN(estimator::CvResult cv, estimator::CrossValidate(data, {*base}, fo));
     GroupRows(o, data, cv.rows, groups);
     for (const auto& r : cv.rows) {
       if (!data.models[data.points[r.point].model].part) all_rows->push_back(r);
@@ -59,8 +61,9 @@ Status ValidateDb(const ValidateOptions& o, std::string* description, int* unpre
     ++validated;
   }
   if (validated == 0) {
-    return Status::NotFound(results->location() + ": no device " + (o.device.empty() ? "" : "'" + o.device + "' ") +
-                            "has a profile and stored runs of two or more models mbench can rebuild");
+    return Status::NotFound(
+        results->location() + ": no device " + (o.device.empty() ? "" : "'" + o.device + "' ") +
+        "has a profile and stored runs of two or more models mbench can rebuild");
   }
   *description = results->location() + " (" + std::to_string(validated) + " devices' stored runs)";
   return Status::Ok();
@@ -72,9 +75,8 @@ StatusOr<Inputs> LoadInputs(const std::string& data_dir) {
   Inputs in;
   MBENCH_ASSIGN_OR_RETURN(in.devices,
                           profiles::LoadDeviceFacts(JoinPath(data_dir, "devices.json"), &in.date));
-  MBENCH_ASSIGN_OR_RETURN(
-      in.data, estimator::LoadCalibrationData(JoinPath(data_dir, "latency/measurements.csv"),
-                                              data_dir));
+  MBENCH_ASSIGN_OR_RETURN(in.data, estimator::LoadCalibrationData(
+                                       JoinPath(data_dir, "latency/measurements.csv"), data_dir));
   return in;
 }
 

@@ -33,11 +33,11 @@ StatusOr<std::vector<profiles::DeviceProfile>> FitPublishedProfiles(
     const std::string& data_dir, const std::function<void(const std::string&)>& log);
 
 struct ValidateOptions {
-  std::string data_dir;     // the published data (when db_path is empty)
+  std::string data_dir;       // the published data (when db_path is empty)
   std::string by = "target";  // rows per "target", "model" or "family"
-  std::string db_path;      // validate on the runs stored here instead
-  std::string device;       // with db_path: only this device
-  std::string profile_dir;  // with db_path: profiles of devices not refined
+  std::string db_path;        // validate on the runs stored here instead
+  std::string device;         // with db_path: only this device
+  std::string profile_dir;    // with db_path: profiles of devices not refined
 };
 
 // One row of the validation table.

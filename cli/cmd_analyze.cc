@@ -18,8 +18,9 @@ struct AnalyzeOptions {
 
 Status RunAnalyze(const AnalyzeOptions& options) {
   MBENCH_ASSIGN_OR_RETURN(report::ReportFormat format, report::ParseReportFormat(options.format));
-  MBENCH_ASSIGN_OR_RETURN(analyzer::AnalyzedModel m,
-                          analyzer::LoadAndAnalyze(options.model_path, options.input_shapes, options.zoo));
+  MBENCH_ASSIGN_OR_RETURN(
+      analyzer::AnalyzedModel m,
+      analyzer::LoadAndAnalyze(options.model_path, options.input_shapes, options.zoo));
   std::cout << report::RenderAnalysis(m.model, m.analysis, format);
   return Status::Ok();
 }

@@ -4,10 +4,10 @@
 // Both store what they measure and fit in the results database; the work is in calibration/
 // (calibrate.h, refine.h), the summary in report/calibration_report.h.
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 
 #include "calibration/calibrate.h"
+#include "calibration/probes.h"
 #include "calibration/records.h"
 #include "calibration/refine.h"
 #include "cli/commands.h"
@@ -22,12 +22,6 @@ struct CalibrateCommand {
   std::string out;
   calibration::CalibrateOptions calibrate;
 };
-
-std::string DefaultProbeDir() {
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return JoinPath(x, "mbench/probes");
-  if (const char* h = std::getenv("HOME"); h && *h) return JoinPath(h, ".cache/mbench/probes");
-  return "mbench-probes";
-}
 
 // Stores the refit as the device's active calibration, and writes it to `out_path` if given.
 Status StoreCalibration(db::Database& results, const db::DeviceRecord& device,
@@ -80,17 +74,20 @@ Status RunRefine(const RefineOptions& o) {
   std::fputs(report::RenderRefineSummary(r).c_str(), stdout);
   if (r.base_new.n > 0) {
     // Both sides out of sample: the base never saw these models, the refit holds each out.
-    std::printf("  on %d runs of %d models the base profile was not fitted to: base MAPE %.1f%% "
-                "(%.0f%% within 10%%), refit leave-one-model-out MAPE %.1f%% (%.0f%% within 10%%)\n",
-                r.base_new.n, r.new_models, r.base_new.mape_pct, r.base_new.within10_pct,
-                r.refit_new.mape_pct, r.refit_new.within10_pct);
+    std::printf(
+        "  on %d runs of %d models the base profile was not fitted to: base MAPE %.1f%% "
+        "(%.0f%% within 10%%), refit leave-one-model-out MAPE %.1f%% (%.0f%% within 10%%)\n",
+        r.base_new.n, r.new_models, r.base_new.mape_pct, r.base_new.within10_pct,
+        r.refit_new.mape_pct, r.refit_new.within10_pct);
   } else {
-    std::printf("  no runs of models the base profile was not fitted to: nothing out of sample "
-                "to compare it with\n");
+    std::printf(
+        "  no runs of models the base profile was not fitted to: nothing out of sample "
+        "to compare it with\n");
   }
   if (!calibration::RefitImproves(r) && !o.force) {
-    std::printf("  kept the base profile: the refit predicts the new models worse than the "
-                "profile it would replace (--force stores it anyway)\n");
+    std::printf(
+        "  kept the base profile: the refit predicts the new models worse than the "
+        "profile it would replace (--force stores it anyway)\n");
     return Status::Ok();
   }
   MBENCH_ASSIGN_OR_RETURN(std::vector<db::DeviceRecord> devices, results->Devices());
@@ -105,7 +102,7 @@ Status RunRefine(const RefineOptions& o) {
 
 void RegisterCalibrate(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<CalibrateCommand>();
-  o->calibrate.probe_dir = DefaultProbeDir();
+  o->calibrate.probe_dir = calibration::DefaultProbeDir();
   CLI::App* cmd = app.add_subcommand(
       "calibrate",
       "Measure this machine with the runner and fit its device profile (runtime mbench): a sweep\n"
@@ -117,7 +114,8 @@ void RegisterCalibrate(CLI::App& app, int* exit_code) {
   cmd->add_option("--db", o->db_path,
                   "Results database: an SQLite file (default results.db) or a postgresql:// URI");
   cmd->add_option("--out", o->out, "Also write the profile to this JSON file");
-  cmd->add_option("--threads", o->calibrate.threads, "Thread counts (repeatable; default 1 and all)")
+  cmd->add_option("--threads", o->calibrate.threads,
+                  "Thread counts (repeatable; default 1 and all)")
       ->take_all()
       ->allow_extra_args(false)
       ->check(CLI::Range(1, 1024));
@@ -130,9 +128,11 @@ void RegisterCalibrate(CLI::App& app, int* exit_code) {
   cmd->add_option("--probe-dir", o->calibrate.probe_dir,
                   "Where the probe models are written (default ~/.cache/mbench/probes); refine\n"
                   "reads them again");
-  cmd->add_option("--probe-secs", o->calibrate.probe_secs, "Minimum measuring time per probe (default 0.1)")
+  cmd->add_option("--probe-secs", o->calibrate.probe_secs,
+                  "Minimum measuring time per probe (default 0.1)")
       ->check(CLI::Range(0.0, 60.0));
-  cmd->add_option("--model-secs", o->calibrate.model_secs, "Minimum measuring time per model (default 0.3)")
+  cmd->add_option("--model-secs", o->calibrate.model_secs,
+                  "Minimum measuring time per model (default 0.3)")
       ->check(CLI::Range(0.0, 600.0));
   cmd->callback([o, exit_code] {
     Status s = RunCalibrate(*o);

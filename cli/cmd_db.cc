@@ -29,8 +29,10 @@ Status RunImport(const DbOptions& o) {
   if (s.skipped_rows > 0) std::printf("; %d rows without a time skipped", s.skipped_rows);
   std::printf("\n");
   if (s.unresolved_models > 0) {
-    std::printf("  %d models are stored by name only (no network file mbench can rebuild): "
-                "queries show them, refine cannot fit to them\n", s.unresolved_models);
+    std::printf(
+        "  %d models are stored by name only (no network file mbench can rebuild): "
+        "queries show them, refine cannot fit to them\n",
+        s.unresolved_models);
   }
   return Status::Ok();
 }
@@ -61,7 +63,8 @@ Status RunExport(const DbOptions& o) {
     for (const std::string& name : db::TableNames()) {
       if (!o.table.empty() && name != o.table) continue;
       MBENCH_ASSIGN_OR_RETURN(db::Table t, results->Dump(name));
-      text += std::string(first ? "\n" : ",\n") + "\"" + name + "\": " + report::FormatTable(t, "json");
+      text +=
+          std::string(first ? "\n" : ",\n") + "\"" + name + "\": " + report::FormatTable(t, "json");
       while (!text.empty() && text.back() == '\n') text.pop_back();
       first = false;
     }
@@ -101,8 +104,10 @@ void RegisterDb(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"ncnn", "tflite", "qai-hub", "mbench"}));
   ic->add_option("--db", imp->db_path, "Results database: an SQLite file or a postgresql:// URI")
       ->required();
-  ic->add_option("--data", imp->import.data_dir, "Where ncnn_params/ and mbench model_refs are found");
-  ic->add_option("--profiles", imp->import.profile_dir, "Device profiles used to recognise devices");
+  ic->add_option("--data", imp->import.data_dir,
+                 "Where ncnn_params/ and mbench model_refs are found");
+  ic->add_option("--profiles", imp->import.profile_dir,
+                 "Device profiles used to recognise devices");
   ic->callback([imp, exit_code] {
     Status s = RunImport(*imp);
     *exit_code = s.ok() ? kExitOk : ReportError("db import", s);

@@ -23,8 +23,7 @@ struct DevicesOptions {
 std::string ThreadRange(const profiles::DeviceProfile& d, const profiles::Target& t) {
   int lo = t.threads, hi = t.threads, n = 0;
   for (const auto& o : d.targets) {
-    if (o.compute_unit == t.compute_unit && o.runtime == t.runtime &&
-        o.precision == t.precision) {
+    if (o.compute_unit == t.compute_unit && o.runtime == t.runtime && o.precision == t.precision) {
       lo = std::min(lo, o.threads);
       hi = std::max(hi, o.threads);
       ++n;
@@ -90,7 +89,8 @@ Status RunDevices(const DevicesOptions& o) {
                   d.release_year);
     os << buf << (combos.empty() ? "nothing calibrated" : combos) << "\n";
   }
-  os << "\n" << devices.size() << " profiles in " << o.profile_dir
+  os << "\n"
+     << devices.size() << " profiles in " << o.profile_dir
      << "; details: mbench devices --format json\n";
   std::cout << os.str();
   return Status::Ok();
@@ -101,10 +101,9 @@ Status RunDevices(const DevicesOptions& o) {
 void RegisterDevices(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<DevicesOptions>();
   o->profile_dir = profiles::DefaultProfileDir();
-  CLI::App* cmd = app.add_subcommand(
-      "devices",
-      "List the device profiles and what each can predict.\n"
-      "Example: mbench devices --format json");
+  CLI::App* cmd = app.add_subcommand("devices",
+                                     "List the device profiles and what each can predict.\n"
+                                     "Example: mbench devices --format json");
   cmd->add_option("--profiles", o->profile_dir, "Directory of device profiles");
   cmd->add_option("--format", o->format, "table (default) or json")
       ->check(CLI::IsMember({"table", "json"}));

@@ -25,7 +25,7 @@ struct GradeOptions {
   std::string output;
   std::string profile_dir;
   std::vector<std::string> profile_files;
-  std::string db_path;  // results database: refined profiles in, predictions out
+  std::string db_path;   // results database: refined profiles in, predictions out
   bool kernels = false;  // JSON: every kernel's predicted time
 };
 
@@ -53,14 +53,13 @@ Status RunGrade(const GradeOptions& o, int* exit_code) {
     for (const auto& g : r.predictions) {
       for (const auto& d : devices) {
         if (d.id == g.p.device_id) {
-          rows.emplace_back(calibration::DeviceRecordOf(d),
-                            calibration::PredictionRecordOf(g.p));
+          rows.emplace_back(calibration::DeviceRecordOf(d), calibration::PredictionRecordOf(g.p));
         }
       }
     }
     const analyzer::ModelRef ref{o.model_path, o.zoo, o.input_shapes};
-    MBENCH_ASSIGN_OR_RETURN(
-        int stored, results->AddPredictions(calibration::ModelRecordOf(loaded, ref), rows));
+    MBENCH_ASSIGN_OR_RETURN(int stored,
+                            results->AddPredictions(calibration::ModelRecordOf(loaded, ref), rows));
     std::fprintf(stderr, "mbench grade: stored %d predictions in %s\n", stored,
                  results->location().c_str());
   }
@@ -117,8 +116,9 @@ void RegisterGrade(CLI::App& app, int* exit_code) {
   cmd->add_option("--format", o->format, "table (default), json, md or html")
       ->check(CLI::IsMember({"table", "json", "md", "markdown", "html"}));
   cmd->add_option("-o,--output", o->output, "Write the report to this file instead of stdout");
-  cmd->add_option("--profiles", o->profile_dir,
-                  "Directory of device profiles (default: $MBENCH_PROFILE_DIR or device_profiles/)");
+  cmd->add_option(
+      "--profiles", o->profile_dir,
+      "Directory of device profiles (default: $MBENCH_PROFILE_DIR or device_profiles/)");
   cmd->add_option("--profile", o->profile_files,
                   "Grade against this profile file only (repeatable), e.g. one written by\n"
                   "`mbench calibrate`")

@@ -74,7 +74,8 @@ void RegisterProfiles(CLI::App& app, int* exit_code) {
       "device and target, the number of measurements, MAPE, the share within 10% and 25%, and\n"
       "how often the measured value fell inside the 90% prediction interval.\n"
       "Example: mbench validate --format md");
-  vcmd->add_option("--data", val->validate.data_dir, "Data directory (default: the source tree's data/)");
+  vcmd->add_option("--data", val->validate.data_dir,
+                   "Data directory (default: the source tree's data/)");
   vcmd->add_option("--by", val->validate.by,
                    "Rows per target (default: device and target), model (each held-out\n"
                    "architecture over every target) or family (compute unit/runtime/precision)")
@@ -83,7 +84,8 @@ void RegisterProfiles(CLI::App& app, int* exit_code) {
                    "Validate on the runs stored in this results database instead: per device,\n"
                    "each model left out of the fit that predicts it, as `refine` fits");
   vcmd->add_option("--device", val->validate.device, "With --db: only this device");
-  vcmd->add_option("--profiles", val->validate.profile_dir, "With --db: profiles of devices not refined");
+  vcmd->add_option("--profiles", val->validate.profile_dir,
+                   "With --db: profiles of devices not refined");
   vcmd->add_option("--format", val->format, "table (default), json, csv or md")
       ->check(CLI::IsMember({"table", "json", "csv", "md", "markdown"}));
   vcmd->callback([val, exit_code] {

@@ -64,8 +64,8 @@ Status RunRun(const RunOptions& o) {
   rep.threads = o.plan.threads;
   rep.precision = o.plan.precision;
   rep.per_layer = o.measure.per_layer;
-  rep.warnings = report::RunWarnings(r, rep.cpu, o.plan.precision,
-                                     (*plan)->synthetic_weights(), overflow_note);
+  rep.warnings = report::RunWarnings(r, rep.cpu, o.plan.precision, (*plan)->synthetic_weights(),
+                                     overflow_note);
   const std::string measured_at = db::NowUtc();
   rep.options = {{"threads", o.plan.threads},
                  {"precision", o.plan.precision},
@@ -108,10 +108,16 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       "Example: mbench run zoo:mobilenet_v2 --threads 2 --per-layer --format json");
   AddModelOptions(cmd, &o->model_path, &o->input_shapes, &o->zoo);
   cmd->add_option("--threads", o->plan.threads, "Threads (default 1)")->check(CLI::Range(1, 1024));
-  cmd->add_option("--precision", o->plan.precision, "fp32; fp16 (operators XNNPACK has in fp16 run in fp16, the rest in fp32 with conversions; refused on CPUs without fp16 kernels); int8 for 8-bit quantized TFLite models (int8 or uint8: their quantized layers run on XNNPACK's qs8/qu8 operators)")
+  cmd->add_option(
+         "--precision", o->plan.precision,
+         "fp32; fp16 (operators XNNPACK has in fp16 run in fp16, the rest in fp32 with "
+         "conversions; refused on CPUs without fp16 kernels); int8 for 8-bit quantized TFLite "
+         "models (int8 or uint8: their quantized layers run on XNNPACK's qs8/qu8 operators)")
       ->check(CLI::IsMember({"fp32", "fp16", "int8"}));
-  cmd->add_option("--warmup", o->measure.warmup, "Warm-up runs (default 3)")->check(CLI::Range(0, 100000));
-  cmd->add_option("--runs", o->measure.runs, "Minimum timed runs (default 10)")->check(CLI::Range(1, 10000000));
+  cmd->add_option("--warmup", o->measure.warmup, "Warm-up runs (default 3)")
+      ->check(CLI::Range(0, 100000));
+  cmd->add_option("--runs", o->measure.runs, "Minimum timed runs (default 10)")
+      ->check(CLI::Range(1, 10000000));
   cmd->add_option("--min-secs", o->measure.min_secs, "Minimum measuring time (default 1)")
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--max-secs", o->measure.max_secs, "Maximum measuring time (default 60)")

@@ -43,7 +43,8 @@ Status RunList(const ZooListOptions& options) {
                       {"params", a.totals.params}});
     } else {
       std::printf("%-34s %-9s %-6lld %12s %12s  %s\n", e.name, variants.c_str(),
-                  static_cast<long long>(e.default_resolution), report::HumanCount(a.totals.macs).c_str(),
+                  static_cast<long long>(e.default_resolution),
+                  report::HumanCount(a.totals.macs).c_str(),
                   report::HumanCount(a.totals.params).c_str(), e.description);
     }
   }
@@ -54,7 +55,8 @@ Status RunList(const ZooListOptions& options) {
 Status RunExport(const ZooExportOptions& options) {
   MBENCH_ASSIGN_OR_RETURN(analyzer::Graph g, analyzer::BuildZooModel(options.name, options.zoo));
   MBENCH_RETURN_IF_ERROR(analyzer::WriteOnnxModel(g, options.out, options.seed));
-  std::fprintf(stderr, "mbench zoo export: wrote %s (weights seeded %u; checked by onnx::checker)\n",
+  std::fprintf(stderr,
+               "mbench zoo export: wrote %s (weights seeded %u; checked by onnx::checker)\n",
                options.out.c_str(), options.seed);
   return Status::Ok();
 }
@@ -69,9 +71,11 @@ void RegisterZoo(CLI::App& app, int* exit_code) {
   zoo->require_subcommand(1);
 
   auto list_options = std::make_shared<ZooListOptions>();
-  CLI::App* list = zoo->add_subcommand("list", "List the architectures with MACs and parameters "
-                                               "(computed by the analyzer). Example: mbench zoo list");
-  list->add_option("--format", list_options->format, "table (default) or json. Example: --format json")
+  CLI::App* list = zoo->add_subcommand("list",
+                                       "List the architectures with MACs and parameters "
+                                       "(computed by the analyzer). Example: mbench zoo list");
+  list->add_option("--format", list_options->format,
+                   "table (default) or json. Example: --format json")
       ->check(CLI::IsMember({"table", "json"}));
   list->callback([list_options, exit_code] {
     Status s = RunList(*list_options);
@@ -80,8 +84,9 @@ void RegisterZoo(CLI::App& app, int* exit_code) {
 
   auto export_options = std::make_shared<ZooExportOptions>();
   CLI::App* exp = zoo->add_subcommand(
-      "export", "Write an architecture as ONNX (opset 17) with seeded random weights.\n"
-                "Example: mbench zoo export mobilenet_v2 -o mobilenet_v2.onnx --width 0.5");
+      "export",
+      "Write an architecture as ONNX (opset 17) with seeded random weights.\n"
+      "Example: mbench zoo export mobilenet_v2 -o mobilenet_v2.onnx --width 0.5");
   exp->add_option("name", export_options->name, "Zoo name, e.g. mobilenet_v2 or zoo:resnet50")
       ->required();
   exp->add_option("-o,--output", export_options->out, "ONNX file to write. Example: -o m.onnx")

@@ -8,13 +8,13 @@
 namespace mbench {
 
 struct BuildInfo {
-  std::string version;      // mbench version, e.g. "0.1.0"
-  std::string git_commit;   // short hash, "+dirty" when the tree had changes; "unknown" outside git
-  std::string compiler;     // e.g. "GNU 12.2.0"
-  std::string build_type;   // CMAKE_BUILD_TYPE, e.g. "Release"
-  std::string cxx_flags;    // flags of that build type
-  bool asserts_enabled;     // NDEBUG not defined
-  bool sanitizer;           // built with -fsanitize
+  std::string version;     // mbench version, e.g. "0.1.0"
+  std::string git_commit;  // short hash, "+dirty" when the tree had changes; "unknown" outside git
+  std::string compiler;    // e.g. "GNU 12.2.0"
+  std::string build_type;  // CMAKE_BUILD_TYPE, e.g. "Release"
+  std::string cxx_flags;   // flags of that build type
+  bool asserts_enabled;    // NDEBUG not defined
+  bool sanitizer;          // built with -fsanitize
 };
 
 const BuildInfo& GetBuildInfo();

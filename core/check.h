@@ -25,14 +25,15 @@ struct Voidify {
 
 }  // namespace mbench::internal
 
-#define MBENCH_CHECK(cond)                  \
-  (cond) ? (void)0                          \
-         : ::mbench::internal::Voidify() &  \
+#define MBENCH_CHECK(cond)                 \
+  (cond) ? (void)0                         \
+         : ::mbench::internal::Voidify() & \
                ::mbench::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()
 
 #ifdef NDEBUG
 #define MBENCH_DCHECK(cond) \
-  true ? (void)0 : ::mbench::internal::Voidify() & ::mbench::internal::CheckFailure("", 0, "").stream()
+  true ? (void)0            \
+       : ::mbench::internal::Voidify() & ::mbench::internal::CheckFailure("", 0, "").stream()
 #else
 #define MBENCH_DCHECK(cond) MBENCH_CHECK(cond)
 #endif

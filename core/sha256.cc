@@ -39,7 +39,8 @@ void Compress(std::array<uint32_t, 8>& h, const unsigned char* block) {
   }
   uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
   for (int i = 0; i < 64; ++i) {
-    uint32_t t1 = k + (Rotr(e, 6) ^ Rotr(e, 11) ^ Rotr(e, 25)) + ((e & f) ^ (~e & g)) + kRound[i] + w[i];
+    uint32_t t1 =
+        k + (Rotr(e, 6) ^ Rotr(e, 11) ^ Rotr(e, 25)) + ((e & f) ^ (~e & g)) + kRound[i] + w[i];
     uint32_t t2 = (Rotr(a, 2) ^ Rotr(a, 13) ^ Rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
     k = g;
     g = f;
@@ -50,7 +51,14 @@ void Compress(std::array<uint32_t, 8>& h, const unsigned char* block) {
     b = a;
     a = t1 + t2;
   }
-  h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+  h[0] += a;
+  h[1] += b;
+  h[2] += c;
+  h[3] += d;
+  h[4] += e;
+  h[5] += f;
+  h[6] += g;
+  h[7] += k;
 }
 
 void CompressBlocksPortable(std::array<uint32_t, 8>& h, const unsigned char* data, size_t blocks) {
@@ -61,23 +69,24 @@ void CompressBlocksPortable(std::array<uint32_t, 8>& h, const unsigned char* dat
 // The SHA extensions (SHA-NI) do two rounds per instruction: about 8x the portable code on
 // 100 MB model files. Lane layout follows the instruction set reference: state0 holds
 // A,B,E,F and state1 C,D,G,H.
-__attribute__((target("sha,sse4.1,ssse3"))) void CompressBlocksShaNi(
-    std::array<uint32_t, 8>& h, const unsigned char* data, size_t blocks) {
+__attribute__((target("sha,sse4.1,ssse3"))) void CompressBlocksShaNi(std::array<uint32_t, 8>& h,
+                                                                     const unsigned char* data,
+                                                                     size_t blocks) {
   const __m128i kByteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
   __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&h[0]));     // A B C D
   __m128i state1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&h[4]));  // E F G H
-  tmp = _mm_shuffle_epi32(tmp, 0xB1);          // C D A B
-  state1 = _mm_shuffle_epi32(state1, 0x1B);    // H G F E
-  __m128i state0 = _mm_alignr_epi8(tmp, state1, 8);  // A B E F
-  state1 = _mm_blend_epi16(state1, tmp, 0xF0);       // C D G H
+  tmp = _mm_shuffle_epi32(tmp, 0xB1);                                         // C D A B
+  state1 = _mm_shuffle_epi32(state1, 0x1B);                                   // H G F E
+  __m128i state0 = _mm_alignr_epi8(tmp, state1, 8);                           // A B E F
+  state1 = _mm_blend_epi16(state1, tmp, 0xF0);                                // C D G H
   for (size_t b = 0; b < blocks; ++b) {
     const unsigned char* block = data + 64 * b;
     __m128i abef = state0, cdgh = state1;
     __m128i w[4];
     for (int g = 0; g < 16; ++g) {
       if (g < 4) {
-        w[g] = _mm_shuffle_epi8(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * g)), kByteSwap);
+        w[g] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * g)),
+                                kByteSwap);
       } else {
         // W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time.
         __m128i x0 = w[g % 4], x1 = w[(g + 1) % 4], x2 = w[(g + 2) % 4], x3 = w[(g + 3) % 4];

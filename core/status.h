@@ -12,13 +12,13 @@ namespace mbench {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // bad flags or options
-  kNotFound,           // missing file, profile or device
-  kCorruption,         // malformed model or profile file
-  kUnsupported,        // op, dtype, opset or hardware not supported
-  kFailedPrecondition, // call in the wrong phase
-  kIOError,            // file, db or network failure
-  kInternal,           // a bug surfaced at run time, or an unknown third-party failure
+  kInvalidArgument,     // bad flags or options
+  kNotFound,            // missing file, profile or device
+  kCorruption,          // malformed model or profile file
+  kUnsupported,         // op, dtype, opset or hardware not supported
+  kFailedPrecondition,  // call in the wrong phase
+  kIOError,             // file, db or network failure
+  kInternal,            // a bug surfaced at run time, or an unknown third-party failure
 };
 
 // Returns a stable lower-case name ("invalid_argument", ...) for reports and JSON.
@@ -29,7 +29,9 @@ class [[nodiscard]] Status {
   Status() = default;
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {StatusCode::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {StatusCode::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {StatusCode::kNotFound, std::move(msg)}; }
   static Status Corruption(std::string msg) { return {StatusCode::kCorruption, std::move(msg)}; }
   static Status Unsupported(std::string msg) { return {StatusCode::kUnsupported, std::move(msg)}; }

@@ -83,8 +83,8 @@ const std::vector<NamedQuery>& NamedQueries() {
 }
 
 const std::vector<std::string>& TableNames() {
-  static const std::vector<std::string> t = {"devices", "models", "runs", "layer_timings",
-                                             "predictions", "calibrations"};
+  static const std::vector<std::string> t = {"devices",       "models",      "runs",
+                                             "layer_timings", "predictions", "calibrations"};
   return t;
 }
 
@@ -173,14 +173,16 @@ StatusOr<int64_t> Database::PutModelLocked(const ModelRecord& m) {
                 "params, weight_bytes, peak_activation_bytes, layers, added_at) "
                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET "
                 "ref = CASE WHEN excluded.ref <> '' THEN excluded.ref ELSE models.ref END",
-                {Text(m.key), Text(m.sha256), Text(m.name.empty() ? m.key : m.name),
-                 Text(m.format), Text(m.ref), Text(m.input_shapes), IntOrNull(m.macs),
-                 IntOrNull(m.flops), IntOrNull(m.params), IntOrNull(m.weight_bytes),
-                 IntOrNull(m.peak_activation_bytes), IntOrNull(m.layers), Text(NowUtc())})
+                {Text(m.key), Text(m.sha256), Text(m.name.empty() ? m.key : m.name), Text(m.format),
+                 Text(m.ref), Text(m.input_shapes), IntOrNull(m.macs), IntOrNull(m.flops),
+                 IntOrNull(m.params), IntOrNull(m.weight_bytes), IntOrNull(m.peak_activation_bytes),
+                 IntOrNull(m.layers), Text(NowUtc())})
           .status());
-  MBENCH_ASSIGN_OR_RETURN(Table id, store_->Run("cannot look up model " + m.name,
-                                                "SELECT id FROM models WHERE key = ?", {Text(m.key)}));
-  if (id.rows.empty()) return Status::IOError(location() + ": model " + m.name + " vanished after insert");
+  MBENCH_ASSIGN_OR_RETURN(
+      Table id, store_->Run("cannot look up model " + m.name, "SELECT id FROM models WHERE key = ?",
+                            {Text(m.key)}));
+  if (id.rows.empty())
+    return Status::IOError(location() + ": model " + m.name + " vanished after insert");
   return Scalar(id);
 }
 
@@ -198,13 +200,30 @@ StatusOr<int64_t> Database::AddRunLocked(const std::string& device_id, int64_t m
           "cluster, options, build, measured_at, source, n, min_ms, p50_ms, p90_ms, p99_ms, "
           "max_ms, mean_ms, std_ms, init_ms, first_run_ms, peak_rss_bytes, synthetic_weights, "
           "layer_count) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-          {Text(device_id), Int(model_id), Text(r.runtime), Text(r.compute_unit),
-           Text(r.precision), Int(r.threads), Text(r.cluster), Text(r.options_json),
-           Text(r.build_json), Text(r.measured_at.empty() ? NowUtc() : r.measured_at),
-           Text(r.source), Int(r.n), Real(r.min_ms), Real(r.p50_ms), Real(r.p90_ms),
-           Real(r.p99_ms), Real(r.max_ms), Real(r.mean_ms), Real(r.std_ms), RealOrNull(r.init_ms),
-           RealOrNull(r.first_run_ms), IntOrNull(r.peak_rss_bytes),
-           Int(r.synthetic_weights ? 1 : 0), Int(static_cast<int64_t>(r.layers.size()))}));
+          {Text(device_id),
+           Int(model_id),
+           Text(r.runtime),
+           Text(r.compute_unit),
+           Text(r.precision),
+           Int(r.threads),
+           Text(r.cluster),
+           Text(r.options_json),
+           Text(r.build_json),
+           Text(r.measured_at.empty() ? NowUtc() : r.measured_at),
+           Text(r.source),
+           Int(r.n),
+           Real(r.min_ms),
+           Real(r.p50_ms),
+           Real(r.p90_ms),
+           Real(r.p99_ms),
+           Real(r.max_ms),
+           Real(r.mean_ms),
+           Real(r.std_ms),
+           RealOrNull(r.init_ms),
+           RealOrNull(r.first_run_ms),
+           IntOrNull(r.peak_rss_bytes),
+           Int(r.synthetic_weights ? 1 : 0),
+           Int(static_cast<int64_t>(r.layers.size()))}));
   const int64_t run_id = Scalar(id);
   for (const LayerRecord& t : r.layers) {
     MBENCH_RETURN_IF_ERROR(
@@ -302,14 +321,14 @@ StatusOr<int64_t> Database::AddCalibration(const DeviceRecord& device, const Cal
                              .status());
   MBENCH_ASSIGN_OR_RETURN(
       Table id,
-      store_->Run("cannot store the calibration",
-                  "INSERT INTO calibrations(device_id, profile_json, method, data, points, "
-                  "cv_points, rms_log_residual, cv_mape_pct, created_at, active) "
-                  "VALUES(?,?,?,?,?,?,?,?,?,1) RETURNING id",
-                  {Text(device.id), Text(c.profile_json), Text(c.method), Text(c.data),
-                   Int(c.points), Int(c.cv_points), Real(c.rms_log_residual),
-                   RealOrNull(c.cv_mape_pct),
-                   Text(c.created_at.empty() ? NowUtc() : c.created_at)}));
+      store_->Run(
+          "cannot store the calibration",
+          "INSERT INTO calibrations(device_id, profile_json, method, data, points, "
+          "cv_points, rms_log_residual, cv_mape_pct, created_at, active) "
+          "VALUES(?,?,?,?,?,?,?,?,?,1) RETURNING id",
+          {Text(device.id), Text(c.profile_json), Text(c.method), Text(c.data), Int(c.points),
+           Int(c.cv_points), Real(c.rms_log_residual), RealOrNull(c.cv_mape_pct),
+           Text(c.created_at.empty() ? NowUtc() : c.created_at)}));
   MBENCH_RETURN_IF_ERROR(tx.Commit());
   return Scalar(id);
 }
@@ -346,21 +365,21 @@ CalibrationRow ReadCalibration(const std::vector<Cell>& row) {
 }  // namespace
 
 StatusOr<std::optional<CalibrationRow>> Database::ActiveCalibration(const std::string& device_id) {
-  MBENCH_ASSIGN_OR_RETURN(
-      Table t, store_->Run("cannot read calibrations",
-                           std::string("SELECT ") + kCalibrationColumns +
-                               " FROM calibrations WHERE device_id = ? AND active = 1",
-                           {Text(device_id)}));
+  MBENCH_ASSIGN_OR_RETURN(Table t,
+                          store_->Run("cannot read calibrations",
+                                      std::string("SELECT ") + kCalibrationColumns +
+                                          " FROM calibrations WHERE device_id = ? AND active = 1",
+                                      {Text(device_id)}));
   if (t.rows.empty()) return std::optional<CalibrationRow>();
   return std::optional<CalibrationRow>(ReadCalibration(t.rows[0]));
 }
 
 StatusOr<std::vector<CalibrationRow>> Database::ActiveCalibrations() {
-  MBENCH_ASSIGN_OR_RETURN(
-      Table t, store_->Run("cannot read calibrations",
-                           std::string("SELECT ") + kCalibrationColumns +
-                               " FROM calibrations WHERE active = 1 ORDER BY device_id",
-                           {}));
+  MBENCH_ASSIGN_OR_RETURN(Table t,
+                          store_->Run("cannot read calibrations",
+                                      std::string("SELECT ") + kCalibrationColumns +
+                                          " FROM calibrations WHERE active = 1 ORDER BY device_id",
+                                      {}));
   std::vector<CalibrationRow> out;
   for (const auto& row : t.rows) out.push_back(ReadCalibration(row));
   return out;
@@ -442,8 +461,8 @@ StatusOr<std::vector<StoredRun>> Database::RunsOfDevice(const std::string& devic
 StatusOr<Table> Database::Query(const std::string& name, const std::string& model) {
   // Matches a model by name, key, ref or sha256 prefix (at least 8 hex digits).
   const std::string arg = "CAST(?1 AS TEXT)";
-  const std::string model_match = "(m.name = " + arg + " OR m.key = " + arg + " OR m.ref = " +
-                                  arg + " OR (length(" + arg + ") >= 8 AND substr(m.sha256, 1, length(" +
+  const std::string model_match = "(m.name = " + arg + " OR m.key = " + arg + " OR m.ref = " + arg +
+                                  " OR (length(" + arg + ") >= 8 AND substr(m.sha256, 1, length(" +
                                   arg + ")) = lower(" + arg + ")))";
   const std::vector<Param> model_arg = {Text(model)};
   const std::string what = "query " + name + " failed";
@@ -468,7 +487,8 @@ StatusOr<Table> Database::Query(const std::string& name, const std::string& mode
       "     AS inside"
       " FROM pred JOIN med USING (device_id, model_id, runtime, compute_unit, precision,"
       "   threads) JOIN models m ON m.id = pred.model_id"
-      " WHERE pred.k = 1 AND (" + arg + " = '' OR " + model_match + "))";
+      " WHERE pred.k = 1 AND (" +
+      arg + " = '' OR " + model_match + "))";
   if (name == "predicted-vs-measured") {
     return store_->Run(
         what,
@@ -498,21 +518,24 @@ StatusOr<Table> Database::Query(const std::string& name, const std::string& mode
     return store_->Run(
         what,
         "SELECT r.id AS run_id, r.measured_at, r.device_id, m.name AS model, r.runtime,"
-        "  r.compute_unit, r.precision, r.threads, r.n, " + Round("r.p50_ms", 4) + " AS p50_ms, " +
-            Round("r.std_ms", 4) + " AS std_ms, " + store_->JsonText("r.build", "version") +
+        "  r.compute_unit, r.precision, r.threads, r.n, " +
+            Round("r.p50_ms", 4) + " AS p50_ms, " + Round("r.std_ms", 4) + " AS std_ms, " +
+            store_->JsonText("r.build", "version") +
             " AS mbench_version, r.source"
-            " FROM runs r JOIN models m ON m.id = r.model_id WHERE " + model_match +
-            " ORDER BY r.measured_at, r.id",
+            " FROM runs r JOIN models m ON m.id = r.model_id WHERE " +
+            model_match + " ORDER BY r.measured_at, r.id",
         model_arg);
   }
   if (name == "leaderboard") {
     return store_->Run(
         what,
         "SELECT row_number() OVER (ORDER BY min(r.p50_ms)) AS rank, r.device_id, d.name AS device,"
-        "  r.runtime, r.compute_unit, r.precision, r.threads, " + Round("min(r.p50_ms)", 4) +
-            " AS best_p50_ms, " + Round("1000.0 / min(r.p50_ms)", 2) + " AS fps, count(*) AS runs"
+        "  r.runtime, r.compute_unit, r.precision, r.threads, " +
+            Round("min(r.p50_ms)", 4) + " AS best_p50_ms, " + Round("1000.0 / min(r.p50_ms)", 2) +
+            " AS fps, count(*) AS runs"
             " FROM runs r JOIN models m ON m.id = r.model_id JOIN devices d ON d.id = r.device_id"
-            " WHERE " + model_match +
+            " WHERE " +
+            model_match +
             " GROUP BY r.device_id, d.name, r.runtime, r.compute_unit, r.precision, r.threads"
             " ORDER BY best_p50_ms, r.device_id",
         model_arg);
@@ -551,24 +574,20 @@ Status Database::CheckIntegrity() {
     const char* parent;
   };
   static const Reference kReferences[] = {
-      {"runs", "id", "device_id", "devices"},
-      {"runs", "id", "model_id", "models"},
-      {"layer_timings", "run_id", "run_id", "runs"},
-      {"predictions", "id", "device_id", "devices"},
-      {"predictions", "id", "model_id", "models"},
-      {"calibrations", "id", "device_id", "devices"},
+      {"runs", "id", "device_id", "devices"},        {"runs", "id", "model_id", "models"},
+      {"layer_timings", "run_id", "run_id", "runs"}, {"predictions", "id", "device_id", "devices"},
+      {"predictions", "id", "model_id", "models"},   {"calibrations", "id", "device_id", "devices"},
   };
   MBENCH_ASSIGN_OR_RETURN(int version, SchemaVersion());
   for (const Reference& ref : kReferences) {
     const std::string table = ref.table;
     if (version < 2 && (table == "predictions" || table == "calibrations")) continue;
     MBENCH_ASSIGN_OR_RETURN(
-        Table orphans,
-        store_->Run("cannot check " + table,
-                    "SELECT CAST(c." + std::string(ref.row) + " AS TEXT) FROM " + table +
-                        " c LEFT JOIN " + ref.parent + " p ON p.id = c." + ref.column +
-                        " WHERE p.id IS NULL LIMIT 1",
-                    {}));
+        Table orphans, store_->Run("cannot check " + table,
+                                   "SELECT CAST(c." + std::string(ref.row) + " AS TEXT) FROM " +
+                                       table + " c LEFT JOIN " + ref.parent + " p ON p.id = c." +
+                                       ref.column + " WHERE p.id IS NULL LIMIT 1",
+                                   {}));
     if (!orphans.rows.empty()) {
       return Status::Corruption(location() + ": table " + table + " row " + orphans.rows[0][0].s +
                                 " points at a missing " + ref.parent + " row");
@@ -580,7 +599,8 @@ Status Database::CheckIntegrity() {
 StatusOr<int64_t> Database::Count(const std::string& table) {
   for (const std::string& t : TableNames()) {
     if (t != table) continue;
-    MBENCH_ASSIGN_OR_RETURN(Table n, store_->Run("cannot count " + t, "SELECT count(*) FROM " + t, {}));
+    MBENCH_ASSIGN_OR_RETURN(Table n,
+                            store_->Run("cannot count " + t, "SELECT count(*) FROM " + t, {}));
     return Scalar(n);
   }
   return Status::NotFound("no table named '" + table + "'");

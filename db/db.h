@@ -38,21 +38,21 @@ int LatestSchemaVersion();
 // model that only a published table names.
 struct ModelRecord {
   std::string key;
-  std::string sha256;        // "" when no file was analyzed
+  std::string sha256;  // "" when no file was analyzed
   std::string name;
   std::string format;        // "onnx", "tflite", "ncnn", "zoo", "" when unknown
   std::string ref;           // how to load it again: a path or "zoo:NAME ..." ("" when none)
   std::string input_shapes;  // the --input-shape flags it was analyzed with
   int64_t macs = -1, flops = -1, params = -1, weight_bytes = -1, peak_activation_bytes = -1;
-  int64_t layers = -1;       // -1: unknown
+  int64_t layers = -1;  // -1: unknown
 };
 
 struct DeviceRecord {
-  std::string id;    // a profile id ("pixel3") or "host-..." for a machine mbench ran on
+  std::string id;  // a profile id ("pixel3") or "host-..." for a machine mbench ran on
   std::string name;
   std::string soc;
-  std::string kind;  // "phone", "soc", "host", ...
-  std::string cpu;   // CPU description
+  std::string kind;        // "phone", "soc", "host", ...
+  std::string cpu;         // CPU description
   std::string facts_json;  // hardware facts as JSON ("{}" when none)
 };
 
@@ -78,8 +78,8 @@ struct RunRecord {
 };
 
 struct PredictionRecord {
-  std::string profile;             // profile file the prediction used
-  std::string calibration;         // its calibration line
+  std::string profile;      // profile file the prediction used
+  std::string calibration;  // its calibration line
   std::string estimator_version;
   std::string target_key, runtime, compute_unit, precision;
   int64_t threads = 0;
@@ -130,9 +130,9 @@ const std::vector<NamedQuery>& NamedQueries();
 const std::vector<std::string>& TableNames();
 
 struct OpenOptions {
-  bool must_exist = false;       // kNotFound instead of creating a new file
-  int busy_timeout_ms = 15000;   // how long a write waits for another process's transaction
-  int schema_version = 0;        // migrate up to this version (0: the latest); tests make old files
+  bool must_exist = false;      // kNotFound instead of creating a new file
+  int busy_timeout_ms = 15000;  // how long a write waits for another process's transaction
+  int schema_version = 0;       // migrate up to this version (0: the latest); tests make old files
 };
 
 class Database {
@@ -162,8 +162,10 @@ class Database {
   StatusOr<int64_t> AddRun(const DeviceRecord& device, const ModelRecord& model,
                            const RunRecord& run);
   // Stores many runs in one transaction (imports): all or none.
-  StatusOr<int> AddRuns(const std::vector<DeviceRecord>& devices,
-                        const std::vector<std::pair<ModelRecord, std::vector<std::pair<std::string, RunRecord>>>>& runs);
+  StatusOr<int> AddRuns(
+      const std::vector<DeviceRecord>& devices,
+      const std::vector<std::pair<ModelRecord, std::vector<std::pair<std::string, RunRecord>>>>&
+          runs);
 
   // Stores predictions of one model on devices (device record, prediction) in one transaction.
   StatusOr<int> AddPredictions(const ModelRecord& model,

@@ -18,8 +18,8 @@
 
 namespace mbench::db::internal {
 
-// Shows a URI's user but never its password: "postgresql://me:secret@h/db" -> "postgresql://me:***@h/db",
-// and "...?password=secret&..." likewise.
+// Shows a URI's user but never its password: "postgresql://me:secret@h/db" ->
+// "postgresql://me:***@h/db", and "...?password=secret&..." likewise.
 std::string MaskPassword(const std::string& uri) {
   std::string out = uri;
   const size_t scheme = out.find("://");
@@ -32,8 +32,7 @@ std::string MaskPassword(const std::string& uri) {
       if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
     }
   }
-  for (size_t p = out.find("password="); p != std::string::npos;
-       p = out.find("password=", p + 1)) {
+  for (size_t p = out.find("password="); p != std::string::npos; p = out.find("password=", p + 1)) {
     const size_t value = p + 9;
     const size_t end = out.find_first_of("& ", value);
     out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
@@ -58,7 +57,9 @@ namespace {
 std::string PostgresMigration(int version) {
   const std::string sql = SchemaMigration(version);
   auto word_at = [&](size_t i, const std::string& w) {
-    const auto ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    const auto ident = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    };
     return sql.compare(i, w.size(), w) == 0 && (i == 0 || !ident(sql[i - 1])) &&
            (i + w.size() == sql.size() || !ident(sql[i + w.size()]));
   };
@@ -201,9 +202,9 @@ class PostgresStore final : public Store {
   }
 
   StatusOr<int> SchemaVersion() override {
-    MBENCH_ASSIGN_OR_RETURN(
-        Table exists, Run("cannot read the schema version",
-                          "SELECT CAST(to_regclass('mbench_schema_version') AS TEXT)", {}));
+    MBENCH_ASSIGN_OR_RETURN(Table exists,
+                            Run("cannot read the schema version",
+                                "SELECT CAST(to_regclass('mbench_schema_version') AS TEXT)", {}));
     if (exists.rows.empty() || exists.rows[0][0].type == Cell::Type::kNull) return 0;
     MBENCH_ASSIGN_OR_RETURN(Table t, Run("cannot read the schema version",
                                          "SELECT max(version) FROM mbench_schema_version", {}));
@@ -211,10 +212,10 @@ class PostgresStore final : public Store {
   }
 
   StatusOr<bool> HasForeignTables() override {
-    MBENCH_ASSIGN_OR_RETURN(
-        Table t, Run("cannot list tables",
-                     "SELECT count(*) FROM information_schema.tables "
-                     "WHERE table_schema = current_schema()", {}));
+    MBENCH_ASSIGN_OR_RETURN(Table t, Run("cannot list tables",
+                                         "SELECT count(*) FROM information_schema.tables "
+                                         "WHERE table_schema = current_schema()",
+                                         {}));
     return !t.rows.empty() && t.rows[0][0].i > 0;
   }
 
@@ -272,7 +273,9 @@ class PostgresStore final : public Store {
         Cell& c = cells[i];
         const char* text = f.c_str();
         switch (types[i]) {
-          case kInt8: case kInt2: case kInt4:
+          case kInt8:
+          case kInt2:
+          case kInt4:
             c.type = Cell::Type::kInt;
             c.i = std::strtoll(text, nullptr, 10);
             break;
@@ -280,13 +283,13 @@ class PostgresStore final : public Store {
             c.type = Cell::Type::kInt;
             c.i = text[0] == 't' ? 1 : 0;
             break;
-          case kFloat4: case kFloat8: case kNumeric:
+          case kFloat4:
+          case kFloat8:
+          case kNumeric:
             c.type = Cell::Type::kReal;
             c.r = std::strtod(text, nullptr);
             break;
-          default:
-            c.type = Cell::Type::kText;
-            c.s.assign(text, f.size());
+          default: c.type = Cell::Type::kText; c.s.assign(text, f.size());
         }
       }
       t.rows.push_back(std::move(cells));

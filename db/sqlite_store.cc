@@ -13,7 +13,6 @@
 namespace mbench::db::internal {
 namespace {
 
-
 struct CloseDb {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };
@@ -85,13 +84,13 @@ class SqliteStore final : public Store {
             c.type = Cell::Type::kReal;
             c.r = sqlite3_column_double(s, i);
             break;
-          case SQLITE_NULL:
-            break;
+          case SQLITE_NULL: break;
           default: {
             c.type = Cell::Type::kText;
             const unsigned char* text = sqlite3_column_text(s, i);
-            if (text) c.s.assign(reinterpret_cast<const char*>(text),
-                                 static_cast<size_t>(sqlite3_column_bytes(s, i)));
+            if (text)
+              c.s.assign(reinterpret_cast<const char*>(text),
+                         static_cast<size_t>(sqlite3_column_bytes(s, i)));
           }
         }
       }
@@ -107,13 +106,15 @@ class SqliteStore final : public Store {
   }
 
   StatusOr<int> SchemaVersion() override {
-    MBENCH_ASSIGN_OR_RETURN(Table t, Run("cannot read the schema version", "PRAGMA user_version", {}));
+    MBENCH_ASSIGN_OR_RETURN(Table t,
+                            Run("cannot read the schema version", "PRAGMA user_version", {}));
     if (t.rows.empty()) return 0;
     return static_cast<int>(t.rows[0][0].i);
   }
 
   StatusOr<bool> HasForeignTables() override {
-    MBENCH_ASSIGN_OR_RETURN(Table t, Run("cannot list tables", "SELECT count(*) FROM sqlite_master", {}));
+    MBENCH_ASSIGN_OR_RETURN(Table t,
+                            Run("cannot list tables", "SELECT count(*) FROM sqlite_master", {}));
     return !t.rows.empty() && t.rows[0][0].i > 0;
   }
 
@@ -121,7 +122,8 @@ class SqliteStore final : public Store {
     if (sqlite3_exec(db_.get(), SchemaMigration(version), nullptr, nullptr, nullptr) != SQLITE_OK) {
       return Fail("migration to schema version " + std::to_string(version) + " failed");
     }
-    return Exec("cannot record the schema version", "PRAGMA user_version=" + std::to_string(version));
+    return Exec("cannot record the schema version",
+                "PRAGMA user_version=" + std::to_string(version));
   }
 
   std::string JsonText(const std::string& column, const std::string& key) const override {
@@ -131,8 +133,8 @@ class SqliteStore final : public Store {
   Status CheckStorage() override {
     MBENCH_ASSIGN_OR_RETURN(Table t, Run("cannot check integrity", "PRAGMA integrity_check", {}));
     if (t.rows.empty() || t.rows[0][0].s != "ok") {
-      return Status::Corruption(path_ + ": " + (t.rows.empty() ? "integrity check gave no answer"
-                                                              : t.rows[0][0].s));
+      return Status::Corruption(
+          path_ + ": " + (t.rows.empty() ? "integrity check gave no answer" : t.rows[0][0].s));
     }
     return Status::Ok();
   }
@@ -143,7 +145,8 @@ class SqliteStore final : public Store {
     sqlite3_extended_result_codes(db_.get(), 1);
     // Reading the header first tells a random file from a database before anything is written.
     MBENCH_RETURN_IF_ERROR(Exec("cannot read the file", "PRAGMA schema_version"));
-    MBENCH_ASSIGN_OR_RETURN(Table wal, Run("cannot switch to WAL mode", "PRAGMA journal_mode=WAL", {}));
+    MBENCH_ASSIGN_OR_RETURN(Table wal,
+                            Run("cannot switch to WAL mode", "PRAGMA journal_mode=WAL", {}));
     const std::string mode = wal.rows.empty() ? "" : wal.rows[0][0].s;
     if (mode != "wal") {
       return Status::IOError(path_ + ": the file system does not support WAL mode (journal mode '" +
@@ -156,7 +159,8 @@ class SqliteStore final : public Store {
 
  private:
   Status Exec(const std::string& what, const std::string& sql) {
-    if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) return Fail(what);
+    if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+      return Fail(what);
     return Status::Ok();
   }
 
@@ -166,7 +170,8 @@ class SqliteStore final : public Store {
     if (it != statements_.end()) return it->second.get();
     sqlite3_stmt* s = nullptr;
     if (sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()), &s, nullptr) !=
-            SQLITE_OK || s == nullptr) {
+            SQLITE_OK ||
+        s == nullptr) {
       sqlite3_finalize(s);
       return Fail(what);
     }
@@ -206,8 +211,8 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
     return Status::InvalidArgument(path + ": is a directory, not a results database");
   }
   sqlite3* raw = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | (options.must_exist ? 0 : SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_FULLMUTEX;
+  const int flags =
+      SQLITE_OPEN_READWRITE | (options.must_exist ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   DbHandle handle(raw);
   if (rc != SQLITE_OK) {

@@ -161,14 +161,14 @@ StatusOr<DeviceProfile> ParseProfile(std::string_view json_text, std::string_vie
   DeviceProfile p;
   p.schema_version = r.Int(doc, "$", "schema_version", 0, 1 << 20);
   if (r.ok() && p.schema_version != kProfileSchemaVersion) {
-    return Status::Unsupported(where + ": profile schema_version " + std::to_string(p.schema_version) +
-                      " is not supported (this mbench reads version " +
-                      std::to_string(kProfileSchemaVersion) + ")");
+    return Status::Unsupported(where + ": profile schema_version " +
+                               std::to_string(p.schema_version) +
+                               " is not supported (this mbench reads version " +
+                               std::to_string(kProfileSchemaVersion) + ")");
   }
   p.id = r.String(doc, "$", "id");
   if (r.ok() && (p.id.empty() || !std::all_of(p.id.begin(), p.id.end(), [](char c) {
-                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-                          c == '-';
+                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
                  }))) {
     r.Fail("$.id", "'" + p.id + "' must be non-empty lower-case letters, digits, '_' or '-'");
   }
@@ -248,8 +248,8 @@ StatusOr<DeviceProfile> ParseProfile(std::string_view json_text, std::string_vie
       tg.threads = r.Int(t, path, "threads", 0, 1024);
       tg.cluster = r.String(t, path, "cluster", false);
       tg.op_set = r.String(t, path, "op_set");
-      if (r.ok() && !IsOneOf(tg.op_set, {"tflite_cpu", "tflite_gpu", "nnapi", "coreml", "hiai", "qnn",
-                                         "ncnn_cpu", "ncnn_vulkan"})) {
+      if (r.ok() && !IsOneOf(tg.op_set, {"tflite_cpu", "tflite_gpu", "nnapi", "coreml", "hiai",
+                                         "qnn", "ncnn_cpu", "ncnn_vulkan"})) {
         r.Fail(path + ".op_set", "unknown op set '" + tg.op_set + "'");
       }
       tg.dtypes = r.Strings(t, path, "dtypes");
@@ -303,7 +303,8 @@ StatusOr<DeviceProfile> ParseProfile(std::string_view json_text, std::string_vie
           for (int f = 0; f < 5 && r.ok(); ++f) {
             const json& v = e[f + 1];
             const double lim = f < 4 ? 100.0 : 20.0;
-            if (!v.is_number() || !(v.get<double>() >= (f < 4 ? 0.0 : -lim)) || !(v.get<double>() <= lim)) {
+            if (!v.is_number() || !(v.get<double>() >= (f < 4 ? 0.0 : -lim)) ||
+                !(v.get<double>() <= lim)) {
               r.Fail(sp + "[" + std::to_string(f + 1) + "]", "not a number in range");
               break;
             }
@@ -311,8 +312,9 @@ StatusOr<DeviceProfile> ParseProfile(std::string_view json_text, std::string_vie
           }
           tg.kernel_samples.push_back(std::move(ks));
         }
-        std::stable_sort(tg.kernel_samples.begin(), tg.kernel_samples.end(),
-                         [](const KernelSample& a, const KernelSample& b) { return a.kind < b.kind; });
+        std::stable_sort(
+            tg.kernel_samples.begin(), tg.kernel_samples.end(),
+            [](const KernelSample& a, const KernelSample& b) { return a.kind < b.kind; });
       }
       if (r.ok() && !keys.insert(tg.Key()).second) {
         r.Fail(path, "duplicate target " + tg.Key());
@@ -379,9 +381,8 @@ std::string ProfileToJson(const DeviceProfile& p) {
   for (const auto& u : p.compute_units) {
     nlohmann::ordered_json j = {{"kind", u.kind}, {"name", u.name}};
     if (u.power_w > 0) {
-      j["power"] = {{"watts", u.power_w},
-                    {"rel_error", u.power_rel_error},
-                    {"source", u.power_source}};
+      j["power"] = {
+          {"watts", u.power_w}, {"rel_error", u.power_rel_error}, {"source", u.power_source}};
     }
     o["compute_units"].push_back(j);
   }

@@ -25,7 +25,7 @@ namespace mbench::profiles {
 inline constexpr int kProfileSchemaVersion = 1;
 
 struct CpuCluster {
-  std::string name;   // "big", "prime", "little"
+  std::string name;  // "big", "prime", "little"
   int cores = 0;
   std::string uarch;  // "Cortex-A75", "Kryo 280 Gold"
   double max_ghz = 0.0;
@@ -61,12 +61,12 @@ struct KernelParams {
 
 // How a target's parameters were obtained.
 struct CalibrationRecord {
-  std::string method;        // e.g. "fit to 20 whole-model latencies, family prior cpu/fp32"
-  std::string date;          // YYYY-MM-DD
-  std::string data;          // the measurement file(s) used, with their content hash
+  std::string method;  // e.g. "fit to 20 whole-model latencies, family prior cpu/fp32"
+  std::string date;    // YYYY-MM-DD
+  std::string data;    // the measurement file(s) used, with their content hash
   std::vector<std::string> sources;  // where the measurements were published
   std::vector<std::string> models;   // the models measured
-  int points = 0;            // measurements used
+  int points = 0;                    // measurements used
   // Residuals of log(predicted/measured): in-sample RMS and leave-one-model-out RMS.
   double rms_log_residual = 0.0;
   double cv_rms_log_residual = 0.0;
@@ -82,9 +82,9 @@ struct CalibrationRecord {
 // its shape and how far the fitted roofline missed it. The estimator corrects a kernel by the
 // residuals of the measured kernels nearest in shape (estimator.h, KernelShapeCorrection).
 struct KernelSample {
-  std::string kind;              // kernel class ("depthwise", ...) or, for memory kernels, "memory:<op>"
+  std::string kind;  // kernel class ("depthwise", ...) or, for memory kernels, "memory:<op>"
   std::array<double, 4> shape{};  // log1p of MACs, output, input and weight elements
-  double log_residual = 0.0;     // log(measured / roofline)
+  double log_residual = 0.0;      // log(measured / roofline)
 };
 
 struct Target {

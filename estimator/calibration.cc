@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <functional>
 #include <map>
-#include <set>
 #include <numeric>
+#include <set>
 
 #include "analyzer/analysis.h"
 #include "analyzer/model_reader.h"
@@ -121,8 +121,7 @@ double PredictWithGradient(const std::vector<KernelFeatures>& kernels, const The
 struct Problem {
   int num_params = 0;
   // Fills r (residuals) and J (row-major, r.size() x num_params).
-  std::function<void(const std::vector<double>& x, std::vector<double>* r,
-                     std::vector<double>* J)>
+  std::function<void(const std::vector<double>& x, std::vector<double>* r, std::vector<double>* J)>
       eval;
 };
 
@@ -244,9 +243,9 @@ StatusOr<CalibrationData> LoadCalibrationData(const std::string& csv_path,
   if (rows.empty()) return Status::Corruption(csv_path + ": empty file");
   std::map<std::string, int> col;
   for (size_t i = 0; i < rows[0].size(); ++i) col[rows[0][i]] = static_cast<int>(i);
-  for (const char* need : {"device_id", "compute_unit", "runtime", "precision", "threads",
-                           "cluster", "model_ref", "width", "resolution", "input_shape", "latency_ms",
-                           "measured_on", "source"}) {
+  for (const char* need :
+       {"device_id", "compute_unit", "runtime", "precision", "threads", "cluster", "model_ref",
+        "width", "resolution", "input_shape", "latency_ms", "measured_on", "source"}) {
     if (!col.count(need)) {
       return Status::Corruption(csv_path + ": missing column '" + std::string(need) + "'");
     }
@@ -261,9 +260,8 @@ StatusOr<CalibrationData> LoadCalibrationData(const std::string& csv_path,
     const auto& row = rows[line];
     auto where = [&] { return csv_path + ":" + std::to_string(line + 1); };
     if (row.size() != rows[0].size()) {
-      return Status::Corruption(where() + ": expected " +
-                                                 std::to_string(rows[0].size()) + " fields, got " +
-                                                 std::to_string(row.size()));
+      return Status::Corruption(where() + ": expected " + std::to_string(rows[0].size()) +
+                                " fields, got " + std::to_string(row.size()));
     }
     auto get = [&](const char* name) -> const std::string& { return row[col[name]]; };
     Measurement m;
@@ -278,16 +276,19 @@ StatusOr<CalibrationData> LoadCalibrationData(const std::string& csv_path,
     m.latency_ms = std::strtod(get("latency_ms").c_str(), &end);
     if (get("latency_ms").empty() || *end != '\0' || !(m.latency_ms > 0) ||
         !std::isfinite(m.latency_ms)) {
-      return Status::Corruption(where() + ": latency_ms '" + get("latency_ms") + "' is not a positive number");
+      return Status::Corruption(where() + ": latency_ms '" + get("latency_ms") +
+                                "' is not a positive number");
     }
     if (!get("threads").empty()) {
       m.threads = static_cast<int>(std::strtol(get("threads").c_str(), &end, 10));
       if (*end != '\0' || m.threads < 1 || m.threads > 1024) {
-        return Status::Corruption(where() + ": threads '" + get("threads") + "' is not a thread count");
+        return Status::Corruption(where() + ": threads '" + get("threads") +
+                                  "' is not a thread count");
       }
     }
     if (BytesPerElement(m.precision) == 0) {
-      return Status::Corruption(where() + ": precision '" + m.precision + "' is not fp32, fp16 or int8");
+      return Status::Corruption(where() + ": precision '" + m.precision +
+                                "' is not fp32, fp16 or int8");
     }
     const std::string& ref = get("model_ref");
     analyzer::ReadOptions options;
@@ -298,8 +299,8 @@ StatusOr<CalibrationData> LoadCalibrationData(const std::string& csv_path,
       if (!get("resolution").empty()) {
         options.zoo.resolution = std::strtoll(get("resolution").c_str(), nullptr, 10);
       }
-      key = ref + " w=" + FormatNumber(options.zoo.width) + " r=" +
-            std::to_string(options.zoo.resolution);
+      key = ref + " w=" + FormatNumber(options.zoo.width) +
+            " r=" + std::to_string(options.zoo.resolution);
       group = ref.substr(4);
     } else {
       path = JoinPath(data_dir, ref);
@@ -320,7 +321,8 @@ StatusOr<CalibrationData> LoadCalibrationData(const std::string& csv_path,
       auto analysis = analyzer::Analyze(model->graph);
       if (!analysis.ok()) return Status(analysis.status()).Annotate(where() + ": " + path);
       if (!analysis->totals.complete) {
-        return Status::Unsupported(where() + ": " + key + " has layers mbench cannot count; it cannot calibrate");
+        return Status::Unsupported(where() + ": " + key +
+                                   " has layers mbench cannot count; it cannot calibrate");
       }
       CalibrationModel cm;
       cm.key = key;
@@ -368,8 +370,9 @@ void FitModelContext(const CalibrationData& data, const std::vector<int>& points
 // samples of its op, so its own residual is taken after that (else a pointwise sample from a
 // layer with a swish pass would carry the swish's cost into every pointwise kernel).
 template <typename Feats>
-std::vector<KernelSample> KernelSamplesOf(const CalibrationData& data, const std::vector<int>& points,
-                                          Feats& feats, const KernelParams& params) {
+std::vector<KernelSample> KernelSamplesOf(const CalibrationData& data,
+                                          const std::vector<int>& points, Feats& feats,
+                                          const KernelParams& params) {
   auto by_kind = [](const KernelSample& a, const KernelSample& b) { return a.kind < b.kind; };
   std::vector<KernelSample> out;
   for (bool memory : {true, false}) {
@@ -413,8 +416,8 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
   for (size_t i = 0; i < data.points.size(); ++i) {
     const Measurement& m = data.points[i];
     if (!device_by_id.count(m.device_id)) {
-      return Status::NotFound("measurement " + std::to_string(i + 1) + " names device '" + m.device_id +
-                        "', which has no hardware facts");
+      return Status::NotFound("measurement " + std::to_string(i + 1) + " names device '" +
+                              m.device_id + "', which has no hardware facts");
     }
     if (options.held_out.count(data.models[m.model].group)) continue;
     std::string key = m.device_id + "|" + m.TargetKey();
@@ -469,8 +472,9 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
         for (int i : members[t]->points) {
           const Measurement& m = data.points[i];
           Theta g;
-          double s = PredictWithGradient(feats(m.model, m.precision), th,
-                                         SeparateActivations(m.compute_unit, m.runtime), &g, smooth);
+          double s =
+              PredictWithGradient(feats(m.model, m.precision), th,
+                                  SeparateActivations(m.compute_unit, m.runtime), &g, smooth);
           r->push_back(std::log(s * 1e3 / m.latency_ms) / options.noise_sigma);
           size_t row = J->size();
           J->resize(row + n, 0.0);
@@ -516,14 +520,16 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
         for (int i : g->points) {
           const Measurement& m = data.points[i];
           Theta gr;
-          double s = PredictWithGradient(feats(m.model, m.precision), th,
-                                         SeparateActivations(m.compute_unit, m.runtime), &gr, smooth);
+          double s =
+              PredictWithGradient(feats(m.model, m.precision), th,
+                                  SeparateActivations(m.compute_unit, m.runtime), &gr, smooth);
           r->push_back(std::log(s * 1e3 / m.latency_ms) / options.noise_sigma);
           for (int j = 0; j < kNumParams; ++j) J->push_back(gr[j] / options.noise_sigma);
         }
         for (int j = 0; j < kNumParams; ++j) {
           r->push_back(y[j] / options.target_prior_sigma);
-          for (int k = 0; k < kNumParams; ++k) J->push_back(k == j ? 1.0 / options.target_prior_sigma : 0.0);
+          for (int k = 0; k < kNumParams; ++k)
+            J->push_back(k == j ? 1.0 / options.target_prior_sigma : 0.0);
         }
       };
       std::vector<double> y(kNumParams, 0.0);
@@ -539,8 +545,9 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
       ft.target = g->target;
       ft.target.op_set = GetRuntimeInfo(ApiForTarget(g->target.compute_unit, g->target.runtime)).id;
       // Tensors the target computes in, plus the float32 it reads and writes at its boundary.
-      ft.target.dtypes = {g->target.precision == "fp32" ? "float32"
-                          : g->target.precision == "fp16" ? "float16" : "int8"};
+      ft.target.dtypes = {g->target.precision == "fp32"   ? "float32"
+                          : g->target.precision == "fp16" ? "float16"
+                                                          : "int8"};
       if (g->target.precision != "fp32") ft.target.dtypes.push_back("float32");
       ft.target.params = ParamsOf(th);
       ft.target.kernel_samples = KernelSamplesOf(data, g->points, feats, ft.target.params);
@@ -641,8 +648,10 @@ StatusOr<CvResult> CrossValidate(const CalibrationData& data,
       const FittedTarget& t = *it->second;
       auto f = FeaturesAt(data.models[m.model].features, BytesPerElement(m.precision));
       ApplyKernelSamples(data.models[m.model].features, t.target.kernel_samples, &f);
-      double ms = PredictSeconds(f, ToRates(t.target.params, SeparateActivations(
-                                              t.target.compute_unit, t.target.runtime))) * 1e3;
+      double ms =
+          PredictSeconds(f, ToRates(t.target.params,
+                                    SeparateActivations(t.target.compute_unit, t.target.runtime))) *
+          1e3;
       double h = InSampleHalfwidth(t, fit);
       cv.rows.push_back({static_cast<int>(i), m.device_id, m.TargetKey(), m.latency_ms, ms,
                          ms * std::exp(-h), ms * std::exp(h)});
@@ -713,9 +722,9 @@ void ApplyFit(const FitResult& fit, const CvResult& cv, const CalibrationData& d
       cal.cv_rms_log_residual = own.empty() ? fam_rms : rms(own);
       const std::vector<double>* apes = &ape_by_target[key];
       if (apes->empty()) apes = &ape_by_family[FamilyOf(target)];
-      cal.cv_mape_pct = apes->empty() ? 0.0
-                                      : 100.0 * std::accumulate(apes->begin(), apes->end(), 0.0) /
-                                            apes->size();
+      cal.cv_mape_pct =
+          apes->empty() ? 0.0
+                        : 100.0 * std::accumulate(apes->begin(), apes->end(), 0.0) / apes->size();
       // Its own cross-validated spread when it has enough points to estimate one; never less
       // than its family's when it has few.
       double sigma = own.size() >= 8 ? rms(own) : std::max(rms(own), fam_rms);

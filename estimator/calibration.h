@@ -70,8 +70,8 @@ struct FitResult {
 };
 
 struct FitOptions {
-  std::string date;                  // recorded in each calibration
-  std::set<std::string> held_out;    // model groups left out of the fit
+  std::string date;                // recorded in each calibration
+  std::set<std::string> held_out;  // model groups left out of the fit
   // Typical relative noise of one measurement, in log units: the same model on two phones with
   // the same SoC, or in two tables, differs by 5-20%. Data residuals are divided by it, so a
   // parameter one prior-sigma from its prior costs as much as one measurement this far off.

@@ -48,7 +48,10 @@ double FitParallelFraction(double a, double b, double ratio) {
   double lo = 0.0, hi = 1.0;
   for (int i = 0; i < 60; ++i) {
     double mid = 0.5 * (lo + hi);
-    if (Amdahl(mid, b) / Amdahl(mid, a) < ratio) lo = mid; else hi = mid;
+    if (Amdahl(mid, b) / Amdahl(mid, a) < ratio)
+      lo = mid;
+    else
+      hi = mid;
   }
   return 0.5 * (lo + hi);
 }
@@ -164,10 +167,9 @@ constexpr double kRatioWidth = 0.2;
 
 double KernelShapeCorrection(const std::string& kind, const std::array<double, 4>& shape,
                              const std::vector<profiles::KernelSample>& samples) {
-  auto it = std::lower_bound(samples.begin(), samples.end(), kind,
-                             [](const profiles::KernelSample& a, const std::string& k) {
-                               return a.kind < k;
-                             });
+  auto it = std::lower_bound(
+      samples.begin(), samples.end(), kind,
+      [](const profiles::KernelSample& a, const std::string& k) { return a.kind < k; });
   constexpr double inv = 1.0 / (2.0 * kSampleWidth * kSampleWidth);
   constexpr double inv_ratio = 1.0 / (2.0 * kRatioWidth * kRatioWidth);
   double sw = 0.0, swr = 0.0;
@@ -192,10 +194,9 @@ namespace {
 // pass costs about the same per element at any size (the calibrate probes of sigmoid at 400k
 // and 190k elements agree to 7%), and two probes cannot cover every activation size by shape.
 double KindCorrection(const std::string& kind, const std::vector<profiles::KernelSample>& samples) {
-  auto it = std::lower_bound(samples.begin(), samples.end(), kind,
-                             [](const profiles::KernelSample& a, const std::string& k) {
-                               return a.kind < k;
-                             });
+  auto it = std::lower_bound(
+      samples.begin(), samples.end(), kind,
+      [](const profiles::KernelSample& a, const std::string& k) { return a.kind < k; });
   double n = 0.0, sum = 0.0;
   for (; it != samples.end() && it->kind == kind; ++it) {
     n += 1.0;
@@ -228,7 +229,8 @@ void ApplyKernelSamples(const ModelFeatures& model,
   for (size_t i = 0; i < features->size() && i < model.plan.kernels.size(); ++i) {
     const Kernel& k = model.plan.kernels[i];
     if (kernels) {
-      (*features)[i].scale = std::exp(KernelShapeCorrection(SampleKind(model, i), k.shape, samples));
+      (*features)[i].scale =
+          std::exp(KernelShapeCorrection(SampleKind(model, i), k.shape, samples));
     }
     (*features)[i].unfused_scale = UnfusedScale(k, samples);
   }
@@ -294,9 +296,8 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
   std::string precision = request.precision;
   if (precision.empty()) {
     precision = unit == "cpu" ? "fp32" : "fp16";
-    if (unit != "cpu" && std::none_of(of_unit.begin(), of_unit.end(), [](const Target* t) {
-          return t->precision == "fp16";
-        })) {
+    if (unit != "cpu" && std::none_of(of_unit.begin(), of_unit.end(),
+                                      [](const Target* t) { return t->precision == "fp16"; })) {
       precision = "fp32";
     }
   }
@@ -315,9 +316,10 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
                             (has.empty() ? "none" : has) + ")");
   }
   if (cands.empty()) {
-    return Status::NotFound(device.id + ": no calibrated " + unit + " target for precision " + precision +
-                      (request.runtime.empty() ? "" : " and runtime " + request.runtime) +
-                      " (calibrated: " + ListKeys(of_unit) + ")");
+    return Status::NotFound(device.id + ": no calibrated " + unit + " target for precision " +
+                            precision +
+                            (request.runtime.empty() ? "" : " and runtime " + request.runtime) +
+                            " (calibrated: " + ListKeys(of_unit) + ")");
   }
   // Preferred runtime first.
   int best_rank = std::numeric_limits<int>::max();
@@ -346,7 +348,8 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
       for (const Target* t : big) {
         auto features = plain;
         ApplyKernelSamples(model, t->kernel_samples, &features);
-        double s = PredictSeconds(features, ToRates(t->params, SeparateActivations(t->compute_unit, t->runtime)));
+        double s = PredictSeconds(
+            features, ToRates(t->params, SeparateActivations(t->compute_unit, t->runtime)));
         if (s < best) {
           best = s;
           target = t;
@@ -355,9 +358,9 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
       params = target->params;
     } else {
       if (request.threads > TotalCores(device)) {
-        return Status::InvalidArgument(device.id + ": --threads " + std::to_string(request.threads) +
-                          " exceeds the device's " + std::to_string(TotalCores(device)) +
-                          " cores");
+        return Status::InvalidArgument(device.id + ": --threads " +
+                                       std::to_string(request.threads) + " exceeds the device's " +
+                                       std::to_string(TotalCores(device)) + " cores");
       }
       for (const Target* t : big) {
         if (t->threads == request.threads) target = t;
@@ -391,11 +394,12 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
         extrapolation = buf;
       } else {
         std::string counts;
-        for (const Target* t : big) counts += (counts.empty() ? "" : ", ") + std::to_string(t->threads);
+        for (const Target* t : big)
+          counts += (counts.empty() ? "" : ", ") + std::to_string(t->threads);
         return Status::Unsupported(device.id + ": " + std::to_string(request.threads) +
-                          " threads not calibrated for " + unit + "/" + big.front()->runtime +
-                          "/" + precision + " and cannot be extrapolated (calibrated: " + counts +
-                          ")");
+                                   " threads not calibrated for " + unit + "/" +
+                                   big.front()->runtime + "/" + precision +
+                                   " and cannot be extrapolated (calibrated: " + counts + ")");
       }
     }
   }
@@ -417,7 +421,8 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
   p.extrapolation = extrapolation;
 
   const int bpe = BytesPerElement(p.precision);
-  const RateParams rates = ToRates(params, SeparateActivations(target->compute_unit, target->runtime));
+  const RateParams rates =
+      ToRates(params, SeparateActivations(target->compute_unit, target->runtime));
   RuntimeApi api = ApiForTarget(target->compute_unit, target->runtime);
   for (const auto& rt : AllRuntimes()) {
     if (target->op_set == rt.id) api = rt.api;  // the profile's own op list wins
@@ -454,8 +459,8 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
       KernelFeatures f{k.cls, k.macs, (k.weight_elements + k.activation_elements) * bpe,
                        2.0 * k.unfused_elements * bpe};
       if (!target->kernel_samples.empty()) {
-        f.scale = std::exp(KernelShapeCorrection(SampleKind(model, i), k.shape,
-                                                 target->kernel_samples));
+        f.scale =
+            std::exp(KernelShapeCorrection(SampleKind(model, i), k.shape, target->kernel_samples));
         f.unfused_scale = UnfusedScale(k, target->kernel_samples);
       }
       s = KernelSeconds(f, rates, &bound);

@@ -128,12 +128,12 @@ struct Prediction {
   std::string bound;  // "compute", "memory" or "overhead": the largest share of the time
   std::vector<std::string> fallback_ops;  // op kinds run on the CPU instead of the unit
   double fallback_ms = 0.0;
-  std::vector<KernelTime> top_kernels;    // heaviest first (three)
-  std::vector<KernelTime> kernel_times;   // every kernel, in order (only when asked)
+  std::vector<KernelTime> top_kernels;   // heaviest first (three)
+  std::vector<KernelTime> kernel_times;  // every kernel, in order (only when asked)
   // Where the number came from.
   std::string profile_path;
-  std::string calibration;  // one line: method, points, date, CV error
-  double cv_mape_pct = 0.0;  // the target's cross-validated MAPE (its family's if it has none)
+  std::string calibration;    // one line: method, points, date, CV error
+  double cv_mape_pct = 0.0;   // the target's cross-validated MAPE (its family's if it has none)
   std::string extrapolation;  // non-empty when threads were extrapolated from other counts
 };
 

@@ -12,11 +12,11 @@ namespace {
 
 using analyzer::CostClass;
 using analyzer::Graph;
-using analyzer::Node;
-using analyzer::OpKind;
 using analyzer::IsBinaryElementwise;
 using analyzer::IsEpilogue;
 using analyzer::IsShapeOnly;
+using analyzer::Node;
+using analyzer::OpKind;
 
 std::optional<double> Elements(const Graph& g, int32_t t) {
   if (t < 0 || t >= static_cast<int32_t>(g.tensors.size())) return std::nullopt;
@@ -45,10 +45,8 @@ constexpr int64_t kDepthwiseLikeChannels = 8;
 
 KernelClass ComputeClass(const Graph& g, const Node& n, const analyzer::LayerAnalysis& layer) {
   switch (n.kind) {
-    case OpKind::kDepthwiseConv:
-      return KernelClass::kDepthwise;
-    case OpKind::kConvTranspose:
-      return KernelClass::kConv;
+    case OpKind::kDepthwiseConv: return KernelClass::kDepthwise;
+    case OpKind::kConvTranspose: return KernelClass::kConv;
     case OpKind::kConv: {
       const int64_t groups = n.GetInt("group", 1);
       if (n.inputs.size() > 1 && n.inputs[1] >= 0) {
@@ -77,8 +75,7 @@ KernelClass ComputeClass(const Graph& g, const Node& n, const analyzer::LayerAna
       (void)layer;
       return groups > 1 ? KernelClass::kDepthwise : KernelClass::kConv;
     }
-    default:
-      return KernelClass::kGemm;
+    default: return KernelClass::kGemm;
   }
 }
 
@@ -99,10 +96,8 @@ bool IsComputeKind(OpKind k) {
     case CostClass::kMatMul:
     case CostClass::kEinsum:
     case CostClass::kRecurrent:
-    case CostClass::kAttention:
-      return true;
-    default:
-      return false;
+    case CostClass::kAttention: return true;
+    default: return false;
   }
 }
 
@@ -219,7 +214,7 @@ KernelPlan BuildKernels(const Graph& graph, const analyzer::ModelAnalysis& analy
     kernel.shape = {std::log1p(static_cast<double>(layer.macs)), std::log1p(out_elems),
                     std::log1p(in_elems), std::log1p(weights)};
     kernel.cls = IsComputeKind(n.kind) && layer.macs > 0 ? ComputeClass(graph, n, layer)
-                                                          : KernelClass::kMemory;
+                                                         : KernelClass::kMemory;
     kernel.grouped = kernel.cls != KernelClass::kMemory && IsGroupedConv(graph, n);
     plan.kernels.push_back(std::move(kernel));
     int32_t k = static_cast<int32_t>(plan.kernels.size()) - 1;

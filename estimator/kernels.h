@@ -28,7 +28,7 @@ enum class KernelClass : uint8_t {
   // Dense 3x3 stride-1 convolution: ncnn and the GPU runtimes run it with Winograd transforms,
   // at a different efficiency from other dense convolutions.
   kConv3x3s1,
-  kMemory,     // pooling, element-wise chains, normalization, data movement
+  kMemory,  // pooling, element-wise chains, normalization, data movement
 };
 inline constexpr int kNumKernelClasses = 6;
 
@@ -36,12 +36,12 @@ const char* KernelClassName(KernelClass c);  // "conv", "pointwise", ...
 
 struct Kernel {
   KernelClass cls = KernelClass::kMemory;
-  int32_t main_layer = 0;           // index of the layer that names the kernel
-  std::vector<int32_t> layers;      // every layer fused into it, in order
+  int32_t main_layer = 0;       // index of the layer that names the kernel
+  std::vector<int32_t> layers;  // every layer fused into it, in order
   double macs = 0.0;
   double flops = 0.0;
-  double weight_elements = 0.0;     // parameters and buffers read
-  double activation_elements = 0.0; // activations read from and written to memory
+  double weight_elements = 0.0;      // parameters and buffers read
+  double activation_elements = 0.0;  // activations read from and written to memory
   // Output elements of fused activations that not every runtime fuses: XNNPACK (TFLite's CPU
   // path and mbench's runner) folds only clamps (ReLU, ReLU6) and batch norm into a
   // convolution, and runs sigmoid, swish, hard-swish, GELU, ... as their own pass.

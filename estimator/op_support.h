@@ -14,20 +14,20 @@
 namespace mbench::estimator {
 
 enum class RuntimeApi {
-  kTfliteCpu,    // TensorFlow Lite builtin kernels (XNNPACK delegate)
-  kTfliteGpu,    // TFLite GPU delegate (OpenCL/OpenGL on Android, Metal on iOS)
-  kNnapi,        // Android NNAPI (feature level 4, Android 11)
-  kCoreMl,       // Core ML (ML Program, iOS 15+)
-  kHiai,         // Huawei HiAI DDK on the Kirin NPU
-  kQnn,          // Qualcomm QNN HTP (Hexagon NPU), also behind TFLite's QNN delegate
-  kNcnnCpu,      // ncnn CPU
-  kNcnnVulkan,   // ncnn Vulkan GPU
+  kTfliteCpu,   // TensorFlow Lite builtin kernels (XNNPACK delegate)
+  kTfliteGpu,   // TFLite GPU delegate (OpenCL/OpenGL on Android, Metal on iOS)
+  kNnapi,       // Android NNAPI (feature level 4, Android 11)
+  kCoreMl,      // Core ML (ML Program, iOS 15+)
+  kHiai,        // Huawei HiAI DDK on the Kirin NPU
+  kQnn,         // Qualcomm QNN HTP (Hexagon NPU), also behind TFLite's QNN delegate
+  kNcnnCpu,     // ncnn CPU
+  kNcnnVulkan,  // ncnn Vulkan GPU
 };
 
 struct RuntimeInfo {
   RuntimeApi api;
-  const char* id;    // "tflite_gpu"
-  const char* name;  // "TFLite GPU delegate"
+  const char* id;      // "tflite_gpu"
+  const char* name;    // "TFLite GPU delegate"
   const char* source;  // where the op list comes from
 };
 

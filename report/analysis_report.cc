@@ -18,7 +18,6 @@ using analyzer::LoadedModel;
 using analyzer::ModelAnalysis;
 using nlohmann::ordered_json;
 
-
 std::string ShapesToString(const std::vector<analyzer::Shape>& shapes) {
   std::string out;
   for (const auto& s : shapes) out += (out.empty() ? "" : ",") + analyzer::ShapeToString(s);
@@ -87,9 +86,8 @@ std::string RenderCsv(const ModelAnalysis& a) {
        << CsvField(l.op_type) << ',' << CsvField(ShapesToString(l.input_shapes)) << ','
        << CsvField(ShapesToString(l.output_shapes)) << ',' << l.macs << ',' << l.flops << ','
        << l.params << ',' << l.buffers << ',' << l.weight_bytes << ',' << l.input_bytes << ','
-       << l.output_bytes << ',' << Fixed(l.arithmetic_intensity, 3) << ','
-       << (l.costed ? 1 : 0) << ',' << (l.shapes_resolved ? 1 : 0) << ',' << CsvField(l.note)
-       << '\n';
+       << l.output_bytes << ',' << Fixed(l.arithmetic_intensity, 3) << ',' << (l.costed ? 1 : 0)
+       << ',' << (l.shapes_resolved ? 1 : 0) << ',' << CsvField(l.note) << '\n';
   }
   return os.str();
 }
@@ -121,7 +119,8 @@ class TextTable {
     if (md) {
       os << "|";
       for (size_t c = 0; c < w.size(); ++c) {
-        os << (right_[c] ? std::string(w[c] + 1, '-') + ":|" : ":" + std::string(w[c] + 1, '-') + "|");
+        os << (right_[c] ? std::string(w[c] + 1, '-') + ":|"
+                         : ":" + std::string(w[c] + 1, '-') + "|");
       }
       os << "\n";
     } else {
@@ -139,7 +138,6 @@ class TextTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
-
 std::string RenderText(const LoadedModel& m, const ModelAnalysis& a, bool md) {
   std::ostringstream os;
   const auto& t = a.totals;
@@ -151,22 +149,24 @@ std::string RenderText(const LoadedModel& m, const ModelAnalysis& a, bool md) {
      << m.sha256.substr(0, 16) << "\n";
   for (int32_t id : m.graph.inputs) {
     const auto& ti = m.graph.tensors[id];
-    os << (md ? "- " : "  ") << "input  " << ti.name << ": " << analyzer::DTypeName(ti.dtype)
-       << " " << analyzer::ShapeToString(ti.shape) << "\n";
+    os << (md ? "- " : "  ") << "input  " << ti.name << ": " << analyzer::DTypeName(ti.dtype) << " "
+       << analyzer::ShapeToString(ti.shape) << "\n";
   }
   for (int32_t id : m.graph.outputs) {
     const auto& ti = m.graph.tensors[id];
-    os << (md ? "- " : "  ") << "output " << ti.name << ": " << analyzer::DTypeName(ti.dtype)
-       << " " << analyzer::ShapeToString(ti.shape) << "\n";
+    os << (md ? "- " : "  ") << "output " << ti.name << ": " << analyzer::DTypeName(ti.dtype) << " "
+       << analyzer::ShapeToString(ti.shape) << "\n";
   }
   os << "\n";
-  TextTable table({"#", "layer", "op", "output shape", "MACs(M)", "FLOPs(M)", "params", "weights(KiB)",
-                   "act(KiB)", "FLOP/B", "note"},
+  TextTable table({"#", "layer", "op", "output shape", "MACs(M)", "FLOPs(M)", "params",
+                   "weights(KiB)", "act(KiB)", "FLOP/B", "note"},
                   {true, false, false, false, true, true, true, true, true, true, false});
   for (const LayerAnalysis& l : a.layers) {
     std::string note = l.note;
-    if (!l.costed) note = "UNKNOWN: " + note;
-    else if (!l.shapes_resolved) note = "UNRESOLVED: " + note;
+    if (!l.costed)
+      note = "UNKNOWN: " + note;
+    else if (!l.shapes_resolved)
+      note = "UNRESOLVED: " + note;
     table.Add({std::to_string(l.index), Truncate(l.name, 40), analyzer::OpKindName(l.kind),
                Truncate(ShapesToString(l.output_shapes), 24), Fixed(l.macs / 1e6, 3),
                Fixed(l.flops / 1e6, 3), std::to_string(l.params), Fixed(l.weight_bytes / 1024.0, 1),
@@ -176,7 +176,8 @@ std::string RenderText(const LoadedModel& m, const ModelAnalysis& a, bool md) {
   os << h << "totals" << (t.complete ? "" : " (INCOMPLETE: lower bounds, see below)") << "\n";
   if (md) os << "\n";
   auto kv = [&](const std::string& k, const std::string& v) {
-    os << (md ? "- **" + k + "**: " : "  " + k + std::string(24 - std::min<size_t>(23, k.size()), ' '))
+    os << (md ? "- **" + k + "**: "
+              : "  " + k + std::string(24 - std::min<size_t>(23, k.size()), ' '))
        << v << "\n";
   };
   kv("layers", std::to_string(a.layers.size()));
@@ -234,8 +235,5 @@ std::string RenderAnalysis(const LoadedModel& model, const ModelAnalysis& analys
   }
   return "";
 }
-
-
-
 
 }  // namespace mbench::report

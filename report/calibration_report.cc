@@ -23,22 +23,22 @@ std::string RenderRefineSummary(const calibration::RefineOutcome& r) {
   const profiles::DeviceProfile& p = r.profile;
   std::string out;
   Appendf(&out, "  %-22s %8s %8s %8s %8s %8s %9s %9s %8s %6s %8s\n", "target", "conv", "conv3x3",
-              "pointw.", "depthw.", "gemm", "mem-op", "bandw.", "ovh us", "cv n", "cv MAPE");
+          "pointw.", "depthw.", "gemm", "mem-op", "bandw.", "ovh us", "cv n", "cv MAPE");
   Appendf(&out, "  %-22s %8s %8s %8s %8s %8s %9s %9s\n", "", "GMAC/s", "GMAC/s", "GMAC/s", "GMAC/s",
-              "GMAC/s", "GB/s", "GB/s");
+          "GMAC/s", "GB/s", "GB/s");
   for (const auto& t : p.targets) {
     const auto& k = t.params;
     Appendf(&out, "  %-22s %8.2f %8.2f %8.2f %8.2f %8.2f %9.2f %9.2f %8.2f %6d %7.1f%%\n",
-                t.Key().c_str(), k.conv_gmacs, k.conv3x3_gmacs, k.pointwise_gmacs,
-                k.depthwise_gmacs, k.gemm_gmacs, k.memory_op_gbps, k.bandwidth_gbps, k.overhead_us,
-                t.calibration.cv_points, t.calibration.cv_mape_pct);
+            t.Key().c_str(), k.conv_gmacs, k.conv3x3_gmacs, k.pointwise_gmacs, k.depthwise_gmacs,
+            k.gemm_gmacs, k.memory_op_gbps, k.bandwidth_gbps, k.overhead_us,
+            t.calibration.cv_points, t.calibration.cv_mape_pct);
   }
-  Appendf(&out, "  fitted to %d end-to-end and %d per-kernel timings of %d models; whole-model "
-              "leave-one-model-out: MAPE %.1f%%, %.0f%% within 10%%, %.0f%% within 25%%, "
-              "%.0f%% inside the 90%% interval (n=%d)\n",
-              r.whole_points, r.layer_points, r.models, r.refit_cv.mape_pct,
-              r.refit_cv.within10_pct, r.refit_cv.within25_pct, r.refit_cv.coverage_pct,
-              r.refit_cv.n);
+  Appendf(&out,
+          "  fitted to %d end-to-end and %d per-kernel timings of %d models; whole-model "
+          "leave-one-model-out: MAPE %.1f%%, %.0f%% within 10%%, %.0f%% within 25%%, "
+          "%.0f%% inside the 90%% interval (n=%d)\n",
+          r.whole_points, r.layer_points, r.models, r.refit_cv.mape_pct, r.refit_cv.within10_pct,
+          r.refit_cv.within25_pct, r.refit_cv.coverage_pct, r.refit_cv.n);
   for (const auto& s : r.skipped) Appendf(&out, "  skipped: %s\n", s.c_str());
   return out;
 }
@@ -46,8 +46,9 @@ std::string RenderRefineSummary(const calibration::RefineOutcome& r) {
 std::string RenderValidation(const calibration::Validation& v, ReportFormat format) {
   if (format == ReportFormat::kJson) {
     nlohmann::ordered_json j;
-    j["method"] = "leave-one-model-out: each architecture (all its widths, resolutions and "
-                  "precisions) is removed from every fit, then predicted";
+    j["method"] =
+        "leave-one-model-out: each architecture (all its widths, resolutions and "
+        "precisions) is removed from every fit, then predicted";
     j["data"] = v.data;
     j["unpredictable"] = v.unpredictable;
     j["rows"] = nlohmann::ordered_json::array();
@@ -105,7 +106,8 @@ std::string RenderValidation(const calibration::Validation& v, ReportFormat form
     out << buf;
   }
   if (!csv && !md && v.unpredictable > 0) {
-    out << "\n" << v.unpredictable
+    out << "\n"
+        << v.unpredictable
         << " measurements could not be predicted: their target had no other model.\n";
   }
   return out.str();

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-
 namespace mbench::report {
 
 using nlohmann::ordered_json;
@@ -41,7 +40,6 @@ std::string HumanBytes(int64_t n) {
   if (n >= 1024) return Fixed(v / 1024, 1) + " KiB";
   return std::to_string(n) + " B";
 }
-
 
 ordered_json TensorListJson(const analyzer::Graph& g, const std::vector<int32_t>& ids) {
   ordered_json out = ordered_json::array();

@@ -48,8 +48,9 @@ void AddShippingWarnings(const analyzer::LoadedModel& model,
     const bool quantized =
         t.weight_bytes_by_dtype.count("int8") || t.weight_bytes_by_dtype.count("uint8");
     if (!quantized) {
-      r->warnings.push_back("int8 predicted for a float model: assumes full-integer conversion "
-                            "(weights and activations); the accuracy cost is not predicted");
+      r->warnings.push_back(
+          "int8 predicted for a float model: assumes full-integer conversion "
+          "(weights and activations); the accuracy cost is not predicted");
     }
   }
   const int recent_from = (req.current_year > 0 ? req.current_year : CurrentYear()) - 4;
@@ -186,8 +187,8 @@ StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
   if (r.predictions.empty()) {
     std::string why;
     for (const auto& [id, reason] : r.not_predicted) why += "\n  " + reason;
-    return Status::Unsupported("no selected device can predict " + req.compute + " " +
-                               r.precision + ":" + why);
+    return Status::Unsupported("no selected device can predict " + req.compute + " " + r.precision +
+                               ":" + why);
   }
   AddShippingWarnings(model, analysis, features, req, no_energy, &r);
   if (req.target_fps > 0) {

@@ -36,8 +36,8 @@ std::string Hours(double h) {
 }
 
 std::string Energy(const estimator::Prediction& p) {
-  return p.energy_mj < 0 ? "n/a" : (p.energy_mj < 10 ? Fmt("%.2f", p.energy_mj)
-                                                      : Fmt("%.0f", p.energy_mj));
+  return p.energy_mj < 0 ? "n/a"
+                         : (p.energy_mj < 10 ? Fmt("%.2f", p.energy_mj) : Fmt("%.0f", p.energy_mj));
 }
 
 std::string Setup(const estimator::Prediction& p) {
@@ -69,9 +69,10 @@ std::string Inputs(const analyzer::Graph& g) {
 // "onnx, 13.3 MiB, sha256 1a2b..." or, for a zoo model (no file), its weights at fp32.
 std::string ModelLine(const GradeReport& r) {
   const auto& m = *r.model;
-  std::string size = m.format == analyzer::ModelFormat::kZoo
-                         ? "built in, " + HumanBytes(r.analysis->totals.weight_bytes) + " of weights"
-                         : HumanBytes(m.size_bytes);
+  std::string size =
+      m.format == analyzer::ModelFormat::kZoo
+          ? "built in, " + HumanBytes(r.analysis->totals.weight_bytes) + " of weights"
+          : HumanBytes(m.size_bytes);
   return std::string(analyzer::ModelFormatName(m.format)) + ", " + size + ", sha256 " +
          m.sha256.substr(0, 12);
 }
@@ -139,10 +140,11 @@ std::string RenderTable(const GradeReport& r, bool markdown) {
        << "cross-validated error)\n";
     char buf[512];
     std::string battery_head;
-    for (double f : r.battery_fps) battery_head += (battery_head.empty() ? "" : "/") + Fmt("@%g", f);
+    for (double f : r.battery_fps)
+      battery_head += (battery_head.empty() ? "" : "/") + Fmt("@%g", f);
     std::snprintf(buf, sizeof(buf), "  %-30s %4s %-19s %8s %-17s %6s %7s %10s %-8s %s\n", "device",
-                  "year", "setup", "ms", "interval", "fps", "mJ", ("batt h " + battery_head).c_str(),
-                  "bound", "heaviest kernel");
+                  "year", "setup", "ms", "interval", "fps", "mJ",
+                  ("batt h " + battery_head).c_str(), "bound", "heaviest kernel");
     os << buf;
     for (const auto& g : r.predictions) {
       const auto& p = g.p;
@@ -212,8 +214,8 @@ ordered_json PredictionJson(const GradeReport& r, const GradePrediction& g) {
   ordered_json battery = ordered_json::array();
   for (size_t i = 0; i < r.battery_fps.size(); ++i) {
     double h = g.battery_hours[i];
-    battery.push_back({{"fps", r.battery_fps[i]},
-                       {"hours", h < 0 ? ordered_json() : ordered_json(h)}});
+    battery.push_back(
+        {{"fps", r.battery_fps[i]}, {"hours", h < 0 ? ordered_json() : ordered_json(h)}});
   }
   j["battery_hours"] = battery;
   j["bound"] = p.bound;
@@ -227,7 +229,10 @@ ordered_json PredictionJson(const GradeReport& r, const GradePrediction& g) {
   if (!p.kernel_times.empty()) {
     ordered_json all = ordered_json::array();
     for (const auto& k : p.kernel_times) {
-      all.push_back({{"index", k.kernel}, {"name", k.name}, {"class", k.cls}, {"ms", k.ms},
+      all.push_back({{"index", k.kernel},
+                     {"name", k.name},
+                     {"class", k.cls},
+                     {"ms", k.ms},
                      {"fallback", k.fallback}});
     }
     j["kernels"] = all;
@@ -366,12 +371,15 @@ std::string KernelSvg(const estimator::Prediction& p) {
   max_ms = std::max(max_ms, rest);
   if (max_ms <= 0) return "";
   std::ostringstream os;
-  os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << label_w + plot_w + 120
-     << "' height='" << rows * row_h + 10 << "' font-family='sans-serif' font-size='11'>";
+  os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << label_w + plot_w + 120 << "' height='"
+     << rows * row_h + 10 << "' font-family='sans-serif' font-size='11'>";
   auto bar = [&](int row, const std::string& label, const std::string& cls, double ms, bool fb) {
     int y = row * row_h;
-    const char* color = cls == "conv" ? "#4e79a7" : cls == "pointwise" ? "#59a14f"
-                      : cls == "depthwise" ? "#f28e2b" : cls == "gemm" ? "#b07aa1" : "#9c9c9c";
+    const char* color = cls == "conv"        ? "#4e79a7"
+                        : cls == "pointwise" ? "#59a14f"
+                        : cls == "depthwise" ? "#f28e2b"
+                        : cls == "gemm"      ? "#b07aa1"
+                                             : "#9c9c9c";
     os << "<text x='" << label_w - 6 << "' y='" << y + 13 << "' text-anchor='end'>" << Html(label)
        << "</text><rect x='" << label_w << "' y='" << y + 3 << "' width='"
        << std::max(1.0, plot_w * ms / max_ms) << "' height='" << row_h - 5 << "' fill='"
@@ -408,8 +416,9 @@ std::string RenderHtml(const GradeReport& r) {
   os << "<h2>Runtime compatibility</h2><table><tr><th>runtime</th><th>status</th>"
      << "<th class='small'>op list source</th></tr>";
   for (const auto& c : r.compatibility) {
-    os << "<tr><td>" << Html(c.name) << "</td><td class='" << (c.unsupported_ops.empty() ? "ok" : "bad")
-       << "'>" << Html(Compat(c)) << "</td><td class='small'>" << Html(c.source) << "</td></tr>";
+    os << "<tr><td>" << Html(c.name) << "</td><td class='"
+       << (c.unsupported_ops.empty() ? "ok" : "bad") << "'>" << Html(Compat(c))
+       << "</td><td class='small'>" << Html(c.source) << "</td></tr>";
   }
   os << "</table>";
   os << "<h2>Predicted latency</h2><p class='small'>" << Html(r.compute_unit) << ", "
@@ -453,8 +462,8 @@ std::string RenderHtml(const GradeReport& r) {
   const auto build = calibration::BuildJson();
   os << "<p class='small'>mbench " << Html(build["version"].get<std::string>()) << " ("
      << Html(build["git_commit"].get<std::string>()) << ", "
-     << Html(build["build_type"].get<std::string>()) << "); profiles from "
-     << Html(r.profile_dir) << "</p></body></html>\n";
+     << Html(build["build_type"].get<std::string>()) << "); profiles from " << Html(r.profile_dir)
+     << "</p></body></html>\n";
   return os.str();
 }
 

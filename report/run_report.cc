@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "core/build_info.h"
 #include "calibration/records.h"
+#include "core/build_info.h"
 #include "core/csv.h"
 #include "report/printf.h"
 
@@ -27,10 +27,12 @@ StatusOr<std::string> CheckOutputs(const runner::Plan& plan, const std::string& 
         return Status::Internal(what + " is not finite; the runner computed it wrongly");
       }
       if (!plan.synthetic_weights()) {
-        return Status::InvalidArgument(what + " is not finite in fp16 (an activation beyond "
+        return Status::InvalidArgument(what +
+                                       " is not finite in fp16 (an activation beyond "
                                        "fp16's range of +-65504?); run it in fp32");
       }
-      return "output '" + plan.output_info(i).name + "' overflowed fp16 with the seeded "
+      return "output '" + plan.output_info(i).name +
+             "' overflowed fp16 with the seeded "
              "weights (values the model's own weights would not give); the timing does not "
              "depend on them";
     }
@@ -38,7 +40,8 @@ StatusOr<std::string> CheckOutputs(const runner::Plan& plan, const std::string& 
   return std::string();
 }
 
-std::vector<std::string> RunWarnings(const runner::Measurement& m, const runner::CpuDescription& cpu,
+std::vector<std::string> RunWarnings(const runner::Measurement& m,
+                                     const runner::CpuDescription& cpu,
                                      const std::string& precision, bool synthetic_weights,
                                      const std::string& overflow_note) {
   const BuildInfo& build = GetBuildInfo();
@@ -48,19 +51,21 @@ std::vector<std::string> RunWarnings(const runner::Measurement& m, const runner:
                        " build: timings are not representative");
   }
   if (precision == "fp16" && !cpu.fp16_arithmetic) {
-    warnings.push_back("fp16 on this CPU runs XNNPACK's fp16 kernels that widen to fp32 inside "
-                       "(no fp16 arithmetic here): slower than fp32, unlike a phone with "
-                       "ARMv8.2 FP16, where they compute in fp16");
+    warnings.push_back(
+        "fp16 on this CPU runs XNNPACK's fp16 kernels that widen to fp32 inside "
+        "(no fp16 arithmetic here): slower than fp32, unlike a phone with "
+        "ARMv8.2 FP16, where they compute in fp16");
   }
   if (!overflow_note.empty()) warnings.push_back(overflow_note);
   if (m.hit_max_secs) {
     warnings.push_back("stopped at --max-secs after " + std::to_string(m.latency.n) + " runs");
   }
   if (synthetic_weights) {
-    warnings.push_back("some or all weights are seeded random values (zoo models and ncnn "
-                       ".param files without their .bin carry none; quantized sparse TFLite "
-                       "weights and ncnn Gemm constants are not read); timings do not depend on "
-                       "them");
+    warnings.push_back(
+        "some or all weights are seeded random values (zoo models and ncnn "
+        ".param files without their .bin carry none; quantized sparse TFLite "
+        "weights and ncnn Gemm constants are not read); timings do not depend on "
+        "them");
   }
   return warnings;
 }
@@ -89,8 +94,8 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
     j["device"]["id"] = rep.device_id;
     j["options"] = rep.options;
     const auto& l = r.latency;
-    j["latency_ms"] = {{"min", l.min}, {"p50", l.p50}, {"p90", l.p90}, {"p99", l.p99},
-                       {"max", l.max}, {"mean", l.mean}, {"std", l.std},  {"n", l.n}};
+    j["latency_ms"] = {{"min", l.min}, {"p50", l.p50},   {"p90", l.p90}, {"p99", l.p99},
+                       {"max", l.max}, {"mean", l.mean}, {"std", l.std}, {"n", l.n}};
     j["spread"] = l.p50 > 0 ? l.std / l.p50 : 0.0;
     j["init_ms"] = rep.init_ms;
     j["first_run_ms"] = r.first_run_ms;
@@ -99,9 +104,16 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
     j["arena_bytes"] = plan.arena_bytes();
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     for (const auto& t : r.layers) {
-      layers.push_back({{"index", t.index}, {"name", t.name}, {"op", t.op},
-                        {"xnnpack", t.xnnpack}, {"kernel", t.kernel}, {"threads", t.threads}, {"precision", LayerPrecision(t)},
-                        {"conversions", t.conversions}, {"p50_ms", t.p50_ms}, {"share", t.share},
+      layers.push_back({{"index", t.index},
+                        {"name", t.name},
+                        {"op", t.op},
+                        {"xnnpack", t.xnnpack},
+                        {"kernel", t.kernel},
+                        {"threads", t.threads},
+                        {"precision", LayerPrecision(t)},
+                        {"conversions", t.conversions},
+                        {"p50_ms", t.p50_ms},
+                        {"share", t.share},
                         {"fused_into", t.fused_into}});
     }
     j["layers"] = layers;
@@ -120,27 +132,27 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
       Appendf(&out, "index,name,op,xnnpack,p50_ms,share,kernel,precision,threads,fused_into\n");
       for (const auto& t : r.layers) {
         Appendf(&out, "%d,%s,%s,%d,%.6f,%.6f,%s,%s,%d,%s\n", t.index, CsvField(t.name).c_str(),
-                    t.op.c_str(), t.xnnpack ? 1 : 0, t.p50_ms, t.share, t.kernel.c_str(),
-                    LayerPrecision(t), t.threads,
-                    CsvField(t.fused_into).c_str());
+                t.op.c_str(), t.xnnpack ? 1 : 0, t.p50_ms, t.share, t.kernel.c_str(),
+                LayerPrecision(t), t.threads, CsvField(t.fused_into).c_str());
       }
       return out;
     }
     const auto& l = r.latency;
-    Appendf(&out, "model,threads,precision,n,min_ms,p50_ms,p90_ms,p99_ms,max_ms,mean_ms,std_ms,"
-                "init_ms,first_run_ms,peak_rss_bytes,synthetic_weights\n");
+    Appendf(&out,
+            "model,threads,precision,n,min_ms,p50_ms,p90_ms,p99_ms,max_ms,mean_ms,std_ms,"
+            "init_ms,first_run_ms,peak_rss_bytes,synthetic_weights\n");
     Appendf(&out, "%s,%d,%s,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%lld,%d\n",
-                CsvField(m.model.path).c_str(), rep.threads, rep.precision.c_str(), l.n,
-                l.min, l.p50, l.p90, l.p99, l.max, l.mean, l.std, rep.init_ms, r.first_run_ms,
-                static_cast<long long>(r.peak_rss_bytes), plan.synthetic_weights() ? 1 : 0);
+            CsvField(m.model.path).c_str(), rep.threads, rep.precision.c_str(), l.n, l.min, l.p50,
+            l.p90, l.p99, l.max, l.mean, l.std, rep.init_ms, r.first_run_ms,
+            static_cast<long long>(r.peak_rss_bytes), plan.synthetic_weights() ? 1 : 0);
     return out;
   }
   const auto& l = r.latency;
   Appendf(&out, "mbench run: %s\n", m.model.path.c_str());
   Appendf(&out, "  cpu       %s %s (%s), %d cores, %d threads used\n", rep.cpu.vendor.c_str(),
-              rep.cpu.uarch.c_str(), rep.cpu.package.c_str(), rep.cpu.cores, rep.threads);
+          rep.cpu.uarch.c_str(), rep.cpu.package.c_str(), rep.cpu.cores, rep.threads);
   Appendf(&out, "  plan      %zu steps, init %.1f ms, activations %s after reuse\n",
-              plan.num_steps(), rep.init_ms, HumanBytes(plan.arena_bytes()).c_str());
+          plan.num_steps(), rep.init_ms, HumanBytes(plan.arena_bytes()).c_str());
   if (rep.precision != "fp32") {
     int narrow = 0, work = 0, conversions = 0;
     for (size_t i = 0; i < plan.num_steps(); ++i) {
@@ -150,16 +162,18 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
       conversions += st.conversions;
     }
     const char* p = rep.precision.c_str();
-    Appendf(&out, "  %-9s %d of %d steps in %s, the rest fp32; %d fp32<->%s conversions "
-                "(timed with the layer that reads them)\n",
-                p, narrow, work, p, conversions, p);
+    Appendf(&out,
+            "  %-9s %d of %d steps in %s, the rest fp32; %d fp32<->%s conversions "
+            "(timed with the layer that reads them)\n",
+            p, narrow, work, p, conversions, p);
   }
-  Appendf(&out, "  latency   p50 %.3f ms  (min %.3f  p90 %.3f  p99 %.3f  max %.3f  mean %.3f  "
-              "std %.3f, n=%d, spread %.1f%%)\n",
-              l.p50, l.min, l.p90, l.p99, l.max, l.mean, l.std, l.n,
-              l.p50 > 0 ? 100.0 * l.std / l.p50 : 0.0);
+  Appendf(&out,
+          "  latency   p50 %.3f ms  (min %.3f  p90 %.3f  p99 %.3f  max %.3f  mean %.3f  "
+          "std %.3f, n=%d, spread %.1f%%)\n",
+          l.p50, l.min, l.p90, l.p99, l.max, l.mean, l.std, l.n,
+          l.p50 > 0 ? 100.0 * l.std / l.p50 : 0.0);
   Appendf(&out, "  first run %.3f ms; peak RSS %s (+%s over baseline)\n", r.first_run_ms,
-              HumanBytes(r.peak_rss_bytes).c_str(), HumanBytes(r.rss_increase_bytes).c_str());
+          HumanBytes(r.peak_rss_bytes).c_str(), HumanBytes(r.rss_increase_bytes).c_str());
   if (!r.layers.empty()) {
     Appendf(&out, "\n  %-5s %-40s %-26s %10s %7s\n", "layer", "name", "op", "p50 ms", "share");
     for (const auto& t : r.layers) {
@@ -171,9 +185,14 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
                 (t.conversions > 1 ? " conversions)" : " conversion)");
       }
       Appendf(&out, "  %-5d %-40s %-26s %10.4f %6.1f%%%s\n", t.index, t.name.substr(0, 40).c_str(),
-                  (t.op + (t.fp16 ? " fp16" : t.int8 ? " int8" : "")).c_str(), t.p50_ms, 100 * t.share, note.c_str());
+              (t.op + (t.fp16   ? " fp16"
+                       : t.int8 ? " int8"
+                                : ""))
+                  .c_str(),
+              t.p50_ms, 100 * t.share, note.c_str());
     }
-    Appendf(&out, "  sum of layer p50s %.3f ms (end-to-end p50 %.3f ms)\n", r.per_layer_sum_ms, l.p50);
+    Appendf(&out, "  sum of layer p50s %.3f ms (end-to-end p50 %.3f ms)\n", r.per_layer_sum_ms,
+            l.p50);
   }
   for (const auto& w : rep.warnings) Appendf(&out, "  ! %s\n", w.c_str());
   return out;

@@ -17,9 +17,9 @@ namespace mbench::runner {
 
 struct MeasureOptions {
   int warmup = 3;
-  int runs = 10;          // at least this many timed runs
-  double min_secs = 1.0;  // and at least this long
-  double max_secs = 60.0; // but never longer (the count may then fall short; n says so)
+  int runs = 10;           // at least this many timed runs
+  double min_secs = 1.0;   // and at least this long
+  double max_secs = 60.0;  // but never longer (the count may then fall short; n says so)
   bool per_layer = false;
   // Called now and then during long measurements with (phase, done, total); may be empty.
   std::function<void(const std::string&, int, int)> progress;
@@ -40,7 +40,7 @@ struct LayerTiming {
   std::string kernel;  // StepInfo::kernel
   int threads = 1;     // StepInfo::threads
   double p50_ms = 0.0;
-  double share = 0.0;  // of the sum of layer p50s
+  double share = 0.0;      // of the sum of layer p50s
   std::string fused_into;  // name of the layer whose operator computes this one; "" if none
   bool fp16 = false;       // ran in fp16 (precision fp16)
   bool int8 = false;       // ran in int8 (precision int8)
@@ -58,10 +58,10 @@ CpuDescription DescribeCpu();
 struct Measurement {
   LatencyStats latency;
   double first_run_ms = 0.0;
-  std::vector<LayerTiming> layers;   // empty unless per_layer
-  double per_layer_sum_ms = 0.0;     // sum of layer p50s (reported, never the end-to-end figure)
+  std::vector<LayerTiming> layers;  // empty unless per_layer
+  double per_layer_sum_ms = 0.0;    // sum of layer p50s (reported, never the end-to-end figure)
   int64_t peak_rss_bytes = 0;
-  int64_t rss_increase_bytes = 0;    // over the process baseline when measuring began
+  int64_t rss_increase_bytes = 0;  // over the process baseline when measuring began
   bool hit_max_secs = false;
 };
 

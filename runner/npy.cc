@@ -18,7 +18,8 @@ StatusOr<NpyArray> ReadNpy(const std::string& path) {
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) return bad("truncated header");
     header_len = 0;
-    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
     offset = 12;
   } else {
     return bad("unknown .npy version " + std::to_string(major));

@@ -34,16 +34,18 @@ Status Lower(Plan::Impl& impl) {
     // AVX2; Arm without FP16 arithmetic): ask once, before any step.
     const uint16_t weight = 0x3C00;  // 1.0
     xnn_operator_t probe = nullptr;
-    const xnn_status s = xnn_create_convolution2d_nhwc_f16(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-                                                           1, &weight, nullptr, -kInf, kInf, 0, &probe);
+    const xnn_status s = xnn_create_convolution2d_nhwc_f16(
+        0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, &weight, nullptr, -kInf, kInf, 0, &probe);
     if (probe != nullptr) xnn_delete_operator(probe);
     if (s == xnn_status_unsupported_hardware) {
-      return Status::Unsupported("precision fp16 is not supported on this CPU: XNNPACK has no "
-                                 "fp16 kernels for it (x86 needs F16C, FMA3 and AVX2; Arm needs "
-                                 "FP16 arithmetic)");
+      return Status::Unsupported(
+          "precision fp16 is not supported on this CPU: XNNPACK has no "
+          "fp16 kernels for it (x86 needs F16C, FMA3 and AVX2; Arm needs "
+          "FP16 arithmetic)");
     }
     if (s != xnn_status_success) {
-      return Status::Internal("XNNPACK fp16 probe failed (status " + std::to_string(static_cast<int>(s)) + ")");
+      return Status::Internal("XNNPACK fp16 probe failed (status " +
+                              std::to_string(static_cast<int>(s)) + ")");
     }
   }
   if (options.threads > 1) {
@@ -67,9 +69,9 @@ Status Lower(Plan::Impl& impl) {
   for (size_t i = 0; i < impl.steps.size(); ++i) {
     // Operators and plain kernels take their pool while the step is built, so a small layer is
     // built without it.
-    const bool serial = shared_pool != nullptr &&
-                        serial_micros(graph.nodes[impl.steps[i].info.layer]) <
-                            options.serial_below_us;
+    const bool serial =
+        shared_pool != nullptr &&
+        serial_micros(graph.nodes[impl.steps[i].info.layer]) < options.serial_below_us;
     impl.pool = serial ? nullptr : shared_pool;
     Status s = impl.BuildStep(i);
     impl.pool = shared_pool;
@@ -119,7 +121,6 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
   MBENCH_RETURN_IF_ERROR(Lower(*impl));
   return std::unique_ptr<Plan>(new Plan(std::move(impl)));
 }
-
 
 Plan::Plan(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Plan::~Plan() = default;

@@ -38,9 +38,9 @@ struct PlanOptions {
   // per-layer time is part of the producer's.
   bool fuse_activations = true;
   // Every operator XNNPACK has runs through XNNPACK, even where the runner has a faster kernel
-  // of its own for this CPU (runner/kernels/gemm.h: dense fp32 convolutions on AVX-512; runner/kernels/dwconv.h:
-  // depthwise layers with few channels or on large maps, one-channel heads; per-channel
-  // broadcast multiply and add).
+  // of its own for this CPU (runner/kernels/gemm.h: dense fp32 convolutions on AVX-512;
+  // runner/kernels/dwconv.h: depthwise layers with few channels or on large maps, one-channel
+  // heads; per-channel broadcast multiply and add).
   bool xnnpack_only = false;
   // Dense 3x3 stride-1 fp32 convolutions with enough channels and pixels run as Winograd
   // F(4x4, 3x3) (runner/kernels/winograd.h: a quarter of the multiplies; rounding error up to ~1e-5
@@ -55,13 +55,13 @@ struct PlanOptions {
 };
 
 struct StepInfo {
-  int32_t layer = 0;        // index of the analyzer layer (== graph node) it runs
+  int32_t layer = 0;  // index of the analyzer layer (== graph node) it runs
   std::string name;
   analyzer::OpKind kind = analyzer::OpKind::kUnknown;
-  bool xnnpack = false;     // kernel == "xnnpack"
+  bool xnnpack = false;  // kernel == "xnnpack"
   // Who computes it: "xnnpack" (an XNNPACK operator), "mbench-gemm" (runner/kernels/gemm.h),
-  // "mbench-winograd" (runner/kernels/winograd.h), "mbench-dwconv" (runner/kernels/dwconv.h), "plain" (a
-  // plain C++ kernel) or "none" (noop).
+  // "mbench-winograd" (runner/kernels/winograd.h), "mbench-dwconv" (runner/kernels/dwconv.h),
+  // "plain" (a plain C++ kernel) or "none" (noop).
   std::string kernel;
   bool noop = false;        // nothing to do at run time (fused into another step)
   int32_t fused_into = -1;  // layer whose operator computes this one (fused activation)
@@ -90,7 +90,7 @@ class Plan {
   size_t num_steps() const;
   const StepInfo& step(size_t i) const;
   bool synthetic_weights() const;
-  int64_t arena_bytes() const;   // activations, after lifetime reuse
+  int64_t arena_bytes() const;  // activations, after lifetime reuse
   // Weights as the plan holds them: packed copies included, and the Winograd kernels'
   // transformed weights and scratch.
   int64_t weight_bytes() const;

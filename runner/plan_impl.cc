@@ -62,9 +62,12 @@ std::vector<int32_t> Plan::Impl::StoredInts(int32_t t) {
     }
   }
   for (size_t i = 0; i < v.size(); ++i) {
-    const size_t c = channels == 1 ? 0 : static_cast<size_t>((static_cast<int64_t>(i) / stride_after) % static_cast<int64_t>(channels));
+    const size_t c = channels == 1 ? 0
+                                   : static_cast<size_t>((static_cast<int64_t>(i) / stride_after) %
+                                                         static_cast<int64_t>(channels));
     const double s = info.quant_scales.empty() ? 1.0 : info.quant_scales[c];
-    const double z = info.quant_zero_points.size() > c ? static_cast<double>(info.quant_zero_points[c]) : 0.0;
+    const double z =
+        info.quant_zero_points.size() > c ? static_cast<double>(info.quant_zero_points[c]) : 0.0;
     q[i] = static_cast<int32_t>(std::llround(v[i] / s + z));
   }
   return q;
@@ -105,7 +108,7 @@ Status Plan::Impl::Check(xnn_status s, const Node& n, const char* what) {
 // Padding of one spatial dim: explicit pads if the node has them and they reproduce the
 // model's output size, else the SAME-style split that does.
 std::pair<int64_t, int64_t> Plan::Impl::Pads(const Node& n, int dim, int64_t in, int64_t out,
-                                        int64_t k, int64_t s, int64_t d) {
+                                             int64_t k, int64_t s, int64_t d) {
   auto pads = n.GetInts("pads");
   if (pads.size() == 4) {
     int64_t b = pads[dim], e = pads[dim + 2];
@@ -119,7 +122,7 @@ std::pair<int64_t, int64_t> Plan::Impl::Pads(const Node& n, int dim, int64_t in,
 // XNNPACK computes output sizes itself; a plan must never let it write past a buffer, so the
 // window arithmetic is checked against the model's shapes first.
 bool Plan::Impl::WindowMatches(int64_t in, int64_t out, int64_t k, int64_t s, int64_t d, int64_t pb,
-                          int64_t pe) {
+                               int64_t pe) {
   int64_t span = in + pb + pe - d * (k - 1) - 1;
   return span >= 0 && s > 0 && span / s + 1 == out;
 }
@@ -131,25 +134,45 @@ std::pair<float, float> Plan::Impl::FusedRange(const Node& n) {
   if (act == "relu6") r = {0.0f, 6.0f};
   if (act == "relu_n1_to_1") r = {-1.0f, 1.0f};
   auto it = clamp.find(LayerOf(n));
-  if (it != clamp.end()) r = {std::max(r.first, it->second.first), std::min(r.second, it->second.second)};
+  if (it != clamp.end())
+    r = {std::max(r.first, it->second.first), std::min(r.second, it->second.second)};
   return r;
 }
 
 // A fused activation XNNPACK's output range cannot express, applied after the operator.
 std::function<void(float*, int64_t)> Plan::Impl::FusedTail(const Node& n) {
   std::string act = n.GetString("fused_activation", "");
-  if (act == "tanh") return [](float* p, int64_t m) { for (int64_t i = 0; i < m; ++i) p[i] = std::tanh(p[i]); };
-  if (act == "sigmoid") return [](float* p, int64_t m) { for (int64_t i = 0; i < m; ++i) p[i] = 1.0f / (1.0f + std::exp(-p[i])); };
-  if (act == "hard_swish") return [](float* p, int64_t m) { for (int64_t i = 0; i < m; ++i) p[i] = p[i] * std::clamp(p[i] + 3.0f, 0.0f, 6.0f) / 6.0f; };
-  if (act == "leaky_relu") return [](float* p, int64_t m) { for (int64_t i = 0; i < m; ++i) p[i] = p[i] < 0 ? 0.1f * p[i] : p[i]; };
-  if (act == "mish") return [](float* p, int64_t m) { for (int64_t i = 0; i < m; ++i) p[i] = p[i] * std::tanh(std::log1p(std::exp(p[i]))); };
-  if (act == "clip") return [](float* p, int64_t m) { for (int64_t i = 0; i < m; ++i) p[i] = std::clamp(p[i], 0.0f, 6.0f); };
+  if (act == "tanh")
+    return [](float* p, int64_t m) {
+      for (int64_t i = 0; i < m; ++i) p[i] = std::tanh(p[i]);
+    };
+  if (act == "sigmoid")
+    return [](float* p, int64_t m) {
+      for (int64_t i = 0; i < m; ++i) p[i] = 1.0f / (1.0f + std::exp(-p[i]));
+    };
+  if (act == "hard_swish")
+    return [](float* p, int64_t m) {
+      for (int64_t i = 0; i < m; ++i) p[i] = p[i] * std::clamp(p[i] + 3.0f, 0.0f, 6.0f) / 6.0f;
+    };
+  if (act == "leaky_relu")
+    return [](float* p, int64_t m) {
+      for (int64_t i = 0; i < m; ++i) p[i] = p[i] < 0 ? 0.1f * p[i] : p[i];
+    };
+  if (act == "mish")
+    return [](float* p, int64_t m) {
+      for (int64_t i = 0; i < m; ++i) p[i] = p[i] * std::tanh(std::log1p(std::exp(p[i])));
+    };
+  if (act == "clip")
+    return [](float* p, int64_t m) {
+      for (int64_t i = 0; i < m; ++i) p[i] = std::clamp(p[i], 0.0f, 6.0f);
+    };
   return nullptr;
 }
 
 // Turns the step's operator into a plain step that runs it, then `tail` over its `m` outputs
 // (an activation the operator's output range cannot express).
-void Plan::Impl::ThenApply(Step& st, std::function<void(float*, int64_t)> tail, float* out, int64_t m) {
+void Plan::Impl::ThenApply(Step& st, std::function<void(float*, int64_t)> tail, float* out,
+                           int64_t m) {
   xnn_operator_t op = st.op;
   pthreadpool_t p = pool;
   st.op = nullptr;

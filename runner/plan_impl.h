@@ -66,11 +66,11 @@ struct QuantOperand {
 class Plan::Impl {
  public:
   struct Buf {
-    Shape gshape;    // the model's shape
-    Shape ishape;    // the shape as stored (NHWC for an NCHW model's 4-D activations)
+    Shape gshape;  // the model's shape
+    Shape ishape;  // the shape as stored (NHWC for an NCHW model's 4-D activations)
     bool nhwc = false;
     bool constant = false;
-    int64_t offset = -1;  // in floats, into the arena (activations)
+    int64_t offset = -1;        // in floats, into the arena (activations)
     std::vector<float> values;  // constants, graph layout
     int first = -1, last = -1;  // lifetime in steps
     float* data = nullptr;
@@ -128,8 +128,8 @@ class Plan::Impl {
   std::map<int32_t, Region> regions;
   // Folded BatchNorm: convolution layer -> the BatchNorm node whose scale and shift it absorbs.
   std::map<int32_t, int32_t> bn_folded;
-  // Residual additions fused into a dense convolution (runner/kernels/gemm.h): convolution layer -> the
-  // tensor its epilogue adds before the activation range.
+  // Residual additions fused into a dense convolution (runner/kernels/gemm.h): convolution layer ->
+  // the tensor its epilogue adds before the activation range.
   std::map<int32_t, int32_t> residual;
   // Scalar multiplies folded into a matmul of two activations: matmul layer -> the factor.
   std::map<int32_t, float> matmul_scale;
@@ -230,18 +230,18 @@ class Plan::Impl {
   std::function<void(float*, int64_t)> FusedTail(const Node& n);
 
   // Whether a fp32 convolution or fully connected layer computing `rows` output pixels runs on
-  // runner/kernels/gemm.h rather than XNNPACK: on CPUs it serves, unless the options say XNNPACK only,
-  // with at least one full tile of rows and more than 16 output channels (fewer leave most of
+  // runner/kernels/gemm.h rather than XNNPACK: on CPUs it serves, unless the options say XNNPACK
+  // only, with at least one full tile of rows and more than 16 output channels (fewer leave most of
   // the kernel's FMAs idle; XNNPACK's 16-wide tiles waste less there: a 1x1 8->8 layer at
   // 128x128 took 88 us here and 65 us there, a 3x3 8->1 one 1.7 ms and 1.3 ms).
   bool UseDenseConv(int64_t rows, int64_t out_channels) const;
 
-  // Whether convolution `n` will run on runner/kernels/gemm.h in an fp32 plan (the test Conv() makes,
-  // from the graph's shapes, before any buffer exists).
+  // Whether convolution `n` will run on runner/kernels/gemm.h in an fp32 plan (the test Conv()
+  // makes, from the graph's shapes, before any buffer exists).
   bool DenseCandidate(const Node& n) const;
 
-  // Makes `st` a dense convolution through runner/kernels/gemm.h, or runner/kernels/winograd.h for the 3x3
-  // stride-1 layers it suits: `weights` [out_c][kh][kw][in_c], the node's fused activation
+  // Makes `st` a dense convolution through runner/kernels/gemm.h, or runner/kernels/winograd.h for
+  // the 3x3 stride-1 layers it suits: `weights` [out_c][kh][kw][in_c], the node's fused activation
   // applied after.
   void DenseStep(const Node& n, Step& st, const DenseConvShape& shape, const float* weights,
                  const float* bias, const float* in, float* out);
@@ -256,35 +256,37 @@ class Plan::Impl {
   // fp32 <-> the 8-bit grid of `q` (its scale, zero point and signedness).
   static xnn_status CreateQuantize(const Buf& q, xnn_operator_t* op);
   static xnn_status CreateDequantize(const Buf& q, xnn_operator_t* op);
-  xnn_status SetupQuantize(const Buf& q, xnn_operator_t op, size_t count, const float* in, int8_t* out);
-  xnn_status SetupDequantize(const Buf& q, xnn_operator_t op, size_t count, const int8_t* in, float* out);
+  xnn_status SetupQuantize(const Buf& q, xnn_operator_t op, size_t count, const float* in,
+                           int8_t* out);
+  xnn_status SetupDequantize(const Buf& q, xnn_operator_t op, size_t count, const int8_t* in,
+                             float* out);
 
   // Lowering: one builder per op family (runner/ops/), chosen by the registry (ops/registry.h).
   // Each makes `st` an XNNPACK operator (st.op) or a plain kernel (st.plain) over the arena.
   // REQUIRES: the node has the inputs its registry row's arity names.
   Status BuildStep(size_t idx);
-  Status Region(const Node& n, Step& st);           // ops/region.cc: an element-wise region
-  Status Conv(const Node& n, Step& st);             // ops/conv.cc
-  Status Deconv(const Node& n, Step& st);           // ops/deconv.cc
-  Status FullyConnected(const Node& n, Step& st);   // ops/matmul.cc
-  Status MatMul(const Node& n, Step& st);           // ops/matmul.cc
-  Status Pool(const Node& n, Step& st);             // ops/pool.cc
-  Status Binary(const Node& n, Step& st);           // ops/binary.cc
+  Status Region(const Node& n, Step& st);          // ops/region.cc: an element-wise region
+  Status Conv(const Node& n, Step& st);            // ops/conv.cc
+  Status Deconv(const Node& n, Step& st);          // ops/deconv.cc
+  Status FullyConnected(const Node& n, Step& st);  // ops/matmul.cc
+  Status MatMul(const Node& n, Step& st);          // ops/matmul.cc
+  Status Pool(const Node& n, Step& st);            // ops/pool.cc
+  Status Binary(const Node& n, Step& st);          // ops/binary.cc
   bool ChannelBroadcast(const Node& n, Step& st, const Shape* shapes, const float* const* ptr,
                         float lo, float hi);
-  Status Unary(const Node& n, Step& st);            // ops/unary.cc (batch norm included)
-  Status Softmax(const Node& n, Step& st);          // ops/normalization.cc
-  Status LayerNorm(const Node& n, Step& st);        // ops/normalization.cc
-  Status Move(const Node& n, Step& st);             // ops/movement.cc: reshapes, transposes
-  Status Concat(const Node& n, Step& st);           // ops/movement.cc
-  Status ShuffleChannel(const Node& n, Step& st);   // ops/movement.cc
-  Status DepthToSpace(const Node& n, Step& st);     // ops/movement.cc
-  Status Pad(const Node& n, Step& st);              // ops/pad_resize.cc
-  Status Resize(const Node& n, Step& st);           // ops/pad_resize.cc
-  Status Select(const Node& n, Step& st);           // ops/select.cc: split, gather, slice
-  Status Reduce(const Node& n, Step& st);           // ops/reduce.cc: reductions, scalar pow
+  Status Unary(const Node& n, Step& st);           // ops/unary.cc (batch norm included)
+  Status Softmax(const Node& n, Step& st);         // ops/normalization.cc
+  Status LayerNorm(const Node& n, Step& st);       // ops/normalization.cc
+  Status Move(const Node& n, Step& st);            // ops/movement.cc: reshapes, transposes
+  Status Concat(const Node& n, Step& st);          // ops/movement.cc
+  Status ShuffleChannel(const Node& n, Step& st);  // ops/movement.cc
+  Status DepthToSpace(const Node& n, Step& st);    // ops/movement.cc
+  Status Pad(const Node& n, Step& st);             // ops/pad_resize.cc
+  Status Resize(const Node& n, Step& st);          // ops/pad_resize.cc
+  Status Select(const Node& n, Step& st);          // ops/select.cc: split, gather, slice
+  Status Reduce(const Node& n, Step& st);          // ops/reduce.cc: reductions, scalar pow
   bool ReduceInPlace(const Node& n, const std::vector<char>& reduce, int64_t count, Step& st);
-  Status Requantize(const Node& n, Step& st);       // ops/quantize.cc: QUANTIZE, DEQUANTIZE
+  Status Requantize(const Node& n, Step& st);  // ops/quantize.cc: QUANTIZE, DEQUANTIZE
 };
 
 }  // namespace mbench::runner

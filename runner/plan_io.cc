@@ -21,16 +21,16 @@ Status FeedInputs(const std::vector<std::string>& flags, Plan& plan) {
     }
     if (idx == plan.num_inputs()) {
       std::string names;
-      for (size_t i = 0; i < plan.num_inputs(); ++i) names += (i ? ", " : "") + plan.input_info(i).name;
-      return Status::InvalidArgument("--input " + name + ": the model has no such input (inputs: " +
-                                     names + ")");
+      for (size_t i = 0; i < plan.num_inputs(); ++i)
+        names += (i ? ", " : "") + plan.input_info(i).name;
+      return Status::InvalidArgument("--input " + name +
+                                     ": the model has no such input (inputs: " + names + ")");
     }
     MBENCH_ASSIGN_OR_RETURN(NpyArray a, ReadNpy(path));
     if (a.shape != plan.input_info(idx).shape) {
-      return Status::InvalidArgument(path + ": shape " + analyzer::ShapeToString(a.shape) +
-                                     " but input '" + name + "' is " +
-                                     analyzer::ShapeToString(plan.input_info(idx).shape) +
-                                     " (set it with --input-shape)");
+      return Status::InvalidArgument(
+          path + ": shape " + analyzer::ShapeToString(a.shape) + " but input '" + name + "' is " +
+          analyzer::ShapeToString(plan.input_info(idx).shape) + " (set it with --input-shape)");
     }
     MBENCH_RETURN_IF_ERROR(plan.SetInput(idx, a.values));
   }

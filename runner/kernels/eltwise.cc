@@ -100,17 +100,29 @@ void RunElementwise(const EltProgram& program, const float* input, float* output
         if (in.b >= 0) {
           const float* __restrict b = slots[in.b];
           switch (in.op) {
-            case EltInstr::kAdd: for (int64_t j = 0; j < n; ++j) y[j] = a[j] + b[j]; break;
-            case EltInstr::kSub: for (int64_t j = 0; j < n; ++j) y[j] = a[j] - b[j]; break;
-            case EltInstr::kMul: for (int64_t j = 0; j < n; ++j) y[j] = a[j] * b[j]; break;
-            default: for (int64_t j = 0; j < n; ++j) y[j] = a[j] / b[j]; break;
+            case EltInstr::kAdd:
+              for (int64_t j = 0; j < n; ++j) y[j] = a[j] + b[j];
+              break;
+            case EltInstr::kSub:
+              for (int64_t j = 0; j < n; ++j) y[j] = a[j] - b[j];
+              break;
+            case EltInstr::kMul:
+              for (int64_t j = 0; j < n; ++j) y[j] = a[j] * b[j];
+              break;
+            default:
+              for (int64_t j = 0; j < n; ++j) y[j] = a[j] / b[j];
+              break;
           }
           continue;
         }
         const float s = in.scalar;
         switch (in.op) {
-          case EltInstr::kAdd: for (int64_t j = 0; j < n; ++j) y[j] = a[j] + s; break;
-          case EltInstr::kMul: for (int64_t j = 0; j < n; ++j) y[j] = a[j] * s; break;
+          case EltInstr::kAdd:
+            for (int64_t j = 0; j < n; ++j) y[j] = a[j] + s;
+            break;
+          case EltInstr::kMul:
+            for (int64_t j = 0; j < n; ++j) y[j] = a[j] * s;
+            break;
           case EltInstr::kSub:
             if (in.scalar_first) {
               for (int64_t j = 0; j < n; ++j) y[j] = s - a[j];

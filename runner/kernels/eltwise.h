@@ -16,13 +16,24 @@
 namespace mbench::runner {
 
 struct EltInstr {
-  enum Op : uint8_t { kAdd, kSub, kMul, kDiv, kRelu, kClamp, kHardSigmoid, kHardSwish, kErf, kGelu };
+  enum Op : uint8_t {
+    kAdd,
+    kSub,
+    kMul,
+    kDiv,
+    kRelu,
+    kClamp,
+    kHardSigmoid,
+    kHardSwish,
+    kErf,
+    kGelu
+  };
   Op op = kAdd;
-  int a = 0;                  // slot of the first operand
-  int b = -1;                 // slot of the second operand; -1: `scalar`
+  int a = 0;   // slot of the first operand
+  int b = -1;  // slot of the second operand; -1: `scalar`
   float scalar = 0.0f;
-  bool scalar_first = false;  // scalar op a (for sub and div)
-  float p0 = 0.0f, p1 = 0.0f; // clamp bounds; hard sigmoid alpha and beta
+  bool scalar_first = false;   // scalar op a (for sub and div)
+  float p0 = 0.0f, p1 = 0.0f;  // clamp bounds; hard sigmoid alpha and beta
 };
 
 // Slot 0 is the region's input; instruction i writes slot i + 1; the last slot is the output.

@@ -60,7 +60,7 @@ __attribute__((target("avx512f"))) void Tile(const float* const* rows_of, int64_
   }
   const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
   const __mmask16 m0 = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
-  const __mmask16 m1 = cols >= 32 ? __mmask16(0xFFFF)
+  const __mmask16 m1 = cols >= 32  ? __mmask16(0xFFFF)
                        : cols > 16 ? __mmask16((1u << (cols - 16)) - 1)
                                    : __mmask16(0);
 #pragma GCC unroll 8
@@ -77,8 +77,8 @@ __attribute__((target("avx512f"))) void Tile(const float* const* rows_of, int64_
 }
 #pragma GCC diagnostic pop
 
-using TileFn = void (*)(const float* const*, int64_t, int64_t, const float*, float*,
-                        const float*, int64_t, int64_t, float, float, int64_t);
+using TileFn = void (*)(const float* const*, int64_t, int64_t, const float*, float*, const float*,
+                        int64_t, int64_t, float, float, int64_t);
 TileFn TileFor(int64_t rows) {
   switch (rows) {
     case 1: return &Tile<1>;
@@ -115,8 +115,13 @@ void GemmTile(int64_t rows, const float* const* rows_of, int64_t taps, int64_t c
 }
 
 BatchedMatMul::BatchedMatMul(int64_t batch, int64_t m, int64_t k, int64_t n, float scale)
-    : batch_(batch), m_(m), k_(k), n_(n), blocks_((n + kCols - 1) / kCols),
-      slot_floats_((1 + k) * kCols), scale_(scale) {
+    : batch_(batch),
+      m_(m),
+      k_(k),
+      n_(n),
+      blocks_((n + kCols - 1) / kCols),
+      slot_floats_((1 + k) * kCols),
+      scale_(scale) {
   const auto bytes = static_cast<size_t>(scratch_bytes() + 63) / 64 * 64;
   slots_ = static_cast<float*>(std::aligned_alloc(64, bytes));
   if (slots_ == nullptr) throw std::bad_alloc();
@@ -172,8 +177,8 @@ DenseConv::DenseConv(const DenseConvShape& s, const float* weights, const float*
       for (int64_t p = 0; p < depth_; ++p) dst[(1 + p) * kCols + j] = src[p];
     }
   }
-  direct_ = taps_ == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
-            s.pad_left == 0 && s.out_h == s.in_h && s.out_w == s.in_w;
+  direct_ = taps_ == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 && s.pad_left == 0 &&
+            s.out_h == s.in_h && s.out_w == s.in_w;
   if (direct_) return;
   // The indirection table: each output pixel's input pixel per tap; pixels past the last in
   // the final tile repeat the last one (computed, never stored).
@@ -207,7 +212,8 @@ void DenseConv::Compute(float* output, int64_t block_begin, int64_t block_end, i
   const float* direct[kRows];
   const float* const* rows_of = rows_.data() + tile * taps_ * kRows;
   if (direct_) {
-    for (int64_t i = 0; i < kRows; ++i) direct[i] = input_ + std::min(m0 + i, pixels_ - 1) * s_.in_c;
+    for (int64_t i = 0; i < kRows; ++i)
+      direct[i] = input_ + std::min(m0 + i, pixels_ - 1) * s_.in_c;
     rows_of = direct;
   }
   const TileFn kernel = TileFor(std::min(kRows, pixels_ - m0));

@@ -81,8 +81,8 @@ class DenseConv {
   const float* residual_ = nullptr;
   int64_t taps_ = 0, depth_ = 0;  // kernel_h * kernel_w, taps_ * in_c
   int64_t pixels_ = 0, tiles_ = 0, blocks_ = 0;
-  bool direct_ = false;           // 1x1, stride 1, no padding: rows read in place
-  float* weights_ = nullptr;      // 64-byte aligned, blocks_ * (1 + depth_) * kCols floats
+  bool direct_ = false;             // 1x1, stride 1, no padding: rows read in place
+  float* weights_ = nullptr;        // 64-byte aligned, blocks_ * (1 + depth_) * kCols floats
   std::vector<const float*> rows_;  // [tile][tap][kRows] input pointers (not direct_)
   std::vector<float> zeros_;        // in_c zeros, where a window tap falls on padding
 };

@@ -34,8 +34,8 @@ void LayerNormRows(const float* input, const float* gamma, const float* beta, fl
     const float* __restrict x = input + r * d;
     float* __restrict y = output + r * d;
     const float mean = LaneSum(x, d, [](float v) { return v; }) / static_cast<float>(d);
-    const float var = LaneSum(x, d, [mean](float v) { return (v - mean) * (v - mean); }) /
-                      static_cast<float>(d);
+    const float var =
+        LaneSum(x, d, [mean](float v) { return (v - mean) * (v - mean); }) / static_cast<float>(d);
     const float inv = 1.0f / std::sqrt(var + epsilon);
     if (beta != nullptr) {
       for (int64_t i = 0; i < d; ++i) y[i] = (x[i] - mean) * inv * gamma[i] + beta[i];

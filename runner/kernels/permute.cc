@@ -5,7 +5,8 @@
 
 namespace mbench::runner {
 
-PermutePlan MakePermutePlan(const std::vector<int64_t>& in_shape, const std::vector<int64_t>& perm) {
+PermutePlan MakePermutePlan(const std::vector<int64_t>& in_shape,
+                            const std::vector<int64_t>& perm) {
   PermutePlan p;
   const size_t r = std::min(in_shape.size(), kMaxRank);
   int64_t in_strides[kMaxRank];

@@ -108,11 +108,10 @@ __attribute__((target("avx512f"))) void InputTile(const float* image, int64_t h,
 // Y = A^T M A of one tile plus bias (and `add`, when not null), in [lo, hi], into its first
 // `rows` x `cols` output pixels; M's point p of channel c is at m[p * plane + c]; `out` and
 // `add` point at the tile's first pixel, rows `row_stride` floats apart.
-__attribute__((target("avx512f"))) void OutputTile(const float* m, int64_t plane,
-                                                   const float* bias, int64_t channels,
-                                                   const float* add, float* out,
-                                                   int64_t row_stride, int64_t rows,
-                                                   int64_t cols, float lo, float hi) {
+__attribute__((target("avx512f"))) void OutputTile(const float* m, int64_t plane, const float* bias,
+                                                   int64_t channels, const float* add, float* out,
+                                                   int64_t row_stride, int64_t rows, int64_t cols,
+                                                   float lo, float hi) {
   const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
   for (int64_t c = 0; c < channels; c += 16) {
     const __mmask16 mask = TailMask(channels - c);
@@ -152,8 +151,8 @@ bool WinogradSuits(const DenseConvShape& s) {
   // weights against 9.4 MB: on maps of few tiles, weights that large stay direct.
   constexpr int64_t kMaxSmallMapWeightBytes = int64_t{16} << 20;
   const int64_t tiles = s.batch * CeilDiv(s.out_h, kOut) * CeilDiv(s.out_w, kOut);
-  const int64_t weight_bytes = kPoints * CeilDiv(s.out_c, DenseConv::kCols) * (1 + s.in_c) *
-                               DenseConv::kCols * 4;
+  const int64_t weight_bytes =
+      kPoints * CeilDiv(s.out_c, DenseConv::kCols) * (1 + s.in_c) * DenseConv::kCols * 4;
   return s.in_c >= 8 && (tiles >= 16 || weight_bytes <= kMaxSmallMapWeightBytes);
 }
 
@@ -180,8 +179,8 @@ WinogradConv::WinogradConv(const DenseConvShape& s, const float* weights, const 
   const int64_t fitting = std::max<int64_t>(1, CeilDiv(tiles_ * per_tile, kChunkBudgetBytes));
   const int64_t chunks_if_chunked = std::min(RoundUp(std::max(fitting, slots_), slots_), tiles_);
   const int64_t by_chunks = chunks_if_chunked * packed_weight_bytes();
-  const int64_t by_phases = packed_weight_bytes() +
-                            2 * tiles_ * per_tile * (slots_ > 1 ? kSharedPhaseFactor : 1);
+  const int64_t by_phases =
+      packed_weight_bytes() + 2 * tiles_ * per_tile * (slots_ > 1 ? kSharedPhaseFactor : 1);
   phased_ = by_phases < by_chunks;
   const int64_t chunks = phased_ ? 1 : chunks_if_chunked;
   chunk_ = CeilDiv(tiles_, chunks);
@@ -198,7 +197,8 @@ WinogradConv::WinogradConv(const DenseConvShape& s, const float* weights, const 
     for (int64_t ic = 0; ic < s.in_c; ++ic) {
       double g[3][3];
       for (int64_t ky = 0; ky < 3; ++ky)
-        for (int64_t kx = 0; kx < 3; ++kx) g[ky][kx] = weights[((oc * 3 + ky) * 3 + kx) * s.in_c + ic];
+        for (int64_t kx = 0; kx < 3; ++kx)
+          g[ky][kx] = weights[((oc * 3 + ky) * 3 + kx) * s.in_c + ic];
       double gg[kIn][3];  // G g
       for (int64_t i = 0; i < kIn; ++i)
         for (int64_t kx = 0; kx < 3; ++kx)

@@ -38,9 +38,9 @@ bool WinogradSuits(const DenseConvShape& s);
 
 class WinogradConv {
  public:
-  static constexpr int64_t kOut = 4;     // output pixels per tile side
-  static constexpr int64_t kIn = 6;      // input pixels per tile side
-  static constexpr int64_t kPoints = 36; // kIn * kIn
+  static constexpr int64_t kOut = 4;      // output pixels per tile side
+  static constexpr int64_t kIn = 6;       // input pixels per tile side
+  static constexpr int64_t kPoints = 36;  // kIn * kIn
 
   // `weights` [out_c][3][3][in_c] and `bias` [out_c] (or null) are transformed and copied;
   // `input` (NHWC) and `residual` (or null: shaped as the output, added before the output
@@ -48,8 +48,8 @@ class WinogradConv {
   // layer's tasks (the plan's threads for this step). Throws std::bad_alloc when memory runs out.
   // REQUIRES: s is 3x3, stride 1, dilation 1, with a non-empty output (all of which
   // WinogradSuits checks); slots >= 1.
-  WinogradConv(const DenseConvShape& s, const float* weights, const float* bias,
-               const float* input, const float* residual, int64_t slots);
+  WinogradConv(const DenseConvShape& s, const float* weights, const float* bias, const float* input,
+               const float* residual, int64_t slots);
   ~WinogradConv();
   WinogradConv(const WinogradConv&) = delete;
   WinogradConv& operator=(const WinogradConv&) = delete;
@@ -81,11 +81,11 @@ class WinogradConv {
   int64_t chunk_ = 0, chunks_ = 0;    // tiles per chunk (all tiles when phased), chunks
   int64_t slots_ = 1;                 // chunked: tasks, each with its own V and M
   bool phased_ = false;
-  int64_t slot_floats_ = 0;           // one V and M: kPoints * chunk_ * (in_pad_ + out_pad_)
+  int64_t slot_floats_ = 0;  // one V and M: kPoints * chunk_ * (in_pad_ + out_pad_)
   int64_t scratch_floats_ = 0;
-  float* weights_ = nullptr;          // [point][block][32 zeros, then 32 per input channel]
-  float* bias_ = nullptr;             // out_pad_ values, zero past out_c
-  float* scratch_ = nullptr;          // slots_ V and M pairs (one when phased); Compute writes it
+  float* weights_ = nullptr;  // [point][block][32 zeros, then 32 per input channel]
+  float* bias_ = nullptr;     // out_pad_ values, zero past out_c
+  float* scratch_ = nullptr;  // slots_ V and M pairs (one when phased); Compute writes it
 };
 
 }  // namespace mbench::runner

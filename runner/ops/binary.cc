@@ -140,7 +140,8 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
   for (int i = 0; i < 2; ++i) {
     int32_t t = n.inputs[i];
     if (bufs[t].constant) {
-      if (bufs[t].gshape.size() > rank) return Status::Unsupported("layer '" + n.name + "': operand rank");
+      if (bufs[t].gshape.size() > rank)
+        return Status::Unsupported("layer '" + n.name + "': operand rank");
       auto [s, p] = ConstOperand(t, rank, y.nhwc);
       shapes[i] = s;
       ptr[i] = p;
@@ -154,7 +155,8 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
       ptr[i] = bufs[t].data;
     }
   }
-  std::vector<size_t> s0(shapes[0].begin(), shapes[0].end()), s1(shapes[1].begin(), shapes[1].end());
+  std::vector<size_t> s0(shapes[0].begin(), shapes[0].end()),
+      s1(shapes[1].begin(), shapes[1].end());
   if (s0.empty()) s0 = {1};
   if (s1.empty()) s1 = {1};
   // A fused activation (TFLite's ADD/SUB/MUL/DIV carry one; a ReLU after an add in other
@@ -169,8 +171,9 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
     const QuantOperand qa{a.zero_point, a.scale, a.q8}, qb{b.zero_point, b.scale, b.q8},
         qy{y.zero_point, y.scale, y.q8};
     const std::vector<size_t>* shapes_nd[2] = {&s0, &s1};
-    status = y.unsigned8 ? QuantBinary(kQu8Binary, n.kind, qa, qb, qy, qlo, qhi, shapes_nd, pool, &st.op)
-                         : QuantBinary(kQs8Binary, n.kind, qa, qb, qy, qlo, qhi, shapes_nd, pool, &st.op);
+    status = y.unsigned8
+                 ? QuantBinary(kQu8Binary, n.kind, qa, qb, qy, qlo, qhi, shapes_nd, pool, &st.op)
+                 : QuantBinary(kQs8Binary, n.kind, qa, qb, qy, qlo, qhi, shapes_nd, pool, &st.op);
     return Check(status, n, "8-bit binary operator");
   }
   if (st.half()) {  // add or multiply (RunsHalf)
@@ -197,30 +200,37 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
   MBENCH_RETURN_IF_ERROR(Check(status, n, "binary create"));
   switch (n.kind) {
     case OpKind::kAdd:
-      status = xnn_setup_add_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      status = xnn_setup_add_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0],
+                                    ptr[1], y.data, pool);
       break;
     case OpKind::kSub:
-      status = xnn_setup_subtract_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      status = xnn_setup_subtract_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0],
+                                         ptr[1], y.data, pool);
       break;
     case OpKind::kMul:
-      status = xnn_setup_multiply_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      status = xnn_setup_multiply_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0],
+                                         ptr[1], y.data, pool);
       break;
     case OpKind::kDiv:
-      status = xnn_setup_divide_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      status = xnn_setup_divide_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0],
+                                       ptr[1], y.data, pool);
       break;
     case OpKind::kMax:
-      status = xnn_setup_maximum_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      status = xnn_setup_maximum_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0],
+                                        ptr[1], y.data, pool);
       break;
     case OpKind::kMin:
-      status = xnn_setup_minimum_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      status = xnn_setup_minimum_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0],
+                                        ptr[1], y.data, pool);
       break;
     default:
-      status = xnn_setup_squared_difference_nd_f32(st.op, s0.size(), s0.data(), s1.size(), s1.data(), ptr[0], ptr[1], y.data, pool);
+      status = xnn_setup_squared_difference_nd_f32(st.op, s0.size(), s0.data(), s1.size(),
+                                                   s1.data(), ptr[0], ptr[1], y.data, pool);
       break;
   }
   MBENCH_RETURN_IF_ERROR(Check(status, n, "binary setup"));
-  const bool ranged = n.kind == OpKind::kAdd || n.kind == OpKind::kSub ||
-                      n.kind == OpKind::kMul || n.kind == OpKind::kDiv;
+  const bool ranged = n.kind == OpKind::kAdd || n.kind == OpKind::kSub || n.kind == OpKind::kMul ||
+                      n.kind == OpKind::kDiv;
   std::function<void(float*, int64_t)> tail = FusedTail(n);
   if (!ranged && (lo > -kInf || hi < kInf)) {
     tail = [lo = lo, hi = hi](float* q, int64_t m) {

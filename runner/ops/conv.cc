@@ -31,7 +31,6 @@ void DepthwiseRowTask(void* context, size_t begin, size_t count) {
                 static_cast<int64_t>(begin), static_cast<int64_t>(begin + count));
 }
 
-
 // A dense convolution through runner/kernels/gemm.h: (block, tile) products.
 struct DenseConvJob {
   std::unique_ptr<DenseConv> conv;
@@ -47,7 +46,6 @@ void DenseConvTileTask(void* context, size_t tile) {
   job->conv->Compute(job->output, 0, job->conv->blocks(), static_cast<int64_t>(tile));
 }
 
-
 // A 3x3 convolution through runner/kernels/winograd.h: one task of the phase being run.
 struct WinogradJob {
   std::unique_ptr<WinogradConv> conv;
@@ -62,8 +60,8 @@ void WinogradTask(void* context, size_t task) {
 }  // namespace
 
 // Whether a fp32 convolution or fully connected layer computing `rows` output pixels runs on
-// runner/kernels/gemm.h rather than XNNPACK: on CPUs it serves, unless the options say XNNPACK only,
-// with at least one full tile of rows and more than 16 output channels (fewer leave most of
+// runner/kernels/gemm.h rather than XNNPACK: on CPUs it serves, unless the options say XNNPACK
+// only, with at least one full tile of rows and more than 16 output channels (fewer leave most of
 // the kernel's FMAs idle; XNNPACK's 16-wide tiles waste less there: a 1x1 8->8 layer at
 // 128x128 took 88 us here and 65 us there, a 3x3 8->1 one 1.7 ms and 1.3 ms).
 bool Plan::Impl::UseDenseConv(int64_t rows, int64_t out_channels) const {
@@ -89,11 +87,11 @@ bool Plan::Impl::DenseCandidate(const Node& n) const {
   return UseDenseConv(nhwc ? y[0] * y[1] * y[2] : y[0] * y[2] * y[3], nhwc ? y[3] : y[1]);
 }
 
-// Makes `st` a dense convolution through runner/kernels/gemm.h, or runner/kernels/winograd.h for the 3x3
-// stride-1 layers it suits: `weights` [out_c][kh][kw][in_c], the node's fused activation
+// Makes `st` a dense convolution through runner/kernels/gemm.h, or runner/kernels/winograd.h for
+// the 3x3 stride-1 layers it suits: `weights` [out_c][kh][kw][in_c], the node's fused activation
 // applied after.
-void Plan::Impl::DenseStep(const Node& n, Step& st, const DenseConvShape& shape, const float* weights,
-               const float* bias, const float* in, float* out) {
+void Plan::Impl::DenseStep(const Node& n, Step& st, const DenseConvShape& shape,
+                           const float* weights, const float* bias, const float* in, float* out) {
   const float* add = nullptr;
   if (auto it = residual.find(LayerOf(n)); it != residual.end()) add = bufs[it->second].data;
   pthreadpool_t p = pool;
@@ -143,8 +141,10 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
   const Buf& y = bufs[OutOf(n)];
   const Shape& w = G(n.inputs[1]);
   const bool nhwc_graph = graph->layout == analyzer::Layout::kNHWC;
-  if (x.ishape.size() != 4 || y.ishape.size() != 4 || w.size() != 4 || !bufs[n.inputs[1]].constant) {
-    return Status::Unsupported("layer '" + n.name + "': only 2-D convolutions with constant weights");
+  if (x.ishape.size() != 4 || y.ishape.size() != 4 || w.size() != 4 ||
+      !bufs[n.inputs[1]].constant) {
+    return Status::Unsupported("layer '" + n.name +
+                               "': only 2-D convolutions with constant weights");
   }
   // Input/output as N, H, W, C.
   const Shape xi = x.ishape, yi = y.ishape;
@@ -178,7 +178,8 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
   if (!WindowMatches(xi[1], yi[1], kh, sh, dh, pt, pb) ||
       !WindowMatches(xi[2], yi[2], kw, sw, dw, pl, pr) || xi[0] != yi[0] ||
       Product(w) != cout * gi * kh * kw) {
-    return Status::Unsupported("layer '" + n.name + "': convolution geometry does not give the "
+    return Status::Unsupported("layer '" + n.name +
+                               "': convolution geometry does not give the "
                                "model's output shape");
   }
   // XNNPACK wants [groups][go][kh][kw][gi].
@@ -221,15 +222,15 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
   }
   auto [lo, hi] = FusedRange(n);
   if (st.half()) {
-    MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_convolution2d_nhwc_f16(
-            static_cast<uint32_t>(pt), static_cast<uint32_t>(pr), static_cast<uint32_t>(pb),
-            static_cast<uint32_t>(pl), static_cast<uint32_t>(kh), static_cast<uint32_t>(kw),
-            static_cast<uint32_t>(sh), static_cast<uint32_t>(sw), static_cast<uint32_t>(dh),
-            static_cast<uint32_t>(dw), static_cast<uint32_t>(groups), gi, go, cin, cout,
-            PackedHalf(k.data(), static_cast<int64_t>(k.size())), PackedHalf(bias, cout), lo, hi,
-            0, &st.op),
-        n, "fp16 convolution create"));
+    MBENCH_RETURN_IF_ERROR(
+        Check(xnn_create_convolution2d_nhwc_f16(
+                  static_cast<uint32_t>(pt), static_cast<uint32_t>(pr), static_cast<uint32_t>(pb),
+                  static_cast<uint32_t>(pl), static_cast<uint32_t>(kh), static_cast<uint32_t>(kw),
+                  static_cast<uint32_t>(sh), static_cast<uint32_t>(sw), static_cast<uint32_t>(dh),
+                  static_cast<uint32_t>(dw), static_cast<uint32_t>(groups), gi, go, cin, cout,
+                  PackedHalf(k.data(), static_cast<int64_t>(k.size())), PackedHalf(bias, cout), lo,
+                  hi, 0, &st.op),
+              n, "fp16 convolution create"));
     return Check(xnn_setup_convolution2d_nhwc_f16(st.op, xi[0], xi[1], xi[2], x.half, y.half, pool),
                  n, "fp16 convolution setup");
   }
@@ -261,15 +262,15 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
         ku[i] = static_cast<uint8_t>(std::clamp<long>(std::lround(k[i] / ws[0]) + wz, 0, 255));
       }
       const auto* g = geometry;
-      MBENCH_RETURN_IF_ERROR(Check(
-          xnn_create_convolution2d_nhwc_qu8(
-              g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9],
-              static_cast<uint32_t>(groups), gi, go, cin, cout, static_cast<uint8_t>(x.zero_point),
-              x.scale, static_cast<uint8_t>(wz), ws[0],
-              reinterpret_cast<const uint8_t*>(PackedBytes({ku.begin(), ku.end()})),
-              PackedInts(std::move(bq)), static_cast<uint8_t>(y.zero_point), y.scale,
-              static_cast<uint8_t>(qlo), static_cast<uint8_t>(qhi), 0, &st.op),
-          n, "uint8 convolution create"));
+      MBENCH_RETURN_IF_ERROR(
+          Check(xnn_create_convolution2d_nhwc_qu8(
+                    g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9],
+                    static_cast<uint32_t>(groups), gi, go, cin, cout,
+                    static_cast<uint8_t>(x.zero_point), x.scale, static_cast<uint8_t>(wz), ws[0],
+                    reinterpret_cast<const uint8_t*>(PackedBytes({ku.begin(), ku.end()})),
+                    PackedInts(std::move(bq)), static_cast<uint8_t>(y.zero_point), y.scale,
+                    static_cast<uint8_t>(qlo), static_cast<uint8_t>(qhi), 0, &st.op),
+                n, "uint8 convolution create"));
       return Check(xnn_setup_convolution2d_nhwc_qu8(st.op, xi[0], xi[1], xi[2],
                                                     reinterpret_cast<const uint8_t*>(x.q8),
                                                     reinterpret_cast<uint8_t*>(y.q8), pool),
@@ -286,26 +287,27 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     const int8_t xz = static_cast<int8_t>(x.zero_point), yz = static_cast<int8_t>(y.zero_point);
     const auto* u = geometry;
     if (info.quant_scales.size() == 1) {
-      MBENCH_RETURN_IF_ERROR(Check(
-          xnn_create_convolution2d_nhwc_qs8(u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-                                            static_cast<uint32_t>(groups), gi, go, cin, cout, xz,
-                                            x.scale, ws[0], kp8, bp, yz, y.scale,
-                                            static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op),
-          n, "int8 convolution create"));
-      return Check(xnn_setup_convolution2d_nhwc_qs8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool), n,
-                   "int8 convolution setup");
+      MBENCH_RETURN_IF_ERROR(
+          Check(xnn_create_convolution2d_nhwc_qs8(
+                    u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+                    static_cast<uint32_t>(groups), gi, go, cin, cout, xz, x.scale, ws[0], kp8, bp,
+                    yz, y.scale, static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op),
+                n, "int8 convolution create"));
+      return Check(xnn_setup_convolution2d_nhwc_qs8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool),
+                   n, "int8 convolution setup");
     }
     const float* wsp = Packed(std::move(ws));
-    MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_convolution2d_nhwc_qc8(u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-                                          static_cast<uint32_t>(groups), gi, go, cin, cout, xz,
-                                          x.scale, wsp, kp8, bp, yz, y.scale,
-                                          static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op),
-        n, "int8 convolution create"));
+    MBENCH_RETURN_IF_ERROR(
+        Check(xnn_create_convolution2d_nhwc_qc8(
+                  u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+                  static_cast<uint32_t>(groups), gi, go, cin, cout, xz, x.scale, wsp, kp8, bp, yz,
+                  y.scale, static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op),
+              n, "int8 convolution create"));
     return Check(xnn_setup_convolution2d_nhwc_qc8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool), n,
                  "int8 convolution setup");
   }
-  // Steps on runner/kernels/dwconv.h: weights [kh][kw][channels], output rows spread over the threads.
+  // Steps on runner/kernels/dwconv.h: weights [kh][kw][channels], output rows spread over the
+  // threads.
   auto own_depthwise = [&](std::vector<float> hwc, bool sum_channels) {
     auto job = std::make_shared<DepthwiseJob>();
     job->shape = {xi[0], xi[1], xi[2], cin, yi[1], yi[2], kh, kw, sh, sw, dh, dw, pt, pl, lo, hi};
@@ -328,13 +330,14 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
   };
   if (gi == 1 && go == 1 &&
       (kh * kw > kXnnpackDepthwiseMaxTaps ||
-       (!options.xnnpack_only && (DepthwisePacksPixels(sh, sw, cout) ||
-                                  DepthwiseWideMap(yi[1] * yi[2], cout))))) {
+       (!options.xnnpack_only &&
+        (DepthwisePacksPixels(sh, sw, cout) || DepthwiseWideMap(yi[1] * yi[2], cout))))) {
     // A window XNNPACK has no depthwise kernel for, few channels at stride 1, or 16-32 channels
     // over a large map (see runner/kernels/dwconv.h).
     std::vector<float> hwc(k.size());
     for (int64_t c = 0; c < cout; ++c)
-      for (int64_t t = 0; t < kh * kw; ++t) hwc[static_cast<size_t>(t * cout + c)] = k[static_cast<size_t>(c * kh * kw + t)];
+      for (int64_t t = 0; t < kh * kw; ++t)
+        hwc[static_cast<size_t>(t * cout + c)] = k[static_cast<size_t>(c * kh * kw + t)];
     return own_depthwise(std::move(hwc), false);
   }
   if (groups == 1 && cout == 1 && !options.xnnpack_only && DepthwisePacksPixels(sh, sw, cin) &&
@@ -346,27 +349,29 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
   }
   const bool dense = groups == 1 && UseDenseConv(xi[0] * yi[1] * yi[2], cout);
   if (residual.count(LayerOf(n)) && !dense) {
-    return Status::Internal("layer '" + n.name + "': a residual addition was fused into a "
+    return Status::Internal("layer '" + n.name +
+                            "': a residual addition was fused into a "
                             "convolution that cannot run on the dense kernel");
   }
   if (dense) {
-    DenseStep(n, st, {xi[0], xi[1], xi[2], cin, yi[1], yi[2], cout, kh, kw, sh, sw, dh, dw, pt, pl,
-                      lo, hi},
-              k.data(), bias, x.data, y.data);
+    DenseStep(
+        n, st,
+        {xi[0], xi[1], xi[2], cin, yi[1], yi[2], cout, kh, kw, sh, sw, dh, dw, pt, pl, lo, hi},
+        k.data(), bias, x.data, y.data);
     return Status::Ok();
   }
   float* kp = Packed(std::move(k));
-  MBENCH_RETURN_IF_ERROR(Check(
-      xnn_create_convolution2d_nhwc_f32(
-          static_cast<uint32_t>(pt), static_cast<uint32_t>(pr), static_cast<uint32_t>(pb),
-          static_cast<uint32_t>(pl), static_cast<uint32_t>(kh), static_cast<uint32_t>(kw),
-          static_cast<uint32_t>(sh), static_cast<uint32_t>(sw), static_cast<uint32_t>(dh),
-          static_cast<uint32_t>(dw), static_cast<uint32_t>(groups), gi, go, cin, cout, kp, bias,
-          lo, hi, 0, &st.op),
-      n, "convolution create"));
-  MBENCH_RETURN_IF_ERROR(Check(xnn_setup_convolution2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], x.data,
-                                                               y.data, pool),
-                               n, "convolution setup"));
+  MBENCH_RETURN_IF_ERROR(
+      Check(xnn_create_convolution2d_nhwc_f32(
+                static_cast<uint32_t>(pt), static_cast<uint32_t>(pr), static_cast<uint32_t>(pb),
+                static_cast<uint32_t>(pl), static_cast<uint32_t>(kh), static_cast<uint32_t>(kw),
+                static_cast<uint32_t>(sh), static_cast<uint32_t>(sw), static_cast<uint32_t>(dh),
+                static_cast<uint32_t>(dw), static_cast<uint32_t>(groups), gi, go, cin, cout, kp,
+                bias, lo, hi, 0, &st.op),
+            n, "convolution create"));
+  MBENCH_RETURN_IF_ERROR(
+      Check(xnn_setup_convolution2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], x.data, y.data, pool), n,
+            "convolution setup"));
   if (auto tail = FusedTail(n)) ThenApply(st, std::move(tail), y.data, Product(yi));
   return Status::Ok();
 }

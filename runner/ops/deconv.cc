@@ -15,15 +15,20 @@ Status Plan::Impl::Deconv(const Node& n, Step& st) {
   int32_t xt = -1, wt = -1, bt = -1;
   for (int32_t t : n.inputs) {
     if (t < 0) continue;
-    if (!bufs[t].constant && xt < 0) xt = t;
-    else if (bufs[t].constant && bufs[t].gshape.size() == 4 && wt < 0) wt = t;
+    if (!bufs[t].constant && xt < 0)
+      xt = t;
+    else if (bufs[t].constant && bufs[t].gshape.size() == 4 && wt < 0)
+      wt = t;
     else if (bufs[t].constant && bufs[t].gshape.size() == 1 &&
-             analyzer::IsFloatingPoint(graph->tensors[t].dtype)) bt = t;  // not TFLite's output_shape
+             analyzer::IsFloatingPoint(graph->tensors[t].dtype))
+      bt = t;  // not TFLite's output_shape
   }
-  if (xt < 0 || wt < 0) return Status::Unsupported("layer '" + n.name + "': transposed conv inputs");
+  if (xt < 0 || wt < 0)
+    return Status::Unsupported("layer '" + n.name + "': transposed conv inputs");
   const Buf& x = bufs[xt];
   const Buf& y = bufs[OutOf(n)];
-  if (x.ishape.size() != 4) return Status::Unsupported("layer '" + n.name + "': transposed conv of rank != 4");
+  if (x.ishape.size() != 4)
+    return Status::Unsupported("layer '" + n.name + "': transposed conv of rank != 4");
   const Shape xi = x.ishape, yi = y.ishape, w = G(wt);
   const bool nhwc_graph = graph->layout == analyzer::Layout::kNHWC;
   const int64_t cin = xi[3], cout = yi[3];
@@ -86,23 +91,23 @@ Status Plan::Impl::Deconv(const Node& n, Step& st) {
   const float* bias = bt >= 0 && Product(G(bt)) == cout ? Const(bt).data() : nullptr;
   auto [lo, hi] = FusedRange(n);
   if (st.half()) {
-    MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_deconvolution2d_nhwc_f16(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, groups, gi, go,
-                                            cin, cout, PackedHalf(k.data(), static_cast<int64_t>(k.size())),
-                                            PackedHalf(bias, cout), lo, hi, 0, &st.op),
-        n, "fp16 deconvolution create"));
+    MBENCH_RETURN_IF_ERROR(Check(xnn_create_deconvolution2d_nhwc_f16(
+                                     pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, groups, gi, go, cin,
+                                     cout, PackedHalf(k.data(), static_cast<int64_t>(k.size())),
+                                     PackedHalf(bias, cout), lo, hi, 0, &st.op),
+                                 n, "fp16 deconvolution create"));
     return Check(xnn_setup_deconvolution2d_nhwc_f16(st.op, xi[0], xi[1], xi[2], ah, aw, x.half,
                                                     y.half, pool),
                  n, "fp16 deconvolution setup");
   }
   float* kp = Packed(std::move(k));
-  MBENCH_RETURN_IF_ERROR(Check(
-      xnn_create_deconvolution2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, groups, gi, go,
-                                          cin, cout, kp, bias, lo, hi, 0, &st.op),
-      n, "deconvolution create"));
-  return Check(xnn_setup_deconvolution2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], ah, aw, x.data,
-                                                  y.data, pool),
-               n, "deconvolution setup");
+  MBENCH_RETURN_IF_ERROR(
+      Check(xnn_create_deconvolution2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, groups, gi,
+                                                go, cin, cout, kp, bias, lo, hi, 0, &st.op),
+            n, "deconvolution create"));
+  return Check(
+      xnn_setup_deconvolution2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], ah, aw, x.data, y.data, pool),
+      n, "deconvolution setup");
 }
 
 }  // namespace mbench::runner

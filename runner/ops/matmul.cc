@@ -14,7 +14,8 @@
 namespace mbench::runner {
 namespace {
 
-// A batched matmul of two activations through runner/kernels/gemm.h: one (product, column block) task.
+// A batched matmul of two activations through runner/kernels/gemm.h: one (product, column block)
+// task.
 struct MatMulJob {
   std::unique_ptr<BatchedMatMul> mm;
   const float* a = nullptr;
@@ -100,37 +101,37 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
     auto [qlo, qhi] = QuantRange(y, lo, hi);
     if (y.unsigned8) {
       const int64_t wz = info.quant_zero_points.empty() ? 0 : info.quant_zero_points[0];
-      MBENCH_RETURN_IF_ERROR(Check(
-          xnn_create_fully_connected_nc_qu8(
-              k, nout, k, nout, static_cast<uint8_t>(x.zero_point), x.scale, static_cast<uint8_t>(wz),
-              static_cast<float>(info.quant_scales[0]),
-              reinterpret_cast<const uint8_t*>(PackedBytes(std::move(w8))), PackedInts(std::move(bq)),
-              static_cast<uint8_t>(y.zero_point), y.scale, static_cast<uint8_t>(qlo),
-              static_cast<uint8_t>(qhi), 0, &st.op),
-          n, "uint8 fully connected create"));
+      MBENCH_RETURN_IF_ERROR(
+          Check(xnn_create_fully_connected_nc_qu8(
+                    k, nout, k, nout, static_cast<uint8_t>(x.zero_point), x.scale,
+                    static_cast<uint8_t>(wz), static_cast<float>(info.quant_scales[0]),
+                    reinterpret_cast<const uint8_t*>(PackedBytes(std::move(w8))),
+                    PackedInts(std::move(bq)), static_cast<uint8_t>(y.zero_point), y.scale,
+                    static_cast<uint8_t>(qlo), static_cast<uint8_t>(qhi), 0, &st.op),
+                n, "uint8 fully connected create"));
       return Check(xnn_setup_fully_connected_nc_qu8(st.op, Product(x.ishape) / k,
                                                     reinterpret_cast<const uint8_t*>(x.q8),
                                                     reinterpret_cast<uint8_t*>(y.q8), pool),
                    n, "uint8 fully connected setup");
     }
-    MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_fully_connected_nc_qs8(k, nout, k, nout, static_cast<int8_t>(x.zero_point), x.scale,
-                                          static_cast<float>(info.quant_scales[0]),
-                                          PackedBytes(std::move(w8)), PackedInts(std::move(bq)),
-                                          static_cast<int8_t>(y.zero_point), y.scale,
-                                          static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0,
-                                          &st.op),
-        n, "int8 fully connected create"));
-    return Check(xnn_setup_fully_connected_nc_qs8(st.op, Product(x.ishape) / k, x.q8, y.q8, pool), n,
-                 "int8 fully connected setup");
+    MBENCH_RETURN_IF_ERROR(
+        Check(xnn_create_fully_connected_nc_qs8(
+                  k, nout, k, nout, static_cast<int8_t>(x.zero_point), x.scale,
+                  static_cast<float>(info.quant_scales[0]), PackedBytes(std::move(w8)),
+                  PackedInts(std::move(bq)), static_cast<int8_t>(y.zero_point), y.scale,
+                  static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op),
+              n, "int8 fully connected create"));
+    return Check(xnn_setup_fully_connected_nc_qs8(st.op, Product(x.ishape) / k, x.q8, y.q8, pool),
+                 n, "int8 fully connected setup");
   }
   if (st.half()) {
-    MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_fully_connected_nc_f16(k, nout, k, nout, PackedHalf(w, k * nout),
-                                          PackedHalf(bias, nout), lo, hi, flags, &st.op),
-        n, "fp16 fully connected create"));
-    return Check(xnn_setup_fully_connected_nc_f16(st.op, Product(x.ishape) / k, x.half, y.half, pool),
-                 n, "fp16 fully connected setup");
+    MBENCH_RETURN_IF_ERROR(
+        Check(xnn_create_fully_connected_nc_f16(k, nout, k, nout, PackedHalf(w, k * nout),
+                                                PackedHalf(bias, nout), lo, hi, flags, &st.op),
+              n, "fp16 fully connected create"));
+    return Check(
+        xnn_setup_fully_connected_nc_f16(st.op, Product(x.ishape) / k, x.half, y.half, pool), n,
+        "fp16 fully connected setup");
   }
   const int64_t rows = Product(x.ishape) / k;
   if (UseDenseConv(rows, nout)) {
@@ -146,11 +147,11 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
               x.data, y.data);
     return Status::Ok();
   }
-  MBENCH_RETURN_IF_ERROR(Check(
-      xnn_create_fully_connected_nc_f32(k, nout, k, nout, w, bias, lo, hi, flags, &st.op),
-      n, "fully connected create"));
-  return Check(xnn_setup_fully_connected_nc_f32(st.op, rows, x.data, y.data, pool),
-               n, "fully connected setup");
+  MBENCH_RETURN_IF_ERROR(
+      Check(xnn_create_fully_connected_nc_f32(k, nout, k, nout, w, bias, lo, hi, flags, &st.op), n,
+            "fully connected create"));
+  return Check(xnn_setup_fully_connected_nc_f32(st.op, rows, x.data, y.data, pool), n,
+               "fully connected setup");
 }
 
 Status Plan::Impl::MatMul(const Node& n, Step& st) {
@@ -183,8 +184,8 @@ Status Plan::Impl::MatMul(const Node& n, Step& st) {
     st.info.kernel = "mbench-gemm";
     pthreadpool_t p = pool;
     st.plain = [job, p] {
-      pthreadpool_parallelize_1d(p, &MatMulTask, job.get(),
-                                 static_cast<size_t>(job->mm->tasks()), 0);
+      pthreadpool_parallelize_1d(p, &MatMulTask, job.get(), static_cast<size_t>(job->mm->tasks()),
+                                 0);
     };
     return Status::Ok();
   }

@@ -48,8 +48,9 @@ Status Plan::Impl::Move(const Node& n, Step& st) {
     const size_t bytes = static_cast<size_t>(total) * (st.half()   ? sizeof(uint16_t)
                                                        : st.int8() ? sizeof(int8_t)
                                                                    : sizeof(float));
-    const void* from = st.half() ? static_cast<const void*>(x.half)
-                       : st.int8() ? static_cast<const void*>(x.q8) : in;
+    const void* from = st.half()   ? static_cast<const void*>(x.half)
+                       : st.int8() ? static_cast<const void*>(x.q8)
+                                   : in;
     void* to = st.half() ? static_cast<void*>(y.half) : st.int8() ? static_cast<void*>(y.q8) : out;
     st.plain = [from, to, bytes] { std::memmove(to, from, bytes); };
     return Status::Ok();
@@ -99,7 +100,7 @@ Status Plan::Impl::Concat(const Node& n, Step& st) {
   const Buf& y = bufs[n.outputs[0]];
   float* out = y.data;
   int64_t axis = NormAxis(n.GetInt("axis", 1), y.gshape.size());
-  if (y.nhwc) axis = kNhwcToNchw[axis];  // graph C, H, W sit at internal 3, 1, 2
+  if (y.nhwc) axis = kNhwcToNchw[axis];                 // graph C, H, W sit at internal 3, 1, 2
   std::vector<std::pair<const float*, int64_t>> parts;  // data, size along axis
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < axis; ++i) outer *= y.ishape[i];
@@ -107,7 +108,8 @@ Status Plan::Impl::Concat(const Node& n, Step& st) {
   for (int32_t t : n.inputs) {
     if (t < 0) continue;
     const Buf& b = bufs[t];
-    if (b.constant && b.nhwc != y.nhwc) return Status::Unsupported("layer '" + n.name + "': constant operand");
+    if (b.constant && b.nhwc != y.nhwc)
+      return Status::Unsupported("layer '" + n.name + "': constant operand");
     if (b.constant) {
       auto [s, p] = ConstOperand(t, y.ishape.size(), y.nhwc);  // one packed copy, not two
       parts.emplace_back(p, s[axis]);
@@ -145,8 +147,9 @@ Status Plan::Impl::ShuffleChannel(const Node& n, Step& st) {
     st.plain = [in, out, bytes] { std::memmove(out, in, bytes); };
     return Status::Ok();
   }
-  MBENCH_RETURN_IF_ERROR(Check(xnn_create_channel_shuffle_nc_x32(groups, c / groups, c, c, 0, &st.op),
-                               n, "channel shuffle create"));
+  MBENCH_RETURN_IF_ERROR(
+      Check(xnn_create_channel_shuffle_nc_x32(groups, c / groups, c, c, 0, &st.op), n,
+            "channel shuffle create"));
   return Check(xnn_setup_channel_shuffle_nc_x32(st.op, total / c, in, out, pool), n,
                "channel shuffle setup");
 }
@@ -163,9 +166,9 @@ Status Plan::Impl::DepthToSpace(const Node& n, Step& st) {
   const bool dcr = n.GetString("mode", "DCR") != "CRD";
   const Shape xi = x.ishape, yi = y.ishape;
   if (xi.size() != 4 || !(x.nhwc || graph->layout == analyzer::Layout::kNHWC) || bs < 1 ||
-      xi[3] % (bs * bs) != 0 ||
-      yi != Shape{xi[0], xi[1] * bs, xi[2] * bs, xi[3] / (bs * bs)}) {
-    return Status::Unsupported("layer '" + n.name + "': depth-to-space geometry does not give "
+      xi[3] % (bs * bs) != 0 || yi != Shape{xi[0], xi[1] * bs, xi[2] * bs, xi[3] / (bs * bs)}) {
+    return Status::Unsupported("layer '" + n.name +
+                               "': depth-to-space geometry does not give "
                                "the model's output shape");
   }
   st.plain = [in, out, xi, bs, dcr] {

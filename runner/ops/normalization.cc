@@ -51,11 +51,13 @@ Status Plan::Impl::LayerNorm(const Node& n, Step& st) {
   float* out = y.data;
   const int64_t total = Product(y.ishape);
   if (x.nhwc) return Status::Unsupported("layer '" + n.name + "': layer norm over NCHW channels");
-  if (NormAxis(n.GetInt("axis", -1), x.gshape.size()) != static_cast<int64_t>(x.gshape.size()) - 1 ||
-      (n.outputs.size() > 1 && std::any_of(n.outputs.begin() + 1, n.outputs.end(),
-                                           [](int32_t t) { return t >= 0; })) ||
+  if (NormAxis(n.GetInt("axis", -1), x.gshape.size()) !=
+          static_cast<int64_t>(x.gshape.size()) - 1 ||
+      (n.outputs.size() > 1 &&
+       std::any_of(n.outputs.begin() + 1, n.outputs.end(), [](int32_t t) { return t >= 0; })) ||
       !bufs[n.inputs[1]].constant) {
-    return Status::Unsupported("layer '" + n.name + "': layer norm over other than the last axis, "
+    return Status::Unsupported("layer '" + n.name +
+                               "': layer norm over other than the last axis, "
                                "or with its statistics as outputs");
   }
   const int64_t d = x.ishape.back();

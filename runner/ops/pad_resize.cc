@@ -27,7 +27,8 @@ Status Plan::Impl::Pad(const Node& n, Step& st) {
   std::vector<size_t> pre(r), post(r), shape(r);
   for (size_t i = 0; i < r; ++i) {
     size_t gi = x.nhwc ? static_cast<size_t>(kNchwToNhwc[i]) : i;  // internal i is graph gi
-    if (pads[gi] < 0 || pads[gi + r] < 0) return Status::Unsupported("layer '" + n.name + "': negative pads");
+    if (pads[gi] < 0 || pads[gi + r] < 0)
+      return Status::Unsupported("layer '" + n.name + "': negative pads");
     pre[i] = static_cast<size_t>(pads[gi]);
     post[i] = static_cast<size_t>(pads[gi + r]);
     shape[i] = static_cast<size_t>(x.ishape[i]);
@@ -35,14 +36,17 @@ Status Plan::Impl::Pad(const Node& n, Step& st) {
   // The padded shape must be the model's: XNNPACK writes what the pads say.
   for (size_t i = 0; i < r; ++i) {
     if (static_cast<int64_t>(shape[i] + pre[i] + post[i]) != y.ishape[i]) {
-      return Status::Unsupported("layer '" + n.name + "': pads " + analyzer::ShapeToString(x.gshape) +
-                                 " -> " + analyzer::ShapeToString(y.gshape) + " do not give the model's "
+      return Status::Unsupported("layer '" + n.name + "': pads " +
+                                 analyzer::ShapeToString(x.gshape) + " -> " +
+                                 analyzer::ShapeToString(y.gshape) +
+                                 " do not give the model's "
                                  "output shape");
     }
   }
   float value = static_cast<float>(n.GetFloat("value", 0.0));
   if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
-    if (!bufs[n.inputs[2]].constant) return Status::Unsupported("layer '" + n.name + "': pad value given at run time");
+    if (!bufs[n.inputs[2]].constant)
+      return Status::Unsupported("layer '" + n.name + "': pad value given at run time");
     value = Const(n.inputs[2])[0];
   }
   // Inner dimensions without padding join the one outside them, so the copy runs over whole
@@ -57,8 +61,8 @@ Status Plan::Impl::Pad(const Node& n, Step& st) {
   }
   float* vp = Packed({value});
   MBENCH_RETURN_IF_ERROR(Check(xnn_create_constant_pad_nd_x32(vp, 0, &st.op), n, "pad create"));
-  return Check(xnn_setup_constant_pad_nd_x32(st.op, rank, shape.data(), pre.data(), post.data(),
-                                             in, out, pool),
+  return Check(xnn_setup_constant_pad_nd_x32(st.op, rank, shape.data(), pre.data(), post.data(), in,
+                                             out, pool),
                n, "pad setup");
 }
 
@@ -71,7 +75,8 @@ Status Plan::Impl::Resize(const Node& n, Step& st) {
     return Status::Unsupported("layer '" + n.name + "': resize of a non-image tensor");
   }
   const Shape xi = x.ishape, yi = y.ishape;
-  if (xi[0] != yi[0] || xi[3] != yi[3]) return Status::Unsupported("layer '" + n.name + "': resize of N or C");
+  if (xi[0] != yi[0] || xi[3] != yi[3])
+    return Status::Unsupported("layer '" + n.name + "': resize of N or C");
   const std::string mode = n.GetString("mode", "nearest");
   const bool nearest = mode == "nearest";
   // TFLite's resize ops default to asymmetric coordinates and floor (no half-pixel centers).
@@ -115,12 +120,16 @@ Status Plan::Impl::Resize(const Node& n, Step& st) {
                                                       out, pool),
                  n, "resize setup");
   }
-  const int rounding = nmode == "floor" ? 0 : nmode == "ceil" ? 1 : nmode == "round_prefer_ceil" ? 3 : 2;
+  const int rounding = nmode == "floor"               ? 0
+                       : nmode == "ceil"              ? 1
+                       : nmode == "round_prefer_ceil" ? 3
+                                                      : 2;
   st.plain = [in, out, xi, yi, nearest, sy, sx, coords, rounding] {
     const int64_t c = xi[3];
     auto coord = [&](int64_t at, float s, int64_t in_len, int64_t out_len) {
       if (coords == 1) return at * s;
-      if (coords == 2) return out_len > 1 ? at * static_cast<float>(in_len - 1) / (out_len - 1) : 0.0f;
+      if (coords == 2)
+        return out_len > 1 ? at * static_cast<float>(in_len - 1) / (out_len - 1) : 0.0f;
       return (at + 0.5f) * s - 0.5f;
     };
     auto pick = [&](float f, int64_t in_len) {

@@ -13,16 +13,18 @@ namespace mbench::runner {
 Status Plan::Impl::Pool(const Node& n, Step& st) {
   const Buf& x = bufs[n.inputs[0]];
   const Buf& y = bufs[n.outputs[0]];
-  if (x.ishape.size() != 4) return Status::Unsupported("layer '" + n.name + "': pooling of rank != 4");
+  if (x.ishape.size() != 4)
+    return Status::Unsupported("layer '" + n.name + "': pooling of rank != 4");
   const Shape xi = x.ishape, yi = y.ishape;
   const int64_t c = xi[3];
   if (n.kind == OpKind::kGlobalAveragePool && st.int8()) {
     auto [qlo, qhi] = QuantRange(y, -kInf, kInf);
     if (y.unsigned8) {
       MBENCH_RETURN_IF_ERROR(Check(
-          xnn_create_global_average_pooling_nwc_qu8(
-              c, c, c, static_cast<uint8_t>(x.zero_point), x.scale, static_cast<uint8_t>(y.zero_point),
-              y.scale, static_cast<uint8_t>(qlo), static_cast<uint8_t>(qhi), 0, &st.op),
+          xnn_create_global_average_pooling_nwc_qu8(c, c, c, static_cast<uint8_t>(x.zero_point),
+                                                    x.scale, static_cast<uint8_t>(y.zero_point),
+                                                    y.scale, static_cast<uint8_t>(qlo),
+                                                    static_cast<uint8_t>(qhi), 0, &st.op),
           n, "uint8 global average pooling create"));
       return Check(xnn_setup_global_average_pooling_nwc_qu8(st.op, xi[0], xi[1] * xi[2],
                                                             reinterpret_cast<const uint8_t*>(x.q8),
@@ -30,13 +32,13 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
                    n, "uint8 global average pooling setup");
     }
     MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_global_average_pooling_nwc_qs8(c, c, c, static_cast<int8_t>(x.zero_point), x.scale,
-                                                  static_cast<int8_t>(y.zero_point), y.scale,
-                                                  static_cast<int8_t>(qlo), static_cast<int8_t>(qhi),
-                                                  0, &st.op),
+        xnn_create_global_average_pooling_nwc_qs8(
+            c, c, c, static_cast<int8_t>(x.zero_point), x.scale, static_cast<int8_t>(y.zero_point),
+            y.scale, static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op),
         n, "int8 global average pooling create"));
-    return Check(xnn_setup_global_average_pooling_nwc_qs8(st.op, xi[0], xi[1] * xi[2], x.q8, y.q8, pool),
-                 n, "int8 global average pooling setup");
+    return Check(
+        xnn_setup_global_average_pooling_nwc_qs8(st.op, xi[0], xi[1] * xi[2], x.q8, y.q8, pool), n,
+        "int8 global average pooling setup");
   }
   if (n.kind == OpKind::kGlobalAveragePool) {
     const bool h = st.half();
@@ -65,7 +67,8 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
     return Status::Ok();
   }
   auto ks = n.GetInts("kernel_shape");
-  if (ks.size() != 2) return Status::Unsupported("layer '" + n.name + "': pooling without a 2-D kernel");
+  if (ks.size() != 2)
+    return Status::Unsupported("layer '" + n.name + "': pooling without a 2-D kernel");
   auto strides = n.GetInts("strides");
   int64_t kh = ks[0], kw = ks[1];
   int64_t sh = strides.size() == 2 ? strides[0] : 1, sw = strides.size() == 2 ? strides[1] : 1;
@@ -87,7 +90,8 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
   auto [pl, pr] = Pads(n, 1, xi[2], yi[2], kw, sw, dw);
   if (!WindowMatches(xi[1], yi[1], kh, sh, dh, pt, pb) ||
       !WindowMatches(xi[2], yi[2], kw, sw, dw, pl, pr) || xi[0] != yi[0] || xi[3] != yi[3]) {
-    return Status::Unsupported("layer '" + n.name + "': pooling geometry (ceil mode?) does not "
+    return Status::Unsupported("layer '" + n.name +
+                               "': pooling geometry (ceil mode?) does not "
                                "give the model's output shape");
   }
   if (n.kind == OpKind::kAveragePool && n.GetInt("count_include_pad", 0) != 0 &&
@@ -98,40 +102,39 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
   if (n.kind == OpKind::kMaxPool && st.int8()) {
     auto [qlo, qhi] = QuantRange(y, lo, hi);
     if (y.unsigned8) {
-      MBENCH_RETURN_IF_ERROR(Check(
-          xnn_create_max_pooling2d_nhwc_u8(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c,
-                                           static_cast<uint8_t>(qlo), static_cast<uint8_t>(qhi), 0,
-                                           &st.op),
-          n, "uint8 max pooling create"));
+      MBENCH_RETURN_IF_ERROR(
+          Check(xnn_create_max_pooling2d_nhwc_u8(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c,
+                                                 static_cast<uint8_t>(qlo),
+                                                 static_cast<uint8_t>(qhi), 0, &st.op),
+                n, "uint8 max pooling create"));
       return Check(xnn_setup_max_pooling2d_nhwc_u8(st.op, xi[0], xi[1], xi[2],
                                                    reinterpret_cast<const uint8_t*>(x.q8),
                                                    reinterpret_cast<uint8_t*>(y.q8), pool),
                    n, "uint8 max pooling setup");
     }
-    MBENCH_RETURN_IF_ERROR(Check(
-        xnn_create_max_pooling2d_nhwc_s8(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c,
-                                         static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op),
-        n, "int8 max pooling create"));
+    MBENCH_RETURN_IF_ERROR(Check(xnn_create_max_pooling2d_nhwc_s8(
+                                     pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c,
+                                     static_cast<int8_t>(qlo), static_cast<int8_t>(qhi), 0, &st.op),
+                                 n, "int8 max pooling create"));
     return Check(xnn_setup_max_pooling2d_nhwc_s8(st.op, xi[0], xi[1], xi[2], x.q8, y.q8, pool), n,
                  "int8 max pooling setup");
   }
   if (n.kind == OpKind::kMaxPool) {
     const bool h = st.half();
-    MBENCH_RETURN_IF_ERROR(Check(
-        h ? xnn_create_max_pooling2d_nhwc_f16(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c, lo,
-                                              hi, 0, &st.op)
-          : xnn_create_max_pooling2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c, lo,
-                                              hi, 0, &st.op),
-        n, "max pooling create"));
+    MBENCH_RETURN_IF_ERROR(
+        Check(h ? xnn_create_max_pooling2d_nhwc_f16(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c,
+                                                    lo, hi, 0, &st.op)
+                : xnn_create_max_pooling2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, dh, dw, c, c, c,
+                                                    lo, hi, 0, &st.op),
+              n, "max pooling create"));
     return Check(
         h ? xnn_setup_max_pooling2d_nhwc_f16(st.op, xi[0], xi[1], xi[2], x.half, y.half, pool)
           : xnn_setup_max_pooling2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], x.data, y.data, pool),
         n, "max pooling setup");
   }
-  MBENCH_RETURN_IF_ERROR(Check(
-      xnn_create_average_pooling2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw, c, c, c, lo, hi, 0,
-                                            &st.op),
-      n, "average pooling create"));
+  MBENCH_RETURN_IF_ERROR(Check(xnn_create_average_pooling2d_nhwc_f32(pt, pr, pb, pl, kh, kw, sh, sw,
+                                                                     c, c, c, lo, hi, 0, &st.op),
+                               n, "average pooling create"));
   return Check(
       xnn_setup_average_pooling2d_nhwc_f32(st.op, xi[0], xi[1], xi[2], x.data, y.data, pool), n,
       "average pooling setup");

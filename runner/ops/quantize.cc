@@ -43,22 +43,30 @@ Status Plan::Impl::Convert(const Node& n, Step& st, const Buf& b, Form from, For
 
 // fp32 <-> the 8-bit grid of `q` (its scale, zero point and signedness).
 xnn_status Plan::Impl::CreateQuantize(const Buf& q, xnn_operator_t* op) {
-  return q.unsigned8 ? xnn_create_convert_nc_f32_qu8(1, 1, 1, q.scale, static_cast<uint8_t>(q.zero_point), 0, 255, 0, op)
-                     : xnn_create_convert_nc_f32_qs8(1, 1, 1, q.scale, static_cast<int8_t>(q.zero_point), -128, 127, 0, op);
+  return q.unsigned8 ? xnn_create_convert_nc_f32_qu8(
+                           1, 1, 1, q.scale, static_cast<uint8_t>(q.zero_point), 0, 255, 0, op)
+                     : xnn_create_convert_nc_f32_qs8(
+                           1, 1, 1, q.scale, static_cast<int8_t>(q.zero_point), -128, 127, 0, op);
 }
 
 xnn_status Plan::Impl::CreateDequantize(const Buf& q, xnn_operator_t* op) {
-  return q.unsigned8 ? xnn_create_convert_nc_qu8_f32(1, 1, 1, q.scale, static_cast<uint8_t>(q.zero_point), 0, op)
-                     : xnn_create_convert_nc_qs8_f32(1, 1, 1, q.scale, static_cast<int8_t>(q.zero_point), 0, op);
+  return q.unsigned8 ? xnn_create_convert_nc_qu8_f32(1, 1, 1, q.scale,
+                                                     static_cast<uint8_t>(q.zero_point), 0, op)
+                     : xnn_create_convert_nc_qs8_f32(1, 1, 1, q.scale,
+                                                     static_cast<int8_t>(q.zero_point), 0, op);
 }
 
-xnn_status Plan::Impl::SetupQuantize(const Buf& q, xnn_operator_t op, size_t count, const float* in, int8_t* out) {
-  return q.unsigned8 ? xnn_setup_convert_nc_f32_qu8(op, count, in, reinterpret_cast<uint8_t*>(out), pool)
-                     : xnn_setup_convert_nc_f32_qs8(op, count, in, out, pool);
+xnn_status Plan::Impl::SetupQuantize(const Buf& q, xnn_operator_t op, size_t count, const float* in,
+                                     int8_t* out) {
+  return q.unsigned8
+             ? xnn_setup_convert_nc_f32_qu8(op, count, in, reinterpret_cast<uint8_t*>(out), pool)
+             : xnn_setup_convert_nc_f32_qs8(op, count, in, out, pool);
 }
 
-xnn_status Plan::Impl::SetupDequantize(const Buf& q, xnn_operator_t op, size_t count, const int8_t* in, float* out) {
-  return q.unsigned8 ? xnn_setup_convert_nc_qu8_f32(op, count, reinterpret_cast<const uint8_t*>(in), out, pool)
+xnn_status Plan::Impl::SetupDequantize(const Buf& q, xnn_operator_t op, size_t count,
+                                       const int8_t* in, float* out) {
+  return q.unsigned8 ? xnn_setup_convert_nc_qu8_f32(op, count, reinterpret_cast<const uint8_t*>(in),
+                                                    out, pool)
                      : xnn_setup_convert_nc_qs8_f32(op, count, in, out, pool);
 }
 

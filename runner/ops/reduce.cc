@@ -30,7 +30,8 @@ Status Plan::Impl::Reduce(const Node& n, Step& st) {
   }
   const size_t r = x.gshape.size();
   std::vector<int64_t> axes = n.GetInts("axes");
-  if (axes.empty() && n.inputs.size() > 1 && n.inputs[1] >= 0 && graph->tensors[n.inputs[1]].has_values) {
+  if (axes.empty() && n.inputs.size() > 1 && n.inputs[1] >= 0 &&
+      graph->tensors[n.inputs[1]].has_values) {
     axes = graph->tensors[n.inputs[1]].int_values;
   }
   std::vector<char> reduce(r, axes.empty() ? 1 : 0);
@@ -66,16 +67,21 @@ Status Plan::Impl::Reduce(const Node& n, Step& st) {
       Permute(in, xs, kNhwcToNchw, a);
       src = a;
     }
-    const float init = kind == OpKind::kReduceMax ? -kInf : kind == OpKind::kReduceMin ? kInf : 0.0f;
+    const float init = kind == OpKind::kReduceMax   ? -kInf
+                       : kind == OpKind::kReduceMin ? kInf
+                                                    : 0.0f;
     for (int64_t i = 0; i < out_total; ++i) o[i] = init;
     int64_t idx[kMaxRank] = {};
     for (int64_t i = 0; i < in_total; ++i) {
       int64_t oi = 0;
       for (size_t d = 0; d < r; ++d) oi += idx[d] * out_stride[d];
       float v = src[i];
-      if (kind == OpKind::kReduceMax) o[oi] = std::max(o[oi], v);
-      else if (kind == OpKind::kReduceMin) o[oi] = std::min(o[oi], v);
-      else o[oi] += v;
+      if (kind == OpKind::kReduceMax)
+        o[oi] = std::max(o[oi], v);
+      else if (kind == OpKind::kReduceMin)
+        o[oi] = std::min(o[oi], v);
+      else
+        o[oi] += v;
       for (size_t d = r; d > 0; --d) {
         if (++idx[d - 1] < gs[d - 1]) break;
         idx[d - 1] = 0;
@@ -139,10 +145,14 @@ bool Plan::Impl::ReduceInPlace(const Node& n, const std::vector<char>& reduce, i
   for (size_t p = 0; p < r; ++p) {
     const int64_t e = x.gshape[xo[p]];
     const int ip = static_cast<int>(p);
-    if (ip < first) outer *= e;
-    else if (ip > last) inner *= e;
-    else if (!reduce[xo[p]] && e > 1) return false;  // a kept axis inside the run
-    else mid *= e;
+    if (ip < first)
+      outer *= e;
+    else if (ip > last)
+      inner *= e;
+    else if (!reduce[xo[p]] && e > 1)
+      return false;  // a kept axis inside the run
+    else
+      mid *= e;
   }
   const float* in = x.data;
   float* out = y.data;

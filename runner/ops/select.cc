@@ -41,7 +41,8 @@ Status Plan::Impl::Select(const Node& n, Step& st) {
     int64_t at = 0;
     for (int32_t t : n.outputs) {
       if (t < 0) continue;
-      if (bufs[t].nhwc != x.nhwc) return Status::Unsupported("layer '" + n.name + "': split changes rank");
+      if (bufs[t].nhwc != x.nhwc)
+        return Status::Unsupported("layer '" + n.name + "': split changes rank");
       Copy c = make(t, axis);
       int64_t len = bufs[t].gshape[axis];
       c.runs.push_back({at, len});
@@ -52,12 +53,14 @@ Status Plan::Impl::Select(const Node& n, Step& st) {
     int64_t axis = NormAxis(n.GetInt("axis", 0), r);
     const auto& idx = graph->tensors[n.inputs[1]];
     if (!idx.has_values || idx.int_values.empty() || bufs[n.outputs[0]].nhwc != x.nhwc) {
-      return Status::Unsupported("layer '" + n.name + "': gather with indices known only at run time");
+      return Status::Unsupported("layer '" + n.name +
+                                 "': gather with indices known only at run time");
     }
     Copy c = make(n.outputs[0], axis);
     for (int64_t i : idx.int_values) {
       int64_t k = i < 0 ? i + x.gshape[axis] : i;
-      if (k < 0 || k >= x.gshape[axis]) return Status::InvalidArgument("layer '" + n.name + "': index out of range");
+      if (k < 0 || k >= x.gshape[axis])
+        return Status::InvalidArgument("layer '" + n.name + "': index out of range");
       c.runs.push_back({k, 1});
     }
     copies.push_back(std::move(c));
@@ -68,7 +71,8 @@ Status Plan::Impl::Select(const Node& n, Step& st) {
     int64_t axis = -1;
     for (size_t i = 0; i < r; ++i) {
       if (x.gshape[i] != y.gshape[i]) {
-        if (axis >= 0) return Status::Unsupported("layer '" + n.name + "': slice over several axes");
+        if (axis >= 0)
+          return Status::Unsupported("layer '" + n.name + "': slice over several axes");
         axis = static_cast<int64_t>(i);
       }
     }
@@ -79,9 +83,11 @@ Status Plan::Impl::Select(const Node& n, Step& st) {
       st.plain = [in, out, bytes] { std::memmove(out, in, bytes); };
       return Status::Ok();
     }
-    std::vector<int64_t> starts = n.GetInts("starts"), axes = n.GetInts("axes"), step_sizes = n.GetInts("steps");
+    std::vector<int64_t> starts = n.GetInts("starts"), axes = n.GetInts("axes"),
+                         step_sizes = n.GetInts("steps");
     auto from_input = [&](size_t slot) -> std::vector<int64_t> {
-      if (slot < n.inputs.size() && n.inputs[slot] >= 0 && graph->tensors[n.inputs[slot]].has_values) {
+      if (slot < n.inputs.size() && n.inputs[slot] >= 0 &&
+          graph->tensors[n.inputs[slot]].has_values) {
         return graph->tensors[n.inputs[slot]].int_values;
       }
       return {};
@@ -93,9 +99,11 @@ Status Plan::Impl::Select(const Node& n, Step& st) {
     for (size_t i = 0; i < starts.size(); ++i) {
       int64_t a = axes.empty() ? static_cast<int64_t>(i) : NormAxis(axes[i], r);
       if (a == axis) start = starts[i];
-      if (i < step_sizes.size() && step_sizes[i] != 1) return Status::Unsupported("layer '" + n.name + "': slice step != 1");
+      if (i < step_sizes.size() && step_sizes[i] != 1)
+        return Status::Unsupported("layer '" + n.name + "': slice step != 1");
     }
-    if (start == -1 && starts.empty()) return Status::Unsupported("layer '" + n.name + "': slice bounds unknown");
+    if (start == -1 && starts.empty())
+      return Status::Unsupported("layer '" + n.name + "': slice bounds unknown");
     if (start < 0) start += x.gshape[axis];
     start = std::clamp<int64_t>(start, 0, x.gshape[axis] - y.gshape[axis]);
     Copy c = make(n.outputs[0], axis);

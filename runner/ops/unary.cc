@@ -72,23 +72,33 @@ struct QuantUnaryOps {
   Setup setup_sigmoid, setup_tanh, setup_clamp;
   T min, max;
 };
-const QuantUnaryOps<int8_t> kQs8Unary = {
-    xnn_create_sigmoid_nc_qs8, xnn_create_tanh_nc_qs8, xnn_create_clamp_nc_s8,
-    xnn_setup_sigmoid_nc_qs8,  xnn_setup_tanh_nc_qs8,  xnn_setup_clamp_nc_s8, -128, 127};
-const QuantUnaryOps<uint8_t> kQu8Unary = {
-    xnn_create_sigmoid_nc_qu8, xnn_create_tanh_nc_qu8, xnn_create_clamp_nc_u8,
-    xnn_setup_sigmoid_nc_qu8,  xnn_setup_tanh_nc_qu8,  xnn_setup_clamp_nc_u8, 0, 255};
+const QuantUnaryOps<int8_t> kQs8Unary = {xnn_create_sigmoid_nc_qs8,
+                                         xnn_create_tanh_nc_qs8,
+                                         xnn_create_clamp_nc_s8,
+                                         xnn_setup_sigmoid_nc_qs8,
+                                         xnn_setup_tanh_nc_qs8,
+                                         xnn_setup_clamp_nc_s8,
+                                         -128,
+                                         127};
+const QuantUnaryOps<uint8_t> kQu8Unary = {xnn_create_sigmoid_nc_qu8,
+                                          xnn_create_tanh_nc_qu8,
+                                          xnn_create_clamp_nc_u8,
+                                          xnn_setup_sigmoid_nc_qu8,
+                                          xnn_setup_tanh_nc_qu8,
+                                          xnn_setup_clamp_nc_u8,
+                                          0,
+                                          255};
 
 template <typename T>
 xnn_status QuantUnary(const QuantUnaryOps<T>& ops, OpKind kind, const QuantOperand& x,
-                      const QuantOperand& y, int32_t lo, int32_t hi, size_t channels,
-                      size_t batch, pthreadpool_t pool, xnn_operator_t* op) {
+                      const QuantOperand& y, int32_t lo, int32_t hi, size_t channels, size_t batch,
+                      pthreadpool_t pool, xnn_operator_t* op) {
   const size_t c = channels;
   xnn_status s;
   if (kind == OpKind::kSigmoid || kind == OpKind::kTanh) {
-    s = (kind == OpKind::kSigmoid ? ops.sigmoid : ops.tanh)(
-        c, c, c, static_cast<T>(x.zero_point), x.scale, static_cast<T>(y.zero_point), y.scale,
-        ops.min, ops.max, 0, op);
+    s = (kind == OpKind::kSigmoid ? ops.sigmoid : ops.tanh)(c, c, c, static_cast<T>(x.zero_point),
+                                                            x.scale, static_cast<T>(y.zero_point),
+                                                            y.scale, ops.min, ops.max, 0, op);
   } else {
     s = ops.clamp(c, c, c, static_cast<T>(lo), static_cast<T>(hi), 0, op);
   }
@@ -116,7 +126,8 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
     }
     for (int i = 1; i <= 4; ++i) {
       if (!bufs[n.inputs[i]].constant) {
-        return Status::Unsupported("layer '" + n.name + "': batch norm statistics given at run time");
+        return Status::Unsupported("layer '" + n.name +
+                                   "': batch norm statistics given at run time");
       }
     }
     if (n.GetInt("training_mode", 0) != 0 || n.outputs.size() > 1) {
@@ -160,10 +171,10 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
           Check(xnn_create_sigmoid_nc_f32(1, 1, 1, 0, &part.op), n, "swish sigmoid create"));
       extra_ops.push_back(part.op);
       part.gate = Packed(std::vector<float>(static_cast<size_t>(kSwishChunk)));
-      MBENCH_RETURN_IF_ERROR(Check(
-          xnn_setup_sigmoid_nc_f32(part.op, static_cast<size_t>(std::min(total, kSwishChunk)),
-                                   x.data, part.gate, nullptr),
-          n, "swish sigmoid setup"));
+      MBENCH_RETURN_IF_ERROR(
+          Check(xnn_setup_sigmoid_nc_f32(part.op, static_cast<size_t>(std::min(total, kSwishChunk)),
+                                         x.data, part.gate, nullptr),
+                n, "swish sigmoid setup"));
       job->parts.push_back(part);
     }
     pthreadpool_t p = pool;
@@ -229,26 +240,31 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
     switch (n.kind) {
       case OpKind::kHardSwish: status = xnn_create_hardswish_nc_f16(c, c, c, 0, &st.op); break;
       case OpKind::kLeakyRelu:
-        status = xnn_create_leaky_relu_nc_f16(c, c, c, static_cast<float>(n.GetFloat("alpha", 0.01)), 0, &st.op);
+        status = xnn_create_leaky_relu_nc_f16(
+            c, c, c, static_cast<float>(n.GetFloat("alpha", 0.01)), 0, &st.op);
         break;
       default: status = xnn_create_clamp_nc_f16(c, c, c, lo, hi, 0, &st.op); break;
     }
     MBENCH_RETURN_IF_ERROR(Check(status, n, "fp16 unary create"));
     switch (n.kind) {
-      case OpKind::kHardSwish: status = xnn_setup_hardswish_nc_f16(st.op, batch, x.half, y.half, pool); break;
-      case OpKind::kLeakyRelu: status = xnn_setup_leaky_relu_nc_f16(st.op, batch, x.half, y.half, pool); break;
+      case OpKind::kHardSwish:
+        status = xnn_setup_hardswish_nc_f16(st.op, batch, x.half, y.half, pool);
+        break;
+      case OpKind::kLeakyRelu:
+        status = xnn_setup_leaky_relu_nc_f16(st.op, batch, x.half, y.half, pool);
+        break;
       default: status = xnn_setup_clamp_nc_f16(st.op, batch, x.half, y.half, pool); break;
     }
     return Check(status, n, "fp16 unary setup");
   }
   switch (n.kind) {
-    case OpKind::kRelu: case OpKind::kClip:
-      status = xnn_create_clamp_nc_f32(c, c, c, lo, hi, 0, &st.op);
-      break;
+    case OpKind::kRelu:
+    case OpKind::kClip: status = xnn_create_clamp_nc_f32(c, c, c, lo, hi, 0, &st.op); break;
     case OpKind::kSigmoid: status = xnn_create_sigmoid_nc_f32(c, c, c, 0, &st.op); break;
     case OpKind::kHardSwish: status = xnn_create_hardswish_nc_f32(c, c, c, 0, &st.op); break;
     case OpKind::kLeakyRelu:
-      status = xnn_create_leaky_relu_nc_f32(c, c, c, static_cast<float>(n.GetFloat("alpha", 0.01)), 0, &st.op);
+      status = xnn_create_leaky_relu_nc_f32(c, c, c, static_cast<float>(n.GetFloat("alpha", 0.01)),
+                                            0, &st.op);
       break;
     case OpKind::kAbs: status = xnn_create_abs_nc_f32(c, c, c, 0, &st.op); break;
     case OpKind::kNeg: status = xnn_create_negate_nc_f32(c, c, c, 0, &st.op); break;
@@ -257,22 +273,35 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
     case OpKind::kFloor: status = xnn_create_floor_nc_f32(c, c, c, 0, &st.op); break;
     case OpKind::kCeil: status = xnn_create_ceiling_nc_f32(c, c, c, 0, &st.op); break;
     default:
-      status = xnn_create_elu_nc_f32(c, c, c, static_cast<float>(n.GetFloat("alpha", 1.0)), 0, &st.op);
+      status =
+          xnn_create_elu_nc_f32(c, c, c, static_cast<float>(n.GetFloat("alpha", 1.0)), 0, &st.op);
       break;
   }
   MBENCH_RETURN_IF_ERROR(Check(status, n, "unary create"));
   switch (n.kind) {
-    case OpKind::kRelu: case OpKind::kClip:
-      status = xnn_setup_clamp_nc_f32(st.op, batch, x.data, y.data, pool); break;
-    case OpKind::kSigmoid: status = xnn_setup_sigmoid_nc_f32(st.op, batch, x.data, y.data, pool); break;
-    case OpKind::kHardSwish: status = xnn_setup_hardswish_nc_f32(st.op, batch, x.data, y.data, pool); break;
-    case OpKind::kLeakyRelu: status = xnn_setup_leaky_relu_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kRelu:
+    case OpKind::kClip: status = xnn_setup_clamp_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kSigmoid:
+      status = xnn_setup_sigmoid_nc_f32(st.op, batch, x.data, y.data, pool);
+      break;
+    case OpKind::kHardSwish:
+      status = xnn_setup_hardswish_nc_f32(st.op, batch, x.data, y.data, pool);
+      break;
+    case OpKind::kLeakyRelu:
+      status = xnn_setup_leaky_relu_nc_f32(st.op, batch, x.data, y.data, pool);
+      break;
     case OpKind::kAbs: status = xnn_setup_abs_nc_f32(st.op, batch, x.data, y.data, pool); break;
     case OpKind::kNeg: status = xnn_setup_negate_nc_f32(st.op, batch, x.data, y.data, pool); break;
-    case OpKind::kSquare: status = xnn_setup_square_nc_f32(st.op, batch, x.data, y.data, pool); break;
-    case OpKind::kSqrt: status = xnn_setup_square_root_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kSquare:
+      status = xnn_setup_square_nc_f32(st.op, batch, x.data, y.data, pool);
+      break;
+    case OpKind::kSqrt:
+      status = xnn_setup_square_root_nc_f32(st.op, batch, x.data, y.data, pool);
+      break;
     case OpKind::kFloor: status = xnn_setup_floor_nc_f32(st.op, batch, x.data, y.data, pool); break;
-    case OpKind::kCeil: status = xnn_setup_ceiling_nc_f32(st.op, batch, x.data, y.data, pool); break;
+    case OpKind::kCeil:
+      status = xnn_setup_ceiling_nc_f32(st.op, batch, x.data, y.data, pool);
+      break;
     default: status = xnn_setup_elu_nc_f32(st.op, batch, x.data, y.data, pool); break;
   }
   return Check(status, n, "unary setup");

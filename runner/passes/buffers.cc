@@ -18,7 +18,8 @@ Status MakeBuffers(Plan::Impl* impl) {
   for (size_t t = 0; t < graph.tensors.size(); ++t) {
     const auto& info = graph.tensors[t];
     auto& b = impl->bufs[t];
-    b.constant = info.is_constant || (info.has_values && info.producer >= 0 && folded[info.producer]);
+    b.constant =
+        info.is_constant || (info.has_values && info.producer >= 0 && folded[info.producer]);
     b.gshape = info.shape;
     if (!b.constant &&
         (info.dtype == analyzer::DType::kInt8 || info.dtype == analyzer::DType::kUInt8) &&
@@ -35,8 +36,9 @@ Status MakeBuffers(Plan::Impl* impl) {
   }
   if (int8_plan && std::none_of(impl->bufs.begin(), impl->bufs.end(),
                                 [](const Impl::Buf& b) { return b.quantized; })) {
-    return Status::Unsupported("precision int8 runs 8-bit quantized models (TFLite int8 or uint8 "
-                               "tensors with their scales); this model has none: use fp32 or fp16");
+    return Status::Unsupported(
+        "precision int8 runs 8-bit quantized models (TFLite int8 or uint8 "
+        "tensors with their scales); this model has none: use fp32 or fp16");
   }
   return Status::Ok();
 }

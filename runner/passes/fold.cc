@@ -30,8 +30,8 @@ Status FoldShapeArithmetic(Plan::Impl* impl) {
     const Node& n = graph.nodes[i];
     bool all_values = !n.outputs.empty();
     for (int32_t t : n.outputs) {
-      all_values &= t >= 0 && graph.tensors[t].has_values &&
-                    analyzer::IsInteger(graph.tensors[t].dtype);
+      all_values &=
+          t >= 0 && graph.tensors[t].has_values && analyzer::IsInteger(graph.tensors[t].dtype);
     }
     if (all_values) {
       folded[i] = 1;

@@ -10,36 +10,36 @@
 namespace mbench::runner {
 
 bool ScalarConstant(Plan::Impl* impl, int32_t t, float* v) {
-    if (t < 0 || !impl->bufs[t].constant) return false;
-    auto e = analyzer::NumElements(impl->bufs[t].gshape);
-    if (!e || *e != 1) return false;
-    *v = impl->Const(t)[0];
-    return true;
+  if (t < 0 || !impl->bufs[t].constant) return false;
+  auto e = analyzer::NumElements(impl->bufs[t].gshape);
+  if (!e || *e != 1) return false;
+  *v = impl->Const(t)[0];
+  return true;
 }
 
 bool ClipBounds(const Graph& graph, const Node& n, float* lo, float* hi) {
-    *lo = static_cast<float>(n.GetFloat("min", -kInf));
-    *hi = static_cast<float>(n.GetFloat("max", kInf));
-    for (size_t k = 1; k <= 2 && k < n.inputs.size(); ++k) {
-      const int32_t b = n.inputs[k];
-      if (b < 0) continue;
-      const auto& info = graph.tensors[b];
-      if (info.weights && info.weights->size() == 1) {
-        *(k == 1 ? lo : hi) = (*info.weights)[0];
-      } else if (info.has_values && info.float_values.size() == 1) {
-        *(k == 1 ? lo : hi) = static_cast<float>(info.float_values[0]);
-      } else {
-        return false;
-      }
+  *lo = static_cast<float>(n.GetFloat("min", -kInf));
+  *hi = static_cast<float>(n.GetFloat("max", kInf));
+  for (size_t k = 1; k <= 2 && k < n.inputs.size(); ++k) {
+    const int32_t b = n.inputs[k];
+    if (b < 0) continue;
+    const auto& info = graph.tensors[b];
+    if (info.weights && info.weights->size() == 1) {
+      *(k == 1 ? lo : hi) = (*info.weights)[0];
+    } else if (info.has_values && info.float_values.size() == 1) {
+      *(k == 1 ? lo : hi) = static_cast<float>(info.float_values[0]);
+    } else {
+      return false;
     }
-    return true;
+  }
+  return true;
 }
 
 bool ConvLike(const Graph& graph, int32_t p) {
-    if (p < 0) return false;
-    const OpKind k = graph.nodes[p].kind;
-    return k == OpKind::kConv || k == OpKind::kDepthwiseConv || k == OpKind::kFullyConnected ||
-           k == OpKind::kConvTranspose;
+  if (p < 0) return false;
+  const OpKind k = graph.nodes[p].kind;
+  return k == OpKind::kConv || k == OpKind::kDepthwiseConv || k == OpKind::kFullyConnected ||
+         k == OpKind::kConvTranspose;
 }
 
 FusionState CountReaders(const Plan::Impl& impl) {
@@ -80,8 +80,8 @@ void FoldBatchNorms(Plan::Impl* impl, FusionState* fs) {
     const int32_t p = graph.tensors[t].producer;
     if (!params || p < 0 || folded[p] || readers[t] != 1 || impl->redirect.count(p)) continue;
     const Node& pn = graph.nodes[p];
-    if ((pn.kind != OpKind::kConv && pn.kind != OpKind::kDepthwiseConv) ||
-        pn.outputs.size() != 1 || pn.outputs[0] != t || pn.HasAttr("fused_activation") ||
+    if ((pn.kind != OpKind::kConv && pn.kind != OpKind::kDepthwiseConv) || pn.outputs.size() != 1 ||
+        pn.outputs[0] != t || pn.HasAttr("fused_activation") ||
         graph.layout != analyzer::Layout::kNCHW) {
       continue;
     }
@@ -194,7 +194,8 @@ void FuseActivations(Plan::Impl* impl, FusionState* fs) {
   };
   // Layers a region runs (its head, or fused into one): the activation fusion leaves them.
   auto in_region = [&](int32_t l) {
-    return impl->regions.count(l) > 0 || (fused_into[l] >= 0 && impl->regions.count(fused_into[l]) > 0);
+    return impl->regions.count(l) > 0 ||
+           (fused_into[l] >= 0 && impl->regions.count(fused_into[l]) > 0);
   };
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& n = graph.nodes[i];
@@ -204,8 +205,8 @@ void FuseActivations(Plan::Impl* impl, FusionState* fs) {
     }
     const int32_t t = n.inputs[0];
     const int32_t p = owner[t];
-    if (in_region(static_cast<int32_t>(i)) || p < 0 || folded[p] || in_region(p) || readers[t] != 1 ||
-        impl->clamp.count(p)) {
+    if (in_region(static_cast<int32_t>(i)) || p < 0 || folded[p] || in_region(p) ||
+        readers[t] != 1 || impl->clamp.count(p)) {
       continue;
     }
     const Node& pn = graph.nodes[p];

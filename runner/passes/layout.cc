@@ -70,7 +70,8 @@ void AssignLayouts(Plan::Impl* impl) {
       if (root_input[t] && !root_sequence[t]) root_image[t] = 1;
     }
     for (size_t t = 0; t < parent.size(); ++t) {
-      impl->bufs[t].nhwc = is4d(static_cast<int32_t>(t)) && root_image[find(static_cast<int32_t>(t))];
+      impl->bufs[t].nhwc =
+          is4d(static_cast<int32_t>(t)) && root_image[find(static_cast<int32_t>(t))];
     }
   }
   for (auto& b : impl->bufs) b.ishape = b.nhwc ? ToNhwc(b.gshape) : b.gshape;

@@ -30,7 +30,9 @@ Status PlanMemory(Plan::Impl* impl) {
   };
   auto first_of = [&](const Item& it) { return Impl::First(impl->bufs[it.t], it.form); };
   auto last_of = [&](const Item& it) { return Impl::Last(impl->bufs[it.t], it.form); };
-  auto offset_of = [&](const Item& it) -> int64_t& { return Impl::Offset(impl->bufs[it.t], it.form); };
+  auto offset_of = [&](const Item& it) -> int64_t& {
+    return Impl::Offset(impl->bufs[it.t], it.form);
+  };
   std::vector<Item> items;
   for (size_t t = 0; t < graph.tensors.size(); ++t) {
     const auto& b = impl->bufs[t];

@@ -25,7 +25,8 @@ bool Plan::Impl::RunsHalf(const Node& n) const {
   const std::string act = n.GetString("fused_activation", "");
   if (!act.empty() && act != "relu" && act != "relu6" && act != "relu_n1_to_1") return false;
   switch (n.kind) {
-    case OpKind::kConv: case OpKind::kDepthwiseConv: {
+    case OpKind::kConv:
+    case OpKind::kDepthwiseConv: {
       if (n.inputs.size() < 2 || n.inputs[1] < 0 || n.inputs[0] < 0) return false;
       const Shape& w = G(n.inputs[1]);
       const Shape& x = G(n.inputs[0]);
@@ -41,23 +42,28 @@ bool Plan::Impl::RunsHalf(const Node& n) const {
       }
       return !(depthwise && taps > kXnnpackDepthwiseMaxTaps);
     }
-    case OpKind::kFullyConnected: case OpKind::kConvTranspose: case OpKind::kAdd:
-    case OpKind::kMul: case OpKind::kRelu: case OpKind::kClip: case OpKind::kHardSwish:
-    case OpKind::kLeakyRelu: case OpKind::kMaxPool:
-      return true;
+    case OpKind::kFullyConnected:
+    case OpKind::kConvTranspose:
+    case OpKind::kAdd:
+    case OpKind::kMul:
+    case OpKind::kRelu:
+    case OpKind::kClip:
+    case OpKind::kHardSwish:
+    case OpKind::kLeakyRelu:
+    case OpKind::kMaxPool: return true;
     case OpKind::kGlobalAveragePool: {
       // XNNPACK's fp16 global pooling keeps its running sums in fp16: over ~2k pixels they
       // stop growing (PP-OCR's 160x160 squeeze-excite pools came out 48x off). Larger
       // windows pool in fp32.
       const Shape& x = G(n.inputs[0]);
-      return x.size() == 4 && Product(x) / (x[0] * (graph->layout == analyzer::Layout::kNHWC ? x[3] : x[1])) <= 1024;
+      return x.size() == 4 &&
+             Product(x) / (x[0] * (graph->layout == analyzer::Layout::kNHWC ? x[3] : x[1])) <= 1024;
     }
     default:
       // A reshape that moves no element copies fp16 as well as fp32: it follows its input.
       return analyzer::IsView(n.kind) && !n.inputs.empty() && n.inputs[0] >= 0 &&
-             !n.outputs.empty() && n.outputs[0] >= 0 &&
-             !bufs[n.inputs[0]].constant && bufs[n.inputs[0]].home == kF16 &&
-             PlainCopy(bufs[n.inputs[0]], bufs[n.outputs[0]]);
+             !n.outputs.empty() && n.outputs[0] >= 0 && !bufs[n.inputs[0]].constant &&
+             bufs[n.inputs[0]].home == kF16 && PlainCopy(bufs[n.inputs[0]], bufs[n.outputs[0]]);
   }
 }
 
@@ -112,7 +118,8 @@ bool Plan::Impl::RunsInt8(const Node& n) const {
     return bufs[a].scale == bufs[b].scale && bufs[a].zero_point == bufs[b].zero_point;
   };
   switch (n.kind) {
-    case OpKind::kConv: case OpKind::kDepthwiseConv:
+    case OpKind::kConv:
+    case OpKind::kDepthwiseConv:
       // TFLite weights: [O, kh, kw, I] for a convolution, [1, kh, kw, O] for a depthwise one.
       return graph->layout == analyzer::Layout::kNHWC && n.inputs.size() >= 2 &&
              const_q8(n.inputs[1], n.kind == OpKind::kConv ? 0 : 3) &&
@@ -123,13 +130,15 @@ bool Plan::Impl::RunsInt8(const Node& n) const {
              const_q8(n.inputs[1], -1) &&
              (n.inputs.size() < 3 || n.inputs[2] < 0 ||
               graph->tensors[n.inputs[2]].dtype == analyzer::DType::kInt32);
-    case OpKind::kAdd: case OpKind::kSub: case OpKind::kMul:
-      return activations == 2 && n.inputs.size() == 2;
-    case OpKind::kMaxPool: case OpKind::kRelu: case OpKind::kClip:
-      return same_params(n.inputs[0], n.outputs[0]);
-    case OpKind::kGlobalAveragePool:
-      return true;
-    case OpKind::kSigmoid: case OpKind::kTanh: {
+    case OpKind::kAdd:
+    case OpKind::kSub:
+    case OpKind::kMul: return activations == 2 && n.inputs.size() == 2;
+    case OpKind::kMaxPool:
+    case OpKind::kRelu:
+    case OpKind::kClip: return same_params(n.inputs[0], n.outputs[0]);
+    case OpKind::kGlobalAveragePool: return true;
+    case OpKind::kSigmoid:
+    case OpKind::kTanh: {
       // XNNPACK's (and TFLite's) fixed output grids: sigmoid 1/256 from the bottom of the
       // range, tanh 1/128 around the middle.
       const Buf& y = bufs[n.outputs[0]];

@@ -41,10 +41,15 @@ void FormElementwiseRegions(Plan::Impl* impl, FusionState* fs) {
         return true;
       };
       switch (n.kind) {
-        case OpKind::kAdd: case OpKind::kSub: case OpKind::kMul: case OpKind::kDiv: {
+        case OpKind::kAdd:
+        case OpKind::kSub:
+        case OpKind::kMul:
+        case OpKind::kDiv: {
           if (n.inputs.size() != 2) return std::nullopt;
-          in.op = n.kind == OpKind::kAdd ? EltInstr::kAdd : n.kind == OpKind::kSub ? EltInstr::kSub
-                  : n.kind == OpKind::kMul ? EltInstr::kMul : EltInstr::kDiv;
+          in.op = n.kind == OpKind::kAdd   ? EltInstr::kAdd
+                  : n.kind == OpKind::kSub ? EltInstr::kSub
+                  : n.kind == OpKind::kMul ? EltInstr::kMul
+                                           : EltInstr::kDiv;
           int s0 = -1, s1 = -1;
           const bool v0 = operand(n.inputs[0], &s0), v1 = operand(n.inputs[1], &s1);
           if (v0 && v1) {
@@ -62,16 +67,20 @@ void FormElementwiseRegions(Plan::Impl* impl, FusionState* fs) {
         }
         // Not sigmoid or tanh: XNNPACK's vectorized kernels for them beat one scalar exp per
         // element in a region (EfficientNet's swish ran twice as slow).
-        case OpKind::kErf: case OpKind::kGelu:  // vectorized polynomials (eltwise.h)
+        case OpKind::kErf:
+        case OpKind::kGelu:  // vectorized polynomials (eltwise.h)
           if (n.inputs.empty() || !operand(n.inputs[0], &in.a)) return std::nullopt;
           in.op = n.kind == OpKind::kErf ? EltInstr::kErf : EltInstr::kGelu;
           break;
-        case OpKind::kRelu: case OpKind::kHardSwish: case OpKind::kHardSigmoid:
+        case OpKind::kRelu:
+        case OpKind::kHardSwish:
+        case OpKind::kHardSigmoid:
         case OpKind::kClip: {
           if (n.inputs.empty() || !operand(n.inputs[0], &in.a)) return std::nullopt;
-          in.op = n.kind == OpKind::kRelu ? EltInstr::kRelu
-                  : n.kind == OpKind::kHardSwish ? EltInstr::kHardSwish
-                  : n.kind == OpKind::kHardSigmoid ? EltInstr::kHardSigmoid : EltInstr::kClamp;
+          in.op = n.kind == OpKind::kRelu          ? EltInstr::kRelu
+                  : n.kind == OpKind::kHardSwish   ? EltInstr::kHardSwish
+                  : n.kind == OpKind::kHardSigmoid ? EltInstr::kHardSigmoid
+                                                   : EltInstr::kClamp;
           if (n.kind == OpKind::kHardSigmoid) {
             in.p0 = static_cast<float>(n.GetFloat("alpha", 0.2));
             in.p1 = static_cast<float>(n.GetFloat("beta", 0.5));
@@ -79,8 +88,7 @@ void FormElementwiseRegions(Plan::Impl* impl, FusionState* fs) {
           if (n.kind == OpKind::kClip && !clip_bounds(n, &in.p0, &in.p1)) return std::nullopt;
           break;
         }
-        default:
-          return std::nullopt;
+        default: return std::nullopt;
       }
       if (graph.tensors[n.outputs[0]].shape != graph.tensors[t].shape) {
         return std::nullopt;
@@ -128,7 +136,8 @@ void FormElementwiseRegions(Plan::Impl* impl, FusionState* fs) {
     }
     if (keep < 2) continue;
     const int32_t out = graph.nodes[members[keep - 1]].outputs[0];
-    if (impl->bufs[t].nhwc != impl->bufs[out].nhwc || impl->bufs[t].ishape != impl->bufs[out].ishape) {
+    if (impl->bufs[t].nhwc != impl->bufs[out].nhwc ||
+        impl->bufs[t].ishape != impl->bufs[out].ishape) {
       continue;
     }
     program.code.resize(keep);

@@ -42,8 +42,8 @@ Status ScheduleSteps(Plan::Impl* impl) {
     for (int32_t t : outs) {
       if (t < 0) continue;
       const auto& info = graph.tensors[t];
-      if (!info.has_shape || std::any_of(info.shape.begin(), info.shape.end(),
-                                         [](int64_t d) { return d < 0; })) {
+      if (!info.has_shape ||
+          std::any_of(info.shape.begin(), info.shape.end(), [](int64_t d) { return d < 0; })) {
         return Status::InvalidArgument("layer '" + n.name + "': output '" + info.name +
                                        "' has an unresolved shape; fix the inputs with "
                                        "--input-shape");
@@ -85,7 +85,8 @@ Status ScheduleSteps(Plan::Impl* impl) {
   const int num_steps = static_cast<int>(impl->steps.size());
   for (int32_t t : graph.inputs) {
     auto& b = impl->bufs[t];
-    if (Product(b.gshape) <= 0 || std::any_of(b.gshape.begin(), b.gshape.end(), [](int64_t d) { return d < 0; })) {
+    if (Product(b.gshape) <= 0 ||
+        std::any_of(b.gshape.begin(), b.gshape.end(), [](int64_t d) { return d < 0; })) {
       return Status::InvalidArgument("input '" + graph.tensors[t].name +
                                      "' has an unresolved shape; set it with --input-shape");
     }

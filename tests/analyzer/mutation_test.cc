@@ -24,11 +24,13 @@ void MutateAndRead(const std::string& original, const std::string& dir, int copi
         bytes.resize(rng() % bytes.size());
         break;
       case 1:  // flip bits
-        for (int k = 0; k < 8; ++k) bytes[rng() % bytes.size()] ^= static_cast<char>(1u << (rng() % 8));
+        for (int k = 0; k < 8; ++k)
+          bytes[rng() % bytes.size()] ^= static_cast<char>(1u << (rng() % 8));
         break;
       default: {  // overwrite a run with random bytes
         size_t at = rng() % bytes.size();
-        for (size_t k = at; k < std::min(bytes.size(), at + 16); ++k) bytes[k] = static_cast<char>(rng());
+        for (size_t k = at; k < std::min(bytes.size(), at + 16); ++k)
+          bytes[k] = static_cast<char>(rng());
       }
     }
     testing::WriteFile(path, bytes);

@@ -115,9 +115,9 @@ std::string MakeBin(int64_t conv_weights, int64_t conv_bias, int64_t bn_channels
   auto u32 = [&](uint32_t v) {
     for (int i = 0; i < 4; ++i) bin.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
   };
-  u32(0x01306B47);                                          // float16 tag
+  u32(0x01306B47);  // float16 tag
   bin.append(static_cast<size_t>((conv_weights * 2 + 3) / 4 * 4), '\0');
-  bin.append(static_cast<size_t>(conv_bias * 4), '\0');     // bias: raw float32
+  bin.append(static_cast<size_t>(conv_bias * 4), '\0');        // bias: raw float32
   bin.append(static_cast<size_t>(4 * bn_channels * 4), '\0');  // slope, mean, var, bias
   return bin;
 }
@@ -216,7 +216,8 @@ TEST(NcnnReaderTest, LlmDecodersUseOnlyKnownLayersAndAskForTheirDynamicInputs) {
     EXPECT_TRUE(unknown->empty()) << entry.path() << ": " << ::testing::PrintToString(*unknown);
     auto g = ReadNcnnParam(entry.path().string(), text, {});
     ASSERT_FALSE(g.ok());
-    EXPECT_NE(g.status().message().find("--input-shape"), std::string::npos) << g.status().message();
+    EXPECT_NE(g.status().message().find("--input-shape"), std::string::npos)
+        << g.status().message();
     ++files;
   }
   EXPECT_GE(files, 12);
@@ -244,7 +245,8 @@ TEST(NcnnReaderTest, Qwen25DecoderWithKvCacheMatchesPublishedParameterCount) {
   EXPECT_TRUE(a->totals.complete);
   EXPECT_EQ(a->totals.unknown_ops, 0);
   EXPECT_NEAR(a->totals.params / 1e9, 0.36, 0.36 * 0.01);
-  EXPECT_NEAR(static_cast<double>(a->totals.macs), 8.0 * a->totals.params, 8.0 * a->totals.params * 0.02);
+  EXPECT_NEAR(static_cast<double>(a->totals.macs), 8.0 * a->totals.params,
+              8.0 * a->totals.params * 0.02);
   std::printf("qwen2.5-0.5b decoder: params=%lld macs(8 tokens, 16 cached)=%lld\n",
               static_cast<long long>(a->totals.params), static_cast<long long>(a->totals.macs));
 }

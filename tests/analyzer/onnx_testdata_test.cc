@@ -45,8 +45,8 @@ TEST(OnnxTestdataTest, EveryBackendModelIsAnalyzedOrRejectedClearly) {
   }
   int total = 0;
   for (const auto& [suite, n] : analyzed) {
-    std::printf("%-18s analyzed=%d (complete=%d) rejected=%d\n", suite.c_str(), n,
-                complete[suite], rejected[suite]);
+    std::printf("%-18s analyzed=%d (complete=%d) rejected=%d\n", suite.c_str(), n, complete[suite],
+                rejected[suite]);
     total += n;
   }
   for (const auto& [reason, n] : reasons) std::printf("  rejected as %s: %d\n", reason.c_str(), n);

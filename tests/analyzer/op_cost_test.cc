@@ -38,15 +38,16 @@ TEST(OpCostTest, Conv2DCountsMacsFlopsParamsAndBytes) {
   EXPECT_EQ(l.weight_bytes, (32 * 27 + 32) * 4);
   EXPECT_EQ(l.input_bytes, 3LL * 224 * 224 * 4);
   EXPECT_EQ(l.output_bytes, 32LL * 112 * 112 * 4);
-  EXPECT_DOUBLE_EQ(l.arithmetic_intensity,
-                   static_cast<double>(l.flops) / (l.weight_bytes + l.input_bytes + l.output_bytes));
+  EXPECT_DOUBLE_EQ(l.arithmetic_intensity, static_cast<double>(l.flops) /
+                                               (l.weight_bytes + l.input_bytes + l.output_bytes));
 }
 
 TEST(OpCostTest, DepthwiseConvCountsOneInputChannelPerGroup) {
   OnnxBuilder b;
   auto x = b.Input("x", {1, 32, 56, 56});
   auto w = b.Weight("w", {32, 1, 3, 3});
-  auto y = b.Node("Conv", {x, w}, {OnnxAttr::Int("group", 32), OnnxAttr::Ints("pads", {1, 1, 1, 1})});
+  auto y =
+      b.Node("Conv", {x, w}, {OnnxAttr::Int("group", 32), OnnxAttr::Ints("pads", {1, 1, 1, 1})});
   b.Output(y);
   auto r = AnalyzeOnnx(b);
   EXPECT_EQ(r.Layer(0).kind, OpKind::kDepthwiseConv);
@@ -204,27 +205,20 @@ TEST_P(UnaryOpCostTest, CountsDocumentedFlopsPerElementAndMovesBytes) {
 
 INSTANTIATE_TEST_SUITE_P(
     Activations, UnaryOpCostTest,
-    ::testing::Values(UnaryCase{"Relu", OpKind::kRelu, 1, 13},
-                      UnaryCase{"Clip", OpKind::kClip, 2, 13},
-                      UnaryCase{"Sigmoid", OpKind::kSigmoid, 4, 13},
-                      UnaryCase{"HardSigmoid", OpKind::kHardSigmoid, 4, 13},
-                      UnaryCase{"HardSwish", OpKind::kHardSwish, 5, 14},
-                      UnaryCase{"LeakyRelu", OpKind::kLeakyRelu, 2, 13},
-                      UnaryCase{"Elu", OpKind::kElu, 3, 13},
-                      UnaryCase{"Selu", OpKind::kSelu, 4, 13},
-                      UnaryCase{"Tanh", OpKind::kTanh, 1, 13},
-                      UnaryCase{"Erf", OpKind::kErf, 1, 13},
-                      UnaryCase{"Softplus", OpKind::kSoftplus, 3, 13},
-                      UnaryCase{"Mish", OpKind::kMish, 5, 18},
-                      UnaryCase{"Softmax", OpKind::kSoftmax, 5, 13},
-                      UnaryCase{"LogSoftmax", OpKind::kLogSoftmax, 5, 13},
-                      UnaryCase{"Exp", OpKind::kExp, 1, 13},
-                      UnaryCase{"Sqrt", OpKind::kSqrt, 1, 13},
-                      UnaryCase{"Reciprocal", OpKind::kReciprocal, 1, 13},
-                      UnaryCase{"Abs", OpKind::kAbs, 1, 13},
-                      UnaryCase{"Neg", OpKind::kNeg, 1, 13},
-                      UnaryCase{"Floor", OpKind::kFloor, 1, 13},
-                      UnaryCase{"Identity", OpKind::kIdentity, 0, 13}),
+    ::testing::Values(
+        UnaryCase{"Relu", OpKind::kRelu, 1, 13}, UnaryCase{"Clip", OpKind::kClip, 2, 13},
+        UnaryCase{"Sigmoid", OpKind::kSigmoid, 4, 13},
+        UnaryCase{"HardSigmoid", OpKind::kHardSigmoid, 4, 13},
+        UnaryCase{"HardSwish", OpKind::kHardSwish, 5, 14},
+        UnaryCase{"LeakyRelu", OpKind::kLeakyRelu, 2, 13}, UnaryCase{"Elu", OpKind::kElu, 3, 13},
+        UnaryCase{"Selu", OpKind::kSelu, 4, 13}, UnaryCase{"Tanh", OpKind::kTanh, 1, 13},
+        UnaryCase{"Erf", OpKind::kErf, 1, 13}, UnaryCase{"Softplus", OpKind::kSoftplus, 3, 13},
+        UnaryCase{"Mish", OpKind::kMish, 5, 18}, UnaryCase{"Softmax", OpKind::kSoftmax, 5, 13},
+        UnaryCase{"LogSoftmax", OpKind::kLogSoftmax, 5, 13}, UnaryCase{"Exp", OpKind::kExp, 1, 13},
+        UnaryCase{"Sqrt", OpKind::kSqrt, 1, 13},
+        UnaryCase{"Reciprocal", OpKind::kReciprocal, 1, 13}, UnaryCase{"Abs", OpKind::kAbs, 1, 13},
+        UnaryCase{"Neg", OpKind::kNeg, 1, 13}, UnaryCase{"Floor", OpKind::kFloor, 1, 13},
+        UnaryCase{"Identity", OpKind::kIdentity, 0, 13}),
     [](const ::testing::TestParamInfo<UnaryCase>& p) { return p.param.op_type; });
 
 TEST(OpCostTest, PReluSlopeIsAParameterEvenWhenScalar) {
@@ -251,7 +245,7 @@ TEST(OpCostTest, BinaryOpsCountOneFlopPerBroadcastOutputElement) {
   EXPECT_EQ(r.Layer(0).flops, 1024);
   EXPECT_EQ(r.Layer(0).params, 16);  // a learned per-channel bias
   EXPECT_EQ(r.Layer(1).flops, 1024);
-  EXPECT_EQ(r.Layer(1).params, 0);   // a scalar constant of the formula
+  EXPECT_EQ(r.Layer(1).params, 0);  // a scalar constant of the formula
   EXPECT_EQ(r.Layer(2).input_bytes, 2 * 1024 * 4);
   EXPECT_EQ(r.analysis.totals.params, 16);
 }
@@ -259,11 +253,11 @@ TEST(OpCostTest, BinaryOpsCountOneFlopPerBroadcastOutputElement) {
 TEST(OpCostTest, PoolsCountWindowWork) {
   OnnxBuilder b;
   auto x = b.Input("x", {1, 8, 32, 32});
-  auto mp = b.Node("MaxPool", {x}, {OnnxAttr::Ints("kernel_shape", {3, 3}),
-                                    OnnxAttr::Ints("strides", {2, 2}),
-                                    OnnxAttr::Ints("pads", {1, 1, 1, 1})});
-  auto ap = b.Node("AveragePool", {mp}, {OnnxAttr::Ints("kernel_shape", {2, 2}),
-                                         OnnxAttr::Ints("strides", {2, 2})});
+  auto mp = b.Node("MaxPool", {x},
+                   {OnnxAttr::Ints("kernel_shape", {3, 3}), OnnxAttr::Ints("strides", {2, 2}),
+                    OnnxAttr::Ints("pads", {1, 1, 1, 1})});
+  auto ap = b.Node("AveragePool", {mp},
+                   {OnnxAttr::Ints("kernel_shape", {2, 2}), OnnxAttr::Ints("strides", {2, 2})});
   auto gp = b.Node("GlobalAveragePool", {ap});
   auto gm = b.Node("GlobalMaxPool", {ap});
   b.Output(gp);
@@ -420,9 +414,9 @@ TEST(OpCostTest, QLinearConvReadsInt8WeightsAsParameters) {
 
 TEST(OpCostTest, PeakActivationMemoryFollowsTensorLifetimes) {
   OnnxBuilder b;
-  auto x = b.Input("x", {1, 1000});         // 4000 B, dies after layer 0
-  auto a = b.Node("Relu", {x});             // 4000 B, dies after layer 1
-  auto c = b.Node("Relu", {a});             // 4000 B, output
+  auto x = b.Input("x", {1, 1000});  // 4000 B, dies after layer 0
+  auto a = b.Node("Relu", {x});      // 4000 B, dies after layer 1
+  auto c = b.Node("Relu", {a});      // 4000 B, output
   b.Output(c);
   auto r = AnalyzeOnnx(b);
   EXPECT_EQ(r.analysis.totals.activation_bytes_sum, 12000);

@@ -49,8 +49,7 @@ TEST(OpTraitsTest, EpiloguesAreElementWiseAndFreeOnesAreEpilogues) {
       EXPECT_NE(GetOpCostEntry(kind).cost_class, CostClass::kNotCosted) << OpKindName(kind);
     }
     if (IsBinaryElementwise(kind)) {
-      EXPECT_EQ(GetOpCostEntry(kind).cost_class, CostClass::kPerOutputElement)
-          << OpKindName(kind);
+      EXPECT_EQ(GetOpCostEntry(kind).cost_class, CostClass::kPerOutputElement) << OpKindName(kind);
     }
   }
   EXPECT_TRUE(FoldsFree(OpKind::kBatchNorm));

@@ -45,7 +45,6 @@ std::pair<int64_t, double> Published(const std::string& model) {
   return {0, 0};
 }
 
-
 TEST(PublishedCountsTest, ResNet18MatchesTorchvisionParamsAndPublishedMacs) {
   auto r = AnalyzeBytes(testing::ResNet18Onnx());
   auto [params, macs_millions] = Published("torchvision resnet18 (IMAGENET1K_V1)");

@@ -51,7 +51,8 @@ std::string BuildModel(const Spec& spec) {
     subgraphs.push_back(fb::CreateSubGraphDirect(b, &none, nullptr, nullptr, nullptr, "cond"));
   }
   std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {
-      fb::CreateOperatorCodeDirect(b, 6, nullptr, 1, 6), fb::CreateOperatorCodeDirect(b, 9, nullptr, 1, 9)};
+      fb::CreateOperatorCodeDirect(b, 6, nullptr, 1, 6),
+      fb::CreateOperatorCodeDirect(b, 9, nullptr, 1, 9)};
   b.Finish(fb::CreateModelDirect(b, 3, &codes, &subgraphs, "test", &buffers), "TFL3");
   return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
 }
@@ -103,8 +104,10 @@ std::string BuildUpsampler(const std::vector<uint8_t>& custom) {
   std::vector<int32_t> x_shape = {1, 4, 4, 8}, d_shape = {1, 8, 8, 2}, w_shape = {3, 4, 4, 2},
                        b_shape = {3}, y_shape = {1, 16, 16, 3};
   std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
-      fb::CreateTensorDirect(b, &x_shape, 0, 0, "x"), fb::CreateTensorDirect(b, &d_shape, 0, 0, "d"),
-      fb::CreateTensorDirect(b, &w_shape, 0, 1, "w"), fb::CreateTensorDirect(b, &b_shape, 0, 2, "bias"),
+      fb::CreateTensorDirect(b, &x_shape, 0, 0, "x"),
+      fb::CreateTensorDirect(b, &d_shape, 0, 0, "d"),
+      fb::CreateTensorDirect(b, &w_shape, 0, 1, "w"),
+      fb::CreateTensorDirect(b, &b_shape, 0, 2, "bias"),
       fb::CreateTensorDirect(b, &y_shape, 0, 0, "y")};
   // DepthToSpaceOptions (union type 94): field 0 block_size.
   auto start = b.StartTable();
@@ -182,7 +185,8 @@ std::string BuildSparseFc(const std::vector<int32_t>& segments) {
   std::vector<int32_t> inputs = {0}, outputs = {2};
   std::vector<flatbuffers::Offset<fb::SubGraph>> subgraphs = {
       fb::CreateSubGraphDirect(b, &tensors, &inputs, &outputs, &ops, "main")};
-  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {fb::CreateOperatorCodeDirect(b, 9, nullptr, 1, 9)};
+  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {
+      fb::CreateOperatorCodeDirect(b, 9, nullptr, 1, 9)};
   b.Finish(fb::CreateModelDirect(b, 3, &codes, &subgraphs, "test", &buffers), "TFL3");
   return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
 }
@@ -195,16 +199,18 @@ TEST(TfliteBuilderTest, SparseWeightsDensifyInTraversalAndBlockOrder) {
   const TensorInfo& w = g->tensors[1];
   EXPECT_EQ(w.stored_elements, 16);
   ASSERT_NE(w.weights, nullptr);
-  const std::vector<float> want = {0, 0, 0, 0, 1, 2, 3, 4,       // row 0: block 1
-                                   0, 0, 0, 0, 0, 0, 0, 0,       // row 1: empty
-                                   5, 6, 7, 8, 9, 10, 11, 12,    // row 2: blocks 0, 1
-                                   13, 14, 15, 16, 0, 0, 0, 0};  // row 3: block 0
+  const std::vector<float> want = {0,  0,  0,  0,  1, 2,  3,  4,   // row 0: block 1
+                                   0,  0,  0,  0,  0, 0,  0,  0,   // row 1: empty
+                                   5,  6,  7,  8,  9, 10, 11, 12,  // row 2: blocks 0, 1
+                                   13, 14, 15, 16, 0, 0,  0,  0};  // row 3: block 0
   EXPECT_EQ(*w.weights, want);
   // Segments past the stored indices, or decreasing: corruption naming the tensor.
-  for (const auto& bad : {std::vector<int32_t>{0, 1, 1, 3, 9}, std::vector<int32_t>{0, 2, 1, 3, 4}}) {
+  for (const auto& bad :
+       {std::vector<int32_t>{0, 1, 1, 3, 9}, std::vector<int32_t>{0, 2, 1, 3, 4}}) {
     auto r = ReadTfliteModel("m.tflite", BuildSparseFc(bad), ro);
     EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
-    EXPECT_NE(r.status().message().find("'w' sparsity"), std::string::npos) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("'w' sparsity"), std::string::npos)
+        << r.status().ToString();
   }
 }
 

@@ -122,7 +122,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(TfliteReaderTest, SparseModelStoresFewerValuesThanItsDenseParams) {
   auto manifest = testing::ReadManifest();
-  auto model = ReadModel(testing::ManifestModelPath(manifest["face_detection_full_range_sparse"]), {});
+  auto model =
+      ReadModel(testing::ManifestModelPath(manifest["face_detection_full_range_sparse"]), {});
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   auto a = Analyze(model->graph);
   ASSERT_TRUE(a.ok());
@@ -141,8 +142,8 @@ TEST(TfliteReaderTest, ConvCountsFollowNhwcWeightsAndFusedActivations) {
   int checked = 0;
   for (const auto& l : a->layers) {
     if (l.kind != OpKind::kConv && l.kind != OpKind::kDepthwiseConv) continue;
-    const Shape& y = l.output_shapes[0];   // [1, H, W, Cout]
-    const Shape& w = l.input_shapes[1];    // conv [Cout, kh, kw, Cin]; depthwise [1, kh, kw, C]
+    const Shape& y = l.output_shapes[0];  // [1, H, W, Cout]
+    const Shape& w = l.input_shapes[1];   // conv [Cout, kh, kw, Cin]; depthwise [1, kh, kw, C]
     int64_t per_output = l.kind == OpKind::kConv ? w[1] * w[2] * w[3] : w[1] * w[2];
     EXPECT_EQ(l.macs, y[1] * y[2] * y[3] * per_output) << l.name;
     ++checked;

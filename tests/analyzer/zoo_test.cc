@@ -137,7 +137,8 @@ TEST(ZooTest, MobileNetV1MatchesThePaperAcrossWidthsAndResolutions) {
       char label[32];
       std::snprintf(label, sizeof(label), "MobileNetV1 %s", width == 1.0 ? "1.0" : "0.50");
       double paper = PaperMacsMillions(label, std::to_string(res) + "x" + std::to_string(res));
-      EXPECT_NEAR(Totals("mobilenet_v1", o).macs / 1e6, paper, paper * 0.02) << label << " @" << res;
+      EXPECT_NEAR(Totals("mobilenet_v1", o).macs / 1e6, paper, paper * 0.02)
+          << label << " @" << res;
     }
   }
 }
@@ -146,7 +147,9 @@ TEST(ZooTest, MobileNetV2MatchesThePaperAcrossWidthsAndResolutions) {
   struct Row {
     double width;
     const char* label;
-  } rows[] = {{1.4, "MobileNetV2 1.4"}, {1.0, "MobileNetV2 1.0"}, {0.75, "MobileNetV2 0.75"},
+  } rows[] = {{1.4, "MobileNetV2 1.4"},
+              {1.0, "MobileNetV2 1.0"},
+              {0.75, "MobileNetV2 0.75"},
               {0.5, "MobileNetV2 0.5"}};
   for (const Row& r : rows) {
     ZooOptions o;
@@ -157,7 +160,8 @@ TEST(ZooTest, MobileNetV2MatchesThePaperAcrossWidthsAndResolutions) {
   for (int64_t res : {192, 160, 128, 96}) {
     ZooOptions o;
     o.resolution = res;
-    double paper = PaperMacsMillions("MobileNetV2 1.0", std::to_string(res) + "x" + std::to_string(res));
+    double paper =
+        PaperMacsMillions("MobileNetV2 1.0", std::to_string(res) + "x" + std::to_string(res));
     EXPECT_NEAR(Totals("mobilenet_v2", o).macs / 1e6, paper, paper * 0.02) << res;
   }
 }
@@ -212,9 +216,9 @@ TEST(ZooTest, EfficientNetLiteMatchesTheLiteReadme) {
 TEST(ZooTest, VitTinyCountsEveryTransformerParameter) {
   const int64_t dim = 192, mlp = 768, tokens = 197, blocks = 12;
   int64_t patch = dim * 3 * 16 * 16 + dim;
-  int64_t block = 2 * (2 * dim)                 // two LayerNorms
-                  + 3 * (dim * dim + dim)       // query, key, value
-                  + (dim * dim + dim)           // attention output projection
+  int64_t block = 2 * (2 * dim)            // two LayerNorms
+                  + 3 * (dim * dim + dim)  // query, key, value
+                  + (dim * dim + dim)      // attention output projection
                   + (dim * mlp + mlp) + (mlp * dim + dim);
   int64_t expected = patch + dim /*cls token*/ + tokens * dim /*position embedding*/ +
                      blocks * block + 2 * dim /*final LayerNorm*/ + (dim * 1000 + 1000);
@@ -252,7 +256,8 @@ TEST(ZooTest, SsdAndSsdLiteMatchTheMobileNetV2Paper) {
 // crop): parameters of both heads and MACs of the mobile head (no ASPP).
 TEST(ZooTest, DeepLabV3MatchesTheMobileNetV2Paper) {
   ModelTotals mobile = Totals("deeplabv3_mobilenet_v2");
-  EXPECT_NEAR(mobile.params / 1e6, PaperParamsMillions("MNet V2* + DeepLabv3 OS16 (no ASPP)"), 0.01);
+  EXPECT_NEAR(mobile.params / 1e6, PaperParamsMillions("MNet V2* + DeepLabv3 OS16 (no ASPP)"),
+              0.01);
   double macs = PaperMacsMillions("MNet V2* + DeepLabv3 OS16 (no ASPP)", "512x512");
   EXPECT_NEAR(mobile.macs / 1e6, macs, macs * 0.02);
   ModelTotals aspp = Totals("deeplabv3_mobilenet_v2_aspp");
@@ -289,7 +294,9 @@ TEST(ZooTest, ShuffleNetV2WidthsMatchThePaper) {
   struct Row {
     double width;
     const char* tv;
-  } rows[] = {{0.5, "shufflenet_v2_x0_5"}, {1.0, "shufflenet_v2_x1_0"}, {1.5, "shufflenet_v2_x1_5"},
+  } rows[] = {{0.5, "shufflenet_v2_x0_5"},
+              {1.0, "shufflenet_v2_x1_0"},
+              {1.5, "shufflenet_v2_x1_5"},
               {2.0, "shufflenet_v2_x2_0"}};
   for (const Row& r : rows) {
     ZooOptions o;
@@ -304,7 +311,7 @@ TEST(ZooTest, FoldedFormDropsBatchNormButKeepsMacs) {
   ModelTotals train = Totals("resnet18");
   ModelTotals deploy = Totals("resnet18", folded);
   EXPECT_EQ(deploy.macs, train.macs);
-  EXPECT_EQ(deploy.buffers, 0);  // every ResNet BatchNorm follows a conv
+  EXPECT_EQ(deploy.buffers, 0);            // every ResNet BatchNorm follows a conv
   EXPECT_LT(deploy.params, train.params);  // BN's scale and shift become one conv bias
   EXPECT_GT(train.buffers, 0);
 }
@@ -339,7 +346,8 @@ TEST(ZooTest, TooSmallOrOddResolutionsAreErrorsNotCrashes) {
         EXPECT_TRUE(a->totals.complete) << e.name << "@" << res;
       } else {
         EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument) << g.status().ToString();
-        EXPECT_NE(g.status().message().find("resolution " + std::to_string(res)), std::string::npos);
+        EXPECT_NE(g.status().message().find("resolution " + std::to_string(res)),
+                  std::string::npos);
       }
     }
   }

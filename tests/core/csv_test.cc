@@ -8,7 +8,14 @@ namespace {
 
 TEST(CsvTest, FieldsRoundTripThroughTheParser) {
   const std::vector<std::string> fields = {
-      "plain", "", "a,b", "say \"hi\"", "two\nlines", "cr\rlf", "\"", ",",
+      "plain",
+      "",
+      "a,b",
+      "say \"hi\"",
+      "two\nlines",
+      "cr\rlf",
+      "\"",
+      ",",
       "model/conv2d/Conv2D;model/batch_normalization/FusedBatchNormV3,ReLU6"};
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + CsvField(fields[i]);
@@ -16,7 +23,7 @@ TEST(CsvTest, FieldsRoundTripThroughTheParser) {
   ASSERT_TRUE(ParseCsv(line + "\n", &rows));
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0], fields);
-  EXPECT_EQ(CsvField("plain"), "plain");      // quoted only when it must be
+  EXPECT_EQ(CsvField("plain"), "plain");  // quoted only when it must be
   EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
   EXPECT_EQ(CsvField("x\"y"), "\"x\"\"y\"");
 }

@@ -20,14 +20,15 @@ TEST(HalfTest, ConversionsRoundToNearestEvenAndKeepSpecials) {
   }
   EXPECT_EQ(HalfToFloat(0x3C00), 1.0f);
   EXPECT_EQ(HalfToFloat(0x0001), std::ldexp(1.0f, -24));  // smallest subnormal
-  EXPECT_EQ(FloatToHalf(65504.0f), 0x7BFF);                // largest finite
-  EXPECT_EQ(FloatToHalf(65520.0f), 0x7C00);                // rounds to infinity
+  EXPECT_EQ(FloatToHalf(65504.0f), 0x7BFF);               // largest finite
+  EXPECT_EQ(FloatToHalf(65520.0f), 0x7C00);               // rounds to infinity
   EXPECT_EQ(FloatToHalf(-1e9f), 0xFC00);
-  EXPECT_EQ(FloatToHalf(1.0f + std::ldexp(1.0f, -11)), 0x3C00);  // tie to even (down)
+  EXPECT_EQ(FloatToHalf(1.0f + std::ldexp(1.0f, -11)), 0x3C00);      // tie to even (down)
   EXPECT_EQ(FloatToHalf(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3C02);  // tie to even (up)
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -25)), 0x0000);   // half of the smallest: to even, 0
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -25)), 0x0000);  // half of the smallest: to even, 0
   EXPECT_EQ(FloatToHalf(std::ldexp(1.5f, -25)), 0x0001);
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -14) - std::ldexp(1.0f, -26)), 0x0400);  // carries into normal
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -14) - std::ldexp(1.0f, -26)),
+            0x0400);  // carries into normal
 }
 
 }  // namespace

@@ -79,7 +79,8 @@ class DbTest : public ::testing::TestWithParam<std::string> {
   }
   bool TableExists(const std::string& table) const {
     return RawScalar(postgres() ? "SELECT count(*) FROM information_schema.tables WHERE "
-                                  "table_schema = current_schema() AND table_name = '" + table + "'"
+                                  "table_schema = current_schema() AND table_name = '" +
+                                      table + "'"
                                 : "SELECT count(*) FROM sqlite_master WHERE name = '" + table +
                                       "'") == "1";
   }
@@ -169,7 +170,8 @@ TEST_P(DbTest, OlderDatabaseIsMigratedInPlaceKeepingItsRuns) {
 
 TEST_P(DbTest, DatabaseFromANewerMbenchIsRefused) {
   ASSERT_TRUE(Database::Open(path_).ok());
-  RawScalar(postgres() ? "UPDATE mbench_schema_version SET version = 99" : "PRAGMA user_version = 99");
+  RawScalar(postgres() ? "UPDATE mbench_schema_version SET version = 99"
+                       : "PRAGMA user_version = 99");
   auto db = Database::Open(path_);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.status().code(), StatusCode::kUnsupported);
@@ -243,7 +245,9 @@ TEST_P(DbTest, TwoProcessesWritingAtOnceLoseNothing) {
       auto db = Database::Open(path_);
       if (!db.ok()) _exit(10);
       for (int i = 0; i < kRuns; ++i) {
-        if (!(*db)->AddRun(Host(), Model("m" + std::to_string(i % 3)), MakeRun(1.0 + i, kLayers)).ok()) {
+        if (!(*db)
+                 ->AddRun(Host(), Model("m" + std::to_string(i % 3)), MakeRun(1.0 + i, kLayers))
+                 .ok()) {
           _exit(11);
         }
       }
@@ -382,7 +386,8 @@ TEST_P(DbTest, NamedQueries) {
   ASSERT_TRUE(db.ok());
   DeviceRecord phone{"phone", "A phone", "SoC", "phone", "", "{}"};
   // Three runs on the host (median 5), one on the phone.
-  for (double ms : {4.0, 5.0, 9.0}) ASSERT_TRUE((*db)->AddRun(Host(), Model("net"), MakeRun(ms, 2)).ok());
+  for (double ms : {4.0, 5.0, 9.0})
+    ASSERT_TRUE((*db)->AddRun(Host(), Model("net"), MakeRun(ms, 2)).ok());
   RunRecord on_phone = MakeRun(20.0, 0);
   on_phone.build_json = R"({"version": "9.8.7", "compiler": "g++"})";
   ASSERT_TRUE((*db)->AddRun(phone, Model("net"), on_phone).ok());
@@ -456,7 +461,8 @@ TEST_P(SqliteDbTest, RandomBytesAreNotADatabase) {
   auto db = Database::Open(path_);
   ASSERT_FALSE(db.ok());
   EXPECT_NE(db.status().message().find(path_), std::string::npos) << db.status().ToString();
-  EXPECT_EQ(mbench::testing::ReadFile(path_), junk) << "a file that is not ours must not be touched";
+  EXPECT_EQ(mbench::testing::ReadFile(path_), junk)
+      << "a file that is not ours must not be touched";
 }
 
 TEST_P(SqliteDbTest, ADirectoryIsNotADatabase) {
@@ -487,11 +493,13 @@ TEST_P(SqliteDbTest, AFileLockedByAnotherProgramIsAOneLineErrorAfterTheTimeout) 
 #ifdef MBENCH_TEST_POSTGRES
 // What only a PostgreSQL URI can be: a server that does not answer, a password to keep quiet.
 TEST(PostgresDbTest, AnUnreachableServerIsAOneLineErrorWithoutThePassword) {
-  const std::string uri = "postgresql://me:s3cret@/results?host=/nonexistent/socket/dir&connect_timeout=2";
+  const std::string uri =
+      "postgresql://me:s3cret@/results?host=/nonexistent/socket/dir&connect_timeout=2";
   auto db = Database::Open(uri);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.status().code(), StatusCode::kIOError);
-  EXPECT_NE(db.status().message().find("cannot connect"), std::string::npos) << db.status().ToString();
+  EXPECT_NE(db.status().message().find("cannot connect"), std::string::npos)
+      << db.status().ToString();
   EXPECT_NE(db.status().message().find("postgresql://me:***@/results"), std::string::npos)
       << db.status().ToString();
   EXPECT_EQ(db.status().message().find("s3cret"), std::string::npos);
@@ -499,7 +507,8 @@ TEST(PostgresDbTest, AnUnreachableServerIsAOneLineErrorWithoutThePassword) {
 }
 
 TEST(PostgresDbTest, PasswordsAreMaskedWhereverTheyAppear) {
-  EXPECT_EQ(internal::MaskPassword("postgresql://u:pw@host:5432/db"), "postgresql://u:***@host:5432/db");
+  EXPECT_EQ(internal::MaskPassword("postgresql://u:pw@host:5432/db"),
+            "postgresql://u:***@host:5432/db");
   EXPECT_EQ(internal::MaskPassword("postgres://u@host/db"), "postgres://u@host/db");
   EXPECT_EQ(internal::MaskPassword("postgresql:///db?user=u&password=pw&host=/tmp"),
             "postgresql:///db?user=u&password=***&host=/tmp");

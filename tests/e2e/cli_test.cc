@@ -29,8 +29,8 @@ std::string WriteMobileBlock(const TempDir& dir, const std::string& file) {
   auto c1 = b.Node("Conv", {x, w1}, {OnnxAttr::Ints("pads", {1, 1, 1, 1})}, 1, "stem");
   auto r1 = b.Node("Relu", {c1}, {}, 1, "stem_relu");
   auto wd = b.Weight("wd", {8, 1, 3, 3});
-  auto dw = b.Node("Conv", {r1, wd}, {OnnxAttr::Int("group", 8), OnnxAttr::Ints("pads", {1, 1, 1, 1})},
-                   1, "dw");
+  auto dw = b.Node("Conv", {r1, wd},
+                   {OnnxAttr::Int("group", 8), OnnxAttr::Ints("pads", {1, 1, 1, 1})}, 1, "dw");
   auto gp = b.Node("GlobalAveragePool", {dw}, {}, 1, "pool");
   auto fl = b.Node("Flatten", {gp}, {}, 1, "flatten");
   auto fw = b.Weight("fc_w", {10, 8});
@@ -64,10 +64,11 @@ TEST(CliTest, AnalyzeJsonKeepsTheContractKeys) {
   for (const char* k : {"model", "inputs", "outputs", "totals", "layers", "build", "notes"}) {
     EXPECT_TRUE(j.contains(k)) << k;
   }
-  for (const char* k : {"path", "format", "sha256", "size_bytes"}) EXPECT_TRUE(j["model"].contains(k));
+  for (const char* k : {"path", "format", "sha256", "size_bytes"})
+    EXPECT_TRUE(j["model"].contains(k));
   EXPECT_EQ(j["model"]["format"], "onnx");
-  for (const char* k : {"macs", "flops", "params", "buffers", "weight_bytes", "activation_bytes_peak",
-                        "activation_bytes_sum", "unknown_ops"}) {
+  for (const char* k : {"macs", "flops", "params", "buffers", "weight_bytes",
+                        "activation_bytes_peak", "activation_bytes_sum", "unknown_ops"}) {
     EXPECT_TRUE(j["totals"].contains(k)) << k;
   }
   ASSERT_EQ(j["layers"].size(), 6u);
@@ -152,7 +153,8 @@ TEST(CliTest, ZooListExportAndAnalyzeWorkWithoutAnyDownload) {
 TEST(CliTest, DamagedTfliteAndNcnnFilesGiveOneLineErrors) {
   TempDir dir;
   // A TFLite identifier in front of garbage: the flatbuffers Verifier must reject it.
-  testing::WriteFile(dir.File("bad.tflite"), std::string("\x1c\0\0\0TFL3\xff\xff\xff\xff garbage", 20));
+  testing::WriteFile(dir.File("bad.tflite"),
+                     std::string("\x1c\0\0\0TFL3\xff\xff\xff\xff garbage", 20));
   testing::WriteFile(dir.File("bad.param"), "7767517\n5 5\nInput data 0 1 data 0=8 1=8 2=3\n");
   testing::WriteFile(dir.File("ok.param"),
                      "7767517\n2 2\nInput data 0 1 data 0=8 1=8 2=3\n"
@@ -181,7 +183,6 @@ TEST(CliTest, UnsupportedOpsetExitsWithThree) {
   EXPECT_NE(r.err.find("opset=99"), std::string::npos);
 }
 
-
 // ---- grade, devices, validate -----------------------------------------------------------------
 
 TEST(GradeCliTest, JsonKeepsTheContractKeys) {
@@ -195,10 +196,10 @@ TEST(GradeCliTest, JsonKeepsTheContractKeys) {
   EXPECT_EQ(j["totals"]["macs"].get<int64_t>(), 300774272);
   ASSERT_GE(j["predictions"].size(), 10u);
   for (const auto& p : j["predictions"]) {
-    for (const char* key : {"device_id", "device_name", "soc", "compute_unit", "runtime",
-                            "precision", "threads", "latency_ms", "latency_low_ms",
-                            "latency_high_ms", "fps", "energy_mj", "bound", "fallback_ops",
-                            "calibration", "profile"}) {
+    for (const char* key :
+         {"device_id", "device_name", "soc", "compute_unit", "runtime", "precision", "threads",
+          "latency_ms", "latency_low_ms", "latency_high_ms", "fps", "energy_mj", "bound",
+          "fallback_ops", "calibration", "profile"}) {
       EXPECT_TRUE(p.contains(key)) << key;
     }
     EXPECT_LE(p["latency_low_ms"].get<double>(), p["latency_ms"].get<double>());
@@ -216,8 +217,10 @@ TEST(GradeCliTest, TargetFpsGatesWithExitCodeFourAndPrintsCoverage) {
   RunResult ok = RunMbench("grade zoo:mobilenet_v2 --device pixel4 --target-fps 1", dir);
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_NE(ok.out.find("At 1 FPS: 1 of 1 devices"), std::string::npos) << ok.out;
-  RunResult miss = RunMbench("grade zoo:mobilenet_v2 --device pixel4 --device pixel1 "
-                             "--target-fps 100000", dir);
+  RunResult miss = RunMbench(
+      "grade zoo:mobilenet_v2 --device pixel4 --device pixel1 "
+      "--target-fps 100000",
+      dir);
   EXPECT_EQ(miss.exit_code, 4);
   EXPECT_NE(miss.err.find("below 100000 FPS on: pixel4, pixel1"), std::string::npos) << miss.err;
   EXPECT_NE(miss.out.find("by release year: 2016 0/1 2019 0/1"), std::string::npos) << miss.out;
@@ -242,7 +245,8 @@ TEST(GradeCliTest, MarkdownAndHtmlRenderAndHtmlIsSelfContained) {
   EXPECT_EQ(text.find("<link"), std::string::npos);
   auto count = [&](const std::string& needle) {
     size_t n = 0;
-    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+      ++n;
     return n;
   };
   EXPECT_EQ(count("http"), count("http://www.w3.org/2000/svg"));  // only the SVG namespace
@@ -322,8 +326,10 @@ TEST(ValidateCliTest, ReportsCrossValidatedAccuracyPerTarget) {
 
 TEST(RunCliTest, JsonKeepsTheContractKeysAndLayersMapOntoTheAnalyzer) {
   TempDir dir;
-  RunResult r = RunMbench("run zoo:mobilenet_v1 --resolution 96 --width 0.25 --runs 3 --min-secs 0 "
-                          "--warmup 1 --per-layer --threads 2 --format json", dir);
+  RunResult r = RunMbench(
+      "run zoo:mobilenet_v1 --resolution 96 --width 0.25 --runs 3 --min-secs 0 "
+      "--warmup 1 --per-layer --threads 2 --format json",
+      dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   for (const char* key : {"model", "device", "options", "latency_ms", "init_ms", "first_run_ms",
@@ -336,7 +342,8 @@ TEST(RunCliTest, JsonKeepsTheContractKeysAndLayersMapOntoTheAnalyzer) {
   EXPECT_GE(j["latency_ms"]["n"].get<int>(), 3);
   EXPECT_EQ(j["options"]["threads"].get<int>(), 2);
   EXPECT_TRUE(j["synthetic_weights"].get<bool>());
-  RunResult a = RunMbench("analyze zoo:mobilenet_v1 --resolution 96 --width 0.25 --format json", dir);
+  RunResult a =
+      RunMbench("analyze zoo:mobilenet_v1 --resolution 96 --width 0.25 --format json", dir);
   auto aj = nlohmann::json::parse(a.out);
   ASSERT_EQ(j["layers"].size(), aj["layers"].size());
   for (size_t i = 0; i < j["layers"].size(); ++i) {
@@ -366,8 +373,8 @@ TEST(RunCliTest, CsvIsTheSummaryRowOrOneRowPerLayer) {
   EXPECT_LE(std::stod(row["p50_ms"]), std::stod(row["max_ms"]));
   EXPECT_GT(std::stoll(row["peak_rss_bytes"]), 0);
 
-  RunResult layers = RunMbench(
-      "run " + model + " --runs 3 --min-secs 0 --warmup 1 --per-layer --format csv", dir);
+  RunResult layers =
+      RunMbench("run " + model + " --runs 3 --min-secs 0 --warmup 1 --per-layer --format csv", dir);
   ASSERT_EQ(layers.exit_code, 0) << layers.err;
   RunResult a = RunMbench("analyze " + model + " --format json", dir);
   const auto aj = nlohmann::json::parse(a.out);
@@ -386,9 +393,10 @@ TEST(RunCliTest, CsvIsTheSummaryRowOrOneRowPerLayer) {
 
 TEST(RunCliTest, Fp16SaysWhichLayersRanInFp16AndWhatItCostsOnThisCpu) {
   TempDir dir;
-  RunResult r = RunMbench("run zoo:mobilenet_v1 --resolution 96 --width 0.25 --precision fp16 "
-                          "--runs 2 --warmup 0 --min-secs 0 --per-layer --format json",
-                          dir);
+  RunResult r = RunMbench(
+      "run zoo:mobilenet_v1 --resolution 96 --width 0.25 --precision fp16 "
+      "--runs 2 --warmup 0 --min-secs 0 --per-layer --format json",
+      dir);
   if (r.exit_code == 3) {  // a CPU without fp16 kernels: refused in one line
     EXPECT_NE(r.err.find("fp16 kernels"), std::string::npos) << r.err;
     GTEST_SKIP() << r.err;
@@ -404,7 +412,8 @@ TEST(RunCliTest, Fp16SaysWhichLayersRanInFp16AndWhatItCostsOnThisCpu) {
 #if defined(__x86_64__)
   // No fp16 arithmetic on x86 here: the report says the times are not a phone's fp16 times.
   bool warned = false;
-  for (const auto& w : j["warnings"]) warned |= w.get<std::string>().find("fp16") != std::string::npos;
+  for (const auto& w : j["warnings"])
+    warned |= w.get<std::string>().find("fp16") != std::string::npos;
   EXPECT_TRUE(warned);
 #endif
 }
@@ -413,7 +422,8 @@ TEST(RunCliTest, RefusesWhatItCannotRunWithOneLine) {
   TempDir dir;
   RunResult int8 = RunMbench("run zoo:mobilenet_v2 --precision int8", dir);
   EXPECT_EQ(int8.exit_code, 3);
-  EXPECT_NE(int8.err.find("precision int8 runs 8-bit quantized models"), std::string::npos) << int8.err;
+  EXPECT_NE(int8.err.find("precision int8 runs 8-bit quantized models"), std::string::npos)
+      << int8.err;
   EXPECT_EQ(std::count(int8.err.begin(), int8.err.end(), '\n'), 1) << int8.err;
   std::string junk = dir.File("junk.tflite");
   testing::WriteFile(junk, "\x1c\x00\x00\x00TFL3garbage");
@@ -447,7 +457,8 @@ TEST(RunCliTest, NpyInputsAndSavedOutputs) {
   const std::string model = "zoo:mobilenet_v1 --width 0.25 --resolution 32";
   testing::WriteFile(dir.File("image.npy"), Npy({1, 3, 32, 32}, 0.5f));
   RunResult ok = RunMbench("run " + model + " --input image=" + dir.File("image.npy") +
-                           " --save-outputs " + dir.path() + " --runs 1 --min-secs 0", dir);
+                               " --save-outputs " + dir.path() + " --runs 1 --min-secs 0",
+                           dir);
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   std::string saved = testing::ReadFile(dir.File("fc83.out.npy"));
   ASSERT_GT(saved.size(), 128u);
@@ -455,7 +466,8 @@ TEST(RunCliTest, NpyInputsAndSavedOutputs) {
   EXPECT_NE(saved.find("'shape': (1, 1000)"), std::string::npos);
   // The same input gives the same output (the directory is created when missing).
   RunResult again = RunMbench("run " + model + " --input image=" + dir.File("image.npy") +
-                              " --save-outputs " + dir.File("again") + " --runs 3 --min-secs 0", dir);
+                                  " --save-outputs " + dir.File("again") + " --runs 3 --min-secs 0",
+                              dir);
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(testing::ReadFile(dir.File("again/fc83.out.npy")), saved);
 

@@ -19,7 +19,9 @@ using testing::RunMbench;
 using testing::RunResult;
 using testing::TempDir;
 
-int CountLines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+int CountLines(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
 
 nlohmann::json Query(const std::string& what, const std::string& db, const TempDir& dir) {
   RunResult r = RunMbench("db query " + what + " --db " + db + " --format json", dir);
@@ -46,20 +48,21 @@ class EngineCliTest : public ::testing::TestWithParam<std::string> {
   }
 };
 
-
 using DbCliTest = EngineCliTest;
 using LoopCliTest = EngineCliTest;
-INSTANTIATE_TEST_SUITE_P(Engines, DbCliTest, ::testing::ValuesIn(mbench::testing::DatabaseEngines()),
+INSTANTIATE_TEST_SUITE_P(Engines, DbCliTest,
+                         ::testing::ValuesIn(mbench::testing::DatabaseEngines()),
                          [](const auto& engine) { return engine.param; });
-INSTANTIATE_TEST_SUITE_P(Engines, LoopCliTest, ::testing::ValuesIn(mbench::testing::DatabaseEngines()),
+INSTANTIATE_TEST_SUITE_P(Engines, LoopCliTest,
+                         ::testing::ValuesIn(mbench::testing::DatabaseEngines()),
                          [](const auto& engine) { return engine.param; });
 
 TEST_P(DbCliTest, RunAndGradeStoreWhatTheyProduce) {
   TempDir dir;
   const std::string db = NewDatabase(dir);
   const std::string tiny = "zoo:mobilenet_v1 --width 0.25 --resolution 96";
-  RunResult run = RunMbench("run " + tiny + " --runs 3 --min-secs 0 --per-layer --db " + db +
-                                " --format json", dir);
+  RunResult run = RunMbench(
+      "run " + tiny + " --runs 3 --min-secs 0 --per-layer --db " + db + " --format json", dir);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   auto rj = nlohmann::json::parse(run.out);
   ASSERT_TRUE(rj.contains("db"));
@@ -71,7 +74,8 @@ TEST_P(DbCliTest, RunAndGradeStoreWhatTheyProduce) {
   const size_t predicted = nlohmann::json::parse(grade.out)["predictions"].size();
   ASSERT_GT(predicted, 10u);
 
-  auto history = Query("model-history --model 'zoo:mobilenet_v1 --width 0.25 --resolution 96'", db, dir);
+  auto history =
+      Query("model-history --model 'zoo:mobilenet_v1 --width 0.25 --resolution 96'", db, dir);
   ASSERT_EQ(history.size(), 1u);
   EXPECT_EQ(history[0]["run_id"].get<int>(), run_id);
   EXPECT_NEAR(history[0]["p50_ms"].get<double>(), rj["latency_ms"]["p50"].get<double>(), 1e-3);
@@ -143,9 +147,10 @@ TEST(DbCliErrorsTest, BadDatabasesAndQueriesGiveOneLineErrors) {
   EXPECT_EQ(testing::ReadFile(junk), std::string(4096, 'J'));
 
   // A PostgreSQL server that does not answer: one line, the URI without its password, nothing run.
-  RunResult pg = RunMbench("run zoo:mobilenet_v1 --width 0.25 --resolution 64 --db "
-                           "'postgresql://me:s3cret@/results?host=/nonexistent&connect_timeout=2'",
-                           dir);
+  RunResult pg = RunMbench(
+      "run zoo:mobilenet_v1 --width 0.25 --resolution 64 --db "
+      "'postgresql://me:s3cret@/results?host=/nonexistent&connect_timeout=2'",
+      dir);
   EXPECT_NE(pg.exit_code, 0);
   EXPECT_EQ(CountLines(pg.err), 1) << pg.err;
   EXPECT_NE(pg.err.find("postgresql://me:***@/results"), std::string::npos) << pg.err;
@@ -159,8 +164,11 @@ TEST(DbCliErrorsTest, BadDatabasesAndQueriesGiveOneLineErrors) {
   EXPECT_FALSE(std::filesystem::exists(missing));
 
   const std::string db = dir.File("r.db");
-  ASSERT_EQ(RunMbench("db import " + testing::SourceDir() + "/data/latency/measurements.csv --db " + db,
-                      dir).exit_code, 0);
+  ASSERT_EQ(
+      RunMbench("db import " + testing::SourceDir() + "/data/latency/measurements.csv --db " + db,
+                dir)
+          .exit_code,
+      0);
   RunResult nomodel = RunMbench("db query leaderboard --db " + db, dir);
   EXPECT_NE(nomodel.exit_code, 0);
   EXPECT_NE(nomodel.err.find("--model"), std::string::npos);
@@ -198,14 +206,20 @@ TEST_P(LoopCliTest, CalibrateRefineAndPredict) {
   EXPECT_GT(p["latency_high_ms"].get<double>(), predicted);
 
   // The prediction is of the right magnitude for this machine: measure it.
-  RunResult m = RunMbench("run zoo:mobilenet_v2 --threads 1 --runs 5 --min-secs 0 --per-layer "
-                          "--db " + db + " --format json", dir);
+  RunResult m = RunMbench(
+      "run zoo:mobilenet_v2 --threads 1 --runs 5 --min-secs 0 --per-layer "
+      "--db " +
+          db + " --format json",
+      dir);
   ASSERT_EQ(m.exit_code, 0) << m.err;
   const double measured = nlohmann::json::parse(m.out)["latency_ms"]["p50"].get<double>();
   EXPECT_GT(predicted, measured / 2) << "measured " << measured;
   EXPECT_LT(predicted, measured * 2) << "measured " << measured;
-  ASSERT_EQ(RunMbench("run zoo:shufflenet_v2 --threads 1 --runs 3 --min-secs 0 --per-layer --db " + db,
-                      dir).exit_code, 0);
+  ASSERT_EQ(
+      RunMbench("run zoo:shufflenet_v2 --threads 1 --runs 3 --min-secs 0 --per-layer --db " + db,
+                dir)
+          .exit_code,
+      0);
 
   auto devices = Query("devices", db, dir);
   std::string host;
@@ -223,8 +237,9 @@ TEST_P(LoopCliTest, CalibrateRefineAndPredict) {
   EXPECT_EQ(cals[1]["active"].get<int>(), 0);
 
   // grade --db uses the refined profile, says so, and stores its predictions.
-  RunResult gd = RunMbench("grade zoo:mobilenet_v2 --db " + db + " --device " + host +
-                               " --threads 1 --format json", dir);
+  RunResult gd = RunMbench(
+      "grade zoo:mobilenet_v2 --db " + db + " --device " + host + " --threads 1 --format json",
+      dir);
   ASSERT_EQ(gd.exit_code, 0) << gd.err;
   auto gdj = nlohmann::json::parse(gd.out);
   EXPECT_NE(gdj["warnings"].dump().find("refined profile"), std::string::npos) << gd.out;

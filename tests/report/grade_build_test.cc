@@ -49,9 +49,9 @@ struct Model {
 Model ConvNet() {
   GraphBuilder b;
   auto x = b.Input("x", {1, 16, 224, 224});
-  auto y = b.Act(b.Conv(b.Act(b.Conv(x, 64, 3, 1, -1, 1, true), OpKind::kRelu), 64, 3, 1, -1, 1,
-                        true),
-                 OpKind::kRelu);
+  auto y =
+      b.Act(b.Conv(b.Act(b.Conv(x, 64, 3, 1, -1, 1, true), OpKind::kRelu), 64, 3, 1, -1, 1, true),
+            OpKind::kRelu);
   Model m;
   m.model.graph = *b.Finish({y}, "onnx");
   m.model.format = analyzer::ModelFormat::kOnnx;
@@ -73,8 +73,8 @@ GradeRequest Request() {
 
 TEST(GradeBuildTest, PredictsEveryDeviceNewestFirst) {
   const Model m = ConvNet();
-  auto r = BuildGradeReport(m.model, m.analysis,
-                            {Device("old", 2018, 5), Device("new", 2025, 50)}, Request());
+  auto r = BuildGradeReport(m.model, m.analysis, {Device("old", 2018, 5), Device("new", 2025, 50)},
+                            Request());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->predictions.size(), 2u);
   EXPECT_EQ(r->predictions[0].p.device_id, "new");

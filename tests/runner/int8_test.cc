@@ -1,5 +1,5 @@
-// int8 plans on hand-built int8- and uint8-quantized TFLite models (the npm models are all float): QUANTIZE,
-// CONV_2D with per-channel weight scales and fused ReLU, DEPTHWISE_CONV_2D with ReLU6 and
+// int8 plans on hand-built int8- and uint8-quantized TFLite models (the npm models are all float):
+// QUANTIZE, CONV_2D with per-channel weight scales and fused ReLU, DEPTHWISE_CONV_2D with ReLU6 and
 // stride 2, a 1x1 CONV_2D with one weight scale, ADD, MAX_POOL_2D, RESHAPE, FULLY_CONNECTED,
 // DEQUANTIZE. The int8 plan runs every layer between QUANTIZE and DEQUANTIZE on int8 values
 // and must agree with the fp32 plan of the same model (dequantized weights) to within the
@@ -47,11 +47,12 @@ class QuantModel {
     std::uniform_int_distribution<int> u(-100, 100);
     std::vector<uint8_t> data(static_cast<size_t>(n));
     for (auto& v : data) {
-      v = unsigned8 ? static_cast<uint8_t>(u(rng) + 128) : static_cast<uint8_t>(static_cast<int8_t>(u(rng)));
+      v = unsigned8 ? static_cast<uint8_t>(u(rng) + 128)
+                    : static_cast<uint8_t>(static_cast<int8_t>(u(rng)));
     }
     std::vector<int64_t> zeros(scales.size(), unsigned8 ? 128 : 0);
-    return Tensor(std::move(shape), unsigned8 ? 3 : 9, "w" + std::to_string(seed), std::move(scales),
-                  std::move(zeros), axis, data);
+    return Tensor(std::move(shape), unsigned8 ? 3 : 9, "w" + std::to_string(seed),
+                  std::move(scales), std::move(zeros), axis, data);
   }
   int32_t Bias(int32_t count, std::vector<float> scales, uint64_t seed) {
     std::mt19937_64 rng(seed);
@@ -67,12 +68,14 @@ class QuantModel {
   flatbuffers::Offset<fb::AnyOptions> Options(std::vector<std::pair<int, int32_t>> ints,
                                               std::vector<std::pair<int, int8_t>> bytes) {
     auto start = b_.StartTable();
-    for (auto [id, v] : ints) b_.AddElement<int32_t>(static_cast<flatbuffers::voffset_t>(4 + 2 * id), v, 0);
-    for (auto [id, v] : bytes) b_.AddElement<int8_t>(static_cast<flatbuffers::voffset_t>(4 + 2 * id), v, 0);
+    for (auto [id, v] : ints)
+      b_.AddElement<int32_t>(static_cast<flatbuffers::voffset_t>(4 + 2 * id), v, 0);
+    for (auto [id, v] : bytes)
+      b_.AddElement<int8_t>(static_cast<flatbuffers::voffset_t>(4 + 2 * id), v, 0);
     return flatbuffers::Offset<fb::AnyOptions>(b_.EndTable(start));
   }
-  void Op(int32_t builtin, std::vector<int32_t> in, std::vector<int32_t> out, uint8_t options_type = 0,
-          flatbuffers::Offset<fb::AnyOptions> options = 0) {
+  void Op(int32_t builtin, std::vector<int32_t> in, std::vector<int32_t> out,
+          uint8_t options_type = 0, flatbuffers::Offset<fb::AnyOptions> options = 0) {
     uint32_t index = 0;
     for (; index < codes_used_.size() && codes_used_[index] != builtin; ++index) {
     }
@@ -239,13 +242,16 @@ TEST_P(Int8Test, QuantizedTfliteAlsoRunsInFp16) {
     const auto got = (*plan)->Output(i), want = (*fp32)->Output(i);
     ASSERT_EQ(got.size(), want.size());
     for (size_t k = 0; k < got.size(); ++k) {
-      EXPECT_NEAR(got[k], want[k], 0.02f * (1.0f + std::abs(want[k]))) << "output " << i << " at " << k;
+      EXPECT_NEAR(got[k], want[k], 0.02f * (1.0f + std::abs(want[k])))
+          << "output " << i << " at " << k;
     }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Int8AndUint8, Int8Test, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "uint8" : "int8"; });
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "uint8" : "int8";
+                         });
 
 TEST(Int8PlanTest, Int8NeedsAQuantizedModel) {
   analyzer::ReadOptions ro;

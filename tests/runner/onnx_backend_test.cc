@@ -112,7 +112,8 @@ void RunCase(const std::filesystem::path& dir, Tally* tally) {
         // Weights, buffers (BatchNorm statistics) and configuration inputs (Clip bounds, pads,
         // scales) are constants in deployed models.
         bool config = e.num_data_inputs >= 0 && static_cast<int>(s) >= e.num_data_inputs;
-        if (n.inputs[s] == t && (((e.weight_slots | e.buffer_slots) >> s) & 1 || config)) weight = true;
+        if (n.inputs[s] == t && (((e.weight_slots | e.buffer_slots) >> s) & 1 || config))
+          weight = true;
       }
     }
     if (weight) {
@@ -156,9 +157,8 @@ void RunCase(const std::filesystem::path& dir, Tally* tally) {
       float tol = 1e-4f + 1e-3f * std::abs(want[i]);
       if (!(std::abs(got[i] - want[i]) <= tol) && !(std::isnan(got[i]) && std::isnan(want[i]))) {
         ++tally->failed;
-        tally->failures.push_back(name + ": output " + std::to_string(o) + "[" +
-                                  std::to_string(i) + "] " + std::to_string(got[i]) + " vs " +
-                                  std::to_string(want[i]));
+        tally->failures.push_back(name + ": output " + std::to_string(o) + "[" + std::to_string(i) +
+                                  "] " + std::to_string(got[i]) + " vs " + std::to_string(want[i]));
         return;
       }
     }

@@ -17,15 +17,15 @@
 #include "analyzer/ncnn_reader.h"
 #include "analyzer/onnx_reader.h"
 #include "analyzer/onnx_writer.h"
-#include "core/half.h"
+#include "analyzer/op_cost.h"
 #include "analyzer/zoo.h"
+#include "core/half.h"
 #include "runner/kernels/dwconv.h"
 #include "runner/kernels/gemm.h"
 #include "runner/measure.h"
+#include "tests/runner/plan_test_util.h"
 #include "tests/testutil/onnx_builder.h"
 #include "tests/testutil/testutil.h"
-#include "analyzer/op_cost.h"
-#include "tests/runner/plan_test_util.h"
 
 namespace mbench::runner {
 namespace {
@@ -90,7 +90,6 @@ TEST(PlanTest, RefusesUnsupportedOpsAndPlansOverTheLimitBeforeRunning) {
   EXPECT_EQ(q.status().code(), StatusCode::kUnsupported);
   EXPECT_NE(q.status().message().find("precision int8"), std::string::npos);
 }
-
 
 TEST(PlanTest, Fp16RunsHalfOperatorsAndConvertsWhereFp32OpsMeetThem) {
   // conv -> sigmoid (fp32 only) -> add with a constant-free residual -> max pool -> global pool
@@ -252,7 +251,8 @@ TEST(PlanTest, ReductionsMatchTheReferenceInEveryLayout) {
     auto x = ob.Input("x", {dims[0], dims[1], dims[2], dims[3]});
     auto h = ob.Node("Relu", {x});
     std::vector<std::string> inputs = {h};
-    std::vector<mbench::testing::OnnxAttr> attrs = {mbench::testing::OnnxAttr::Int("keepdims", c.keepdims)};
+    std::vector<mbench::testing::OnnxAttr> attrs = {
+        mbench::testing::OnnxAttr::Int("keepdims", c.keepdims)};
     if (std::string(c.op) == "ReduceSum") {  // opset 13: axes is an input
       if (!c.axes.empty()) inputs.push_back(ob.Int64s("axes", c.axes));
     } else if (!c.axes.empty()) {
@@ -277,7 +277,9 @@ TEST(PlanTest, ReductionsMatchTheReferenceInEveryLayout) {
       float r = v[0];
       for (size_t k = 1; k < v.size(); ++k) {
         const std::string op = c.op;
-        r = op == "ReduceMax" ? std::max(r, v[k]) : op == "ReduceMin" ? std::min(r, v[k]) : r + v[k];
+        r = op == "ReduceMax"   ? std::max(r, v[k])
+            : op == "ReduceMin" ? std::min(r, v[k])
+                                : r + v[k];
       }
       if (std::string(c.op) == "ReduceMean") r /= static_cast<float>(v.size());
       want.push_back(r);
@@ -359,7 +361,8 @@ TEST(MeasureTest, StatisticsAndRunCounts) {
   for (const auto& l : r->layers) share += l.share;
   EXPECT_NEAR(share, 1.0, 1e-9);
   // Layers map one-to-one onto the analyzer's layers.
-  for (size_t i = 0; i < r->layers.size(); ++i) EXPECT_EQ(r->layers[i].index, static_cast<int32_t>(i));
+  for (size_t i = 0; i < r->layers.size(); ++i)
+    EXPECT_EQ(r->layers[i].index, static_cast<int32_t>(i));
   MeasureOptions bad;
   bad.runs = 0;
   EXPECT_EQ(Measure(**plan, bad, 0).status().code(), StatusCode::kInvalidArgument);

@@ -35,7 +35,7 @@ inline int64_t Count(const Shape& s) {
 }
 
 inline void ExpectNear(const std::vector<float>& got, const std::vector<float>& want, float tol,
-                const std::string& what) {
+                       const std::string& what) {
   ASSERT_EQ(got.size(), want.size()) << what;
   for (size_t i = 0; i < got.size(); ++i) {
     ASSERT_NEAR(got[i], want[i], tol * (1.0f + std::abs(want[i]))) << what << " at " << i;
@@ -44,7 +44,7 @@ inline void ExpectNear(const std::vector<float>& got, const std::vector<float>& 
 
 // Runs a one-input graph on `input` and returns output 0 (model layout).
 inline std::vector<float> RunGraph(const Graph& g, const std::vector<float>& input, int threads = 1,
-                            std::unique_ptr<Plan>* keep = nullptr) {
+                                   std::unique_ptr<Plan>* keep = nullptr) {
   PlanOptions o;
   o.threads = threads;
   o.serial_below_us = 0;  // the test graphs are small: share every layer out all the same
@@ -60,7 +60,7 @@ inline std::vector<float> RunGraph(const Graph& g, const std::vector<float>& inp
 
 // Fully connected with weights [N, K] (row per output) and one bias per output.
 inline std::vector<float> NaiveFc(const std::vector<float>& w, const std::vector<float>& bias,
-                           const std::vector<float>& x) {
+                                  const std::vector<float>& x) {
   const size_t k = x.size(), n = bias.size();
   std::vector<float> y(n);
   for (size_t o = 0; o < n; ++o) {
@@ -78,8 +78,8 @@ struct ConvCase {
 
 // Naive NCHW convolution with ONNX semantics.
 inline std::vector<float> NaiveConv(const std::vector<float>& x, const std::vector<float>& wt,
-                             const std::vector<float>* b, const ConvCase& c, int64_t oh,
-                             int64_t ow) {
+                                    const std::vector<float>* b, const ConvCase& c, int64_t oh,
+                                    int64_t ow) {
   std::vector<float> y(static_cast<size_t>(c.cout * oh * ow), 0.0f);
   const int64_t gi = c.cin / c.groups, go = c.cout / c.groups;
   for (int64_t oc = 0; oc < c.cout; ++oc) {

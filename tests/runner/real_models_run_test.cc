@@ -70,8 +70,8 @@ TEST_P(RealModelRunTest, RunsEndToEndWithFiniteOutputs) {
       const double rms = std::sqrt(err2 / ref2);
       std::printf("%s output %zu: fp16 vs fp32 relative rms %.2e (max |fp32| %.3g)\n",
                   GetParam().c_str(), i, rms, scale);
-      const bool sensitive = GetParam().rfind("pose_landmark", 0) == 0 ||
-                             GetParam() == "selfie_segmentation";
+      const bool sensitive =
+          GetParam().rfind("pose_landmark", 0) == 0 || GetParam() == "selfie_segmentation";
       if (!sensitive && scale >= 0.01) {
         EXPECT_LT(rms, 0.1) << "output " << i;
       }

@@ -1,5 +1,5 @@
-// WinogradConv (runner/kernels/winograd.h) on its own: which mode it picks for ResNet's shapes, and that
-// both modes, run phase by phase and task by task as the plan runs them, agree with a naive
+// WinogradConv (runner/kernels/winograd.h) on its own: which mode it picks for ResNet's shapes, and
+// that both modes, run phase by phase and task by task as the plan runs them, agree with a naive
 // NHWC convolution. The plan-level tests (plan_test.cc) cover padding, edge tiles and fusion.
 #include "runner/kernels/winograd.h"
 
@@ -41,16 +41,19 @@ TEST(WinogradTest, PicksPhasesForDeepLayersAndChunksForShallowOnes) {
     int64_t hw, channels, slots;
     bool phased;
   };
-  for (const Want& w : std::vector<Want>{{56, 64, 1, false}, {56, 64, 2, false},
-                                         {28, 128, 1, true}, {28, 128, 2, false},
-                                         {14, 256, 1, true}, {14, 256, 2, true},
+  for (const Want& w : std::vector<Want>{{56, 64, 1, false},
+                                         {56, 64, 2, false},
+                                         {28, 128, 1, true},
+                                         {28, 128, 2, false},
+                                         {14, 256, 1, true},
+                                         {14, 256, 2, true},
                                          {7, 256, 2, true}}) {
     const DenseConvShape s = Same3x3(1, w.hw, w.channels, w.channels);
     std::vector<float> weights(static_cast<size_t>(w.channels * 9 * w.channels), 0.0f);
     std::vector<float> input(static_cast<size_t>(w.hw * w.hw * w.channels), 0.0f);
     WinogradConv conv(s, weights.data(), nullptr, input.data(), nullptr, w.slots);
-    EXPECT_EQ(conv.phased(), w.phased) << w.channels << " channels at " << w.hw << "x" << w.hw
-                                       << ", " << w.slots << " slots";
+    EXPECT_EQ(conv.phased(), w.phased)
+        << w.channels << " channels at " << w.hw << "x" << w.hw << ", " << w.slots << " slots";
     EXPECT_EQ(conv.phases(), w.phased ? 3 : 1);
   }
 }
@@ -98,13 +101,14 @@ TEST(WinogradTest, BothModesMatchANaiveConvolutionWhateverTheTaskOrder) {
                        weights[((oc * 3 + ky) * 3 + kx) * cin + ic];
             }
           const size_t at = static_cast<size_t>(p * cout + oc);
-          const float want = std::clamp(static_cast<float>(acc + residual[at]), s.out_min, s.out_max);
+          const float want =
+              std::clamp(static_cast<float>(acc + residual[at]), s.out_min, s.out_max);
           worst = std::max(worst, std::abs(out[at] - want));
         }
       }
       // F(4x4, 3x3) keeps within ~1e-5 of the outputs' magnitude (~4 sigma).
-      EXPECT_LE(worst, 3e-5f * 4.0f * sigma) << cin << " -> " << cout << ", " << slots << " slots, phased "
-                              << conv.phased();
+      EXPECT_LE(worst, 3e-5f * 4.0f * sigma)
+          << cin << " -> " << cout << ", " << slots << " slots, phased " << conv.phased();
     }
   }
   EXPECT_GT(runs_by_mode[0], 0) << "no case ran in chunks";

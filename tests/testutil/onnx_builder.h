@@ -19,8 +19,12 @@ struct OnnxAttr {
   static OnnxAttr Int(std::string n, int64_t v) { return {std::move(n), v}; }
   static OnnxAttr Float(std::string n, float v) { return {std::move(n), v}; }
   static OnnxAttr Str(std::string n, std::string v) { return {std::move(n), std::move(v)}; }
-  static OnnxAttr Ints(std::string n, std::vector<int64_t> v) { return {std::move(n), std::move(v)}; }
-  static OnnxAttr Floats(std::string n, std::vector<float> v) { return {std::move(n), std::move(v)}; }
+  static OnnxAttr Ints(std::string n, std::vector<int64_t> v) {
+    return {std::move(n), std::move(v)};
+  }
+  static OnnxAttr Floats(std::string n, std::vector<float> v) {
+    return {std::move(n), std::move(v)};
+  }
 };
 
 // ONNX TensorProto element types used by tests.

@@ -21,7 +21,8 @@ StatusOr<std::string> ServerParameters() {
     if (word.rfind("user=", 0) == 0) user = word.substr(5);
   }
   if (host.empty() || user.empty()) {
-    return Status::NotFound(file + ": no test PostgreSQL server is running (run the tests through "
+    return Status::NotFound(file +
+                            ": no test PostgreSQL server is running (run the tests through "
                             "ctest, or start one with tests/db/postgres_server.sh start " +
                             BinaryDir() + ")");
   }

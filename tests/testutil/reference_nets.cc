@@ -15,10 +15,11 @@ class NetBuilder {
     auto w = b_.Weight("w" + id, {cout, cin / groups, k, k});
     int64_t p = (k - 1) / 2;
     auto y = b_.Node("Conv", {x, w},
-                     {OnnxAttr::Ints("strides", {stride, stride}), OnnxAttr::Ints("pads", {p, p, p, p}),
-                      OnnxAttr::Int("group", groups)});
-    return b_.Node("BatchNormalization", {y, b_.Weight("g" + id, {cout}), b_.Weight("b" + id, {cout}),
-                                          b_.Weight("m" + id, {cout}), b_.Weight("v" + id, {cout})});
+                     {OnnxAttr::Ints("strides", {stride, stride}),
+                      OnnxAttr::Ints("pads", {p, p, p, p}), OnnxAttr::Int("group", groups)});
+    return b_.Node("BatchNormalization",
+                   {y, b_.Weight("g" + id, {cout}), b_.Weight("b" + id, {cout}),
+                    b_.Weight("m" + id, {cout}), b_.Weight("v" + id, {cout})});
   }
   std::string Relu(const std::string& x) { return b_.Node("Relu", {x}); }
   std::string Relu6(const std::string& x) {
@@ -44,8 +45,9 @@ std::string ResNet18Onnx(bool caffe_projection) {
   OnnxBuilder b;
   NetBuilder n(b);
   auto x = n.Relu(n.ConvBn(b.Input("image", {1, 3, 224, 224}), 3, 64, 7, 2));
-  x = b.Node("MaxPool", {x}, {OnnxAttr::Ints("kernel_shape", {3, 3}), OnnxAttr::Ints("strides", {2, 2}),
-                              OnnxAttr::Ints("pads", {1, 1, 1, 1})});
+  x = b.Node("MaxPool", {x},
+             {OnnxAttr::Ints("kernel_shape", {3, 3}), OnnxAttr::Ints("strides", {2, 2}),
+              OnnxAttr::Ints("pads", {1, 1, 1, 1})});
   int64_t cin = 64;
   for (int64_t cout : {64, 128, 256, 512}) {
     for (int block = 0; block < 2; ++block) {

@@ -1,7 +1,7 @@
 #include "tests/testutil/testutil.h"
 
-#include <cstdlib>
 #include <sys/wait.h>
+#include <cstdlib>
 
 #include <array>
 #include <cstdio>

@@ -14,14 +14,14 @@
 #include "analyzer/ncnn_reader.h"
 #include "analyzer/onnx_reader.h"
 #include "analyzer/onnx_writer.h"
-#include "core/half.h"
 #include "analyzer/zoo.h"
+#include "core/half.h"
 #include "runner/kernels/dwconv.h"
 #include "runner/kernels/gemm.h"
 #include "runner/measure.h"
+#include "tests/runner/plan_test_util.h"
 #include "tests/testutil/onnx_builder.h"
 #include "tests/testutil/testutil.h"
-#include "tests/runner/plan_test_util.h"
 
 namespace mbench::runner {
 namespace {
@@ -39,8 +39,8 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
       {8, 4, 7, 7, 3, 2, 1, 2, 1, false},    // grouped
       {5, 7, 6, 6, 1, 1, 0, 1, 1, true},     // pointwise
       {3, 4, 13, 13, 5, 3, 0, 1, 1, false},  // 5x5 valid, stride 3
-      // Windows over 25 taps run mbench's own depthwise kernel (runner/kernels/dwconv.h): its interior
-      // path (16-channel blocks, 6 pixels at a time), borders, a channel tail, stride,
+      // Windows over 25 taps run mbench's own depthwise kernel (runner/kernels/dwconv.h): its
+      // interior path (16-channel blocks, 6 pixels at a time), borders, a channel tail, stride,
       // dilation, a 9x9 window.
       {16, 16, 12, 20, 7, 1, 3, 16, 1, true},
       {48, 48, 11, 30, 7, 1, 3, 48, 1, false},
@@ -76,13 +76,13 @@ TEST(PlanTest, ConvolutionsMatchANaiveReference) {
     auto input = Random(Count(g->tensors[g->inputs[0]].shape), 3);
     std::unique_ptr<Plan> plan;
     auto got = RunGraph(*g, input, 1, &plan);
-    const bool own_depthwise = (c.groups == c.cin && c.groups == c.cout &&
-                                (c.k * c.k > kXnnpackDepthwiseMaxTaps ||
-                                 DepthwisePacksPixels(c.stride, c.stride, c.cin) ||
-                                 DepthwiseWideMap(os[2] * os[3], c.cin))) ||
-                               (c.groups == 1 && c.cout == 1 &&
-                                DepthwisePacksPixels(c.stride, c.stride, c.cin));
-    EXPECT_EQ(plan->step(0).kernel == "mbench-dwconv", own_depthwise) << "k" << c.k << " c" << c.cin;
+    const bool own_depthwise =
+        (c.groups == c.cin && c.groups == c.cout &&
+         (c.k * c.k > kXnnpackDepthwiseMaxTaps || DepthwisePacksPixels(c.stride, c.stride, c.cin) ||
+          DepthwiseWideMap(os[2] * os[3], c.cin))) ||
+        (c.groups == 1 && c.cout == 1 && DepthwisePacksPixels(c.stride, c.stride, c.cin));
+    EXPECT_EQ(plan->step(0).kernel == "mbench-dwconv", own_depthwise)
+        << "k" << c.k << " c" << c.cin;
     const auto& node = g->nodes[0];
     auto wt = plan->ConstantValues(node.inputs[1]);
     std::vector<float> bias;
@@ -108,13 +108,13 @@ TEST(PlanTest, DenseConvolutionsMatchNaiveAndXnnpack) {
     int64_t n, cin, cout, h, w, k, stride, pad, dilation;
   };
   const std::vector<Dense> cases = {
-      {1, 3, 1, 7, 5, 3, 1, 1, 1},     // one output channel (XNNPACK's)
-      {1, 3, 20, 7, 5, 3, 1, 1, 1},    // 20 of a 32-channel block, 35 pixels
-      {1, 16, 17, 9, 9, 3, 2, 1, 1},   // stride 2, 25 pixels
-      {2, 8, 32, 6, 7, 3, 1, 1, 1},    // batch 2, one full block
-      {1, 33, 33, 5, 5, 1, 1, 0, 1},   // pointwise, a block and one channel
-      {1, 12, 70, 11, 13, 5, 1, 4, 2}, // dilated 5x5, three blocks, wide padding
-      {1, 3, 64, 20, 20, 7, 2, 3, 1},  // a 7x7 stride-2 stem
+      {1, 3, 1, 7, 5, 3, 1, 1, 1},      // one output channel (XNNPACK's)
+      {1, 3, 20, 7, 5, 3, 1, 1, 1},     // 20 of a 32-channel block, 35 pixels
+      {1, 16, 17, 9, 9, 3, 2, 1, 1},    // stride 2, 25 pixels
+      {2, 8, 32, 6, 7, 3, 1, 1, 1},     // batch 2, one full block
+      {1, 33, 33, 5, 5, 1, 1, 0, 1},    // pointwise, a block and one channel
+      {1, 12, 70, 11, 13, 5, 1, 4, 2},  // dilated 5x5, three blocks, wide padding
+      {1, 3, 64, 20, 20, 7, 2, 3, 1},   // a 7x7 stride-2 stem
       // Last tiles of 2, 5 and 6 pixels (the cases above end in 3, 1, 4, 7 and 4).
       {1, 4, 64, 5, 2, 1, 1, 0, 1},
       {1, 20, 40, 3, 7, 1, 1, 0, 1},
@@ -212,7 +212,8 @@ TEST(PlanTest, ResidualAddsFuseIntoTheDenseConvolution) {
       EXPECT_EQ(fused_adds, fuses ? 1 : 0) << what;
       if (DenseConvAvailable() && !xnnpack_only) {
         EXPECT_EQ((*plan)->step(static_cast<size_t>(g->tensors[main].producer)).kernel,
-                  kernel == 0 ? "mbench-winograd" : "mbench-gemm") << what;
+                  kernel == 0 ? "mbench-winograd" : "mbench-gemm")
+            << what;
       }
       ASSERT_TRUE((*plan)->SetInput(0, input).ok());
       ASSERT_TRUE((*plan)->Run().ok());
@@ -227,8 +228,8 @@ TEST(PlanTest, ResidualAddsFuseIntoTheDenseConvolution) {
   }
 }
 
-// 3x3 stride-1 convolutions on Winograd F(4x4, 3x3) (runner/kernels/winograd.h) agree with the naive
-// reference and with the direct GEMM: maps 4 does not divide (partial edge tiles), channel
+// 3x3 stride-1 convolutions on Winograd F(4x4, 3x3) (runner/kernels/winograd.h) agree with the
+// naive reference and with the direct GEMM: maps 4 does not divide (partial edge tiles), channel
 // counts off the 16- and 32-wide vectors, batch 2, no padding and same padding, a map large
 // enough to run in several L2-sized chunks and a deep layer that runs one chunk per thread, a
 // fused ReLU6, each on one and two threads. The tolerance is relative to the output's largest

@@ -14,14 +14,14 @@
 #include "analyzer/ncnn_reader.h"
 #include "analyzer/onnx_reader.h"
 #include "analyzer/onnx_writer.h"
-#include "core/half.h"
 #include "analyzer/zoo.h"
+#include "core/half.h"
 #include "runner/kernels/dwconv.h"
 #include "runner/kernels/gemm.h"
 #include "runner/measure.h"
+#include "tests/runner/plan_test_util.h"
 #include "tests/testutil/onnx_builder.h"
 #include "tests/testutil/testutil.h"
-#include "tests/runner/plan_test_util.h"
 
 namespace mbench::runner {
 namespace {
@@ -32,9 +32,9 @@ using analyzer::OpKind;
 TEST(PlanTest, PoolingFullyConnectedAndFlattenFollowTheModelsLayout) {
   GraphBuilder b;
   auto x = b.Input("x", {1, 3, 8, 8});
-  auto mp = b.MaxPool(x, 3, 2, 1);          // 1x3x4x4
-  auto ap = b.AvgPool(mp, 2, 2);            // 1x3x2x2
-  auto flat = b.Flatten(ap);                // NCHW order: c, h, w
+  auto mp = b.MaxPool(x, 3, 2, 1);  // 1x3x4x4
+  auto ap = b.AvgPool(mp, 2, 2);    // 1x3x2x2
+  auto flat = b.Flatten(ap);        // NCHW order: c, h, w
   auto fc = b.Linear(flat, 5);
   auto g = b.Finish({fc});
   ASSERT_TRUE(g.ok()) << g.status().ToString();
@@ -50,7 +50,8 @@ TEST(PlanTest, PoolingFullyConnectedAndFlattenFollowTheModelsLayout) {
         for (int ky = 0; ky < 3; ++ky)
           for (int kx = 0; kx < 3; ++kx) {
             int iy = oy * 2 - 1 + ky, ix = ox * 2 - 1 + kx;
-            if (iy >= 0 && ix >= 0 && iy < 8 && ix < 8) best = std::max(best, input[(c * 8 + iy) * 8 + ix]);
+            if (iy >= 0 && ix >= 0 && iy < 8 && ix < 8)
+              best = std::max(best, input[(c * 8 + iy) * 8 + ix]);
           }
         m[(c * 4 + oy) * 4 + ox] = best;
       }
@@ -156,13 +157,13 @@ TEST(PlanTest, SwishAcrossChunksAndThreads) {
 TEST(PlanTest, BroadcastingActivationsConcatAndShuffle) {
   GraphBuilder b;
   auto x = b.Input("x", {1, 4, 5, 5});
-  auto pooled = b.GlobalAvgPool(x);                      // 1x4x1x1
+  auto pooled = b.GlobalAvgPool(x);  // 1x4x1x1
   auto gate = b.Act(pooled, OpKind::kSigmoid);
-  auto scaled = b.Mul(x, gate);                           // broadcast over H, W
-  auto r6 = b.Act(scaled, OpKind::kClip);                 // relu6
+  auto scaled = b.Mul(x, gate);            // broadcast over H, W
+  auto r6 = b.Act(scaled, OpKind::kClip);  // relu6
   auto hs = b.Act(x, OpKind::kHardSwish);
   auto sum = b.Add(r6, hs);
-  auto cat = b.Concat({sum, x}, 1);                       // 1x8x5x5
+  auto cat = b.Concat({sum, x}, 1);  // 1x8x5x5
   auto shuf = b.ChannelShuffle(cat, 2);
   auto g = b.Finish({shuf});
   ASSERT_TRUE(g.ok()) << g.status().ToString();
@@ -187,8 +188,6 @@ TEST(PlanTest, BroadcastingActivationsConcatAndShuffle) {
     for (int i = 0; i < 25; ++i) want[j * 25 + i] = catv[((j % 2) * 4 + j / 2) * 25 + i];
   ExpectNear(got, want, 1e-4f, "se-gate, relu6, hardswish, concat, shuffle");
 }
-
-
 
 TEST(PlanTest, ChannelBroadcastsMatchTheDefinition) {
   GraphBuilder b;
@@ -248,7 +247,8 @@ TEST(PlanTest, ReductionsMatchTheReferenceInEveryLayout) {
     auto x = ob.Input("x", {dims[0], dims[1], dims[2], dims[3]});
     auto h = ob.Node("Relu", {x});
     std::vector<std::string> inputs = {h};
-    std::vector<mbench::testing::OnnxAttr> attrs = {mbench::testing::OnnxAttr::Int("keepdims", c.keepdims)};
+    std::vector<mbench::testing::OnnxAttr> attrs = {
+        mbench::testing::OnnxAttr::Int("keepdims", c.keepdims)};
     if (std::string(c.op) == "ReduceSum") {  // opset 13: axes is an input
       if (!c.axes.empty()) inputs.push_back(ob.Int64s("axes", c.axes));
     } else if (!c.axes.empty()) {
@@ -273,7 +273,9 @@ TEST(PlanTest, ReductionsMatchTheReferenceInEveryLayout) {
       float r = v[0];
       for (size_t k = 1; k < v.size(); ++k) {
         const std::string op = c.op;
-        r = op == "ReduceMax" ? std::max(r, v[k]) : op == "ReduceMin" ? std::min(r, v[k]) : r + v[k];
+        r = op == "ReduceMax"   ? std::max(r, v[k])
+            : op == "ReduceMin" ? std::min(r, v[k])
+                                : r + v[k];
       }
       if (std::string(c.op) == "ReduceMean") r /= static_cast<float>(v.size());
       want.push_back(r);

@@ -13,14 +13,14 @@
 #include "analyzer/ncnn_reader.h"
 #include "analyzer/onnx_reader.h"
 #include "analyzer/onnx_writer.h"
-#include "core/half.h"
 #include "analyzer/zoo.h"
+#include "core/half.h"
 #include "runner/kernels/dwconv.h"
 #include "runner/kernels/gemm.h"
 #include "runner/measure.h"
+#include "tests/runner/plan_test_util.h"
 #include "tests/testutil/onnx_builder.h"
 #include "tests/testutil/testutil.h"
-#include "tests/runner/plan_test_util.h"
 
 namespace mbench::runner {
 namespace {
@@ -29,8 +29,8 @@ using analyzer::GraphBuilder;
 using analyzer::OpKind;
 
 // One depth-to-space node over a graph input of `in_shape` (graph layout).
-Graph DepthToSpaceGraph(analyzer::Layout layout, Shape in_shape, Shape out_shape,
-                        int64_t block, const std::string& mode, const std::string& op_type) {
+Graph DepthToSpaceGraph(analyzer::Layout layout, Shape in_shape, Shape out_shape, int64_t block,
+                        const std::string& mode, const std::string& op_type) {
   Graph g;
   g.format = "test";
   g.layout = layout;
@@ -95,7 +95,6 @@ TEST(PlanTest, DepthToSpaceInBothChannelOrdersAndBothLayouts) {
       << plan.status().ToString();
 }
 
-
 TEST(PlanTest, NcnnWeightsComeFromTheBinInFloat16AndFloat32) {
   // data (c=2, h=4, w=5) -> 3x3 conv, pad 1, bias (float16 weights) -> ReLU -> InnerProduct
   // (float32 weights, bias) -> 4 outputs.
@@ -109,9 +108,11 @@ TEST(PlanTest, NcnnWeightsComeFromTheBinInFloat16AndFloat32) {
   auto u32 = [&](uint32_t v) { AppendU32(&bin, v); };
   auto f32 = [&](float f) { AppendF32(&bin, f); };
   std::vector<float> cw(54), cb(3), fw(240), fb(4);
-  for (size_t i = 0; i < cw.size(); ++i) cw[i] = static_cast<float>(static_cast<int>(i % 7) - 3) / 8;
+  for (size_t i = 0; i < cw.size(); ++i)
+    cw[i] = static_cast<float>(static_cast<int>(i % 7) - 3) / 8;
   for (size_t i = 0; i < cb.size(); ++i) cb[i] = 0.25f * static_cast<float>(i);
-  for (size_t i = 0; i < fw.size(); ++i) fw[i] = static_cast<float>(static_cast<int>(i % 11) - 5) / 16;
+  for (size_t i = 0; i < fw.size(); ++i)
+    fw[i] = static_cast<float>(static_cast<int>(i % 11) - 5) / 16;
   for (size_t i = 0; i < fb.size(); ++i) fb[i] = -0.5f + static_cast<float>(i);
   u32(0x01306B47);  // float16 tag: 54 halves, padded to 4 bytes
   for (float w : cw) {
@@ -169,21 +170,21 @@ TEST(PlanTest, NcnnInt8WeightsAreScaledBackToFloats) {
   std::vector<float> want(27);
   for (int o = 0; o < 3; ++o)
     for (int p = 0; p < 9; ++p) {
-      want[o * 9 + p] = bias[o] + q[o * 2] / scales[o] * input[p] + q[o * 2 + 1] / scales[o] * input[9 + p];
+      want[o * 9 + p] =
+          bias[o] + q[o * 2] / scales[o] * input[p] + q[o * 2 + 1] / scales[o] * input[9 + p];
     }
   ExpectNear(got, want, 1e-5f, "ncnn int8 weights");
 }
-
 
 TEST(PlanTest, TransposesMatchANaiveReference) {
   struct Case {
     Shape shape;
     std::vector<int64_t> perm;
   };
-  for (const Case& c : {Case{{1, 197, 3, 64}, {0, 2, 1, 3}}, Case{{2, 5, 7, 3}, {3, 1, 0, 2}},
-                        Case{{1, 300, 200}, {0, 2, 1}}, Case{{4, 1, 6, 5, 2}, {2, 0, 4, 3, 1}},
-                        Case{{3, 8, 9}, {0, 1, 2}}, Case{{1, 1, 1}, {2, 0, 1}},
-                        Case{{1, 1, 4}, {2, 1, 0}}}) {
+  for (const Case& c :
+       {Case{{1, 197, 3, 64}, {0, 2, 1, 3}}, Case{{2, 5, 7, 3}, {3, 1, 0, 2}},
+        Case{{1, 300, 200}, {0, 2, 1}}, Case{{4, 1, 6, 5, 2}, {2, 0, 4, 3, 1}},
+        Case{{3, 8, 9}, {0, 1, 2}}, Case{{1, 1, 1}, {2, 0, 1}}, Case{{1, 1, 4}, {2, 1, 0}}}) {
     for (int threads : {1, 2}) {
       GraphBuilder b;
       auto x = b.Input("x", c.shape);
@@ -204,7 +205,8 @@ TEST(PlanTest, TransposesMatchANaiveReference) {
         }
         want[o] = 2.0f * input[off];
       }
-      ExpectNear(RunGraph(*g, input, threads), want, 1e-6f, "transpose on " + std::to_string(threads));
+      ExpectNear(RunGraph(*g, input, threads), want, 1e-6f,
+                 "transpose on " + std::to_string(threads));
     }
   }
 }

@@ -14,14 +14,14 @@
 #include "analyzer/ncnn_reader.h"
 #include "analyzer/onnx_reader.h"
 #include "analyzer/onnx_writer.h"
-#include "core/half.h"
 #include "analyzer/zoo.h"
+#include "core/half.h"
 #include "runner/kernels/dwconv.h"
 #include "runner/kernels/gemm.h"
 #include "runner/measure.h"
+#include "tests/runner/plan_test_util.h"
 #include "tests/testutil/onnx_builder.h"
 #include "tests/testutil/testutil.h"
-#include "tests/runner/plan_test_util.h"
 
 namespace mbench::runner {
 namespace {
@@ -31,10 +31,10 @@ using analyzer::OpKind;
 
 TEST(PlanTest, TransformerPiecesMatchTheReference) {
   GraphBuilder b;
-  auto x = b.Input("x", {1, 6, 8});                       // tokens x dim
+  auto x = b.Input("x", {1, 6, 8});  // tokens x dim
   auto ln = b.LayerNorm(x);
-  auto t = b.Transpose(ln, {0, 2, 1});                    // 1x8x6
-  auto scores = b.MatMul(ln, t);                          // 1x6x6
+  auto t = b.Transpose(ln, {0, 2, 1});  // 1x8x6
+  auto scores = b.MatMul(ln, t);        // 1x6x6
   auto sm = b.Softmax(scores);
   auto g = b.Finish({sm});
   ASSERT_TRUE(g.ok()) << g.status().ToString();
@@ -51,7 +51,9 @@ TEST(PlanTest, TransformerPiecesMatchTheReference) {
     for (int i = 0; i < 8; ++i) var += (input[r * 8 + i] - mean) * (input[r * 8 + i] - mean);
     var /= 8;
     for (int i = 0; i < 8; ++i) {
-      l[r * 8 + i] = static_cast<float>((input[r * 8 + i] - mean) / std::sqrt(var + 1e-5)) * gamma[i] + beta[i];
+      l[r * 8 + i] =
+          static_cast<float>((input[r * 8 + i] - mean) / std::sqrt(var + 1e-5)) * gamma[i] +
+          beta[i];
     }
   }
   std::vector<float> want(36);
@@ -181,15 +183,17 @@ TEST(PlanTest, LayerNormMatchesADoublePrecisionReference) {
         double mean = 0, var = 0;
         for (int64_t i = 0; i < d; ++i) mean += input[r * d + i];
         mean /= static_cast<double>(d);
-        for (int64_t i = 0; i < d; ++i) var += (input[r * d + i] - mean) * (input[r * d + i] - mean);
+        for (int64_t i = 0; i < d; ++i)
+          var += (input[r * d + i] - mean) * (input[r * d + i] - mean);
         var /= static_cast<double>(d);
         for (int64_t i = 0; i < d; ++i) {
-          want[r * d + i] = static_cast<float>((input[r * d + i] - mean) / std::sqrt(var + 1e-5) *
-                                                   gamma[i] + beta[i]);
+          want[r * d + i] = static_cast<float>(
+              (input[r * d + i] - mean) / std::sqrt(var + 1e-5) * gamma[i] + beta[i]);
         }
       }
-      ExpectNear(got, want, 2e-6f, "layer norm over " + std::to_string(d) + " on " +
-                                       std::to_string(threads) + " threads");
+      ExpectNear(
+          got, want, 2e-6f,
+          "layer norm over " + std::to_string(d) + " on " + std::to_string(threads) + " threads");
     }
   }
 }

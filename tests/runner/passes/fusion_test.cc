@@ -14,14 +14,14 @@
 #include "analyzer/ncnn_reader.h"
 #include "analyzer/onnx_reader.h"
 #include "analyzer/onnx_writer.h"
-#include "core/half.h"
 #include "analyzer/zoo.h"
+#include "core/half.h"
 #include "runner/kernels/dwconv.h"
 #include "runner/kernels/gemm.h"
 #include "runner/measure.h"
+#include "tests/runner/plan_test_util.h"
 #include "tests/testutil/onnx_builder.h"
 #include "tests/testutil/testutil.h"
-#include "tests/runner/plan_test_util.h"
 
 namespace mbench::runner {
 namespace {
@@ -100,15 +100,16 @@ TEST(PlanTest, ElementWiseOpsCarryTheirActivation) {
     for (size_t i = 0; i < 100; ++i) {
       p[i] = 0.05f * static_cast<float>(i) - 2.5f;
       q[i] = 1.5f - 0.03f * static_cast<float>(i);
-      const float v = kind == OpKind::kAdd ? p[i] + q[i] : kind == OpKind::kMul ? p[i] * q[i]
-                                                                               : std::max(p[i], q[i]);
+      const float v = kind == OpKind::kAdd   ? p[i] + q[i]
+                      : kind == OpKind::kMul ? p[i] * q[i]
+                                             : std::max(p[i], q[i]);
       want[i] = std::clamp(v, -1.0f, 1.0f);
     }
     ASSERT_TRUE((*plan)->SetInput(0, p).ok());
     ASSERT_TRUE((*plan)->SetInput(1, q).ok());
     ASSERT_TRUE((*plan)->Run().ok());
-    ExpectNear((*plan)->Output(0), want, 1e-6f, std::string("fused range on ") +
-                                                    analyzer::OpKindName(kind));
+    ExpectNear((*plan)->Output(0), want, 1e-6f,
+               std::string("fused range on ") + analyzer::OpKindName(kind));
   }
 }
 
@@ -146,15 +147,15 @@ TEST(PlanTest, NhwcPaddingPadsTheRightDimensions) {
 }
 
 // Hard-swish spelled out, as PaddlePaddle exports it, between scalar affine steps: one region,
-// one pass (runner/kernels/eltwise.h), the other layers fused into its first; the same values as the
-// unfused plan and the formula. A value read outside the region ends it there.
+// one pass (runner/kernels/eltwise.h), the other layers fused into its first; the same values as
+// the unfused plan and the formula. A value read outside the region ends it there.
 TEST(PlanTest, ElementWiseRegionsRunAsOnePass) {
   for (bool also_output : {false, true}) {
     GraphBuilder b;
     auto x = b.Input("x", {1, 3, 17, 19});
-    auto s1 = b.Scale(x, 1.5);                      // region input x
-    auto gate = b.Act(s1, OpKind::kClip);           // relu6(1.5 x)
-    auto m = b.Mul(s1, gate);                       // reads two region values
+    auto s1 = b.Scale(x, 1.5);             // region input x
+    auto gate = b.Act(s1, OpKind::kClip);  // relu6(1.5 x)
+    auto m = b.Mul(s1, gate);              // reads two region values
     auto y = b.Act(b.Scale(m, 1.0 / 6.0), OpKind::kHardSigmoid);
     std::vector<analyzer::TensorId> outs = {y};
     if (also_output) outs.push_back(s1);
@@ -196,9 +197,9 @@ TEST(PlanTest, ElementWiseRegionsRunAsOnePass) {
 TEST(PlanTest, FoldingBatchNormIntoTheConvolutionChangesNothingButTheSteps) {
   GraphBuilder b(/*fold_bn=*/false);
   auto x = b.Input("x", {1, 5, 9, 9});
-  auto y = b.ConvBnAct(x, 7, 3, 2, OpKind::kClip);          // conv, batch norm, relu6
-  auto z = b.ConvBnAct(y, 7, 3, 1, OpKind::kRelu, 7);       // depthwise
-  auto v = b.ConvBnAct(z, 7, 7, 1, OpKind::kClip, 7);       // 7x7 depthwise: mbench's kernel
+  auto y = b.ConvBnAct(x, 7, 3, 2, OpKind::kClip);     // conv, batch norm, relu6
+  auto z = b.ConvBnAct(y, 7, 3, 1, OpKind::kRelu, 7);  // depthwise
+  auto v = b.ConvBnAct(z, 7, 7, 1, OpKind::kClip, 7);  // 7x7 depthwise: mbench's kernel
   auto g = b.Finish({v});
   ASSERT_TRUE(g.ok());
   auto input = Random(5 * 81, 6);

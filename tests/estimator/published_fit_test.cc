@@ -1,0 +1,67 @@
+// The published data end to end (slow: one fit per held-out architecture over every device,
+// 30-60 s each): the committed profiles are exactly a refit of the committed data, and the
+// cross-validated accuracy stays within the bounds docs/estimator.md states.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/env.h"
+#include "device_profiles/profile.h"
+#include "estimator/calibration.h"
+#include "tests/testutil/testutil.h"
+
+namespace mbench::estimator {
+namespace {
+
+std::string DataDir() { return testing::SourceDir() + "/data"; }
+
+TEST(ProfileTest, CommittedProfilesEqualARefitOfTheCommittedData) {
+  std::string date;
+  auto devices = profiles::LoadDeviceFacts(DataDir() + "/devices.json", &date);
+  ASSERT_TRUE(devices.ok()) << devices.status().ToString();
+  auto data = LoadCalibrationData(DataDir() + "/latency/measurements.csv", DataDir());
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  FitOptions options;
+  options.date = date;
+  auto fit = FitTargets(*data, *devices, options);
+  ASSERT_TRUE(fit.ok()) << fit.status().ToString();
+  auto cv = CrossValidate(*data, *devices, options);
+  ASSERT_TRUE(cv.ok()) << cv.status().ToString();
+  ApplyFit(*fit, *cv, *data, &*devices);
+  for (const auto& d : *devices) {
+    auto committed =
+        ReadFileToString(testing::SourceDir() + "/device_profiles" + "/" + d.id + ".json");
+    ASSERT_TRUE(committed.ok()) << d.id;
+    EXPECT_EQ(profiles::ProfileToJson(d), *committed)
+        << d.id << ": run `mbench fit-profiles` and commit the result";
+  }
+}
+
+TEST(CalibrationTest, PublishedDataCrossValidatesWithinStatedBounds) {
+  std::string data_dir = testing::SourceDir() + "/data";
+  std::string date;
+  auto devices = profiles::LoadDeviceFacts(data_dir + "/devices.json", &date);
+  ASSERT_TRUE(devices.ok()) << devices.status().ToString();
+  auto data = LoadCalibrationData(data_dir + "/latency/measurements.csv", data_dir);
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  EXPECT_GT(data->points.size(), 1000u);
+  FitOptions options;
+  options.date = date;
+  auto cv = CrossValidate(*data, *devices, options);
+  ASSERT_TRUE(cv.ok()) << cv.status().ToString();
+  Accuracy all = Summarize(cv->rows);
+  EXPECT_GT(all.n, 1000);
+  // Regression guards on the numbers the closing note reports (see docs/estimator.md).
+  EXPECT_LT(all.mape_pct, 40.0);
+  EXPECT_GT(all.coverage_pct, 70.0);
+  std::vector<CvPoint> pixel1;
+  for (const auto& r : cv->rows) {
+    if (r.device_id == "pixel1" && r.target_key == "cpu/tflite/fp32/1t") pixel1.push_back(r);
+  }
+  Accuracy p1 = Summarize(pixel1);
+  EXPECT_GT(p1.n, 50);
+  EXPECT_LT(p1.mape_pct, 15.0);
+}
+
+}  // namespace
+}  // namespace mbench::estimator
