@@ -1,5 +1,7 @@
 #include "analyzer/graph.h"
 
+#include <optional>
+
 #include <array>
 #include <unordered_set>
 
@@ -315,6 +317,55 @@ int32_t Graph::AddTensor(TensorInfo info) {
   return static_cast<int32_t>(tensors.size() - 1);
 }
 
+namespace {
+
+// Element count of tensor `t` when its shape is fully known.
+std::optional<int64_t> KnownElements(const Graph& g, int32_t t) {
+  if (t < 0 || static_cast<size_t>(t) >= g.tensors.size() || !g.tensors[t].has_shape) {
+    return std::nullopt;
+  }
+  for (int64_t d : g.tensors[t].shape) {
+    if (d < 0) return std::nullopt;
+  }
+  return NumElements(g.tensors[t].shape);
+}
+
+// What a node's shapes promise that a runtime relies on: a view keeps the element count, and
+// batch norm has one scale, bias, mean and variance per channel.
+Status CheckNodeConsistency(const Graph& g, const Node& n) {
+  const auto where = [&] { return "node '" + n.name + "' (" + OpKindName(n.kind) + ")"; };
+  const bool view = n.kind == OpKind::kReshape || n.kind == OpKind::kFlatten ||
+                    n.kind == OpKind::kSqueeze || n.kind == OpKind::kUnsqueeze ||
+                    n.kind == OpKind::kIdentity;
+  if (view && !n.inputs.empty() && !n.outputs.empty()) {
+    const auto in = KnownElements(g, n.inputs[0]);
+    const auto out = KnownElements(g, n.outputs[0]);
+    if (in && out && *in != *out) {
+      return Status::Corruption(where() + ": " + ShapeToString(g.tensors[n.inputs[0]].shape) +
+                                " (" + std::to_string(*in) + " elements) into " +
+                                ShapeToString(g.tensors[n.outputs[0]].shape) + " (" +
+                                std::to_string(*out) + "): a reshape keeps the element count");
+    }
+  }
+  if (n.kind == OpKind::kBatchNorm && n.inputs.size() >= 5 && n.inputs[0] >= 0) {
+    const TensorInfo& x = g.tensors[n.inputs[0]];
+    if (x.has_shape && x.shape.size() >= 2) {
+      const int64_t c = g.layout == Layout::kNHWC ? x.shape.back() : x.shape[1];
+      for (size_t i = 1; i <= 4 && c >= 0; ++i) {
+        const auto e = KnownElements(g, n.inputs[i]);
+        if (e && *e != c) {
+          return Status::Corruption(where() + ": " + g.tensors[n.inputs[i]].name + " holds " +
+                                    std::to_string(*e) + " values for " + std::to_string(c) +
+                                    " channels: batch norm needs one per channel");
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status ValidateGraph(const Graph& graph) {
   const auto num_tensors = static_cast<int32_t>(graph.tensors.size());
   std::unordered_set<std::string_view> names;
@@ -357,6 +408,7 @@ Status ValidateGraph(const Graph& graph) {
   for (int32_t out : graph.outputs) {
     if (out < 0 || out >= num_tensors) return Status::Corruption("graph output index out of range");
   }
+  for (const Node& node : graph.nodes) MBENCH_RETURN_IF_ERROR(CheckNodeConsistency(graph, node));
   return Status::Ok();
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -378,8 +379,16 @@ class Converter {
   Status Err(StatusCode code, const std::string& msg) const;
   Status CheckHeader();
   Status FixInputShapes();
+  // Window and grouping attributes a division or a loop depends on, checked before anything
+  // (libonnx's shape inference included, which divides by strides) reads them; recurses into
+  // subgraphs. kCorruption naming the node and the attribute.
+  Status CheckAttributes(const onnx::GraphProto& g) const;
   void RunOnnxShapeInference();
   Status AddConstant(const onnx::TensorProto& p, const std::string& name);
+  // The side file of an external initializer: `location` resolved against the model's folder,
+  // which it may not leave (no absolute path, no "..", no symlink out). kCorruption otherwise.
+  StatusOr<std::string> ExternalDataPath(const std::string& location,
+                                         const std::string& name) const;
   Status AddNode(const onnx::NodeProto& p, int index);
   int32_t TensorFor(const std::string& name, bool* created);
   void ApplyType(const onnx::TypeProto& type, TensorInfo& t) const;
@@ -442,6 +451,39 @@ Status Converter::CheckHeader() {
   }
   graph_.producer = model_.producer_name();
   if (!model_.producer_version().empty()) graph_.producer += " " + model_.producer_version();
+  return Status::Ok();
+}
+
+Status Converter::CheckAttributes(const onnx::GraphProto& g) const {
+  for (const auto& node : g.node()) {
+    for (const auto& a : node.attribute()) {
+      const std::string& name = a.name();
+      if (a.type() == onnx::AttributeProto::GRAPH) {
+        MBENCH_RETURN_IF_ERROR(CheckAttributes(a.g()));
+        continue;
+      }
+      for (const auto& sub : a.graphs()) MBENCH_RETURN_IF_ERROR(CheckAttributes(sub));
+      int64_t least = 0;
+      if (name == "strides" || name == "dilations" || name == "kernel_shape" || name == "group" ||
+          name == "blocksize") {
+        least = 1;
+      } else if (name == "pads" && (node.op_type() == "Pad" || node.op_type() == "Col2Im")) {
+        continue;  // Pad's pads may be negative (cropping)
+      } else if (name != "pads" && name != "output_padding") {
+        continue;
+      }
+      std::vector<int64_t> values(a.ints().begin(), a.ints().end());
+      if (a.type() == onnx::AttributeProto::INT) values = {a.i()};
+      for (int64_t v : values) {
+        if (v >= least && v <= (int64_t{1} << 31)) continue;
+        std::string list;
+        for (int64_t x : values) list += (list.empty() ? "" : ",") + std::to_string(x);
+        return Err(StatusCode::kCorruption,
+                   "node '" + node.name() + "' (" + node.op_type() + "): " + name + "=[" + list +
+                       "]: every value must be in [" + std::to_string(least) + ", 2^31]");
+      }
+    }
+  }
   return Status::Ok();
 }
 
@@ -644,6 +686,30 @@ int32_t Converter::TensorFor(const std::string& name, bool* created) {
   return idx;
 }
 
+StatusOr<std::string> Converter::ExternalDataPath(const std::string& location,
+                                                  const std::string& name) const {
+  namespace fs = std::filesystem;
+  const fs::path loc(location);
+  const auto refuse = [&](const std::string& why) {
+    return Err(StatusCode::kCorruption, "initializer '" + name + "': external data location '" +
+                                            location + "' " + why +
+                                            ": external data must be a file in the model's folder");
+  };
+  if (loc.is_absolute() || location.find('\0') != std::string::npos) {
+    return refuse("is an absolute path");
+  }
+  std::error_code ec;
+  const fs::path base = fs::weakly_canonical(fs::absolute(DirName(path_), ec), ec);
+  const fs::path full = fs::weakly_canonical(base / loc, ec);
+  if (ec) return refuse("cannot be resolved (" + ec.message() + ")");
+  // Inside: `base` is a prefix of `full`, component by component.
+  auto b = base.begin(), f = full.begin();
+  for (; b != base.end() && f != full.end() && *b == *f; ++b, ++f) {
+  }
+  if (b != base.end() || f == full.end()) return refuse("resolves outside the model's folder");
+  return full.string();
+}
+
 Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& name) {
   if (by_name_.count(name)) {
     return Err(StatusCode::kCorruption, "tensor '" + name + "' is defined twice");
@@ -677,7 +743,7 @@ Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& nam
       return Err(StatusCode::kCorruption,
                  "initializer '" + name + "' is stored externally but names no location");
     }
-    t.external_file = JoinPath(DirName(path_), location);
+    MBENCH_ASSIGN_OR_RETURN(t.external_file, ExternalDataPath(location, name));
     auto size = FileSizeBytes(t.external_file);
     if (!size.ok()) {
       return Err(StatusCode::kNotFound, "external data file '" + location + "' of initializer '" +
@@ -887,6 +953,7 @@ StatusOr<Graph> Converter::Run(std::string_view bytes) {
   }
   MBENCH_RETURN_IF_ERROR(CheckHeader());
   MBENCH_RETURN_IF_ERROR(FixInputShapes());
+  MBENCH_RETURN_IF_ERROR(CheckAttributes(model_.graph()));
   RunOnnxShapeInference();
 
   graph_.format = "onnx";

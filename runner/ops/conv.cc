@@ -210,6 +210,13 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     const auto& beta = Const(bn.inputs[2]);
     const auto& mean = Const(bn.inputs[3]);
     const auto& var = Const(bn.inputs[4]);
+    for (const auto* v : {&gamma, &beta, &mean, &var}) {
+      if (static_cast<int64_t>(v->size()) < cout) {
+        return Status::Unsupported("layer '" + n.name + "': batch norm statistics of " +
+                                   std::to_string(v->size()) + " values for " +
+                                   std::to_string(cout) + " channels");
+      }
+    }
     const float eps = static_cast<float>(bn.GetFloat("epsilon", 1e-5));
     std::vector<float> folded_bias(static_cast<size_t>(cout));
     const int64_t per_oc = kh * kw * gi;

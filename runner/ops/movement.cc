@@ -34,6 +34,11 @@ Status Plan::Impl::Move(const Node& n, Step& st) {
   const float* in = x.data;
   float* out = y.data;
   const int64_t total = Product(y.ishape);
+  if (Product(x.ishape) != total) {  // the analyzer refuses such files; a plan never trusts it
+    return Status::Unsupported("layer '" + n.name + "': " + analyzer::ShapeToString(x.gshape) +
+                               " into " + analyzer::ShapeToString(y.gshape) +
+                               " changes the element count");
+  }
   std::vector<int64_t> perm;
   if (n.kind == OpKind::kTranspose) {
     perm = n.GetInts("perm");

@@ -137,6 +137,13 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
     const auto& beta = Const(n.inputs[2]);
     const auto& mean = Const(n.inputs[3]);
     const auto& var = Const(n.inputs[4]);
+    for (const auto* v : {&gamma, &beta, &mean, &var}) {
+      if (static_cast<int64_t>(v->size()) < c) {
+        return Status::Unsupported("layer '" + n.name + "': batch norm statistics of " +
+                                   std::to_string(v->size()) + " values for " + std::to_string(c) +
+                                   " channels");
+      }
+    }
     float eps = static_cast<float>(n.GetFloat("epsilon", 1e-5));
     std::vector<float> scale(c), shift(c);
     for (int64_t i = 0; i < c; ++i) {

@@ -1,0 +1,109 @@
+// Hostile and impossible models through analyze, grade and run: each gives a one-line error
+// naming the file and a non-zero exit (or a correct result), never a crash, a hang or a silent
+// zero. One test per case a mutation run found (issue 19); each failed before its fix.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "tests/testutil/onnx_builder.h"
+#include "tests/testutil/testutil.h"
+
+namespace mbench {
+namespace {
+
+using testing::OnnxAttr;
+using testing::OnnxBuilder;
+using testing::RunMbench;
+using testing::RunResult;
+using testing::TempDir;
+
+// Exit code 1-4 (a reported error) with a single line on stderr that names `file`.
+void ExpectOneLineError(const RunResult& r, const std::string& file, const std::string& cmd) {
+  EXPECT_GE(r.exit_code, 1) << cmd << "\n" << r.err;
+  EXPECT_LE(r.exit_code, 4) << cmd << " (a signal?)\n" << r.err;
+  std::string err = r.err;
+  // Progress lines ("mbench run: ...") are not errors; the error is the line with "error:".
+  const size_t at = err.find("error:");
+  ASSERT_NE(at, std::string::npos) << cmd << "\n" << r.err;
+  const std::string line = err.substr(err.rfind('\n', at) + 1);
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << cmd << ": more than one line\n" << r.err;
+  EXPECT_NE(line.find(file), std::string::npos) << cmd << ": does not name " << file << "\n"
+                                                << r.err;
+}
+
+void ExpectEveryCommandRefuses(const TempDir& dir, const std::string& path,
+                               const std::string& name) {
+  for (const std::string cmd : {"analyze", "grade", "run"}) {
+    const std::string args = cmd + " " + path + (cmd == "run" ? " --runs 1 --warmup 0" : "");
+    ExpectOneLineError(RunMbench(args, dir), name, args);
+  }
+}
+
+TEST(HostileTest, ZeroStridesAreRefusedBeforeShapeInference) {
+  TempDir dir;
+  for (const std::string op : {"Conv", "MaxPool", "AveragePool"}) {
+    OnnxBuilder b;
+    auto x = b.Input("x", {1, 3, 8, 8});
+    std::vector<std::string> in = {x};
+    std::vector<OnnxAttr> attrs = {OnnxAttr::Ints("strides", {0, 0}),
+                                   OnnxAttr::Ints("kernel_shape", {3, 3})};
+    if (op == "Conv") in.push_back(b.Weight("w", {4, 3, 3, 3}));
+    b.Output(b.Node(op, in, attrs, 1, "bad"));
+    const std::string name = "zero_strides_" + op + ".onnx";
+    ExpectEveryCommandRefuses(dir, b.WriteTo(dir.path(), name), name);
+  }
+}
+
+TEST(HostileTest, AReshapeThatChangesTheElementCountIsRefused) {
+  TempDir dir;
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 3, 8, 8});
+  b.Output(b.Node("Reshape", {x, b.Int64s("shape", {7, 7})}, {}, 1, "bad"));
+  ExpectEveryCommandRefuses(dir, b.WriteTo(dir.path(), "reshape.onnx"), "reshape.onnx");
+}
+
+TEST(HostileTest, BatchNormWithTooFewStatisticsIsRefused) {
+  TempDir dir;
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 3, 8, 8});
+  auto bn =
+      b.Node("BatchNormalization",
+             {x, b.Weight("s", {1}), b.Weight("b", {1}), b.Weight("m", {1}), b.Weight("v", {1})},
+             {}, 1, "bn");
+  b.Output(bn);
+  ExpectEveryCommandRefuses(dir, b.WriteTo(dir.path(), "bn.onnx"), "bn.onnx");
+}
+
+TEST(HostileTest, ExternalDataOutsideTheModelsFolderIsRefused) {
+  TempDir dir;
+  const std::string sub = dir.File("model");
+  ASSERT_EQ(std::system(("mkdir -p " + sub).c_str()), 0);
+  // A file that exists outside the model's folder, and the absolute path of another.
+  testing::WriteFile(dir.File("outside.bin"), std::string(64, '\1'));
+  for (const std::string& location : std::vector<std::string>{"/etc/hostname", "../outside.bin"}) {
+    // The builder writes a side file named by a placeholder of the location's length, whose
+    // bytes in the model are then replaced by the location (same length: the protobuf stays
+    // valid).
+    const std::string placeholder(location.size(), 'q');
+    OnnxBuilder b;
+    auto x = b.Input("x", {1, 4});
+    auto w = b.Weight("w", {4, 4});
+    b.MakeExternal(w, placeholder);
+    b.Output(b.Node("MatMul", {x, w}, {}, 1, "mm"));
+    const std::string path = b.WriteTo(sub, "ext.onnx");
+    std::string bytes = testing::ReadFile(path);
+    const size_t at = bytes.find(placeholder);
+    ASSERT_NE(at, std::string::npos);
+    bytes.replace(at, placeholder.size(), location);
+    testing::WriteFile(path, bytes);
+    ExpectEveryCommandRefuses(dir, path, "ext.onnx");
+    EXPECT_NE(RunMbench("analyze " + path, dir).err.find("must be a file in the model's folder"),
+              std::string::npos)
+        << location;
+  }
+}
+
+}  // namespace
+}  // namespace mbench
