@@ -1,10 +1,10 @@
 #include "analyzer/graph.h"
 
-#include <optional>
-
 #include <array>
+#include <optional>
 #include <unordered_set>
 
+#include "analyzer/limits.h"
 #include "core/units.h"
 
 namespace mbench::analyzer {
@@ -369,9 +369,31 @@ Status CheckNodeConsistency(const Graph& g, const Node& n) {
 Status ValidateGraph(const Graph& graph) {
   const auto num_tensors = static_cast<int32_t>(graph.tensors.size());
   std::unordered_set<std::string_view> names;
+  if (static_cast<int64_t>(graph.nodes.size()) > kMaxLayers ||
+      static_cast<int64_t>(graph.tensors.size()) > kMaxTensors) {
+    return Status::Corruption(std::to_string(graph.nodes.size()) + " layers and " +
+                              std::to_string(graph.tensors.size()) +
+                              " tensors: above the limits of " + std::to_string(kMaxLayers) +
+                              " and " + std::to_string(kMaxTensors) + " (docs/limits.md)");
+  }
+  for (const Node& node : graph.nodes) {
+    if (node.name.size() > kMaxNameBytes) {
+      return Status::Corruption("a node name of " + std::to_string(node.name.size()) +
+                                " bytes: above the limit of " + std::to_string(kMaxNameBytes));
+    }
+  }
   for (const TensorInfo& t : graph.tensors) {
+    if (t.name.size() > kMaxNameBytes) {
+      return Status::Corruption("a tensor name of " + std::to_string(t.name.size()) +
+                                " bytes: above the limit of " + std::to_string(kMaxNameBytes));
+    }
     if (!names.insert(t.name).second) {
       return Status::Corruption("tensor '" + t.name + "': name used twice");
+    }
+    if (auto e = NumElements(t.shape); e && *e > kMaxTensorElements) {
+      return Status::Corruption("tensor '" + t.name + "' " + ShapeToString(t.shape) +
+                                ": above the limit of " + std::to_string(kMaxTensorElements) +
+                                " elements (docs/limits.md)");
     }
     for (int64_t d : t.shape) {
       if (d < -1) {

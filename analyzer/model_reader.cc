@@ -1,5 +1,6 @@
 #include "analyzer/model_reader.h"
 
+#include "analyzer/limits.h"
 #include "analyzer/ncnn_reader.h"
 #include "analyzer/onnx_reader.h"
 #include "analyzer/tflite_reader.h"
@@ -62,7 +63,25 @@ StatusOr<LoadedModel> ReadModel(const std::string& path, const ReadOptions& opti
     model.sha256 = Sha256Hex(canonical);
     return model;
   }
-  MBENCH_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  // The format from the first bytes, so a file that is no model (or one over its format's
+  // limit) is refused before it is read whole.
+  MBENCH_ASSIGN_OR_RETURN(std::string head, ReadFileHead(path, 64));
+  MBENCH_ASSIGN_OR_RETURN(int64_t size, FileSizeBytes(path));
+  const ModelFormat sniffed = SniffFormat(head);
+  if (sniffed == ModelFormat::kUnknown) {
+    if (size == 0) return Status::Corruption(path + ": empty file: not a model");
+    return Status::Corruption(path + ": not a model file: content matches none of ONNX, " +
+                              "TFLite (TFL3) or ncnn (7767517)");
+  }
+  const int64_t limit = sniffed == ModelFormat::kOnnx     ? kMaxOnnxFileBytes
+                        : sniffed == ModelFormat::kTflite ? kMaxTfliteFileBytes
+                                                          : kMaxNcnnParamBytes;
+  if (size > limit) {
+    return Status::Corruption(path + ": " + std::to_string(size) + " bytes: above the " +
+                              std::to_string(limit >> 20) + " MiB a " + ModelFormatName(sniffed) +
+                              " file can be (docs/limits.md)");
+  }
+  MBENCH_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path, limit));
   LoadedModel model;
   model.path = path;
   model.size_bytes = static_cast<int64_t>(bytes.size());
@@ -98,6 +117,10 @@ StatusOr<LoadedModel> ReadModel(const std::string& path, const ReadOptions& opti
                                 "TFLite (TFL3) or ncnn (7767517)");
   }
   model.sha256 = Sha256Hex(bytes);
+  if (model.graph.nodes.empty()) {
+    // A graph of no layers has no work to count, grade or run: every figure would be a zero.
+    return Status::Corruption(path + ": the model has no layers: nothing to analyze");
+  }
   return model;
 }
 

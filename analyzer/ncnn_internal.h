@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "analyzer/graph.h"
@@ -304,6 +305,7 @@ class Converter {
     t.has_shape = true;
     t.is_constant = true;
     t.shape = std::move(shape);
+    names_.insert(t.name);
     int32_t idx = graph_.AddTensor(std::move(t));
     loads_.push_back({idx, tagged, 0, readable});
     return idx;
@@ -396,6 +398,7 @@ class Converter {
   Graph graph_;
   std::unordered_map<std::string, NShape> shapes_;
   std::unordered_map<std::string, int32_t> blobs_;
+  std::unordered_set<std::string> names_;  // of the tensors added so far (names are unique)
   int hint_mismatches_ = 0;
   std::string first_mismatch_;
   struct Load {

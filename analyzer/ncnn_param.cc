@@ -1,6 +1,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "analyzer/limits.h"
 #include "analyzer/ncnn_internal.h"
 
 namespace mbench::analyzer::ncnn {
@@ -27,8 +28,10 @@ StatusOr<std::vector<NcnnLayer>> ParseParam(const std::string& path, std::string
   {
     std::istringstream ss(line);
     if (!(ss >> layer_count >> blob_count) || layer_count < 0 || blob_count < 0 ||
-        layer_count > 1000000 || blob_count > 10000000) {
-      return corrupt(line_no, "bad 'layer_count blob_count' line: '" + line + "'");
+        layer_count > kMaxLayers || blob_count > kMaxTensors) {
+      return corrupt(line_no, "bad 'layer_count blob_count' line: '" + line +
+                                  "' (counts are limited to " + std::to_string(kMaxLayers) +
+                                  " layers and " + std::to_string(kMaxTensors) + " blobs)");
     }
   }
   std::vector<NcnnLayer> layers;

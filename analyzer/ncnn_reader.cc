@@ -202,7 +202,8 @@ StatusOr<Graph> Converter::Run(std::vector<NcnnLayer> layers) {
                                        "' output " + blob + " has an impossible shape");
       }
       TensorInfo ti;
-      ti.name = graph_.FindTensor(blob) >= 0 ? blob + "#blob" : blob;
+      ti.name = names_.count(blob) > 0 ? blob + "#blob" : blob;
+      names_.insert(ti.name);
       ti.dtype = node.kind == OpKind::kQuantize ? DType::kInt8 : DType::kFloat32;
       ti.has_shape = s.dims > 0;
       ti.shape = s.dims > 0 ? s.ToShape() : Shape{};

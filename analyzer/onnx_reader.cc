@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "analyzer/limits.h"
 #include "analyzer/shape_inference.h"
 #include "core/env.h"
 #include "core/units.h"
@@ -384,7 +385,8 @@ class Converter {
   // subgraphs. kCorruption naming the node and the attribute.
   Status CheckAttributes(const onnx::GraphProto& g) const;
   void RunOnnxShapeInference();
-  Status AddConstant(const onnx::TensorProto& p, const std::string& name);
+  // `sparse`: a sparse initializer's dense form, whose stored values are fewer than its shape.
+  Status AddConstant(const onnx::TensorProto& p, const std::string& name, bool sparse = false);
   // The side file of an external initializer: `location` resolved against the model's folder,
   // which it may not leave (no absolute path, no "..", no symlink out). kCorruption otherwise.
   StatusOr<std::string> ExternalDataPath(const std::string& location,
@@ -441,6 +443,14 @@ Status Converter::CheckHeader() {
                                              std::to_string(kMaxOnnxOpset));
   }
   graph_.opset = opset;
+  if (model_.graph().node_size() > kMaxLayers ||
+      model_.graph().initializer_size() + model_.graph().value_info_size() > kMaxTensors) {
+    return Err(StatusCode::kCorruption, std::to_string(model_.graph().node_size()) + " nodes and " +
+                                            std::to_string(model_.graph().initializer_size()) +
+                                            " initializers: above the limits of " +
+                                            std::to_string(kMaxLayers) + " and " +
+                                            std::to_string(kMaxTensors) + " (docs/limits.md)");
+  }
   const auto& range = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
   auto it = range.find("");
   schema_opset_ = it != range.end() ? it->second.second : 0;
@@ -710,7 +720,20 @@ StatusOr<std::string> Converter::ExternalDataPath(const std::string& location,
   return full.string();
 }
 
-Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& name) {
+namespace {
+
+// Values a TensorProto holds inline: raw bytes over the element size, or its typed field.
+int64_t StoredValues(const onnx::TensorProto& p, int bits) {
+  if (!p.raw_data().empty())
+    return bits >= 8 ? static_cast<int64_t>(p.raw_data().size()) / (bits / 8)
+                     : static_cast<int64_t>(p.raw_data().size()) * 8 / bits;
+  return p.float_data_size() + p.int32_data_size() + p.int64_data_size() + p.double_data_size() +
+         p.uint64_data_size() + p.string_data_size();
+}
+
+}  // namespace
+
+Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& name, bool sparse) {
   if (by_name_.count(name)) {
     return Err(StatusCode::kCorruption, "tensor '" + name + "' is defined twice");
   }
@@ -730,6 +753,25 @@ Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& nam
     return Err(StatusCode::kInvalidArgument, "initializer '" + name + "' shape " +
                                                  ShapeToString(t.shape) +
                                                  ": element count overflows int64");
+  }
+  if (*NumElements(t.shape) > kMaxTensorElements) {
+    return Err(StatusCode::kCorruption, "initializer '" + name + "' shape " +
+                                            ShapeToString(t.shape) + ": above the limit of " +
+                                            std::to_string(kMaxTensorElements) +
+                                            " elements (docs/limits.md)");
+  }
+  // The file must back what it claims: an inline initializer stores every value its shape
+  // promises (complex and string tensors aside, whose sizes are not fixed per element).
+  const int bits_per_value = DTypeBits(t.dtype);
+  if (p.data_location() != onnx::TensorProto::EXTERNAL && !sparse && bits_per_value > 0 &&
+      t.dtype != DType::kString && t.dtype != DType::kComplex64 && t.dtype != DType::kComplex128) {
+    const int64_t stored = StoredValues(p, bits_per_value);
+    if (stored < *NumElements(t.shape)) {
+      return Err(StatusCode::kCorruption, "initializer '" + name + "' " + ShapeToString(t.shape) +
+                                              " claims " + std::to_string(*NumElements(t.shape)) +
+                                              " values but the file stores " +
+                                              std::to_string(stored));
+    }
   }
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {
     std::string location;
@@ -967,7 +1009,7 @@ StatusOr<Graph> Converter::Run(std::string_view bytes) {
     dense.clear_dims();
     for (int64_t d : sparse.dims()) dense.add_dims(d);
     dense.clear_raw_data();
-    MBENCH_RETURN_IF_ERROR(AddConstant(dense, sparse.values().name()));
+    MBENCH_RETURN_IF_ERROR(AddConstant(dense, sparse.values().name(), /*sparse=*/true));
   }
   for (const auto& input : g.input()) {
     if (by_name_.count(input.name())) continue;  // an initializer listed as input (IR < 4)

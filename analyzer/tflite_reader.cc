@@ -5,7 +5,9 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "analyzer/limits.h"
 #include "analyzer/tflite_schema_generated.h"
 #include "core/half.h"
 #include "core/units.h"
@@ -404,6 +406,7 @@ class Converter {
 
  private:
   Status Corrupt(const std::string& msg) const { return Status::Corruption(path_ + ": " + msg); }
+  std::unordered_set<std::string> names_;  // of the tensors added so far
   Status AddTensor(const fb::Tensor* t, size_t index);
   Status AddOperator(const fb::Operator* op, size_t index);
   // Reads scalar field `id` of an options table, verifying it first. Sets *ok=false on a field
@@ -439,9 +442,11 @@ Status Converter::AddTensor(const fb::Tensor* t, size_t index) {
   if (t == nullptr) return Corrupt("tensor " + std::to_string(index) + " is null");
   TensorInfo info;
   info.name = t->name() != nullptr ? t->name()->str() : "tensor_" + std::to_string(index);
-  if (graph_.FindTensor(info.name) >= 0 || info.name.empty()) {
+  // Names are unique in a Graph; a set keeps the check linear in the number of tensors.
+  if (info.name.empty() || names_.count(info.name) > 0) {
     info.name += "#" + std::to_string(index);
   }
+  names_.insert(info.name);
   info.dtype = FromTfliteType(t->type());
   info.has_shape = t->shape() != nullptr || true;
   if (t->shape() != nullptr) {
@@ -818,6 +823,10 @@ StatusOr<Graph> Converter::Run() {
 
   const auto* tensors = subgraph_->tensors();
   size_t num_tensors = tensors != nullptr ? tensors->size() : 0;
+  if (static_cast<int64_t>(num_tensors) > kMaxTensors) {
+    return Corrupt(std::to_string(num_tensors) + " tensors: above the limit of " +
+                   std::to_string(kMaxTensors) + " (docs/limits.md)");
+  }
   for (size_t i = 0; i < num_tensors; ++i) {
     MBENCH_RETURN_IF_ERROR(AddTensor(tensors->Get(static_cast<flatbuffers::uoffset_t>(i)), i));
   }
@@ -856,6 +865,11 @@ StatusOr<Graph> Converter::Run() {
   }
   const auto* ops = subgraph_->operators();
   size_t num_ops = ops != nullptr ? ops->size() : 0;
+  if (num_ops == 0) return Corrupt("the main subgraph has no operators: nothing to analyze");
+  if (static_cast<int64_t>(num_ops) > kMaxLayers) {
+    return Corrupt(std::to_string(num_ops) + " operators: above the limit of " +
+                   std::to_string(kMaxLayers) + " (docs/limits.md)");
+  }
   for (size_t i = 0; i < num_ops; ++i) {
     MBENCH_RETURN_IF_ERROR(AddOperator(ops->Get(static_cast<flatbuffers::uoffset_t>(i)), i));
   }

@@ -1,7 +1,9 @@
 #include "core/env.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -51,11 +53,32 @@ StatusOr<std::string> ReadFileToString(const std::string& path, int64_t max_byte
   return out;
 }
 
+StatusOr<std::string> ReadFileHead(const std::string& path, size_t max_bytes) {
+  int64_t size = 0;
+  MBENCH_RETURN_IF_ERROR(StatRegularFile(path, &size));
+  FilePtr f(std::fopen(path.c_str(), "rb"));
+  if (!f) return Status::IOError(path + ": cannot open: " + std::strerror(errno));
+  std::string out(std::min(max_bytes, static_cast<size_t>(size)), '\0');
+  const size_t got = out.empty() ? 0 : std::fread(out.data(), 1, out.size(), f.get());
+  if (got != out.size()) return Status::IOError(path + ": short read");
+  return out;
+}
+
 Status WriteStringToFile(const std::string& path, const std::string& contents) {
-  FilePtr f(std::fopen(path.c_str(), "wb"));
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  FilePtr f(std::fopen(tmp.c_str(), "wb"));
   if (!f) return Status::IOError(path + ": cannot open for writing: " + std::strerror(errno));
-  if (std::fwrite(contents.data(), 1, contents.size(), f.get()) != contents.size()) {
-    return Status::IOError(path + ": short write");
+  const bool written = std::fwrite(contents.data(), 1, contents.size(), f.get()) == contents.size();
+  const int err = errno;
+  const bool closed = std::fclose(f.release()) == 0;
+  if (!written || !closed) {
+    std::remove(tmp.c_str());
+    return Status::IOError(path + ": cannot write: " + std::strerror(written ? errno : err));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int rename_err = errno;
+    std::remove(tmp.c_str());
+    return Status::IOError(path + ": cannot replace: " + std::strerror(rename_err));
   }
   return Status::Ok();
 }

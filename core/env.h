@@ -16,7 +16,13 @@ namespace mbench {
 StatusOr<std::string> ReadFileToString(const std::string& path,
                                        int64_t max_bytes = int64_t{1} << 34);
 
-// Writes `contents` to `path`, replacing it. Returns kIOError on failure.
+// The first `max_bytes` bytes of the file at `path` (fewer when it is shorter), with the same
+// errors as ReadFileToString: a look at a file's kind before reading all of it.
+StatusOr<std::string> ReadFileHead(const std::string& path, size_t max_bytes);
+
+// Writes `contents` to `path`, replacing it: into a temporary file next to it, renamed over
+// `path` once complete, so a failed write (a full disk) leaves `path` as it was and no partial
+// file behind. Returns kIOError on failure.
 Status WriteStringToFile(const std::string& path, const std::string& contents);
 
 // Returns the size of the regular file at `path`, with the same errors as ReadFileToString.

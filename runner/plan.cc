@@ -99,6 +99,8 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
   if (options.threads < 1 || options.threads > 1024) {
     return Status::InvalidArgument("threads must be in [1, 1024]");
   }
+  if (graph.nodes.empty())
+    return Status::InvalidArgument("the model has no layers: nothing to run");
   auto impl = std::make_unique<Impl>();
   impl->graph = &graph;
   impl->options = options;

@@ -315,5 +315,35 @@ TEST(NcnnReaderTest, DamagedParamFilesNeverCrash) {
   EXPECT_GT(rejected, 50);
 }
 
+TEST(NcnnReaderTest, LongChainsAndWideSplitsReadInLinearTime) {
+  // 100,000 layers and a Split with 100,000 tops: each read once; a reader that searched the
+  // graph for every name took 30 s on the chain.
+  constexpr int kN = 100000;
+  std::string chain = "7767517\n" + std::to_string(kN + 1) + " " + std::to_string(kN + 1) +
+                      "\nInput in 0 1 b0 0=8 1=8 2=4\n";
+  for (int i = 0; i < kN; ++i) {
+    chain += "ReLU r" + std::to_string(i) + " 1 1 b" + std::to_string(i) + " b" +
+             std::to_string(i + 1) + "\n";
+  }
+  auto g = ReadNcnnParam("chain.param", chain, {});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->nodes.size(), static_cast<size_t>(kN));
+  std::string split = "7767517\n2 " + std::to_string(kN + 1) +
+                      "\nInput in 0 1 b0 0=8 1=8 2=4\nSplit sp 1 " + std::to_string(kN) + " b0";
+  for (int i = 0; i < kN; ++i) split += " s" + std::to_string(i);
+  split += "\n";
+  auto s = ReadNcnnParam("split.param", split, {});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->nodes.back().outputs.size(), static_cast<size_t>(kN));
+}
+
+TEST(NcnnReaderTest, LayerCountsAboveTheLimitAreRefusedBeforeParsing) {
+  auto g = ReadNcnnParam("big.param", "7767517\n300000 300000\n", {});
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(g.status().message().find("limited to 200000 layers"), std::string::npos)
+      << g.status().message();
+}
+
 }  // namespace
 }  // namespace mbench::analyzer

@@ -4,6 +4,8 @@
 // block-sparse weights.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "analyzer/analysis.h"
@@ -20,6 +22,7 @@ struct Spec {
   int32_t fc_input = 0;
   size_t weight_bytes = 8 * 16 * 2;  // float16 [8, 16]
   bool second_subgraph = true;
+  bool no_operators = false;  // the main subgraph lists tensors but no operator
 };
 
 // x [1, 16] -> FULLY_CONNECTED(W = DEQUANTIZE(float16 [8, 16]), bias [8], relu) -> y [1, 8]
@@ -44,6 +47,7 @@ std::string BuildModel(const Spec& spec) {
       fb::CreateOperatorDirect(b, 0, &dq_in, &dq_out),
       fb::CreateOperatorDirect(b, spec.fc_opcode_index, &fc_in, &fc_out, 8, fc_options)};
   std::vector<int32_t> inputs = {0}, outputs = {4};
+  if (spec.no_operators) ops.clear();
   std::vector<flatbuffers::Offset<fb::SubGraph>> subgraphs = {
       fb::CreateSubGraphDirect(b, &tensors, &inputs, &outputs, &ops, "main")};
   if (spec.second_subgraph) {
@@ -72,6 +76,22 @@ TEST(TfliteBuilderTest, FoldsFloat16WeightsCountsFusedReluAndNamesOtherSubgraphs
   bool named = false;
   for (const auto& n : g->notes) named |= n.find("not analyzed: 1 'cond'") != std::string::npos;
   EXPECT_TRUE(named) << ::testing::PrintToString(g->notes);
+}
+
+TEST(TfliteBuilderTest, ASubgraphWithoutOperatorsIsRefused) {
+  Spec empty;
+  empty.no_operators = true;
+  const std::string bytes = BuildModel(empty);
+  if (const char* dump = std::getenv("MBENCH_DUMP_EMPTY_TFLITE")) {
+    FILE* f = std::fopen(dump, "wb");
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+  }
+  auto g = ReadTfliteModel("m.tflite", bytes, {});
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(g.status().message().find("m.tflite"), std::string::npos);
+  EXPECT_NE(g.status().message().find("no operators"), std::string::npos) << g.status().message();
 }
 
 TEST(TfliteBuilderTest, OutOfRangeReferencesAreCorruption) {

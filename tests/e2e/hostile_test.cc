@@ -105,5 +105,52 @@ TEST(HostileTest, ExternalDataOutsideTheModelsFolderIsRefused) {
   }
 }
 
+TEST(HostileTest, AModelWithNoLayersIsRefusedNotGradedAsFree) {
+  TempDir dir;
+  OnnxBuilder b;
+  b.Output(b.Input("x", {1, 3, 8, 8}));  // the output is the input: no layer at all
+  ExpectEveryCommandRefuses(dir, b.WriteTo(dir.path(), "empty.onnx"), "empty.onnx");
+}
+
+TEST(HostileTest, AnInitializerTheFileDoesNotBackIsRefused) {
+  TempDir dir;
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 3});
+  b.Output(b.Node("Add", {x, b.Int64s("w", {1, 2, 3})}, {}, 1, "add"));
+  const std::string path = b.WriteTo(dir.path(), "claims.onnx");
+  // The initializer's one dim is the varint 3 right after its dims tag (field 1, 0x08): make it
+  // 120, so the shape claims 120 values while the file stores 3.
+  std::string bytes = testing::ReadFile(path);
+  const size_t name = bytes.find("\x08\x03\x10\x07");  // dims: 3, data_type: INT64 (7)
+  ASSERT_NE(name, std::string::npos);
+  bytes[name + 1] = 120;
+  testing::WriteFile(path, bytes);
+  RunResult r = RunMbench("analyze " + path, dir);
+  ExpectOneLineError(r, "claims.onnx", "analyze");
+  EXPECT_NE(r.err.find("claims 120 values but the file stores 3"), std::string::npos) << r.err;
+}
+
+TEST(HostileTest, ImpossibleActivationSizesAreRefused) {
+  TempDir dir;
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 1000000, 1000000, 1000});  // 10^15 floats: 4 PB
+  b.Output(b.Node("Relu", {x}, {}, 1, "relu"));
+  ExpectEveryCommandRefuses(dir, b.WriteTo(dir.path(), "huge.onnx"), "huge.onnx");
+}
+
+TEST(HostileTest, LargeFilesThatAreNoModelAreRefusedWithoutBeingRead) {
+  TempDir dir;
+  // Sparse files: 3 GiB of zeros, and an "ONNX" file over protobuf's 2 GiB. Reading either whole
+  // would take gigabytes; the format and the size limit are decided from the first bytes.
+  const std::string zeros = dir.File("zeros.onnx"), big = dir.File("big.onnx");
+  ASSERT_EQ(std::system(("truncate -s 3G " + zeros).c_str()), 0);
+  testing::WriteFile(big, std::string("\x08\x07", 2));
+  ASSERT_EQ(std::system(("truncate -s 3G " + big).c_str()), 0);
+  ExpectOneLineError(RunMbench("analyze " + zeros, dir), "zeros.onnx", "analyze zeros");
+  RunResult r = RunMbench("analyze " + big, dir);
+  ExpectOneLineError(r, "big.onnx", "analyze big");
+  EXPECT_NE(r.err.find("above the 2048 MiB"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace mbench
