@@ -1,13 +1,46 @@
 #include "analyzer/model_reader.h"
 
+#include <unordered_set>
+
 #include "analyzer/limits.h"
 #include "analyzer/ncnn_reader.h"
 #include "analyzer/onnx_reader.h"
 #include "analyzer/tflite_reader.h"
 #include "core/env.h"
 #include "core/sha256.h"
+#include "core/text.h"
 
 namespace mbench::analyzer {
+namespace {
+
+// Names are bytes from the file: every name the reports print and the database stores is made
+// safe here, once (valid UTF-8, no control characters: core/text.h). A name that becomes equal
+// to another one is told apart by its index.
+void MakeNamesSafe(Graph& g) {
+  auto fix = [](auto& items, auto name_of) {
+    std::unordered_set<std::string> taken;
+    for (auto& item : items) taken.insert(name_of(item));
+    for (size_t i = 0; i < items.size(); ++i) {
+      std::string& name = name_of(items[i]);
+      if (IsSafeText(name)) continue;
+      std::string safe = SafeText(name);
+      while (taken.count(safe) > 0) safe += "#" + std::to_string(i);
+      taken.insert(safe);
+      name = std::move(safe);
+    }
+  };
+  fix(g.tensors, [](TensorInfo& t) -> std::string& { return t.name; });
+  fix(g.nodes, [](Node& n) -> std::string& { return n.name; });
+  for (Node& n : g.nodes) {
+    if (!IsSafeText(n.op_type)) n.op_type = SafeText(n.op_type);
+  }
+  for (std::string& note : g.notes) {
+    if (!IsSafeText(note)) note = SafeText(note);
+  }
+  if (!IsSafeText(g.producer)) g.producer = SafeText(g.producer);
+}
+
+}  // namespace
 
 const char* ModelFormatName(ModelFormat format) {
   switch (format) {
@@ -117,6 +150,7 @@ StatusOr<LoadedModel> ReadModel(const std::string& path, const ReadOptions& opti
                                 "TFLite (TFL3) or ncnn (7767517)");
   }
   model.sha256 = Sha256Hex(bytes);
+  MakeNamesSafe(model.graph);
   if (model.graph.nodes.empty()) {
     // A graph of no layers has no work to count, grade or run: every figure would be a zero.
     return Status::Corruption(path + ": the model has no layers: nothing to analyze");

@@ -94,8 +94,9 @@ StatusOr<CalibrateResult> CalibrateHost(db::Database& results, const CalibrateOp
           {"threads", t},        {"precision", "fp32"},     {"warmup", mo.warmup},
           {"runs", mo.runs},     {"min_secs", mo.min_secs}, {"per_layer", true},
           {"runtime", "mbench"}, {"by", "mbench calibrate"}};
-      db::RunRecord rec = RunRecordOf(r, t, "fp32", init_ms, (*plan)->synthetic_weights(),
-                                      opts.dump(), db::NowUtc());
+      db::RunRecord rec = RunRecordOf(
+          r, t, "fp32", init_ms, (*plan)->synthetic_weights(),
+          opts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), db::NowUtc());
       rec.source = "mbench calibrate";
       MBENCH_ASSIGN_OR_RETURN(int64_t id, results.AddRun(host, record, rec));
       (void)id;

@@ -284,7 +284,8 @@ StatusOr<ImportBatch> ReadTable(const ImportOptions& o) {
       it = index.emplace(key, runs.size()).first;
       runs.push_back({m, {}});
     }
-    r.run.options_json = nlohmann::json({{"imported_from", o.file}, {"kind", o.kind}}).dump();
+    r.run.options_json = nlohmann::json({{"imported_from", o.file}, {"kind", o.kind}})
+                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (r.run.measured_at.empty()) r.run.measured_at = db::NowUtc();
     devices[r.device.id] = r.device;
     runs[it->second].second.emplace_back(r.device.id, std::move(r.run));

@@ -84,7 +84,7 @@ db::DeviceRecord DeviceRecordOf(const profiles::DeviceProfile& p) {
                               {"memory_bandwidth_gbps", p.memory_bandwidth_gbps},
                               {"battery_mah", p.battery_mah},
                               {"fact_sources", p.fact_sources}};
-  d.facts_json = f.dump();
+  d.facts_json = f.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return d;
 }
 
@@ -108,7 +108,7 @@ db::DeviceRecord HostDevice() {
                               {"l2_bytes", cpu.l2_bytes},
                               {"l3_bytes", cpu.l3_bytes},
                               {"source", "cpuinfo"}};
-  d.facts_json = f.dump();
+  d.facts_json = f.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return d;
 }
 
@@ -121,7 +121,7 @@ db::RunRecord RunRecordOf(const runner::Measurement& r, int threads, const std::
   rec.precision = precision;
   rec.threads = threads;
   rec.options_json = options_json;
-  rec.build_json = BuildJson().dump();
+  rec.build_json = BuildJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   rec.measured_at = measured_at;
   rec.source = "mbench run";
   const auto& l = r.latency;

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "device_profiles/profile.h"
+#include "report/format.h"
 
 namespace mbench::cli {
 namespace {
@@ -69,7 +70,7 @@ Status RunDevices(const DevicesOptions& o) {
       j["predicts"] = combos;
       out.push_back(j);
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << report::JsonText(out) << "\n";
     return Status::Ok();
   }
   std::ostringstream os;

@@ -82,9 +82,9 @@ Status RunRun(const RunOptions& o) {
   const db::DeviceRecord host = calibration::HostDevice();
   rep.device_id = host.id;
   if (results) {
-    db::RunRecord rec =
-        calibration::RunRecordOf(r, o.plan.threads, o.plan.precision, rep.init_ms,
-                                 (*plan)->synthetic_weights(), rep.options.dump(), measured_at);
+    db::RunRecord rec = calibration::RunRecordOf(
+        r, o.plan.threads, o.plan.precision, rep.init_ms, (*plan)->synthetic_weights(),
+        rep.options.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), measured_at);
     const analyzer::ModelRef ref{o.model_path, o.zoo, o.input_shapes};
     MBENCH_ASSIGN_OR_RETURN(rep.run_id,
                             results->AddRun(host, calibration::ModelRecordOf(m, ref), rec));

@@ -48,7 +48,7 @@ Status RunList(const ZooListOptions& options) {
                   report::HumanCount(a.totals.params).c_str(), e.description);
     }
   }
-  if (options.format == "json") std::cout << rows.dump(2) << "\n";
+  if (options.format == "json") std::cout << report::JsonText(rows) << "\n";
   return Status::Ok();
 }
 

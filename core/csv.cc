@@ -1,5 +1,7 @@
 #include "core/csv.h"
 
+#include <cstdlib>
+
 namespace mbench {
 
 bool ParseCsv(const std::string& text, std::vector<std::vector<std::string>>* rows) {
@@ -50,7 +52,24 @@ bool ParseCsv(const std::string& text, std::vector<std::vector<std::string>>* ro
   return true;
 }
 
-std::string CsvField(const std::string& s) {
+namespace {
+
+// A spreadsheet reads a cell that starts with = + - @ (or a tab or carriage return) as a
+// formula: =HYPERLINK(...) in a layer name would run when the CSV is opened. Numbers are data.
+bool LooksLikeFormula(const std::string& s) {
+  if (s.empty()) return false;
+  const char c = s[0];
+  if (c == '=' || c == '+' || c == '@' || c == '\t' || c == '\r') return true;
+  if (c != '-') return false;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return end != s.c_str() + s.size();
+}
+
+}  // namespace
+
+std::string CsvField(const std::string& raw) {
+  const std::string s = LooksLikeFormula(raw) ? "'" + raw : raw;
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) {

@@ -9,6 +9,7 @@
 #include "calibration/records.h"
 #include "core/build_info.h"
 #include "core/csv.h"
+#include "core/text.h"
 
 namespace mbench::report {
 namespace {
@@ -74,7 +75,7 @@ std::string RenderJson(const LoadedModel& m, const ModelAnalysis& a) {
   j["layers"] = std::move(layers);
   j["notes"] = m.graph.notes;
   j["build"] = calibration::BuildJson();
-  return j.dump(2) + "\n";
+  return JsonText(j) + "\n";
 }
 
 std::string RenderCsv(const ModelAnalysis& a) {
@@ -100,9 +101,15 @@ class TextTable {
   void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
 
   std::string Render(bool md) const {
+    std::vector<std::vector<std::string>> rows = rows_;
+    if (md) {  // a '|' in a layer name would end the cell
+      for (auto& r : rows) {
+        for (auto& cell : r) cell = MarkdownCell(cell);
+      }
+    }
     std::vector<size_t> w(header_.size());
     for (size_t c = 0; c < header_.size(); ++c) w[c] = header_[c].size();
-    for (const auto& r : rows_) {
+    for (const auto& r : rows) {
       for (size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], r[c].size());
     }
     std::ostringstream os;
@@ -128,7 +135,7 @@ class TextTable {
       for (size_t c = 0; c < w.size(); ++c) total += w[c] + (c + 1 < w.size() ? 2 : 0);
       os << std::string(total, '-') << "\n";
     }
-    for (const auto& r : rows_) line(r);
+    for (const auto& r : rows) line(r);
     return os.str();
   }
 

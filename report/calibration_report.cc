@@ -66,7 +66,7 @@ std::string RenderValidation(const calibration::Validation& v, ReportFormat form
                     {"within10_pct", v.overall.acc.within10_pct},
                     {"within25_pct", v.overall.acc.within25_pct},
                     {"interval_coverage_pct", v.overall.acc.coverage_pct}};
-    return j.dump(2) + "\n";
+    return JsonText(j) + "\n";
   }
   const bool md = format == ReportFormat::kMarkdown;
   const bool csv = format == ReportFormat::kCsv;

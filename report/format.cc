@@ -41,6 +41,10 @@ std::string HumanBytes(int64_t n) {
   return std::to_string(n) + " B";
 }
 
+std::string JsonText(const ordered_json& j, int indent) {
+  return j.dump(indent, ' ', false, ordered_json::error_handler_t::replace);
+}
+
 ordered_json TensorListJson(const analyzer::Graph& g, const std::vector<int32_t>& ids) {
   ordered_json out = ordered_json::array();
   for (int32_t id : ids) {

@@ -31,6 +31,10 @@ std::string HumanCount(int64_t n);
 // "1.50 MiB", "12.0 KiB", "100 B".
 std::string HumanBytes(int64_t n);
 
+// `j` as text: invalid UTF-8 in a string (a name stored by an older mbench, a user's file
+// name) comes out as U+FFFD instead of failing the whole report. `indent` < 0: one line.
+std::string JsonText(const nlohmann::ordered_json& j, int indent = 2);
+
 // [{"name", "dtype", "shape"}] for the tensors `ids` of `graph`.
 nlohmann::ordered_json TensorListJson(const analyzer::Graph& graph,
                                       const std::vector<int32_t>& ids);

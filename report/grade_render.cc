@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "calibration/records.h"
+#include "core/text.h"
 #include "report/format.h"
 
 namespace mbench::report {
@@ -105,11 +106,13 @@ std::string RenderTable(const GradeReport& r, bool markdown) {
   if (markdown) {
     os << "# mbench grade: " << m.path << "\n\n"
        << "| | |\n|---|---|\n"
-       << "| Model | " << ModelLine(r) << " |\n"
-       << "| Inputs | " << Inputs(m.graph) << " |\n"
-       << "| Work | " << Summary(r) << " |\n\n"
+       << "| Model | " << MarkdownCell(ModelLine(r)) << " |\n"
+       << "| Inputs | " << MarkdownCell(Inputs(m.graph)) << " |\n"
+       << "| Work | " << MarkdownCell(Summary(r)) << " |\n\n"
        << "## Runtime compatibility\n\n| runtime | ops |\n|---|---|\n";
-    for (const auto& c : r.compatibility) os << "| " << c.name << " | " << Compat(c) << " |\n";
+    for (const auto& c : r.compatibility) {
+      os << "| " << c.name << " | " << MarkdownCell(Compat(c)) << " |\n";
+    }
     os << "\n## Predicted latency (" << setup << ", 90% interval)\n\n"
        << "| device | year | setup | latency ms | interval ms | fps | mJ/inference |";
     for (double f : r.battery_fps) os << " battery h @" << Fmt("%g", f) << " FPS |";
@@ -122,8 +125,9 @@ std::string RenderTable(const GradeReport& r, bool markdown) {
          << Ms(p.latency_ms) << " | " << Ms(p.latency_low_ms) << "–" << Ms(p.latency_high_ms)
          << " | " << Fmt("%.1f", p.fps) << " | " << Energy(p) << " |";
       for (double h : g.battery_hours) os << " " << Hours(h) << " |";
-      os << " " << p.bound << " | " << Heaviest(p, 3, 40) << " | " << p.target_key << ": "
-         << p.calibration << (p.extrapolation.empty() ? "" : "; " + p.extrapolation) << " |\n";
+      os << " " << p.bound << " | " << MarkdownCell(Heaviest(p, 3, 40)) << " | " << p.target_key
+         << ": " << p.calibration << (p.extrapolation.empty() ? "" : "; " + p.extrapolation)
+         << " |\n";
     }
   } else {
     os << "mbench grade: " << m.path << "\n"
@@ -284,7 +288,7 @@ std::string RenderJson(const GradeReport& r) {
   j["missed_target"] = r.missed_target;
   j["warnings"] = r.warnings;
   j["build"] = calibration::BuildJson();
-  return j.dump(2) + "\n";
+  return JsonText(j) + "\n";
 }
 
 std::string Html(const std::string& s) {

@@ -122,7 +122,7 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
     j["warnings"] = rep.warnings;
     j["build"] = calibration::BuildJson();
     if (rep.run_id >= 0) j["db"] = {{"path", rep.db_location}, {"run_id", rep.run_id}};
-    out = j.dump(2) + "\n";
+    out = JsonText(j) + "\n";
     return out;
   }
   if (format == ReportFormat::kCsv) {

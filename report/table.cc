@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/csv.h"
+#include "report/format.h"
 
 namespace mbench::report {
 namespace {
@@ -46,7 +47,7 @@ std::string FormatTable(const db::Table& t, const std::string& format) {
       }
       rows.push_back(std::move(o));
     }
-    out << rows.dump(2) << "\n";
+    out << JsonText(rows) << "\n";
     return out.str();
   }
   if (format == "csv") {

@@ -28,6 +28,15 @@ TEST(CsvTest, FieldsRoundTripThroughTheParser) {
   EXPECT_EQ(CsvField("x\"y"), "\"x\"\"y\"");
 }
 
+TEST(CsvTest, FieldsASpreadsheetWouldRunAsFormulasAreDefused) {
+  EXPECT_EQ(CsvField("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+  EXPECT_EQ(CsvField("+1+2"), "'+1+2");
+  EXPECT_EQ(CsvField("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(CsvField("-cmd"), "'-cmd");
+  EXPECT_EQ(CsvField("-1.5"), "-1.5");  // a number stays a number
+  EXPECT_EQ(CsvField("conv-1"), "conv-1");
+}
+
 TEST(CsvTest, AnUnterminatedQuoteIsRefused) {
   std::vector<std::vector<std::string>> rows;
   EXPECT_FALSE(ParseCsv("a,\"b\n", &rows));

@@ -152,5 +152,35 @@ TEST(HostileTest, LargeFilesThatAreNoModelAreRefusedWithoutBeingRead) {
   EXPECT_NE(r.err.find("above the 2048 MiB"), std::string::npos) << r.err;
 }
 
+TEST(HostileTest, HostileNamesArePrintedAndStoredSafely) {
+  TempDir dir;
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 3, 8, 8});
+  // An ANSI escape (window title) and a bell, a byte that is not UTF-8, a pipe and a formula.
+  auto r1 = b.Node("Relu", {x}, {}, 1, "evil\x1b]0;owned\x07|=HYPERLINK(1)");
+  b.Output(b.Node("Sigmoid", {r1}, {}, 1, "bad\xff-utf8"));
+  const std::string path = b.WriteTo(dir.path(), "names.onnx");
+  for (const std::string format : {"table", "json", "csv", "md"}) {
+    RunResult r = RunMbench("analyze " + path + " --format " + format, dir);
+    ASSERT_EQ(r.exit_code, 0) << format << ": " << r.err;
+    EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << format;
+    EXPECT_EQ(r.out.find('\x07'), std::string::npos) << format;
+    EXPECT_EQ(r.out.find("\xff"), std::string::npos) << format;
+    if (format == "md") {
+      EXPECT_NE(r.out.find("\\|=HYPERLINK"), std::string::npos) << r.out;
+    }
+    if (format == "csv") {
+      EXPECT_EQ(r.out.find(",=HYPERLINK"), std::string::npos) << r.out;
+    }
+  }
+  RunResult run =
+      RunMbench("run " + path + " --runs 1 --warmup 0 --per-layer --db " + dir.File("r.db"), dir);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out.find('\x1b'), std::string::npos);
+  RunResult exp = RunMbench("db export --db " + dir.File("r.db"), dir);
+  ASSERT_EQ(exp.exit_code, 0) << exp.err;
+  EXPECT_NE(exp.out.find("bad\xEF\xBF\xBD-utf8"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mbench

@@ -1,0 +1,25 @@
+// Text from files made safe to print and store: names in a model are bytes an attacker chose.
+// Pure functions; thread-safe.
+#ifndef MBENCH_CORE_TEXT_H_
+#define MBENCH_CORE_TEXT_H_
+
+#include <string>
+#include <string_view>
+
+namespace mbench {
+
+// `s` as valid UTF-8 without control characters: every byte that does not start or continue a
+// well-formed UTF-8 sequence (overlong forms and surrogates included), and every C0 or C1 control
+// character (ANSI escapes, line breaks, NUL), becomes U+FFFD. Valid text comes back unchanged.
+std::string SafeText(std::string_view s);
+
+// Whether SafeText(s) == s.
+bool IsSafeText(std::string_view s);
+
+// `s` for a Markdown table cell: '|' and '\' escaped, '<' and '&' as HTML entities (Markdown
+// renderers pass HTML through).
+std::string MarkdownCell(std::string_view s);
+
+}  // namespace mbench
+
+#endif  // MBENCH_CORE_TEXT_H_

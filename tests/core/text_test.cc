@@ -1,0 +1,42 @@
+// Names from files made safe to print and store (core/text.h).
+#include "core/text.h"
+
+#include <gtest/gtest.h>
+
+namespace mbench {
+namespace {
+
+const std::string kFffd = "\xEF\xBF\xBD";
+
+TEST(TextTest, ValidTextIsUnchanged) {
+  for (const std::string s :
+       {"", "conv1/Relu6", "model_1/re_lu;Conv2D,BiasAdd", "\xC3\xA9t\xC3\xA9",
+        "\xE4\xB8\xAD\xE6\x96\x87", "\xF0\x9F\x98\x80"}) {
+    EXPECT_EQ(SafeText(s), s);
+    EXPECT_TRUE(IsSafeText(s));
+  }
+}
+
+TEST(TextTest, ControlCharactersAndInvalidBytesBecomeReplacementCharacters) {
+  EXPECT_EQ(SafeText("a\x1b]0;owned\x07z"), "a" + kFffd + "]0;owned" + kFffd + "z");
+  EXPECT_EQ(SafeText("line\nbreak"), "line" + kFffd + "break");
+  EXPECT_EQ(SafeText(std::string("nul\0x", 5)), "nul" + kFffd + "x");
+  EXPECT_EQ(SafeText("\xC2\x9B"
+                     "2J"),
+            kFffd + "2J");  // C1 CSI
+  EXPECT_EQ(SafeText("bad\xFFname"), "bad" + kFffd + "name");
+  EXPECT_EQ(SafeText("\xC0\xAF"), kFffd + kFffd);              // overlong '/'
+  EXPECT_EQ(SafeText("\xED\xA0\x80"), kFffd + kFffd + kFffd);  // a surrogate
+  EXPECT_EQ(SafeText("cut\xE4\xB8"), "cut" + kFffd + kFffd);   // truncated sequence
+  EXPECT_FALSE(IsSafeText("a\tb"));
+  EXPECT_TRUE(IsSafeText(SafeText("bad\xFF\x1b")));
+}
+
+TEST(TextTest, MarkdownCellsEscapePipesAndHtml) {
+  EXPECT_EQ(MarkdownCell("a|b"), "a\\|b");
+  EXPECT_EQ(MarkdownCell("<script>&"), "&lt;script>&amp;");
+  EXPECT_EQ(MarkdownCell("plain"), "plain");
+}
+
+}  // namespace
+}  // namespace mbench
