@@ -124,15 +124,22 @@ Status Database::Migrate(int target_version) {
                                std::to_string(version) + "; this build knows up to " +
                                std::to_string(latest) + ")");
   };
+  // No mbench writes a negative version: such a file is damaged or somebody else's.
+  auto negative = [&](int version) {
+    return Status::Corruption(location() + ": schema version " + std::to_string(version) +
+                              ": not a results database mbench wrote (versions start at 1)");
+  };
   // Up to date (the usual case): no write lock, so opening never waits for another writer.
   {
     MBENCH_ASSIGN_OR_RETURN(int current, SchemaVersion());
+    if (current < 0) return negative(current);
     if (current > latest) return newer(current);
     if (current >= target_version) return Status::Ok();
   }
   WriteTransaction tx(*store_);
   MBENCH_RETURN_IF_ERROR(tx.Begin());
   MBENCH_ASSIGN_OR_RETURN(int version, SchemaVersion());  // another process may have migrated
+  if (version < 0) return negative(version);
   if (version > latest) return newer(version);
   if (version == 0) {
     // A fresh database, or one that is not ours: refuse to add tables to someone's data.

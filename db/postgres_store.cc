@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "db/store.h"
 
@@ -38,6 +39,42 @@ std::string MaskPassword(const std::string& uri) {
     out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
   }
   return out;
+}
+
+// The passwords a URI carries: in its user info ("me:secret@") and as password= parameters.
+std::vector<std::string> Passwords(const std::string& uri) {
+  std::vector<std::string> out;
+  const size_t scheme = uri.find("://");
+  if (scheme != std::string::npos) {
+    const size_t start = scheme + 3;
+    const size_t end = uri.find_first_of("/?", start);
+    const size_t at = uri.rfind('@', end == std::string::npos ? uri.size() : end);
+    const size_t colon = uri.find(':', start);
+    if (at != std::string::npos && at > start && colon != std::string::npos && colon < at) {
+      out.push_back(uri.substr(colon + 1, at - colon - 1));
+    }
+  }
+  for (size_t p = uri.find("password="); p != std::string::npos; p = uri.find("password=", p + 1)) {
+    const size_t end = uri.find_first_of("& ", p + 9);
+    out.push_back(uri.substr(p + 9, (end == std::string::npos ? uri.size() : end) - p - 9));
+  }
+  return out;
+}
+
+std::string ScrubPasswords(std::string message, const std::string& uri) {
+  for (const std::string& pw : Passwords(uri)) {
+    if (pw.empty()) continue;
+    for (size_t p = message.find(pw); p != std::string::npos; p = message.find(pw, p + 3)) {
+      message.replace(p, pw.size(), "***");
+    }
+  }
+  return message;
+}
+
+std::string WithConnectTimeout(const std::string& uri) {
+  if (uri.find("connect_timeout=") != std::string::npos) return uri;
+  return uri + (uri.find('?') == std::string::npos ? "?" : "&") +
+         "connect_timeout=" + std::to_string(kDefaultConnectTimeoutSecs);
 }
 
 #ifndef MBENCH_WITH_POSTGRES
@@ -326,9 +363,13 @@ StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& uri,
   const std::string location = MaskPassword(uri);
   std::unique_ptr<pqxx::connection> conn;
   try {
-    conn = std::make_unique<pqxx::connection>(uri);
+    // A server that accepts and never answers must not hang mbench: libpq waits forever
+    // without a connect_timeout.
+    conn = std::make_unique<pqxx::connection>(WithConnectTimeout(uri));
   } catch (const std::exception& e) {
-    return Status::IOError(location + ": cannot connect: " + FirstLine(e.what()));
+    // libpq quotes a malformed URI whole, password included.
+    return Status::IOError(location +
+                           ": cannot connect: " + ScrubPasswords(FirstLine(e.what()), uri));
   }
   auto store = std::make_unique<PostgresStore>(location, std::move(conn), options.busy_timeout_ms);
   MBENCH_RETURN_IF_ERROR(store->Configure());

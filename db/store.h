@@ -72,6 +72,11 @@ class Store {
 // A PostgreSQL URI as messages may show it: its password, in the authority or as a parameter,
 // becomes "***".
 std::string MaskPassword(const std::string& uri);
+// `message` with every password `uri` carries replaced by "***" (libpq quotes malformed URIs).
+std::string ScrubPasswords(std::string message, const std::string& uri);
+// `uri` with connect_timeout=kDefaultConnectTimeoutSecs unless it sets one.
+inline constexpr int kDefaultConnectTimeoutSecs = 10;
+std::string WithConnectTimeout(const std::string& uri);
 
 // Whether `location` names a PostgreSQL database (a postgresql:// or postgres:// URI) rather
 // than an SQLite file.

@@ -3,8 +3,11 @@
 // somebody else's data, and the named queries; then what only one engine has.
 #include "db/db.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -506,6 +509,39 @@ TEST(PostgresDbTest, AnUnreachableServerIsAOneLineErrorWithoutThePassword) {
   EXPECT_EQ(db.status().message().find('\n'), std::string::npos);
 }
 
+TEST(PostgresDbTest, AMalformedUriIsRefusedWithoutEchoingItsPassword) {
+  // libpq quotes the URI whole when it cannot parse it.
+  auto db = Database::Open("postgresql://me:s3cret@[::1/results");
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().message().find("s3cret"), std::string::npos) << db.status().ToString();
+  EXPECT_NE(db.status().message().find("cannot connect"), std::string::npos);
+}
+
+TEST(PostgresDbTest, AServerThatNeverAnswersTimesOut) {
+  // A socket that accepts connections (the kernel completes them from the backlog) and never
+  // answers, as a hung server does: the connection gives up after connect_timeout.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string uri = "postgresql://me:pw@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) +
+                          "/results?connect_timeout=2";
+  auto db = Database::Open(uri);
+  ::close(fd);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), StatusCode::kIOError) << db.status().ToString();
+  EXPECT_EQ(internal::WithConnectTimeout("postgresql://h/db"),
+            "postgresql://h/db?connect_timeout=10");
+  EXPECT_EQ(internal::WithConnectTimeout("postgresql://h/db?sslmode=require"),
+            "postgresql://h/db?sslmode=require&connect_timeout=10");
+  EXPECT_EQ(internal::WithConnectTimeout(uri), uri);
+}
+
 TEST(PostgresDbTest, PasswordsAreMaskedWhereverTheyAppear) {
   EXPECT_EQ(internal::MaskPassword("postgresql://u:pw@host:5432/db"),
             "postgresql://u:***@host:5432/db");
@@ -515,6 +551,22 @@ TEST(PostgresDbTest, PasswordsAreMaskedWhereverTheyAppear) {
   EXPECT_EQ(internal::MaskPassword("postgresql://host/db"), "postgresql://host/db");
 }
 #endif
+
+TEST(SqliteOnlyTest, ANegativeSchemaVersionIsNotMistakenForAnEmptyDatabase) {
+  testing::TempDir dir;
+  const std::string path = dir.File("neg.db");
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "CREATE TABLE devices(x); PRAGMA user_version=-1;", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  auto db = Database::Open(path);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), StatusCode::kCorruption) << db.status().ToString();
+  EXPECT_NE(db.status().message().find("schema version -1"), std::string::npos)
+      << db.status().ToString();
+}
 
 TEST(EngineTest, LocationsChooseTheEngine) {
   EXPECT_TRUE(internal::IsPostgresUri("postgresql://host/db"));
