@@ -30,10 +30,17 @@ struct NcnnLayer {
   int line = 0;
 
   bool Has(int id) const { return params.count(id) > 0; }
+  // A parameter as an integer: ncnn's are 32-bit, so values outside that range (or NaN) are
+  // clamped into it rather than converted with undefined behaviour.
+  static int64_t ToInt(double v) {
+    if (!(v == v)) return 0;
+    if (v > 2147483647.0) return 2147483647;
+    if (v < -2147483648.0) return -2147483648LL;
+    return static_cast<int64_t>(v);
+  }
   int64_t I(int id, int64_t fallback) const {
     auto it = params.find(id);
-    return it == params.end() || it->second.empty() ? fallback
-                                                    : static_cast<int64_t>(it->second[0]);
+    return it == params.end() || it->second.empty() ? fallback : ToInt(it->second[0]);
   }
   double F(int id, double fallback) const {
     auto it = params.find(id);
@@ -43,7 +50,7 @@ struct NcnnLayer {
     std::vector<int64_t> out;
     auto it = params.find(id);
     if (it != params.end()) {
-      for (double v : it->second) out.push_back(static_cast<int64_t>(v));
+      for (double v : it->second) out.push_back(ToInt(v));
     }
     return out;
   }

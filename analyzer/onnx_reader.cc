@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "analyzer/limits.h"
+#include "analyzer/onnx_ops.h"
 #include "analyzer/shape_inference.h"
 #include "core/env.h"
 #include "core/units.h"
@@ -18,194 +19,6 @@
 
 namespace mbench::analyzer {
 namespace {
-
-struct OnnxOpMapping {
-  const char* op_type;
-  OpKind kind;
-};
-
-// ONNX op_type (default domain) -> OpKind. Conv becomes kDepthwiseConv when group == Cin.
-constexpr OnnxOpMapping kOnnxOps[] = {
-    {"Conv", OpKind::kConv},
-    {"ConvInteger", OpKind::kConv},
-    {"QLinearConv", OpKind::kConv},
-    {"ConvTranspose", OpKind::kConvTranspose},
-    {"Gemm", OpKind::kFullyConnected},
-    {"MatMul", OpKind::kMatMul},
-    {"MatMulInteger", OpKind::kMatMul},
-    {"QLinearMatMul", OpKind::kMatMul},
-    {"Einsum", OpKind::kEinsum},
-    {"LSTM", OpKind::kLstm},
-    {"GRU", OpKind::kGru},
-    {"RNN", OpKind::kRnn},
-    {"BatchNormalization", OpKind::kBatchNorm},
-    {"InstanceNormalization", OpKind::kInstanceNorm},
-    {"LayerNormalization", OpKind::kLayerNorm},
-    {"GroupNormalization", OpKind::kGroupNorm},
-    {"LRN", OpKind::kLrn},
-    {"LpNormalization", OpKind::kLpNormalization},
-    {"MeanVarianceNormalization", OpKind::kInstanceNorm},
-    {"Relu", OpKind::kRelu},
-    {"Clip", OpKind::kClip},
-    {"Sigmoid", OpKind::kSigmoid},
-    {"HardSigmoid", OpKind::kHardSigmoid},
-    {"HardSwish", OpKind::kHardSwish},
-    {"Mish", OpKind::kMish},
-    {"LeakyRelu", OpKind::kLeakyRelu},
-    {"PRelu", OpKind::kPRelu},
-    {"Elu", OpKind::kElu},
-    {"Selu", OpKind::kSelu},
-    {"Celu", OpKind::kCelu},
-    {"ThresholdedRelu", OpKind::kThresholdedRelu},
-    {"Tanh", OpKind::kTanh},
-    {"Gelu", OpKind::kGelu},
-    {"Erf", OpKind::kErf},
-    {"Softplus", OpKind::kSoftplus},
-    {"Softsign", OpKind::kSoftsign},
-    {"Softmax", OpKind::kSoftmax},
-    {"LogSoftmax", OpKind::kLogSoftmax},
-    {"Hardmax", OpKind::kHardmax},
-    {"MaxPool", OpKind::kMaxPool},
-    {"AveragePool", OpKind::kAveragePool},
-    {"LpPool", OpKind::kLpPool},
-    {"GlobalMaxPool", OpKind::kGlobalMaxPool},
-    {"GlobalAveragePool", OpKind::kGlobalAveragePool},
-    {"GlobalLpPool", OpKind::kGlobalLpPool},
-    {"MaxUnpool", OpKind::kMaxUnpool},
-    {"RoiAlign", OpKind::kRoiAlign},
-    {"MaxRoiPool", OpKind::kMaxRoiPool},
-    {"Add", OpKind::kAdd},
-    {"Sub", OpKind::kSub},
-    {"Mul", OpKind::kMul},
-    {"Div", OpKind::kDiv},
-    {"Pow", OpKind::kPow},
-    {"Max", OpKind::kMax},
-    {"Min", OpKind::kMin},
-    {"Mean", OpKind::kMean},
-    {"Sum", OpKind::kSum},
-    {"Mod", OpKind::kMod},
-    {"Equal", OpKind::kEqual},
-    {"Greater", OpKind::kGreater},
-    {"GreaterOrEqual", OpKind::kGreaterOrEqual},
-    {"Less", OpKind::kLess},
-    {"LessOrEqual", OpKind::kLessOrEqual},
-    {"And", OpKind::kAnd},
-    {"Or", OpKind::kOr},
-    {"Xor", OpKind::kXor},
-    {"BitShift", OpKind::kBitShift},
-    {"Where", OpKind::kWhere},
-    {"Abs", OpKind::kAbs},
-    {"Neg", OpKind::kNeg},
-    {"Exp", OpKind::kExp},
-    {"Log", OpKind::kLog},
-    {"Sqrt", OpKind::kSqrt},
-    {"Reciprocal", OpKind::kReciprocal},
-    {"Floor", OpKind::kFloor},
-    {"Ceil", OpKind::kCeil},
-    {"Round", OpKind::kRound},
-    {"Sign", OpKind::kSign},
-    {"Sin", OpKind::kSin},
-    {"Cos", OpKind::kCos},
-    {"Tan", OpKind::kTan},
-    {"Asin", OpKind::kAsin},
-    {"Acos", OpKind::kAcos},
-    {"Atan", OpKind::kAtan},
-    {"Sinh", OpKind::kSinh},
-    {"Cosh", OpKind::kCosh},
-    {"Asinh", OpKind::kAsinh},
-    {"Acosh", OpKind::kAcosh},
-    {"Atanh", OpKind::kAtanh},
-    {"Not", OpKind::kNot},
-    {"IsNaN", OpKind::kIsNaN},
-    {"IsInf", OpKind::kIsInf},
-    {"ReduceMean", OpKind::kReduceMean},
-    {"ReduceSum", OpKind::kReduceSum},
-    {"ReduceMax", OpKind::kReduceMax},
-    {"ReduceMin", OpKind::kReduceMin},
-    {"ReduceProd", OpKind::kReduceProd},
-    {"ReduceL1", OpKind::kReduceL1},
-    {"ReduceL2", OpKind::kReduceL2},
-    {"ReduceLogSum", OpKind::kReduceLogSum},
-    {"ReduceLogSumExp", OpKind::kReduceLogSumExp},
-    {"ReduceSumSquare", OpKind::kReduceSumSquare},
-    {"ArgMax", OpKind::kArgMax},
-    {"ArgMin", OpKind::kArgMin},
-    {"TopK", OpKind::kTopK},
-    {"CumSum", OpKind::kCumSum},
-    {"Concat", OpKind::kConcat},
-    {"Split", OpKind::kSplit},
-    {"Slice", OpKind::kSlice},
-    {"Reshape", OpKind::kReshape},
-    {"Transpose", OpKind::kTranspose},
-    {"Flatten", OpKind::kFlatten},
-    {"Squeeze", OpKind::kSqueeze},
-    {"Unsqueeze", OpKind::kUnsqueeze},
-    {"Gather", OpKind::kGather},
-    {"GatherElements", OpKind::kGatherElements},
-    {"GatherND", OpKind::kGatherNd},
-    {"Scatter", OpKind::kScatter},
-    {"ScatterElements", OpKind::kScatterElements},
-    {"ScatterND", OpKind::kScatterNd},
-    {"Pad", OpKind::kPad},
-    {"Resize", OpKind::kResize},
-    {"Upsample", OpKind::kResize},
-    {"Expand", OpKind::kExpand},
-    {"Tile", OpKind::kTile},
-    {"DepthToSpace", OpKind::kDepthToSpace},
-    {"SpaceToDepth", OpKind::kSpaceToDepth},
-    {"Identity", OpKind::kIdentity},
-    {"Dropout", OpKind::kDropout},
-    {"Cast", OpKind::kCast},
-    {"CastLike", OpKind::kCast},
-    {"Shape", OpKind::kShape},
-    {"Size", OpKind::kSize},
-    {"ConstantOfShape", OpKind::kConstantOfShape},
-    {"Range", OpKind::kRange},
-    {"NonZero", OpKind::kNonZero},
-    {"OneHot", OpKind::kOneHot},
-    {"ReverseSequence", OpKind::kReverseSequence},
-    {"Trilu", OpKind::kTrilu},
-    {"Compress", OpKind::kCompress},
-    {"EyeLike", OpKind::kEyeLike},
-    {"RandomNormal", OpKind::kRandom},
-    {"RandomUniform", OpKind::kRandom},
-    {"RandomNormalLike", OpKind::kRandom},
-    {"RandomUniformLike", OpKind::kRandom},
-    {"Bernoulli", OpKind::kRandom},
-    {"Multinomial", OpKind::kRandom},
-    {"QuantizeLinear", OpKind::kQuantize},
-    {"DequantizeLinear", OpKind::kDequantize},
-    {"DynamicQuantizeLinear", OpKind::kDynamicQuantize},
-    {"NonMaxSuppression", OpKind::kNonMaxSuppression},
-    {"If", OpKind::kIf},
-    {"Loop", OpKind::kLoop},
-    {"Scan", OpKind::kScan},
-};
-
-// Microsoft's contrib ops that exporters (onnxruntime's transformers optimizer) commonly emit.
-constexpr OnnxOpMapping kMicrosoftOps[] = {
-    {"Gelu", OpKind::kGelu},
-    {"FastGelu", OpKind::kGelu},
-    {"BiasGelu", OpKind::kGelu},
-    {"LayerNormalization", OpKind::kLayerNorm},
-    {"SimplifiedLayerNormalization", OpKind::kLayerNorm},
-    {"FusedConv", OpKind::kConv},
-    {"FusedMatMul", OpKind::kMatMul},
-    {"QLinearConv", OpKind::kConv},
-};
-
-OpKind LookupKind(const std::string& domain, const std::string& op_type) {
-  if (domain.empty() || domain == "ai.onnx") {
-    for (const auto& m : kOnnxOps) {
-      if (op_type == m.op_type) return m.kind;
-    }
-  } else if (domain == "com.microsoft") {
-    for (const auto& m : kMicrosoftOps) {
-      if (op_type == m.op_type) return m.kind;
-    }
-  }
-  return OpKind::kUnknown;
-}
 
 DType FromOnnxType(int32_t t) {
   switch (t) {
@@ -465,6 +278,31 @@ Status Converter::CheckHeader() {
 }
 
 Status Converter::CheckAttributes(const onnx::GraphProto& g) const {
+  // Structure libonnx's shape inference assumes (it dereferences what a node reads and the
+  // schema of its op; a fuzzed file without them crashed it): every node names an op, and in
+  // the main graph every tensor a node reads is defined somewhere in it (an input, an
+  // initializer or a node's output; order is not required). Subgraphs may read names of the
+  // graph around them, so only their ops are checked.
+  const bool main_graph = &g == &model_.graph();
+  std::unordered_set<std::string> defined;
+  if (main_graph) {
+    for (const auto& v : g.input()) defined.insert(v.name());
+    for (const auto& init : g.initializer()) defined.insert(init.name());
+    for (const auto& s : g.sparse_initializer()) defined.insert(s.values().name());
+    for (const auto& node : g.node()) defined.insert(node.output().begin(), node.output().end());
+  }
+  for (const auto& node : g.node()) {
+    if (node.op_type().empty()) {
+      return Err(StatusCode::kCorruption, "node '" + node.name() + "' names no op type");
+    }
+    for (const auto& in : node.input()) {
+      if (main_graph && !in.empty() && defined.count(in) == 0) {
+        return Err(StatusCode::kCorruption, "node '" + node.name() + "' (" + node.op_type() +
+                                                ") reads '" + in +
+                                                "', which no node, initializer or input defines");
+      }
+    }
+  }
   for (const auto& node : g.node()) {
     for (const auto& a : node.attribute()) {
       const std::string& name = a.name();

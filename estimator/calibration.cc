@@ -436,7 +436,11 @@ StatusOr<FitResult> FitTargets(const CalibrationData& data,
   for (auto& [key, g] : groups) families[FamilyOf(g.target)].push_back(&g);
 
   FitResult result;
-  for (auto& [family, members] : families) {
+  for (auto& family_members : families) {
+    // Not a structured binding: the fit's lambdas capture `members` (clang 14 cannot capture
+    // bindings; it builds the fuzz harnesses).
+    const auto& family = family_members.first;
+    auto& members = family_members.second;
     // Generic start: every MAC class at the family's median achieved MAC rate, memory terms at
     // a third of the devices' median DRAM bandwidth, 10 us per kernel.
     std::vector<double> rates, bws;

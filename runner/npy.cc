@@ -8,6 +8,10 @@ namespace mbench::runner {
 
 StatusOr<NpyArray> ReadNpy(const std::string& path) {
   MBENCH_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  return ParseNpy(bytes, path);
+}
+
+StatusOr<NpyArray> ParseNpy(const std::string& bytes, const std::string& path) {
   auto bad = [&](const std::string& why) { return Status::Corruption(path + ": " + why); };
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) return bad("not a .npy file");
   const int major = static_cast<unsigned char>(bytes[6]);

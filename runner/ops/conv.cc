@@ -172,8 +172,11 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
   auto dil = n.GetInts("dilations");
   int64_t sh = strides.size() == 2 ? strides[0] : 1, sw = strides.size() == 2 ? strides[1] : 1;
   int64_t dh = dil.size() == 2 ? dil[0] : 1, dw = dil.size() == 2 ? dil[1] : 1;
-  auto [pt, pb] = Pads(n, 0, xi[1], yi[1], kh, sh, dh);
-  auto [pl, pr] = Pads(n, 1, xi[2], yi[2], kw, sw, dw);
+  // Plain variables, not structured bindings: lambdas below capture them (clang 14, which
+  // builds the fuzz harnesses, cannot capture bindings).
+  const std::pair<int64_t, int64_t> pads_h = Pads(n, 0, xi[1], yi[1], kh, sh, dh);
+  const std::pair<int64_t, int64_t> pads_w = Pads(n, 1, xi[2], yi[2], kw, sw, dw);
+  const int64_t pt = pads_h.first, pb = pads_h.second, pl = pads_w.first, pr = pads_w.second;
   const int64_t gi = cin / groups, go = cout / groups;
   if (!WindowMatches(xi[1], yi[1], kh, sh, dh, pt, pb) ||
       !WindowMatches(xi[2], yi[2], kw, sw, dw, pl, pr) || xi[0] != yi[0] ||
@@ -227,7 +230,8 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
     }
     bias = Packed(std::move(folded_bias));
   }
-  auto [lo, hi] = FusedRange(n);
+  const std::pair<float, float> range = FusedRange(n);
+  const float lo = range.first, hi = range.second;
   if (st.half()) {
     MBENCH_RETURN_IF_ERROR(
         Check(xnn_create_convolution2d_nhwc_f16(

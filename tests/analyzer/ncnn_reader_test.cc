@@ -345,5 +345,20 @@ TEST(NcnnReaderTest, LayerCountsAboveTheLimitAreRefusedBeforeParsing) {
       << g.status().message();
 }
 
+// Found by tests/fuzz/ncnn_fuzz.cc: a parameter of 2e20 converted to int64 (undefined
+// behaviour, caught by UBSan in the sanitizer build): PriorBox's aspect ratios (array id 2:
+// -23302) held it. Parameters are clamped to ncnn's 32-bit range, scalars and arrays alike.
+TEST(NcnnReaderTest, FuzzFindingAHugeParameterIsClampedNotConverted) {
+  const std::string param =
+      "7767517\n4 5\nInput in 0 1 data 0=8 1=8 2=4\nSplit sp 1 2 data d0 d1\n"
+      "PriorBox p 2 1 d0 d1 prior -23300=1,45 -23301=1,99 -23302=2,2e20,3\n"
+      "Convolution c 1 1 d1 out 0=-9e30 1=3 5=1 6=1e25\n";
+  auto g = ReadNcnnParam("huge.param", param, {});
+  // Read or refused with a reason; never undefined behaviour.
+  if (!g.ok()) {
+    EXPECT_NE(g.status().message().find("huge.param"), std::string::npos) << g.status().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace mbench::analyzer

@@ -130,6 +130,24 @@ TEST(HostileTest, AnInitializerTheFileDoesNotBackIsRefused) {
   EXPECT_NE(r.err.find("claims 120 values but the file stores 3"), std::string::npos) << r.err;
 }
 
+TEST(HostileTest, AnExternalInitializerLargerThanItsFileIsRefusedBeforeAllocation) {
+  TempDir dir;
+  OnnxBuilder b;
+  auto x = b.Input("x", {1, 4});
+  auto w = b.Weight("w", {4, 4});
+  b.MakeExternal(w, "side.bin");
+  b.Output(b.Node("MatMul", {x, w}, {}, 1, "mm"));
+  const std::string path = b.WriteTo(dir.path(), "claims_ext.onnx");
+  // Keep the 64-byte side file but make the initializer claim [1000000000, 4] floats (16 GB):
+  // its dims are varints right after their tags, 0x08 0x04 0x08 0x04.
+  std::string bytes = testing::ReadFile(path);
+  const size_t at = bytes.find(std::string("\x08\x04\x08\x04", 4));
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 2, std::string("\x08\x80\x94\xeb\xdc\x03", 6));  // 1000000000
+  testing::WriteFile(path, bytes);
+  ExpectEveryCommandRefuses(dir, path, "claims_ext.onnx");
+}
+
 TEST(HostileTest, ImpossibleActivationSizesAreRefused) {
   TempDir dir;
   OnnxBuilder b;
