@@ -56,6 +56,11 @@ StatusOr<std::vector<NcnnLayer>> ParseParam(const std::string& path, std::string
       if (eq == std::string::npos || end != kv.c_str() + eq) {
         return corrupt(line_no, "layer '" + l.name + "': bad parameter '" + kv + "'");
       }
+      // ncnn has 32 parameter ids: 0..31 for scalars, -23300-id for arrays.
+      if (!((key >= 0 && key < 32) || (key <= -23300 && key > -23332))) {
+        return corrupt(line_no, "layer '" + l.name + "': parameter id " + std::to_string(key) +
+                                    " is outside ncnn's 0..31 (arrays -23300..-23331)");
+      }
       std::vector<double> values;
       std::string rest = kv.substr(eq + 1);
       size_t pos = 0;

@@ -295,6 +295,23 @@ Status Converter::CheckAttributes(const onnx::GraphProto& g) const {
     if (node.op_type().empty()) {
       return Err(StatusCode::kCorruption, "node '" + node.name() + "' names no op type");
     }
+    // The op's schema checks what its inference function takes for granted (Scan's
+    // num_scan_inputs against its inputs, a body graph that is there): libonnx crashed on a
+    // fuzzed Scan without them.
+    if (node.domain().empty() || node.domain() == "ai.onnx") {
+      const onnx::OpSchema* schema =
+          onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(graph_.opset), "");
+      if (schema != nullptr) {
+        try {
+          schema->Verify(node);
+        } catch (const std::exception& e) {
+          std::string what = e.what();
+          what = what.substr(0, what.find('\n'));
+          return Err(StatusCode::kCorruption,
+                     "node '" + node.name() + "' (" + node.op_type() + "): " + what);
+        }
+      }
+    }
     for (const auto& in : node.input()) {
       if (main_graph && !in.empty() && defined.count(in) == 0) {
         return Err(StatusCode::kCorruption, "node '" + node.name() + "' (" + node.op_type() +

@@ -1,10 +1,12 @@
 #include "analyzer/onnx_reader.h"
+#include "analyzer/ncnn_reader.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "analyzer/model_reader.h"
+#include "analyzer/ncnn_reader.h"
 #include "tests/analyzer/analyzer_test_util.h"
 #include "tests/testutil/testutil.h"
 
@@ -267,6 +269,32 @@ TEST(OnnxReaderTest, FuzzFindingANodeWithoutAnOpIsRefusedBeforeShapeInference) {
   auto g = ReadOnnxModel("fuzz.onnx", bytes, {});
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), StatusCode::kCorruption) << g.status().ToString();
+}
+
+// Found by tests/fuzz/onnx_fuzz.cc: a Scan whose attributes its schema does not allow (here no
+// body graph and more scan inputs than inputs) crashed libonnx's Scan inference (SIGSEGV).
+// Every node is checked against its op's schema before inference.
+TEST(OnnxReaderTest, FuzzFindingAScanItsSchemaRefusesIsRefusedBeforeShapeInference) {
+  testing::OnnxBuilder b(/*opset=*/8);
+  auto x = b.Input("x", {1, 2, 3});
+  b.Output(b.Node("Scan", {"", x}, {testing::OnnxAttr::Int("num_scan_inputs", 5)}, 1, "scan"));
+  auto g = ReadOnnxModel("scan.onnx", b.Serialize(), {});
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().code(), StatusCode::kCorruption) << g.status().ToString();
+  EXPECT_NE(g.status().message().find("node 'scan' (Scan)"), std::string::npos)
+      << g.status().ToString();
+}
+
+// Found by tests/fuzz/ncnn_fuzz.cc: a parameter id of -2^63 was negated (undefined behaviour).
+// ncnn has 32 parameter ids; others are refused.
+TEST(NcnnReaderTest, FuzzFindingAParameterIdOutOfRangeIsRefused) {
+  auto g = ReadNcnnParam("id.param",
+                         "7767517\n2 2\nInput in 0 1 data 0=8 1=8 2=4\n"
+                         "ReLU r 1 1 data out -9223372036854775808=1\n",
+                         {});
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.status().message().find("outside ncnn's 0..31"), std::string::npos)
+      << g.status().ToString();
 }
 
 }  // namespace
