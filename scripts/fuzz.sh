@@ -36,10 +36,12 @@ seed import "$root"/data/latency/measurements.csv
 mkdir -p "$seeds/npy"
 printf '\x93NUMPY\x01\x00\x46\x00{'"'"'descr'"'"': '"'"'<f4'"'"', '"'"'fortran_order'"'"': False, '"'"'shape'"'"': (2,), }          \n\x00\x00\x80\x3f\x00\x00\x00\x40' > "$seeds/npy/two"
 status=0
+passed=0
+failed=0
 for t in "${targets[@]}"; do
   findings=$build/findings/$t
   mkdir -p "$findings" "$build/corpus/$t"
-  echo "fuzz.sh: $t: ${RUNS:+$RUNS inputs}${RUNS:-${secs}s}"
+  if [ -n "${RUNS:-}" ]; then echo "fuzz.sh: $t: $RUNS inputs"; else echo "fuzz.sh: $t: ${secs}s"; fi
   if [ -n "${RUNS:-}" ]; then
     budget=(-runs="$RUNS" -seed=1)
     corpus=()  # start from the seeds alone, so the run is the same everywhere
@@ -57,5 +59,7 @@ for t in "${targets[@]}"; do
     tail -n 30 "$build/$t.log" >&2
   fi
   grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec' "$build/$t.log" | sed "s/^/  $t /"
+  if [ -n "$(ls -A "$findings")" ]; then failed=$((failed + 1)); else passed=$((passed + 1)); fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status

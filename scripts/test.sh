@@ -2,7 +2,9 @@
 # Every test from a fresh Debian 12 machine: install dependencies, build (Release, -Werror), run
 # the whole CTest suite (unit, integration with real npm models, end-to-end CLI), then rebuild
 # everything with AddressSanitizer + UBSan and run the suite again, so that the bad-input tests
-# (random, truncated, bit-flipped and overflowing models of every format) also prove memory safety.
+# (random, truncated, bit-flipped and overflowing models of every format) also prove memory safety;
+# last, every libFuzzer harness (tests/fuzz/) runs 1,000 inputs from a fixed seed under clang's
+# ASan and UBSan (scripts/fuzz.sh; the same inputs on every machine).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
@@ -15,3 +17,6 @@ BUILD_DIR="$root/build-asan" "$root/scripts/build.sh" -DCMAKE_BUILD_TYPE=RelWith
 cd "$root/build-asan"
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --output-on-failure -j"$(nproc)"
+
+echo "test.sh: a bounded run of every fuzz harness"
+RUNS=1000 bash "$root/scripts/fuzz.sh"
