@@ -6,17 +6,9 @@
 #include <sstream>
 
 #include "analyzer/read_options.h"
+#include "core/text.h"
 
 namespace mbench::analyzer {
-namespace {
-
-std::string FormatNumber(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.6g", v);
-  return buf;
-}
-
-}  // namespace
 
 std::string EncodeRef(const ModelRef& ref) {
   if (ref.path.rfind("zoo:", 0) != 0) return ref.path;
@@ -26,7 +18,7 @@ std::string EncodeRef(const ModelRef& ref) {
   for (const auto& e : ZooEntries()) {
     if (ref.path.substr(4) == e.name) default_resolution = e.default_resolution;
   }
-  if (ref.zoo.width != 1.0) out += " --width " + FormatNumber(ref.zoo.width);
+  if (ref.zoo.width != 1.0) out += " --width " + ShortNumber(ref.zoo.width);
   if (ref.zoo.resolution != 0 && ref.zoo.resolution != default_resolution) {
     out += " --resolution " + std::to_string(ref.zoo.resolution);
   }

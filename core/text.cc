@@ -1,6 +1,7 @@
 #include "core/text.h"
 
 #include <cstdint>
+#include <cstdio>
 
 namespace mbench {
 namespace {
@@ -62,6 +63,12 @@ std::string SafeText(std::string_view s) {
     i += n;
   }
   return out;
+}
+
+std::string ShortNumber(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.6g", v);
+  return buf;
 }
 
 bool IsSafeText(std::string_view s) {

@@ -13,6 +13,9 @@ namespace mbench {
 // character (ANSI escapes, line breaks, NUL), becomes U+FFFD. Valid text comes back unchanged.
 std::string SafeText(std::string_view s);
 
+// `v` with six significant digits ("%.6g"): 0.5, 1234.57, 1e+09.
+std::string ShortNumber(double v);
+
 // Whether SafeText(s) == s.
 bool IsSafeText(std::string_view s);
 

@@ -7,22 +7,17 @@
 #include <nlohmann/json.hpp>
 
 #include "core/csv.h"
+#include "core/text.h"
 #include "report/format.h"
 
 namespace mbench::report {
 namespace {
 
-std::string FormatNumber(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.6g", v);
-  return buf;
-}
-
 std::string CellText(const db::Cell& c) {
   switch (c.type) {
     case db::Cell::Type::kNull: return "";
     case db::Cell::Type::kInt: return std::to_string(c.i);
-    case db::Cell::Type::kReal: return FormatNumber(c.r);
+    case db::Cell::Type::kReal: return ShortNumber(c.r);
     case db::Cell::Type::kText: return c.s;
   }
   return "";
