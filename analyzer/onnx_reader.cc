@@ -291,9 +291,55 @@ Status Converter::CheckAttributes(const onnx::GraphProto& g) const {
     for (const auto& s : g.sparse_initializer()) defined.insert(s.values().name());
     for (const auto& node : g.node()) defined.insert(node.output().begin(), node.output().end());
   }
+  // Ranks the file states for graph inputs, initializers and value_info: a convolution or pool
+  // whose data and weights disagree on rank, or whose window attributes have another length,
+  // made libonnx's convPoolShapeInference read past its dimensions (SIGSEGV, found by fuzzing).
+  std::unordered_map<std::string, int> rank;
+  if (main_graph) {
+    auto note = [&](const onnx::ValueInfoProto& v) {
+      if (v.type().has_tensor_type() && v.type().tensor_type().has_shape()) {
+        rank[v.name()] = v.type().tensor_type().shape().dim_size();
+      }
+    };
+    for (const auto& v : g.input()) note(v);
+    for (const auto& v : g.value_info()) note(v);
+    for (const auto& init : g.initializer()) rank[init.name()] = init.dims_size();
+  }
+  static const std::unordered_set<std::string> kConvPool = {
+      "Conv",        "ConvInteger", "QLinearConv", "ConvTranspose",     "MaxPool",
+      "AveragePool", "LpPool",      "MaxUnpool",   "QLinearAveragePool"};
   for (const auto& node : g.node()) {
     if (node.op_type().empty()) {
       return Err(StatusCode::kCorruption, "node '" + node.name() + "' names no op type");
+    }
+    if (main_graph && kConvPool.count(node.op_type()) > 0 && node.input_size() > 0) {
+      const auto x = rank.find(node.input(0));
+      const int weight_slot = node.op_type() == "QLinearConv" ? 3 : 1;
+      const bool has_weight =
+          node.op_type().find("Conv") != std::string::npos && node.input_size() > weight_slot;
+      const auto w = has_weight ? rank.find(node.input(weight_slot)) : rank.end();
+      std::string why;
+      if (x != rank.end() && x->second < 3) {
+        why = "data of rank " + std::to_string(x->second) + " (a window needs 3 or more)";
+      } else if (x != rank.end() && w != rank.end() && x->second != w->second) {
+        why = "data of rank " + std::to_string(x->second) + " and weights of rank " +
+              std::to_string(w->second);
+      }
+      for (const auto& a : node.attribute()) {
+        if (!why.empty() || x == rank.end()) break;
+        const int spatial = x->second - 2;
+        const int want = a.name() == "pads" ? 2 * spatial : spatial;
+        if ((a.name() == "kernel_shape" || a.name() == "strides" || a.name() == "dilations" ||
+             a.name() == "pads" || a.name() == "output_padding" || a.name() == "output_shape") &&
+            a.ints_size() != want) {
+          why = a.name() + " of " + std::to_string(a.ints_size()) + " values for " +
+                std::to_string(spatial) + " spatial dimensions";
+        }
+      }
+      if (!why.empty()) {
+        return Err(StatusCode::kCorruption,
+                   "node '" + node.name() + "' (" + node.op_type() + "): " + why);
+      }
     }
     // The op's schema checks what its inference function takes for granted (Scan's
     // num_scan_inputs against its inputs, a body graph that is there): libonnx crashed on a

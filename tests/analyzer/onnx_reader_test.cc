@@ -297,5 +297,31 @@ TEST(NcnnReaderTest, FuzzFindingAParameterIdOutOfRangeIsRefused) {
       << g.status().ToString();
 }
 
+// Found by tests/fuzz/onnx_fuzz.cc: a ConvInteger whose data had rank 3 and weights rank 4
+// made libonnx's convPoolShapeInference read past the dimensions (SIGSEGV). Ranks of data,
+// weights and window attributes are checked against each other before inference.
+TEST(OnnxReaderTest, FuzzFindingAConvolutionWithMismatchedRanksIsRefused) {
+  {
+    testing::OnnxBuilder b;
+    auto x = b.Input("x", {1, 3, 3});
+    b.Output(b.Node("Conv", {x, b.Weight("w", {1, 1, 2, 2})}, {}, 1, "conv"));
+    auto g = ReadOnnxModel("ranks.onnx", b.Serialize(), {});
+    ASSERT_FALSE(g.ok());
+    EXPECT_NE(g.status().message().find("data of rank 3 and weights of rank 4"), std::string::npos)
+        << g.status().ToString();
+  }
+  {
+    testing::OnnxBuilder b;
+    auto x = b.Input("x", {1, 1, 4, 4});
+    b.Output(
+        b.Node("MaxPool", {x}, {testing::OnnxAttr::Ints("kernel_shape", {2, 2, 2})}, 1, "pool"));
+    auto g = ReadOnnxModel("window.onnx", b.Serialize(), {});
+    ASSERT_FALSE(g.ok());
+    EXPECT_NE(g.status().message().find("kernel_shape of 3 values for 2 spatial dimensions"),
+              std::string::npos)
+        << g.status().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace mbench::analyzer
