@@ -79,8 +79,9 @@ StatusOr<std::vector<NcnnLayer>> ParseParam(const std::string& path, std::string
       }
       if (key <= -23300) {
         // Arrays: -23300-id=count,v0,v1,...
+        // Compared as doubles: a count of 1e108 must not be converted to an integer first.
         if (values.empty() || values[0] < 0 ||
-            static_cast<size_t>(values[0]) != values.size() - 1) {
+            values[0] != static_cast<double>(values.size() - 1)) {
           return corrupt(line_no, "layer '" + l.name + "': array '" + kv.substr(0, eq) +
                                       "' count does not match its values");
         }

@@ -24,10 +24,11 @@ mkdir -p "$seeds"
 seed() {  # seed TARGET FILES...
   local dir=$seeds/$1; shift
   mkdir -p "$dir"
-  for f in "$@"; do [ -f "$f" ] && cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-16)"; done
+  # Named by content, so a seed has the same name (and the run the same order) on every machine.
+  for f in "$@"; do [ -f "$f" ] && cp "$f" "$dir/$(md5sum < "$f" | cut -c1-16)"; done
   return 0
 }
-seed onnx $(find /usr/share/libonnx-testdata/data/node -name model.onnx 2>/dev/null | head -400)
+seed onnx $(find /usr/share/libonnx-testdata/data/node -name model.onnx 2>/dev/null | sort | head -400)
 models=$("$root/scripts/fetch-models.sh" "$root/build/models" 2>/dev/null || true)
 seed tflite $(echo "$models" | awk -F'\t' '$2 ~ /\.tflite$/ {print $2}')
 seed ncnn "$root"/data/ncnn_params/*.param

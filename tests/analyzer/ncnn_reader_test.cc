@@ -353,6 +353,14 @@ TEST(NcnnReaderTest, FuzzFindingAHugeParameterIsClampedNotConverted) {
       "7767517\n4 5\nInput in 0 1 data 0=8 1=8 2=4\nSplit sp 1 2 data d0 d1\n"
       "PriorBox p 2 1 d0 d1 prior -23300=1,45 -23301=1,99 -23302=2,2e20,3\n"
       "Convolution c 1 1 d1 out 0=-9e30 1=3 5=1 6=1e25\n";
+  // An array count of 1e108 (also a fuzz finding) is compared, not converted.
+  auto count = ReadNcnnParam("count.param",
+                             "7767517\n2 2\nInput in 0 1 data 0=8 1=8 2=4\n"
+                             "Slice s 1 1 data out -23300=1e108,1\n",
+                             {});
+  ASSERT_FALSE(count.ok());
+  EXPECT_NE(count.status().message().find("count does not match"), std::string::npos)
+      << count.status().ToString();
   auto g = ReadNcnnParam("huge.param", param, {});
   // Read or refused with a reason; never undefined behaviour.
   if (!g.ok()) {
