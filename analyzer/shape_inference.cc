@@ -4,6 +4,7 @@
 #include <map>
 
 #include "analyzer/op_cost.h"
+#include "core/units.h"
 
 namespace mbench::analyzer {
 namespace {
@@ -306,7 +307,9 @@ std::optional<Shape> DataMovementShape(const Graph& g, const Node& n, const Shap
           continue;
         }
         if (d < 0) return std::nullopt;
-        known *= d;
+        const auto product = CheckedMul(known, d);  // a file's target shape may overflow
+        if (!product) return std::nullopt;
+        known = *product;
         out.push_back(d);
       }
       auto total = NumElements(in);
@@ -326,7 +329,11 @@ std::optional<Shape> DataMovementShape(const Graph& g, const Node& n, const Shap
       const auto* reps = ValuesOf(g, n, 1);
       if (reps == nullptr || static_cast<int64_t>(reps->size()) != rank) return std::nullopt;
       Shape out = in;
-      for (int64_t i = 0; i < rank; ++i) out[i] *= (*reps)[i];
+      for (int64_t i = 0; i < rank; ++i) {
+        const auto tiled = CheckedMul(out[i], (*reps)[i]);  // repeats come from the file
+        if (!tiled || (*reps)[i] < 0) return std::nullopt;
+        out[i] = *tiled;
+      }
       return out;
     }
     case OpKind::kConstantOfShape: {
