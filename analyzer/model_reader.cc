@@ -118,7 +118,7 @@ StatusOr<LoadedModel> ReadModel(const std::string& path, const ReadOptions& opti
   LoadedModel model;
   model.path = path;
   model.size_bytes = static_cast<int64_t>(bytes.size());
-  model.format = SniffFormat(bytes);
+  model.format = sniffed;  // decided from the first bytes above
   switch (model.format) {
     case ModelFormat::kOnnx: {
       MBENCH_ASSIGN_OR_RETURN(model.graph, ReadOnnxModel(path, bytes, options));

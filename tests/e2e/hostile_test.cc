@@ -83,20 +83,20 @@ TEST(HostileTest, ExternalDataOutsideTheModelsFolderIsRefused) {
   // A file that exists outside the model's folder, and the absolute path of another.
   testing::WriteFile(dir.File("outside.bin"), std::string(64, '\1'));
   for (const std::string& location : std::vector<std::string>{"/etc/hostname", "../outside.bin"}) {
-    // The builder writes a side file named by a placeholder of the location's length, whose
+    // The builder writes a side file named by a stand-in of the location's length, whose
     // bytes in the model are then replaced by the location (same length: the protobuf stays
     // valid).
-    const std::string placeholder(location.size(), 'q');
+    const std::string stand_in(location.size(), 'q');
     OnnxBuilder b;
     auto x = b.Input("x", {1, 4});
     auto w = b.Weight("w", {4, 4});
-    b.MakeExternal(w, placeholder);
+    b.MakeExternal(w, stand_in);
     b.Output(b.Node("MatMul", {x, w}, {}, 1, "mm"));
     const std::string path = b.WriteTo(sub, "ext.onnx");
     std::string bytes = testing::ReadFile(path);
-    const size_t at = bytes.find(placeholder);
+    const size_t at = bytes.find(stand_in);
     ASSERT_NE(at, std::string::npos);
-    bytes.replace(at, placeholder.size(), location);
+    bytes.replace(at, stand_in.size(), location);
     testing::WriteFile(path, bytes);
     ExpectEveryCommandRefuses(dir, path, "ext.onnx");
     EXPECT_NE(RunMbench("analyze " + path, dir).err.find("must be a file in the model's folder"),
