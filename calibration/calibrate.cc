@@ -37,10 +37,12 @@ StatusOr<CalibrateResult> CalibrateHost(db::Database& results, const CalibrateOp
   };
   const db::DeviceRecord host = HostDevice();
   const std::string date = Today();
+  if (!o.cpus.empty()) MBENCH_RETURN_IF_ERROR(runner::PinToCpus(o.cpus));
   std::vector<int> threads = o.threads;
   if (threads.empty()) {
     threads = {1};
-    const int logical = std::max(1, runner::DescribeCpu().logical_processors);
+    const int logical = o.cpus.empty() ? std::max(1, runner::DescribeCpu().logical_processors)
+                                       : static_cast<int>(o.cpus.size());
     if (logical > 1) threads.push_back(logical);
   }
   std::string line = host.id + " (" + host.cpu + "), threads";
@@ -54,6 +56,29 @@ StatusOr<CalibrateResult> CalibrateHost(db::Database& results, const CalibrateOp
   std::vector<std::string> models;
   if (!o.no_probes) {
     MBENCH_ASSIGN_OR_RETURN(models, WriteProbes(o.probe_dir));
+    if (!o.probe_filter.empty()) {
+      std::vector<std::string> some;
+      for (const auto& path : models) {
+        const std::string name = path.substr(path.find_last_of('/') + 1);
+        for (const auto& f : o.probe_filter) {
+          if (name.find(f) != std::string::npos) {
+            some.push_back(path);
+            break;
+          }
+        }
+      }
+      if (some.empty()) {
+        return Status::InvalidArgument("no probe name contains any of the --probes patterns (" +
+                                       std::to_string(models.size()) + " probes, e.g. " +
+                                       models[0].substr(models[0].find_last_of('/') + 1) + ")");
+      }
+      models = std::move(some);
+    }
+    if (o.quick) {
+      std::vector<std::string> some;
+      for (size_t i = 0; i < models.size(); i += 6) some.push_back(models[i]);
+      models = std::move(some);
+    }
   }
   const size_t num_probes = models.size();
   models.insert(models.end(), o.models.begin(), o.models.end());
@@ -94,6 +119,7 @@ StatusOr<CalibrateResult> CalibrateHost(db::Database& results, const CalibrateOp
           {"threads", t},        {"precision", "fp32"},     {"warmup", mo.warmup},
           {"runs", mo.runs},     {"min_secs", mo.min_secs}, {"per_layer", true},
           {"runtime", "mbench"}, {"by", "mbench calibrate"}};
+      if (!o.cpus.empty()) opts["cpus"] = o.cpus;
       db::RunRecord rec = RunRecordOf(
           r, t, "fp32", init_ms, (*plan)->synthetic_weights(),
           opts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), db::NowUtc());
@@ -115,14 +141,19 @@ StatusOr<CalibrateResult> CalibrateHost(db::Database& results, const CalibrateOp
     }
   }
 
+  CalibrateResult out;
+  out.host = host;
+  out.bandwidth_gbps = bandwidth;
+  out.runs = static_cast<int>(done);
+  if (o.measure_only) {
+    out.elapsed_secs = elapsed();
+    return out;
+  }
   log("fitting (with one leave-one-model-out fit per model)");
   profiles::DeviceProfile base = HostProfileFacts(host, bandwidth, date);
   RefineRequest req;
   req.date = date;
   req.data.runtime = "mbench";
-  CalibrateResult out;
-  out.host = host;
-  out.bandwidth_gbps = bandwidth;
   MBENCH_ASSIGN_OR_RETURN(out.outcome, RefineDevice(results, base, req));
   out.elapsed_secs = elapsed();
   return out;

@@ -21,13 +21,18 @@ struct CalibrateOptions {
                                      "zoo:shufflenet_v2"};
   std::string probe_dir;  // where the probe models are written (refine reads them again)
   bool no_probes = false;
+  bool quick = false;                     // every sixth probe: minutes instead of tens of minutes
+  std::vector<std::string> probe_filter;  // only probes whose name contains one of these
+  bool measure_only = false;  // store the runs, fit nothing (mbench device calibrate fits)
+  std::vector<int> cpus;      // pinned to these CPUs (PinToCpus) when not empty
   double probe_secs = 0.1, model_secs = 0.3;  // minimum measuring time per probe / model
 };
 
 struct CalibrateResult {
   db::DeviceRecord host;
   double bandwidth_gbps = 0.0;
-  RefineOutcome outcome;  // the refit profile and its cross-validated error
+  RefineOutcome outcome;  // the refit profile and its cross-validated error (not measure_only)
+  int runs = 0;           // runs stored
   double elapsed_secs = 0.0;
 };
 

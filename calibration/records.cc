@@ -37,7 +37,7 @@ nlohmann::ordered_json BuildJson() {
   return nlohmann::ordered_json{{"version", b.version},     {"git_commit", b.git_commit},
                                 {"compiler", b.compiler},   {"build_type", b.build_type},
                                 {"cxx_flags", b.cxx_flags}, {"asserts_enabled", b.asserts_enabled},
-                                {"sanitizer", b.sanitizer}};
+                                {"sanitizer", b.sanitizer}, {"target", b.target}};
 }
 
 db::ModelRecord ModelRecordOf(const analyzer::AnalyzedModel& m, const analyzer::ModelRef& ref) {

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "calibration/calibrate.h"
 #include "calibration/probes.h"
 #include "calibration/records.h"
@@ -13,6 +15,7 @@
 #include "cli/commands.h"
 #include "core/env.h"
 #include "report/calibration_report.h"
+#include "runner/measure.h"
 
 namespace mbench::cli {
 namespace {
@@ -20,6 +23,7 @@ namespace {
 struct CalibrateCommand {
   std::string db_path = "results.db";
   std::string out;
+  std::string cpus;
   calibration::CalibrateOptions calibrate;
 };
 
@@ -38,13 +42,24 @@ Status StoreCalibration(db::Database& results, const db::DeviceRecord& device,
   return Status::Ok();
 }
 
-Status RunCalibrate(const CalibrateCommand& o) {
+Status RunCalibrate(CalibrateCommand o) {
+  if (!o.cpus.empty()) {
+    MBENCH_ASSIGN_OR_RETURN(o.calibrate.cpus, runner::ParseCpuList(o.cpus));
+  }
   MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path));
   MBENCH_ASSIGN_OR_RETURN(
       calibration::CalibrateResult c,
       calibration::CalibrateHost(*results, o.calibrate, [](const std::string& line) {
         std::fprintf(stderr, "mbench calibrate: %s\n", line.c_str());
       }));
+  if (o.calibrate.measure_only) {  // one JSON line for `mbench device calibrate`
+    const nlohmann::ordered_json summary = {{"device_id", c.host.id},
+                                            {"bandwidth_gbps", c.bandwidth_gbps},
+                                            {"runs", c.runs},
+                                            {"elapsed_secs", c.elapsed_secs}};
+    std::printf("%s\n", summary.dump().c_str());
+    return Status::Ok();
+  }
   std::printf("mbench calibrate: %s in %s\n", c.host.id.c_str(),
               calibration::Duration(c.elapsed_secs).c_str());
   std::fputs(report::RenderRefineSummary(c.outcome).c_str(), stdout);
@@ -125,6 +140,18 @@ void RegisterCalibrate(CLI::App& app, int* exit_code) {
       ->take_all()
       ->allow_extra_args(false);
   cmd->add_flag("--no-probes", o->calibrate.no_probes, "Skip the kernel sweep (whole models only)");
+  cmd->add_flag("--quick", o->calibrate.quick,
+                "Every sixth probe only: a rougher profile in a sixth of the time");
+  cmd->add_option("--probes", o->calibrate.probe_filter,
+                  "Only the probes whose name contains one of these (repeatable), e.g. dw3x3 fc_")
+      ->take_all()
+      ->allow_extra_args(false);
+  cmd->add_option("--cpus", o->cpus,
+                  "Measure on these CPUs only, e.g. 4-7 (one cluster of a big.LITTLE CPU); the\n"
+                  "default thread counts become 1 and the number of CPUs given");
+  cmd->add_flag("--measure-only", o->calibrate.measure_only,
+                "Store the runs and print a one-line JSON summary; fit nothing (what\n"
+                "`mbench device calibrate` runs on a phone, fitting on the host afterwards)");
   cmd->add_option("--probe-dir", o->calibrate.probe_dir,
                   "Where the probe models are written (default ~/.cache/mbench/probes); refine\n"
                   "reads them again");

@@ -27,7 +27,10 @@ struct RunOptions {
   uint64_t input_seed = 7;
   std::vector<std::string> inputs;  // NAME=file.npy
   std::string save_outputs;         // directory
-  std::string db_path;              // results database to store the run in
+  std::string expect;               // directory of reference outputs
+  double expect_tolerance = 1e-3;
+  std::string db_path;  // results database to store the run in
+  std::string cpus;     // CPUs to pin to ("4-7"); "" for any
 };
 
 Status RunRun(const RunOptions& o) {
@@ -37,6 +40,11 @@ Status RunRun(const RunOptions& o) {
   std::unique_ptr<db::Database> results;
   if (!o.db_path.empty()) {
     MBENCH_ASSIGN_OR_RETURN(results, db::Database::Open(o.db_path));
+  }
+  std::vector<int> cpus;
+  if (!o.cpus.empty()) {
+    MBENCH_ASSIGN_OR_RETURN(cpus, runner::ParseCpuList(o.cpus));
+    MBENCH_RETURN_IF_ERROR(runner::PinToCpus(cpus));
   }
   MBENCH_ASSIGN_OR_RETURN(analyzer::AnalyzedModel m,
                           analyzer::LoadAndAnalyze(o.model_path, o.input_shapes, o.zoo,
@@ -57,6 +65,11 @@ Status RunRun(const RunOptions& o) {
   MBENCH_ASSIGN_OR_RETURN(std::string overflow_note,
                           report::CheckOutputs(**plan, o.model_path, o.plan.precision));
   if (!o.save_outputs.empty()) MBENCH_RETURN_IF_ERROR(runner::SaveOutputs(o.save_outputs, **plan));
+  if (!o.expect.empty()) {
+    MBENCH_RETURN_IF_ERROR(runner::ExpectOutputs(o.expect, **plan, o.expect_tolerance));
+    std::fprintf(stderr, "mbench run: every output matches %s within %g of its range\n",
+                 o.expect.c_str(), o.expect_tolerance);
+  }
   rep.model = &m;
   rep.plan = plan->get();
   rep.measurement = &r;
@@ -79,6 +92,7 @@ Status RunRun(const RunOptions& o) {
                  {"winograd", o.plan.winograd},
                  {"runtime", "mbench"},
                  {"time_utc", measured_at}};
+  if (!cpus.empty()) rep.options["cpus"] = cpus;
   const db::DeviceRecord host = calibration::HostDevice();
   rep.device_id = host.id;
   if (results) {
@@ -133,6 +147,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_flag("!--no-winograd", o->plan.winograd,
                 "Run 3x3 stride-1 convolutions directly instead of as Winograd F(4x4, 3x3)\n"
                 "(a quarter of the multiplies; what ncnn does on phones, not XNNPACK)");
+  cmd->add_option("--cpus", o->cpus,
+                  "Run only on these CPUs, e.g. 4-7 (a phone's big cluster) or 0,2-3; threads\n"
+                  "are pinned to the set, not each to one CPU");
   cmd->add_option("--seed", o->plan.seed, "Seed of synthetic weights (default 1)");
   cmd->add_option("--input", o->inputs,
                   "Feed an input from a float32 .npy in the model's layout, NAME=file.npy\n"
@@ -141,6 +158,13 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       ->allow_extra_args(false);
   cmd->add_option("--save-outputs", o->save_outputs,
                   "Write every output as DIR/<output name>.npy after the measurement");
+  cmd->add_option("--expect", o->expect,
+                  "Compare every output with DIR/<output name>.npy (another machine's\n"
+                  "--save-outputs, same --seed and inputs) and fail when one differs by more\n"
+                  "than --tolerance of the reference's largest magnitude");
+  cmd->add_option("--tolerance", o->expect_tolerance,
+                  "--expect's relative tolerance (default 1e-3)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--format", o->format,
                   "table (default), json or csv (one row of latency statistics; with --per-layer, "
                   "one row per layer)")

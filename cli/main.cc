@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   CLI::App app{"mbench: how fast, how big and how power-hungry a neural network is on phones"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "mbench " + build.version + " (commit " + build.git_commit +
-                                        ", " + build.build_type + ", " + build.compiler + ")");
+                                        ", " + build.build_type + ", " + build.compiler +
+                                        ")\ntarget " + build.target);
   int exit_code = cli::kExitOk;
   cli::RegisterAnalyze(app, &exit_code);
   cli::RegisterZoo(app, &exit_code);

@@ -15,6 +15,9 @@ struct BuildInfo {
   std::string cxx_flags;   // flags of that build type
   bool asserts_enabled;    // NDEBUG not defined
   bool sanitizer;          // built with -fsanitize
+  // The instruction set the build targets and which CPU features its own kernels use, e.g.
+  // "aarch64 (ARMv8-A NEON; ...)"; XNNPACK picks its kernels at run time on either.
+  std::string target;
 };
 
 const BuildInfo& GetBuildInfo();

@@ -1,10 +1,13 @@
 #include "runner/measure.h"
 
 #include <cpuinfo.h>
+#include <sched.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <numeric>
 #include <sstream>
@@ -191,6 +194,57 @@ StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& o, int64_t basel
   m.peak_rss_bytes = PeakRssBytes();
   m.rss_increase_bytes = std::max<int64_t>(0, m.peak_rss_bytes - baseline_rss);
   return m;
+}
+
+StatusOr<std::vector<int>> ParseCpuList(const std::string& list) {
+  std::vector<int> cpus;
+  const auto bad = [&list](const std::string& why) {
+    return Status::InvalidArgument("CPU list '" + list + "': " + why +
+                                   " (expected e.g. 4-7 or 0,2-3)");
+  };
+  size_t at = 0;
+  while (at <= list.size()) {
+    size_t comma = list.find(',', at);
+    if (comma == std::string::npos) comma = list.size();
+    const std::string item = list.substr(at, comma - at);
+    const size_t dash = item.find('-');
+    const auto number = [&](const std::string& t, int* v) {
+      if (t.empty() || t.size() > 4 || t.find_first_not_of("0123456789") != std::string::npos)
+        return false;
+      *v = std::stoi(t);
+      return *v < 1024;
+    };
+    int lo = 0, hi = 0;
+    if (dash == std::string::npos) {
+      if (!number(item, &lo)) return bad("'" + item + "' is not a CPU number below 1024");
+      hi = lo;
+    } else if (!number(item.substr(0, dash), &lo) || !number(item.substr(dash + 1), &hi) ||
+               hi < lo) {
+      return bad("'" + item + "' is not a range of CPU numbers below 1024");
+    }
+    for (int c = lo; c <= hi; ++c) cpus.push_back(c);
+    at = comma + 1;
+  }
+  std::sort(cpus.begin(), cpus.end());
+  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+  return cpus;
+}
+
+Status PinToCpus(const std::vector<int>& cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::string names;
+  for (int c : cpus) {
+    if (c < 0 || c >= CPU_SETSIZE) return Status::InvalidArgument("no CPU " + std::to_string(c));
+    CPU_SET(c, &set);
+    names += (names.empty() ? "" : ",") + std::to_string(c);
+  }
+  if (cpus.empty()) return Status::InvalidArgument("no CPUs to run on");
+  if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+    return Status::InvalidArgument("cannot run on CPUs " + names + ": " + std::strerror(errno) +
+                                   " (are they present and online?)");
+  }
+  return Status::Ok();
 }
 
 }  // namespace mbench::runner

@@ -65,6 +65,15 @@ struct Measurement {
   bool hit_max_secs = false;
 };
 
+// "0,2-3" -> {0, 2, 3}: sorted, each CPU once. kInvalidArgument for anything else, or CPUs
+// beyond 1023.
+StatusOr<std::vector<int>> ParseCpuList(const std::string& list);
+
+// Pins this process's calling thread, and so every thread it starts afterwards (the runner's
+// pool among them), to `cpus` (e.g. one cluster of a phone's big.LITTLE CPU). Call before
+// compiling a plan. kInvalidArgument naming the CPUs the system refused (absent or offline).
+Status PinToCpus(const std::vector<int>& cpus);
+
 // Peak and current resident set size of this process (from /proc/self/status), bytes; 0 if
 // unknown.
 int64_t PeakRssBytes();

@@ -40,7 +40,8 @@ struct PlanOptions {
   // Every operator XNNPACK has runs through XNNPACK, even where the runner has a faster kernel
   // of its own for this CPU (runner/kernels/gemm.h: dense fp32 convolutions on AVX-512;
   // runner/kernels/dwconv.h: depthwise layers with few channels or on large maps, one-channel
-  // heads; per-channel broadcast multiply and add).
+  // heads; per-channel broadcast multiply and add). Always on outside x86-64, where those
+  // kernels were never measured against XNNPACK's.
   bool xnnpack_only = false;
   // Dense 3x3 stride-1 fp32 convolutions with enough channels and pixels run as Winograd
   // F(4x4, 3x3) (runner/kernels/winograd.h: a quarter of the multiplies; rounding error up to ~1e-5

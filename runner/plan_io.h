@@ -20,6 +20,14 @@ Status FeedInputs(const std::vector<std::string>& flags, Plan& plan);
 // [A-Za-z0-9._-] become '_'), creating DIR. kIOError when DIR cannot be created or written.
 Status SaveOutputs(const std::string& dir, Plan& plan);
 
+// Runs the plan once and compares its outputs with DIR/<output name>.npy, as
+// SaveOutputs names them, e.g. written by another machine's `mbench run --save-outputs`. An
+// output passes when its largest difference is at most `rel_tolerance` times the reference's
+// largest magnitude (summation order differs between kernels and CPUs, so errors scale with the
+// output's range, not with each element). kFailedPrecondition naming the output, the worst
+// element and both values; ReadNpy's errors for a missing or malformed file.
+Status ExpectOutputs(const std::string& dir, Plan& plan, double rel_tolerance);
+
 }  // namespace mbench::runner
 
 #endif  // MBENCH_RUNNER_PLAN_IO_H_

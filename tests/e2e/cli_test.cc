@@ -45,6 +45,8 @@ TEST(CliTest, VersionPrintsVersionAndCommit) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("mbench 0."), std::string::npos);
   EXPECT_NE(r.out.find("commit"), std::string::npos);
+  EXPECT_NE(r.out.find("target x86-64 (mbench's kernels: AVX-512F and AVX2"), std::string::npos)
+      << r.out;
 }
 
 TEST(CliTest, AnalyzeHelpExplainsOptionsWithExamples) {
@@ -520,6 +522,23 @@ TEST(RunCliTest, ExternalDataWeightsAreTheModelsOwn) {
   EXPECT_NE(shortened.exit_code, 0);
   EXPECT_NE(shortened.err.find("w.bin"), std::string::npos) << shortened.err;
   EXPECT_EQ(std::count(shortened.err.begin(), shortened.err.end(), '\n'), 1) << shortened.err;
+}
+
+TEST(RunCliTest, ExpectComparesOutputsWithAnotherRunsWithinTheTolerance) {
+  TempDir dir;
+  const std::string model = "zoo:mobilenet_v2 --resolution 64 --runs 1 --warmup 0 --min-secs 0";
+  ASSERT_EQ(RunMbench("run " + model + " --save-outputs " + dir.File("ref"), dir).exit_code, 0);
+  RunResult same = RunMbench("run " + model + " --threads 2 --expect " + dir.File("ref"), dir);
+  EXPECT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_NE(same.err.find("every output matches"), std::string::npos) << same.err;
+  // Other weights: the worst element named, with both values and the tolerance.
+  RunResult other = RunMbench("run " + model + " --seed 2 --expect " + dir.File("ref"), dir);
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("differs: element"), std::string::npos) << other.err;
+  EXPECT_NE(other.err.find("tolerance 0.001"), std::string::npos) << other.err;
+  RunResult missing = RunMbench("run " + model + " --expect " + dir.File("nothing"), dir);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("nothing"), std::string::npos) << missing.err;
 }
 }  // namespace
 }  // namespace mbench
