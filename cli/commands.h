@@ -35,6 +35,7 @@ void RegisterGrade(CLI::App& app, int* exit_code);
 void RegisterRun(CLI::App& app, int* exit_code);
 void RegisterDb(CLI::App& app, int* exit_code);         // db import, query, export
 void RegisterCalibrate(CLI::App& app, int* exit_code);  // calibrate, refine
+void RegisterDevice(CLI::App& app, int* exit_code);     // device list, run, calibrate
 
 }  // namespace mbench::cli
 

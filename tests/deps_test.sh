@@ -11,19 +11,20 @@ allowed() {
     estimator) echo "core analyzer device_profiles estimator" ;;
     runner) echo "core analyzer runner" ;;
     calibration) echo "core analyzer device_profiles db estimator runner calibration" ;;
+    device) echo "core analyzer device_profiles db estimator runner calibration device" ;;
     report) echo "core analyzer device_profiles db estimator runner calibration report" ;;
-    cli) echo "core analyzer device_profiles db estimator runner calibration report cli" ;;
+    cli) echo "core analyzer device_profiles db estimator runner calibration device report cli" ;;
     *) echo "" ;;
   esac
 }
 fail=0
-for part in core analyzer device_profiles db estimator runner calibration report cli; do
+for part in core analyzer device_profiles db estimator runner calibration device report cli; do
   [ -d "$part" ] || continue
   ok=" $(allowed "$part") "
   while IFS= read -r line; do
     file=${line%%:*}
     inc=$(echo "$line" | sed -E 's/.*#include "([a-z_]+)\/.*/\1/')
-    case "$inc" in core|analyzer|device_profiles|db|estimator|runner|calibration|report|cli) ;;
+    case "$inc" in core|analyzer|device_profiles|db|estimator|runner|calibration|device|report|cli) ;;
       *) continue ;;
     esac
     if [[ "$ok" != *" $inc "* ]]; then
