@@ -7,6 +7,11 @@ find_package(CLI11 REQUIRED)                   # libcli11-dev
 find_package(Protobuf REQUIRED)                # libprotobuf-dev
 find_package(ONNX REQUIRED)                    # libonnx-dev (targets onnx, onnx_proto)
 find_package(FlatBuffers REQUIRED)             # libflatbuffers-dev + flatbuffers-compiler (flatc)
+if(NOT TARGET flatbuffers::flatc)  # a cross build's sysroot has the target's flatc, not the host's
+  find_program(MBENCH_FLATC flatc REQUIRED)
+  add_executable(flatbuffers::flatc IMPORTED)
+  set_target_properties(flatbuffers::flatc PROPERTIES IMPORTED_LOCATION "${MBENCH_FLATC}")
+endif()
 find_package(SQLite3 REQUIRED)                 # libsqlite3-dev (the results database, db/)
 if(MBENCH_WITH_POSTGRES)
   find_package(PkgConfig REQUIRED)

@@ -36,9 +36,10 @@ endfunction()
 # mbench_test(analyzer/op_cost_test.cc DEPS mbench::analyzer [LABELS unit] [SRCS extra.cc])
 # The test is named after its file (op_cost_test) and registered with CTest through gtest
 # discovery; FIXTURES names CTest fixtures it needs (npm_models: the fetched real models,
-# postgres: the private PostgreSQL server); SERIAL runs each of its tests with no other test.
+# postgres: the private PostgreSQL server); SERIAL runs each of its tests with no other test;
+# FILTER (a gtest filter) registers only the tests it selects.
 function(mbench_test file)
-  cmake_parse_arguments(ARG "SERIAL" "" "DEPS;LABELS;SRCS;FIXTURES" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "FILTER" "DEPS;LABELS;SRCS;FIXTURES" ${ARGN})
   get_filename_component(name ${file} NAME_WE)
   add_executable(${name} ${file} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
@@ -59,5 +60,9 @@ function(mbench_test file)
   if(ARG_SERIAL)  # times things and compares them: alone, not beside another test's load
     list(APPEND props RUN_SERIAL TRUE)
   endif()
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
+  set(filter "")
+  if(ARG_FILTER)  # a gtest filter: only these tests are registered
+    set(filter TEST_FILTER "${ARG_FILTER}")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 ${filter} PROPERTIES ${props})
 endfunction()

