@@ -97,18 +97,19 @@ grep -q "NEW9.*no profile" "$work/list" && ok "list: an unknown phone has no pro
 "$mbench" device run zoo:mobilenet_v2 --resolution 96 --serial P4SERIAL "${dev[@]}" "${once[@]}" \
   --threads 1 --cores big --db "$db" > "$work/run.json" 2> "$work/run.err" ||
   fail "run: $(tail -3 "$work/run.err")"
-python3 - "$work/run.json" <<'PY' && ok "run: JSON with latency and the device object" || fail "run JSON: $(head -c 600 "$work/run.json")"
-import json, sys
-r = json.load(open(sys.argv[1]))
-d = r["device"]
-assert r["latency_ms"]["p50"] > 0, r["latency_ms"]
-assert d["serial"] == "P4SERIAL" and d["profile"] == "pixel4" and d["id"] == "pixel4", d
-assert d["logical_processors"] >= 1, d  # the phone's own cpuinfo view is kept
-assert d["cpus"] == [1] and d["cores"] == "big", d
-assert d["before"]["cpus"][1]["governor"] == "schedutil", d["before"]
-assert d["before"]["thermal"][0]["celsius"] == 41.0, d["before"]
-assert d["throttled"] is False and d["stored"]["runs"] == 1, d
-PY
+node - "$work/run.json" <<'JS' && ok "run: JSON with latency and the device object" || fail "run JSON: $(head -c 600 "$work/run.json")"
+const assert = require("assert");
+const r = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
+const d = r.device;
+assert(r.latency_ms.p50 > 0);
+assert(d.serial === "P4SERIAL" && d.profile === "pixel4" && d.id === "pixel4");
+assert(d.logical_processors >= 1);  // the phone's own cpuinfo view is kept
+assert.deepStrictEqual(d.cpus, [1]);
+assert(d.cores === "big");
+assert(d.before.cpus[1].governor === "schedutil");
+assert(d.before.thermal[0].celsius === 41);
+assert(d.throttled === false && d.stored.runs === 1);
+JS
 grep -q "installed the aarch64 bundle" "$work/run.err" && ok "run: bundle installed" ||
   fail "run: no install line: $(cat "$work/run.err")"
 "$mbench" db query devices --db "$db" > "$work/q" 2>&1
@@ -123,11 +124,10 @@ SH
   > "$work/run2.json" 2> "$work/run2.err" || fail "run 2: $(tail -3 "$work/run2.err")"
 grep -q "already on the phone" "$work/run2.err" && ok "run 2: bundle cached by hash" ||
   fail "run 2: $(cat "$work/run2.err")"
-python3 - "$work/run2.json" <<'PY' && ok "run 2: the throttled run says so" || fail "run 2 JSON"
-import json, sys
-d = json.load(open(sys.argv[1]))["device"]
-assert d["throttled"] is True and "2841 to 1996 MHz" in d["notes"][0], d["notes"]
-PY
+node - "$work/run2.json" <<'JS' && ok "run 2: the throttled run says so" || fail "run 2 JSON"
+const d = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8")).device;
+if (!(d.throttled === true && d.notes[0].includes("2841 to 1996 MHz"))) process.exit(1);
+JS
 rm -f "$FAKE_ADB_DIR/P4SERIAL/after_run.sh"
 
 # Calibrate the unprofiled phone (a few small probes, two small models: emulation is slow),

@@ -25,8 +25,8 @@ const char kGetprop[] =
 std::string Cpuinfo() {
   std::string s;
   for (int c = 0; c < 8; ++c) {
-    s += "processor\t: " + std::to_string(c) + "\nCPU implementer\t: 0x41\nCPU part\t: " +
-         (c < 4 ? "0xd05" : "0xd0b") + "\n\n";
+    s += "processor\t: " + std::to_string(c) +
+         "\nCPU implementer\t: 0x41\nCPU part\t: " + (c < 4 ? "0xd05" : "0xd0b") + "\n\n";
   }
   return s + "Hardware\t: Qualcomm Technologies, Inc SM8150\n";
 }
@@ -113,8 +113,8 @@ TEST(DevicePhoneTest, ALoweredCapOrAnOfflineCpuIsThrottling) {
   EXPECT_DOUBLE_EQ(before.zones[0].celsius, 41.0);
   const PhoneState same = before;
   EXPECT_TRUE(ThrottleNotes(before, same, {6, 7}).empty());
-  const PhoneState after = ParseState(
-      "cpu 6 schedutil 1800000 2419200 0\ncpu 7 performance 1996800 1996800 1\n");
+  const PhoneState after =
+      ParseState("cpu 6 schedutil 1800000 2419200 0\ncpu 7 performance 1996800 1996800 1\n");
   const auto notes = ThrottleNotes(before, after, {6, 7});
   ASSERT_EQ(notes.size(), 2u);
   EXPECT_NE(notes[0].find("cpu6 went offline"), std::string::npos);
