@@ -48,6 +48,23 @@ double CpuGhz(std::string* source) {
   return mhz / 1e3;
 }
 
+std::string SetMeasuredMemory(profiles::DeviceProfile* p, double bandwidth_gbps,
+                              const std::string& cpu_name, const std::string& by,
+                              const std::string& date) {
+  p->memory_type = "unknown";
+  p->memory_bandwidth_gbps = bandwidth_gbps;
+  profiles::ComputeUnit unit;
+  unit.kind = "cpu";
+  unit.name = cpu_name;
+  p->compute_units = {unit};
+  char bw[200];
+  std::snprintf(bw, sizeof(bw),
+                "memory bandwidth %.1f GB/s: measured by %s on %s (memcpy of 64 MiB, bytes read + "
+                "written, best of 5)",
+                bandwidth_gbps, by.c_str(), date.c_str());
+  return bw;
+}
+
 profiles::DeviceProfile HostProfileFacts(const db::DeviceRecord& host, double bandwidth_gbps,
                                          const std::string& date) {
   const runner::CpuDescription cpu = runner::DescribeCpu();
@@ -65,17 +82,7 @@ profiles::DeviceProfile HostProfileFacts(const db::DeviceRecord& host, double ba
   cl.max_ghz = CpuGhz(&ghz_source);
   if (cl.max_ghz < 0.1 || cl.max_ghz > 10) cl.max_ghz = 0;
   p.cpu_clusters = {cl};
-  p.memory_type = "unknown";
-  p.memory_bandwidth_gbps = bandwidth_gbps;
-  profiles::ComputeUnit unit;
-  unit.kind = "cpu";
-  unit.name = p.soc;
-  p.compute_units = {unit};
-  char bw[200];
-  std::snprintf(bw, sizeof(bw),
-                "memory bandwidth %.1f GB/s: measured by mbench calibrate on %s (memcpy of 64 MiB, "
-                "bytes read + written, best of 5)",
-                bandwidth_gbps, date.c_str());
+  const std::string bw = SetMeasuredMemory(&p, bandwidth_gbps, p.soc, "mbench calibrate", date);
   p.fact_sources = {"cpuinfo library: vendor, microarchitecture, logical processors", bw,
                     "release_year: the year of calibration (a host has no release year)"};
   if (cl.max_ghz > 0) p.fact_sources.push_back("clock: " + ghz_source);

@@ -19,6 +19,13 @@ double MeasureCopyBandwidthGbps();
 // `source` names where it came from.
 double CpuGhz(std::string* source);
 
+// A profile's memory facts as measured by MeasureCopyBandwidthGbps: sets type "unknown", the
+// bandwidth and a CPU compute unit named `cpu_name`, and returns the bandwidth's fact source,
+// naming `by` ("mbench calibrate") and the date.
+std::string SetMeasuredMemory(profiles::DeviceProfile* p, double bandwidth_gbps,
+                              const std::string& cpu_name, const std::string& by,
+                              const std::string& date);
+
 // The facts of this host's profile (no targets yet), dated `date` (YYYY-MM-DD).
 profiles::DeviceProfile HostProfileFacts(const db::DeviceRecord& host, double bandwidth_gbps,
                                          const std::string& date);

@@ -1,5 +1,7 @@
 #include "device/identity.h"
 
+#include "calibration/host.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -282,17 +284,8 @@ profiles::DeviceProfile PhoneProfileFacts(const Identity& id, double bandwidth_g
     p.cpu_clusters.push_back(cl);
   }
   std::reverse(p.cpu_clusters.begin(), p.cpu_clusters.end());  // fastest first, as shipped ones
-  p.memory_type = "unknown";
-  p.memory_bandwidth_gbps = bandwidth_gbps;
-  profiles::ComputeUnit unit;
-  unit.kind = "cpu";
-  unit.name = id.ClusterSummary();
-  p.compute_units = {unit};
-  char bw[200];
-  std::snprintf(bw, sizeof(bw),
-                "memory bandwidth %.1f GB/s: measured on the phone by mbench device calibrate on "
-                "%s (memcpy of 64 MiB, bytes read + written, best of 5)",
-                bandwidth_gbps, date.c_str());
+  const std::string bw = calibration::SetMeasuredMemory(
+      &p, bandwidth_gbps, id.ClusterSummary(), "mbench device calibrate on the phone", date);
   p.fact_sources = {"phone " + id.serial +
                         ": getprop (model, SoC), /proc/cpuinfo (core types), "
                         "/sys/devices/system/cpu (clusters, clocks)",
