@@ -104,12 +104,7 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
   auto impl = std::make_unique<Impl>();
   impl->graph = &graph;
   impl->options = options;
-#if !defined(__x86_64__)
-  // mbench's own depthwise and broadcast kernels were chosen over XNNPACK's by measurements on
-  // x86 (docs/runner.md); elsewhere (ARM phones) XNNPACK's NEON kernels, which TFLite runs
-  // there, keep every operator they have. Kernels XNNPACK lacks still run mbench's.
-  impl->options.xnnpack_only = true;
-#endif
+  if (!kOwnKernelsOverXnnpack) impl->options.xnnpack_only = true;
   impl->rng.seed(options.seed);
   impl->fused_into.assign(graph.nodes.size(), -1);
 

@@ -23,6 +23,16 @@
 
 namespace mbench::runner {
 
+// Whether mbench's own depthwise and broadcast kernels replace XNNPACK's where measurements
+// chose them (docs/runner.md): on x86-64, where those measurements were made. Elsewhere (ARM
+// phones) XNNPACK's kernels, which TFLite runs there, keep every operator they have, and mbench's
+// run only where XNNPACK has no kernel.
+#if defined(__x86_64__)
+inline constexpr bool kOwnKernelsOverXnnpack = true;
+#else
+inline constexpr bool kOwnKernelsOverXnnpack = false;
+#endif
+
 struct PlanOptions {
   int threads = 1;
   // fp32, or fp16: every operator XNNPACK has in fp16 runs in fp16 (activations stored fp16
@@ -40,8 +50,8 @@ struct PlanOptions {
   // Every operator XNNPACK has runs through XNNPACK, even where the runner has a faster kernel
   // of its own for this CPU (runner/kernels/gemm.h: dense fp32 convolutions on AVX-512;
   // runner/kernels/dwconv.h: depthwise layers with few channels or on large maps, one-channel
-  // heads; per-channel broadcast multiply and add). Always on outside x86-64, where those
-  // kernels were never measured against XNNPACK's.
+  // heads; per-channel broadcast multiply and add). Always on where kOwnKernelsOverXnnpack is
+  // false.
   bool xnnpack_only = false;
   // Dense 3x3 stride-1 fp32 convolutions with enough channels and pixels run as Winograd
   // F(4x4, 3x3) (runner/kernels/winograd.h: a quarter of the multiplies; rounding error up to ~1e-5
