@@ -71,6 +71,20 @@ std::string ShortNumber(double v) {
   return buf;
 }
 
+std::string Trim(std::string_view s) {
+  const size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
+}
+
+std::string LastLine(std::string_view s) {
+  const size_t end = s.find_last_not_of(" \t\r\n");
+  if (end == std::string_view::npos) return "";
+  const size_t nl = s.find_last_of('\n', end);
+  return std::string(s.substr(nl == std::string_view::npos ? 0 : nl + 1,
+                              nl == std::string_view::npos ? end + 1 : end - nl));
+}
+
 bool IsSafeText(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     uint32_t cp = 0;

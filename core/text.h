@@ -16,6 +16,13 @@ std::string SafeText(std::string_view s);
 // `v` with six significant digits ("%.6g"): 0.5, 1234.57, 1e+09.
 std::string ShortNumber(double v);
 
+// `s` without leading and trailing spaces, tabs and line breaks.
+std::string Trim(std::string_view s);
+
+// The last line of `s` that is not empty once trailing whitespace is dropped ("" when none):
+// what a program said last, for a one-line error.
+std::string LastLine(std::string_view s);
+
 // Whether SafeText(s) == s.
 bool IsSafeText(std::string_view s);
 

@@ -3,19 +3,13 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "core/text.h"
 #include "device/process.h"
 
 namespace mbench::device {
 namespace {
 
 constexpr char kExitMarker[] = "mbench-shell-exit=";
-
-std::string LastLine(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-  const size_t nl = t.find_last_of('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
 
 bool Has(const std::string& text, const char* needle) {
   return text.find(needle) != std::string::npos;

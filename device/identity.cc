@@ -1,6 +1,7 @@
 #include "device/identity.h"
 
 #include "calibration/host.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -29,12 +30,6 @@ std::string CoreName(const std::string& part) {
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::string Trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
 std::string Get(const std::map<std::string, std::string>& props, const std::string& key) {

@@ -10,17 +10,12 @@
 
 #include "core/env.h"
 #include "core/sha256.h"
+#include "core/text.h"
 
 namespace mbench::device {
 namespace {
 
 std::string Remote(const std::string& rel) { return std::string(kRemoteDir) + "/" + rel; }
-
-std::string LastLine(std::string t) {
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
-  const size_t nl = t.find_last_of('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
 
 std::string ProgramDir() {
   std::error_code ec;

@@ -7,6 +7,7 @@
 
 #include "calibration/probes.h"
 #include "core/env.h"
+#include "core/text.h"
 #include "device_profiles/profile.h"
 
 namespace mbench::device {
@@ -58,12 +59,6 @@ std::string CpuList(const std::vector<int>& cpus) {
   return s;
 }
 
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%g", v);
-  return buf;
-}
-
 // Pushes the bundle when the phone lacks it; says so.
 Status Install(Phone& phone, const Connection& c, const Log& log) {
   MBENCH_ASSIGN_OR_RETURN(Bundle bundle, FindBundle(c.bundle));
@@ -78,6 +73,20 @@ StatusOr<std::unique_ptr<db::Database>> OpenPulled(Phone& phone, const std::stri
   const std::string local = JoinPath(tmp.path(), "phone.db");
   MBENCH_RETURN_IF_ERROR(phone.Pull(remote, local));
   return db::Database::Open(local, {.must_exist = true});
+}
+
+// A JSON object mbench wrote on the phone (`what` names the command in errors).
+StatusOr<nlohmann::ordered_json> PullJson(Phone& phone, const std::string& remote,
+                                          const LocalTemp& tmp, const std::string& what) {
+  const std::string local = JoinPath(tmp.path(), "phone.json");
+  MBENCH_RETURN_IF_ERROR(phone.Pull(remote, local));
+  MBENCH_ASSIGN_OR_RETURN(std::string text, ReadFileToString(local));
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::Corruption("the phone's " + what + " printed no JSON report (" +
+                              std::to_string(text.size()) + " bytes)");
+  }
+  return j;
 }
 
 }  // namespace
@@ -133,9 +142,9 @@ StatusOr<nlohmann::ordered_json> RunOnPhone(Phone& phone, const Connection& c,
                                    "--precision", r.precision,
                                    "--warmup",    std::to_string(r.warmup),
                                    "--runs",      std::to_string(r.runs),
-                                   "--min-secs",  Num(r.min_secs),
-                                   "--max-secs",  Num(r.max_secs)};
-  if (r.zoo.width != 1.0) args.insert(args.end(), {"--width", Num(r.zoo.width)});
+                                   "--min-secs",  ShortNumber(r.min_secs),
+                                   "--max-secs",  ShortNumber(r.max_secs)};
+  if (r.zoo.width != 1.0) args.insert(args.end(), {"--width", ShortNumber(r.zoo.width)});
   if (r.zoo.resolution > 0) {
     args.insert(args.end(), {"--resolution", std::to_string(r.zoo.resolution)});
   }
@@ -152,14 +161,8 @@ StatusOr<nlohmann::ordered_json> RunOnPhone(Phone& phone, const Connection& c,
 
   LocalTemp tmp;
   if (tmp.path().empty()) return Status::IOError("cannot create a temporary folder");
-  const std::string local_json = JoinPath(tmp.path(), "run.json");
-  MBENCH_RETURN_IF_ERROR(phone.Pull(dir + "/run.json", local_json));
-  MBENCH_ASSIGN_OR_RETURN(std::string text, ReadFileToString(local_json));
-  nlohmann::ordered_json run = nlohmann::ordered_json::parse(text, nullptr, false);
-  if (run.is_discarded() || !run.is_object()) {
-    return Status::Corruption("the phone's mbench run printed no JSON report (" +
-                              std::to_string(text.size()) + " bytes)");
-  }
+  MBENCH_ASSIGN_OR_RETURN(nlohmann::ordered_json run,
+                          PullJson(phone, dir + "/run.json", tmp, "mbench run"));
   const std::vector<std::string> notes = ThrottleNotes(before, after, cpus);
   // The phone's own report describes its CPU as cpuinfo sees it; the phone's identity joins it.
   nlohmann::ordered_json dev = run.contains("device") && run["device"].is_object()
@@ -201,10 +204,10 @@ StatusOr<PhoneCalibration> CalibratePhone(Phone& phone, const Connection& c,
   MBENCH_RETURN_IF_ERROR(Install(phone, c, log));
   MBENCH_ASSIGN_OR_RETURN(std::string dir, phone.MakeWorkDir());
   RemoteWork work(phone, dir);
-  std::vector<std::string> args = {"calibrate",       "--measure-only", "--db",
-                                   dir + "/cal.db",   "--probe-dir",    dir + "/probes",
-                                   "--cpus",          CpuList(cpus),    "--probe-secs",
-                                   Num(r.probe_secs), "--model-secs",   Num(r.model_secs)};
+  std::vector<std::string> args = {
+      "calibrate",    "--measure-only",          "--db",         dir + "/cal.db",
+      "--probe-dir",  dir + "/probes",           "--cpus",       CpuList(cpus),
+      "--probe-secs", ShortNumber(r.probe_secs), "--model-secs", ShortNumber(r.model_secs)};
   if (r.quick) args.push_back("--quick");
   // calibrate's list flags take one value per occurrence.
   for (const auto& p : r.probes) args.insert(args.end(), {"--probes", p});
@@ -221,12 +224,10 @@ StatusOr<PhoneCalibration> CalibratePhone(Phone& phone, const Connection& c,
 
   LocalTemp tmp;
   if (tmp.path().empty()) return Status::IOError("cannot create a temporary folder");
-  const std::string local_json = JoinPath(tmp.path(), "cal.json");
-  MBENCH_RETURN_IF_ERROR(phone.Pull(dir + "/cal.json", local_json));
-  MBENCH_ASSIGN_OR_RETURN(std::string text, ReadFileToString(local_json));
-  const auto summary = nlohmann::json::parse(text, nullptr, false);
-  if (summary.is_discarded() || !summary.contains("bandwidth_gbps")) {
-    return Status::Corruption("the phone's mbench calibrate printed no summary");
+  MBENCH_ASSIGN_OR_RETURN(nlohmann::ordered_json summary,
+                          PullJson(phone, dir + "/cal.json", tmp, "mbench calibrate"));
+  if (!summary.contains("bandwidth_gbps") || !summary["bandwidth_gbps"].is_number()) {
+    return Status::Corruption("the phone's mbench calibrate printed no copy bandwidth");
   }
   PhoneCalibration out;
   out.device = DeviceRecordOf(id);

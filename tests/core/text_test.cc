@@ -38,5 +38,13 @@ TEST(TextTest, MarkdownCellsEscapePipesAndHtml) {
   EXPECT_EQ(MarkdownCell("plain"), "plain");
 }
 
+TEST(TextTest, TrimAndLastLineDropWhitespaceAndEmptyLines) {
+  EXPECT_EQ(Trim("  a b\t\r\n"), "a b");
+  EXPECT_EQ(Trim(" \n "), "");
+  EXPECT_EQ(LastLine("first\nsecond  \n\n"), "second");
+  EXPECT_EQ(LastLine("only"), "only");
+  EXPECT_EQ(LastLine("\n\n"), "");
+}
+
 }  // namespace
 }  // namespace mbench
