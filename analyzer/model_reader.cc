@@ -114,7 +114,10 @@ StatusOr<LoadedModel> ReadModel(const std::string& path, const ReadOptions& opti
                               std::to_string(limit >> 20) + " MiB a " + ModelFormatName(sniffed) +
                               " file can be (docs/limits.md)");
   }
-  MBENCH_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path, limit));
+  // Mapped, not read: the readers copy what they keep, so a model's weights are never held
+  // twice (the mapping is released when this returns).
+  MBENCH_ASSIGN_OR_RETURN(MappedFile file, MappedFile::Open(path, limit));
+  const std::string_view bytes = file.bytes();
   LoadedModel model;
   model.path = path;
   model.size_bytes = static_cast<int64_t>(bytes.size());
@@ -135,8 +138,8 @@ StatusOr<LoadedModel> ReadModel(const std::string& path, const ReadOptions& opti
         bin_path = path.substr(0, path.size() - 6) + ".bin";
       }
       if (!bin_path.empty() && FileExists(bin_path)) {
-        MBENCH_ASSIGN_OR_RETURN(std::string bin, ReadFileToString(bin_path));
-        std::string_view view(bin);
+        MBENCH_ASSIGN_OR_RETURN(MappedFile bin, MappedFile::Open(bin_path));
+        std::string_view view = bin.bytes();
         MBENCH_ASSIGN_OR_RETURN(model.graph, ReadNcnnParam(path, bytes, options, &view));
       } else {
         MBENCH_ASSIGN_OR_RETURN(model.graph, ReadNcnnParam(path, bytes, options));

@@ -5,6 +5,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -44,10 +45,11 @@ DType FromOnnxType(int32_t t) {
 
 // Reads up to kMaxInlineValues values of a small constant into `t`. Little-endian raw data, as
 // the ONNX spec requires.
-void ExtractValues(const onnx::TensorProto& p, TensorInfo& t) {
+// `raw` is the tensor's raw_data (held in the model file when the parse left it there) and
+// `has_raw` whether it has any.
+void ExtractValues(const onnx::TensorProto& p, std::string_view raw, bool has_raw, TensorInfo& t) {
   auto n = NumElements(t.shape);
   if (!n || *n > TensorInfo::kMaxInlineValues) return;
-  const std::string& raw = p.raw_data();
   auto from_raw = [&](auto zero, auto& dst) {
     using V = decltype(zero);
     if (raw.size() != static_cast<size_t>(*n) * sizeof(V)) return false;
@@ -61,7 +63,7 @@ void ExtractValues(const onnx::TensorProto& p, TensorInfo& t) {
   bool ok = false;
   switch (p.data_type()) {
     case onnx::TensorProto::INT64:
-      if (p.has_raw_data()) {
+      if (has_raw) {
         ok = from_raw(int64_t{0}, t.int_values);
       } else if (p.int64_data_size() == *n) {
         t.int_values.assign(p.int64_data().begin(), p.int64_data().end());
@@ -69,7 +71,7 @@ void ExtractValues(const onnx::TensorProto& p, TensorInfo& t) {
       }
       break;
     case onnx::TensorProto::INT32:
-      if (p.has_raw_data()) {
+      if (has_raw) {
         ok = from_raw(int32_t{0}, t.int_values);
       } else if (p.int32_data_size() == *n) {
         t.int_values.assign(p.int32_data().begin(), p.int32_data().end());
@@ -77,7 +79,7 @@ void ExtractValues(const onnx::TensorProto& p, TensorInfo& t) {
       }
       break;
     case onnx::TensorProto::FLOAT:
-      if (p.has_raw_data()) {
+      if (has_raw) {
         ok = from_raw(float{0}, t.float_values);
       } else if (p.float_data_size() == *n) {
         t.float_values.assign(p.float_data().begin(), p.float_data().end());
@@ -85,7 +87,7 @@ void ExtractValues(const onnx::TensorProto& p, TensorInfo& t) {
       }
       break;
     case onnx::TensorProto::DOUBLE:
-      if (p.has_raw_data()) {
+      if (has_raw) {
         ok = from_raw(double{0}, t.float_values);
       } else if (p.double_data_size() == *n) {
         t.float_values.assign(p.double_data().begin(), p.double_data().end());
@@ -128,10 +130,11 @@ float HalfToFloat(uint16_t h) {
 
 // Every value of an in-file constant as float, for the runner. Returns null for types it does
 // not convert (strings, bool) or data that does not match the shape.
-std::shared_ptr<const std::vector<float>> ExtractWeights(const onnx::TensorProto& p, int64_t n) {
+std::shared_ptr<const std::vector<float>> ExtractWeights(const onnx::TensorProto& p,
+                                                         std::string_view raw, bool has_raw,
+                                                         int64_t n) {
   auto out = std::make_shared<std::vector<float>>();
   out->reserve(static_cast<size_t>(n));
-  const std::string& raw = p.raw_data();
   auto from_raw = [&](auto zero, auto convert) {
     using V = decltype(zero);
     if (raw.size() != static_cast<size_t>(n) * sizeof(V)) return false;
@@ -146,17 +149,17 @@ std::shared_ptr<const std::vector<float>> ExtractWeights(const onnx::TensorProto
   bool ok = false;
   switch (p.data_type()) {
     case onnx::TensorProto::FLOAT:
-      ok = p.has_raw_data() ? from_raw(float{0}, cast)
-                            : (p.float_data_size() == n &&
-                               (out->assign(p.float_data().begin(), p.float_data().end()), true));
+      ok = has_raw ? from_raw(float{0}, cast)
+                   : (p.float_data_size() == n &&
+                      (out->assign(p.float_data().begin(), p.float_data().end()), true));
       break;
     case onnx::TensorProto::DOUBLE:
-      ok = p.has_raw_data() ? from_raw(double{0}, cast)
-                            : (p.double_data_size() == n &&
-                               (out->assign(p.double_data().begin(), p.double_data().end()), true));
+      ok = has_raw ? from_raw(double{0}, cast)
+                   : (p.double_data_size() == n &&
+                      (out->assign(p.double_data().begin(), p.double_data().end()), true));
       break;
     case onnx::TensorProto::FLOAT16:
-      if (p.has_raw_data()) {
+      if (has_raw) {
         ok = from_raw(uint16_t{0}, HalfToFloat);
       } else if (p.int32_data_size() == n) {  // halves stored in int32_data
         for (int32_t v : p.int32_data()) out->push_back(HalfToFloat(static_cast<uint16_t>(v)));
@@ -164,23 +167,138 @@ std::shared_ptr<const std::vector<float>> ExtractWeights(const onnx::TensorProto
       }
       break;
     case onnx::TensorProto::INT64:
-      ok = p.has_raw_data() ? from_raw(int64_t{0}, cast)
-                            : (p.int64_data_size() == n &&
-                               (out->assign(p.int64_data().begin(), p.int64_data().end()), true));
+      ok = has_raw ? from_raw(int64_t{0}, cast)
+                   : (p.int64_data_size() == n &&
+                      (out->assign(p.int64_data().begin(), p.int64_data().end()), true));
       break;
     case onnx::TensorProto::INT32:
-      ok = p.has_raw_data() ? from_raw(int32_t{0}, cast)
-                            : (p.int32_data_size() == n &&
-                               (out->assign(p.int32_data().begin(), p.int32_data().end()), true));
+      ok = has_raw ? from_raw(int32_t{0}, cast)
+                   : (p.int32_data_size() == n &&
+                      (out->assign(p.int32_data().begin(), p.int32_data().end()), true));
       break;
-    case onnx::TensorProto::INT8: ok = p.has_raw_data() ? from_raw(int8_t{0}, cast) : false; break;
-    case onnx::TensorProto::UINT8:
-      ok = p.has_raw_data() ? from_raw(uint8_t{0}, cast) : false;
-      break;
+    case onnx::TensorProto::INT8: ok = has_raw ? from_raw(int8_t{0}, cast) : false; break;
+    case onnx::TensorProto::UINT8: ok = has_raw ? from_raw(uint8_t{0}, cast) : false; break;
     default: break;
   }
   if (!ok) return nullptr;
   return out;
+}
+
+// Protobuf's wire format, as far as StripLargeRawData needs it.
+bool ReadVarint(const char*& p, const char* end, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && p < end; shift += 7) {
+    const auto byte = static_cast<uint8_t>(*p++);
+    *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+void WriteVarint(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// One field of a message: its number, wire type, and (for length-delimited fields) payload.
+struct WireField {
+  uint64_t number = 0;
+  int type = 0;
+  std::string_view whole;    // key and value, as in the message
+  std::string_view payload;  // wire type 2 only
+};
+
+bool NextField(const char*& p, const char* end, WireField* f) {
+  const char* start = p;
+  uint64_t key = 0, v = 0;
+  if (!ReadVarint(p, end, &key)) return false;
+  f->number = key >> 3;
+  f->type = static_cast<int>(key & 7);
+  switch (f->type) {
+    case 0:
+      if (!ReadVarint(p, end, &v)) return false;
+      break;
+    case 1:
+      if (end - p < 8) return false;
+      p += 8;
+      break;
+    case 5:
+      if (end - p < 4) return false;
+      p += 4;
+      break;
+    case 2:
+      if (!ReadVarint(p, end, &v) || v > static_cast<uint64_t>(end - p)) return false;
+      f->payload = std::string_view(p, static_cast<size_t>(v));
+      p += v;
+      break;
+    default: return false;  // groups: no ONNX message has them
+  }
+  f->whole = std::string_view(start, static_cast<size_t>(p - start));
+  return true;
+}
+
+// Copies `message`, passing each length-delimited field numbered `field` through `rewrite`
+// (which appends the field's new payload, or returns false to drop the field).
+template <typename Rewrite>
+bool RewriteFields(std::string_view message, uint64_t field, std::string* out, Rewrite rewrite) {
+  const char* p = message.data();
+  const char* end = p + message.size();
+  while (p < end) {
+    WireField f;
+    if (!NextField(p, end, &f)) return false;
+    if (f.number != field || f.type != 2) {
+      out->append(f.whole);
+      continue;
+    }
+    std::string payload;
+    bool keep = true;
+    if (!rewrite(f.payload, &payload, &keep)) return false;
+    if (!keep) continue;
+    WriteVarint(field << 3 | 2, out);
+    WriteVarint(payload.size(), out);
+    out->append(payload);
+  }
+  return true;
+}
+
+// raw_data from this size on stays in the file: every weight of a real network, never a shape.
+constexpr size_t kMinKeptRawBytes = 64 << 10;
+
+// An ONNX model with the large raw_data of its main graph's initializers left out, and those
+// bytes as views into the file, by initializer index. Parsing the whole file would copy every
+// weight into the parsed model; a 550 MB model would cost 550 MB more than its file.
+struct StrippedModel {
+  std::string proto;
+  std::vector<std::optional<std::string_view>> raw;  // per initializer, in file order
+};
+
+// ModelProto.graph = 7, GraphProto.initializer = 5, TensorProto.raw_data = 9. Returns false on
+// anything it cannot walk, and the caller parses the file as it is (protobuf then judges it).
+bool StripLargeRawData(std::string_view file, size_t min_bytes, StrippedModel* out) {
+  out->proto.clear();
+  out->raw.clear();
+  out->proto.reserve(std::min<size_t>(file.size(), 1 << 20));
+  return RewriteFields(file, 7, &out->proto, [&](std::string_view graph, std::string* g, bool*) {
+    return RewriteFields(graph, 5, g, [&](std::string_view tensor, std::string* t, bool*) {
+      std::optional<std::string_view> kept;
+      const bool walked =
+          RewriteFields(tensor, 9, t, [&](std::string_view raw, std::string* r, bool* keep) {
+            if (raw.size() < min_bytes) {
+              r->assign(raw);
+              kept.reset();  // a later raw_data replaces an earlier one, as protobuf's parse does
+            } else {
+              kept = raw;
+              *keep = false;
+            }
+            return true;
+          });
+      out->raw.push_back(kept);
+      return walked;
+    });
+  });
 }
 
 class Converter {
@@ -199,7 +317,9 @@ class Converter {
   Status CheckAttributes(const onnx::GraphProto& g) const;
   void RunOnnxShapeInference();
   // `sparse`: a sparse initializer's dense form, whose stored values are fewer than its shape.
-  Status AddConstant(const onnx::TensorProto& p, const std::string& name, bool sparse = false);
+  // `kept_raw`: its raw_data when the parse left it in the file (see StripLargeRawData).
+  Status AddConstant(const onnx::TensorProto& p, const std::string& name, bool sparse = false,
+                     const std::string_view* kept_raw = nullptr);
   // The side file of an external initializer: `location` resolved against the model's folder,
   // which it may not leave (no absolute path, no "..", no symlink out). kCorruption otherwise.
   StatusOr<std::string> ExternalDataPath(const std::string& location,
@@ -624,17 +744,20 @@ StatusOr<std::string> Converter::ExternalDataPath(const std::string& location,
 namespace {
 
 // Values a TensorProto holds inline: raw bytes over the element size, or its typed field.
-int64_t StoredValues(const onnx::TensorProto& p, int bits) {
-  if (!p.raw_data().empty())
-    return bits >= 8 ? static_cast<int64_t>(p.raw_data().size()) / (bits / 8)
-                     : static_cast<int64_t>(p.raw_data().size()) * 8 / bits;
+int64_t StoredValues(const onnx::TensorProto& p, std::string_view raw, int bits) {
+  if (!raw.empty())
+    return bits >= 8 ? static_cast<int64_t>(raw.size()) / (bits / 8)
+                     : static_cast<int64_t>(raw.size()) * 8 / bits;
   return p.float_data_size() + p.int32_data_size() + p.int64_data_size() + p.double_data_size() +
          p.uint64_data_size() + p.string_data_size();
 }
 
 }  // namespace
 
-Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& name, bool sparse) {
+Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& name, bool sparse,
+                              const std::string_view* kept_raw) {
+  const bool has_raw = kept_raw != nullptr || p.has_raw_data();
+  const std::string_view raw = kept_raw != nullptr ? *kept_raw : std::string_view(p.raw_data());
   if (by_name_.count(name)) {
     return Err(StatusCode::kCorruption, "tensor '" + name + "' is defined twice");
   }
@@ -666,7 +789,7 @@ Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& nam
   const int bits_per_value = DTypeBits(t.dtype);
   if (p.data_location() != onnx::TensorProto::EXTERNAL && !sparse && bits_per_value > 0 &&
       t.dtype != DType::kString && t.dtype != DType::kComplex64 && t.dtype != DType::kComplex128) {
-    const int64_t stored = StoredValues(p, bits_per_value);
+    const int64_t stored = StoredValues(p, raw, bits_per_value);
     if (stored < *NumElements(t.shape)) {
       return Err(StatusCode::kCorruption, "initializer '" + name + "' " + ShapeToString(t.shape) +
                                               " claims " + std::to_string(*NumElements(t.shape)) +
@@ -730,16 +853,12 @@ Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& nam
         return Err(StatusCode::kIOError, "cannot read external data file '" + location +
                                              "' for initializer '" + name + "'");
       }
-      onnx::TensorProto inline_copy;
-      inline_copy.set_data_type(p.data_type());
-      *inline_copy.mutable_dims() = p.dims();
-      inline_copy.set_raw_data(std::move(bytes));
-      ExtractValues(inline_copy, t);
-      if (options_.keep_weights) t.weights = ExtractWeights(inline_copy, n);
+      ExtractValues(p, bytes, true, t);
+      if (options_.keep_weights) t.weights = ExtractWeights(p, bytes, true, n);
     }
   } else {
-    ExtractValues(p, t);
-    if (options_.keep_weights) t.weights = ExtractWeights(p, *NumElements(t.shape));
+    ExtractValues(p, raw, has_raw, t);
+    if (options_.keep_weights) t.weights = ExtractWeights(p, raw, has_raw, *NumElements(t.shape));
   }
   int32_t idx = graph_.AddTensor(std::move(t));
   by_name_.emplace(name, idx);
@@ -889,7 +1008,14 @@ StatusOr<Graph> Converter::Run(std::string_view bytes) {
                                              ": protobuf models are limited to 2 GiB; store " +
                                              "weights as external data");
   }
-  if (!model_.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  StrippedModel stripped;
+  std::string_view proto = bytes;
+  if (StripLargeRawData(bytes, kMinKeptRawBytes, &stripped)) {
+    proto = stripped.proto;
+  } else {
+    stripped.raw.clear();
+  }
+  if (!model_.ParseFromArray(proto.data(), static_cast<int>(proto.size()))) {
     return Err(StatusCode::kCorruption,
                "not a valid ONNX model: protobuf parsing failed "
                "(truncated or not an ONNX file)");
@@ -904,7 +1030,18 @@ StatusOr<Graph> Converter::Run(std::string_view bytes) {
   const onnx::GraphProto& g = model_.graph();
   CollectTypes();
 
-  for (const auto& init : g.initializer()) MBENCH_RETURN_IF_ERROR(AddConstant(init, init.name()));
+  for (int i = 0; i < g.initializer_size(); ++i) {
+    const onnx::TensorProto& init = g.initializer(i);
+    const bool kept = static_cast<size_t>(i) < stripped.raw.size() && stripped.raw[i];
+    if (kept && init.has_raw_data()) {
+      // raw_data in two pieces, one too small to keep apart: protobuf's parse would take the
+      // last; this one cannot tell which that was.
+      return Err(StatusCode::kCorruption,
+                 "initializer '" + init.name() + "' stores raw_data more than once");
+    }
+    MBENCH_RETURN_IF_ERROR(
+        AddConstant(init, init.name(), false, kept ? &*stripped.raw[i] : nullptr));
+  }
   for (const auto& sparse : g.sparse_initializer()) {
     onnx::TensorProto dense = sparse.values();
     dense.clear_dims();

@@ -34,7 +34,8 @@ Status ValidateDb(
     const ValidateOptions& o, std::string* description, int* unpredictable,
     std::vector<estimator::CvPoint>* all_rows,
     std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>>* groups) {
-  MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path, {.must_exist = true}));
+  MBENCH_ASSIGN_OR_RETURN(auto results,
+                          db::Database::Open(o.db_path, {.must_exist = true, .read_only = true}));
   MBENCH_ASSIGN_OR_RETURN(std::vector<db::DeviceRecord> devices, results->Devices());
   int validated = 0;
   for (const auto& d : devices) {

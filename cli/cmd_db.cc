@@ -43,14 +43,16 @@ Status RunQuery(const DbOptions& o) {
       return Status::InvalidArgument("query " + o.query + " needs --model NAME");
     }
   }
-  MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path, {.must_exist = true}));
+  MBENCH_ASSIGN_OR_RETURN(auto results,
+                          db::Database::Open(o.db_path, {.must_exist = true, .read_only = true}));
   MBENCH_ASSIGN_OR_RETURN(db::Table t, results->Query(o.query, o.model));
   std::cout << report::FormatTable(t, o.format);
   return Status::Ok();
 }
 
 Status RunExport(const DbOptions& o) {
-  MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path, {.must_exist = true}));
+  MBENCH_ASSIGN_OR_RETURN(auto results,
+                          db::Database::Open(o.db_path, {.must_exist = true, .read_only = true}));
   std::string text;
   if (o.format == "csv") {
     if (o.table.empty()) return Status::InvalidArgument("--format csv exports one --table");

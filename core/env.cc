@@ -1,5 +1,7 @@
 #include "core/env.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,6 +53,56 @@ StatusOr<std::string> ReadFileToString(const std::string& path, int64_t max_byte
   size_t got = size > 0 ? std::fread(out.data(), 1, out.size(), f.get()) : 0;
   if (got != out.size()) return Status::IOError(path + ": short read");
   return out;
+}
+
+StatusOr<MappedFile> MappedFile::Open(const std::string& path, int64_t max_bytes) {
+  int64_t size = 0;
+  MBENCH_RETURN_IF_ERROR(StatRegularFile(path, &size));
+  if (size > max_bytes) {
+    return Status::InvalidArgument(path + ": size_bytes=" + std::to_string(size) +
+                                   ": larger than the limit of " + std::to_string(max_bytes));
+  }
+  MappedFile file;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError(path + ": cannot open: " + std::strerror(errno));
+  // The size of what was opened (the file may have changed since the stat above).
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size > max_bytes) {
+    ::close(fd);
+    return Status::IOError(path + ": changed while being opened");
+  }
+  size = static_cast<int64_t>(st.st_size);
+  if (size == 0) {  // mmap refuses a length of 0; an empty view says it all
+    ::close(fd);
+    return file;
+  }
+  void* data = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0);
+  const int err = errno;
+  ::close(fd);
+  if (data == MAP_FAILED) return Status::IOError(path + ": cannot map: " + std::strerror(err));
+  file.data_ = data;
+  file.size_ = static_cast<size_t>(size);
+  return file;
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept : data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) ::munmap(data_, size_);
+    data_ = other.data_;
+    size_ = other.size_;
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(data_, size_);
 }
 
 StatusOr<std::string> ReadFileHead(const std::string& path, size_t max_bytes) {

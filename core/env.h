@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/status_or.h"
 
@@ -19,6 +20,27 @@ StatusOr<std::string> ReadFileToString(const std::string& path,
 // The first `max_bytes` bytes of the file at `path` (fewer when it is shorter), with the same
 // errors as ReadFileToString: a look at a file's kind before reading all of it.
 StatusOr<std::string> ReadFileHead(const std::string& path, size_t max_bytes);
+
+// A regular file mapped read-only: its bytes without a copy. Pages are read on first touch and
+// belong to the page cache, so a large model's weights cost no private memory until a reader
+// converts them, and none once the mapping is gone. Move-only; unmapped on destruction. The
+// same errors as ReadFileToString.
+class MappedFile {
+ public:
+  static StatusOr<MappedFile> Open(const std::string& path, int64_t max_bytes = int64_t{1} << 34);
+  MappedFile() = default;
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
+
+ private:
+  void* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 // Writes `contents` to `path`, replacing it: into a temporary file next to it, renamed over
 // `path` once complete, so a failed write (a full disk) leaves `path` as it was and no partial

@@ -105,11 +105,18 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& location,
     MBENCH_ASSIGN_OR_RETURN(store, internal::OpenSqliteStore(location, options));
   }
   std::unique_ptr<Database> db(new Database(std::move(store), postgres));
-  if (options.must_exist) {
+  const int latest = internal::kSchemaVersions;
+  if (options.must_exist || options.read_only) {
     MBENCH_ASSIGN_OR_RETURN(int version, db->SchemaVersion());
     if (version == 0) return Status::NotFound(db->location() + ": holds no mbench results");
+    if (options.read_only && version > 0 && version < latest) {
+      return Status::Unsupported(
+          db->location() + ": schema version " + std::to_string(version) +
+          " is older than this mbench's " + std::to_string(latest) +
+          " and a read-only open cannot upgrade it; run any mbench command that writes to it "
+          "(mbench db import, run --db) once with write access");
+    }
   }
-  const int latest = internal::kSchemaVersions;
   const int target = options.schema_version > 0 ? std::min(options.schema_version, latest) : latest;
   MBENCH_RETURN_IF_ERROR(db->Migrate(target));
   return db;

@@ -133,6 +133,11 @@ struct OpenOptions {
   bool must_exist = false;      // kNotFound instead of creating a new file
   int busy_timeout_ms = 15000;  // how long a write waits for another process's transaction
   int schema_version = 0;       // migrate up to this version (0: the latest); tests make old files
+  // For commands that only read (query, export, validate): opens without write access, so a
+  // user who may read the file but not write it (or its folder) can still query it. Nothing is
+  // created or migrated; a database from an older mbench asks to be opened once with write
+  // access. Implies must_exist.
+  bool read_only = false;
 };
 
 class Database {

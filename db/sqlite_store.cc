@@ -139,12 +139,14 @@ class SqliteStore final : public Store {
     return Status::Ok();
   }
 
-  // Sets up a freshly opened file: refuses what is not a database, switches to WAL.
-  Status Prepare() {
+  // Sets up a freshly opened file: refuses what is not a database, switches to WAL (unless
+  // opened read-only: a reader changes nothing, not even the journal mode).
+  Status Prepare(bool read_only) {
     sqlite3_busy_timeout(db_.get(), busy_timeout_ms_);
     sqlite3_extended_result_codes(db_.get(), 1);
     // Reading the header first tells a random file from a database before anything is written.
     MBENCH_RETURN_IF_ERROR(Exec("cannot read the file", "PRAGMA schema_version"));
+    if (read_only) return Exec("cannot turn on foreign keys", "PRAGMA foreign_keys=ON");
     MBENCH_ASSIGN_OR_RETURN(Table wal,
                             Run("cannot switch to WAL mode", "PRAGMA journal_mode=WAL", {}));
     const std::string mode = wal.rows.empty() ? "" : wal.rows[0][0].s;
@@ -200,6 +202,28 @@ class SqliteStore final : public Store {
   std::map<std::string, StmtHandle> statements_;
 };
 
+// Opening a WAL database read-only fails this way when its -shm file cannot be created.
+bool IsWalAccessFailure(const Status& s) {
+  const std::string& m = s.message();
+  return m.find("unable to open") != std::string::npos || m.find("readonly") != std::string::npos ||
+         m.find("read-only") != std::string::npos;
+}
+
+// "file:" URI for `path` with immutable=1; '%', '?' and '#' percent-encoded.
+std::string ImmutableUri(const std::string& path) {
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char hex[4];
+      std::snprintf(hex, sizeof(hex), "%%%02X", static_cast<unsigned char>(c));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
@@ -210,18 +234,28 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
   if (exists && std::filesystem::is_directory(path, ec)) {
     return Status::InvalidArgument(path + ": is a directory, not a results database");
   }
-  sqlite3* raw = nullptr;
-  const int flags =
-      SQLITE_OPEN_READWRITE | (options.must_exist ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  DbHandle handle(raw);
-  if (rc != SQLITE_OK) {
-    return Status::IOError(path + ": cannot open the results database: " +
-                           (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  if (options.read_only && !exists) return Status::NotFound(path + ": no such results database");
+  auto open = [&](const std::string& name, int flags) -> StatusOr<std::unique_ptr<Store>> {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(name.c_str(), &raw, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
+    DbHandle handle(raw);
+    if (rc != SQLITE_OK) {
+      return Status::IOError(path + ": cannot open the results database: " +
+                             (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    }
+    auto store = std::make_unique<SqliteStore>(path, std::move(handle), options.busy_timeout_ms);
+    MBENCH_RETURN_IF_ERROR(store->Prepare(options.read_only));
+    return std::unique_ptr<Store>(std::move(store));
+  };
+  if (!options.read_only) {
+    return open(path, SQLITE_OPEN_READWRITE | (options.must_exist ? 0 : SQLITE_OPEN_CREATE));
   }
-  auto store = std::make_unique<SqliteStore>(path, std::move(handle), options.busy_timeout_ms);
-  MBENCH_RETURN_IF_ERROR(store->Prepare());
-  return std::unique_ptr<Store>(std::move(store));
+  StatusOr<std::unique_ptr<Store>> store = open(path, SQLITE_OPEN_READONLY);
+  if (store.ok() || !IsWalAccessFailure(store.status())) return store;
+  // A WAL database needs its -shm file to be read; a reader who may not create it in the
+  // database's folder reads the file as it is on disk (immutable), which is complete whenever
+  // no writer is active (the last writer to close checkpoints everything into the file).
+  return open(ImmutableUri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
 }
 
 }  // namespace mbench::db::internal

@@ -15,13 +15,19 @@ namespace mbench::runner {
 // Constant values in graph layout: the Graph's own values when it has them, else seeded.
 const std::vector<float>& Plan::Impl::Const(int32_t t) {
   Buf& b = bufs[t];
+  if (b.shared) return *b.shared;
   if (b.values.empty()) {
     const auto& info = graph->tensors[t];
     int64_t n = Product(b.gshape);
+    if (info.weights && n > 0 && static_cast<int64_t>(info.weights->size()) == n) {
+      b.shared = info.weights;
+      weight_bytes += static_cast<int64_t>(b.shared->size() * sizeof(float));
+      // Constants are read, never written: kernels take them as const inputs.
+      b.data = const_cast<float*>(b.shared->data());
+      return *b.shared;
+    }
     b.values.resize(static_cast<size_t>(std::max<int64_t>(n, 1)));
-    if (info.weights && static_cast<int64_t>(info.weights->size()) == n) {
-      b.values = *info.weights;
-    } else if (info.has_values && static_cast<int64_t>(info.float_values.size()) == n) {
+    if (info.has_values && static_cast<int64_t>(info.float_values.size()) == n) {
       for (int64_t i = 0; i < n; ++i) b.values[i] = static_cast<float>(info.float_values[i]);
     } else if (info.has_values && static_cast<int64_t>(info.int_values.size()) == n) {
       for (int64_t i = 0; i < n; ++i) b.values[i] = static_cast<float>(info.int_values[i]);

@@ -18,6 +18,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <utility>
@@ -72,6 +73,9 @@ class Plan::Impl {
     bool constant = false;
     int64_t offset = -1;        // in floats, into the arena (activations)
     std::vector<float> values;  // constants, graph layout
+    // A constant whose values the Graph holds (a model's weights): shared, not copied, so a
+    // large model's weights are in memory once (plus the kernels' packed form).
+    std::shared_ptr<const std::vector<float>> shared;
     int first = -1, last = -1;  // lifetime in steps
     float* data = nullptr;
     // An fp16 or int8 plan stores an activation in the form its producer computes (`home`)

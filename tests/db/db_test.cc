@@ -493,6 +493,67 @@ TEST_P(SqliteDbTest, AFileLockedByAnotherProgramIsAOneLineErrorAfterTheTimeout) 
   EXPECT_TRUE((*db)->AddRun(Host(), Model("m"), MakeRun(1.0, 1)).ok());
 }
 
+// A user who may read the results (a shared file, a folder they cannot write) queries them:
+// the read-only open writes nothing, not even the WAL's index beside the file. As root the test
+// drops to `nobody` in a child process, since permissions do not bind root.
+TEST_P(SqliteDbTest, AReadOnlyDatabaseCanBeQueriedByAUserWhoCannotWriteIt) {
+  {
+    auto db = Database::Open(path_);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->AddRun(Host(), Model("m"), MakeRun(2.0, 3)).ok());
+  }
+  ASSERT_FALSE(std::filesystem::exists(path_ + "-shm")) << "the last writer cleans up its WAL";
+  namespace fs = std::filesystem;
+  fs::permissions(path_, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                            fs::perms::group_exec | fs::perms::others_read |
+                            fs::perms::others_exec);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(20);
+    if (access(path_.c_str(), W_OK) == 0) _exit(21);  // permissions would not bind
+    {
+      auto writer = Database::Open(path_);
+      if (writer.ok()) _exit(22);  // a writer's open needs write access and says so
+      if (writer.status().message().find(path_) == std::string::npos) _exit(23);
+    }
+    auto db = Database::Open(path_, {.must_exist = true, .read_only = true});
+    if (!db.ok()) {
+      std::fprintf(stderr, "%s\n", db.status().ToString().c_str());
+      _exit(24);
+    }
+    auto runs = (*db)->Dump("runs");
+    if (!runs.ok() || runs->rows.size() != 1) _exit(25);
+    auto layers = (*db)->Query("leaderboard", "");
+    if (!layers.ok()) _exit(26);
+    auto write = (*db)->AddRun(Host(), Model("m2"), MakeRun(1.0, 1));
+    if (write.ok()) _exit(27);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add);
+  fs::permissions(path_, fs::perms::owner_write, fs::perm_options::add);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "child failed at step " << WEXITSTATUS(status);
+  EXPECT_FALSE(fs::exists(path_ + "-shm"));
+  EXPECT_FALSE(fs::exists(path_ + "-wal"));
+}
+
+TEST_P(SqliteDbTest, AReadOnlyOpenNeitherCreatesNorMigrates) {
+  auto absent = Database::Open(path_, {.read_only = true});
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(path_));
+  ASSERT_TRUE(Database::Open(path_, {.schema_version = 1}).ok());
+  auto old = Database::Open(path_, {.read_only = true});
+  ASSERT_FALSE(old.ok());
+  EXPECT_NE(old.status().message().find("write access"), std::string::npos)
+      << old.status().ToString();
+  EXPECT_EQ(SqliteScalar(path_, "PRAGMA user_version"), "1");
+}
+
 #ifdef MBENCH_TEST_POSTGRES
 // What only a PostgreSQL URI can be: a server that does not answer, a password to keep quiet.
 TEST(PostgresDbTest, AnUnreachableServerIsAOneLineErrorWithoutThePassword) {
