@@ -9,13 +9,17 @@ namespace mbench::calibration {
 namespace {
 
 // Adds cross-validation rows to the table's groups.
-void GroupRows(
-    const ValidateOptions& o, const estimator::CalibrationData& data,
-    const std::vector<estimator::CvPoint>& rows,
-    std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>>* out) {
+void GroupRows(const ValidateOptions& o, const estimator::CalibrationData& data,
+               const std::vector<estimator::CvPoint>& rows,
+               std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>>* out,
+               std::vector<ValidationPoint>* points) {
   for (const auto& r : rows) {
     const auto& m = data.points[r.point];
     if (data.models[m.model].part) continue;  // judged on whole models
+    if (o.by == "point") {
+      points->push_back({r.device_id, r.target_key, data.models[m.model].key, r.measured_ms,
+                         r.predicted_ms, r.low_ms, r.high_ms});
+    }
     if (o.by == "model") {
       (*out)[{data.models[m.model].group, o.db_path.empty() ? "all targets" : r.device_id}]
           .push_back(r);
@@ -33,7 +37,8 @@ void GroupRows(
 Status ValidateDb(
     const ValidateOptions& o, std::string* description, int* unpredictable,
     std::vector<estimator::CvPoint>* all_rows,
-    std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>>* groups) {
+    std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>>* groups,
+    std::vector<ValidationPoint>* points) {
   MBENCH_ASSIGN_OR_RETURN(auto results,
                           db::Database::Open(o.db_path, {.must_exist = true, .read_only = true}));
   MBENCH_ASSIGN_OR_RETURN(std::vector<db::DeviceRecord> devices, results->Devices());
@@ -54,7 +59,7 @@ Status ValidateDb(
     estimator::FitOptions fo;
     fo.date = "";  // only recorded in fitted profiles, which validation discards
     MBENCH_ASSIGN_OR_RETURN(estimator::CvResult cv, estimator::CrossValidate(data, {*base}, fo));
-    GroupRows(o, data, cv.rows, groups);
+    GroupRows(o, data, cv.rows, groups, points);
     for (const auto& r : cv.rows) {
       if (!data.models[data.points[r.point].model].part) all_rows->push_back(r);
     }
@@ -101,14 +106,21 @@ StatusOr<Validation> Validate(const ValidateOptions& o) {
   std::map<std::pair<std::string, std::string>, std::vector<estimator::CvPoint>> by_target;
   estimator::CvResult cv;
   Validation out;
+  if (!o.db_path.empty() && o.anchored) {
+    return Status::InvalidArgument(
+        "--anchored validates on the published data, where models are measured on many "
+        "devices; with --db each device is validated alone");
+  }
   if (!o.db_path.empty()) {
-    MBENCH_RETURN_IF_ERROR(ValidateDb(o, &out.data, &cv.unpredictable, &cv.rows, &by_target));
+    MBENCH_RETURN_IF_ERROR(
+        ValidateDb(o, &out.data, &cv.unpredictable, &cv.rows, &by_target, &out.points));
   } else {
     MBENCH_ASSIGN_OR_RETURN(Inputs published, LoadInputs(o.data_dir));
     estimator::FitOptions fo;
     fo.date = published.date;
     MBENCH_ASSIGN_OR_RETURN(cv, estimator::CrossValidate(published.data, published.devices, fo));
-    GroupRows(o, published.data, cv.rows, &by_target);
+    if (o.anchored) cv.rows = estimator::AnchorRows(published.data, cv.rows, &out.unanchored);
+    GroupRows(o, published.data, cv.rows, &by_target, &out.points);
     out.data = published.data.description;
   }
   for (const auto& [key, pts] : by_target) {

@@ -34,10 +34,14 @@ StatusOr<std::vector<profiles::DeviceProfile>> FitPublishedProfiles(
 
 struct ValidateOptions {
   std::string data_dir;       // the published data (when db_path is empty)
-  std::string by = "target";  // rows per "target", "model" or "family"
+  std::string by = "target";  // rows per "target", "model", "family" or "point"
   std::string db_path;        // validate on the runs stored here instead
   std::string device;         // with db_path: only this device
   std::string profile_dir;    // with db_path: profiles of devices not refined
+  // Each measurement predicted from the other measurements of the same model (its architecture
+  // still held out of every fit): how good a prediction is once the model was measured on
+  // other targets (estimator/anchor.h). Published data only.
+  bool anchored = false;
 };
 
 // One row of the validation table.
@@ -46,11 +50,19 @@ struct ValidationRow {
   estimator::Accuracy acc;
 };
 
+// One held-out prediction: a measurement and what the fit without its architecture said.
+struct ValidationPoint {
+  std::string device, target, model;
+  double measured_ms = 0.0, predicted_ms = 0.0, low_ms = 0.0, high_ms = 0.0;
+};
+
 struct Validation {
   std::string data;  // what was validated on
   std::vector<ValidationRow> rows;
+  std::vector<ValidationPoint> points;  // by "point": every prediction, in the data's order
   ValidationRow overall;
   int unpredictable = 0;  // measurements whose target had no other model
+  int unanchored = 0;     // with `anchored`: measurements of a model measured nowhere else
 };
 
 // Leave-one-model-out cross-validation (each architecture removed from every fit, then

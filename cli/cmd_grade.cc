@@ -1,6 +1,8 @@
 // `mbench grade MODEL`: the one-screen report — what the model is, where it runs, and how fast,
 // how power-hungry and how sure, on every device profile (report/grade.h decides what it says).
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -25,9 +27,52 @@ struct GradeOptions {
   std::string output;
   std::string profile_dir;
   std::vector<std::string> profile_files;
-  std::string db_path;   // results database: refined profiles in, predictions out
-  bool kernels = false;  // JSON: every kernel's predicted time
+  std::string db_path;                // results database: refined profiles in, predictions out
+  bool kernels = false;               // JSON: every kernel's predicted time
+  std::vector<std::string> measured;  // "DEVICE[:TARGET]=MS"
 };
+
+// "pixel4:cpu/tflite/fp32/4t=23.5" or "pixel4=23.5".
+StatusOr<report::GradeRequest::Measured> ParseMeasured(const std::string& spec) {
+  const size_t eq = spec.rfind('=');
+  const auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument("--measured '" + spec + "': " + why +
+                                   " (expected DEVICE[:TARGET]=MS, e.g. pixel4:cpu/tflite/fp32/"
+                                   "4t=23.5)");
+  };
+  if (eq == std::string::npos || eq == 0) return bad("no '='");
+  report::GradeRequest::Measured m;
+  const std::string where = spec.substr(0, eq);
+  const size_t colon = where.find(':');
+  m.device_id = where.substr(0, colon);
+  if (colon != std::string::npos) m.target_key = where.substr(colon + 1);
+  if (m.device_id.empty()) return bad("no device");
+  char* end = nullptr;
+  const std::string number = spec.substr(eq + 1);
+  m.ms = std::strtod(number.c_str(), &end);
+  if (number.empty() || end == nullptr || *end != '\0' || !(m.ms > 0.0) || !std::isfinite(m.ms)) {
+    return bad("'" + number + "' is not a positive number of milliseconds");
+  }
+  m.source = "--measured";
+  return m;
+}
+
+// Runs of this model (by content hash) stored in the results database, as anchors.
+Status AddStoredRuns(db::Database& results, const std::string& sha256,
+                     std::vector<report::GradeRequest::Measured>* out) {
+  MBENCH_ASSIGN_OR_RETURN(std::vector<db::StoredRun> runs, results.RunsOfModel(sha256));
+  for (const auto& r : runs) {
+    profiles::Target t;
+    t.compute_unit = r.run.compute_unit;
+    t.runtime = r.run.runtime;
+    t.precision = r.run.precision;
+    t.threads = static_cast<int>(r.run.threads);
+    t.cluster = r.run.cluster;
+    out->push_back(
+        {r.device_id, t.Key(), r.run.p50_ms, results.location() + " run " + std::to_string(r.id)});
+  }
+  return Status::Ok();
+}
 
 Status RunGrade(const GradeOptions& o, int* exit_code) {
   MBENCH_ASSIGN_OR_RETURN(report::GradeFormat format, report::ParseGradeFormat(o.format));
@@ -43,6 +88,18 @@ Status RunGrade(const GradeOptions& o, int* exit_code) {
   MBENCH_ASSIGN_OR_RETURN(analyzer::AnalyzedModel loaded,
                           analyzer::LoadAndAnalyze(o.model_path, o.input_shapes, o.zoo));
   report::GradeRequest req = o.request;
+  for (const auto& spec : o.measured) {
+    MBENCH_ASSIGN_OR_RETURN(report::GradeRequest::Measured m, ParseMeasured(spec));
+    req.measured.push_back(m);
+  }
+  if (results) MBENCH_RETURN_IF_ERROR(AddStoredRuns(*results, loaded.model.sha256, &req.measured));
+  std::vector<profiles::DeviceProfile> all_profiles;
+  if (!req.measured.empty() && o.profile_files.empty()) {
+    std::vector<std::string> unused;
+    MBENCH_ASSIGN_OR_RETURN(
+        all_profiles, calibration::SelectProfiles({}, o.profile_dir, {}, results.get(), &unused));
+    req.all_profiles = &all_profiles;
+  }
   req.keep_kernel_times = format == report::GradeFormat::kHtml || o.kernels;
   req.profile_dir = o.profile_files.empty() ? o.profile_dir : "--profile files";
   MBENCH_ASSIGN_OR_RETURN(report::GradeReport r,
@@ -103,6 +160,21 @@ void RegisterGrade(CLI::App& app, int* exit_code) {
                   "fp32, fp16 or int8 (default: fp32 on CPU, fp16 on GPU/NPU); int8 predicts\n"
                   "the quantized model before you convert it")
       ->check(CLI::IsMember({"fp32", "fp16", "int8"}));
+  cmd->add_option("--runtime", o->request.runtime,
+                  "Runtime to predict for where a device has several (ncnn, tflite, nnapi,\n"
+                  "qnn, coreml, mbench); default: each device's preferred one");
+  cmd->add_option("--target", o->request.target,
+                  "One calibrated target by key, e.g. cpu/ncnn/fp32/4t-little (little cores);\n"
+                  "`mbench devices` lists them. Overrides --compute, --runtime, --precision\n"
+                  "and --threads");
+  cmd->add_option("--measured", o->measured,
+                  "A latency of this model you measured: DEVICE[:TARGET]=MS (repeatable).\n"
+                  "Every prediction is then anchored on it: the measurement times the ratio\n"
+                  "the profiles predict between the two targets, with an interval from how\n"
+                  "well that ratio held for the published models. Runs of the same model in\n"
+                  "--db anchor the same way")
+      ->take_all()
+      ->allow_extra_args(false);
   cmd->add_option("--target-fps", o->request.target_fps,
                   "Frame-rate gate: exit code 4 when a selected device is predicted below it,\n"
                   "and a coverage line by release year");

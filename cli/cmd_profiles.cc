@@ -78,8 +78,13 @@ void RegisterProfiles(CLI::App& app, int* exit_code) {
                    "Data directory (default: the source tree's data/)");
   vcmd->add_option("--by", val->validate.by,
                    "Rows per target (default: device and target), model (each held-out\n"
-                   "architecture over every target) or family (compute unit/runtime/precision)")
-      ->check(CLI::IsMember({"target", "model", "family"}));
+                   "architecture over every target), family (compute unit/runtime/precision)\n"
+                   "or point (every held-out prediction: measured, predicted, interval, error)")
+      ->check(CLI::IsMember({"target", "model", "family", "point"}));
+  vcmd->add_flag("--anchored", val->validate.anchored,
+                 "Predict each measurement from the other measurements of the same model\n"
+                 "(its architecture still held out of every fit): the accuracy once a model\n"
+                 "was measured on other devices, as grade gives it with --measured or --db");
   vcmd->add_option("--db", val->validate.db_path,
                    "Validate on the runs stored in this results database instead: per device,\n"
                    "each model left out of the fit that predicts it, as `refine` fits");

@@ -410,7 +410,8 @@ StatusOr<std::vector<DeviceRecord>> Database::Devices() {
   return out;
 }
 
-StatusOr<std::vector<StoredRun>> Database::RunsOfDevice(const std::string& device_id) {
+StatusOr<std::vector<StoredRun>> Database::SelectRuns(const std::string& where,
+                                                      const std::string& value) {
   MBENCH_ASSIGN_OR_RETURN(
       Table t,
       store_->Run(
@@ -418,9 +419,10 @@ StatusOr<std::vector<StoredRun>> Database::RunsOfDevice(const std::string& devic
           "SELECT r.id, m.key, m.sha256, m.name, m.format, m.ref, m.input_shapes, m.macs, "
           "r.runtime, r.compute_unit, r.precision, r.threads, r.cluster, r.measured_at, r.source, "
           "r.n, r.min_ms, r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms, r.mean_ms, r.std_ms, "
-          "r.synthetic_weights, r.layer_count "
-          "FROM runs r JOIN models m ON m.id = r.model_id WHERE r.device_id = ? ORDER BY r.id",
-          {Text(device_id)}));
+          "r.synthetic_weights, r.layer_count, r.device_id "
+          "FROM runs r JOIN models m ON m.id = r.model_id WHERE " +
+              where + " = ? ORDER BY r.id",
+          {Text(value)}));
   std::vector<StoredRun> out;
   out.reserve(t.rows.size());
   for (const auto& row : t.rows) {
@@ -450,8 +452,19 @@ StatusOr<std::vector<StoredRun>> Database::RunsOfDevice(const std::string& devic
     r.run.std_ms = RealAt(row, 22, 0);
     r.run.synthetic_weights = IntAt(row, 23, 0) != 0;
     r.run.layers.reserve(static_cast<size_t>(IntAt(row, 24, 0)));
+    r.device_id = row[25].s;
     out.push_back(std::move(r));
   }
+  return out;
+}
+
+StatusOr<std::vector<StoredRun>> Database::RunsOfModel(const std::string& sha256) {
+  if (sha256.empty()) return std::vector<StoredRun>{};
+  return SelectRuns("m.sha256", sha256);
+}
+
+StatusOr<std::vector<StoredRun>> Database::RunsOfDevice(const std::string& device_id) {
+  MBENCH_ASSIGN_OR_RETURN(std::vector<StoredRun> out, SelectRuns("r.device_id", device_id));
   // One query for every layer of the device's runs, in run order.
   MBENCH_ASSIGN_OR_RETURN(
       Table layers,

@@ -102,6 +102,7 @@ struct CalibrationRow {
 // A stored run with its model, for refitting.
 struct StoredRun {
   int64_t id = 0;
+  std::string device_id;
   ModelRecord model;
   RunRecord run;
 };
@@ -186,6 +187,9 @@ class Database {
 
   // Runs stored for a device (with layer timings), oldest first.
   StatusOr<std::vector<StoredRun>> RunsOfDevice(const std::string& device_id);
+  // Runs of the model with this content hash on every device (without layer timings), oldest
+  // first: what anchors a prediction of the same model elsewhere.
+  StatusOr<std::vector<StoredRun>> RunsOfModel(const std::string& sha256);
   StatusOr<std::vector<DeviceRecord>> Devices();
 
   // The engine's own check (SQLite's integrity_check) and that every row's references resolve:
@@ -206,6 +210,8 @@ class Database {
   Database(std::unique_ptr<internal::Store> store, bool postgres);
   Status Migrate(int target_version);
   StatusOr<int64_t> PutModelLocked(const ModelRecord& model);
+  // Runs joined with their models WHERE `column` = `value` (a fixed column name, never input).
+  StatusOr<std::vector<StoredRun>> SelectRuns(const std::string& column, const std::string& value);
   Status PutDeviceLocked(const DeviceRecord& device);
   StatusOr<int64_t> AddRunLocked(const std::string& device_id, int64_t model_id,
                                  const RunRecord& run);

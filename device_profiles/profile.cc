@@ -288,6 +288,14 @@ StatusOr<DeviceProfile> ParseProfile(std::string_view json_text, std::string_vie
         c.cv_points = r.Int(*cal, cp, "cv_points", 0, 1 << 30);
         c.cv_mape_pct = r.Number(*cal, cp, "cv_mape_pct", 0.0, 1e6);
         c.interval_log_halfwidth = r.Number(*cal, cp, "interval_log_halfwidth", 0.0, 100.0);
+        if (const json* res = r.Field(*cal, cp, "cv_residuals", false)) {
+          if (!res->is_object()) r.Fail(cp + ".cv_residuals", "expected an object");
+          for (auto it = res->begin(); r.ok() && res->is_object() && it != res->end(); ++it) {
+            c.cv_residuals.emplace_back(
+                it.key(), r.Number(*res, cp + ".cv_residuals", it.key().c_str(), -20.0, 20.0));
+          }
+          std::sort(c.cv_residuals.begin(), c.cv_residuals.end());
+        }
       }
       if (const json* samples = r.Array(t, path, "kernel_samples", false)) {
         for (size_t k = 0; k < samples->size() && r.ok(); ++k) {
@@ -419,6 +427,10 @@ std::string ProfileToJson(const DeviceProfile& p) {
                         {"cv_points", c.cv_points},
                         {"cv_mape_pct", Round6(c.cv_mape_pct)},
                         {"interval_log_halfwidth", Round6(c.interval_log_halfwidth)}};
+    if (!c.cv_residuals.empty()) {
+      auto& res = j["calibration"]["cv_residuals"] = nlohmann::ordered_json::object();
+      for (const auto& [model, r] : c.cv_residuals) res[model] = Round6(r);
+    }
     if (!t.kernel_samples.empty()) {
       j["kernel_samples"] = nlohmann::ordered_json::array();
       for (const KernelSample& ks : t.kernel_samples) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status_or.h"
@@ -76,6 +77,10 @@ struct CalibrationRecord {
   double cv_mape_pct = 0.0;
   // Half-width of the 90% prediction interval in log space: [p*exp(-h), p*exp(+h)].
   double interval_log_halfwidth = 0.0;
+  // Each measured model's held-out log(predicted/measured), by model key, sorted by key. Two
+  // targets' residuals on the models both measured say how well a measurement on one carries
+  // over to the other (estimator/anchor.h: a measured model anchors the prediction elsewhere).
+  std::vector<std::pair<std::string, double>> cv_residuals;
 };
 
 // One kernel timed alone on the target (a calibration probe or a layer of a measured model):

@@ -14,6 +14,7 @@
 #include "core/csv.h"
 #include "core/env.h"
 #include "core/sha256.h"
+#include "estimator/anchor.h"
 #include "estimator/op_support.h"
 
 namespace mbench::estimator {
@@ -663,7 +664,93 @@ StatusOr<CvResult> CrossValidate(const CalibrationData& data,
   }
   std::sort(cv.rows.begin(), cv.rows.end(),
             [](const CvPoint& a, const CvPoint& b) { return a.point < b.point; });
+  // Intervals as the shipped profiles build them (ApplyFit: from held-out residuals, not the
+  // fit's own), each from the held-out residuals of the other architectures only, so that no
+  // row's interval has seen its own error (jackknife+).
+  std::map<std::string, std::vector<std::pair<std::string, double>>> by_target, by_family;
+  for (const auto& r : cv.rows) {
+    const Measurement& m = data.points[r.point];
+    const std::string& group = data.models[m.model].group;
+    const double lr = std::log(r.predicted_ms / r.measured_ms);
+    by_target[r.device_id + "|" + r.target_key].emplace_back(group, lr);
+    by_family[m.compute_unit + "/" + m.precision].emplace_back(group, lr);
+  }
+  auto rms_without = [](const std::vector<std::pair<std::string, double>>& v,
+                        const std::string& group, int* n) {
+    double ss = 0.0;
+    *n = 0;
+    for (const auto& [g, lr] : v) {
+      if (g == group) continue;
+      ss += lr * lr;
+      ++*n;
+    }
+    return *n > 0 ? std::sqrt(ss / *n) : 0.0;
+  };
+  for (auto& r : cv.rows) {
+    const Measurement& m = data.points[r.point];
+    const std::string& group = data.models[m.model].group;
+    int own_n = 0, fam_n = 0;
+    const double own = rms_without(by_target[r.device_id + "|" + r.target_key], group, &own_n);
+    const double fam = rms_without(by_family[m.compute_unit + "/" + m.precision], group, &fam_n);
+    if (own_n == 0 && fam_n == 0) continue;  // nothing else to judge by: the in-sample interval
+    const double sigma = own_n >= 8 ? own : std::max(own, fam);
+    const double h = kZ90 * std::max(kSigmaFloor, sigma);
+    r.low_ms = r.predicted_ms * std::exp(-h);
+    r.high_ms = r.predicted_ms * std::exp(h);
+  }
   return cv;
+}
+
+// Every whole-model row predicted again from the rows of the same model on other targets
+// (their held-out predictions: the architecture stays out of every fit). Rows of a model
+// measured on one target only are dropped and counted.
+std::vector<CvPoint> AnchorRows(const CalibrationData& data, const std::vector<CvPoint>& rows,
+                                int* unanchored) {
+  auto model_key = [&](const CvPoint& r) -> const std::string& {
+    return data.models[data.points[r.point].model].key;
+  };
+  auto whole = [&](const CvPoint& r) { return !data.models[data.points[r.point].model].part; };
+  std::map<std::string, ModelResiduals> residuals;  // per device|target
+  {
+    std::map<std::string, std::map<std::string, std::pair<double, int>>> sums;
+    for (const auto& r : rows) {
+      if (!whole(r)) continue;
+      auto& [sum, n] = sums[r.device_id + "|" + r.target_key][model_key(r)];
+      sum += std::log(r.predicted_ms / r.measured_ms);
+      ++n;
+    }
+    for (const auto& [target, models] : sums) {
+      for (const auto& [model, sum_n] : models) {
+        residuals[target].emplace_back(model, sum_n.first / sum_n.second);
+      }
+    }
+  }
+  std::map<std::string, std::vector<const CvPoint*>> by_model;
+  for (const auto& r : rows) {
+    if (whole(r)) by_model[model_key(r)].push_back(&r);
+  }
+  std::vector<CvPoint> out;
+  for (const auto& r : rows) {
+    if (!whole(r)) continue;
+    const std::string target = r.device_id + "|" + r.target_key;
+    std::vector<AnchorPoint> anchors;
+    for (const CvPoint* a : by_model[model_key(r)]) {
+      const std::string at = a->device_id + "|" + a->target_key;
+      if (at == target) continue;
+      anchors.push_back({at, a->measured_ms, a->predicted_ms, &residuals[at]});
+    }
+    const AnchoredPrediction p = Anchor(r.predicted_ms, residuals[target], anchors, model_key(r));
+    if (p.anchors == 0) {
+      ++*unanchored;
+      continue;
+    }
+    CvPoint anchored = r;
+    anchored.predicted_ms = p.ms;
+    anchored.low_ms = p.low_ms;
+    anchored.high_ms = p.high_ms;
+    out.push_back(anchored);
+  }
+  return out;
 }
 
 Accuracy Summarize(const std::vector<CvPoint>& rows) {
@@ -688,12 +775,19 @@ Accuracy Summarize(const std::vector<CvPoint>& rows) {
 
 void ApplyFit(const FitResult& fit, const CvResult& cv, const CalibrationData& data,
               std::vector<DeviceProfile>* devices) {
-  (void)data;
   // Cross-validated log residuals per target and per family.
   std::map<std::string, std::vector<double>> cv_by_target, cv_by_family;
   std::map<std::string, std::vector<double>> ape_by_target, ape_by_family;
+  // Per target, per whole model: the held-out residuals (averaged when measured twice).
+  std::map<std::string, std::map<std::string, std::pair<double, int>>> by_model;
   for (const auto& r : cv.rows) {
     double lr = std::log(r.predicted_ms / r.measured_ms);
+    const CalibrationModel& model = data.models[data.points[r.point].model];
+    if (!model.part) {
+      auto& [sum, n] = by_model[r.device_id + "|" + r.target_key][model.key];
+      sum += lr;
+      ++n;
+    }
     cv_by_target[r.device_id + "|" + r.target_key].push_back(lr);
     ape_by_target[r.device_id + "|" + r.target_key].push_back(
         std::abs(r.predicted_ms - r.measured_ms) / r.measured_ms);
@@ -733,6 +827,10 @@ void ApplyFit(const FitResult& fit, const CvResult& cv, const CalibrationData& d
       // than its family's when it has few.
       double sigma = own.size() >= 8 ? rms(own) : std::max(rms(own), fam_rms);
       cal.interval_log_halfwidth = kZ90 * std::max(kSigmaFloor, sigma);
+      cal.cv_residuals.clear();
+      for (const auto& [model, sum_n] : by_model[key]) {
+        cal.cv_residuals.emplace_back(model, sum_n.first / sum_n.second);
+      }
       d.targets.push_back(std::move(target));
     }
   }

@@ -103,6 +103,14 @@ StatusOr<CvResult> CrossValidate(const CalibrationData& data,
                                  const std::vector<profiles::DeviceProfile>& devices,
                                  const FitOptions& options);
 
+// Cross-validated rows predicted again, each from the rows of the same model (same key: the
+// same widths and resolution) on other targets, anchored by estimator/anchor.h with every
+// target's held-out residuals: how good a prediction is once the model was measured elsewhere.
+// Its architecture stays out of every fit. Rows of a model measured on one target only, and
+// kernel parts, are dropped; `unanchored` counts the former.
+std::vector<CvPoint> AnchorRows(const CalibrationData& data, const std::vector<CvPoint>& rows,
+                                int* unanchored);
+
 // Accuracy summary of a set of (predicted, measured, interval) rows.
 struct Accuracy {
   int n = 0;

@@ -284,8 +284,12 @@ double PredictSeconds(const std::vector<KernelFeatures>& kernels, const RatePara
   return total * r.context;
 }
 
-StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& device,
-                             const PredictRequest& request) {
+namespace {
+
+// The target a request names, with its parameters (extrapolated to a thread count when needed).
+Status SelectTarget(const ModelFeatures& model, const DeviceProfile& device,
+                    const PredictRequest& request, const Target** target_out,
+                    profiles::KernelParams* params_out, std::string* extrapolation_out) {
   const std::string unit = request.compute_unit.empty() ? "cpu" : request.compute_unit;
   std::vector<const Target*> of_unit;
   for (const auto& t : device.targets) {
@@ -326,9 +330,9 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
   for (const Target* t : cands) best_rank = std::min(best_rank, RuntimeRank(t->runtime));
   std::erase_if(cands, [&](const Target* t) { return RuntimeRank(t->runtime) != best_rank; });
 
-  const Target* target = nullptr;
-  profiles::KernelParams params;
-  std::string extrapolation;
+  const Target*& target = *target_out;
+  profiles::KernelParams& params = *params_out;
+  std::string& extrapolation = *extrapolation_out;
   if (unit != "cpu") {
     target = cands.front();
     params = target->params;
@@ -404,6 +408,33 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
     }
   }
 
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& device,
+                             const PredictRequest& request) {
+  const Target* target = nullptr;
+  profiles::KernelParams params;
+  std::string extrapolation;
+  const bool exact = !request.target_key.empty();
+  if (exact) {
+    for (const auto& t : device.targets) {
+      if (t.Key() == request.target_key) target = &t;
+    }
+    if (target == nullptr) {
+      std::vector<const Target*> all;
+      for (const auto& t : device.targets) all.push_back(&t);
+      return Status::NotFound(device.id + ": no target " + request.target_key +
+                              " (calibrated: " + ListKeys(all) + ")");
+    }
+    params = target->params;
+  } else {
+    MBENCH_RETURN_IF_ERROR(SelectTarget(model, device, request, &target, &params, &extrapolation));
+  }
+  const std::string unit = target->compute_unit;
+
   Prediction p;
   p.device_id = device.id;
   p.device_name = device.name;
@@ -412,7 +443,7 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
   p.compute_unit = target->compute_unit;
   p.runtime = target->runtime;
   p.precision = target->precision;
-  p.threads = request.threads > 0 && unit == "cpu" ? request.threads : target->threads;
+  p.threads = !exact && request.threads > 0 && unit == "cpu" ? request.threads : target->threads;
   p.cluster = target->cluster;
   p.target_key = target->Key();
   p.profile_path = device.path;

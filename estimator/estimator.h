@@ -135,6 +135,11 @@ struct Prediction {
   std::string calibration;    // one line: method, points, date, CV error
   double cv_mape_pct = 0.0;   // the target's cross-validated MAPE (its family's if it has none)
   std::string extrapolation;  // non-empty when threads were extrapolated from other counts
+  // Non-empty when measurements of this model on other targets anchor the prediction
+  // (estimator/anchor.h): how many, the most reliable one, and what the model alone predicts.
+  std::string anchor;
+  double model_only_ms = 0.0;  // the roofline's prediction before anchoring
+  int anchors = 0;
 };
 
 struct PredictRequest {
@@ -143,6 +148,8 @@ struct PredictRequest {
   std::string precision;     // empty: fp32 on CPU; fp16 on GPU/NPU (fp32 if only that exists)
   int threads = 0;           // 0: the calibrated thread count that runs the model fastest
   bool keep_kernel_times = false;
+  // One target by its key ("cpu/ncnn/fp32/4t-little"): overrides the first four fields.
+  std::string target_key;
 };
 
 // Predicts `model` on `device`. kNotFound when the device has no target matching the request

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/csv.h"
+#include "core/text.h"
 #include "report/printf.h"
 
 namespace mbench::report {
@@ -43,7 +45,67 @@ std::string RenderRefineSummary(const calibration::RefineOutcome& r) {
   return out;
 }
 
+namespace {
+
+// Every held-out prediction, one row each: what `validate --by point` prints.
+std::string RenderValidationPoints(const calibration::Validation& v, ReportFormat format) {
+  auto error_pct = [](const calibration::ValidationPoint& p) {
+    return 100.0 * (p.predicted_ms - p.measured_ms) / p.measured_ms;
+  };
+  if (format == ReportFormat::kJson) {
+    nlohmann::ordered_json j;
+    j["data"] = v.data;
+    j["points"] = nlohmann::ordered_json::array();
+    for (const auto& p : v.points) {
+      j["points"].push_back({{"device_id", p.device},
+                             {"target", p.target},
+                             {"model", p.model},
+                             {"measured_ms", p.measured_ms},
+                             {"predicted_ms", p.predicted_ms},
+                             {"low_ms", p.low_ms},
+                             {"high_ms", p.high_ms},
+                             {"error_pct", error_pct(p)}});
+    }
+    return JsonText(j) + "\n";
+  }
+  const bool md = format == ReportFormat::kMarkdown;
+  const bool csv = format == ReportFormat::kCsv;
+  std::string out;
+  if (csv) {
+    out += "device_id,target,model,measured_ms,predicted_ms,low_ms,high_ms,error_pct\n";
+  } else if (md) {
+    out +=
+        "| device | target | model | measured ms | predicted ms | 90% interval | error |\n"
+        "|---|---|---|---:|---:|---:|---:|\n";
+  } else {
+    out += "Held-out predictions on " + v.data + "\n\n";
+    Appendf(&out, "%-14s %-24s %-40s %10s %10s %21s %8s\n", "device", "target", "model", "measured",
+            "predicted", "90% interval", "error");
+  }
+  for (const auto& p : v.points) {
+    const double e = error_pct(p);
+    if (csv) {
+      out += CsvField(p.device) + ',' + CsvField(p.target) + ',' + CsvField(p.model);
+      Appendf(&out, ",%.4g,%.4g,%.4g,%.4g,%.1f\n", p.measured_ms, p.predicted_ms, p.low_ms,
+              p.high_ms, e);
+    } else if (md) {
+      out += "| " + MarkdownCell(p.device) + " | " + MarkdownCell(p.target) + " | " +
+             MarkdownCell(p.model);
+      Appendf(&out, " | %.3g | %.3g | %.3g-%.3g | %+.0f%% |\n", p.measured_ms, p.predicted_ms,
+              p.low_ms, p.high_ms, e);
+    } else {
+      Appendf(&out, "%-14s %-24s %-40s %10.3g %10.3g %10.3g-%-10.3g %+7.0f%%\n", p.device.c_str(),
+              p.target.c_str(), p.model.c_str(), p.measured_ms, p.predicted_ms, p.low_ms, p.high_ms,
+              e);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string RenderValidation(const calibration::Validation& v, ReportFormat format) {
+  if (!v.points.empty()) return RenderValidationPoints(v, format);
   if (format == ReportFormat::kJson) {
     nlohmann::ordered_json j;
     j["method"] =
@@ -104,6 +166,11 @@ std::string RenderValidation(const calibration::Validation& v, ReportFormat form
                     Pct(r.acc.coverage_pct).c_str());
     }
     out << buf;
+  }
+  if (!csv && !md && v.unanchored > 0) {
+    out << "\n"
+        << v.unanchored
+        << " measurements are of a model measured on no other target: nothing to anchor on.\n";
   }
   if (!csv && !md && v.unpredictable > 0) {
     out << "\n"

@@ -63,6 +63,18 @@ struct GradeRequest {
   bool keep_kernel_times = false;
   std::string profile_dir;  // where the profiles came from, as the report names it
   int current_year = 0;     // "phones of the last 4 years" counts from it
+  std::string runtime;      // "" = each device's preferred calibrated runtime
+  std::string target;       // one target by key ("cpu/ncnn/fp32/4t-little"); overrides the above
+  // Latencies of this model measured on some targets (`--measured`, runs in the results
+  // database): they anchor every prediction (estimator/anchor.h).
+  struct Measured {
+    std::string device_id, target_key;  // target "" = the one this request picks on the device
+    double ms = 0.0;
+    std::string source;  // "--measured", "results.db run 12"
+  };
+  std::vector<Measured> measured;
+  // Where a measured device's profile is looked up when it is not among the graded devices.
+  const std::vector<profiles::DeviceProfile>* all_profiles = nullptr;
 
   // kInvalidArgument for an fps outside (0, 10000] or a negative target.
   Status Validate() const;

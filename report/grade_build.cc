@@ -2,10 +2,12 @@
 // warnings. The rules are plain functions of the model, its analysis and the predictions, so
 // tests/report/grade_build_test.cc checks each one without running the binary.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <map>
 
+#include "estimator/anchor.h"
 #include "estimator/op_support.h"
 #include "report/format.h"
 #include "report/grade.h"
@@ -141,6 +143,84 @@ StatusOr<GradeFormat> ParseGradeFormat(const std::string& name) {
   return Status::InvalidArgument("--format " + name + ": expected table, json, md or html");
 }
 
+namespace {
+
+const profiles::Target* FindTarget(const profiles::DeviceProfile& d, const std::string& key) {
+  for (const auto& t : d.targets) {
+    if (t.Key() == key) return &t;
+  }
+  return nullptr;
+}
+
+// The measured latencies of this model, each with what the fit predicts on its target. One that
+// cannot be used (no profile, no such target) is a warning, never silently dropped.
+std::vector<estimator::AnchorPoint> AnchorPoints(
+    const estimator::ModelFeatures& features, const std::vector<profiles::DeviceProfile>& devices,
+    const estimator::PredictRequest& pr, const GradeRequest& req,
+    std::vector<std::string>* warnings) {
+  std::vector<estimator::AnchorPoint> out;
+  for (const auto& m : req.measured) {
+    const profiles::DeviceProfile* d = nullptr;
+    for (const auto& x : devices) d = x.id == m.device_id ? &x : d;
+    if (d == nullptr && req.all_profiles != nullptr) {
+      for (const auto& x : *req.all_profiles) d = x.id == m.device_id ? &x : d;
+    }
+    const std::string what =
+        m.device_id + (m.target_key.empty() ? "" : " " + m.target_key) + " (" + m.source + ")";
+    if (d == nullptr) {
+      warnings->push_back("measured on " + what + ": no profile for that device; not used");
+      continue;
+    }
+    estimator::PredictRequest at = pr;
+    at.keep_kernel_times = false;
+    if (!m.target_key.empty()) at.target_key = m.target_key;
+    auto p = estimator::Predict(features, *d, at);
+    if (!p.ok()) {
+      warnings->push_back("measured on " + what + ": " + p.status().message() + "; not used");
+      continue;
+    }
+    const profiles::Target* t = FindTarget(*d, p->target_key);
+    estimator::AnchorPoint a;
+    a.label = d->id + " " + p->target_key + " (" + m.source + ")";
+    a.measured_ms = m.ms;
+    a.predicted_ms = p->latency_ms;
+    a.residuals = t != nullptr ? &t->calibration.cv_residuals : nullptr;
+    out.push_back(a);
+  }
+  return out;
+}
+
+// Replaces the roofline's prediction by the anchored one, energy scaled with it.
+void ApplyAnchors(const profiles::DeviceProfile& d,
+                  const std::vector<estimator::AnchorPoint>& anchors, estimator::Prediction* p) {
+  const profiles::Target* t = FindTarget(d, p->target_key);
+  static const estimator::ModelResiduals kNone;
+  const estimator::AnchoredPrediction a =
+      estimator::Anchor(p->latency_ms, t != nullptr ? t->calibration.cv_residuals : kNone, anchors);
+  if (a.anchors == 0) return;
+  const double scale = a.ms / p->latency_ms;
+  p->model_only_ms = p->latency_ms;
+  p->anchors = a.anchors;
+  p->latency_ms = a.ms;
+  p->latency_low_ms = a.low_ms;
+  p->latency_high_ms = a.high_ms;
+  p->fps = 1000.0 / a.ms;
+  if (p->energy_mj >= 0) {
+    p->energy_mj *= scale;
+    p->energy_low_mj *= scale;
+    p->energy_high_mj *= scale;
+  }
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                "anchored on %d measurement%s of this model (most reliable: %s, %d models "
+                "measured on both, ratio spread %.0f%%); the model alone predicts %.3g ms",
+                a.anchors, a.anchors == 1 ? "" : "s", a.best.c_str(), a.shared_models,
+                100.0 * (std::exp(a.log_sigma) - 1.0), p->model_only_ms);
+  p->anchor = buf;
+}
+
+}  // namespace
+
 StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
                                        const analyzer::ModelAnalysis& analysis,
                                        const std::vector<profiles::DeviceProfile>& devices,
@@ -166,7 +246,11 @@ StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
   pr.compute_unit = req.compute;
   pr.precision = req.precision;
   pr.threads = req.threads;
+  pr.runtime = req.runtime;
+  pr.target_key = req.target;
   pr.keep_kernel_times = req.keep_kernel_times;
+  const std::vector<estimator::AnchorPoint> anchors =
+      AnchorPoints(features, devices, pr, req, &r.warnings);
   int no_energy = 0;
   for (const auto& d : devices) {
     auto p = estimator::Predict(features, d, pr);
@@ -176,6 +260,7 @@ StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
     }
     GradePrediction g;
     g.p = std::move(*p);
+    if (!anchors.empty()) ApplyAnchors(d, anchors, &g.p);
     for (double f : req.fps) g.battery_hours.push_back(estimator::BatteryHours(g.p, d, f));
     if (g.p.energy_mj < 0) ++no_energy;
     r.predictions.push_back(std::move(g));

@@ -44,6 +44,9 @@ std::string Energy(const estimator::Prediction& p) {
 std::string Setup(const estimator::Prediction& p) {
   std::string s = p.compute_unit + " " + p.runtime + " " + p.precision;
   if (p.compute_unit == "cpu") s += " " + std::to_string(p.threads) + "t";
+  if (p.compute_unit == "cpu" && !p.cluster.empty() && p.cluster != "big" && p.cluster != "all") {
+    s += "-" + p.cluster;
+  }
   return s;
 }
 
@@ -127,7 +130,7 @@ std::string RenderTable(const GradeReport& r, bool markdown) {
       for (double h : g.battery_hours) os << " " << Hours(h) << " |";
       os << " " << p.bound << " | " << MarkdownCell(Heaviest(p, 3, 40)) << " | " << p.target_key
          << ": " << p.calibration << (p.extrapolation.empty() ? "" : "; " + p.extrapolation)
-         << " |\n";
+         << (p.anchor.empty() ? "" : "; " + MarkdownCell(p.anchor)) << " |\n";
     }
   } else {
     os << "mbench grade: " << m.path << "\n"
@@ -188,6 +191,7 @@ std::string RenderTable(const GradeReport& r, bool markdown) {
       const auto& p = g.p;
       os << "  " << p.device_id << " " << p.target_key << ": " << p.calibration
          << (p.extrapolation.empty() ? "" : "; " + p.extrapolation) << "\n";
+      if (!p.anchor.empty()) os << "    " << p.anchor << "\n";
     }
   }
   if (!r.warnings.empty()) {
@@ -245,6 +249,10 @@ ordered_json PredictionJson(const GradeReport& r, const GradePrediction& g) {
   j["target"] = p.target_key;
   j["calibration"] = p.calibration;
   j["extrapolation"] = p.extrapolation;
+  if (p.anchors > 0) {
+    j["anchor"] = {
+        {"measurements", p.anchors}, {"note", p.anchor}, {"model_only_ms", p.model_only_ms}};
+  }
   return j;
 }
 
@@ -442,7 +450,8 @@ std::string RenderHtml(const GradeReport& r) {
     for (double h : g.battery_hours) os << "<td class='n'>" << Hours(h) << "</td>";
     os << "<td>" << p.bound << "</td><td class='small'>" << Html(Heaviest(p, 3, 40))
        << "</td><td class='small'>" << Html(p.target_key + ": " + p.calibration)
-       << (p.extrapolation.empty() ? "" : "; " + Html(p.extrapolation)) << "</td></tr>";
+       << (p.extrapolation.empty() ? "" : "; " + Html(p.extrapolation))
+       << (p.anchor.empty() ? "" : "; " + Html(p.anchor)) << "</td></tr>";
   }
   os << "</table>";
   if (!r.coverage.empty()) os << "<p><b>" << Html(r.coverage) << "</b></p>";

@@ -384,6 +384,29 @@ const Cell& Col(const Table& t, size_t row, const std::string& name) {
   return none;
 }
 
+TEST_P(DbTest, RunsOfAModelAreFoundByContentOnEveryDevice) {
+  auto db = Database::Open(path_);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  DeviceRecord phone = Host();
+  phone.id = "phone-test";
+  ASSERT_TRUE((*db)->AddRun(Host(), Model("a"), MakeRun(2.0, 2)).ok());
+  ASSERT_TRUE((*db)->AddRun(phone, Model("a"), MakeRun(5.0, 0)).ok());
+  ASSERT_TRUE((*db)->AddRun(phone, Model("b"), MakeRun(7.0, 0)).ok());
+  auto runs = (*db)->RunsOfModel(Model("a").sha256);
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].device_id, "host-test");
+  EXPECT_EQ((*runs)[1].device_id, "phone-test");
+  EXPECT_DOUBLE_EQ((*runs)[1].run.p50_ms, 5.0);
+  auto none = (*db)->RunsOfModel("");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  auto device = (*db)->RunsOfDevice("phone-test");
+  ASSERT_TRUE(device.ok());
+  ASSERT_EQ(device->size(), 2u);
+  EXPECT_EQ((*device)[0].device_id, "phone-test");
+}
+
 TEST_P(DbTest, NamedQueries) {
   auto db = Database::Open(path_);
   ASSERT_TRUE(db.ok());

@@ -35,7 +35,8 @@ nlohmann::json ValidProfile() {
                  "calibration": {"method": "m", "date": "2026-01-01", "data": "d",
                                  "sources": ["s"], "models": ["x"], "points": 3,
                                  "rms_log_residual": 0.1, "cv_rms_log_residual": 0.2,
-                                 "cv_points": 3, "cv_mape_pct": 15, "interval_log_halfwidth": 0.3},
+                                 "cv_points": 3, "cv_mape_pct": 15, "interval_log_halfwidth": 0.3,
+                                 "cv_residuals": {"zoo:b": -0.2, "zoo:a": 0.1}},
                  "kernel_samples": [["pointwise", 14.2, 12.1, 12.9, 9.1, -0.12],
                                     ["depthwise", 12.5, 10.3, 10.3, 6.2, 0.31]]}]
   })");
@@ -56,6 +57,11 @@ TEST(ProfileTest, ParsesAValidProfileAndRoundTripsByteForByte) {
   EXPECT_DOUBLE_EQ(ks[0].shape[3], 6.2);
   EXPECT_DOUBLE_EQ(ks[0].log_residual, 0.31);
   EXPECT_EQ(ks[1].kind, "pointwise");
+  // Held-out residuals per model, sorted by model (anchoring merges two targets' lists).
+  const auto& res = p->targets[0].calibration.cv_residuals;
+  ASSERT_EQ(res.size(), 2u);
+  EXPECT_EQ(res[0].first, "zoo:a");
+  EXPECT_DOUBLE_EQ(res[1].second, -0.2);
   std::string once = ProfileToJson(*p);
   auto again = ParseProfile(once, "again.json");
   ASSERT_TRUE(again.ok()) << again.status().ToString();
@@ -92,6 +98,11 @@ TEST(ProfileTest, RejectsBrokenProfilesNamingTheFileAndField) {
        "kernel_samples[0]: expected [kind, macs, out, in, weights, log_residual]"},
       {"absurd kernel residual", [](auto& j) { j["targets"][0]["kernel_samples"][1][5] = 1e9; },
        "kernel_samples[1][5]: not a number in range"},
+      {"residuals not an object",
+       [](auto& j) { j["targets"][0]["calibration"]["cv_residuals"] = 3; }, "expected an object"},
+      {"absurd residual",
+       [](auto& j) { j["targets"][0]["calibration"]["cv_residuals"]["zoo:a"] = 1e9; },
+       "cv_residuals.zoo:a"},
       {"kernel samples not a list", [](auto& j) { j["targets"][0]["kernel_samples"] = 3; },
        "expected an array"},
   };

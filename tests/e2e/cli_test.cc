@@ -265,6 +265,76 @@ TEST(GradeCliTest, ShippingWarnings) {
   EXPECT_NE(q.out.find("cpu tflite int8"), std::string::npos) << q.out;
 }
 
+// A latency measured on one device anchors the predictions everywhere: the report says so,
+// keeps what the roofline alone said, and the measured target itself comes out near the
+// measurement. --runtime and --target choose what a device with several targets answers for.
+TEST(GradeCliTest, MeasuredLatenciesAnchorEveryPrediction) {
+  TempDir dir;
+  const std::string model = testing::SourceDir() + "/data/ncnn_params/resnet18.param";
+  RunResult plain = RunMbench("grade " + model +
+                                  " --device pixel2 --runtime ncnn --threads 4 "
+                                  "--format json",
+                              dir);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  auto p0 = nlohmann::json::parse(plain.out)["predictions"][0];
+  EXPECT_EQ(p0["target"], "cpu/ncnn/fp32/4t");
+  EXPECT_FALSE(p0.contains("anchor"));
+  const double alone = p0["latency_ms"].get<double>();
+  // Measured twice as slow as predicted on the same target, and on the Kirin 970.
+  char spec[160];
+  std::snprintf(spec, sizeof(spec), " --measured pixel2:cpu/ncnn/fp32/4t=%.3f", 2 * alone);
+  RunResult anchored = RunMbench("grade " + model +
+                                     " --device pixel2 --device pixel1 --runtime "
+                                     "ncnn --threads 4 --format json" +
+                                     spec + " --measured kirin970=150",
+                                 dir);
+  ASSERT_EQ(anchored.exit_code, 0) << anchored.err;
+  for (const auto& p : nlohmann::json::parse(anchored.out)["predictions"]) {
+    ASSERT_TRUE(p.contains("anchor")) << p.dump();
+    EXPECT_EQ(p["anchor"]["measurements"], 2);
+    EXPECT_GT(p["latency_ms"].get<double>(), 1.3 * p["anchor"]["model_only_ms"].get<double>());
+    if (p["device_id"] == "pixel2") {
+      EXPECT_NEAR(p["latency_ms"].get<double>(), 2 * alone, 0.25 * alone);
+      EXPECT_NE(p["anchor"]["note"].get<std::string>().find("pixel2 cpu/ncnn/fp32/4t"),
+                std::string::npos);
+    }
+  }
+  RunResult table = RunMbench("grade " + model + " --device pixel1 --measured kirin970=150", dir);
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("anchored on 1 measurement of this model"), std::string::npos)
+      << table.out;
+
+  RunResult little =
+      RunMbench("grade " + model + " --device dimensity9300 --target cpu/ncnn/fp32/4t-little", dir);
+  ASSERT_EQ(little.exit_code, 0) << little.err;
+  EXPECT_NE(little.out.find("cpu ncnn fp32 4t-little"), std::string::npos) << little.out;
+
+  // Runs of the same model (by content) in the results database anchor the same way.
+  const std::string csv = dir.File("one.csv"), db = dir.File("r.db");
+  std::string rows;
+  for (const std::string& line :
+       {std::string("device_id,compute_unit,runtime,precision,threads,cluster,model_ref,width,"
+                    "resolution,input_shape,latency_ms,measured_on,source"),
+        std::string("kirin970,cpu,ncnn,fp32,4,big,ncnn_params/resnet18.param,,,"
+                    "\"data=1,3,224,224\",150,Kirin 970,test row")}) {
+    rows += line + "\n";
+  }
+  testing::WriteFile(csv, rows);
+  ASSERT_EQ(RunMbench("db import " + csv + " --db " + db, dir).exit_code, 0);
+  RunResult stored = RunMbench("grade " + model + " --device pixel1 --db " + db, dir);
+  ASSERT_EQ(stored.exit_code, 0) << stored.err;
+  EXPECT_NE(stored.out.find("kirin970 cpu/ncnn/fp32/4t (" + db + " run 1)"), std::string::npos)
+      << stored.out;
+
+  RunResult bad = RunMbench("grade " + model + " --measured pixel2=fast", dir);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--measured 'pixel2=fast'"), std::string::npos) << bad.err;
+  RunResult unknown = RunMbench("grade " + model + " --device pixel1 --measured nosuch=5", dir);
+  ASSERT_EQ(unknown.exit_code, 0) << unknown.err;
+  EXPECT_NE(unknown.out.find("measured on nosuch (--measured): no profile"), std::string::npos)
+      << unknown.out;
+}
+
 TEST(GradeCliTest, BadInputsGiveOneLineErrors) {
   TempDir dir;
   RunResult dev = RunMbench("grade zoo:mobilenet_v2 --device nosuchphone", dir);

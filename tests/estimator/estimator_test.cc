@@ -172,10 +172,14 @@ TEST(EstimatorTest, MoreWorkPredictsMoreTimeOnEveryShippedTarget) {
   int compared = 0;
   for (const auto& d : *all) {
     for (const auto& t : d.targets) {
-      PredictRequest req{t.compute_unit, t.runtime, t.precision, t.threads, false};
+      // By key: every target, little-core ones included, exactly as named.
+      PredictRequest req;
+      req.target_key = t.Key();
       auto a = Predict(small, d, req);
       auto b = Predict(large, d, req);
       ASSERT_TRUE(a.ok() && b.ok()) << d.id << " " << t.Key();
+      EXPECT_EQ(a->target_key, t.Key());
+      EXPECT_EQ(a->cluster, t.cluster);
       EXPECT_LT(a->latency_ms, b->latency_ms) << d.id << " " << t.Key();
       EXPECT_TRUE(std::isfinite(b->latency_ms));
       ++compared;
@@ -184,24 +188,36 @@ TEST(EstimatorTest, MoreWorkPredictsMoreTimeOnEveryShippedTarget) {
   EXPECT_GT(compared, 80);
 }
 
+TEST(EstimatorTest, ATargetKeyThatDoesNotExistIsNotFoundListingWhatDoes) {
+  auto d = TestDevice();
+  PredictRequest req;
+  req.target_key = "cpu/tflite/fp32/3t-little";
+  auto p = Predict(Zoo("mobilenet_v2"), d, req);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(p.status().message().find("no target cpu/tflite/fp32/3t-little (calibrated: "),
+            std::string::npos)
+      << p.status().ToString();
+}
+
 TEST(EstimatorTest, ThreadsBetweenCalibratedCountsAreExtrapolatedAndSaySo) {
   auto d = TestDevice();
   ModelFeatures m = Zoo("resnet18");
-  auto one = Predict(m, d, {"cpu", "", "", 1, false});
-  auto two = Predict(m, d, {"cpu", "", "", 2, false});
-  auto four = Predict(m, d, {"cpu", "", "", 4, false});
+  auto one = Predict(m, d, {"cpu", "", "", 1, false, ""});
+  auto two = Predict(m, d, {"cpu", "", "", 2, false, ""});
+  auto four = Predict(m, d, {"cpu", "", "", 4, false, ""});
   ASSERT_TRUE(one.ok() && two.ok() && four.ok());
   EXPECT_TRUE(one->extrapolation.empty());
   EXPECT_FALSE(two->extrapolation.empty());
   EXPECT_NE(two->extrapolation.find("Amdahl"), std::string::npos);
   EXPECT_LT(two->latency_ms, one->latency_ms);
   EXPECT_GT(two->latency_ms, four->latency_ms);
-  auto too_many = Predict(m, d, {"cpu", "", "", 64, false});
+  auto too_many = Predict(m, d, {"cpu", "", "", 64, false, ""});
   EXPECT_EQ(too_many.status().code(), StatusCode::kInvalidArgument);
   // A device calibrated at one thread count only cannot extrapolate.
   auto single = d;
   single.targets.erase(single.targets.begin());
-  auto three = Predict(m, single, {"cpu", "", "", 3, false});
+  auto three = Predict(m, single, {"cpu", "", "", 3, false, ""});
   EXPECT_EQ(three.status().code(), StatusCode::kUnsupported);
   EXPECT_NE(three.status().message().find("calibrated: 4"), std::string::npos);
 }
@@ -209,10 +225,10 @@ TEST(EstimatorTest, ThreadsBetweenCalibratedCountsAreExtrapolatedAndSaySo) {
 TEST(EstimatorTest, MissingUnitOrPrecisionIsNotFoundListingWhatExists) {
   auto d = TestDevice();
   ModelFeatures m = Zoo("mobilenet_v2");
-  auto gpu = Predict(m, d, {"gpu", "", "", 0, false});
+  auto gpu = Predict(m, d, {"gpu", "", "", 0, false, ""});
   EXPECT_EQ(gpu.status().code(), StatusCode::kNotFound);
   EXPECT_NE(gpu.status().message().find("calibrated units: cpu, npu"), std::string::npos);
-  auto int8 = Predict(m, d, {"cpu", "", "int8", 0, false});
+  auto int8 = Predict(m, d, {"cpu", "", "int8", 0, false, ""});
   EXPECT_EQ(int8.status().code(), StatusCode::kNotFound);
   EXPECT_NE(int8.status().message().find("cpu/tflite/fp32/4t"), std::string::npos);
 }
@@ -220,7 +236,7 @@ TEST(EstimatorTest, MissingUnitOrPrecisionIsNotFoundListingWhatExists) {
 TEST(EstimatorTest, OpsTheNpuCannotRunFallBackToTheCpuWithTransferCost) {
   auto d = TestDevice();
   ModelFeatures vit = Zoo("vit_tiny_16");
-  auto p = Predict(vit, d, {"npu", "", "", 0, true});
+  auto p = Predict(vit, d, {"npu", "", "", 0, true, ""});
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_FALSE(p->fallback_ops.empty());
   EXPECT_NE(std::find(p->fallback_ops.begin(), p->fallback_ops.end(), "gelu"),
@@ -231,7 +247,7 @@ TEST(EstimatorTest, OpsTheNpuCannotRunFallBackToTheCpuWithTransferCost) {
   EXPECT_LT(p->energy_mj, 0);
   EXPECT_LT(BatteryHours(*p, d, 30), 0);
   // A pure CNN does not fall back.
-  auto cnn = Predict(Zoo("mobilenet_v1"), d, {"npu", "", "", 0, false});
+  auto cnn = Predict(Zoo("mobilenet_v1"), d, {"npu", "", "", 0, false, ""});
   ASSERT_TRUE(cnn.ok());
   EXPECT_TRUE(cnn->fallback_ops.empty());
   EXPECT_EQ(cnn->fallback_ms, 0);

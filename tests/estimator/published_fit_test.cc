@@ -53,7 +53,20 @@ TEST(CalibrationTest, PublishedDataCrossValidatesWithinStatedBounds) {
   EXPECT_GT(all.n, 1000);
   // Regression guards on the numbers the closing note reports (see docs/estimator.md).
   EXPECT_LT(all.mape_pct, 40.0);
-  EXPECT_GT(all.coverage_pct, 70.0);
+  // Intervals from the other architectures' held-out errors (as the shipped profiles build
+  // them) cover close to their nominal 90%: 87.8% when this was written.
+  EXPECT_GT(all.coverage_pct, 84.0);
+  EXPECT_LT(all.coverage_pct, 95.0);
+  // Once a model is measured on other targets, anchoring on those measurements beats the
+  // roofline alone by a wide margin (19.6% against 29.4% MAPE when this was written), with
+  // intervals that still cover about 90%.
+  int unanchored = 0;
+  Accuracy anchored = Summarize(AnchorRows(*data, cv->rows, &unanchored));
+  EXPECT_GT(anchored.n, 900);
+  EXPECT_LT(anchored.mape_pct, 0.75 * all.mape_pct);
+  EXPECT_GT(anchored.within10_pct, all.within10_pct + 10.0);
+  EXPECT_GT(anchored.coverage_pct, 84.0);
+  EXPECT_LT(anchored.coverage_pct, 95.0);
   std::vector<CvPoint> pixel1;
   for (const auto& r : cv->rows) {
     if (r.device_id == "pixel1" && r.target_key == "cpu/tflite/fp32/1t") pixel1.push_back(r);
