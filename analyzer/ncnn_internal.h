@@ -57,7 +57,10 @@ struct NcnnLayer {
 };
 
 // The layers of a .param text, in file order. kCorruption names the line of a malformed one.
-StatusOr<std::vector<NcnnLayer>> ParseParam(const std::string& path, std::string_view text);
+// `note` (optional) receives a line for the report when the file holds more layer lines than
+// its header declares (ignored, as ncnn ignores them).
+StatusOr<std::vector<NcnnLayer>> ParseParam(const std::string& path, std::string_view text,
+                                            std::string* note = nullptr);
 
 // An ncnn blob shape: dims 1 (w), 2 (w, h), 3 (w, h, c) or 4 (w, h, d, c).
 struct NShape {
@@ -266,6 +269,16 @@ struct EmbedParam {
 struct SdpaParam {
   enum : int { kKvCache = 7 };
 };
+struct MultiHeadAttentionParam {
+  enum : int {
+    kEmbedDim = 0,
+    kNumHeads = 1,
+    kWeightDataSize = 2,
+    kKDim = 3,
+    kVDim = 4,
+    kAttnMask = 5
+  };
+};
 struct TileParam {
   enum : int { kRepeats = 2 };
 };
@@ -327,6 +340,11 @@ class Converter {
     loads_.push_back(load);
   }
   Status ConsumeBin(const NcnnLayer& l);
+  // A node the layer runs before its own (a layer ncnn implements as several steps, such as
+  // MultiHeadAttention's projections): appended to the graph now, its one output a new tensor
+  // of `shape` named "<layer>/<step>". Returns that tensor.
+  int32_t AddStep(const NcnnLayer& l, const std::string& step, OpKind kind,
+                  std::vector<int32_t> inputs, Shape shape);
   // Runs the layer's converter (kLayers): checks its inputs, adds its weights in .bin order,
   // refines node->kind from its parameters, and appends one shape per top to `out`.
   Status Convert(const NcnnLayer& l, const LayerInfo& info, const std::vector<NShape>& in,
@@ -391,6 +409,8 @@ class Converter {
                Node* node);
   Status Sdpa(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
               Node* node);
+  Status MultiHeadAttention(const NcnnLayer& l, const std::vector<NShape>& in,
+                            std::vector<NShape>* out, Node* node);
   Status Tile(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
               Node* node);
   Status ExpandSqueeze(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,

@@ -105,6 +105,7 @@ constexpr LayerInfo kLayers[] = {
     {"MemoryData", OpKind::kIdentity, &C::Same},
     {"Embed", OpKind::kGather, &C::Embed},
     {"SDPA", OpKind::kAttention, &C::Sdpa},
+    {"MultiHeadAttention", OpKind::kFullyConnected, &C::MultiHeadAttention},
     {"RotaryEmbed", OpKind::kRotaryEmbed, &C::Same},
     {"Tile", OpKind::kTile, &C::Tile},
     {"ExpandDims", OpKind::kUnsqueeze, &C::ExpandSqueeze},
@@ -714,6 +715,78 @@ Status Converter::Sdpa(const NcnnLayer& l, const std::vector<NShape>& in, std::v
     out->push_back(ck);
     out->push_back(cv);
   }
+  return Status::Ok();
+}
+
+int32_t Converter::AddStep(const NcnnLayer& l, const std::string& step, OpKind kind,
+                           std::vector<int32_t> inputs, Shape shape) {
+  Node n;
+  n.name = l.name + "/" + step;
+  n.op_type = l.type;
+  n.kind = kind;
+  n.inputs = std::move(inputs);
+  TensorInfo t;
+  t.name = n.name;
+  t.dtype = DType::kFloat32;
+  t.has_shape = true;
+  t.shape = std::move(shape);
+  t.producer = static_cast<int32_t>(graph_.nodes.size());
+  names_.insert(t.name);
+  const int32_t out = graph_.AddTensor(std::move(t));
+  n.outputs.push_back(out);
+  graph_.nodes.push_back(std::move(n));
+  return out;
+}
+
+// ncnn's MultiHeadAttention (ViT and transformer exports): q, k and v projected to embed_dim,
+// attention over num_heads heads, projected back to q's width. Three fully connected steps and
+// an attention step run before the layer, which is the output projection; the .bin holds q, k,
+// v and out weights, each followed by its bias.
+Status Converter::MultiHeadAttention(const NcnnLayer& l, const std::vector<NShape>& in,
+                                     std::vector<NShape>* out, Node* node) {
+  using P = MultiHeadAttentionParam;
+  const int64_t embed = l.I(P::kEmbedDim, 0), heads = l.I(P::kNumHeads, 1);
+  const int64_t size = l.I(P::kWeightDataSize, 0);
+  if (embed <= 0 || heads <= 0 || embed % heads != 0 || size <= 0 || size % embed != 0) {
+    return Fail(l,
+                "embed_dim, num_heads and weight_data_size must be >= 1, with embed_dim a "
+                "multiple of num_heads and weight_data_size of embed_dim");
+  }
+  const int64_t qdim = size / embed;
+  const int64_t kdim = l.I(P::kKDim, embed), vdim = l.I(P::kVDim, embed);
+  const bool mask = l.I(P::kAttnMask, 0) != 0;
+  const size_t given = in.size() - (mask ? 1 : 0);
+  if (in.empty() || given < 1 || given > 3) return Fail(l, "expects q[, k[, v]][, mask]");
+  const std::vector<int32_t> bottoms = node->inputs;
+  const int32_t q = bottoms[0];
+  const int32_t k = given >= 2 ? bottoms[1] : q;
+  const int32_t v = given == 3 ? bottoms[2] : k;
+  const NShape& qs = in[0];
+  const NShape& ks = given >= 2 ? in[1] : in[0];
+  const NShape& vs = given == 3 ? in[2] : ks;
+  if (qs.dims != 2 || ks.dims != 2 || vs.dims != 2 || qs.w != qdim || ks.w != kdim ||
+      vs.w != vdim || ks.h != vs.h) {
+    return Fail(l, "q, k and v must be [sequence, width] blobs of widths " + std::to_string(qdim) +
+                       ", " + std::to_string(kdim) + " and " + std::to_string(vdim) +
+                       " (k and v of one length); got " + qs.ToString() + ", " + ks.ToString() +
+                       ", " + vs.ToString());
+  }
+  auto project = [&](const std::string& what, int32_t x, int64_t from, int64_t rows) {
+    const int32_t w = AddWeight(l, what + "_weight", {embed, from}, DType::kFloat32, true);
+    const int32_t b = AddWeight(l, what + "_bias", {embed}, DType::kFloat32);
+    return AddStep(l, what + "_proj", OpKind::kFullyConnected, {x, w, b}, {rows, embed});
+  };
+  const int32_t qp = project("q", q, qdim, qs.h);
+  const int32_t kp = project("k", k, kdim, ks.h);
+  const int32_t vp = project("v", v, vdim, vs.h);
+  std::vector<int32_t> attn_in = {qp, kp, vp};
+  if (mask) attn_in.push_back(bottoms.back());
+  const int32_t attn = AddStep(l, "attention", OpKind::kAttention, attn_in, {qs.h, embed});
+  graph_.nodes.back().attrs["num_heads"] = heads;
+  const int32_t w = AddWeight(l, "out_weight", {qdim, embed}, DType::kFloat32, true);
+  const int32_t b = AddWeight(l, "out_bias", {qdim}, DType::kFloat32);
+  node->inputs = {attn, w, b};
+  out->push_back(NShape::D2(qdim, qs.h));
   return Status::Ok();
 }
 

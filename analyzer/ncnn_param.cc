@@ -6,7 +6,8 @@
 
 namespace mbench::analyzer::ncnn {
 
-StatusOr<std::vector<NcnnLayer>> ParseParam(const std::string& path, std::string_view text) {
+StatusOr<std::vector<NcnnLayer>> ParseParam(const std::string& path, std::string_view text,
+                                            std::string* note) {
   auto corrupt = [&](int line, const std::string& msg) {
     return Status::Corruption(path + ":" + std::to_string(line) + ": " + msg);
   };
@@ -35,7 +36,7 @@ StatusOr<std::vector<NcnnLayer>> ParseParam(const std::string& path, std::string
     }
   }
   std::vector<NcnnLayer> layers;
-  while (next_line()) {
+  while (static_cast<long long>(layers.size()) < layer_count && next_line()) {
     std::istringstream ss(line);
     NcnnLayer l;
     l.line = line_no;
@@ -100,6 +101,15 @@ StatusOr<std::vector<NcnnLayer>> ParseParam(const std::string& path, std::string
     return Status::Corruption(path + ": header declares " + std::to_string(layer_count) +
                               " layers, the file has " + std::to_string(layers.size()) +
                               " (truncated or edited file)");
+  }
+  // ncnn reads the declared number of layers and ignores whatever follows; so does mbench,
+  // and says so.
+  int extra = 0;
+  while (next_line()) ++extra;
+  if (extra > 0 && note != nullptr) {
+    *note = "the header declares " + std::to_string(layer_count) + " layers; the " +
+            std::to_string(extra) + " line" + (extra == 1 ? "" : "s") + " after them (from line " +
+            std::to_string(line_no - extra + 1) + ") are ignored, as ncnn ignores them";
   }
   return layers;
 }

@@ -261,10 +261,13 @@ using ncnn::ParseParam;
 
 StatusOr<Graph> ReadNcnnParam(const std::string& path, std::string_view text,
                               const ReadOptions& options, const std::string_view* bin) {
-  MBENCH_ASSIGN_OR_RETURN(std::vector<NcnnLayer> layers, ParseParam(path, text));
+  std::string note;
+  MBENCH_ASSIGN_OR_RETURN(std::vector<NcnnLayer> layers, ParseParam(path, text, &note));
   Converter converter(path, options);
   if (bin != nullptr) converter.SetBin(*bin);
-  return converter.Run(std::move(layers));
+  MBENCH_ASSIGN_OR_RETURN(Graph g, converter.Run(std::move(layers)));
+  if (!note.empty()) g.notes.push_back(note);
+  return g;
 }
 
 StatusOr<std::vector<std::string>> UnknownNcnnLayerTypes(const std::string& path,

@@ -441,11 +441,15 @@ void CountAttention(const Graph& g, const Node& n, const OpCostEntry& e, Counter
   auto dv = c.Dim(v, -1);
   auto d = c.Dim(q, -1);
   if (!q_elems || !lk || !dv || !d || *d == 0) return;
-  int64_t rows = *q_elems / *d;  // batch x heads x Lq
+  // Heads split the last axis when the layer says so (ncnn's MultiHeadAttention: [L, embed]);
+  // otherwise they are a leading axis already.
+  const int64_t heads = std::max<int64_t>(1, n.GetInt("num_heads", 1));
+  if (*d % heads != 0 || *dv % heads != 0) return;
+  int64_t rows = c.Mul(*q_elems / *d, heads);  // batch x heads x Lq
   // With a KV cache, keys are the cached ones plus the current ones.
   int64_t keys = *lk + std::max<int64_t>(0, n.GetInt("kv_cache_len", 0));
   int64_t scores = c.Mul(rows, keys);
-  c.work.macs = c.Mul(scores, *d + *dv);
+  c.work.macs = c.Mul(scores, (*d + *dv) / heads);
   c.work.flops = c.Add(c.Mul(c.work.macs, kFlopsPerMac), c.Mul(scores, e.flops_per_element));
 }
 

@@ -51,12 +51,15 @@ QAI_DEVICES = {
     "Samsung Galaxy S25": "galaxys25",
 }
 
-# QAI Hub model id -> (zoo name, resolution)
+# QAI Hub model id -> (zoo name, width, resolution). The width is the one whose parameter count
+# matches the table's num_parameters: AI Hub's shufflenet_v2 lists 1.37M, torchvision's
+# shufflenet_v2_x0_5 (1,366,792), not x1_0 (2.28M); the others are 3.49M, 1.24M and 19.3M,
+# which the zoo's width-1 networks have.
 QAI_MODELS = {
-    "mobilenet_v2": ("mobilenet_v2", 224),
-    "shufflenet_v2": ("shufflenet_v2", 224),
-    "squeezenet1_1": ("squeezenet1_1", 224),
-    "efficientnet_b4": ("efficientnet_b4", 380),
+    "mobilenet_v2": ("mobilenet_v2", 1, 224),
+    "shufflenet_v2": ("shufflenet_v2", 0.5, 224),
+    "squeezenet1_1": ("squeezenet1_1", 1, 224),
+    "efficientnet_b4": ("efficientnet_b4", 1, 380),
 }
 
 
@@ -195,7 +198,7 @@ def main():
         precision = {"float": "fp16", "w8a8": "int8"}.get(r["precision"])
         if runtime is None or precision is None:
             continue
-        zoo, res = QAI_MODELS[r["model_id"]]
+        zoo, width, res = QAI_MODELS[r["model_id"]]
         rows.append({
             "device_id": dev,
             "compute_unit": "npu",
@@ -204,7 +207,7 @@ def main():
             "threads": "",
             "cluster": "",
             "model_ref": "zoo:" + zoo,
-            "width": "1",
+            "width": fmt_width(width),
             "resolution": str(res),
             "input_shape": "",
             "latency_ms": r["inference_time_ms"],

@@ -99,6 +99,29 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
     return Status::Unsupported("layer '" + n.name + "': average pooling counting the padding");
   }
   auto [lo, hi] = FusedRange(n);
+  if (kh == 1 && kw == 1 && !(pt || pb || pl || pr)) {
+    // A 1x1 window (torchvision's adaptive pooling to the size it already has, exported as
+    // AveragePool 1x1) is a strided copy; XNNPACK refuses pooling windows of one element.
+    if (st.int8() || (st.half() && n.kind == OpKind::kMaxPool)) {
+      return Status::Unsupported("layer '" + n.name + "': 1x1 pooling window in an " +
+                                 (st.int8() ? "int8" : "fp16") + " plan");
+    }
+    const float* in = x.data;
+    float* out = y.data;
+    const int64_t batch = yi[0], oh = yi[1], ow = yi[2], ih = xi[1], iw = xi[2];
+    st.plain = [in, out, batch, oh, ow, ih, iw, c, sh, sw, lo, hi] {
+      for (int64_t b = 0; b < batch; ++b) {
+        for (int64_t oy = 0; oy < oh; ++oy) {
+          for (int64_t ox = 0; ox < ow; ++ox) {
+            const float* src = in + ((b * ih + oy * sh) * iw + ox * sw) * c;
+            float* dst = out + ((b * oh + oy) * ow + ox) * c;
+            for (int64_t ch = 0; ch < c; ++ch) dst[ch] = std::min(std::max(src[ch], lo), hi);
+          }
+        }
+      }
+    };
+    return Status::Ok();
+  }
   if (n.kind == OpKind::kMaxPool && st.int8()) {
     auto [qlo, qhi] = QuantRange(y, lo, hi);
     if (y.unsigned8) {

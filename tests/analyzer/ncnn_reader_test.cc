@@ -108,6 +108,53 @@ TEST(NcnnReaderTest, MalformedFilesAreCorruptionWithLineNumbers) {
   }
 }
 
+// ncnn reads as many layers as the header declares and ignores the rest; mbench does the same
+// and says so in the notes every report prints (a header that declares more is still refused).
+TEST(NcnnReaderTest, LinesBeyondTheDeclaredLayerCountAreIgnoredWithANote) {
+  const std::string text =
+      "7767517\n2 2\nInput data 0 1 data 0=4 1=4 2=3\nReLU relu 1 1 data out\n"
+      "ReLU stray 1 1 out out2\nnot even a layer\n";
+  auto g = ReadNcnnParam("m.param", text, {});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  for (const auto& n : g->nodes) EXPECT_NE(n.name, "stray");
+  EXPECT_EQ(g->FindTensor("out2"), -1);
+  ASSERT_FALSE(g->notes.empty());
+  EXPECT_NE(g->notes.back().find("declares 2 layers; the 2 lines after them (from line 5) are "
+                                 "ignored"),
+            std::string::npos)
+      << g->notes.back();
+}
+
+// ViT exports use ncnn's MultiHeadAttention: q, k, v projections, attention over the heads, and
+// the output projection, all in one layer. Each part counts, and the .bin holds its four
+// weights (type-tagged) each followed by its raw float32 bias.
+TEST(NcnnReaderTest, MultiHeadAttentionCountsItsProjectionsAndItsAttention) {
+  const int64_t L = 197, E = 192, H = 3;
+  const std::string text =
+      "7767517\n2 2\nInput in 0 1 x 0=192 1=197\n"
+      "MultiHeadAttention attn 1 1 x y 0=192 1=3 2=36864\n";
+  std::string bin;
+  for (int i = 0; i < 4; ++i) {
+    bin.append(4, '\0');  // float32 tag
+    bin.append(static_cast<size_t>(E * E * 4), '\0');
+    bin.append(static_cast<size_t>(E * 4), '\0');
+  }
+  std::string_view view(bin);
+  auto g = ReadNcnnParam("vit.param", text, {}, &view);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto a = Analyze(*g);
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE(a->totals.complete);
+  const int64_t projections = 4 * L * E * E;
+  const int64_t attention = H * L * L * (E / H) * 2;  // Q.K^T and scores.V
+  EXPECT_EQ(a->totals.macs, projections + attention);
+  EXPECT_EQ(a->totals.params, 4 * (E * E + E));
+  EXPECT_EQ(g->tensors[g->outputs[0]].shape, (Shape{L, E}));
+  // A .bin one bias short is a mismatch, not a silent misread.
+  std::string_view short_view(bin.data(), bin.size() - 4);
+  EXPECT_FALSE(ReadNcnnParam("vit.param", text, {}, &short_view).ok());
+}
+
 // Builds a .bin the way ncnn lays one out: per layer, in load order; "auto" weights behind a
 // 4-byte type tag (float16 here, padded to 4 bytes), the rest raw float32.
 std::string MakeBin(int64_t conv_weights, int64_t conv_bias, int64_t bn_channels) {

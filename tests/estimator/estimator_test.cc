@@ -520,6 +520,27 @@ TEST(CalibrationTest, ShapeCorrectionLearnsWhatOneRatePerClassCannot) {
   EXPECT_LT(Summarize(whole_rows).mape_pct, 10.0);
 }
 
+// Qualcomm AI Hub's shufflenet_v2 has 1.37 M parameters: torchvision's x0.5 network (1,366,792,
+// data/published_complexity.csv), not x1.0. Its rows were once graded at width 1.
+TEST(CalibrationTest, AiHubShuffleNetRowsAreTheHalfWidthNetwork) {
+  auto data = LoadCalibrationData(testing::SourceDir() + "/data/latency/measurements.csv",
+                                  testing::SourceDir() + "/data");
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  int rows = 0;
+  for (const auto& m : data->points) {
+    const CalibrationModel& model = data->models[m.model];
+    if (m.source.find("AI Hub") == std::string::npos || model.group != "shufflenet_v2") continue;
+    EXPECT_NE(model.key.find("w=0.5"), std::string::npos) << model.key;
+    ++rows;
+  }
+  EXPECT_GE(rows, 10);
+  auto g = analyzer::BuildZooModel("shufflenet_v2", {.width = 0.5});
+  ASSERT_TRUE(g.ok());
+  auto a = analyzer::Analyze(*g);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->totals.params, 1366792);
+}
+
 TEST(CalibrationTest, BadMeasurementFilesGiveTheFileAndLine) {
   testing::TempDir dir;
   const std::string header =

@@ -176,6 +176,35 @@ TEST(PlanTest, NcnnInt8WeightsAreScaledBackToFloats) {
   ExpectNear(got, want, 1e-5f, "ncnn int8 weights");
 }
 
+// torchvision's AlexNet pools adaptively to the 6x6 it already has, which exports as an
+// AveragePool with a 1x1 window; XNNPACK refuses windows of one element ("average pooling
+// create failed (status 2)"). A 1x1 window is a (strided) copy.
+TEST(PlanTest, PoolingWithAOneByOneWindowIsAStridedCopy) {
+  testing::TempDir dir;
+  for (const std::string op : {"AveragePool", "MaxPool"}) {
+    for (int64_t stride : {1, 2}) {
+      testing::OnnxBuilder b;
+      const std::string x = b.Input("x", {1, 8, 6, 6});
+      b.Output(b.Node(op, {x},
+                      {testing::OnnxAttr::Ints("kernel_shape", {1, 1}),
+                       testing::OnnxAttr::Ints("strides", {stride, stride})}));
+      const std::string path = b.WriteTo(dir.path(), op + std::to_string(stride) + ".onnx");
+      auto m = analyzer::ReadModel(path, {});
+      ASSERT_TRUE(m.ok()) << m.status().ToString();
+      const std::vector<float> in = Random(8 * 6 * 6, 3);
+      const std::vector<float> out = RunGraph(m->graph, in);
+      const int64_t o = 6 / stride;
+      ASSERT_EQ(out.size(), static_cast<size_t>(8 * o * o)) << op << " stride " << stride;
+      std::vector<float> want;
+      for (int64_t ch = 0; ch < 8; ++ch)
+        for (int64_t y = 0; y < o; ++y)
+          for (int64_t xx = 0; xx < o; ++xx)
+            want.push_back(in[(ch * 6 + y * stride) * 6 + xx * stride]);
+      ExpectNear(out, want, 0.0f, op + " stride " + std::to_string(stride));
+    }
+  }
+}
+
 TEST(PlanTest, TransposesMatchANaiveReference) {
   struct Case {
     Shape shape;
