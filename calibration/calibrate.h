@@ -34,7 +34,20 @@ struct CalibrateResult {
   RefineOutcome outcome;  // the refit profile and its cross-validated error (not measure_only)
   int runs = 0;           // runs stored
   double elapsed_secs = 0.0;
+  int remeasured = 0;  // measurements taken again because their repeats disagreed
+  int noisy = 0;       // of those, still noisy the second time
 };
+
+// A measurement whose repeats spread more than this ((p90 - min) / min, and over 50 us) is
+// noisy: another process shares the CPU or its clock is moving. It is measured again, for
+// longer, once.
+inline constexpr double kNoisySpread = 0.25;
+// A calibration is made active only when every target with 3 or more held-out points
+// cross-validates below this MAPE, and at most a quarter of the measurements stayed noisy.
+inline constexpr double kMaxCalibrationCvMape = 50.0;
+
+// Why a fitted calibration should not become the device's active profile; empty when it may.
+std::vector<std::string> CalibrationProblems(const RefineOutcome& outcome, int noisy, int runs);
 
 // "12 s", "3.5 min".
 std::string Duration(double secs);

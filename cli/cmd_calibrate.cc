@@ -24,6 +24,7 @@ struct CalibrateCommand {
   std::string db_path = "results.db";
   std::string out;
   std::string cpus;
+  bool force = false;
   calibration::CalibrateOptions calibrate;
 };
 
@@ -63,6 +64,17 @@ Status RunCalibrate(CalibrateCommand o) {
   std::printf("mbench calibrate: %s in %s\n", c.host.id.c_str(),
               calibration::Duration(c.elapsed_secs).c_str());
   std::fputs(report::RenderRefineSummary(c.outcome).c_str(), stdout);
+  const std::vector<std::string> problems =
+      calibration::CalibrationProblems(c.outcome, c.noisy, c.runs);
+  if (!problems.empty() && !o.force) {
+    std::string why;
+    for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p;
+    return Status::FailedPrecondition(
+        "calibration of " + c.host.id + " not stored as active: " + why + ". The " +
+        std::to_string(c.runs) + " runs are kept in " + results->location() +
+        "; close other programs (or pin with --cpus) and run again, or store it with --force");
+  }
+  for (const auto& p : problems) std::fprintf(stderr, "mbench calibrate: warning: %s\n", p.c_str());
   return StoreCalibration(*results, c.host, c.outcome, o.out);
 }
 
@@ -149,6 +161,9 @@ void RegisterCalibrate(CLI::App& app, int* exit_code) {
   cmd->add_option("--cpus", o->cpus,
                   "Measure on these CPUs only, e.g. 4-7 (one cluster of a big.LITTLE CPU); the\n"
                   "default thread counts become 1 and the number of CPUs given");
+  cmd->add_flag("--force", o->force,
+                "Make the calibration active even when a target cross-validates above 50% MAPE\n"
+                "or over a quarter of the measurements stayed noisy");
   cmd->add_flag("--measure-only", o->calibrate.measure_only,
                 "Store the runs and print a one-line JSON summary; fit nothing (what\n"
                 "`mbench device calibrate` runs on a phone, fitting on the host afterwards)");

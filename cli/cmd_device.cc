@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "calibration/calibrate.h"
 #include "calibration/probes.h"
 #include "calibration/refine.h"
 #include "cli/commands.h"
@@ -25,6 +26,7 @@ struct DeviceCommand {
   std::string db_path, out;
   device::PhoneRunRequest run;
   device::PhoneCalibrateRequest calibrate;
+  bool force = false;  // store a calibration CalibrationProblems objects to
 };
 
 Status RunList(const DeviceCommand& o) {
@@ -87,6 +89,15 @@ Status RunCalibrateDevice(const DeviceCommand& o) {
   std::printf("mbench device calibrate: %s (%s), %d runs, copy bandwidth %.1f GB/s\n",
               c.device.id.c_str(), c.device.name.c_str(), c.runs, c.bandwidth_gbps);
   std::fputs(report::RenderRefineSummary(c.outcome).c_str(), stdout);
+  const std::vector<std::string> problems = calibration::CalibrationProblems(c.outcome, 0, c.runs);
+  if (!problems.empty() && !o.force) {
+    std::string why;
+    for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p;
+    return Status::FailedPrecondition(
+        "calibration of " + c.device.id + " not stored as active: " + why +
+        ". The runs are kept in " + results->location() +
+        "; let the phone cool and run again, or store it with --force");
+  }
   const db::CalibrationRow row = calibration::CalibrationRowOf(c.device.id, c.outcome);
   MBENCH_ASSIGN_OR_RETURN(int64_t id, results->AddCalibration(c.device, row));
   std::printf("stored calibration %lld of %s in %s (grade --db %s uses it)\n",
@@ -176,6 +187,8 @@ void RegisterDevice(CLI::App& app, int* exit_code) {
       ->allow_extra_args(false)
       ->check(CLI::Range(1, 64));
   cal->add_flag("--quick", o->calibrate.quick, "Every sixth probe only (a rougher profile)");
+  cal->add_flag("--force", o->force,
+                "Make the calibration active even when a target cross-validates above 50% MAPE");
   cal->add_option("--probes", o->calibrate.probes,
                   "Only the probes whose name contains one of these (repeatable), e.g. dw3x3")
       ->take_all()

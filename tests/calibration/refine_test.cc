@@ -1,6 +1,8 @@
 // When a refit replaces the profile it was made from, and what its calibration row records.
 #include "calibration/refine.h"
 
+#include "calibration/calibrate.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -21,6 +23,33 @@ TEST(RefineTest, ARefitReplacesTheBaseOnlyWhenItPredictsNewModelsAtLeastAsWell) 
   EXPECT_TRUE(RefitImproves(Outcome(5, 20.0, 10.0)));
   EXPECT_TRUE(RefitImproves(Outcome(5, 10.0, 10.0)));
   EXPECT_FALSE(RefitImproves(Outcome(5, 10.0, 10.5)));
+}
+
+// A calibration stored 2-thread rates that cross-validated at 210% and made them active; a
+// target that bad, or a host too noisy to measure, now keeps the calibration from being stored.
+TEST(CalibrateTest, ABadFitOrANoisyHostIsNotMadeActive) {
+  RefineOutcome r;
+  profiles::Target one, two;
+  one.compute_unit = two.compute_unit = "cpu";
+  one.runtime = two.runtime = "mbench";
+  one.precision = two.precision = "fp32";
+  one.threads = 1;
+  two.threads = 2;
+  one.calibration.cv_points = two.calibration.cv_points = 4;
+  one.calibration.cv_mape_pct = 9.0;
+  two.calibration.cv_mape_pct = 210.0;
+  r.profile.targets = {one, two};
+  auto problems = CalibrationProblems(r, 0, 40);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("cpu/mbench/fp32/2t cross-validates at 210% MAPE"), std::string::npos)
+      << problems[0];
+  // Two held-out points are too few to judge a target by.
+  r.profile.targets[1].calibration.cv_points = 2;
+  EXPECT_TRUE(CalibrationProblems(r, 10, 40).empty());
+  // Over a quarter of the measurements still noisy after measuring them again.
+  problems = CalibrationProblems(r, 11, 40);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("11 of 40 measurements stayed noisy"), std::string::npos);
 }
 
 TEST(RefineTest, WithNothingOutOfSampleTheRefitIsKept) {
