@@ -519,12 +519,19 @@ StatusOr<Graph> InceptionV3(const ZooOptions& o) {
   x = inception_a(inception_a(inception_a(x, 32), 64), 64);
   x = inception_b(x);
   x = inception_c(inception_c(inception_c(inception_c(x, 128), 160), 160), 192);
-  // Auxiliary classifier on Mixed_6e (training-time head; kept so parameters match).
-  TensorId aux = b.AvgPool(x, 5, 3);
-  aux = sq(sq(aux, 128, 1), 768, 5);
-  aux = b.Linear(b.Flatten(b.GlobalAvgPool(aux)), 1000);
+  // Auxiliary classifier on Mixed_6e: a training-time head, kept so the parameters match
+  // torchvision's at 299. Below about 290 pixels its 5x5 convolution meets a map smaller than
+  // its window (a 3x3 map at 224); inference never runs the head, so there it is left out.
+  std::vector<TensorId> outputs;
+  const Shape mixed_6e = b.ShapeOf(x);
+  if ((mixed_6e[2] - 5) / 3 + 1 >= 5 && (mixed_6e[3] - 5) / 3 + 1 >= 5) {
+    TensorId aux = b.AvgPool(x, 5, 3);
+    aux = sq(sq(aux, 128, 1), 768, 5);
+    outputs.push_back(b.Linear(b.Flatten(b.GlobalAvgPool(aux)), 1000));
+  }
   x = inception_e(inception_e(inception_d(x)));
-  return b.Finish({Classifier(b, x), aux});
+  outputs.insert(outputs.begin(), Classifier(b, x));
+  return b.Finish(outputs);
 }
 
 // A pre-norm transformer encoder block: LayerNorm, multi-head self-attention (query, key and
@@ -721,9 +728,13 @@ StatusOr<Graph> MobileVitS(const ZooOptions& o) {
   };
   auto vit_block = [&](TensorId x, int64_t d, int64_t layers) {
     Shape s = b.ShapeOf(x);
-    int64_t c = s[1], h = s[2], w = s[3], n = (h / 2) * (w / 2);
+    const int64_t c = s[1], map_h = s[2], map_w = s[3];
+    // A map of odd size (7x7 at 224) is resized up to whole 2x2 patches and back, as
+    // ml-cvnets does (bilinear).
+    const int64_t h = (map_h + 1) / 2 * 2, w = (map_w + 1) / 2 * 2, n = (h / 2) * (w / 2);
     TensorId local = b.ConvBnAct(x, c, 3, 1, K::kSwish);
     local = b.Conv(local, d, 1, 1, 0);
+    if (h != map_h || w != map_w) local = b.Resize(local, h, w, "linear");
     // Unfold: [1, d, H, W] -> [4 patch positions, H*W/4 tokens, d].
     TensorId t = b.Reshape(local, {1, d, h / 2, 2, w / 2, 2});
     t = b.Reshape(b.Transpose(t, {0, 3, 5, 2, 4, 1}), {4, n, d});
@@ -732,6 +743,7 @@ StatusOr<Graph> MobileVitS(const ZooOptions& o) {
     // Fold back.
     t = b.Transpose(b.Reshape(t, {1, 2, 2, h / 2, w / 2, d}), {0, 5, 3, 1, 4, 2});
     t = b.Reshape(t, {1, d, h, w});
+    if (h != map_h || w != map_w) t = b.Resize(t, map_h, map_w, "linear");
     TensorId proj = b.ConvBnAct(t, c, 1, 1, K::kSwish);
     return b.ConvBnAct(b.Concat({x, proj}), c, 3, 1, K::kSwish);
   };
@@ -811,8 +823,9 @@ constexpr ZooEntry kZoo[] = {
     {"densenet121", "DenseNet-121 (Huang et al. 2017)", 224, false, &DenseNet121},
     {"googlenet", "GoogLeNet / Inception-v1 (Szegedy et al. 2015), no aux heads", 224, false,
      &GoogLeNet},
-    {"inception_v3", "Inception-v3 (Szegedy et al. 2016), torchvision layout with its aux head",
-     299, false, &InceptionV3},
+    {"inception_v3",
+     "Inception-v3 (Szegedy et al. 2016), torchvision layout; aux head where it fits", 299, false,
+     &InceptionV3},
     {"blazeface", "BlazeFace (Bazarevsky et al. 2019), MediaPipe short-range layout", 128, false,
      &BlazeFace},
     {"ssd_mobilenet_v2", "SSD on MobileNetV2, 80 COCO classes (TF OD API layout)", 320, true,

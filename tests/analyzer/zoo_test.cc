@@ -278,6 +278,29 @@ TEST(ZooTest, MobileVitSMatchesThePaper) {
   EXPECT_NEAR(t.macs / 1e6, macs, macs * 0.02);
 }
 
+// Published measurements use 224x224 for both; the zoo refused them (Inception-v3's training-
+// time auxiliary head met a 3x3 map with its 5x5 window; MobileViT-S's 7x7 map does not split
+// into 2x2 patches). The aux head is left out where it does not fit (inference never runs it),
+// and MobileViT resizes odd maps to whole patches and back, as ml-cvnets does.
+TEST(ZooTest, InceptionV3AndMobileVitSBuildAt224) {
+  ZooOptions o;
+  o.resolution = 224;
+  ModelTotals at224 = Totals("inception_v3", o);
+  ModelTotals at299 = Totals("inception_v3");
+  EXPECT_EQ(at299.params, TorchvisionParams("inception_v3"));  // with the aux head
+  EXPECT_LT(at224.params, at299.params);                       // without it
+  EXPECT_GT(at224.params, at299.params - 3500000);             // the head is 3.3 M
+  // Its unpadded stride-2 layers shrink a smaller input faster (8x8 at the end from 299, 5x5
+  // from 224), so the work falls a little below the (224/299)^2 = 0.56 of the area: 0.50.
+  const double ratio = static_cast<double>(at224.macs) / static_cast<double>(at299.macs);
+  EXPECT_GT(ratio, 0.45);
+  EXPECT_LT(ratio, 0.56);
+  ModelTotals vit224 = Totals("mobilevit_s", o);
+  ModelTotals vit256 = Totals("mobilevit_s");
+  EXPECT_EQ(vit224.params, vit256.params);
+  EXPECT_NEAR(static_cast<double>(vit224.macs) / vit256.macs, (224.0 * 224) / (256.0 * 256), 0.05);
+}
+
 TEST(ZooTest, MnasNetWidthsMatchTorchvision) {
   struct Row {
     double width;
