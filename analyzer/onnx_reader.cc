@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <queue>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -315,6 +316,10 @@ class Converter {
   // (libonnx's shape inference included, which divides by strides) reads them; recurses into
   // subgraphs. kCorruption naming the node and the attribute.
   Status CheckAttributes(const onnx::GraphProto& g) const;
+  // Reorders the main graph's nodes so each comes after the nodes whose outputs it reads
+  // (names its subgraphs read included), as ONNX Runtime does: exporters sometimes store a Cast
+  // after its readers. Stable; a graph in order is left as it is. kCorruption naming a cycle.
+  Status SortNodes();
   void RunOnnxShapeInference();
   // `sparse`: a sparse initializer's dense form, whose stored values are fewer than its shape.
   // `kept_raw`: its raw_data when the parse left it in the file (see StripLargeRawData).
@@ -394,6 +399,90 @@ Status Converter::CheckHeader() {
   }
   graph_.producer = model_.producer_name();
   if (!model_.producer_version().empty()) graph_.producer += " " + model_.producer_version();
+  return Status::Ok();
+}
+
+namespace {
+
+// Every name the nodes of `g` (and their subgraphs) read.
+void SubgraphReads(const onnx::GraphProto& g, std::unordered_set<std::string>* names) {
+  for (const auto& node : g.node()) {
+    for (const auto& in : node.input()) names->insert(in);
+    for (const auto& a : node.attribute()) {
+      if (a.has_g()) SubgraphReads(a.g(), names);
+      for (const auto& sub : a.graphs()) SubgraphReads(sub, names);
+    }
+  }
+}
+
+}  // namespace
+
+Status Converter::SortNodes() {
+  onnx::GraphProto* g = model_.mutable_graph();
+  const int n = g->node_size();
+  std::unordered_map<std::string, int> producer;
+  for (int i = 0; i < n; ++i) {
+    for (const auto& out : g->node(i).output()) {
+      if (!out.empty()) producer.emplace(out, i);
+    }
+  }
+  std::vector<std::vector<int>> readers(static_cast<size_t>(n));
+  std::vector<int> pending(static_cast<size_t>(n), 0);
+  for (int i = 0; i < n; ++i) {
+    const onnx::NodeProto& node = g->node(i);
+    std::unordered_set<std::string> reads(node.input().begin(), node.input().end());
+    for (const auto& a : node.attribute()) {
+      if (a.has_g()) SubgraphReads(a.g(), &reads);
+      for (const auto& sub : a.graphs()) SubgraphReads(sub, &reads);
+    }
+    std::unordered_set<int> deps;
+    for (const auto& name : reads) {
+      auto it = producer.find(name);
+      if (it == producer.end() || name.empty()) continue;
+      if (it->second == i) {
+        return Err(StatusCode::kCorruption, "node '" + node.name() + "' (" + node.op_type() +
+                                                ") reads its own output '" + name + "'");
+      }
+      deps.insert(it->second);
+    }
+    pending[static_cast<size_t>(i)] = static_cast<int>(deps.size());
+    for (int d : deps) readers[static_cast<size_t>(d)].push_back(i);
+  }
+  // Kahn's algorithm, always taking the earliest ready node: the file's order where it is valid.
+  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  for (int i = 0; i < n; ++i) {
+    if (pending[static_cast<size_t>(i)] == 0) ready.push(i);
+  }
+  std::vector<int> order;
+  order.reserve(static_cast<size_t>(n));
+  while (!ready.empty()) {
+    const int i = ready.top();
+    ready.pop();
+    order.push_back(i);
+    for (int r : readers[static_cast<size_t>(i)]) {
+      if (--pending[static_cast<size_t>(r)] == 0) ready.push(r);
+    }
+  }
+  if (static_cast<int>(order.size()) != n) {
+    std::string cycle;
+    int named = 0;
+    for (int i = 0; i < n && named < 4; ++i) {
+      if (pending[static_cast<size_t>(i)] == 0) continue;
+      cycle += (named++ ? ", '" : "'") + g->node(i).name() + "' (" + g->node(i).op_type() + ")";
+    }
+    return Err(StatusCode::kCorruption,
+               "the graph has a cycle: " + std::to_string(n - static_cast<int>(order.size())) +
+                   " nodes wait on each other, among them " + cycle);
+  }
+  bool sorted = true;
+  for (int i = 0; i < n; ++i) sorted &= order[static_cast<size_t>(i)] == i;
+  if (sorted) return Status::Ok();
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  for (int i : order) nodes.Add()->Swap(g->mutable_node(i));
+  g->mutable_node()->Swap(&nodes);
+  graph_.notes.push_back(
+      "the file stores nodes out of dependency order; read in dependency "
+      "order, as ONNX Runtime does");
   return Status::Ok();
 }
 
@@ -1023,6 +1112,7 @@ StatusOr<Graph> Converter::Run(std::string_view bytes) {
   MBENCH_RETURN_IF_ERROR(CheckHeader());
   MBENCH_RETURN_IF_ERROR(FixInputShapes());
   MBENCH_RETURN_IF_ERROR(CheckAttributes(model_.graph()));
+  MBENCH_RETURN_IF_ERROR(SortNodes());
   RunOnnxShapeInference();
 
   graph_.format = "onnx";

@@ -7,6 +7,7 @@
 
 #include "analyzer/model_reader.h"
 #include "analyzer/ncnn_reader.h"
+#include "onnx/onnx_pb.h"
 #include "tests/analyzer/analyzer_test_util.h"
 #include "tests/testutil/testutil.h"
 
@@ -334,6 +335,44 @@ TEST(OnnxReaderTest, FuzzFindingAReshapeTargetThatOverflowsIsLeftUnresolved) {
     const auto& out = g->tensors[g->nodes.back().outputs[0]];
     EXPECT_FALSE(out.has_shape && NumElements(out.shape).has_value()) << ShapeToString(out.shape);
   }
+}
+
+// Exporters sometimes store a node after the nodes that read its output (an fp16 export's input
+// Cast); ONNX Runtime sorts the graph, and so does the reader, saying so. A real cycle is
+// refused, naming its nodes.
+TEST(OnnxReaderTest, NodesStoredOutOfOrderAreSortedAndCyclesRefused) {
+  OnnxBuilder b;
+  const std::string x = b.Input("x", {1, 3, 8, 8});
+  const std::string cast = b.Node("Cast", {x}, {OnnxAttr::Int("to", 1)}, 1, "cast");
+  const std::string relu = b.Node("Relu", {cast}, {}, 1, "relu");
+  b.Output(b.Node("Sigmoid", {relu}, {}, 1, "sigmoid"));
+  onnx::ModelProto m;
+  ASSERT_TRUE(m.ParseFromString(b.Serialize()));
+  auto* nodes = m.mutable_graph()->mutable_node();
+  nodes->SwapElements(0, 2);  // sigmoid, relu, cast: every reader before its producer
+  auto g = ReadOnnxModel("unsorted.onnx", m.SerializeAsString(), {});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  ASSERT_EQ(g->nodes.size(), 3u);
+  EXPECT_EQ(g->nodes[0].name, "cast");
+  EXPECT_EQ(g->nodes[2].name, "sigmoid");
+  bool noted = false;
+  for (const auto& n : g->notes) noted |= n.find("out of dependency order") != std::string::npos;
+  EXPECT_TRUE(noted);
+  // In order already: untouched, no note.
+  auto in_order = ReadOnnxModel("sorted.onnx", b.Serialize(), {});
+  ASSERT_TRUE(in_order.ok());
+  for (const auto& n : in_order->notes) EXPECT_EQ(n.find("dependency order"), std::string::npos);
+
+  // relu reads sigmoid's output and sigmoid reads relu's: a cycle.
+  onnx::ModelProto cyc;
+  ASSERT_TRUE(cyc.ParseFromString(b.Serialize()));
+  cyc.mutable_graph()->mutable_node(1)->set_input(0, cyc.graph().node(2).output(0));
+  auto bad = ReadOnnxModel("cycle.onnx", cyc.SerializeAsString(), {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(bad.status().message().find("cycle"), std::string::npos) << bad.status().ToString();
+  EXPECT_NE(bad.status().message().find("'relu' (Relu)"), std::string::npos)
+      << bad.status().ToString();
 }
 
 }  // namespace
