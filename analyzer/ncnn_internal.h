@@ -365,6 +365,8 @@ class Converter {
                       Node* node);
   Status Gemm(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
               Node* node);
+  Status MatMul(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                Node* node);
   Status Relu(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
               Node* node);
   Status PRelu(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,

@@ -42,6 +42,8 @@ constexpr LayerInfo kLayers[] = {
     {"ConvolutionDepthWise1D", OpKind::kConv, &C::Conv},
     {"Deconvolution", OpKind::kConvTranspose, &C::Conv},
     {"DeconvolutionDepthWise", OpKind::kConvTranspose, &C::Conv},
+    {"Deconvolution1D", OpKind::kConvTranspose, &C::Conv},
+    {"DeconvolutionDepthWise1D", OpKind::kConvTranspose, &C::Conv},
     {"InnerProduct", OpKind::kFullyConnected, &C::InnerProduct},
     {"Gemm", OpKind::kFullyConnected, &C::Gemm},
     {"Pooling", OpKind::kMaxPool, &C::Pooling},
@@ -76,6 +78,10 @@ constexpr LayerInfo kLayers[] = {
     {"LRN", OpKind::kLrn, &C::Same},
     {"Dropout", OpKind::kDropout, &C::Same},
     {"Noop", OpKind::kIdentity, &C::Same},
+    {"DeepCopy", OpKind::kIdentity, &C::Same},
+    {"Erf", OpKind::kErf, &C::Same},
+    {"CELU", OpKind::kCelu, &C::Same},
+    {"MatMul", OpKind::kMatMul, &C::MatMul},
     {"Split", OpKind::kIdentity, &C::Same},
     {"Packing", OpKind::kIdentity, &C::Same},
     {"Cast", OpKind::kCast, &C::Same},
@@ -121,7 +127,7 @@ const LayerInfo* FindLayer(const std::string& type) {
 }
 
 Status Converter::ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>* out, Node* node) {
-  bool one_d = l.type == "Convolution1D" || l.type == "ConvolutionDepthWise1D";
+  bool one_d = l.type.size() > 2 && l.type.compare(l.type.size() - 2, 2, "1D") == 0;
   bool deconv = l.type.rfind("Deconvolution", 0) == 0;
   int64_t num_output = l.I(ConvParam::kNumOutput, 0);
   int64_t kw = l.I(ConvParam::kKernelW, 0), kh = l.I(ConvParam::kKernelH, kw);
@@ -136,6 +142,11 @@ Status Converter::ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>*
     // Conv1D works on [h rows of w]: channels are h.
     if (x.dims != 2) return Fail(l, "expects a 2-D input, got " + x.ToString());
     int64_t ow = ConvOut(x.w, kw, dw, sw, pl, pr);
+    if (deconv) {
+      ow = l.I(ConvParam::kOutputW, 0) > 0
+               ? l.I(ConvParam::kOutputW, 0)
+               : (x.w - 1) * sw + dw * (kw - 1) + 1 - pl - pr + l.I(ConvParam::kOutputPadRight, 0);
+    }
     if (ow <= 0) return Fail(l, "kernel larger than the padded input " + x.ToString());
     out->push_back(NShape::D2(ow, num_output));
     node->attrs["kernel_shape"] = std::vector<int64_t>{kw};
@@ -173,7 +184,8 @@ Status Converter::ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>*
   int64_t per_filter = deconv ? (num_output / group) * k : (cin / group) * k;
   Shape wshape =
       deconv ? Shape{cin, num_output / group, kh, kw} : Shape{num_output, cin / group, kh, kw};
-  if (one_d) wshape = Shape{num_output, cin / group, kw};
+  if (one_d)
+    wshape = deconv ? Shape{cin, num_output / group, kw} : Shape{num_output, cin / group, kw};
   if (weight_size > 0 && weight_size != (deconv ? cin : num_output) * per_filter) {
     wshape = Shape{weight_size};  // trust the stored size; MACs still follow the geometry
   }
@@ -326,6 +338,36 @@ Status Converter::Gemm(const NcnnLayer& l, const std::vector<NShape>& in, std::v
   }
   if (m <= 0 || n <= 0 || k <= 0) return Fail(l, "M, N and K must be known and >= 1");
   out->push_back(a.dims == 1 ? NShape::D1(n) : NShape::D2(n, m));
+  return Status::Ok();
+}
+
+// ncnn's MatMul: A [..., M, K] times B [..., K, N] (transB: [..., N, K]), the leading axes
+// broadcast; a 1-D operand is a vector.
+Status Converter::MatMul(const NcnnLayer& l, const std::vector<NShape>& in,
+                         std::vector<NShape>* out, Node* /*node*/) {
+  MBENCH_RETURN_IF_ERROR(NeedInputs(l, in, 2));
+  const NShape& a = in[0];
+  const NShape& b = in[1];
+  const bool trans_b = l.I(0, 0) != 0;
+  const int64_t k = a.w;
+  const int64_t n = b.dims == 1 ? 1 : trans_b ? b.h : b.w;
+  const int64_t bk = b.dims == 1 ? b.w : trans_b ? b.w : b.h;
+  if (k != bk) {
+    return Fail(l, "A's inner size " + std::to_string(k) + " does not meet B's " +
+                       std::to_string(bk) + " (" + a.ToString() + " x " + b.ToString() + ")");
+  }
+  if (a.dims == 1) {
+    out->push_back(NShape::D1(n));
+  } else if (b.dims == 1) {
+    out->push_back(a.dims == 2 ? NShape::D1(a.h) : NShape::D2(a.h, a.c * a.d));
+  } else {
+    NShape o = a.dims >= b.dims ? a : b;
+    o.w = n;
+    o.h = a.h;
+    o.d = std::max(a.d, b.d);
+    o.c = std::max(a.c, b.c);
+    out->push_back(o);
+  }
   return Status::Ok();
 }
 

@@ -292,6 +292,9 @@ class Counter {
 
 int64_t ChannelAxis(const Graph& g, const TensorInfo* t) {
   if (g.layout == Layout::kNHWC && t != nullptr) return static_cast<int64_t>(t->shape.size()) - 1;
+  // A convolution over a rank-2 tensor is ncnn's 1-D convolution of an unbatched [C, L] blob
+  // (ONNX's Conv needs rank 3 or more): channels come first. Taking axis 1 counted the length.
+  if (t != nullptr && t->shape.size() == 2) return 0;
   return 1;
 }
 

@@ -155,6 +155,40 @@ TEST(NcnnReaderTest, MultiHeadAttentionCountsItsProjectionsAndItsAttention) {
   EXPECT_FALSE(ReadNcnnParam("vit.param", text, {}, &short_view).ok());
 }
 
+// More of the layer types ncnn ships: 1-D deconvolutions (vocoders, audio decoders), MatMul of
+// two activations, DeepCopy, Erf and CELU.
+TEST(NcnnReaderTest, OneDDeconvolutionMatMulAndElementwiseLayersAreCounted) {
+  const std::string text =
+      "7767517\n7 8\nInput in 0 1 x 0=50 1=16\n"
+      "Deconvolution1D up 1 1 x y 0=8 1=4 3=2 4=1 15=1 5=1 6=512\n"
+      "DeepCopy copy 1 1 y y2\nErf erf 1 1 y2 y3\nCELU celu 1 1 y3 y4\n"
+      "Split split 1 2 y4 a b\n"
+      "MatMul mm 2 1 a b c 0=1\n";
+  auto g = ReadNcnnParam("audio.param", text, {});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto a = Analyze(*g);
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE(a->totals.complete);
+  // Deconvolution1D: 16 channels of 50 -> 8 of (50 - 1) * 2 + 4 - 2 = 100.
+  EXPECT_EQ(g->tensors[g->FindTensor("y")].shape, (Shape{8, 100}));
+  // [8, 100] x [8, 100]^T -> [8, 8].
+  EXPECT_EQ(g->tensors[g->FindTensor("c")].shape, (Shape{8, 8}));
+  const int64_t deconv = 16 * 50 * 8 * 4;  // every input element meets every tap and output
+  const int64_t matmul = 8 * 8 * 100;
+  EXPECT_EQ(a->totals.macs, deconv + matmul);
+  EXPECT_EQ(a->totals.params, 512 + 8);
+
+  // Convolution1D over [16 channels, 50]: channels are the blob's first axis (they were once
+  // taken from its length, 50, counting 3x the work).
+  auto conv = ReadNcnnParam(
+      "c1d.param",
+      "7767517\n2 2\nInput in 0 1 x 0=50 1=16\nConvolution1D c 1 1 x y 0=8 1=3 6=384\n", {});
+  ASSERT_TRUE(conv.ok()) << conv.status().ToString();
+  auto ca = Analyze(*conv);
+  ASSERT_TRUE(ca.ok());
+  EXPECT_EQ(ca->totals.macs, 8 * 48 * 16 * 3);
+}
+
 // Builds a .bin the way ncnn lays one out: per layer, in load order; "auto" weights behind a
 // 4-byte type tag (float16 here, padded to 4 bytes), the rest raw float32.
 std::string MakeBin(int64_t conv_weights, int64_t conv_bias, int64_t bn_channels) {
