@@ -146,7 +146,10 @@ db::RunRecord RunRecordOf(const runner::Measurement& r, int threads, const std::
 db::PredictionRecord PredictionRecordOf(const estimator::Prediction& p) {
   db::PredictionRecord pr;
   pr.profile = p.profile_path;
+  // What changed the roofline's number goes with it, so a dashboard can tell.
   pr.calibration = p.calibration;
+  if (!p.speed_check.empty()) pr.calibration += "; " + p.speed_check;
+  if (!p.anchor.empty()) pr.calibration += "; " + p.anchor;
   pr.estimator_version = estimator::kEstimatorVersion;
   pr.target_key = p.target_key;
   pr.runtime = p.runtime;

@@ -1,5 +1,6 @@
 // `mbench grade MODEL`: the one-screen report — what the model is, where it runs, and how fast,
 // how power-hungry and how sure, on every device profile (report/grade.h decides what it says).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include "analyzer/model_ref.h"
 #include "calibration/records.h"
 #include "calibration/refine.h"
+#include "calibration/speed_check.h"
 #include "cli/commands.h"
 #include "core/env.h"
 #include "device_profiles/profile.h"
@@ -30,6 +32,7 @@ struct GradeOptions {
   std::string db_path;                // results database: refined profiles in, predictions out
   bool kernels = false;               // JSON: every kernel's predicted time
   std::vector<std::string> measured;  // "DEVICE[:TARGET]=MS"
+  bool speed_check = false;           // time the host again and rescale its predictions
 };
 
 // "pixel4:cpu/tflite/fp32/4t=23.5" or "pixel4=23.5".
@@ -93,6 +96,24 @@ Status RunGrade(const GradeOptions& o, int* exit_code) {
     req.measured.push_back(m);
   }
   if (results) MBENCH_RETURN_IF_ERROR(AddStoredRuns(*results, loaded.model.sha256, &req.measured));
+  if (o.speed_check) {
+    if (!results)
+      return Status::InvalidArgument("--speed-check needs --db (where calibrate stored its runs)");
+    const std::string host = calibration::HostDevice().id;
+    if (std::none_of(devices.begin(), devices.end(),
+                     [&](const profiles::DeviceProfile& d) { return d.id == host; })) {
+      return Status::InvalidArgument("--speed-check: this host (" + host +
+                                     ") is not among the graded devices; calibrate it with "
+                                     "`mbench calibrate --db` and grade with --device " +
+                                     host);
+    }
+    MBENCH_ASSIGN_OR_RETURN(
+        calibration::SpeedCheck check,
+        calibration::CheckHostSpeed(*results, host, 4, [](const std::string& line) {
+          std::fprintf(stderr, "mbench grade: %s\n", line.c_str());
+        }));
+    req.speed_checks.push_back(std::move(check));
+  }
   std::vector<profiles::DeviceProfile> all_profiles;
   if (!req.measured.empty() && o.profile_files.empty()) {
     std::vector<std::string> unused;
@@ -175,6 +196,10 @@ void RegisterGrade(CLI::App& app, int* exit_code) {
                   "--db anchor the same way")
       ->take_all()
       ->allow_extra_args(false);
+  cmd->add_flag("--speed-check", o->speed_check,
+                "With --db: first time again, for about a second, the whole models `calibrate`\n"
+                "timed on this host, and rescale the host's predictions by how much slower or\n"
+                "faster it runs now (a stored profile goes stale as the machine's speed drifts)");
   cmd->add_option("--target-fps", o->request.target_fps,
                   "Frame-rate gate: exit code 4 when a selected device is predicted below it,\n"
                   "and a coverage line by release year");

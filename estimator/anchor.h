@@ -35,6 +35,7 @@ struct AnchorPoint {
   double measured_ms = 0.0;                   // what was measured there
   double predicted_ms = 0.0;                  // what the fit predicts there for the same model
   const ModelResiduals* residuals = nullptr;  // that target's held-out residuals
+  std::string device_id, target_key;          // where it was measured (may be empty)
 };
 
 struct AnchoredPrediction {

@@ -737,7 +737,8 @@ std::vector<CvPoint> AnchorRows(const CalibrationData& data, const std::vector<C
     for (const CvPoint* a : by_model[model_key(r)]) {
       const std::string at = a->device_id + "|" + a->target_key;
       if (at == target) continue;
-      anchors.push_back({at, a->measured_ms, a->predicted_ms, &residuals[at]});
+      anchors.push_back(
+          {at, a->measured_ms, a->predicted_ms, &residuals[at], a->device_id, a->target_key});
     }
     const AnchoredPrediction p = Anchor(r.predicted_ms, residuals[target], anchors, model_key(r));
     if (p.anchors == 0) {

@@ -140,6 +140,9 @@ struct Prediction {
   std::string anchor;
   double model_only_ms = 0.0;  // the roofline's prediction before anchoring
   int anchors = 0;
+  // Non-empty when the host's speed was checked just now and the prediction rescaled by it
+  // (calibration/speed_check.h).
+  std::string speed_check;
 };
 
 struct PredictRequest {

@@ -11,6 +11,7 @@
 
 #include "analyzer/analysis.h"
 #include "analyzer/model_reader.h"
+#include "calibration/speed_check.h"
 #include "core/status_or.h"
 #include "device_profiles/profile.h"
 #include "estimator/estimator.h"
@@ -75,6 +76,8 @@ struct GradeRequest {
   std::vector<Measured> measured;
   // Where a measured device's profile is looked up when it is not among the graded devices.
   const std::vector<profiles::DeviceProfile>* all_profiles = nullptr;
+  // The host's speed now against its calibration (`--speed-check`): its predictions rescaled.
+  std::vector<calibration::SpeedCheck> speed_checks;
 
   // kInvalidArgument for an fps outside (0, 10000] or a negative target.
   Status Validate() const;

@@ -185,9 +185,36 @@ std::vector<estimator::AnchorPoint> AnchorPoints(
     a.measured_ms = m.ms;
     a.predicted_ms = p->latency_ms;
     a.residuals = t != nullptr ? &t->calibration.cv_residuals : nullptr;
+    a.device_id = d->id;
+    a.target_key = p->target_key;
     out.push_back(a);
   }
   return out;
+}
+
+// Multiplies a prediction (interval and energy with it) by `scale`.
+void Rescale(double scale, estimator::Prediction* p) {
+  p->latency_ms *= scale;
+  p->latency_low_ms *= scale;
+  p->latency_high_ms *= scale;
+  p->fps = 1000.0 / p->latency_ms;
+  if (p->energy_mj >= 0) {
+    p->energy_mj *= scale;
+    p->energy_low_mj *= scale;
+    p->energy_high_mj *= scale;
+  }
+}
+
+// Rescales a host prediction by how much slower or faster the host runs now than when it was
+// calibrated, at the checked thread count nearest the prediction's.
+void ApplySpeedCheck(const calibration::SpeedCheck& check, estimator::Prediction* p) {
+  if (check.ratio.empty()) return;
+  int threads = check.ratio.begin()->first;
+  for (const auto& [t, r] : check.ratio) {
+    if (std::abs(t - p->threads) < std::abs(threads - p->threads)) threads = t;
+  }
+  Rescale(check.ratio.at(threads), p);
+  p->speed_check = check.Note(threads);
 }
 
 // Replaces the roofline's prediction by the anchored one, energy scaled with it.
@@ -195,21 +222,20 @@ void ApplyAnchors(const profiles::DeviceProfile& d,
                   const std::vector<estimator::AnchorPoint>& anchors, estimator::Prediction* p) {
   const profiles::Target* t = FindTarget(d, p->target_key);
   static const estimator::ModelResiduals kNone;
+  // A measurement of this very target is not used to predict it: the prediction would only
+  // echo it, and predicted-vs-measured would check nothing.
+  std::vector<estimator::AnchorPoint> others;
+  for (const auto& a : anchors) {
+    if (a.device_id != d.id || a.target_key != p->target_key) others.push_back(a);
+  }
   const estimator::AnchoredPrediction a =
-      estimator::Anchor(p->latency_ms, t != nullptr ? t->calibration.cv_residuals : kNone, anchors);
+      estimator::Anchor(p->latency_ms, t != nullptr ? t->calibration.cv_residuals : kNone, others);
   if (a.anchors == 0) return;
-  const double scale = a.ms / p->latency_ms;
   p->model_only_ms = p->latency_ms;
   p->anchors = a.anchors;
-  p->latency_ms = a.ms;
+  Rescale(a.ms / p->latency_ms, p);
   p->latency_low_ms = a.low_ms;
   p->latency_high_ms = a.high_ms;
-  p->fps = 1000.0 / a.ms;
-  if (p->energy_mj >= 0) {
-    p->energy_mj *= scale;
-    p->energy_low_mj *= scale;
-    p->energy_high_mj *= scale;
-  }
   char buf[512];
   std::snprintf(buf, sizeof(buf),
                 "anchored on %d measurement%s of this model (most reliable: %s, %d models "
@@ -260,6 +286,9 @@ StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
     }
     GradePrediction g;
     g.p = std::move(*p);
+    for (const auto& check : req.speed_checks) {
+      if (check.device_id == d.id) ApplySpeedCheck(check, &g.p);
+    }
     if (!anchors.empty()) ApplyAnchors(d, anchors, &g.p);
     for (double f : req.fps) g.battery_hours.push_back(estimator::BatteryHours(g.p, d, f));
     if (g.p.energy_mj < 0) ++no_energy;

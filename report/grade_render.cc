@@ -130,7 +130,8 @@ std::string RenderTable(const GradeReport& r, bool markdown) {
       for (double h : g.battery_hours) os << " " << Hours(h) << " |";
       os << " " << p.bound << " | " << MarkdownCell(Heaviest(p, 3, 40)) << " | " << p.target_key
          << ": " << p.calibration << (p.extrapolation.empty() ? "" : "; " + p.extrapolation)
-         << (p.anchor.empty() ? "" : "; " + MarkdownCell(p.anchor)) << " |\n";
+         << (p.anchor.empty() ? "" : "; " + MarkdownCell(p.anchor))
+         << (p.speed_check.empty() ? "" : "; " + MarkdownCell(p.speed_check)) << " |\n";
     }
   } else {
     os << "mbench grade: " << m.path << "\n"
@@ -191,6 +192,7 @@ std::string RenderTable(const GradeReport& r, bool markdown) {
       const auto& p = g.p;
       os << "  " << p.device_id << " " << p.target_key << ": " << p.calibration
          << (p.extrapolation.empty() ? "" : "; " + p.extrapolation) << "\n";
+      if (!p.speed_check.empty()) os << "    " << p.speed_check << "\n";
       if (!p.anchor.empty()) os << "    " << p.anchor << "\n";
     }
   }
@@ -249,6 +251,7 @@ ordered_json PredictionJson(const GradeReport& r, const GradePrediction& g) {
   j["target"] = p.target_key;
   j["calibration"] = p.calibration;
   j["extrapolation"] = p.extrapolation;
+  if (!p.speed_check.empty()) j["speed_check"] = p.speed_check;
   if (p.anchors > 0) {
     j["anchor"] = {
         {"measurements", p.anchors}, {"note", p.anchor}, {"model_only_ms", p.model_only_ms}};
@@ -451,7 +454,8 @@ std::string RenderHtml(const GradeReport& r) {
     os << "<td>" << p.bound << "</td><td class='small'>" << Html(Heaviest(p, 3, 40))
        << "</td><td class='small'>" << Html(p.target_key + ": " + p.calibration)
        << (p.extrapolation.empty() ? "" : "; " + Html(p.extrapolation))
-       << (p.anchor.empty() ? "" : "; " + Html(p.anchor)) << "</td></tr>";
+       << (p.anchor.empty() ? "" : "; " + Html(p.anchor))
+       << (p.speed_check.empty() ? "" : "; " + Html(p.speed_check)) << "</td></tr>";
   }
   os << "</table>";
   if (!r.coverage.empty()) os << "<p><b>" << Html(r.coverage) << "</b></p>";

@@ -291,10 +291,14 @@ TEST(GradeCliTest, MeasuredLatenciesAnchorEveryPrediction) {
   ASSERT_EQ(anchored.exit_code, 0) << anchored.err;
   for (const auto& p : nlohmann::json::parse(anchored.out)["predictions"]) {
     ASSERT_TRUE(p.contains("anchor")) << p.dump();
-    EXPECT_EQ(p["anchor"]["measurements"], 2);
     EXPECT_GT(p["latency_ms"].get<double>(), 1.3 * p["anchor"]["model_only_ms"].get<double>());
     if (p["device_id"] == "pixel2") {
-      EXPECT_NEAR(p["latency_ms"].get<double>(), 2 * alone, 0.25 * alone);
+      // Its own measurement is not used to "predict" it: only the Kirin 970's anchors it.
+      EXPECT_EQ(p["anchor"]["measurements"], 1);
+      EXPECT_EQ(p["anchor"]["note"].get<std::string>().find("pixel2 cpu/ncnn/fp32/4t"),
+                std::string::npos);
+    } else {
+      EXPECT_EQ(p["anchor"]["measurements"], 2);
       EXPECT_NE(p["anchor"]["note"].get<std::string>().find("pixel2 cpu/ncnn/fp32/4t"),
                 std::string::npos);
     }

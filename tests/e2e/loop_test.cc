@@ -248,6 +248,22 @@ TEST_P(LoopCliTest, CalibrateRefineAndPredict) {
   EXPECT_NEAR(pvm[0]["measured_ms"].get<double>(), measured, 1e-3);
   EXPECT_LT(std::abs(pvm[0]["error_pct"].get<double>()), 100.0);
 
+  // The speed check times calibrate's whole models again and rescales the host's prediction.
+  RunResult sc = RunMbench("grade zoo:mobilenet_v2 --db " + db + " --device " + host +
+                               " --threads 1 --speed-check --format json",
+                           dir);
+  ASSERT_EQ(sc.exit_code, 0) << sc.err;
+  const auto scp = nlohmann::json::parse(sc.out)["predictions"][0];
+  ASSERT_TRUE(scp.contains("speed_check")) << sc.out;
+  EXPECT_NE(scp["speed_check"].get<std::string>().find("than when calibrated"), std::string::npos);
+  EXPECT_NE(sc.err.find("speed check zoo:mobilenet_v1 1t"), std::string::npos) << sc.err;
+  // Within a factor of 3 of the plain prediction (the same host, minutes later).
+  const double plain = gdj["predictions"][0]["latency_ms"].get<double>();
+  EXPECT_GT(scp["latency_ms"].get<double>(), plain / 3);
+  EXPECT_LT(scp["latency_ms"].get<double>(), plain * 3);
+  RunResult no_db = RunMbench("grade zoo:mobilenet_v2 --speed-check", dir);
+  EXPECT_EQ(no_db.exit_code, 2) << no_db.err;
+
   RunResult v = RunMbench("validate --db " + db + " --by model --format json", dir);
   ASSERT_EQ(v.exit_code, 0) << v.err;
   auto vj = nlohmann::json::parse(v.out);
