@@ -613,6 +613,8 @@ Status Converter::FixInputShapes() {
   for (const auto& init : g->initializer()) initializer_names.insert(init.name());
   std::vector<std::string> names;
   std::unordered_set<std::string> used_overrides;
+  std::vector<std::string> missing;  // inputs with dynamic dims, and which
+  std::string flags;                 // the --input-shape flags that would fix them
   for (auto& input : *g->mutable_input()) {
     if (initializer_names.count(input.name())) continue;
     names.push_back(input.name());
@@ -633,10 +635,11 @@ Status Converter::FixInputShapes() {
       continue;
     }
     if (!tt->has_shape()) {
-      return Err(StatusCode::kInvalidArgument, "input '" + input.name() +
-                                                   "' has no shape in the file: set it with " +
-                                                   "--input-shape " + input.name() + "=d0,d1,...");
+      missing.push_back("'" + input.name() + "' (no shape in the file)");
+      flags += " --input-shape " + input.name() + "=d0,d1,...";
+      continue;
     }
+    std::string dynamic;
     for (int i = 0; i < tt->shape().dim_size(); ++i) {
       auto* dim = tt->mutable_shape()->mutable_dim(i);
       if (dim->has_dim_value()) {
@@ -654,16 +657,29 @@ Status Converter::FixInputShapes() {
         dim->set_dim_value(1);
         continue;
       }
+      dynamic += (dynamic.empty() ? "dim " : ", dim ") + std::to_string(i) + " (" + label + ")";
+    }
+    if (!dynamic.empty()) {
+      // Every dynamic dim of every input in one message, with the flags that fix them all: a
+      // model with three symbolic dims once took three tries.
       std::string example;
       for (int j = 0; j < tt->shape().dim_size(); ++j) {
         const auto& d = tt->shape().dim(j);
         if (j > 0) example += ",";
         example += d.has_dim_value() ? std::to_string(d.dim_value()) : "D" + std::to_string(j);
       }
-      return Err(StatusCode::kInvalidArgument,
-                 "input '" + input.name() + "' dim " + std::to_string(i) + " (" + label +
-                     ") is dynamic: set it with --input-shape " + input.name() + "=" + example);
+      missing.push_back("'" + input.name() + "' " + dynamic);
+      flags += " --input-shape " + input.name() + "=" + example;
     }
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (size_t i = 0; i < missing.size(); ++i) {
+      list += (i == 0 ? "" : i + 1 == missing.size() ? " and " : ", ") + missing[i];
+    }
+    return Err(StatusCode::kInvalidArgument,
+               std::string(missing.size() == 1 ? "input " : "inputs ") + list +
+                   (missing.size() == 1 ? " is" : " are") + " dynamic: set with" + flags);
   }
   for (const auto& [name, shape] : options_.input_shapes) {
     if (!used_overrides.count(name)) {

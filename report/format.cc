@@ -33,6 +33,22 @@ std::string HumanCount(int64_t n) {
   return std::to_string(n);
 }
 
+std::string IncompleteReason(const analyzer::ModelTotals& t) {
+  if (t.complete) return "";
+  std::string why;
+  if (t.unknown_ops > 0) {
+    std::string types;
+    for (const auto& s : t.unknown_op_types) types += (types.empty() ? "" : ", ") + s;
+    why = std::to_string(t.unknown_ops) + " layers of unknown work" +
+          (types.empty() ? "" : " (" + types + ")");
+  }
+  if (t.unresolved_layers > 0) {
+    why += (why.empty() ? "" : "; ") + std::to_string(t.unresolved_layers) +
+           " layers whose shapes could not be resolved (their work is not counted)";
+  }
+  return why.empty() ? "some work could not be counted" : why;
+}
+
 std::string HumanBytes(int64_t n) {
   double v = static_cast<double>(n);
   if (n >= (int64_t{1} << 30)) return Fixed(v / (1 << 30), 2) + " GiB";

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analyzer/analysis.h"
 #include "analyzer/graph.h"
 #include "core/status_or.h"
 
@@ -30,6 +31,10 @@ std::string Truncate(const std::string& s, size_t n);
 std::string HumanCount(int64_t n);
 // "1.50 MiB", "12.0 KiB", "100 B".
 std::string HumanBytes(int64_t n);
+
+// Why a model's totals are incomplete, for reports: "3 layers of unknown work (If, LSTM)",
+// "150 layers whose shapes could not be resolved", or both joined by "; ". Empty when complete.
+std::string IncompleteReason(const analyzer::ModelTotals& t);
 
 // `j` as text: invalid UTF-8 in a string (a name stored by an older mbench, a user's file
 // name) comes out as U+FFFD instead of failing the whole report. `indent` < 0: one line.

@@ -41,10 +41,7 @@ void AddShippingWarnings(const analyzer::LoadedModel& model,
                           "quarters the fp32 size)");
   }
   if (!t.complete) {
-    std::string types;
-    for (const auto& s : t.unknown_op_types) types += (types.empty() ? "" : ", ") + s;
-    r->warnings.push_back(std::to_string(t.unknown_ops) + " layers of unknown work (" + types +
-                          "): every prediction is a lower bound");
+    r->warnings.push_back(IncompleteReason(t) + ": every prediction is a lower bound");
   }
   if (req.precision == "int8") {
     const bool quantized =

@@ -97,7 +97,7 @@ std::string Summary(const GradeReport& r) {
   os << HumanCount(t.macs) << " MACs, " << Fmt("%.1f", t.flops / 1e6) << " MFLOPs, "
      << HumanCount(t.params) << " params (" << HumanBytes(t.weight_bytes) << "), peak activations "
      << HumanBytes(t.activation_bytes_peak);
-  if (!t.complete) os << " [incomplete: " << t.unknown_ops << " layers of unknown work]";
+  if (!t.complete) os << " [incomplete: " << IncompleteReason(t) << "]";
   return os.str();
 }
 

@@ -208,7 +208,7 @@ TEST(HostileTest, LargeWeightsAreMappedNotCopied) {
   EXPECT_GT(analyze, 0);
   EXPECT_GT(run, 0);
   EXPECT_LT(analyze, 1.4 * size) << "file " << size << " MiB";
-  EXPECT_LT(run, 3.5 * size) << "file " << size << " MiB";
+  EXPECT_LT(run, 4.0 * size) << "file " << size << " MiB";  // copies would add 2x
 }
 
 TEST(HostileTest, HostileNamesArePrintedAndStoredSafely) {

@@ -7,6 +7,7 @@
 
 #include "analyzer/analysis.h"
 #include "analyzer/graph_builder.h"
+#include "report/format.h"
 
 namespace mbench::report {
 namespace {
@@ -149,6 +150,26 @@ TEST(GradeBuildTest, NoDeviceThatCanPredictIsUnsupportedWithEachReason) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
   EXPECT_NE(r.status().message().find("no selected device can predict npu"), std::string::npos);
+}
+
+// Layers whose shapes could not be resolved (a Resize sized by a Shape chain) were reported as
+// "[incomplete: 0 layers of unknown work]"; the report says what is actually missing.
+TEST(GradeBuildTest, AnIncompleteCountSaysWhatIsMissing) {
+  Model m = ConvNet();
+  m.analysis.totals.complete = false;
+  m.analysis.totals.unknown_ops = 0;
+  m.analysis.totals.unresolved_layers = 150;
+  auto r = BuildGradeReport(m.model, m.analysis, {Device("a", 2024, 50)}, Request());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(HasWarning(*r, "150 layers whose shapes could not be resolved"));
+  EXPECT_FALSE(HasWarning(*r, "0 layers of unknown work"));
+  const std::string text = RenderGrade(*r, GradeFormat::kTable);
+  EXPECT_NE(text.find("[incomplete: 150 layers whose shapes"), std::string::npos) << text;
+  m.analysis.totals.unknown_ops = 2;
+  m.analysis.totals.unknown_op_types = {"If", "LSTM"};
+  EXPECT_EQ(IncompleteReason(m.analysis.totals),
+            "2 layers of unknown work (If, LSTM); 150 layers whose shapes could not be resolved "
+            "(their work is not counted)");
 }
 
 TEST(GradeBuildTest, BadFrameRatesAreRefusedBeforeAnyPrediction) {
