@@ -1,6 +1,7 @@
 #include "analyzer/shape_inference.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "analyzer/op_cost.h"
@@ -335,6 +336,41 @@ std::optional<Shape> DataMovementShape(const Graph& g, const Node& n, const Shap
         out[i] = *tiled;
       }
       return out;
+    }
+    case OpKind::kResize: {
+      // ONNX Resize (X, roi, scales, sizes) or Upsample (X, scales). Sizes computed in the
+      // graph (Shape -> Slice -> Concat: PyTorch's interpolate(size=...)) are folded like a
+      // Reshape's target; else the scales, output = floor(input * scale).
+      const bool upsample = n.op_type == "Upsample";
+      const std::vector<int64_t> axes = n.GetInts("axes");
+      auto place = [&](const auto& values, auto size_of) -> std::optional<Shape> {
+        const size_t count = axes.empty() ? static_cast<size_t>(rank) : axes.size();
+        if (values.size() != count) return std::nullopt;
+        Shape out = in;
+        for (size_t i = 0; i < count; ++i) {
+          const int64_t a = axes.empty() ? static_cast<int64_t>(i) : NormAxis(axes[i], rank);
+          if (a < 0 || a >= rank) return std::nullopt;
+          const std::optional<int64_t> d = size_of(in[a], values[i]);
+          if (!d || *d < 0) return std::nullopt;
+          out[a] = *d;
+        }
+        return out;
+      };
+      if (const auto* sizes = upsample ? nullptr : ValuesOf(g, n, 3); sizes && !sizes->empty()) {
+        return place(*sizes, [](int64_t, int64_t v) { return std::optional<int64_t>(v); });
+      }
+      const size_t slot = upsample ? 1 : 2;
+      if (slot < n.inputs.size() && n.inputs[slot] >= 0) {
+        const TensorInfo& t = g.tensors[n.inputs[slot]];
+        if (t.has_values && !t.float_values.empty()) {
+          return place(t.float_values, [](int64_t d, double scale) -> std::optional<int64_t> {
+            const double v = std::floor(static_cast<double>(d) * scale);
+            if (!(v >= 0 && v < 9.2e18)) return std::nullopt;  // NaN, negative, overflow
+            return static_cast<int64_t>(v);
+          });
+        }
+      }
+      return std::nullopt;
     }
     case OpKind::kConstantOfShape: {
       const auto* target = ValuesOf(g, n, 0);

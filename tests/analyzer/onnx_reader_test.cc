@@ -123,6 +123,29 @@ TEST(OnnxReaderTest, EveryDynamicDimIsNamedInOneError) {
   EXPECT_EQ(m.find('\n'), std::string::npos);
 }
 
+// PyTorch's F.interpolate(size=...) exports Resize with `sizes` computed from the input's own
+// shape (Shape -> Slice -> Concat): every input fixed, yet the output shape stayed unknown and
+// every layer after it uncounted. The chain is folded as a Reshape's target is.
+TEST(OnnxReaderTest, ResizeSizesComputedInTheGraphAreFolded) {
+  OnnxBuilder b(13);
+  const std::string x = b.Input("x", {1, 8, 16, 16});
+  const std::string shape = b.Node("Shape", {x});
+  const std::string nc = b.Node("Slice", {shape, b.Int64s("s0", {0}), b.Int64s("s1", {2})});
+  const std::string sizes =
+      b.Node("Concat", {nc, b.Int64s("hw", {32, 24})}, {OnnxAttr::Int("axis", 0)});
+  const std::string up =
+      b.Node("Resize", {x, "", "", sizes}, {OnnxAttr::Str("mode", "nearest")}, 1, "resize");
+  const std::string w = b.Weight("w", {4, 8, 3, 3});
+  b.Output(b.Node("Conv", {up, w}, {OnnxAttr::Ints("pads", {1, 1, 1, 1})}, 1, "conv"));
+  auto g = ReadOnnxModel("interp.onnx", b.Serialize(), {});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->tensors[g->outputs[0]].shape, (Shape{1, 4, 32, 24}));
+  auto a = Analyze(*g);
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE(a->totals.complete);
+  EXPECT_EQ(a->totals.macs, 4 * 32 * 24 * 8 * 9);
+}
+
 TEST(OnnxReaderTest, InputShapeFlagFixesDynamicDims) {
   ReadOptions opts;
   ASSERT_TRUE(ParseInputShapeFlag("x=1,3,32,16", &opts).ok());
