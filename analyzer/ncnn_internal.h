@@ -413,6 +413,8 @@ class Converter {
               Node* node);
   Status MultiHeadAttention(const NcnnLayer& l, const std::vector<NShape>& in,
                             std::vector<NShape>* out, Node* node);
+  Status Recurrent(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                   Node* node);
   Status Tile(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
               Node* node);
   Status ExpandSqueeze(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,

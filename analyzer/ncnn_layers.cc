@@ -112,6 +112,9 @@ constexpr LayerInfo kLayers[] = {
     {"Embed", OpKind::kGather, &C::Embed},
     {"SDPA", OpKind::kAttention, &C::Sdpa},
     {"MultiHeadAttention", OpKind::kFullyConnected, &C::MultiHeadAttention},
+    {"LSTM", OpKind::kLstm, &C::Recurrent},
+    {"GRU", OpKind::kGru, &C::Recurrent},
+    {"RNN", OpKind::kRnn, &C::Recurrent},
     {"RotaryEmbed", OpKind::kRotaryEmbed, &C::Same},
     {"Tile", OpKind::kTile, &C::Tile},
     {"ExpandDims", OpKind::kUnsqueeze, &C::ExpandSqueeze},
@@ -778,6 +781,37 @@ int32_t Converter::AddStep(const NcnnLayer& l, const std::string& step, OpKind k
   n.outputs.push_back(out);
   graph_.nodes.push_back(std::move(n));
   return out;
+}
+
+// ncnn's LSTM, GRU and RNN over a [T, input] blob: 0=num_output, 1=weight_data_size,
+// 2=direction (0 forward, 1 reverse, 2 both). The .bin holds, all type-tagged, the input
+// weights [dirs][gates*H][I], the biases (GRU keeps four per unit) and the recurrent weights
+// [dirs][gates*H][H]; the node takes them in ONNX's slot order (X, W, R, B).
+Status Converter::Recurrent(const NcnnLayer& l, const std::vector<NShape>& in,
+                            std::vector<NShape>* out, Node* node) {
+  const int64_t hidden = l.I(0, 0), size = l.I(1, 0), direction = l.I(2, 0);
+  const int64_t dirs = direction == 2 ? 2 : 1;
+  const int64_t gates = l.type == "LSTM" ? 4 : l.type == "GRU" ? 3 : 1;
+  const int64_t bias_rows = l.type == "GRU" ? 4 : gates;
+  const NShape& x = in[0];
+  if (x.dims != 2) return Fail(l, "expects a [time, features] blob, got " + x.ToString());
+  if (hidden <= 0 || direction < 0 || direction > 2 || size != dirs * gates * hidden * x.w) {
+    return Fail(l, "num_output, direction and weight_data_size must match the input's " +
+                       std::to_string(x.w) + " features (weight_data_size " + std::to_string(size) +
+                       ")");
+  }
+  const int32_t w = AddWeight(l, "weight_xc", {dirs, gates * hidden, x.w}, DType::kFloat32, true);
+  const int32_t b = AddWeight(l, "bias_c", {dirs, bias_rows * hidden}, DType::kFloat32, true);
+  const int32_t r =
+      AddWeight(l, "weight_hc", {dirs, gates * hidden, hidden}, DType::kFloat32, true);
+  node->inputs = {node->inputs[0], w, r, b};
+  node->attrs["hidden_size"] = hidden;
+  node->attrs["direction"] = std::string(direction == 2   ? "bidirectional"
+                                         : direction == 1 ? "reverse"
+                                                          : "forward");
+  out->push_back(NShape::D2(hidden * dirs, x.h));
+  for (size_t i = 1; i < l.tops.size(); ++i) out->push_back(NShape::D2(hidden, dirs));
+  return Status::Ok();
 }
 
 // ncnn's MultiHeadAttention (ViT and transformer exports): q, k and v projected to embed_dim,

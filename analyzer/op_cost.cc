@@ -416,7 +416,9 @@ void CountRecurrent(const Graph& g, const Node& n, const OpCostEntry& e, Counter
   const TensorInfo* w = InputAt(g, n, 1);
   const TensorInfo* r = InputAt(g, n, 2);
   auto seq = c.Dim(x, 0);
-  auto batch = c.Dim(x, 1);
+  // ONNX's X is [T, batch, I]; ncnn's is an unbatched [T, I].
+  auto batch = x != nullptr && x->has_shape && x->shape.size() == 2 ? std::optional<int64_t>(1)
+                                                                    : c.Dim(x, 1);
   auto w_elems = c.Elems(w);
   auto r_elems = c.Elems(r);
   auto dirs = c.Dim(w, 0);

@@ -189,6 +189,45 @@ TEST(NcnnReaderTest, OneDDeconvolutionMatMulAndElementwiseLayersAreCounted) {
   EXPECT_EQ(ca->totals.macs, 8 * 48 * 16 * 3);
 }
 
+// Speech and sequence models: ncnn's LSTM, GRU and RNN, their weights in the .bin's order (all
+// type-tagged: input weights, biases, recurrent weights) and their work per time step.
+TEST(NcnnReaderTest, RecurrentLayersCountTheirWeightsAndSteps) {
+  const int64_t T = 10, I = 32, H = 16;
+  const std::string text =
+      "7767517\n3 3\nInput in 0 1 x 0=32 1=10\n"
+      "LSTM lstm 1 1 x y 0=16 1=4096 2=2\n"
+      "GRU gru 1 1 y z 0=16 1=1536\n";
+  auto tagged = [](std::string* bin, int64_t floats) {
+    bin->append(4, '\0');  // float32 tag
+    bin->append(static_cast<size_t>(floats * 4), '\0');
+  };
+  std::string bin;
+  tagged(&bin, 2 * 4 * H * I);  // LSTM, both directions
+  tagged(&bin, 2 * 4 * H);
+  tagged(&bin, 2 * 4 * H * H);
+  tagged(&bin, 3 * H * 2 * H);  // GRU over the LSTM's 2H features
+  tagged(&bin, 4 * H);
+  tagged(&bin, 3 * H * H);
+  std::string_view view(bin);
+  auto g = ReadNcnnParam("speech.param", text, {}, &view);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto a = Analyze(*g);
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE(a->totals.complete);
+  EXPECT_EQ(g->tensors[g->FindTensor("y")].shape, (Shape{T, 2 * H}));
+  EXPECT_EQ(g->tensors[g->FindTensor("z")].shape, (Shape{T, H}));
+  const int64_t lstm = T * (2 * 4 * H * I + 2 * 4 * H * H);
+  const int64_t gru = T * (3 * H * 2 * H + 3 * H * H);
+  EXPECT_EQ(a->totals.macs, lstm + gru);
+  EXPECT_EQ(a->totals.params,
+            2 * 4 * H * I + 2 * 4 * H + 2 * 4 * H * H + 3 * H * 2 * H + 4 * H + 3 * H * H);
+  // A weight_data_size that does not match the input is refused with the layer named.
+  auto bad = ReadNcnnParam(
+      "speech.param", "7767517\n2 2\nInput in 0 1 x 0=32 1=10\nLSTM l 1 1 x y 0=16 1=999\n", {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("layer 'l' (LSTM)"), std::string::npos);
+}
+
 // Builds a .bin the way ncnn lays one out: per layer, in load order; "auto" weights behind a
 // 4-byte type tag (float16 here, padded to 4 bytes), the rest raw float32.
 std::string MakeBin(int64_t conv_weights, int64_t conv_bias, int64_t bn_channels) {
