@@ -289,7 +289,8 @@ TEST(GradeCliTest, MeasuredLatenciesAnchorEveryPrediction) {
                                      spec + " --measured kirin970=150",
                                  dir);
   ASSERT_EQ(anchored.exit_code, 0) << anchored.err;
-  for (const auto& p : nlohmann::json::parse(anchored.out)["predictions"]) {
+  const auto anchored_json = nlohmann::json::parse(anchored.out);
+  for (const auto& p : anchored_json["predictions"]) {
     ASSERT_TRUE(p.contains("anchor")) << p.dump();
     EXPECT_GT(p["latency_ms"].get<double>(), 1.3 * p["anchor"]["model_only_ms"].get<double>());
     if (p["device_id"] == "pixel2") {
