@@ -109,13 +109,15 @@ Status Plan::Impl::Pool(const Node& n, Step& st) {
     const float* in = x.data;
     float* out = y.data;
     const int64_t batch = yi[0], oh = yi[1], ow = yi[2], ih = xi[1], iw = xi[2];
-    st.plain = [in, out, batch, oh, ow, ih, iw, c, sh, sw, lo, hi] {
+    // Plain copies of the bindings: clang 14 (the fuzz build) cannot capture structured ones.
+    const float low = lo, high = hi;
+    st.plain = [in, out, batch, oh, ow, ih, iw, c, sh, sw, low, high] {
       for (int64_t b = 0; b < batch; ++b) {
         for (int64_t oy = 0; oy < oh; ++oy) {
           for (int64_t ox = 0; ox < ow; ++ox) {
             const float* src = in + ((b * ih + oy * sh) * iw + ox * sw) * c;
             float* dst = out + ((b * oh + oy) * ow + ox) * c;
-            for (int64_t ch = 0; ch < c; ++ch) dst[ch] = std::min(std::max(src[ch], lo), hi);
+            for (int64_t ch = 0; ch < c; ++ch) dst[ch] = std::min(std::max(src[ch], low), high);
           }
         }
       }
