@@ -216,7 +216,10 @@ struct TargetGroup {
   std::vector<int> points;
 };
 
-std::string FamilyOf(const Target& t) { return t.compute_unit + "/" + t.precision; }
+std::string FamilyOf(const std::string& compute_unit, const std::string& precision) {
+  return compute_unit + "/" + precision;
+}
+std::string FamilyOf(const Target& t) { return FamilyOf(t.compute_unit, t.precision); }
 
 constexpr double kScalePriorSigma = 5.0;  // a target's speed: essentially free
 // p-norm exponents of the roofline's max during the fit, ending exact (0).
@@ -628,6 +631,13 @@ double InSampleHalfwidth(const FittedTarget& t, const FitResult& fit) {
   return kZ90 * std::max(kSigmaFloor, sigma);
 }
 
+// Half-width of a target's 90% interval from held-out log residuals: its own spread when it
+// has 8 or more of them, never less than its family's when it has fewer; floored.
+double HeldOutHalfwidth(double own_rms, size_t own_n, double family_rms) {
+  const double sigma = own_n >= 8 ? own_rms : std::max(own_rms, family_rms);
+  return kZ90 * std::max(kSigmaFloor, sigma);
+}
+
 }  // namespace
 
 StatusOr<CvResult> CrossValidate(const CalibrationData& data,
@@ -673,7 +683,7 @@ StatusOr<CvResult> CrossValidate(const CalibrationData& data,
     const std::string& group = data.models[m.model].group;
     const double lr = std::log(r.predicted_ms / r.measured_ms);
     by_target[r.device_id + "|" + r.target_key].emplace_back(group, lr);
-    by_family[m.compute_unit + "/" + m.precision].emplace_back(group, lr);
+    by_family[FamilyOf(m.compute_unit, m.precision)].emplace_back(group, lr);
   }
   auto rms_without = [](const std::vector<std::pair<std::string, double>>& v,
                         const std::string& group, int* n) {
@@ -691,10 +701,9 @@ StatusOr<CvResult> CrossValidate(const CalibrationData& data,
     const std::string& group = data.models[m.model].group;
     int own_n = 0, fam_n = 0;
     const double own = rms_without(by_target[r.device_id + "|" + r.target_key], group, &own_n);
-    const double fam = rms_without(by_family[m.compute_unit + "/" + m.precision], group, &fam_n);
+    const double fam = rms_without(by_family[FamilyOf(m.compute_unit, m.precision)], group, &fam_n);
     if (own_n == 0 && fam_n == 0) continue;  // nothing else to judge by: the in-sample interval
-    const double sigma = own_n >= 8 ? own : std::max(own, fam);
-    const double h = kZ90 * std::max(kSigmaFloor, sigma);
+    const double h = HeldOutHalfwidth(own, static_cast<size_t>(own_n), fam);
     r.low_ms = r.predicted_ms * std::exp(-h);
     r.high_ms = r.predicted_ms * std::exp(h);
   }
@@ -824,10 +833,7 @@ void ApplyFit(const FitResult& fit, const CvResult& cv, const CalibrationData& d
       cal.cv_mape_pct =
           apes->empty() ? 0.0
                         : 100.0 * std::accumulate(apes->begin(), apes->end(), 0.0) / apes->size();
-      // Its own cross-validated spread when it has enough points to estimate one; never less
-      // than its family's when it has few.
-      double sigma = own.size() >= 8 ? rms(own) : std::max(rms(own), fam_rms);
-      cal.interval_log_halfwidth = kZ90 * std::max(kSigmaFloor, sigma);
+      cal.interval_log_halfwidth = HeldOutHalfwidth(rms(own), own.size(), fam_rms);
       cal.cv_residuals.clear();
       for (const auto& [model, sum_n] : by_model[key]) {
         cal.cv_residuals.emplace_back(model, sum_n.first / sum_n.second);
