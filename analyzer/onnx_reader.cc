@@ -11,7 +11,7 @@
 
 #include "analyzer/limits.h"
 #include "analyzer/onnx_ops.h"
-#include "analyzer/onnx_proto.h"
+#include "analyzer/onnx_proto_reader.h"
 #include "analyzer/shape_inference.h"
 #include "core/env.h"
 #include "core/half.h"

@@ -1,8 +1,8 @@
 // Work on an ONNX model's protobuf before it becomes a Graph: the model parsed without copying
 // its large weights, and its nodes put in dependency order. Pure functions of their inputs;
-// internal to analyzer/ (it needs libonnx's protobuf headers, a private dependency).
-#ifndef MBENCH_ANALYZER_ONNX_PROTO_H_
-#define MBENCH_ANALYZER_ONNX_PROTO_H_
+// part of the ONNX reader (libonnx's protobuf types stay inside analyzer/'s readers).
+#ifndef MBENCH_ANALYZER_ONNX_PROTO_READER_H_
+#define MBENCH_ANALYZER_ONNX_PROTO_READER_H_
 
 #include <cstddef>
 #include <optional>
@@ -11,7 +11,10 @@
 #include <vector>
 
 #include "core/status_or.h"
-#include "onnx/onnx_pb.h"
+
+namespace onnx {
+class GraphProto;  // onnx/onnx_pb.h, included only by the readers and writers
+}  // namespace onnx
 
 namespace mbench::analyzer {
 
@@ -40,4 +43,4 @@ StatusOr<bool> SortNodesInDependencyOrder(onnx::GraphProto* g);
 
 }  // namespace mbench::analyzer
 
-#endif  // MBENCH_ANALYZER_ONNX_PROTO_H_
+#endif  // MBENCH_ANALYZER_ONNX_PROTO_READER_H_

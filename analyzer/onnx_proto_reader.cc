@@ -1,10 +1,12 @@
-#include "analyzer/onnx_proto.h"
+#include "analyzer/onnx_proto_reader.h"
 
 #include <algorithm>
 #include <functional>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "onnx/onnx_pb.h"
 
 namespace mbench::analyzer {
 namespace {
