@@ -1,20 +1,26 @@
 #include "analyzer/onnx_reader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "analyzer/limits.h"
+#include "analyzer/onnx_control_flow_reader.h"
+#include "analyzer/onnx_node_inference_reader.h"
 #include "analyzer/onnx_ops.h"
 #include "analyzer/onnx_proto_reader.h"
+#include "analyzer/onnx_tensor_reader.h"
 #include "analyzer/shape_inference.h"
 #include "core/env.h"
 #include "core/half.h"
+#include "core/text.h"
 #include "core/units.h"
 #include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
@@ -22,144 +28,6 @@
 
 namespace mbench::analyzer {
 namespace {
-
-DType FromOnnxType(int32_t t) {
-  switch (t) {
-    case onnx::TensorProto::FLOAT: return DType::kFloat32;
-    case onnx::TensorProto::UINT8: return DType::kUInt8;
-    case onnx::TensorProto::INT8: return DType::kInt8;
-    case onnx::TensorProto::UINT16: return DType::kUInt16;
-    case onnx::TensorProto::INT16: return DType::kInt16;
-    case onnx::TensorProto::INT32: return DType::kInt32;
-    case onnx::TensorProto::INT64: return DType::kInt64;
-    case onnx::TensorProto::STRING: return DType::kString;
-    case onnx::TensorProto::BOOL: return DType::kBool;
-    case onnx::TensorProto::FLOAT16: return DType::kFloat16;
-    case onnx::TensorProto::DOUBLE: return DType::kFloat64;
-    case onnx::TensorProto::UINT32: return DType::kUInt32;
-    case onnx::TensorProto::UINT64: return DType::kUInt64;
-    case onnx::TensorProto::COMPLEX64: return DType::kComplex64;
-    case onnx::TensorProto::COMPLEX128: return DType::kComplex128;
-    case onnx::TensorProto::BFLOAT16: return DType::kBFloat16;
-    default: return DType::kUnknown;
-  }
-}
-
-// Reads up to kMaxInlineValues values of a small constant into `t`. Little-endian raw data, as
-// the ONNX spec requires.
-// `raw` is the tensor's raw_data (held in the model file when the parse left it there) and
-// `has_raw` whether it has any.
-void ExtractValues(const onnx::TensorProto& p, std::string_view raw, bool has_raw, TensorInfo& t) {
-  auto n = NumElements(t.shape);
-  if (!n || *n > TensorInfo::kMaxInlineValues) return;
-  auto from_raw = [&](auto zero, auto& dst) {
-    using V = decltype(zero);
-    if (raw.size() != static_cast<size_t>(*n) * sizeof(V)) return false;
-    for (int64_t i = 0; i < *n; ++i) {
-      V v;
-      std::memcpy(&v, raw.data() + i * sizeof(V), sizeof(V));
-      dst.push_back(static_cast<typename std::remove_reference_t<decltype(dst)>::value_type>(v));
-    }
-    return true;
-  };
-  bool ok = false;
-  switch (p.data_type()) {
-    case onnx::TensorProto::INT64:
-      if (has_raw) {
-        ok = from_raw(int64_t{0}, t.int_values);
-      } else if (p.int64_data_size() == *n) {
-        t.int_values.assign(p.int64_data().begin(), p.int64_data().end());
-        ok = true;
-      }
-      break;
-    case onnx::TensorProto::INT32:
-      if (has_raw) {
-        ok = from_raw(int32_t{0}, t.int_values);
-      } else if (p.int32_data_size() == *n) {
-        t.int_values.assign(p.int32_data().begin(), p.int32_data().end());
-        ok = true;
-      }
-      break;
-    case onnx::TensorProto::FLOAT:
-      if (has_raw) {
-        ok = from_raw(float{0}, t.float_values);
-      } else if (p.float_data_size() == *n) {
-        t.float_values.assign(p.float_data().begin(), p.float_data().end());
-        ok = true;
-      }
-      break;
-    case onnx::TensorProto::DOUBLE:
-      if (has_raw) {
-        ok = from_raw(double{0}, t.float_values);
-      } else if (p.double_data_size() == *n) {
-        t.float_values.assign(p.double_data().begin(), p.double_data().end());
-        ok = true;
-      }
-      break;
-    default: break;
-  }
-  t.has_values = ok;
-  if (!ok) {
-    t.int_values.clear();
-    t.float_values.clear();
-  }
-}
-
-// Every value of an in-file constant as float, for the runner. Returns null for types it does
-// not convert (strings, bool) or data that does not match the shape.
-std::shared_ptr<const std::vector<float>> ExtractWeights(const onnx::TensorProto& p,
-                                                         std::string_view raw, bool has_raw,
-                                                         int64_t n) {
-  auto out = std::make_shared<std::vector<float>>();
-  out->reserve(static_cast<size_t>(n));
-  auto from_raw = [&](auto zero, auto convert) {
-    using V = decltype(zero);
-    if (raw.size() != static_cast<size_t>(n) * sizeof(V)) return false;
-    for (int64_t i = 0; i < n; ++i) {
-      V v;
-      std::memcpy(&v, raw.data() + i * sizeof(V), sizeof(V));
-      out->push_back(convert(v));
-    }
-    return true;
-  };
-  auto cast = [](auto v) { return static_cast<float>(v); };
-  bool ok = false;
-  switch (p.data_type()) {
-    case onnx::TensorProto::FLOAT:
-      ok = has_raw ? from_raw(float{0}, cast)
-                   : (p.float_data_size() == n &&
-                      (out->assign(p.float_data().begin(), p.float_data().end()), true));
-      break;
-    case onnx::TensorProto::DOUBLE:
-      ok = has_raw ? from_raw(double{0}, cast)
-                   : (p.double_data_size() == n &&
-                      (out->assign(p.double_data().begin(), p.double_data().end()), true));
-      break;
-    case onnx::TensorProto::FLOAT16:
-      if (has_raw) {
-        ok = from_raw(uint16_t{0}, HalfToFloat);
-      } else if (p.int32_data_size() == n) {  // halves stored in int32_data
-        for (int32_t v : p.int32_data()) out->push_back(HalfToFloat(static_cast<uint16_t>(v)));
-        ok = true;
-      }
-      break;
-    case onnx::TensorProto::INT64:
-      ok = has_raw ? from_raw(int64_t{0}, cast)
-                   : (p.int64_data_size() == n &&
-                      (out->assign(p.int64_data().begin(), p.int64_data().end()), true));
-      break;
-    case onnx::TensorProto::INT32:
-      ok = has_raw ? from_raw(int32_t{0}, cast)
-                   : (p.int32_data_size() == n &&
-                      (out->assign(p.int32_data().begin(), p.int32_data().end()), true));
-      break;
-    case onnx::TensorProto::INT8: ok = has_raw ? from_raw(int8_t{0}, cast) : false; break;
-    case onnx::TensorProto::UINT8: ok = has_raw ? from_raw(uint8_t{0}, cast) : false; break;
-    default: break;
-  }
-  if (!ok) return nullptr;
-  return out;
-}
 
 class Converter {
  public:
@@ -171,6 +39,11 @@ class Converter {
   Status Err(StatusCode code, const std::string& msg) const;
   Status CheckHeader();
   Status FixInputShapes();
+  // Inputs given a value (--input-value) become initializers of the main graph.
+  Status FixInputValues();
+  // If, Loop and Scan replaced by their subgraphs' nodes where the reader can (see
+  // onnx_control_flow_reader.h); their notes join the graph's.
+  Status InlineControlFlowNodes();
   // Window and grouping attributes a division or a loop depends on, checked before anything
   // (libonnx's shape inference included, which divides by strides) reads them; recurses into
   // subgraphs. kCorruption naming the node and the attribute.
@@ -202,6 +75,11 @@ class Converter {
   std::unordered_map<std::string, const onnx::TypeProto*> types_;
   std::unordered_set<std::string> node_names_;
   int64_t schema_opset_ = 0;
+  // Where nodes that choose an If's outputs at run time, and what would fix the condition.
+  std::map<std::string, std::string> runtime_selects_;
+  // Control flow was inlined: libonnx's whole-graph inference, which crashed in libonnx 1.12 on
+  // such graphs, gives way to InferShapesNodeByNode.
+  bool inlined_ = false;
 };
 
 Status Converter::Err(StatusCode code, const std::string& msg) const {
@@ -479,6 +357,135 @@ Status Converter::FixInputShapes() {
   return Status::Ok();
 }
 
+Status Converter::FixInputValues() {
+  onnx::GraphProto* g = model_.mutable_graph();
+  for (const auto& [name, values] : options_.input_values) {
+    int at = -1;
+    std::string names;
+    for (int i = 0; i < g->input_size(); ++i) {
+      if (g->input(i).name() == name) at = i;
+      names += (names.empty() ? "" : ", ") + g->input(i).name();
+    }
+    const std::string flag = "--input-value " + name;
+    if (at < 0) {
+      return Err(StatusCode::kInvalidArgument,
+                 flag + ": not an input of the model (inputs: " + names + ")");
+    }
+    const onnx::ValueInfoProto& input = g->input(at);
+    const auto& tt = input.type().tensor_type();
+    onnx::TensorProto t;
+    t.set_name(name);
+    t.set_data_type(tt.elem_type() != 0 ? tt.elem_type() : onnx::TensorProto::FLOAT);
+    int64_t n = 1;
+    bool known = tt.has_shape();
+    for (const auto& d : tt.shape().dim()) {
+      known &= d.has_dim_value();
+      n *= d.has_dim_value() ? d.dim_value() : 1;
+      t.add_dims(d.dim_value());
+    }
+    if (!known) {
+      t.clear_dims();
+      if (values.size() != 1) t.add_dims(static_cast<int64_t>(values.size()));
+    } else if (n != static_cast<int64_t>(values.size())) {
+      return Err(StatusCode::kInvalidArgument, flag + ": " + std::to_string(values.size()) +
+                                                   " values for an input of " + std::to_string(n) +
+                                                   " elements");
+    }
+    const DType dtype = FromOnnxType(t.data_type());
+    for (double v : values) {
+      if (IsInteger(dtype) && v != std::trunc(v)) {
+        return Err(StatusCode::kInvalidArgument, flag + ": " + std::to_string(v) +
+                                                     " is not an integer, and the input is " +
+                                                     DTypeName(dtype));
+      }
+      switch (t.data_type()) {
+        case onnx::TensorProto::FLOAT: t.add_float_data(static_cast<float>(v)); break;
+        case onnx::TensorProto::DOUBLE: t.add_double_data(v); break;
+        case onnx::TensorProto::INT64: t.add_int64_data(static_cast<int64_t>(v)); break;
+        case onnx::TensorProto::FLOAT16:
+          t.add_int32_data(FloatToHalf(static_cast<float>(v)));
+          break;
+        case onnx::TensorProto::INT32:
+        case onnx::TensorProto::INT16:
+        case onnx::TensorProto::INT8:
+        case onnx::TensorProto::UINT8:
+        case onnx::TensorProto::UINT16:
+        case onnx::TensorProto::BOOL: t.add_int32_data(static_cast<int32_t>(v)); break;
+        default:
+          return Err(StatusCode::kUnsupported,
+                     flag + ": inputs of type " + DTypeName(dtype) + " cannot be given a value");
+      }
+    }
+    *g->add_initializer() = std::move(t);
+    g->mutable_input()->DeleteSubrange(at, 1);
+    std::string shown;
+    for (size_t i = 0; i < values.size() && i < 8; ++i) {
+      shown += (i ? "," : "") + ShortNumber(values[i]);
+    }
+    if (values.size() > 8) shown += ",...";
+    graph_.notes.push_back("input '" + name + "' fixed to " + shown +
+                           " (--input-value): a constant of the model as read");
+  }
+  return Status::Ok();
+}
+
+Status Converter::InlineControlFlowNodes() {
+  if (!HasControlFlow(model_)) return Status::Ok();
+  // libonnx sees the subgraphs once, whole: their value_info comes along when they are inlined.
+  RunOnnxShapeInference();
+  std::unordered_map<std::string, std::vector<int64_t>> shapes;
+  ShapeLookup lookup = [&](const std::string& name) -> std::optional<std::vector<int64_t>> {
+    auto it = shapes.find(name);
+    if (it == shapes.end()) return std::nullopt;
+    return it->second;
+  };
+  // Rounds: inline what is decided, infer shapes inside it (conditions often test a shape),
+  // again; the last round decides the rest (both branches of an If, or left uncounted).
+  constexpr int kMaxRounds = 16;
+  for (int round = 0; round < kMaxRounds && HasControlFlow(model_); ++round) {
+    shapes.clear();
+    auto note = [&](const onnx::ValueInfoProto& v) {
+      const auto& tt = v.type().tensor_type();
+      if (!v.type().has_tensor_type() || !tt.has_shape()) return;
+      std::vector<int64_t> dims;
+      for (const auto& d : tt.shape().dim()) {
+        if (!d.has_dim_value()) return;
+        dims.push_back(d.dim_value());
+      }
+      shapes[v.name()] = dims;
+    };
+    const onnx::GraphProto& g = model_.graph();
+    for (const auto& v : g.input()) note(v);
+    for (const auto& v : g.value_info()) note(v);
+    for (const auto& v : g.output()) note(v);
+    for (const auto& init : g.initializer()) {
+      shapes[init.name()] = std::vector<int64_t>(init.dims().begin(), init.dims().end());
+    }
+    const bool last = round + 1 == kMaxRounds;
+    MBENCH_ASSIGN_OR_RETURN(ControlFlowResult result,
+                            InlineControlFlow(&model_, kMaxLayers, lookup, /*defer=*/!last));
+    if (result.inlined == 0 && !last) {
+      // Nothing more decided: undecided Ifs keep both branches, the rest stays with a note.
+      MBENCH_ASSIGN_OR_RETURN(result, InlineControlFlow(&model_, kMaxLayers, lookup, false));
+    }
+    for (auto& n : result.notes) {
+      // A node left as it is may be looked at again in a later round.
+      if (std::find(graph_.notes.begin(), graph_.notes.end(), n) == graph_.notes.end()) {
+        graph_.notes.push_back(std::move(n));
+      }
+    }
+    runtime_selects_.merge(result.runtime_selects);
+    if (result.inlined == 0) break;
+    inlined_ = true;
+    // The structure the reader checks of a main graph holds for what came out of subgraphs too.
+    MBENCH_RETURN_IF_ERROR(CheckAttributes(model_.graph()));
+    StatusOr<bool> moved = SortNodesInDependencyOrder(model_.mutable_graph());
+    if (!moved.ok()) return Err(StatusCode::kCorruption, moved.status().message());
+    InferShapesNodeByNode(&model_, {});
+  }
+  return Status::Ok();
+}
+
 void Converter::RunOnnxShapeInference() {
   // error_mode 0: a node whose inference fails leaves its outputs unresolved instead of
   // aborting; data propagation resolves Shape -> Gather -> Concat -> Reshape chains.
@@ -571,7 +578,15 @@ void Converter::ResolveShapesIteratively() {
       shape->clear_dim();
       for (int64_t d : t.shape) shape->add_dim()->set_dim_value(d);
     }
-    RunOnnxShapeInference();
+    if (inlined_) {
+      std::unordered_map<std::string, std::vector<int64_t>> values;
+      for (const TensorInfo& t : graph_.tensors) {
+        if (!t.is_constant && t.has_values && IsInteger(t.dtype)) values[t.name] = t.int_values;
+      }
+      InferShapesNodeByNode(&model_, values);
+    } else {
+      RunOnnxShapeInference();
+    }
     CollectTypes();
     for (TensorInfo& t : graph_.tensors) {
       if (t.is_constant || FullyResolved(t)) continue;
@@ -631,19 +646,6 @@ StatusOr<std::string> Converter::ExternalDataPath(const std::string& location,
   if (b != base.end() || f == full.end()) return refuse("resolves outside the model's folder");
   return full.string();
 }
-
-namespace {
-
-// Values a TensorProto holds inline: raw bytes over the element size, or its typed field.
-int64_t StoredValues(const onnx::TensorProto& p, std::string_view raw, int bits) {
-  if (!raw.empty())
-    return bits >= 8 ? static_cast<int64_t>(raw.size()) / (bits / 8)
-                     : static_cast<int64_t>(raw.size()) * 8 / bits;
-  return p.float_data_size() + p.int32_data_size() + p.int64_data_size() + p.double_data_size() +
-         p.uint64_data_size() + p.string_data_size();
-}
-
-}  // namespace
 
 Status Converter::AddConstant(const onnx::TensorProto& p, const std::string& name, bool sparse,
                               const std::string_view* kept_raw) {
@@ -886,6 +888,10 @@ Status Converter::AddNode(const onnx::NodeProto& p, int index) {
       node.kind = OpKind::kDepthwiseConv;
     }
   }
+  if (auto sel = runtime_selects_.find(node.name); sel != runtime_selects_.end()) {
+    // Read by the runner, which refuses to run both branches of an If.
+    node.attrs["if_condition_fix"] = sel->second;
+  }
   if (node.kind == OpKind::kResize && p.op_type() == "Upsample" && !node.HasAttr("mode")) {
     node.attrs["mode"] = std::string("nearest");
   }
@@ -913,9 +919,11 @@ StatusOr<Graph> Converter::Run(std::string_view bytes) {
   }
   MBENCH_RETURN_IF_ERROR(CheckHeader());
   MBENCH_RETURN_IF_ERROR(FixInputShapes());
+  MBENCH_RETURN_IF_ERROR(FixInputValues());
   MBENCH_RETURN_IF_ERROR(CheckAttributes(model_.graph()));
   MBENCH_RETURN_IF_ERROR(SortNodes());
-  RunOnnxShapeInference();
+  MBENCH_RETURN_IF_ERROR(InlineControlFlowNodes());
+  if (!inlined_) RunOnnxShapeInference();
 
   graph_.format = "onnx";
   graph_.layout = Layout::kNCHW;

@@ -51,10 +51,27 @@ void AddModelOptions(CLI::App* cmd, std::string* model_path, std::vector<std::st
   cmd->add_option("model", *model_path,
                   "Model file (ONNX, TFLite or ncnn .param; any file name) or zoo:NAME")
       ->required();
-  cmd->add_option("--input-shape", *input_shapes,
-                  "Fix an input's shape, NAME=d0,d1,... (repeatable). Needed for dynamic dims\n"
-                  "other than the batch, which defaults to 1. Example: --input-shape x=1,3,224,224")
-      ->take_all()
+  // Both flags append to one list (the model reference stores it); an --input-value travels in
+  // it as "NAME:=v,..." (analyzer::InputValueFlag).
+  cmd->add_option_function<std::vector<std::string>>(
+         "--input-shape",
+         [input_shapes](const std::vector<std::string>& flags) {
+           input_shapes->insert(input_shapes->end(), flags.begin(), flags.end());
+         },
+         "Fix an input's shape, NAME=d0,d1,... (repeatable). Needed for dynamic dims\n"
+         "other than the batch, which defaults to 1. Example: --input-shape x=1,3,224,224")
+      ->allow_extra_args(false);
+  cmd->add_option_function<std::vector<std::string>>(
+         "--input-value",
+         [input_shapes](const std::vector<std::string>& flags) {
+           for (const std::string& flag : flags) {
+             StatusOr<std::string> encoded = analyzer::InputValueFlag(flag);
+             if (!encoded.ok()) throw CLI::ValidationError(encoded.status().message());
+             input_shapes->push_back(*encoded);
+           }
+         },
+         "Fix an input's value, NAME=v0,v1,... (repeatable; ONNX): the input becomes a\n"
+         "constant, so a branch chosen by it (If) is known. Example: --input-value sr=16000")
       ->allow_extra_args(false);
   cmd->add_option("--width", zoo->width,
                   "zoo models: width multiplier. Example: zoo:mobilenet_v2 --width 0.75");
