@@ -1,7 +1,7 @@
 // ONNX Runtime (npm onnxruntime-node) as mbench's test oracle and benchmark peer.
 //
 //   node bench/ort_run.js MODEL --shape NAME=d0,d1,.. [--input NAME=file.npy] [--make-inputs DIR]
-//        [--threads N] [--runs N] [--min-secs S] [--save-outputs DIR]
+//        [--threads N] [--runs N] [--min-secs S] [--save-outputs DIR] [--value NAME=v,...]
 //   node bench/ort_run.js --compare A.npy B.npy      (prints max abs and max relative error)
 //
 // Prints one JSON line: {"p50_ms", "min_ms", "n", "outputs": [names]}. Inputs not given are
@@ -50,7 +50,7 @@ function seeded(seed) {
 }
 
 function parse(argv) {
-  const o = { shapes: {}, inputs: {}, threads: 1, runs: 10, minSecs: 1, model: null };
+  const o = { shapes: {}, inputs: {}, values: {}, threads: 1, runs: 10, minSecs: 1, model: null };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
     const kv = () => { const [k, v] = argv[++i].split('='); return [k, v]; };
@@ -62,6 +62,10 @@ function parse(argv) {
     else if (a === '--min-secs') o.minSecs = Number(argv[++i]);
     else if (a === '--save-outputs') o.saveOutputs = argv[++i];
     else if (a === '--compare') o.compare = [argv[++i], argv[++i]];
+    else if (a === '--value') {  // NAME=v0,v1,...: an int64 input with these values (mbench's --input-value)
+      const [name, list] = argv[++i].split('=');
+      o.values[name] = list.split(',').map(Number);
+    }
     else o.model = a;
   }
   return o;
@@ -89,6 +93,11 @@ async function main() {
   const rand = seeded(7);
   for (const name of session.inputNames) {
     let arr;
+    if (o.values[name]) {
+      const v = o.values[name];
+      feeds[name] = new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), v.length === 1 ? [] : [v.length]);
+      continue;
+    }
     if (o.inputs[name]) {
       arr = readNpy(o.inputs[name]);
     } else {

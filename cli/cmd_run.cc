@@ -90,6 +90,7 @@ Status RunRun(const RunOptions& o) {
                  {"fuse_activations", o.plan.fuse_activations},
                  {"xnnpack_only", o.plan.xnnpack_only},
                  {"winograd", o.plan.winograd},
+                 {"winograd_budget_bytes", o.plan.winograd_budget_bytes},
                  {"runtime", "mbench"},
                  {"time_utc", measured_at}};
   if (!cpus.empty()) rep.options["cpus"] = cpus;
@@ -147,6 +148,12 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_flag("!--no-winograd", o->plan.winograd,
                 "Run 3x3 stride-1 convolutions directly instead of as Winograd F(4x4, 3x3)\n"
                 "(a quarter of the multiplies; what ncnn does on phones, not XNNPACK)");
+  cmd->add_option_function<double>(
+         "--winograd-budget",
+         [o](double mib) { o->plan.winograd_budget_bytes = static_cast<int64_t>(mib * 1048576.0); },
+         "MiB the Winograd layers' transformed weights may take (default: four times the\n"
+         "model's fp32 weights, at least 64); layers with the largest maps go first. Example: 256")
+      ->check(CLI::Range(0.0, 1048576.0));
   cmd->add_option("--cpus", o->cpus,
                   "Run only on these CPUs, e.g. 4-7 (a phone's big cluster) or 0,2-3; threads\n"
                   "are pinned to the set, not each to one CPU");

@@ -102,6 +102,10 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
     j["peak_rss_bytes"] = r.peak_rss_bytes;
     j["rss_increase_bytes"] = r.rss_increase_bytes;
     j["arena_bytes"] = plan.arena_bytes();
+    j["weight_bytes"] = plan.weight_bytes();
+    j["winograd"] = {{"layers", plan.winograd_layers()},
+                     {"eligible", plan.winograd_eligible()},
+                     {"budget_bytes", plan.winograd_budget_bytes()}};
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     for (const auto& t : r.layers) {
       layers.push_back({{"index", t.index},
@@ -151,8 +155,15 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
   Appendf(&out, "mbench run: %s\n", m.model.path.c_str());
   Appendf(&out, "  cpu       %s %s (%s), %d cores, %d threads used\n", rep.cpu.vendor.c_str(),
           rep.cpu.uarch.c_str(), rep.cpu.package.c_str(), rep.cpu.cores, rep.threads);
-  Appendf(&out, "  plan      %zu steps, init %.1f ms, activations %s after reuse\n",
-          plan.num_steps(), rep.init_ms, HumanBytes(plan.arena_bytes()).c_str());
+  Appendf(&out,
+          "  plan      %zu steps, init %.1f ms, activations %s after reuse, weights %s as run\n",
+          plan.num_steps(), rep.init_ms, HumanBytes(plan.arena_bytes()).c_str(),
+          HumanBytes(plan.weight_bytes()).c_str());
+  if (plan.winograd_eligible() > 0) {
+    Appendf(&out, "  winograd  %d of %d eligible 3x3 layers (transformed weights within %s)\n",
+            plan.winograd_layers(), plan.winograd_eligible(),
+            HumanBytes(plan.winograd_budget_bytes()).c_str());
+  }
   if (rep.precision != "fp32") {
     int narrow = 0, work = 0, conversions = 0;
     for (size_t i = 0; i < plan.num_steps(); ++i) {

@@ -66,6 +66,7 @@ Status Lower(Plan::Impl& impl) {
     if (auto w = analyzer::ComputeNodeWork(graph, n); w.ok()) macs = static_cast<double>(w->macs);
     return std::max(macs / 50e3, bytes / 40e3);
   };
+  impl.ChooseWinogradLayers();
   for (size_t i = 0; i < impl.steps.size(); ++i) {
     // Operators and plain kernels take their pool while the step is built, so a small layer is
     // built without it.
@@ -86,7 +87,7 @@ Status Lower(Plan::Impl& impl) {
     }
     info.xnnpack = info.kernel == "xnnpack";
   }
-  return Status::Ok();
+  return impl.ShareWinogradScratch();
 }
 
 }  // namespace
@@ -156,6 +157,9 @@ const StepInfo& Plan::step(size_t i) const { return impl_->steps[i].info; }
 bool Plan::synthetic_weights() const { return impl_->synthetic; }
 int64_t Plan::arena_bytes() const { return static_cast<int64_t>(impl_->arena.size() * 4); }
 int64_t Plan::weight_bytes() const { return impl_->weight_bytes; }
+int32_t Plan::winograd_layers() const { return static_cast<int32_t>(impl_->winograd_convs.size()); }
+int32_t Plan::winograd_eligible() const { return impl_->winograd_eligible; }
+int64_t Plan::winograd_budget_bytes() const { return impl_->winograd_budget; }
 size_t Plan::num_inputs() const { return impl_->graph->inputs.size(); }
 size_t Plan::num_outputs() const { return impl_->graph->outputs.size(); }
 const analyzer::TensorInfo& Plan::input_info(size_t i) const {

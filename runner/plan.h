@@ -57,6 +57,10 @@ struct PlanOptions {
   // F(4x4, 3x3) (runner/kernels/winograd.h: a quarter of the multiplies; rounding error up to ~1e-5
   // of the output's magnitude) where the dense kernel would run them. Off: directly.
   bool winograd = true;
+  // Bytes the Winograd layers' transformed weights may take (four times a 3x3 kernel's, and
+  // more for few output channels); the layers with the most tiles go first. -1: four times
+  // the model's fp32 weights (every layer of a typical model), at least 64 MiB.
+  int64_t winograd_budget_bytes = -1;
   // Refuse to build a plan whose activations and weights exceed this many bytes.
   int64_t max_bytes = int64_t{8} << 30;
   // With threads > 1, a layer whose work one thread does in less than this many microseconds
@@ -103,8 +107,13 @@ class Plan {
   bool synthetic_weights() const;
   int64_t arena_bytes() const;  // activations, after lifetime reuse
   // Weights as the plan holds them: packed copies included, and the Winograd kernels'
-  // transformed weights and scratch.
+  // transformed weights and their shared scratch.
   int64_t weight_bytes() const;
+  // Layers that run as Winograd, of the dense 3x3 layers it suits, and the budget that chose
+  // them.
+  int32_t winograd_layers() const;
+  int32_t winograd_eligible() const;
+  int64_t winograd_budget_bytes() const;
 
   // Graph inputs and outputs in the model's own layout (NCHW stays NCHW), for feeding and
   // checking. SetInput copies `values` (graph layout) in; Output copies out.

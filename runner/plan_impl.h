@@ -14,12 +14,14 @@
 #include <xnnpack.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <limits>
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,8 @@
 #include "runner/plan.h"
 
 namespace mbench::runner {
+
+class WinogradConv;  // runner/kernels/winograd.h
 
 using analyzer::Graph;
 using analyzer::Node;
@@ -138,6 +142,13 @@ class Plan::Impl {
   // Scalar multiplies folded into a matmul of two activations: matmul layer -> the factor.
   std::map<int32_t, float> matmul_scale;
   std::vector<xnn_operator_t> extra_ops;  // operators run from a plain step (fused tails)
+  // Winograd: the layers chosen within the budget (ChooseWinogradLayers), how many were
+  // eligible, the layers' kernels, and the one scratch they share (steps run one at a time).
+  std::set<int32_t> winograd_layers;
+  int32_t winograd_eligible = 0;
+  int64_t winograd_budget = 0;
+  std::vector<WinogradConv*> winograd_convs;
+  float* winograd_scratch = nullptr;
   bool synthetic = false;
   int64_t weight_bytes = 0;
   std::mt19937_64 rng;
@@ -153,6 +164,7 @@ class Plan::Impl {
       for (xnn_operator_t op : s.pre) xnn_delete_operator(op);
     }
     for (xnn_operator_t op : extra_ops) xnn_delete_operator(op);
+    std::free(winograd_scratch);
     if (pool != nullptr) pthreadpool_destroy(pool);
   }
 
@@ -269,11 +281,18 @@ class Plan::Impl {
   // Each makes `st` an XNNPACK operator (st.op) or a plain kernel (st.plain) over the arena.
   // REQUIRES: the node has the inputs its registry row's arity names.
   Status BuildStep(size_t idx);
+  // Before the steps are built: the dense 3x3 stride-1 convolutions that run as Winograd, by
+  // most tiles first (the most multiplies saved per transformed byte) while their transformed
+  // weights fit options.winograd_budget_bytes. After: their shared scratch.
+  void ChooseWinogradLayers();
+  Status ShareWinogradScratch();
   Status Region(const Node& n, Step& st);          // ops/region.cc: an element-wise region
   Status Conv(const Node& n, Step& st);            // ops/conv.cc
+  Status Conv1D(const Node& n, Step& st);          // ops/conv.cc
   Status Deconv(const Node& n, Step& st);          // ops/deconv.cc
   Status FullyConnected(const Node& n, Step& st);  // ops/matmul.cc
   Status MatMul(const Node& n, Step& st);          // ops/matmul.cc
+  Status Recurrent(const Node& n, Step& st);       // ops/recurrent.cc: LSTM, GRU, RNN
   Status Pool(const Node& n, Step& st);            // ops/pool.cc
   Status Binary(const Node& n, Step& st);          // ops/binary.cc
   bool ChannelBroadcast(const Node& n, Step& st, const Shape* shapes, const float* const* ptr,
@@ -291,6 +310,17 @@ class Plan::Impl {
   Status Reduce(const Node& n, Step& st);          // ops/reduce.cc: reductions, scalar pow
   bool ReduceInPlace(const Node& n, const std::vector<char>& reduce, int64_t count, Step& st);
   Status Requantize(const Node& n, Step& st);  // ops/quantize.cc: QUANTIZE, DEQUANTIZE
+  // ops/quantize.cc: DynamicQuantizeLinear, whose readers (ConvInteger, MatMulInteger) run in
+  // fp32 on the integers it makes (see there).
+  Status DynamicQuantize(const Node& n, Step& st);
+  // For ConvInteger and MatMulInteger: kUnsupported unless input 0 comes from a
+  // DynamicQuantizeLinear whose zero point is the node's input `zp_slot` (the runner stores
+  // such values minus their zero point). Ok for every other op.
+  Status CheckCentredInput(const Node& n, size_t zp_slot) const;
+  // Weight `w` of an integer op minus its zero point (input `zp` of the node, -1 for none):
+  // one value, or one per channel, channel(i) telling element i's channel.
+  StatusOr<std::vector<float>> CentredWeights(const Node& n, int32_t w, int32_t zp,
+                                              const std::function<int64_t(size_t)>& channel);
 };
 
 }  // namespace mbench::runner

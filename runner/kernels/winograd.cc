@@ -140,6 +140,11 @@ __attribute__((target("avx512f"))) void OutputTile(const float* m, int64_t plane
 
 }  // namespace
 
+int64_t WinogradWeightBytes(const DenseConvShape& s) {
+  return WinogradConv::kPoints * CeilDiv(s.out_c, DenseConv::kCols) * (1 + s.in_c) *
+         DenseConv::kCols * 4;
+}
+
 bool WinogradSuits(const DenseConvShape& s) {
   if (s.kernel_h != 3 || s.kernel_w != 3 || s.stride_h != 1 || s.stride_w != 1 ||
       s.dilation_h != 1 || s.dilation_w != 1 || s.batch < 1 || s.out_h < 1 || s.out_w < 1) {
@@ -151,14 +156,14 @@ bool WinogradSuits(const DenseConvShape& s) {
   // weights against 9.4 MB: on maps of few tiles, weights that large stay direct.
   constexpr int64_t kMaxSmallMapWeightBytes = int64_t{16} << 20;
   const int64_t tiles = s.batch * CeilDiv(s.out_h, kOut) * CeilDiv(s.out_w, kOut);
-  const int64_t weight_bytes =
-      kPoints * CeilDiv(s.out_c, DenseConv::kCols) * (1 + s.in_c) * DenseConv::kCols * 4;
+  const int64_t weight_bytes = WinogradWeightBytes(s);
   return s.in_c >= 8 && (tiles >= 16 || weight_bytes <= kMaxSmallMapWeightBytes);
 }
 
 WinogradConv::WinogradConv(const DenseConvShape& s, const float* weights, const float* bias,
-                           const float* input, const float* residual, int64_t slots)
-    : s_(s), input_(input), residual_(residual) {
+                           const float* input, const float* residual, int64_t slots,
+                           bool own_scratch)
+    : s_(s), input_(input), residual_(residual), own_scratch_(own_scratch) {
   tiles_h_ = CeilDiv(s.out_h, kOut);
   tiles_w_ = CeilDiv(s.out_w, kOut);
   tiles_ = s.batch * tiles_h_ * tiles_w_;
@@ -181,7 +186,10 @@ WinogradConv::WinogradConv(const DenseConvShape& s, const float* weights, const 
   const int64_t by_chunks = chunks_if_chunked * packed_weight_bytes();
   const int64_t by_phases =
       packed_weight_bytes() + 2 * tiles_ * per_tile * (slots_ > 1 ? kSharedPhaseFactor : 1);
-  phased_ = by_phases < by_chunks;
+  // Phases hold the whole layer's V and M: on large maps (a 512x512 map with 128 -> 64
+  // channels: 453 MB) chunks, whose scratch stays in L2, go on instead.
+  constexpr int64_t kMaxPhasedScratchBytes = int64_t{64} << 20;
+  phased_ = by_phases < by_chunks && tiles_ * per_tile <= kMaxPhasedScratchBytes;
   const int64_t chunks = phased_ ? 1 : chunks_if_chunked;
   chunk_ = CeilDiv(tiles_, chunks);
   chunks_ = CeilDiv(tiles_, chunk_);
@@ -214,13 +222,13 @@ WinogradConv::WinogradConv(const DenseConvShape& s, const float* weights, const 
   }
   bias_ = AlignedZeros(out_pad_);
   if (bias != nullptr) std::copy(bias, bias + s.out_c, bias_);
-  scratch_ = AlignedZeros(scratch_floats_);
+  if (own_scratch_) scratch_ = AlignedZeros(scratch_floats_);
 }
 
 WinogradConv::~WinogradConv() {
   std::free(weights_);
   std::free(bias_);
-  std::free(scratch_);
+  if (own_scratch_) std::free(scratch_);
 }
 
 void WinogradConv::TransformInput(int64_t first, int64_t count, float* v) const {

@@ -30,6 +30,9 @@
 
 namespace mbench::runner {
 
+// Bytes of the transformed weights WinogradConv keeps for a layer of shape `s`.
+int64_t WinogradWeightBytes(const DenseConvShape& s);
+
 // Whether a dense convolution of shape `s` runs faster here on WinogradConv than on
 // DenseConv: 3x3, stride 1, dilation 1, with enough tiles and channels that the transforms and
 // the larger transformed weights cost less than the MACs saved (thresholds measured with
@@ -48,8 +51,10 @@ class WinogradConv {
   // layer's tasks (the plan's threads for this step). Throws std::bad_alloc when memory runs out.
   // REQUIRES: s is 3x3, stride 1, dilation 1, with a non-empty output (all of which
   // WinogradSuits checks); slots >= 1.
+  // `own_scratch` false: the caller hands scratch_bytes() of 64-byte aligned memory to
+  // UseScratch before the first Compute (layers that never run at once can share one).
   WinogradConv(const DenseConvShape& s, const float* weights, const float* bias, const float* input,
-               const float* residual, int64_t slots);
+               const float* residual, int64_t slots, bool own_scratch = true);
   ~WinogradConv();
   WinogradConv(const WinogradConv&) = delete;
   WinogradConv& operator=(const WinogradConv&) = delete;
@@ -59,6 +64,9 @@ class WinogradConv {
   bool phased() const { return phased_; }
   int64_t packed_weight_bytes() const { return kPoints * blocks_ * (1 + s_.in_c) * kCols * 4; }
   int64_t scratch_bytes() const { return scratch_floats_ * 4; }
+  // REQUIRES: constructed with own_scratch false; `scratch` holds scratch_bytes(), 64-byte
+  // aligned, and outlives this object.
+  void UseScratch(float* scratch) { scratch_ = scratch; }
 
   // The phases to run in order (1 for chunks, 3 when phased), and how many tasks each has.
   int64_t phases() const { return phased_ ? 3 : 1; }
@@ -86,6 +94,7 @@ class WinogradConv {
   float* weights_ = nullptr;  // [point][block][32 zeros, then 32 per input channel]
   float* bias_ = nullptr;     // out_pad_ values, zero past out_c
   float* scratch_ = nullptr;  // slots_ V and M pairs (one when phased); Compute writes it
+  bool own_scratch_ = true;
 };
 
 }  // namespace mbench::runner

@@ -148,10 +148,12 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
       if (st.half()) half_ptr[i] = PackedHalf(p, Product(s));
     } else {
       half_ptr[i] = bufs[t].half;
-      if (bufs[t].nhwc != y.nhwc) {
+      // One value computed at run time (a dynamic quantization's scale) broadcasts over any
+      // layout.
+      if (bufs[t].nhwc != y.nhwc && Product(bufs[t].ishape) != 1) {
         return Status::Unsupported("layer '" + n.name + "': mixes 4-D and lower-rank activations");
       }
-      shapes[i] = bufs[t].ishape;
+      shapes[i] = Product(bufs[t].ishape) == 1 ? Shape(rank, 1) : bufs[t].ishape;
       ptr[i] = bufs[t].data;
     }
   }

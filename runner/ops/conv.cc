@@ -87,6 +87,83 @@ bool Plan::Impl::DenseCandidate(const Node& n) const {
   return UseDenseConv(nhwc ? y[0] * y[1] * y[2] : y[0] * y[2] * y[3], nhwc ? y[3] : y[1]);
 }
 
+void Plan::Impl::ChooseWinogradLayers() {
+  if (!options.winograd) return;
+  int64_t model_bytes = 0;
+  for (const auto& t : graph->tensors) {
+    if (auto n = analyzer::NumElements(t.shape); t.is_constant && n) model_bytes += *n * 4;
+  }
+  winograd_budget = options.winograd_budget_bytes >= 0
+                        ? options.winograd_budget_bytes
+                        : std::max<int64_t>(int64_t{64} << 20, 4 * model_bytes);
+  const bool nhwc = graph->layout == analyzer::Layout::kNHWC;
+  struct Candidate {
+    int32_t layer;
+    int64_t tiles, bytes;
+  };
+  std::vector<Candidate> candidates;
+  for (size_t i = 0; i < graph->nodes.size(); ++i) {
+    const Node& n = graph->nodes[i];
+    if (n.kind != OpKind::kConv || n.inputs.size() < 2 || n.inputs[0] < 0 || n.inputs[1] < 0 ||
+        n.outputs.empty() || n.outputs[0] < 0 || n.GetInt("group", 1) != 1 ||
+        n.op_type == "ConvInteger") {
+      continue;
+    }
+    const Shape& x = graph->tensors[n.inputs[0]].shape;
+    const Shape& w = graph->tensors[n.inputs[1]].shape;
+    const Shape& y = graph->tensors[n.outputs[0]].shape;
+    if (x.size() != 4 || w.size() != 4 || y.size() != 4) continue;
+    DenseConvShape s;
+    s.batch = y[0];
+    s.in_c = nhwc ? x[3] : x[1];
+    s.out_c = nhwc ? y[3] : y[1];
+    s.out_h = nhwc ? y[1] : y[2];
+    s.out_w = nhwc ? y[2] : y[3];
+    s.kernel_h = nhwc ? w[1] : w[2];
+    s.kernel_w = nhwc ? w[2] : w[3];
+    const auto strides = n.GetInts("strides"), dil = n.GetInts("dilations");
+    for (int64_t v : strides) s.stride_h = std::max(s.stride_h, v);
+    for (int64_t v : dil) s.dilation_h = std::max(s.dilation_h, v);
+    s.stride_w = s.stride_h;
+    s.dilation_w = s.dilation_h;
+    if (nhwc) {  // TFLite's stride and dilation attributes
+      s.stride_h =
+          std::max<int64_t>({s.stride_h, n.GetInt("stride_h", 1), n.GetInt("stride_w", 1)});
+      s.dilation_h = std::max<int64_t>(
+          {s.dilation_h, n.GetInt("dilation_h_factor", 1), n.GetInt("dilation_w_factor", 1)});
+      s.stride_w = s.stride_h;
+      s.dilation_w = s.dilation_h;
+    }
+    if (!WinogradSuits(s)) continue;
+    const int64_t tiles = s.batch * ((s.out_h + 3) / 4) * ((s.out_w + 3) / 4);
+    candidates.push_back({static_cast<int32_t>(i), tiles, WinogradWeightBytes(s)});
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.tiles > b.tiles; });
+  int64_t used = 0;
+  for (const Candidate& c : candidates) {
+    if (used + c.bytes > winograd_budget) continue;
+    used += c.bytes;
+    winograd_layers.insert(c.layer);
+  }
+}
+
+Status Plan::Impl::ShareWinogradScratch() {
+  int64_t bytes = 0;
+  for (const WinogradConv* c : winograd_convs) bytes = std::max(bytes, c->scratch_bytes());
+  if (winograd_convs.empty()) return Status::Ok();
+  const auto size = static_cast<size_t>((bytes + 63) / 64 * 64);
+  winograd_scratch = static_cast<float*>(std::aligned_alloc(64, size));
+  if (winograd_scratch == nullptr) {
+    return Status::InvalidArgument("no memory for the Winograd scratch of " +
+                                   std::to_string(bytes) + " bytes");
+  }
+  std::memset(winograd_scratch, 0, size);
+  for (WinogradConv* c : winograd_convs) c->UseScratch(winograd_scratch);
+  weight_bytes += bytes;
+  return Status::Ok();
+}
+
 // Makes `st` a dense convolution through runner/kernels/gemm.h, or runner/kernels/winograd.h for
 // the 3x3 stride-1 layers it suits: `weights` [out_c][kh][kw][in_c], the node's fused activation
 // applied after.
@@ -97,13 +174,17 @@ void Plan::Impl::DenseStep(const Node& n, Step& st, const DenseConvShape& shape,
   pthreadpool_t p = pool;
   auto tail = FusedTail(n);
   const int64_t m = shape.batch * shape.out_h * shape.out_w * shape.out_c;
-  if (options.winograd && WinogradSuits(shape)) {
+  const bool suits = options.winograd && WinogradSuits(shape);
+  winograd_eligible += suits;
+  if (suits && winograd_layers.count(LayerOf(n)) > 0) {
     auto job = std::make_shared<WinogradJob>();
     // A null pool (a layer run on one thread) runs its one task on the calling thread.
     job->conv = std::make_unique<WinogradConv>(shape, weights, bias, in, add,
-                                               p == nullptr ? 1 : options.threads);
+                                               p == nullptr ? 1 : options.threads,
+                                               /*own_scratch=*/false);
     job->output = out;
-    weight_bytes += job->conv->packed_weight_bytes() + job->conv->scratch_bytes();
+    weight_bytes += job->conv->packed_weight_bytes();
+    winograd_convs.push_back(job->conv.get());
     st.info.kernel = "mbench-winograd";
     st.plain = [job, p, tail, m] {
       for (job->phase = 0; job->phase < job->conv->phases(); ++job->phase) {
@@ -136,10 +217,101 @@ void Plan::Impl::DenseStep(const Node& n, Step& st, const DenseConvShape& shape,
   };
 }
 
+// A 1-D convolution ([N, C, L], ONNX): XNNPACK's 2-D convolution over a 1-pixel-high image,
+// the activation transposed to [N, L, C] and back around it.
+Status Plan::Impl::Conv1D(const Node& n, Step& st) {
+  const Buf& x = bufs[n.inputs[0]];
+  const Buf& y = bufs[OutOf(n)];
+  const Shape& w = G(n.inputs[1]);
+  auto refuse = [&](const std::string& why) {
+    return Status::Unsupported("layer '" + n.name + "': 1-D convolution " + why);
+  };
+  if (graph->format != "onnx" || x.gshape.size() != 3 || y.gshape.size() != 3 || w.size() != 3 ||
+      !bufs[n.inputs[1]].constant || st.half() || st.int8()) {
+    return refuse("of an ONNX model in fp32 with constant weights only");
+  }
+  const int64_t batch = x.gshape[0], cin = x.gshape[1], len = x.gshape[2];
+  const int64_t cout = y.gshape[1], out_len = y.gshape[2], kw = w[2];
+  const int64_t groups = n.GetInt("group", 1);
+  const auto strides = n.GetInts("strides"), dil = n.GetInts("dilations");
+  const int64_t sw = strides.empty() ? 1 : strides[0], dw = dil.empty() ? 1 : dil[0];
+  if (groups < 1 || cin % groups != 0 || cout % groups != 0 || w[0] != cout ||
+      w[1] * groups != cin || sw < 1 || dw < 1 || y.gshape[0] != batch) {
+    return refuse("whose channels, groups or weights do not match");
+  }
+  int64_t pl = 0, pr = 0;
+  const auto pads = n.GetInts("pads");
+  const std::string auto_pad = n.GetString("auto_pad", "NOTSET");
+  if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    const int64_t total = std::max<int64_t>(0, (out_len - 1) * sw + dw * (kw - 1) + 1 - len);
+    pl = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+    pr = total - pl;
+  } else if (pads.size() == 2) {
+    pl = pads[0];
+    pr = pads[1];
+  }
+  if (pl < 0 || pr < 0 || (len + pl + pr - dw * (kw - 1) - 1) / sw + 1 != out_len) {
+    return refuse("geometry does not give the model's output length");
+  }
+  const int64_t gi = cin / groups, go = cout / groups;
+  MBENCH_RETURN_IF_ERROR(CheckCentredInput(n, 3));
+  std::vector<float> centred;
+  if (n.op_type == "ConvInteger") {
+    const auto per_channel = static_cast<size_t>(gi * kw);
+    MBENCH_ASSIGN_OR_RETURN(
+        centred, CentredWeights(n, n.inputs[1], n.inputs.size() > 4 ? n.inputs[4] : -1,
+                                [per_channel](size_t i) { return int64_t(i / per_channel); }));
+  }
+  const auto& src = n.op_type == "ConvInteger" ? centred : Const(n.inputs[1]);
+  std::vector<float> k(static_cast<size_t>(cout * kw * gi));
+  for (int64_t oc = 0; oc < cout; ++oc)
+    for (int64_t b = 0; b < kw; ++b)
+      for (int64_t i = 0; i < gi; ++i) {
+        k[static_cast<size_t>((oc * kw + b) * gi + i)] =
+            src[static_cast<size_t>((oc * gi + i) * kw + b)];
+      }
+  const float* bias = n.inputs.size() > 2 && n.inputs[2] >= 0 && n.op_type != "ConvInteger"
+                          ? Const(n.inputs[2]).data()
+                          : nullptr;
+  const std::pair<float, float> range = FusedRange(n);
+  MBENCH_RETURN_IF_ERROR(
+      Check(xnn_create_convolution2d_nhwc_f32(
+                0, static_cast<uint32_t>(pr), 0, static_cast<uint32_t>(pl), 1,
+                static_cast<uint32_t>(kw), 1, static_cast<uint32_t>(sw), 1,
+                static_cast<uint32_t>(dw), static_cast<uint32_t>(groups), static_cast<size_t>(gi),
+                static_cast<size_t>(go), static_cast<size_t>(cin), static_cast<size_t>(cout),
+                Packed(std::move(k)), bias, range.first, range.second, 0, &st.op),
+            n, "1-D convolution create"));
+  float* xt = Packed(std::vector<float>(static_cast<size_t>(batch * len * cin)));
+  float* yt = Packed(std::vector<float>(static_cast<size_t>(batch * out_len * cout)));
+  MBENCH_RETURN_IF_ERROR(
+      Check(xnn_setup_convolution2d_nhwc_f32(st.op, static_cast<size_t>(batch), 1,
+                                             static_cast<size_t>(len), xt, yt, pool),
+            n, "1-D convolution setup"));
+  xnn_operator_t op = st.op;
+  st.op = nullptr;          // run by the plain step, between the transposes
+  extra_ops.push_back(op);  // deleted with the plan
+  const float* in = x.data;
+  float* out = y.data;
+  pthreadpool_t p = st.pool;
+  st.plain = [=] {
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t c = 0; c < cin; ++c)
+        for (int64_t l = 0; l < len; ++l) xt[(b * len + l) * cin + c] = in[(b * cin + c) * len + l];
+    xnn_run_operator(op, p);
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t l = 0; l < out_len; ++l)
+        for (int64_t c = 0; c < cout; ++c)
+          out[(b * cout + c) * out_len + l] = yt[(b * out_len + l) * cout + c];
+  };
+  return Status::Ok();
+}
+
 Status Plan::Impl::Conv(const Node& n, Step& st) {
   const Buf& x = bufs[n.inputs[0]];
   const Buf& y = bufs[OutOf(n)];
   const Shape& w = G(n.inputs[1]);
+  if (x.gshape.size() == 3 && w.size() == 3) return Conv1D(n, st);
   const bool nhwc_graph = graph->layout == analyzer::Layout::kNHWC;
   if (x.ishape.size() != 4 || y.ishape.size() != 4 || w.size() != 4 ||
       !bufs[n.inputs[1]].constant) {
@@ -185,8 +357,18 @@ Status Plan::Impl::Conv(const Node& n, Step& st) {
                                "': convolution geometry does not give the "
                                "model's output shape");
   }
+  // ConvInteger: input from a DynamicQuantizeLinear (stored minus its zero point), weights
+  // minus theirs (one per output channel at most).
+  MBENCH_RETURN_IF_ERROR(CheckCentredInput(n, 3));
+  std::vector<float> centred;
+  if (n.op_type == "ConvInteger") {
+    const size_t per_channel = static_cast<size_t>(gi * kh * kw);
+    MBENCH_ASSIGN_OR_RETURN(
+        centred, CentredWeights(n, n.inputs[1], n.inputs.size() > 4 ? n.inputs[4] : -1,
+                                [per_channel](size_t i) { return int64_t(i / per_channel); }));
+  }
   // XNNPACK wants [groups][go][kh][kw][gi].
-  const auto& src = Const(n.inputs[1]);
+  const auto& src = n.op_type == "ConvInteger" ? centred : Const(n.inputs[1]);
   std::vector<float> k(static_cast<size_t>(groups * go * kh * kw * gi));
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t o = 0; o < go; ++o)

@@ -73,6 +73,18 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
   }
   auto [lo, hi] = FusedRange(n);
   const float* w = Const(n.inputs[1]).data();
+  if (n.op_type == "MatMulInteger") {
+    // Input from a DynamicQuantizeLinear (stored minus its zero point); B [K, N] minus its zero
+    // points (one per column at most).
+    MBENCH_RETURN_IF_ERROR(CheckCentredInput(n, 2));
+    if (!k_by_n)
+      return Status::Unsupported("layer '" + n.name + "': MatMulInteger's B is not [K, N]");
+    const auto columns = static_cast<size_t>(nout);
+    MBENCH_ASSIGN_OR_RETURN(std::vector<float> centred,
+                            CentredWeights(n, n.inputs[1], n.inputs.size() > 3 ? n.inputs[3] : -1,
+                                           [columns](size_t i) { return int64_t(i % columns); }));
+    w = Packed(std::move(centred));
+  }
   if (flat && x.nhwc) {
     // The model flattens C, H, W; the activation is stored H, W, C: reorder the weight's K
     // axis once instead of the activation on every run.

@@ -17,7 +17,9 @@ Status Plan::Impl::Pad(const Node& n, Step& st) {
   const float* in = x.data;
   float* out = y.data;
   std::string mode = n.GetString("mode", "constant");
-  if (mode != "constant") return Status::Unsupported("layer '" + n.name + "': pad mode " + mode);
+  if (mode != "constant" && mode != "reflect" && mode != "edge") {
+    return Status::Unsupported("layer '" + n.name + "': pad mode " + mode);
+  }
   const size_t r = x.gshape.size();
   std::vector<int64_t> pads = n.GetInts("pads");
   if (pads.size() != 2 * r && n.inputs.size() > 1 && n.inputs[1] >= 0) {
@@ -42,6 +44,45 @@ Status Plan::Impl::Pad(const Node& n, Step& st) {
                                  " do not give the model's "
                                  "output shape");
     }
+  }
+  if (mode != "constant") {
+    // Reflect (mirror without repeating the edge) and edge (repeat it): every output element
+    // reads one input element, found axis by axis.
+    for (size_t i = 0; i < r; ++i) {
+      if (shape[i] == 0 || (mode == "reflect" && (pre[i] >= shape[i] || post[i] >= shape[i]))) {
+        return Status::Unsupported("layer '" + n.name + "': reflect pads as wide as the input");
+      }
+    }
+    const bool reflect = mode == "reflect";
+    const std::vector<size_t> xs = shape, before = pre;
+    std::vector<size_t> ys(r);
+    for (size_t i = 0; i < r; ++i) ys[i] = static_cast<size_t>(y.ishape[i]);
+    st.plain = [in, out, xs, ys, before, reflect] {
+      const size_t rank = xs.size();
+      size_t total = 1;
+      for (size_t d : ys) total *= d;
+      std::vector<size_t> idx(rank, 0);
+      for (size_t o = 0; o < total; ++o) {
+        size_t from = 0;
+        for (size_t a = 0; a < rank; ++a) {
+          auto p = static_cast<int64_t>(idx[a]) - static_cast<int64_t>(before[a]);
+          const auto len = static_cast<int64_t>(xs[a]);
+          if (reflect) {
+            if (p < 0) p = -p;
+            if (p >= len) p = 2 * (len - 1) - p;
+          } else {
+            p = std::clamp<int64_t>(p, 0, len - 1);
+          }
+          from = from * xs[a] + static_cast<size_t>(p);
+        }
+        out[o] = in[from];
+        for (size_t a = rank; a-- > 0;) {
+          if (++idx[a] < ys[a]) break;
+          idx[a] = 0;
+        }
+      }
+    };
+    return Status::Ok();
   }
   float value = static_cast<float>(n.GetFloat("value", 0.0));
   if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
@@ -86,8 +127,8 @@ Status Plan::Impl::Resize(const Node& n, Step& st) {
   if (mode != "nearest" && mode != "linear") {
     return Status::Unsupported("layer '" + n.name + "': resize mode " + mode);
   }
-  if (!nearest && ctm != "half_pixel" && ctm != "pytorch_half_pixel" && ctm != "asymmetric" &&
-      ctm != "align_corners") {
+  if (ctm != "half_pixel" && ctm != "pytorch_half_pixel" && ctm != "asymmetric" &&
+      ctm != "align_corners" && (!nearest || ctm != "tf_half_pixel_for_nn")) {
     return Status::Unsupported("layer '" + n.name + "': resize coordinates " + ctm);
   }
   if (!nearest && ctm == "align_corners" && (yi[1] < xi[1] || yi[2] < xi[2])) {
@@ -104,7 +145,13 @@ Status Plan::Impl::Resize(const Node& n, Step& st) {
       sx = 1.0f / sc[3];
     }
   }
-  const int coords = ctm == "asymmetric" ? 1 : ctm == "align_corners" ? 2 : 0;
+  // 0 half_pixel, 1 asymmetric, 2 align_corners, 3 tf_half_pixel_for_nn, 4 pytorch_half_pixel
+  // (half_pixel but 0 for an axis resized to one pixel).
+  const int coords = ctm == "asymmetric"             ? 1
+                     : ctm == "align_corners"        ? 2
+                     : ctm == "tf_half_pixel_for_nn" ? 3
+                     : ctm == "pytorch_half_pixel"   ? 4
+                                                     : 0;
   // Bilinear at the size ratio in a convention XNNPACK has: its kernel (a few times faster than
   // the loop below).
   const bool ratio = std::abs(sy * yi[1] - xi[1]) <= 1e-5f * xi[1] &&
@@ -130,6 +177,8 @@ Status Plan::Impl::Resize(const Node& n, Step& st) {
       if (coords == 1) return at * s;
       if (coords == 2)
         return out_len > 1 ? at * static_cast<float>(in_len - 1) / (out_len - 1) : 0.0f;
+      if (coords == 3) return (at + 0.5f) * s;
+      if (coords == 4 && out_len <= 1) return 0.0f;
       return (at + 0.5f) * s - 0.5f;
     };
     auto pick = [&](float f, int64_t in_len) {

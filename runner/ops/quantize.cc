@@ -85,10 +85,55 @@ Status Plan::Impl::Requantize(const Node& n, Step& st) {
     MBENCH_RETURN_IF_ERROR(Check(CreateDequantize(x, &st.op), n, "dequantize create"));
     return Check(SetupDequantize(x, st.op, count, x.q8, y.data), n, "dequantize setup");
   }
-  // fp32: activations hold real values, so DEQUANTIZE copies and QUANTIZE rounds onto the
-  // output's int8 grid (what the int8 model would see).
   const float* in = x.data;
   float* out = y.data;
+  // ONNX's QuantizeLinear and DequantizeLinear on tensors without a grid of their own hold raw
+  // integers on the integer side, as ONNX computes them.
+  const auto& xt = graph->tensors[n.inputs[0]];
+  const auto& yt = graph->tensors[n.outputs[0]];
+  const bool raw_in =
+      n.kind == OpKind::kDequantize && !x.quantized && analyzer::IsInteger(xt.dtype);
+  const bool raw_out = n.kind == OpKind::kQuantize && !y.quantized && analyzer::IsInteger(yt.dtype);
+  if (raw_in || raw_out) {
+    if (n.inputs.size() < 2 || n.inputs[1] < 0 || !bufs[n.inputs[1]].constant ||
+        (n.inputs.size() > 2 && n.inputs[2] >= 0 && !bufs[n.inputs[2]].constant)) {
+      return Status::Unsupported("layer '" + n.name + "': scale or zero point given at run time");
+    }
+    const std::vector<float> scale = Const(n.inputs[1]);
+    std::vector<float> zero(scale.size(), 0.0f);
+    if (n.inputs.size() > 2 && n.inputs[2] >= 0) zero = Const(n.inputs[2]);
+    if (zero.size() != scale.size()) {
+      return Status::Unsupported("layer '" + n.name + "': scales and zero points differ in count");
+    }
+    // One scale, or one per slice of `axis` (in the model's order: the buffer must be too).
+    const Shape& shape = x.gshape;
+    int64_t inner = 1, dim = 1;
+    if (scale.size() > 1) {
+      int64_t axis = n.GetInt("axis", 1);
+      if (axis < 0) axis += static_cast<int64_t>(shape.size());
+      if (axis < 0 || axis >= static_cast<int64_t>(shape.size()) || x.nhwc || y.nhwc ||
+          shape[static_cast<size_t>(axis)] != static_cast<int64_t>(scale.size())) {
+        return Status::Unsupported("layer '" + n.name + "': per-axis scales that do not match");
+      }
+      dim = shape[static_cast<size_t>(axis)];
+      for (size_t a = static_cast<size_t>(axis) + 1; a < shape.size(); ++a) inner *= shape[a];
+    }
+    float qmin = 0.0f, qmax = 255.0f;
+    if (yt.dtype == analyzer::DType::kInt8) qmin = -128.0f, qmax = 127.0f;
+    if (yt.dtype == analyzer::DType::kInt16) qmin = -32768.0f, qmax = 32767.0f;
+    if (yt.dtype == analyzer::DType::kUInt16) qmax = 65535.0f;
+    const bool quantize = raw_out;
+    st.plain = [in, out, count, scale, zero, inner, dim, qmin, qmax, quantize] {
+      for (size_t i = 0; i < count; ++i) {
+        const size_t c = dim > 1 ? static_cast<size_t>((static_cast<int64_t>(i) / inner) % dim) : 0;
+        out[i] = quantize ? std::clamp(std::nearbyint(in[i] / scale[c]) + zero[c], qmin, qmax)
+                          : (in[i] - zero[c]) * scale[c];
+      }
+    };
+    return Status::Ok();
+  }
+  // fp32: activations hold real values, so DEQUANTIZE copies and QUANTIZE rounds onto the
+  // output's int8 grid (what the int8 model would see).
   if (n.kind == OpKind::kDequantize || !y.quantized) {
     st.plain = [in, out, count] { std::memmove(out, in, count * sizeof(float)); };
     return Status::Ok();
@@ -99,6 +144,98 @@ Status Plan::Impl::Requantize(const Node& n, Step& st) {
     for (size_t i = 0; i < count; ++i) {
       const float q = std::clamp(std::nearbyint(in[i] / scale) + zero, qmin, qmax);
       out[i] = (q - zero) * scale;
+    }
+  };
+  return Status::Ok();
+}
+
+Status Plan::Impl::CheckCentredInput(const Node& n, size_t zp_slot) const {
+  if (n.op_type != "ConvInteger" && n.op_type != "MatMulInteger") return Status::Ok();
+  const int32_t x = n.inputs[0];
+  const int32_t zp = zp_slot < n.inputs.size() ? n.inputs[zp_slot] : -1;
+  const int32_t p = graph->tensors[x].producer;
+  if (p < 0 || graph->nodes[p].kind != OpKind::kDynamicQuantize ||
+      graph->nodes[p].outputs.size() < 3 || graph->nodes[p].outputs[2] != zp) {
+    return Status::Unsupported("layer '" + n.name + "': " + n.op_type +
+                               " on integers that no DynamicQuantizeLinear made");
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<float>> Plan::Impl::CentredWeights(
+    const Node& n, int32_t w, int32_t zp, const std::function<int64_t(size_t)>& channel) {
+  std::vector<float> out = Const(w);
+  if (zp < 0) return out;
+  if (!bufs[zp].constant) {
+    return Status::Unsupported("layer '" + n.name + "': weight zero point known only at run time");
+  }
+  const std::vector<float>& z = Const(zp);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int64_t c = z.size() == 1 ? 0 : channel(i);
+    if (c < 0 || static_cast<size_t>(c) >= z.size()) {
+      return Status::Unsupported("layer '" + n.name + "': weight zero points of " +
+                                 std::to_string(z.size()) + " values do not match its channels");
+    }
+    out[i] -= z[static_cast<size_t>(c)];
+  }
+  return out;
+}
+
+// DynamicQuantizeLinear: y = saturate(round(x / s) + z) with s = (max(x, 0) - min(x, 0)) / 255
+// and z = saturate(round(-min(x, 0) / s)), computed on every run. Its readers compute in int32
+// on y - z; the runner stores y - z itself (so it requires every reader to be such an op) and
+// runs them as fp32 convolutions and matmuls with weights minus their zero points: the same
+// integer products, summed in fp32.
+Status Plan::Impl::DynamicQuantize(const Node& n, Step& st) {
+  if (n.outputs.size() < 3 || n.outputs[1] < 0 || n.outputs[2] < 0) {
+    return Status::Unsupported("layer '" + n.name +
+                               "': DynamicQuantizeLinear without its scale "
+                               "and zero point outputs");
+  }
+  for (const Node& reader : graph->nodes) {
+    for (size_t i = 0; i < reader.inputs.size(); ++i) {
+      if (reader.inputs[i] != n.outputs[0]) continue;
+      const size_t zp_slot = reader.op_type == "ConvInteger" ? 3 : 2;
+      const bool centred = (reader.op_type == "ConvInteger" || reader.op_type == "MatMulInteger") &&
+                           i == 0 && zp_slot < reader.inputs.size() &&
+                           reader.inputs[zp_slot] == n.outputs[2];
+      if (!centred) {
+        return Status::Unsupported("layer '" + n.name + "': its quantized values are read by '" +
+                                   reader.name + "' (" + reader.op_type +
+                                   "); the runner runs them only into ConvInteger and "
+                                   "MatMulInteger");
+      }
+    }
+  }
+  for (int32_t t : n.outputs) {
+    if (t >= 0 && graph->tensors[t].producer >= 0 &&
+        std::find(graph->outputs.begin(), graph->outputs.end(), t) != graph->outputs.end()) {
+      return Status::Unsupported("layer '" + n.name + "': quantized values as a model output");
+    }
+  }
+  const Buf& x = bufs[n.inputs[0]];
+  const float* in = x.data;
+  float* out = bufs[n.outputs[0]].data;
+  float* scale_out = bufs[n.outputs[1]].data;
+  float* zero_out = bufs[n.outputs[2]].data;
+  const auto count = static_cast<size_t>(Product(x.ishape));
+  st.plain = [in, out, scale_out, zero_out, count] {
+    float lo = 0.0f, hi = 0.0f;
+    for (size_t i = 0; i < count; ++i) {
+      lo = std::min(lo, in[i]);
+      hi = std::max(hi, in[i]);
+    }
+    const float scale = (hi - lo) / 255.0f;
+    *scale_out = scale;
+    if (!(scale > 0.0f) || !std::isfinite(scale)) {  // all zeros (or not finite): y = z = 0
+      *zero_out = 0.0f;
+      std::fill(out, out + count, 0.0f);
+      return;
+    }
+    const float zero = std::clamp(std::nearbyint(-lo / scale), 0.0f, 255.0f);
+    *zero_out = zero;
+    for (size_t i = 0; i < count; ++i) {
+      out[i] = std::clamp(std::nearbyint(in[i] / scale) + zero, 0.0f, 255.0f) - zero;
     }
   };
   return Status::Ok();

@@ -17,6 +17,9 @@ constexpr OpRow kOpRows[] = {
     {OpKind::kConvTranspose, F::kCompute, 1, L::kSpatial, kFp16, &I::Deconv},
     {OpKind::kFullyConnected, F::kCompute, 2, L::kNone, kBoth, &I::FullyConnected},
     {OpKind::kMatMul, F::kCompute, 2, L::kSequence, 0, &I::MatMul},
+    {OpKind::kLstm, F::kCompute, 3, L::kNone, 0, &I::Recurrent},
+    {OpKind::kGru, F::kCompute, 3, L::kNone, 0, &I::Recurrent},
+    {OpKind::kRnn, F::kCompute, 3, L::kNone, 0, &I::Recurrent},
     // Unary element-wise on XNNPACK.
     {OpKind::kRelu, F::kUnaryXnn, 1, L::kAgnostic, kBoth, &I::Unary},
     {OpKind::kClip, F::kUnaryXnn, 1, L::kAgnostic, kBoth, &I::Unary},
@@ -42,6 +45,7 @@ constexpr OpRow kOpRows[] = {
     {OpKind::kLog, F::kUnaryPlain, 1, L::kAgnostic, 0, &I::Unary},
     {OpKind::kReciprocal, F::kUnaryPlain, 1, L::kAgnostic, 0, &I::Unary},
     {OpKind::kRsqrt, F::kUnaryPlain, 1, L::kAgnostic, 0, &I::Unary},
+    {OpKind::kCast, F::kUnaryPlain, 1, L::kAgnostic, 0, &I::Unary},
     // Binary element-wise.
     {OpKind::kAdd, F::kBinary, 2, L::kAgnostic, kBoth, &I::Binary},
     {OpKind::kSub, F::kBinary, 2, L::kAgnostic, kInt8, &I::Binary},
@@ -85,6 +89,7 @@ constexpr OpRow kOpRows[] = {
     // Quantization.
     {OpKind::kQuantize, F::kQuantize, 1, L::kNone, kInt8, &I::Requantize},
     {OpKind::kDequantize, F::kQuantize, 1, L::kNone, 0, &I::Requantize},
+    {OpKind::kDynamicQuantize, F::kQuantize, 1, L::kAgnostic, 0, &I::DynamicQuantize},
 };
 
 constexpr size_t kNumKinds = static_cast<size_t>(OpKind::kUnknown) + 1;
@@ -120,7 +125,14 @@ Status Plan::Impl::BuildStep(size_t idx) {
     return Status::Unsupported("layer '" + n.name + "': " + analyzer::OpKindName(n.kind));
   }
   const auto need = static_cast<size_t>(row->arity);
-  if (n.inputs.size() < need || n.outputs.empty() || n.outputs[0] < 0 ||
+  // Recurrent layers may leave out Y and keep only the last state.
+  const bool recurrent =
+      n.kind == OpKind::kLstm || n.kind == OpKind::kGru || n.kind == OpKind::kRnn;
+  const bool has_output =
+      !n.outputs.empty() &&
+      (n.outputs[0] >= 0 || (recurrent && std::any_of(n.outputs.begin(), n.outputs.end(),
+                                                      [](int32_t t) { return t >= 0; })));
+  if (n.inputs.size() < need || !has_output ||
       std::any_of(n.inputs.begin(), n.inputs.begin() + need, [](int32_t t) { return t < 0; })) {
     return Status::Unsupported("layer '" + n.name + "': " + analyzer::OpKindName(n.kind) +
                                " without its inputs");

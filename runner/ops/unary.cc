@@ -210,6 +210,27 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
     };
     return Status::Ok();
   }
+  if (n.kind == OpKind::kCast) {
+    // Activations are fp32 whatever the model's type: a cast to a float type copies (an fp16
+    // model runs in fp32), to an integer type truncates, to bool tests for non-zero.
+    const float* in = x.data;
+    float* out = y.data;
+    const int64_t to = n.GetInt("to", 1);
+    const bool is_bool = to == 9;
+    const bool is_float = to == 1 || to == 10 || to == 11 || to == 16;
+    if (is_float) {
+      st.plain = [in, out, total] {
+        if (in != out) std::memmove(out, in, static_cast<size_t>(total) * sizeof(float));
+      };
+    } else {
+      st.plain = [in, out, total, is_bool] {
+        for (int64_t i = 0; i < total; ++i) {
+          out[i] = is_bool ? (in[i] != 0.0f ? 1.0f : 0.0f) : std::trunc(in[i]);
+        }
+      };
+    }
+    return Status::Ok();
+  }
   if (FindOpRow(n.kind)->family == OpFamily::kUnaryPlain && !st.int8()) {
     const float* in = x.data;
     float* out = y.data;

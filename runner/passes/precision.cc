@@ -27,6 +27,8 @@ bool Plan::Impl::RunsHalf(const Node& n) const {
   switch (n.kind) {
     case OpKind::kConv:
     case OpKind::kDepthwiseConv: {
+      // ConvInteger's sums of integer products need fp32's 24 bits.
+      if (n.op_type == "ConvInteger") return false;
       if (n.inputs.size() < 2 || n.inputs[1] < 0 || n.inputs[0] < 0) return false;
       const Shape& w = G(n.inputs[1]);
       const Shape& x = G(n.inputs[0]);
