@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <limits>
 
 #include "core/half.h"
 #include "onnx/onnx_pb.h"
@@ -14,6 +16,14 @@ using onnx::TensorProto;
 namespace {
 
 constexpr int kMaxEvalDepth = 200;
+
+// Slice's "to the end" is INT64_MAX, which a double rounds up past int64's range.
+int64_t ToInt64(double x) {
+  constexpr double kLimit = 9.2e18;
+  if (x >= kLimit) return std::numeric_limits<int64_t>::max();
+  if (x <= -kLimit) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(x);
+}
 
 }  // namespace
 
@@ -107,7 +117,7 @@ void Encode(const std::string& name, const Value& v, TensorProto* out) {
   for (int64_t d : v.dims) t.add_dims(d);
   if (IsIntegral(v.type)) {
     t.set_data_type(TensorProto::INT64);
-    for (double x : v.v) t.add_int64_data(static_cast<int64_t>(x));
+    for (double x : v.v) t.add_int64_data(ToInt64(x));
   } else {
     t.set_data_type(TensorProto::FLOAT);
     for (double x : v.v) t.add_float_data(static_cast<float>(x));
@@ -151,6 +161,263 @@ int64_t AttrInt(const onnx::NodeProto& n, const std::string& key, int64_t fallba
     if (a.name() == key && a.type() == onnx::AttributeProto::INT) return a.i();
   }
   return fallback;
+}
+
+namespace {
+
+int64_t Count(const std::vector<int64_t>& dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return n;
+}
+
+std::vector<int64_t> Strides(const std::vector<int64_t>& dims) {
+  std::vector<int64_t> s(dims.size(), 1);
+  for (size_t i = dims.size(); i-- > 1;) s[i - 1] = s[i] * dims[i];
+  return s;
+}
+
+std::vector<int64_t> IntsOf(const Value& v) {
+  std::vector<int64_t> out;
+  for (double x : v.v) out.push_back(ToInt64(x));
+  return out;
+}
+
+std::vector<int64_t> IntsAttrOf(const onnx::NodeProto& n, const std::string& key) {
+  for (const auto& a : n.attribute()) {
+    if (a.name() == key) return {a.ints().begin(), a.ints().end()};
+  }
+  return {};
+}
+
+bool HasAttr(const onnx::NodeProto& n, const std::string& key) {
+  for (const auto& a : n.attribute()) {
+    if (a.name() == key) return true;
+  }
+  return false;
+}
+
+// A tensor of `dims` whose every element is the element of `in` that `source` (given the
+// output index) names.
+Value Gathered(const Value& in, std::vector<int64_t> dims,
+               const std::function<int64_t(const std::vector<int64_t>&)>& source) {
+  Value out;
+  out.type = in.type;
+  out.dims = std::move(dims);
+  const int64_t total = Count(out.dims);
+  std::vector<int64_t> idx(out.dims.size(), 0);
+  for (int64_t o = 0; o < total; ++o) {
+    out.v.push_back(in.v[static_cast<size_t>(source(idx))]);
+    for (size_t a = idx.size(); a-- > 0;) {
+      if (++idx[a] < out.dims[a]) break;
+      idx[a] = 0;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// What PyTorch exports around F.pad and F.interpolate (ConstantOfShape, Concat, Reshape, Slice,
+// Transpose) and the reshapes between, on small tensors.
+std::optional<Value> Evaluator::EvalMovement(const onnx::NodeProto& n,
+                                             const std::vector<std::optional<Value>>& in) const {
+  const std::string& op = n.op_type();
+  auto ints = [&](size_t i) {
+    return i < in.size() && in[i] ? IntsOf(*in[i]) : std::vector<int64_t>{};
+  };
+  if (in.empty() || !in[0]) return std::nullopt;
+  const Value& x = *in[0];
+  const auto rank = static_cast<int64_t>(x.dims.size());
+  if (op == "Reshape") {
+    if (in.size() < 2 || !in[1]) return std::nullopt;
+    std::vector<int64_t> shape = ints(1);
+    int64_t known = 1, infer = -1;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] == 0 && static_cast<int64_t>(i) < rank) shape[i] = x.dims[i];
+      if (shape[i] == -1) {
+        if (infer >= 0) return std::nullopt;
+        infer = static_cast<int64_t>(i);
+      } else if (shape[i] < 0) {
+        return std::nullopt;
+      } else {
+        known *= shape[i];
+      }
+    }
+    if (infer >= 0) shape[static_cast<size_t>(infer)] = known > 0 ? Count(x.dims) / known : 0;
+    if (Count(shape) != Count(x.dims)) return std::nullopt;
+    Value out = x;
+    out.dims = shape;
+    return out;
+  }
+  if (op == "Flatten") {
+    int64_t axis = AttrInt(n, "axis", 1);
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis > rank) return std::nullopt;
+    Value out = x;
+    out.dims = {Count({x.dims.begin(), x.dims.begin() + axis}),
+                Count({x.dims.begin() + axis, x.dims.end()})};
+    return out;
+  }
+  if (op == "Squeeze") {
+    const std::vector<int64_t> axes = HasAttr(n, "axes") ? IntsAttrOf(n, "axes") : ints(1);
+    Value out = x;
+    out.dims.clear();
+    for (int64_t a = 0; a < rank; ++a) {
+      const bool listed = axes.empty()
+                              ? x.dims[size_t(a)] == 1
+                              : std::find(axes.begin(), axes.end(), a) != axes.end() ||
+                                    std::find(axes.begin(), axes.end(), a - rank) != axes.end();
+      if (!listed) out.dims.push_back(x.dims[size_t(a)]);
+    }
+    return out;
+  }
+  if (op == "Unsqueeze") {
+    const std::vector<int64_t> axes = HasAttr(n, "axes") ? IntsAttrOf(n, "axes") : ints(1);
+    const int64_t out_rank = rank + static_cast<int64_t>(axes.size());
+    std::vector<char> added(static_cast<size_t>(out_rank), 0);
+    for (int64_t a : axes) {
+      if (a < 0) a += out_rank;
+      if (a < 0 || a >= out_rank) return std::nullopt;
+      added[static_cast<size_t>(a)] = 1;
+    }
+    Value out = x;
+    out.dims.clear();
+    size_t k = 0;
+    for (int64_t a = 0; a < out_rank; ++a) {
+      if (added[size_t(a)]) {
+        out.dims.push_back(1);
+      } else {
+        if (k >= x.dims.size()) return std::nullopt;
+        out.dims.push_back(x.dims[k++]);
+      }
+    }
+    return out;
+  }
+  if (op == "ConstantOfShape") {
+    const std::vector<int64_t> shape = IntsOf(x);
+    for (int64_t d : shape) {
+      if (d < 0 || d > kMaxEvalElements) return std::nullopt;
+    }
+    if (Count(shape) > kMaxEvalElements) return std::nullopt;
+    Value out;
+    out.type = TensorProto::FLOAT;
+    double fill = 0;
+    for (const auto& a : n.attribute()) {
+      if (a.name() != "value") continue;
+      auto v = Decode(a.t());
+      if (!v || v->v.empty()) return std::nullopt;
+      out.type = v->type;
+      fill = v->v[0];
+    }
+    out.dims = shape;
+    out.v.assign(static_cast<size_t>(Count(shape)), fill);
+    return out;
+  }
+  if (op == "Transpose") {
+    std::vector<int64_t> perm = IntsAttrOf(n, "perm");
+    if (perm.empty()) {
+      for (int64_t a = rank; a-- > 0;) perm.push_back(a);
+    }
+    if (static_cast<int64_t>(perm.size()) != rank) return std::nullopt;
+    std::vector<int64_t> dims;
+    for (int64_t p : perm) {
+      if (p < 0 || p >= rank) return std::nullopt;
+      dims.push_back(x.dims[size_t(p)]);
+    }
+    const auto strides = Strides(x.dims);
+    return Gathered(x, dims, [&](const std::vector<int64_t>& idx) {
+      int64_t from = 0;
+      for (size_t a = 0; a < idx.size(); ++a) from += idx[a] * strides[size_t(perm[a])];
+      return from;
+    });
+  }
+  if (op == "Slice") {
+    std::vector<int64_t> starts, ends, axes, steps;
+    if (HasAttr(n, "starts")) {  // opset < 10
+      starts = IntsAttrOf(n, "starts");
+      ends = IntsAttrOf(n, "ends");
+      axes = IntsAttrOf(n, "axes");
+    } else {
+      starts = ints(1);
+      ends = ints(2);
+      axes = ints(3);
+      steps = ints(4);
+    }
+    if (starts.size() != ends.size() || starts.empty()) return std::nullopt;
+    if (axes.empty()) {
+      for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+    }
+    if (steps.empty()) steps.assign(starts.size(), 1);
+    if (axes.size() != starts.size() || steps.size() != starts.size()) return std::nullopt;
+    std::vector<int64_t> first(static_cast<size_t>(rank), 0), step(static_cast<size_t>(rank), 1);
+    std::vector<int64_t> dims = x.dims;
+    for (size_t i = 0; i < starts.size(); ++i) {
+      const int64_t a = axes[i] < 0 ? axes[i] + rank : axes[i];
+      if (a < 0 || a >= rank || steps[i] == 0) return std::nullopt;
+      const int64_t len = x.dims[size_t(a)];
+      int64_t s = starts[i] < 0 ? starts[i] + len : starts[i];
+      int64_t e = ends[i] < 0 ? ends[i] + len : ends[i];
+      if (steps[i] > 0) {
+        s = std::clamp<int64_t>(s, 0, len);
+        e = std::clamp<int64_t>(e, 0, len);
+        dims[size_t(a)] = e > s ? (e - s + steps[i] - 1) / steps[i] : 0;
+      } else {
+        s = std::clamp<int64_t>(s, -1, len - 1);
+        e = std::clamp<int64_t>(e, -1, len - 1);
+        dims[size_t(a)] = s > e ? (s - e - steps[i] - 1) / -steps[i] : 0;
+      }
+      first[size_t(a)] = s;
+      step[size_t(a)] = steps[i];
+    }
+    const auto strides = Strides(x.dims);
+    return Gathered(x, dims, [&](const std::vector<int64_t>& idx) {
+      int64_t from = 0;
+      for (size_t a = 0; a < idx.size(); ++a) from += (first[a] + idx[a] * step[a]) * strides[a];
+      return from;
+    });
+  }
+  if (op == "Concat") {
+    int64_t axis = AttrInt(n, "axis", 0);
+    if (axis < 0) axis += rank;
+    if (rank == 0 || axis < 0 || axis >= rank) return std::nullopt;
+    std::vector<int64_t> dims = x.dims;
+    dims[size_t(axis)] = 0;
+    for (const auto& v : in) {
+      if (!v || v->dims.size() != x.dims.size()) return std::nullopt;
+      for (int64_t a = 0; a < rank; ++a) {
+        if (a != axis && v->dims[size_t(a)] != x.dims[size_t(a)]) return std::nullopt;
+      }
+      dims[size_t(axis)] += v->dims[size_t(axis)];
+    }
+    Value out;
+    out.type = x.type;
+    out.dims = dims;
+    const int64_t outer = Count({x.dims.begin(), x.dims.begin() + axis});
+    for (int64_t o = 0; o < outer; ++o) {
+      for (const auto& v : in) {
+        const int64_t block = Count({v->dims.begin() + axis, v->dims.end()});
+        out.v.insert(out.v.end(), v->v.begin() + o * block, v->v.begin() + (o + 1) * block);
+      }
+    }
+    return out;
+  }
+  if (op == "Range") {
+    if (in.size() < 3 || !in[1] || !in[2] || x.v.size() != 1 || in[1]->v.size() != 1 ||
+        in[2]->v.size() != 1 || in[2]->v[0] == 0) {
+      return std::nullopt;
+    }
+    const double start = x.v[0], limit = in[1]->v[0], delta = in[2]->v[0];
+    const double steps = std::ceil((limit - start) / delta);
+    if (!(steps <= static_cast<double>(kMaxEvalElements))) return std::nullopt;
+    const auto count = static_cast<int64_t>(std::max(0.0, steps));
+    Value out;
+    out.type = x.type;
+    out.dims = {count};
+    for (int64_t i = 0; i < count; ++i) out.v.push_back(start + static_cast<double>(i) * delta);
+    return out;
+  }
+  return std::nullopt;
 }
 
 std::optional<Value> Evaluator::EvalNode(const onnx::NodeProto& n, int depth) {
@@ -197,23 +464,35 @@ std::optional<Value> Evaluator::EvalNode(const onnx::NodeProto& n, int depth) {
     s.dims = {end - start};
     return s;
   }
-  std::vector<Value> in;
+  if (op == "Size") {
+    auto shape = n.input_size() > 0 ? shape_of_(n.input(0)) : std::nullopt;
+    if (!shape) return std::nullopt;
+    Value s;
+    s.type = TensorProto::INT64;
+    s.v = {1.0};
+    for (int64_t d : *shape) s.v[0] *= static_cast<double>(d);
+    return s;
+  }
+  // Inputs: an omitted optional one (empty name) is nullopt in `opt`; any other that cannot be
+  // evaluated fails the node.
+  std::vector<std::optional<Value>> opt;
   for (const auto& name : n.input()) {
-    if (name.empty()) break;
+    if (name.empty()) {
+      opt.emplace_back();
+      continue;
+    }
     auto v = Eval(name, depth);
     if (!v) return std::nullopt;
-    in.push_back(std::move(*v));
+    opt.push_back(std::move(v));
+  }
+  std::vector<Value> in;
+  for (const auto& v : opt) {
+    if (!v) break;
+    in.push_back(*v);
   }
   if (in.empty()) return std::nullopt;
-  if (op == "Identity" || op == "Squeeze" || op == "Unsqueeze" || op == "Reshape" ||
-      op == "Flatten") {
-    Value out = in[0];
-    if (out.v.size() == 1)
-      out.dims.clear();
-    else
-      out.dims = {static_cast<int64_t>(out.v.size())};
-    return out;
-  }
+  if (op == "Identity") return in[0];
+  if (auto moved = EvalMovement(n, opt)) return moved;
   if (op == "Cast") {
     Value out = in[0];
     out.type = static_cast<int32_t>(AttrInt(n, "to", TensorProto::FLOAT));
@@ -242,16 +521,6 @@ std::optional<Value> Evaluator::EvalNode(const onnx::NodeProto& n, int depth) {
       if (k < 0 || k >= size) return std::nullopt;
       out.v.push_back(in[0].v[static_cast<size_t>(k)]);
     }
-    return out;
-  }
-  if (op == "Concat") {
-    Value out;
-    out.type = in[0].type;
-    for (const Value& x : in) {
-      if (x.dims.size() > 1) return std::nullopt;
-      out.v.insert(out.v.end(), x.v.begin(), x.v.end());
-    }
-    out.dims = {static_cast<int64_t>(out.v.size())};
     return out;
   }
   static const std::set<std::string> kBinary = {"Equal",       "Greater", "Less", "GreaterOrEqual",

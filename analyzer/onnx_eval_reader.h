@@ -68,6 +68,10 @@ class Evaluator {
  private:
   std::optional<Value> Eval(const std::string& name, int depth);
   std::optional<Value> EvalNode(const onnx::NodeProto& n, int depth);
+  // Reshapes, Slice, Transpose, Concat, ConstantOfShape and Range; `in` per input, nullopt for
+  // an omitted optional one.
+  std::optional<Value> EvalMovement(const onnx::NodeProto& n,
+                                    const std::vector<std::optional<Value>>& in) const;
 
   const ShapeLookup& shape_of_;
   std::unordered_map<std::string, Value> known_;

@@ -102,7 +102,8 @@ void KeepKnownDims(const onnx::TypeProto& earlier, onnx::TypeProto* inferred) {
 
 void InferShapesNodeByNode(
     onnx::ModelProto* model,
-    const std::unordered_map<std::string, std::vector<int64_t>>& known_values) {
+    const std::unordered_map<std::string, std::vector<int64_t>>& known_values,
+    std::unordered_map<std::string, std::vector<int64_t>>* computed) {
   onnx::GraphProto* g = model->mutable_graph();
   std::map<std::string, int> opsets;
   for (const auto& imp : model->opset_import()) {
@@ -186,6 +187,9 @@ void InferShapesNodeByNode(
       if (!v || !onnx_eval::IsIntegral(v->type)) continue;
       auto t = std::make_unique<onnx::TensorProto>();
       onnx_eval::Encode(out, *v, t.get());
+      if (computed != nullptr) {
+        (*computed)[out].assign(t->int64_data().begin(), t->int64_data().end());
+      }
       data[out] = t.get();
       made.push_back(std::move(t));
     }

@@ -22,9 +22,11 @@ namespace mbench::analyzer {
 // shape). `known_values`: integer tensors whose values mbench's own inference computed (shape
 // arithmetic), offered to functions that read an input's data (Reshape's shape, Pad's pads).
 // Nodes whose inference fails, or whose inputs have no type, leave their outputs untyped.
+// `computed` (may be null) receives the integer values the pass evaluated, by tensor name.
 void InferShapesNodeByNode(
     onnx::ModelProto* model,
-    const std::unordered_map<std::string, std::vector<int64_t>>& known_values);
+    const std::unordered_map<std::string, std::vector<int64_t>>& known_values,
+    std::unordered_map<std::string, std::vector<int64_t>>* computed = nullptr);
 
 }  // namespace mbench::analyzer
 

@@ -80,7 +80,24 @@ class Converter {
   // Control flow was inlined: libonnx's whole-graph inference, which crashed in libonnx 1.12 on
   // such graphs, gives way to InferShapesNodeByNode.
   bool inlined_ = false;
+  // Integer values that inference evaluated (shape arithmetic inside inlined subgraphs), kept
+  // on the Graph's tensors for shape inference, cost rules and the runner.
+  std::unordered_map<std::string, std::vector<int64_t>> computed_;
+  void ApplyComputedValues();
 };
+
+void Converter::ApplyComputedValues() {
+  for (TensorInfo& t : graph_.tensors) {
+    if (t.has_values || t.is_constant || !IsInteger(t.dtype)) continue;
+    auto it = computed_.find(t.name);
+    if (it == computed_.end()) continue;
+    if (auto n = NumElements(t.shape); !n || *n != static_cast<int64_t>(it->second.size())) {
+      continue;
+    }
+    t.int_values = it->second;
+    t.has_values = true;
+  }
+}
 
 Status Converter::Err(StatusCode code, const std::string& msg) const {
   std::string full = path_ + ": " + msg;
@@ -481,7 +498,7 @@ Status Converter::InlineControlFlowNodes() {
     MBENCH_RETURN_IF_ERROR(CheckAttributes(model_.graph()));
     StatusOr<bool> moved = SortNodesInDependencyOrder(model_.mutable_graph());
     if (!moved.ok()) return Err(StatusCode::kCorruption, moved.status().message());
-    InferShapesNodeByNode(&model_, {});
+    InferShapesNodeByNode(&model_, {}, &computed_);
   }
   return Status::Ok();
 }
@@ -583,7 +600,7 @@ void Converter::ResolveShapesIteratively() {
       for (const TensorInfo& t : graph_.tensors) {
         if (!t.is_constant && t.has_values && IsInteger(t.dtype)) values[t.name] = t.int_values;
       }
-      InferShapesNodeByNode(&model_, values);
+      InferShapesNodeByNode(&model_, values, &computed_);
     } else {
       RunOnnxShapeInference();
     }
@@ -841,6 +858,17 @@ Status Converter::AddNode(const onnx::NodeProto& p, int index) {
   }
   node_names_.insert(node.name);
   for (const auto& a : p.attribute()) node.attrs.emplace(a.name(), ConvertAttr(a));
+  if (node.kind == OpKind::kConstantOfShape) {
+    // Its fill value is a one-element tensor attribute: kept as a number for the runner.
+    for (const auto& a : p.attribute()) {
+      if (a.name() != "value" || !a.has_t()) continue;
+      TensorInfo fill;
+      fill.shape = {1};
+      ExtractValues(a.t(), a.t().raw_data(), a.t().has_raw_data(), fill);
+      if (!fill.float_values.empty()) node.attrs["value"] = fill.float_values[0];
+      if (!fill.int_values.empty()) node.attrs["value"] = static_cast<double>(fill.int_values[0]);
+    }
+  }
 
   std::vector<int32_t> inputs;
   for (const std::string& in : p.input()) {
@@ -964,7 +992,9 @@ StatusOr<Graph> Converter::Run(std::string_view bytes) {
     }
     graph_.outputs.push_back(it->second);
   }
+  ApplyComputedValues();
   ResolveShapesIteratively();
+  ApplyComputedValues();
   Status valid = ValidateGraph(graph_);
   if (!valid.ok()) return valid.Annotate(path_);
   return std::move(graph_);

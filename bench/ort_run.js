@@ -4,7 +4,8 @@
 //        [--threads N] [--runs N] [--min-secs S] [--save-outputs DIR] [--value NAME=v,...]
 //   node bench/ort_run.js --compare A.npy B.npy      (prints max abs and max relative error)
 //
-// Prints one JSON line: {"p50_ms", "min_ms", "n", "outputs": [names]}. Inputs not given are
+// Prints one JSON line: {"p50_ms", "min_ms", "n", "outputs": [names], "init_ms" (session
+// creation), "max_rss_bytes" (the process's peak)}. Inputs not given are
 // seeded uniform [-1, 1] (the same generator every run); --make-inputs writes them as .npy so
 // `mbench run --input` can read exactly the same values.
 'use strict';
@@ -86,9 +87,11 @@ async function main() {
     return;
   }
   const ort = require('onnxruntime-node');
+  const created = process.hrtime.bigint();
   const session = await ort.InferenceSession.create(o.model, {
     intraOpNumThreads: o.threads, interOpNumThreads: 1, executionMode: 'sequential',
     graphOptimizationLevel: 'all' });
+  const initMs = Number(process.hrtime.bigint() - created) / 1e6;
   const feeds = {};
   const rand = seeded(7);
   for (const name of session.inputNames) {
@@ -129,7 +132,8 @@ async function main() {
     }
   }
   console.log(JSON.stringify({ p50_ms: times[Math.ceil(0.5 * times.length) - 1], min_ms: times[0],
-    n: times.length, outputs: session.outputNames }));
+    n: times.length, outputs: session.outputNames, init_ms: initMs,
+    max_rss_bytes: process.resourceUsage().maxRSS * 1024 }));
 }
 
 main().catch((e) => { console.error('ort_run: ' + e.message); process.exit(1); });

@@ -223,6 +223,8 @@ bool Qnn(OpKind k) {
 bool TfliteCpu(OpKind k) {
   if (Unknowable(k)) return false;
   switch (k) {
+    // TFLite quantizes on the fly inside its hybrid kernels; it has no such op.
+    case OpKind::kDynamicQuantize:
     case OpKind::kMaxUnpool:
     case OpKind::kLpPool:
     case OpKind::kGlobalLpPool:
@@ -234,9 +236,23 @@ bool TfliteCpu(OpKind k) {
   }
 }
 
+// ncnn has no control-flow layers (onnx2ncnn and pnnx unroll or refuse them) and no dynamic
+// quantization (its int8 path is calibrated offline).
+bool NcnnCpu(OpKind k) {
+  if (Unknowable(k)) return false;
+  switch (k) {
+    case OpKind::kIf:
+    case OpKind::kLoop:
+    case OpKind::kScan:
+    case OpKind::kDynamicQuantize: return false;
+    default: return true;
+  }
+}
+
 bool NcnnVulkan(OpKind k) {
   if (Unknowable(k)) return false;
   switch (k) {
+    case OpKind::kDynamicQuantize:
     case OpKind::kIf:
     case OpKind::kLoop:
     case OpKind::kScan:
@@ -273,7 +289,7 @@ bool Supports(RuntimeApi api, OpKind kind) {
     case RuntimeApi::kCoreMl: return CoreMl(kind);
     case RuntimeApi::kHiai: return Hiai(kind);
     case RuntimeApi::kQnn: return Qnn(kind);
-    case RuntimeApi::kNcnnCpu: return !Unknowable(kind);
+    case RuntimeApi::kNcnnCpu: return NcnnCpu(kind);
     case RuntimeApi::kNcnnVulkan: return NcnnVulkan(kind);
   }
   return false;
@@ -295,6 +311,12 @@ RuntimeApi ApiForTarget(const std::string& unit, const std::string& runtime) {
 std::vector<std::string> UnsupportedOps(RuntimeApi api, const analyzer::Graph& graph) {
   std::set<std::string> out;
   for (const auto& n : graph.nodes) {
+    // ONNX's integer convolution and matmul (what dynamic quantization exports) are ONNX
+    // Runtime's own: counted as convolutions and matmuls, run by none of these runtimes.
+    if (n.op_type == "ConvInteger" || n.op_type == "MatMulInteger") {
+      out.insert(std::string(analyzer::OpKindName(n.kind)) + ":" + n.op_type);
+      continue;
+    }
     if (Supports(api, n.kind)) continue;
     if (Unknowable(n.kind)) {
       out.insert(std::string(analyzer::OpKindName(n.kind)) + ":" + n.op_type);

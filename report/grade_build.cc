@@ -242,6 +242,27 @@ void ApplyAnchors(const profiles::DeviceProfile& d,
   p->anchor = buf;
 }
 
+// Refuses a prediction that would rest on a small part of the model: its counted layers read
+// less than half of the weights its file holds (the rest sit in layers mbench cannot count, such
+// as a loop it could not unroll), or it counts no multiply-accumulate at all.
+Status CheckMostlyCounted(const analyzer::LoadedModel& model,
+                          const analyzer::ModelAnalysis& analysis) {
+  const auto& t = analysis.totals;
+  if (t.complete) return Status::Ok();
+  constexpr int64_t kMinFileBytes = 64 << 10;  // below this a file is mostly structure
+  const bool has_file = model.format != analyzer::ModelFormat::kZoo &&
+                        model.format != analyzer::ModelFormat::kNcnnParam &&
+                        model.size_bytes >= kMinFileBytes;
+  const bool few_weights = has_file && 2 * t.weight_bytes < model.size_bytes;
+  if (!few_weights && t.macs > 0) return Status::Ok();
+  std::string counted = few_weights
+                            ? "the layers mbench can count read " + HumanBytes(t.weight_bytes) +
+                                  " of the " + HumanBytes(model.size_bytes) + " the file holds"
+                            : "it counts no multiply-accumulate";
+  return Status::Unsupported(model.path + ": no latency prediction: " + counted + "; " +
+                             IncompleteReason(t) + " (see mbench analyze)");
+}
+
 }  // namespace
 
 StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
@@ -249,6 +270,7 @@ StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
                                        const std::vector<profiles::DeviceProfile>& devices,
                                        const GradeRequest& req) {
   MBENCH_RETURN_IF_ERROR(req.Validate());
+  MBENCH_RETURN_IF_ERROR(CheckMostlyCounted(model, analysis));
   const estimator::ModelFeatures features = estimator::PrepareModel(model.graph, analysis);
   GradeReport r;
   r.model = &model;

@@ -305,6 +305,7 @@ class Plan::Impl {
   Status ShuffleChannel(const Node& n, Step& st);  // ops/movement.cc
   Status DepthToSpace(const Node& n, Step& st);    // ops/movement.cc
   Status Pad(const Node& n, Step& st);             // ops/pad_resize.cc
+  Status Fill(const Node& n, Step& st);            // ops/pad_resize.cc: ConstantOfShape
   Status Resize(const Node& n, Step& st);          // ops/pad_resize.cc
   Status Select(const Node& n, Step& st);          // ops/select.cc: split, gather, slice
   Status Reduce(const Node& n, Step& st);          // ops/reduce.cc: reductions, scalar pow

@@ -30,7 +30,9 @@ done < "$root/data/models/manifest.tsv"
 
 for name in $(printf '%s\n' "${!paths[@]}" | sort); do
   args=("${paths[$name]}")
-  [ "${shapes[$name]}" != "-" ] && args+=(--input-shape "${shapes[$name]}")
+  if [ "${shapes[$name]}" != "-" ]; then
+    for flag in ${shapes[$name]}; do args+=(--input-shape "$flag"); done
+  fi
   for t in "${threads[@]}"; do
     if ! "$mbench" grade "${args[@]}" --profile "$profile" --threads "$t" --db "$db" \
          --format json >/dev/null 2>"$work/err"; then
@@ -45,7 +47,9 @@ rounds=$work/rounds.tsv
 for round in 1 2 3; do
   for name in $(printf '%s\n' "${!paths[@]}" | sort); do
     args=("${paths[$name]}")
-    [ "${shapes[$name]}" != "-" ] && args+=(--input-shape "${shapes[$name]}")
+    if [ "${shapes[$name]}" != "-" ]; then
+      for flag in ${shapes[$name]}; do args+=(--input-shape "$flag"); done
+    fi
     for t in "${threads[@]}"; do
       measure_with_control "$rounds" "$round" "${args[@]}" --threads "$t" --db "$db"
     done

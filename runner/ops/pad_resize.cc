@@ -107,6 +107,17 @@ Status Plan::Impl::Pad(const Node& n, Step& st) {
                n, "pad setup");
 }
 
+// ConstantOfShape whose values the analyzer did not fold (a float fill): the output filled on
+// every run (the arena is shared, so once at build time would not last).
+Status Plan::Impl::Fill(const Node& n, Step& st) {
+  const Buf& y = bufs[n.outputs[0]];
+  float* out = y.data;
+  const auto count = static_cast<size_t>(Product(y.ishape));
+  const auto value = static_cast<float>(n.GetFloat("value", 0.0));
+  st.plain = [out, count, value] { std::fill(out, out + count, value); };
+  return Status::Ok();
+}
+
 Status Plan::Impl::Resize(const Node& n, Step& st) {
   const Buf& x = bufs[n.inputs[0]];
   const Buf& y = bufs[n.outputs[0]];

@@ -191,10 +191,12 @@ Status Plan::Impl::Recurrent(const Node& n, Step& st) {
       return refuse("activation '" + a + "'");
   }
   auto in = [&](size_t i) { return i < n.inputs.size() ? n.inputs[i] : -1; };
+  // Weights are usually constants; exporters also compute them from constants (an Unsqueeze of
+  // a weight), which the step then reads where the plan leaves them on each run.
   auto need_const = [&](int32_t t, int64_t count, const char* what) -> StatusOr<const float*> {
     if (t < 0) return static_cast<const float*>(nullptr);
-    if (!bufs[t].constant) return refuse(std::string(what) + " computed at run time");
     if (Product(G(t)) != count) return refuse(std::string(what) + " of the wrong size");
+    if (!bufs[t].constant) return static_cast<const float*>(bufs[t].data);
     return Const(t).data();
   };
   MBENCH_ASSIGN_OR_RETURN(j.w, need_const(in(1), j.dirs * j.gates * j.hid * j.in, "W"));

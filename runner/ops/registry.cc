@@ -86,6 +86,7 @@ constexpr OpRow kOpRows[] = {
     {OpKind::kResize, F::kMovement, 1, L::kSpatial, 0, &I::Resize},
     {OpKind::kShuffleChannel, F::kMovement, 1, L::kSpatial, 0, &I::ShuffleChannel},
     {OpKind::kDepthToSpace, F::kMovement, 1, L::kSpatial, 0, &I::DepthToSpace},
+    {OpKind::kConstantOfShape, F::kMovement, 1, L::kNone, 0, &I::Fill},
     // Quantization.
     {OpKind::kQuantize, F::kQuantize, 1, L::kNone, kInt8, &I::Requantize},
     {OpKind::kDequantize, F::kQuantize, 1, L::kNone, 0, &I::Requantize},

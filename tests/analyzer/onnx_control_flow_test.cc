@@ -5,6 +5,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -289,6 +290,47 @@ TEST(OnnxControlFlowTest, InputValueFlagsAreCheckedAgainstTheModel) {
   auto encoded = InputValueFlag("sr=16000");
   ASSERT_TRUE(encoded.ok());
   EXPECT_EQ(*encoded, "sr:=16000");
+}
+
+TEST(OnnxControlFlowTest, PadsComputedInsideABranchAreEvaluatedForShapesAndTheRunner) {
+  // What PyTorch exports for F.pad inside a branch: pads [0, 2, 0, 3] for a 1x4 input built by
+  // ConstantOfShape -> Concat -> Reshape -> Slice (reversed, to INT64_MIN) -> Transpose ->
+  // Reshape. Output 1x9; the runner must see the pads' values.
+  OnnxBuilder then_b;
+  const std::string zeros =
+      then_b.Node("ConstantOfShape", {then_b.Int64s("two", {2})}, {}, 1, "zeros");
+  const std::string both = then_b.Node("Concat", {then_b.Int64s("tail", {2, 3}), zeros},
+                                       {OnnxAttr::Int("axis", 0)}, 1, "both");
+  const std::string grid =
+      then_b.Node("Reshape", {both, then_b.Int64s("shape22", {2, 2})}, {}, 1, "grid");
+  const std::string flipped =
+      then_b.Node("Slice",
+                  {grid, then_b.Int64s("start", {-1}), then_b.Int64s("end", {INT64_MIN}),
+                   then_b.Int64s("axis0", {0}), then_b.Int64s("back", {-1})},
+                  {}, 1, "flip");
+  const std::string turned =
+      then_b.Node("Transpose", {flipped}, {OnnxAttr::Ints("perm", {1, 0})}, 1, "turn");
+  const std::string pads =
+      then_b.Node("Reshape", {turned, then_b.Int64s("flat", {-1})}, {}, 1, "pads");
+  then_b.Output(then_b.Node("Pad", {"x", pads}, {}, 1, "pad"));
+  OnnxBuilder else_b;
+  else_b.Output(else_b.Node("Pad", {"x", else_b.Int64s("p", {0, 0, 0, 5})}, {}, 1, "pad_right"));
+  OnnxBuilder b;
+  b.Input("x", {1, 4});
+  const std::string sr = b.Input("sr", {}, testing::kOnnxInt64);
+  b.Output(
+      b.Node("If", {b.Node("Equal", {sr, b.Int64s("k", {1}, true)}, {}, 1, "eq")}, {}, 1, "if"));
+  auto g = Read(
+      WithGraphs(b, "if",
+                 {{"then_branch", GraphOf(then_b, "t")}, {"else_branch", GraphOf(else_b, "e")}}),
+      {"sr:=1"});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->tensors[g->outputs[0]].shape, (Shape{1, 9}));
+  auto plan = runner::Plan::Compile(*g, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_TRUE((*plan)->SetInput(0, std::vector<float>{1, 2, 3, 4}).ok());
+  ASSERT_TRUE((*plan)->Run().ok());
+  EXPECT_EQ((*plan)->Output(0), (std::vector<float>{0, 0, 1, 2, 3, 4, 0, 0, 0}));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "analyzer/analysis.h"
@@ -266,6 +267,28 @@ TEST(OpSupportTest, RuntimeListsAgreeWithTheirDocumentedGaps) {
   EXPECT_EQ(ApiForTarget("gpu", "tflite"), RuntimeApi::kTfliteGpu);
   EXPECT_EQ(ApiForTarget("npu", "tflite"), RuntimeApi::kQnn);
   EXPECT_EQ(ApiForTarget("cpu", "mbench"), RuntimeApi::kTfliteCpu);
+  // Control flow and dynamic quantization: TFLite runs IF and WHILE but quantizes inside its
+  // hybrid kernels; ncnn has neither.
+  EXPECT_TRUE(Supports(RuntimeApi::kTfliteCpu, OpKind::kIf));
+  EXPECT_FALSE(Supports(RuntimeApi::kTfliteCpu, OpKind::kDynamicQuantize));
+  for (OpKind k : {OpKind::kIf, OpKind::kLoop, OpKind::kScan, OpKind::kDynamicQuantize}) {
+    EXPECT_FALSE(Supports(RuntimeApi::kNcnnCpu, k)) << analyzer::OpKindName(k);
+  }
+  EXPECT_TRUE(Supports(RuntimeApi::kNcnnCpu, OpKind::kCast));
+}
+
+TEST(OpSupportTest, OnnxIntegerConvolutionsAreNamedUnsupportedEverywhere) {
+  analyzer::GraphBuilder b;
+  auto y = b.Conv(b.Input("x", {1, 8, 16, 16}), 8, 3, 1, -1, 1, false);
+  auto g = b.Finish({y}, "onnx");
+  ASSERT_TRUE(g.ok());
+  g->nodes[0].op_type = "ConvInteger";
+  for (const auto& rt : AllRuntimes()) {
+    const auto ops = UnsupportedOps(rt.api, *g);
+    EXPECT_NE(std::find(ops.begin(), ops.end(), "conv:ConvInteger"), ops.end()) << rt.id;
+  }
+  g->nodes[0].op_type = "Conv";
+  EXPECT_TRUE(UnsupportedOps(RuntimeApi::kTfliteCpu, *g).empty());
 }
 
 // The fitter recovers a device it did not see: measurements generated from known parameters

@@ -183,5 +183,35 @@ TEST(GradeBuildTest, BadFrameRatesAreRefusedBeforeAnyPrediction) {
   EXPECT_TRUE(req.Validate().ok());
 }
 
+TEST(GradeBuildTest, AModelMostlyUncountedGetsNoPrediction) {
+  // A loop mbench could not unroll: its work is unknown, and its body's weights (most of the
+  // file) are read by no counted layer. No ms or fps may be printed for it.
+  GraphBuilder b;
+  auto y = b.Act(b.Input("x", {1, 16, 56, 56}), OpKind::kRelu);
+  Model m;
+  m.model.graph = *b.Finish({y}, "onnx");
+  m.model.graph.nodes[0].kind = OpKind::kLoop;
+  m.model.graph.nodes[0].op_type = "Loop";
+  m.model.path = "loop.onnx";
+  m.model.format = analyzer::ModelFormat::kOnnx;
+  m.model.size_bytes = 2'000'000;
+  m.analysis = *analyzer::Analyze(m.model.graph);
+  ASSERT_FALSE(m.analysis.totals.complete);
+  auto r = BuildGradeReport(m.model, m.analysis, {Device("new", 2025, 50)}, Request());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(r.status().message().find("loop.onnx: no latency prediction: the layers mbench can "
+                                      "count read 0 B of the 1.91 MiB the file holds"),
+            std::string::npos)
+      << r.status().message();
+  // Incomplete but mostly counted: predicted, every number flagged as a lower bound.
+  Model conv = ConvNet();
+  conv.analysis.totals.complete = false;
+  conv.analysis.totals.unknown_ops = 1;
+  auto lower = BuildGradeReport(conv.model, conv.analysis, {Device("new", 2025, 50)}, Request());
+  ASSERT_TRUE(lower.ok()) << lower.status().ToString();
+  EXPECT_TRUE(HasWarning(*lower, "every prediction is a lower bound"));
+}
+
 }  // namespace
 }  // namespace mbench::report
