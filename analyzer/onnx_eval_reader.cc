@@ -504,9 +504,16 @@ std::optional<Value> Evaluator::EvalNode(const onnx::NodeProto& n, int depth) {
     }
     return out;
   }
-  if (op == "Not" || op == "Neg") {
+  if (op == "Not" || op == "Neg" || op == "Abs" || op == "Ceil" || op == "Floor" || op == "Relu") {
     Value out = in[0];
-    for (double& x : out.v) x = op == "Not" ? (x == 0 ? 1 : 0) : -x;
+    for (double& x : out.v) {
+      x = op == "Not"    ? (x == 0 ? 1 : 0)
+          : op == "Neg"  ? -x
+          : op == "Abs"  ? std::abs(x)
+          : op == "Ceil" ? std::ceil(x)
+          : op == "Relu" ? std::max(x, 0.0)
+                         : std::floor(x);
+    }
     return out;
   }
   if (op == "Gather") {

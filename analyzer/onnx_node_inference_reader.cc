@@ -20,8 +20,7 @@ class NodeContext : public onnx::InferenceContext {
  public:
   NodeContext(const onnx::NodeProto& node,
               const std::unordered_map<std::string, onnx::TypeProto>& types,
-              const std::unordered_map<std::string, const onnx::TensorProto*>& data)
-      : node_(node) {
+              const std::unordered_map<std::string, const onnx::TensorProto*>& data) {
     for (const auto& a : node.attribute()) attributes_[a.name()] = &a;
     for (const auto& in : node.input()) {
       auto t = types.find(in);
@@ -54,7 +53,6 @@ class NodeContext : public onnx::InferenceContext {
   std::vector<onnx::TypeProto>& outputs() { return outputs_; }
 
  private:
-  const onnx::NodeProto& node_;
   std::map<std::string, const onnx::AttributeProto*> attributes_;
   std::vector<const onnx::TypeProto*> inputs_;
   std::vector<const onnx::TensorProto*> data_;
@@ -119,8 +117,13 @@ void InferShapesNodeByNode(
     types[init.name()] = TypeOf(init);
     if (Small(init)) data[init.name()] = &init;
   }
-  std::unordered_map<std::string, onnx::TypeProto> earlier;  // value_info before this pass
-  for (const auto& v : g->value_info()) earlier[v.name()] = v.type();
+  // What value_info already says stands where a node's inference fails, and its known
+  // dimensions stay where the inferred ones are unknown.
+  std::unordered_map<std::string, onnx::TypeProto> earlier;
+  for (const auto& v : g->value_info()) {
+    earlier[v.name()] = v.type();
+    types.emplace(v.name(), v.type());
+  }
   for (const auto& [name, values] : known_values) {
     if (data.count(name) || values.size() > static_cast<size_t>(kMaxOfferedElements)) continue;
     auto t = std::make_unique<onnx::TensorProto>();
@@ -194,8 +197,8 @@ void InferShapesNodeByNode(
       made.push_back(std::move(t));
     }
   }
-  // Back into the model: value_info for every inferred tensor, and the outputs' types where
-  // the file gave no shape.
+  // Back into the model: value_info for every typed node output (inferred, or as it was), and
+  // the outputs' types where the file gave no shape.
   std::unordered_map<std::string, onnx::TypeProto> produced;
   for (const auto& node : g->node()) {
     for (const auto& out : node.output()) {

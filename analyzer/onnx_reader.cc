@@ -84,6 +84,7 @@ class Converter {
   // on the Graph's tensors for shape inference, cost rules and the runner.
   std::unordered_map<std::string, std::vector<int64_t>> computed_;
   void ApplyComputedValues();
+  int last_resolved_ = -1;  // tensors resolved after ResolveShapesIteratively's last round
 };
 
 void Converter::ApplyComputedValues() {
@@ -568,11 +569,17 @@ bool FullyResolved(const TensorInfo& t) {
 // inference runs again. Tensors still unresolved afterwards are flagged by Analyze().
 void Converter::ResolveShapesIteratively() {
   constexpr int kMaxRounds = 8;
+  auto resolved = [&] {
+    int n = 0;
+    for (const TensorInfo& t : graph_.tensors) n += t.is_constant || FullyResolved(t);
+    return n;
+  };
   for (int round = 0; round < kMaxRounds; ++round) {
-    if (InferMissingShapes(graph_) == 0) break;
-    bool pending = false;
-    for (const TensorInfo& t : graph_.tensors) pending |= !t.is_constant && !FullyResolved(t);
-    if (!pending) return;
+    const int before = resolved();
+    const int own = InferMissingShapes(graph_);
+    if (resolved() == static_cast<int>(graph_.tensors.size())) return;
+    // The first round always gives the inference passes a try; later ones need progress.
+    if (round > 0 && own == 0 && before == last_resolved_) break;
     // Write what is known back into the model and let ONNX infer downstream of it.
     std::unordered_map<std::string, onnx::ValueInfoProto*> infos;
     onnx::GraphProto* g = model_.mutable_graph();
@@ -595,15 +602,17 @@ void Converter::ResolveShapesIteratively() {
       shape->clear_dim();
       for (int64_t d : t.shape) shape->add_dim()->set_dim_value(d);
     }
-    if (inlined_) {
-      std::unordered_map<std::string, std::vector<int64_t>> values;
-      for (const TensorInfo& t : graph_.tensors) {
-        if (!t.is_constant && t.has_values && IsInteger(t.dtype)) values[t.name] = t.int_values;
-      }
-      InferShapesNodeByNode(&model_, values, &computed_);
-    } else {
-      RunOnnxShapeInference();
+    // libonnx's pass (not on inlined graphs: see inlined_), then the node-by-node one, which
+    // evaluates the shape arithmetic libonnx's data propagation stops at (ConstantOfShape,
+    // Transpose and reversed Slices of shapes, as functions expand LayerNormalization) and
+    // keeps whatever was already known.
+    if (!inlined_) RunOnnxShapeInference();
+    std::unordered_map<std::string, std::vector<int64_t>> values;
+    for (const TensorInfo& t : graph_.tensors) {
+      if (!t.is_constant && t.has_values && IsInteger(t.dtype)) values[t.name] = t.int_values;
     }
+    InferShapesNodeByNode(&model_, values, &computed_);
+    ApplyComputedValues();
     CollectTypes();
     for (TensorInfo& t : graph_.tensors) {
       if (t.is_constant || FullyResolved(t)) continue;
@@ -621,6 +630,7 @@ void Converter::ResolveShapesIteratively() {
       }
       if (t.dtype == DType::kUnknown) t.dtype = fresh.dtype;
     }
+    last_resolved_ = resolved();
   }
 }
 
