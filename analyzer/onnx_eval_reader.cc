@@ -6,7 +6,7 @@
 #include <functional>
 #include <limits>
 
-#include "core/half.h"
+#include "analyzer/onnx_tensor_reader.h"
 #include "onnx/onnx_pb.h"
 
 namespace mbench::analyzer::onnx_eval {
@@ -43,72 +43,23 @@ bool IsIntegral(int32_t t) {
 }
 
 std::optional<Value> Decode(const TensorProto& p) {
+  TensorInfo t;
+  t.shape.assign(p.dims().begin(), p.dims().end());
+  for (int64_t d : t.shape) {
+    if (d < 0) return std::nullopt;
+  }
+  ExtractValues(p, p.raw_data(), p.has_raw_data(), t);  // kMaxEvalElements values at most
+  if (!t.has_values) return std::nullopt;
   Value out;
   out.type = p.data_type();
-  int64_t n = 1;
-  for (int64_t d : p.dims()) {
-    if (d < 0 || d > kMaxEvalElements) return std::nullopt;
-    out.dims.push_back(d);
-    n *= d;
-    if (n > kMaxEvalElements) return std::nullopt;
+  out.dims = t.shape;
+  if (!t.int_values.empty()) {
+    out.v.assign(t.int_values.begin(), t.int_values.end());
+  } else {
+    out.v.assign(t.float_values.begin(), t.float_values.end());
   }
-  if (p.has_raw_data()) {
-    const std::string& raw = p.raw_data();
-    auto read = [&](auto zero, auto convert) {
-      using V = decltype(zero);
-      if (raw.size() != static_cast<size_t>(n) * sizeof(V)) return false;
-      for (int64_t i = 0; i < n; ++i) {
-        V x;
-        std::memcpy(&x, raw.data() + i * sizeof(V), sizeof(V));
-        out.v.push_back(convert(x));
-      }
-      return true;
-    };
-    auto plain = [](auto x) { return static_cast<double>(x); };
-    bool ok = false;
-    switch (p.data_type()) {
-      case TensorProto::FLOAT: ok = read(float{0}, plain); break;
-      case TensorProto::DOUBLE: ok = read(double{0}, plain); break;
-      case TensorProto::FLOAT16:
-        ok = read(uint16_t{0}, [](uint16_t h) { return static_cast<double>(HalfToFloat(h)); });
-        break;
-      case TensorProto::INT64: ok = read(int64_t{0}, plain); break;
-      case TensorProto::UINT64: ok = read(uint64_t{0}, plain); break;
-      case TensorProto::INT32: ok = read(int32_t{0}, plain); break;
-      case TensorProto::UINT32: ok = read(uint32_t{0}, plain); break;
-      case TensorProto::INT16: ok = read(int16_t{0}, plain); break;
-      case TensorProto::UINT16: ok = read(uint16_t{0}, plain); break;
-      case TensorProto::INT8: ok = read(int8_t{0}, plain); break;
-      case TensorProto::UINT8:
-      case TensorProto::BOOL: ok = read(uint8_t{0}, plain); break;
-      default: break;
-    }
-    if (!ok) return std::nullopt;
-    return out;
-  }
-  switch (p.data_type()) {
-    case TensorProto::FLOAT: out.v.assign(p.float_data().begin(), p.float_data().end()); break;
-    case TensorProto::DOUBLE: out.v.assign(p.double_data().begin(), p.double_data().end()); break;
-    case TensorProto::INT64: out.v.assign(p.int64_data().begin(), p.int64_data().end()); break;
-    case TensorProto::UINT64: out.v.assign(p.uint64_data().begin(), p.uint64_data().end()); break;
-    case TensorProto::FLOAT16:
-      for (int32_t h : p.int32_data()) out.v.push_back(HalfToFloat(static_cast<uint16_t>(h)));
-      break;
-    case TensorProto::INT32:
-    case TensorProto::UINT32:
-    case TensorProto::INT16:
-    case TensorProto::UINT16:
-    case TensorProto::INT8:
-    case TensorProto::UINT8:
-    case TensorProto::BOOL: out.v.assign(p.int32_data().begin(), p.int32_data().end()); break;
-    default: return std::nullopt;
-  }
-  if (static_cast<int64_t>(out.v.size()) != n) return std::nullopt;
   return out;
 }
-
-// Evaluates the small integer and boolean computations a condition or a trip count is made of
-// (comparisons, logic, arithmetic, casts, reshapes, Shape of a known shape, Gather), over the
 
 void Encode(const std::string& name, const Value& v, TensorProto* out) {
   TensorProto& t = *out;

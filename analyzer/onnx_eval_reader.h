@@ -14,6 +14,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "analyzer/graph.h"
+
 namespace onnx {
 class NodeProto;  // onnx/onnx_pb.h, included only by the readers and writers
 class TensorProto;
@@ -26,7 +28,7 @@ using ShapeLookup = std::function<std::optional<std::vector<int64_t>>(const std:
 
 namespace onnx_eval {
 
-constexpr int64_t kMaxEvalElements = 4096;
+constexpr int64_t kMaxEvalElements = TensorInfo::kMaxInlineValues;
 
 // A small constant as the evaluator sees it: every value as double (exact for the integers and
 // booleans conditions and trip counts are made of).
@@ -39,8 +41,9 @@ struct Value {
 // Whether `t` (a TensorProto::DataType) holds integers or booleans.
 bool IsIntegral(int32_t t);
 
-// The values of a tensor of at most kMaxEvalElements elements; nullopt for larger ones, types it
-// does not read, and data that does not fill the dims.
+// The values of a tensor of at most kMaxEvalElements elements (integers, booleans, float and
+// double: onnx_tensor_reader.h's ExtractValues); nullopt for larger ones, other types, and data
+// that does not fill the dims.
 std::optional<Value> Decode(const onnx::TensorProto& p);
 
 // Fills `out` with `v` (INT64 for integral types, FLOAT otherwise), named `name`.

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/half.h"
+#include "analyzer/onnx_tensor_reader.h"
 
 namespace mbench::testing {
 
@@ -31,73 +31,31 @@ bool ReadTestTensor(const std::string& path, std::vector<float>* values, std::ve
     n *= d;
   }
   values->clear();
-  const std::string& raw = p.raw_data();
-  auto from_raw = [&](auto zero, auto convert) {
-    using V = decltype(zero);
-    if (raw.size() != static_cast<size_t>(n) * sizeof(V)) return false;
-    for (int64_t i = 0; i < n; ++i) {
-      V v;
-      std::memcpy(&v, raw.data() + i * sizeof(V), sizeof(V));
-      values->push_back(convert(v));
-    }
-    return true;
-  };
-  auto plain = [](auto v) { return static_cast<float>(v); };
-  bool is_int = true, ok = false;
-  const bool has_raw = p.has_raw_data();
   switch (p.data_type()) {
     case onnx::TensorProto::FLOAT:
-      is_int = false;
-      ok = has_raw ? from_raw(float{0}, plain)
-                   : (values->assign(p.float_data().begin(), p.float_data().end()), true);
-      break;
     case onnx::TensorProto::DOUBLE:
-      is_int = false;
-      ok = has_raw ? from_raw(double{0}, plain)
-                   : (values->assign(p.double_data().begin(), p.double_data().end()), true);
-      break;
     case onnx::TensorProto::FLOAT16:
-      is_int = false;
-      if (has_raw) {
-        ok = from_raw(uint16_t{0}, [](uint16_t h) { return HalfToFloat(h); });
-      } else {
-        for (int32_t h : p.int32_data()) values->push_back(HalfToFloat(static_cast<uint16_t>(h)));
-        ok = true;
-      }
-      break;
     case onnx::TensorProto::INT64:
-      ok = has_raw ? from_raw(int64_t{0}, plain)
-                   : (values->assign(p.int64_data().begin(), p.int64_data().end()), true);
-      break;
     case onnx::TensorProto::INT32:
-      ok = has_raw ? from_raw(int32_t{0}, plain)
-                   : (values->assign(p.int32_data().begin(), p.int32_data().end()), true);
-      break;
-    case onnx::TensorProto::INT8:
-    case onnx::TensorProto::UINT8:
     case onnx::TensorProto::INT16:
     case onnx::TensorProto::UINT16:
-    case onnx::TensorProto::BOOL:
-      if (has_raw) {
-        switch (p.data_type()) {
-          case onnx::TensorProto::INT8: ok = from_raw(int8_t{0}, plain); break;
-          case onnx::TensorProto::INT16: ok = from_raw(int16_t{0}, plain); break;
-          case onnx::TensorProto::UINT16: ok = from_raw(uint16_t{0}, plain); break;
-          default: ok = from_raw(uint8_t{0}, plain); break;
-        }
-      } else {
-        values->assign(p.int32_data().begin(), p.int32_data().end());
-        ok = true;
-      }
-      break;
+    case onnx::TensorProto::INT8:
+    case onnx::TensorProto::UINT8:
+    case onnx::TensorProto::BOOL: break;
     default:
       *why = "tensor of a type the runner does not take (string, bfloat16, ...)";
       return false;
   }
-  if (!ok || static_cast<int64_t>(values->size()) != n) {
+  // The analyzer's own conversion of a constant's values, as the runner receives them.
+  auto converted = analyzer::ExtractWeights(p, p.raw_data(), p.has_raw_data(), n);
+  if (converted == nullptr) {
     *why = "tensor data does not fill its dims";
     return false;
   }
+  values->assign(converted->begin(), converted->end());
+  const bool is_int = p.data_type() != onnx::TensorProto::FLOAT &&
+                      p.data_type() != onnx::TensorProto::DOUBLE &&
+                      p.data_type() != onnx::TensorProto::FLOAT16;
   if (integral != nullptr) *integral = is_int;
   return true;
 }
