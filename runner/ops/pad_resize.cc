@@ -147,13 +147,15 @@ Status Plan::Impl::Resize(const Node& n, Step& st) {
   }
   const std::string nmode = n.GetString("nearest_mode", tflite ? "floor" : "round_prefer_floor");
   // Scale per axis: 1/scales when the model gives scales, else the size ratio.
-  float sy = static_cast<float>(xi[1]) / yi[1], sx = static_cast<float>(xi[2]) / yi[2];
+  // Coordinates in double, as ONNX's reference computes them: in float, and with the fused
+  // multiply-adds an aarch64 compiler makes of them, ties of nearest rounding went either way.
+  double sy = static_cast<double>(xi[1]) / yi[1], sx = static_cast<double>(xi[2]) / yi[2];
   if (n.inputs.size() > 2 && n.inputs[2] >= 0 && bufs[n.inputs[2]].constant &&
       Product(G(n.inputs[2])) == 4) {
     const auto& sc = Const(n.inputs[2]);
     if (sc[2] > 0 && sc[3] > 0) {
-      sy = 1.0f / sc[2];
-      sx = 1.0f / sc[3];
+      sy = 1.0 / sc[2];
+      sx = 1.0 / sc[3];
     }
   }
   // 0 half_pixel, 1 asymmetric, 2 align_corners, 3 tf_half_pixel_for_nn, 4 pytorch_half_pixel
@@ -165,8 +167,8 @@ Status Plan::Impl::Resize(const Node& n, Step& st) {
                                                      : 0;
   // Bilinear at the size ratio in a convention XNNPACK has: its kernel (a few times faster than
   // the loop below).
-  const bool ratio = std::abs(sy * yi[1] - xi[1]) <= 1e-5f * xi[1] &&
-                     std::abs(sx * yi[2] - xi[2]) <= 1e-5f * xi[2];
+  const bool ratio =
+      std::abs(sy * yi[1] - xi[1]) <= 1e-5 * xi[1] && std::abs(sx * yi[2] - xi[2]) <= 1e-5 * xi[2];
   if (!nearest && ratio && (ctm != "pytorch_half_pixel" || (yi[1] > 1 && yi[2] > 1))) {
     const uint32_t flags = coords == 1   ? XNN_FLAG_TENSORFLOW_LEGACY_MODE
                            : coords == 2 ? XNN_FLAG_ALIGN_CORNERS
@@ -184,21 +186,22 @@ Status Plan::Impl::Resize(const Node& n, Step& st) {
                                                       : 2;
   st.plain = [in, out, xi, yi, nearest, sy, sx, coords, rounding] {
     const int64_t c = xi[3];
-    auto coord = [&](int64_t at, float s, int64_t in_len, int64_t out_len) {
-      if (coords == 1) return at * s;
+    auto coord = [&](int64_t at, double s, int64_t in_len, int64_t out_len) {
+      const auto a = static_cast<double>(at);
+      if (coords == 1) return a * s;
       if (coords == 2)
-        return out_len > 1 ? at * static_cast<float>(in_len - 1) / (out_len - 1) : 0.0f;
-      if (coords == 3) return (at + 0.5f) * s;
-      if (coords == 4 && out_len <= 1) return 0.0f;
-      return (at + 0.5f) * s - 0.5f;
+        return out_len > 1 ? a * static_cast<double>(in_len - 1) / (out_len - 1) : 0.0;
+      if (coords == 3) return (a + 0.5) * s;
+      if (coords == 4 && out_len <= 1) return 0.0;
+      return (a + 0.5) * s - 0.5;
     };
-    auto pick = [&](float f, int64_t in_len) {
-      float r;
+    auto pick = [&](double f, int64_t in_len) {
+      double r;
       switch (rounding) {
         case 0: r = std::floor(f); break;
         case 1: r = std::ceil(f); break;
-        case 3: r = f - std::floor(f) >= 0.5f ? std::ceil(f) : std::floor(f); break;
-        default: r = f - std::floor(f) > 0.5f ? std::ceil(f) : std::floor(f); break;
+        case 3: r = f - std::floor(f) >= 0.5 ? std::ceil(f) : std::floor(f); break;
+        default: r = f - std::floor(f) > 0.5 ? std::ceil(f) : std::floor(f); break;
       }
       return std::clamp<int64_t>(static_cast<int64_t>(r), 0, in_len - 1);
     };
@@ -213,8 +216,9 @@ Status Plan::Impl::Resize(const Node& n, Step& st) {
             continue;
           }
           // Bilinear in the model's coordinate convention.
-          auto src = [&](int64_t at, float s, int64_t in_len, int64_t out_len) {
-            return std::clamp(coord(at, s, in_len, out_len), 0.0f, static_cast<float>(in_len - 1));
+          auto src = [&](int64_t at, double s, int64_t in_len, int64_t out_len) {
+            return static_cast<float>(
+                std::clamp(coord(at, s, in_len, out_len), 0.0, static_cast<double>(in_len - 1)));
           };
           float fy = src(oy, sy, xi[1], yi[1]);
           float fx = src(ox, sx, xi[2], yi[2]);
