@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "analyzer/onnx_eval_reader.h"
+#include "core/text.h"
 #include "onnx/onnx_pb.h"
 
 namespace mbench::analyzer {
@@ -16,6 +17,7 @@ namespace {
 
 using onnx::TensorProto;
 using onnx_eval::AttrInt;
+
 using onnx_eval::Decode;
 using onnx_eval::Evaluator;
 using onnx_eval::Value;
@@ -346,6 +348,10 @@ bool Inliner::InlineLoop(const onnx::NodeProto& n, std::vector<int>* added) {
   if (!m || m->v.size() != 1 || m->v[0] < 0) {
     return keep("its trip count is known only at run time");
   }
+  if (m->v[0] > static_cast<double>(max_nodes_)) {  // before a conversion that could overflow
+    return keep(ShortNumber(m->v[0]) + " iterations exceed the limit of " +
+                std::to_string(max_nodes_) + " nodes");
+  }
   auto trips = static_cast<int64_t>(m->v[0]);
   if (!n.input(1).empty()) {
     std::optional<Value> c = eval_.Eval(n.input(1));
@@ -434,7 +440,7 @@ bool Inliner::InlineScan(const onnx::NodeProto& n, std::vector<int>* added) {
     if (a < 0) return keep("negative scan output axes are not unrolled");
   }
   if (trips == 0) return keep("it scans zero steps");
-  if (!FitsLimit(trips * (body->node_size() + num_scan + 2) + states)) {
+  if (trips > max_nodes_ || !FitsLimit(trips * (body->node_size() + num_scan + 2) + states)) {
     return keep(std::to_string(trips) + " steps of " + std::to_string(body->node_size()) +
                 " nodes exceed the limit of " + std::to_string(max_nodes_) + " nodes");
   }

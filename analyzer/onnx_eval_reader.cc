@@ -305,18 +305,20 @@ std::optional<Value> Evaluator::EvalMovement(const onnx::NodeProto& n,
     std::vector<int64_t> dims = x.dims;
     for (size_t i = 0; i < starts.size(); ++i) {
       const int64_t a = axes[i] < 0 ? axes[i] + rank : axes[i];
-      if (a < 0 || a >= rank || steps[i] == 0) return std::nullopt;
+      if (a < 0 || a >= rank || steps[i] == 0 || steps[i] == std::numeric_limits<int64_t>::min()) {
+        return std::nullopt;
+      }
       const int64_t len = x.dims[size_t(a)];
       int64_t s = starts[i] < 0 ? starts[i] + len : starts[i];
       int64_t e = ends[i] < 0 ? ends[i] + len : ends[i];
       if (steps[i] > 0) {
         s = std::clamp<int64_t>(s, 0, len);
         e = std::clamp<int64_t>(e, 0, len);
-        dims[size_t(a)] = e > s ? (e - s + steps[i] - 1) / steps[i] : 0;
+        dims[size_t(a)] = e > s ? 1 + (e - s - 1) / steps[i] : 0;
       } else {
         s = std::clamp<int64_t>(s, -1, len - 1);
         e = std::clamp<int64_t>(e, -1, len - 1);
-        dims[size_t(a)] = s > e ? (s - e - steps[i] - 1) / -steps[i] : 0;
+        dims[size_t(a)] = s > e ? 1 + (s - e - 1) / -steps[i] : 0;
       }
       first[size_t(a)] = s;
       step[size_t(a)] = steps[i];

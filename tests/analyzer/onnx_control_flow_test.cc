@@ -165,8 +165,8 @@ TEST(OnnxControlFlowTest, AConditionOnAShapeInsideABranchIsDecidedOnceItsShapeIs
   }
 }
 
-// Loop: 3 trips over v (1x4): y = v + 0.5 carried, s = y * y stacked.
-std::string LoopModel(bool ends_early) {
+// Loop: `trips` trips over v (1x4): y = v + 0.5 carried, s = y * y stacked.
+std::string LoopModel(bool ends_early, int64_t trips = 3) {
   OnnxBuilder body;
   const std::string i = body.Input("i", {}, testing::kOnnxInt64);
   const std::string c_in = body.Input("c_in", {}, kBool);
@@ -182,7 +182,7 @@ std::string LoopModel(bool ends_early) {
   body.Output(s);
   OnnxBuilder b;
   const std::string x = b.Input("x", {1, 4});
-  b.Node("Loop", {b.Int64s("trips", {3}, true), "", x}, {}, 2, "loop");
+  b.Node("Loop", {b.Int64s("trips", {trips}, true), "", x}, {}, 2, "loop");
   b.Output("loop_out0");
   b.Output("loop_out1");
   return WithGraphs(b, "loop", {{"body", GraphOf(body, "body")}});
@@ -226,6 +226,10 @@ TEST(OnnxControlFlowTest, ALoopThatMayEndEarlyStaysWithAReason) {
   for (const Node& n : g->nodes) kept |= n.kind == OpKind::kLoop;
   EXPECT_TRUE(kept);
   EXPECT_FALSE(runner::Plan::Compile(*g, {}).ok());
+  // A trip count past the node limit (INT64_MAX from a hostile file) stays too, with its reason.
+  auto huge = Read(LoopModel(false, INT64_MAX));
+  ASSERT_TRUE(huge.ok()) << huge.status().ToString();
+  EXPECT_TRUE(HasNote(*huge, "iterations exceed the limit")) << huge->notes.back();
 }
 
 TEST(OnnxControlFlowTest, AScanIsUnrolledOverItsAxisAndRunsToItsValues) {
