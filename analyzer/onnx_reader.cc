@@ -569,9 +569,21 @@ bool FullyResolved(const TensorInfo& t) {
 // inference runs again. Tensors still unresolved afterwards are flagged by Analyze().
 void Converter::ResolveShapesIteratively() {
   constexpr int kMaxRounds = 8;
+  // Tensors that matter: read by a node or a graph output (an unused optional output, such as a
+  // training-only statistic, may stay unresolved without sending libonnx round again).
+  std::vector<char> used(graph_.tensors.size(), 0);
+  for (const Node& n : graph_.nodes) {
+    for (int32_t t : n.inputs) {
+      if (t >= 0) used[static_cast<size_t>(t)] = 1;
+    }
+  }
+  for (int32_t t : graph_.outputs) used[static_cast<size_t>(t)] = 1;
   auto resolved = [&] {
     int n = 0;
-    for (const TensorInfo& t : graph_.tensors) n += t.is_constant || FullyResolved(t);
+    for (size_t i = 0; i < graph_.tensors.size(); ++i) {
+      const TensorInfo& t = graph_.tensors[i];
+      n += !used[i] || t.is_constant || FullyResolved(t);
+    }
     return n;
   };
   for (int round = 0; round < kMaxRounds; ++round) {
