@@ -389,50 +389,9 @@ Status Converter::FixInputValues() {
       return Err(StatusCode::kInvalidArgument,
                  flag + ": not an input of the model (inputs: " + names + ")");
     }
-    const onnx::ValueInfoProto& input = g->input(at);
-    const auto& tt = input.type().tensor_type();
     onnx::TensorProto t;
-    t.set_name(name);
-    t.set_data_type(tt.elem_type() != 0 ? tt.elem_type() : onnx::TensorProto::FLOAT);
-    int64_t n = 1;
-    bool known = tt.has_shape();
-    for (const auto& d : tt.shape().dim()) {
-      known &= d.has_dim_value();
-      n *= d.has_dim_value() ? d.dim_value() : 1;
-      t.add_dims(d.dim_value());
-    }
-    if (!known) {
-      t.clear_dims();
-      if (values.size() != 1) t.add_dims(static_cast<int64_t>(values.size()));
-    } else if (n != static_cast<int64_t>(values.size())) {
-      return Err(StatusCode::kInvalidArgument, flag + ": " + std::to_string(values.size()) +
-                                                   " values for an input of " + std::to_string(n) +
-                                                   " elements");
-    }
-    const DType dtype = FromOnnxType(t.data_type());
-    for (double v : values) {
-      if (IsInteger(dtype) && v != std::trunc(v)) {
-        return Err(StatusCode::kInvalidArgument, flag + ": " + std::to_string(v) +
-                                                     " is not an integer, and the input is " +
-                                                     DTypeName(dtype));
-      }
-      switch (t.data_type()) {
-        case onnx::TensorProto::FLOAT: t.add_float_data(static_cast<float>(v)); break;
-        case onnx::TensorProto::DOUBLE: t.add_double_data(v); break;
-        case onnx::TensorProto::INT64: t.add_int64_data(static_cast<int64_t>(v)); break;
-        case onnx::TensorProto::FLOAT16:
-          t.add_int32_data(FloatToHalf(static_cast<float>(v)));
-          break;
-        case onnx::TensorProto::INT32:
-        case onnx::TensorProto::INT16:
-        case onnx::TensorProto::INT8:
-        case onnx::TensorProto::UINT8:
-        case onnx::TensorProto::UINT16:
-        case onnx::TensorProto::BOOL: t.add_int32_data(static_cast<int32_t>(v)); break;
-        default:
-          return Err(StatusCode::kUnsupported,
-                     flag + ": inputs of type " + DTypeName(dtype) + " cannot be given a value");
-      }
+    if (Status made = ValueTensor(g->input(at), values, &t); !made.ok()) {
+      return Err(made.code(), flag + ": " + made.message());
     }
     *g->add_initializer() = std::move(t);
     g->mutable_input()->DeleteSubrange(at, 1);

@@ -1,6 +1,8 @@
 #include "analyzer/onnx_tensor_reader.h"
 
+#include <cmath>
 #include <cstring>
+#include <string>
 
 #include "core/half.h"
 #include "onnx/onnx_pb.h"
@@ -179,6 +181,52 @@ int64_t StoredValues(const onnx::TensorProto& p, std::string_view raw, int bits)
                      : static_cast<int64_t>(raw.size()) * 8 / bits;
   return p.float_data_size() + p.int32_data_size() + p.int64_data_size() + p.double_data_size() +
          p.uint64_data_size() + p.string_data_size();
+}
+
+Status ValueTensor(const onnx::ValueInfoProto& input, const std::vector<double>& values,
+                   onnx::TensorProto* out) {
+  onnx::TensorProto& t = *out;
+  const auto& tt = input.type().tensor_type();
+  t.Clear();
+  t.set_name(input.name());
+  t.set_data_type(tt.elem_type() != 0 ? tt.elem_type() : onnx::TensorProto::FLOAT);
+  int64_t n = 1;
+  bool known = tt.has_shape();
+  for (const auto& d : tt.shape().dim()) {
+    known &= d.has_dim_value();
+    n *= d.has_dim_value() ? d.dim_value() : 1;
+    t.add_dims(d.dim_value());
+  }
+  if (!known) {
+    t.clear_dims();
+    if (values.size() != 1) t.add_dims(static_cast<int64_t>(values.size()));
+  } else if (n != static_cast<int64_t>(values.size())) {
+    return Status::InvalidArgument(std::to_string(values.size()) + " values for an input of " +
+                                   std::to_string(n) + " elements");
+  }
+  const DType dtype = FromOnnxType(t.data_type());
+  for (double v : values) {
+    if (IsInteger(dtype) && v != std::trunc(v)) {
+      return Status::InvalidArgument(std::to_string(v) + " is not an integer, and the input is " +
+                                     DTypeName(dtype));
+    }
+    switch (t.data_type()) {
+      case onnx::TensorProto::FLOAT: t.add_float_data(static_cast<float>(v)); break;
+      case onnx::TensorProto::DOUBLE: t.add_double_data(v); break;
+      case onnx::TensorProto::INT64: t.add_int64_data(static_cast<int64_t>(v)); break;
+      case onnx::TensorProto::FLOAT16: t.add_int32_data(FloatToHalf(static_cast<float>(v))); break;
+      case onnx::TensorProto::INT32:
+      case onnx::TensorProto::INT16:
+      case onnx::TensorProto::INT8:
+      case onnx::TensorProto::UINT8:
+      case onnx::TensorProto::UINT16:
+      case onnx::TensorProto::BOOL: t.add_int32_data(static_cast<int32_t>(v)); break;
+      default:
+        return Status::Unsupported(std::string("inputs of type ") + DTypeName(dtype) +
+                                   " cannot be given a value");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace mbench::analyzer

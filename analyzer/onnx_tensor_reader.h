@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "analyzer/graph.h"
+#include "core/status_or.h"
 
 namespace onnx {
-class TensorProto;  // onnx/onnx_pb.h, included only by the readers and writers
+class TensorProto;
+class ValueInfoProto;  // onnx/onnx_pb.h, included only by the readers and writers
 }  // namespace onnx
 
 namespace mbench::analyzer {
@@ -35,6 +37,13 @@ std::shared_ptr<const std::vector<float>> ExtractWeights(const onnx::TensorProto
 // Values a TensorProto holds inline: raw bytes over the element size (`bits` each), or its
 // typed fields.
 int64_t StoredValues(const onnx::TensorProto& p, std::string_view raw, int bits);
+
+// The constant that stands for graph input `input` given `values` (`--input-value`): its type,
+// its shape (or a scalar, or 1-D when the file leaves dims open). kInvalidArgument when the count
+// does not fill the shape or an integer input gets a fraction; kUnsupported for a type that
+// takes no number.
+Status ValueTensor(const onnx::ValueInfoProto& input, const std::vector<double>& values,
+                   onnx::TensorProto* out);
 
 }  // namespace mbench::analyzer
 
