@@ -12,43 +12,7 @@
 const fs = require('fs');
 const path = require('path');
 
-function readNpy(file) {
-  const b = fs.readFileSync(file);
-  if (b.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error(file + ': not a .npy file');
-  const major = b[6];
-  const hlen = major === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8);
-  const off = major === 1 ? 10 : 12;
-  const header = b.toString('latin1', off, off + hlen);
-  if (!header.includes("'<f4'")) throw new Error(file + ': only float32 arrays');
-  const m = header.match(/'shape': \(([^)]*)\)/);
-  const shape = m[1].split(',').map((s) => s.trim()).filter((s) => s.length).map(Number);
-  const data = new Float32Array(b.buffer.slice(b.byteOffset + off + hlen, b.byteOffset + b.length));
-  return { shape, data };
-}
-
-function writeNpy(file, shape, data) {
-  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
-  const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const head = Buffer.alloc(10);
-  head.write('\x93NUMPY', 0, 'latin1');
-  head[6] = 1;
-  head[7] = 0;
-  head.writeUInt16LE(header.length, 8);
-  fs.writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'),
-    Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
-}
-
-// xorshift64*: a small seeded generator, identical on every machine.
-function seeded(seed) {
-  let s = BigInt(seed) || 1n;
-  return () => {
-    s ^= s >> 12n; s ^= (s << 25n) & 0xffffffffffffffffn; s ^= s >> 27n;
-    const r = (s * 2685821657736338717n) & 0xffffffffffffffffn;
-    return Number(r >> 11n) / 9007199254740992 * 2 - 1;
-  };
-}
+const { readNpy, writeNpy, seeded } = require('./npy.js');
 
 function parse(argv) {
   const o = { shapes: {}, inputs: {}, values: {}, threads: 1, runs: 10, minSecs: 1, model: null };

@@ -31,6 +31,7 @@ struct RunOptions {
   double expect_tolerance = 1e-3;
   std::string db_path;  // results database to store the run in
   std::string cpus;     // CPUs to pin to ("4-7"); "" for any
+  bool serve = false;   // answer timing requests on stdin (runner::ServeTimings)
 };
 
 Status RunRun(const RunOptions& o) {
@@ -57,6 +58,7 @@ Status RunRun(const RunOptions& o) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   (*plan)->FillInputs(o.input_seed);
   MBENCH_RETURN_IF_ERROR(runner::FeedInputs(o.inputs, **plan));
+  if (o.serve) return runner::ServeTimings(**plan, std::cin, std::cout);
   runner::MeasureOptions mo = o.measure;
   mo.progress = [](const std::string& phase, int done, int total) {
     std::fprintf(stderr, "mbench run: %s %d/%d\n", phase.c_str(), done, total);
@@ -179,6 +181,11 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--db", o->db_path,
                   "Store the run (statistics, per-layer timings, device, build) in this results\n"
                   "database: an SQLite file (created when absent) or a postgresql:// URI");
+  // For bench/vs_ort.js and other drivers that interleave runtimes; not for people.
+  cmd->add_flag("--serve", o->serve,
+                "Answer timing requests on stdin ('runs N', 'layers N', 'quit') with JSON\n"
+                "lines, for benchmark drivers (scripts/bench-vs-ort.sh)")
+      ->group("");
   cmd->callback([o, exit_code] {
     Status s = RunRun(*o);
     *exit_code = s.ok() ? kExitOk : ReportError("run", s);

@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <numeric>
 #include <sstream>
 
@@ -194,6 +196,52 @@ StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& o, int64_t basel
   m.peak_rss_bytes = PeakRssBytes();
   m.rss_increase_bytes = std::max<int64_t>(0, m.peak_rss_bytes - baseline_rss);
   return m;
+}
+
+Status ServeTimings(Plan& plan, std::istream& in, std::ostream& out) {
+  MBENCH_RETURN_IF_ERROR(plan.Run());
+  out << "{\"ready\": true, \"steps\": " << plan.num_steps() << "}" << std::endl;
+  std::string line;
+  constexpr int kMaxCount = 1000000;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string verb;
+    long long count = 0;
+    words >> verb;
+    if (verb == "quit") break;
+    if (verb.empty()) continue;
+    if ((verb != "runs" && verb != "layers") || !(words >> count) || count < 1 ||
+        count > kMaxCount) {
+      out << "{\"error\": \"expected 'runs N', 'layers N' (1 <= N <= " << kMaxCount
+          << ") or 'quit'\"}" << std::endl;
+      continue;
+    }
+    std::vector<double> ms;
+    ms.reserve(count);
+    for (long long r = 0; r < count; ++r) {
+      if (verb == "runs") {
+        auto t = Clock::now();
+        MBENCH_RETURN_IF_ERROR(plan.Run());
+        ms.push_back(MsSince(t));
+        continue;
+      }
+      double sum = 0;
+      for (size_t i = 0; i < plan.num_steps(); ++i) {
+        auto t = Clock::now();
+        MBENCH_RETURN_IF_ERROR(plan.RunStep(i));
+        sum += MsSince(t);
+      }
+      ms.push_back(sum);
+    }
+    out << "{\"ms\": [";
+    char buf[32];
+    for (size_t i = 0; i < ms.size(); ++i) {
+      std::snprintf(buf, sizeof(buf), "%s%.6f", i ? ", " : "", ms[i]);
+      out << buf;
+    }
+    out << "]}" << std::endl;
+  }
+  return Status::Ok();
 }
 
 StatusOr<std::vector<int>> ParseCpuList(const std::string& list) {

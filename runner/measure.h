@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,16 @@ int64_t CurrentRssBytes();
 
 // Measures `plan` (inputs already set). `baseline_rss` is the RSS before the plan was built.
 StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& options, int64_t baseline_rss);
+
+// Timings on request, for a benchmark driver that interleaves this process with a peer (another
+// runtime, or mbench in another mode) in short rounds: the measurement survives a host whose
+// speed drifts, because both sides see the same minutes. Runs the plan once, writes
+// {"ready": true, "steps": N}, then answers each line of `in` with one JSON line on `out`:
+//   "runs N"   -> {"ms": [...]}             N end-to-end runs
+//   "layers N" -> {"ms": [...]}             N passes timing every step alone; each entry is a
+//                                            pass's sum of step times
+//   "quit" or end of input ends it; anything else -> {"error": "..."} (the session goes on).
+Status ServeTimings(Plan& plan, std::istream& in, std::ostream& out);
 
 }  // namespace mbench::runner
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "analyzer/graph.h"
+#include "runner/aligned.h"
 #include "runner/kernels/eltwise.h"
 #include "runner/kernels/gemm.h"
 #include "runner/plan.h"
@@ -117,7 +118,7 @@ class Plan::Impl {
   PlanOptions options;
   std::vector<Buf> bufs;
   std::vector<Step> steps;
-  std::vector<float> arena;
+  AlignedVector<float> arena;  // cache-line aligned: every offset is a multiple of 16 floats
   // Packed weights, permuted constants and scratch; a deque so references stay valid.
   std::deque<std::vector<float>> packed;
   std::deque<std::vector<uint16_t>> packed16;

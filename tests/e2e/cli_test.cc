@@ -7,6 +7,9 @@
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "core/csv.h"
 #include "tests/testutil/onnx_builder.h"
@@ -615,5 +618,38 @@ TEST(RunCliTest, ExpectComparesOutputsWithAnotherRunsWithinTheTolerance) {
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("nothing"), std::string::npos) << missing.err;
 }
+
+// `run --serve` answers a benchmark driver's requests line by line (bench/vs_ort.js): end-to-end
+// runs, per-layer passes (each a sum of step times), an error for a bad request without ending
+// the session, and a clean exit on "quit".
+TEST(RunCliTest, ServeAnswersTimingRequestsLineByLine) {
+  TempDir dir;
+  testing::WriteFile(dir.File("requests.txt"),
+                     "runs 3\nlayers 2\nruns zero\nfly 3\n\nruns 1\nquit\nruns 5\n");
+  RunResult r = RunMbench(
+      "run zoo:mobilenet_v1 --resolution 96 --width 0.25 --serve < " + dir.File("requests.txt"),
+      dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 6u) << r.out;  // ready, 2 timings, 2 errors, 1 timing; none after quit
+  EXPECT_TRUE(lines[0]["ready"].get<bool>());
+  EXPECT_GT(lines[0]["steps"].get<int>(), 10);
+  const auto check_times = [](const nlohmann::json& j, size_t n) {
+    ASSERT_TRUE(j.contains("ms")) << j.dump();
+    ASSERT_EQ(j["ms"].size(), n);
+    for (const auto& v : j["ms"]) {
+      EXPECT_GT(v.get<double>(), 0.0);
+      EXPECT_LT(v.get<double>(), 10000.0);
+    }
+  };
+  check_times(lines[1], 3);
+  check_times(lines[2], 2);
+  EXPECT_TRUE(lines[3].contains("error"));
+  EXPECT_TRUE(lines[4].contains("error"));
+  check_times(lines[5], 1);
+}
+
 }  // namespace
 }  // namespace mbench
