@@ -180,7 +180,9 @@ TensorId GraphBuilder::Act(TensorId x, OpKind kind) {
 
 TensorId GraphBuilder::Add(TensorId a, TensorId b) {
   last_name_ = "add" + std::to_string(counter_++);
-  return AddNode(OpKind::kAdd, "Add", {a, b}, ShapeOf(a));
+  const Shape& sa = ShapeOf(a);
+  const Shape& sb = ShapeOf(b);  // the larger operand's shape, as Mul (a bias first broadcasts)
+  return AddNode(OpKind::kAdd, "Add", {a, b}, NumElements(sa) >= NumElements(sb) ? sa : sb);
 }
 
 TensorId GraphBuilder::Mul(TensorId a, TensorId b) {

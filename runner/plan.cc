@@ -117,6 +117,7 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     FoldBatchNorms(impl.get(), &fs);
     FuseResidualAdds(impl.get(), &fs);
     FoldMatMulScales(impl.get(), &fs);
+    FoldMatMulBiases(impl.get(), &fs);
     FormElementwiseRegions(impl.get(), &fs);
     FuseActivations(impl.get(), &fs);
   }

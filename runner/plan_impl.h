@@ -142,6 +142,9 @@ class Plan::Impl {
   std::map<int32_t, int32_t> residual;
   // Scalar multiplies folded into a matmul of two activations: matmul layer -> the factor.
   std::map<int32_t, float> matmul_scale;
+  // Bias additions folded into a matmul with constant weights (an exported Linear: MatMul, then
+  // Add of a vector): matmul layer -> the bias tensor.
+  std::map<int32_t, int32_t> matmul_bias;
   std::vector<xnn_operator_t> extra_ops;  // operators run from a plain step (fused tails)
   // Winograd: the layers chosen within the budget (ChooseWinogradLayers), how many were
   // eligible, the layers' kernels, and the one scratch they share (steps run one at a time).

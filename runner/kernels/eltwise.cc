@@ -170,6 +170,29 @@ void RunElementwise(const EltProgram& program, const float* input, float* output
   }
 }
 
+bool SimplifyGelu(EltProgram* program) {
+  const std::vector<EltInstr>& c = program->code;
+  const auto near = [](float v, double want) { return std::fabs(v - want) <= 1e-6 * want; };
+  const auto scalar = [&](const EltInstr& in, EltInstr::Op op, int a, double want) {
+    return in.op == op && in.a == a && in.b < 0 && !in.scalar_first && near(in.scalar, want);
+  };
+  if (c.size() != 5) return false;
+  const bool scaled = scalar(c[0], EltInstr::kDiv, 0, 1.4142135623730951) ||
+                      scalar(c[0], EltInstr::kMul, 0, 0.7071067811865476);
+  const bool erf = c[1].op == EltInstr::kErf && c[1].a == 1;
+  const bool plus_one =
+      c[2].op == EltInstr::kAdd && c[2].a == 2 && c[2].b < 0 && near(c[2].scalar, 1.0);
+  const bool times_x =
+      c[3].op == EltInstr::kMul && ((c[3].a == 0 && c[3].b == 3) || (c[3].a == 3 && c[3].b == 0));
+  const bool half = scalar(c[4], EltInstr::kMul, 4, 0.5);
+  if (!(scaled && erf && plus_one && times_x && half)) return false;
+  EltInstr gelu;
+  gelu.op = EltInstr::kGelu;
+  gelu.a = 0;
+  program->code = {gelu};
+  return true;
+}
+
 void EltwiseTask(void* context, size_t begin, size_t count) {
   auto* job = static_cast<EltwiseJob*>(context);
   RunElementwise(*job->program, job->input, job->output, static_cast<int64_t>(begin),

@@ -161,6 +161,22 @@ Status Plan::Impl::Binary(const Node& n, Step& st) {
       s1(shapes[1].begin(), shapes[1].end());
   if (s0.empty()) s0 = {1};
   if (s1.empty()) s1 = {1};
+  // Every kernel here writes the broadcast of the operands' shapes: an output declared with
+  // fewer elements (a hostile TFLite file states its shapes) would be written past its end.
+  int64_t broadcast = 1;
+  for (size_t i = 0; i < std::max(s0.size(), s1.size()); ++i) {
+    const size_t a = i < s0.size() ? s0[s0.size() - 1 - i] : 1;
+    const size_t b = i < s1.size() ? s1[s1.size() - 1 - i] : 1;
+    if (a != b && a != 1 && b != 1) {
+      return Status::Unsupported("layer '" + n.name + "': operand shapes do not broadcast");
+    }
+    broadcast *= static_cast<int64_t>(std::max(a, b));
+  }
+  if (broadcast != Product(y.ishape)) {
+    return Status::Unsupported(
+        "layer '" + n.name + "': output of " + std::to_string(Product(y.ishape)) +
+        " elements, where its operands broadcast to " + std::to_string(broadcast));
+  }
   // A fused activation (TFLite's ADD/SUB/MUL/DIV carry one; a ReLU after an add in other
   // formats is fused below) is the operator's output range; max, min and squared difference
   // take none, so theirs is applied after.

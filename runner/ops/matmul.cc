@@ -71,6 +71,9 @@ Status Plan::Impl::FullyConnected(const Node& n, Step& st) {
     }
     bias = Const(n.inputs[2]).data();
   }
+  if (auto folded_bias = matmul_bias.find(LayerOf(n)); folded_bias != matmul_bias.end()) {
+    bias = Const(folded_bias->second).data();  // FoldMatMulBiases
+  }
   auto [lo, hi] = FusedRange(n);
   const float* w = Const(n.inputs[1]).data();
   if (n.op_type == "MatMulInteger") {

@@ -180,6 +180,48 @@ void FoldMatMulScales(Plan::Impl* impl, FusionState* fs) {
   }
 }
 
+// PyTorch exports a Linear layer on a sequence ([tokens, features], attention's projections and
+// MLPs) as MatMul with constant weights, then Add of the bias vector. The Add, when it is the
+// matmul's only reader, becomes the fully connected layer's bias: one pass over the output
+// fewer (ViT-Tiny: 48 of them, 0.5 ms on one thread and 1.6 ms on two, where each read what
+// the other core had written). fp32 plans.
+void FoldMatMulBiases(Plan::Impl* impl, FusionState* fs) {
+  const Graph& graph = *impl->graph;
+  const std::vector<char>& folded = impl->folded;
+  if (impl->options.precision != "fp32") return;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const Node& n = graph.nodes[i];
+    if (folded[i] || impl->fused_into[i] >= 0 || n.kind != OpKind::kAdd || n.inputs.size() != 2 ||
+        n.outputs.size() != 1 || n.outputs[0] < 0 || n.HasAttr("fused_activation") ||
+        n.inputs[0] < 0 || n.inputs[1] < 0) {
+      continue;
+    }
+    const bool first_constant = impl->bufs[n.inputs[0]].constant;
+    const int32_t t = n.inputs[first_constant ? 1 : 0], bias = n.inputs[first_constant ? 0 : 1];
+    if (impl->bufs[t].constant || !impl->bufs[bias].constant) continue;
+    const Shape& shape = graph.tensors[t].shape;
+    const Shape& bshape = graph.tensors[bias].shape;
+    if (shape.empty() || bshape.empty() || bshape.back() != shape.back() ||
+        analyzer::NumElements(bshape).value_or(-1) != shape.back() ||
+        shape != graph.tensors[n.outputs[0]].shape || fs->readers[t] != 1 || impl->bufs[t].nhwc ||
+        impl->bufs[n.outputs[0]].nhwc) {
+      continue;
+    }
+    const int32_t p = fs->owner[t];
+    if (p < 0 || folded[p] || graph.nodes[p].kind != OpKind::kMatMul ||
+        graph.nodes[p].outputs.size() != 1 || graph.nodes[p].outputs[0] != t ||
+        impl->redirect.count(p) || graph.nodes[p].inputs.size() < 2 ||
+        graph.nodes[p].inputs[1] < 0 || !impl->bufs[graph.nodes[p].inputs[1]].constant ||
+        impl->bufs[graph.nodes[p].inputs[1]].gshape.size() != 2) {
+      continue;
+    }
+    impl->fused_into[i] = p;
+    impl->redirect[p] = n.outputs[0];
+    impl->matmul_bias[p] = bias;
+    fs->owner[n.outputs[0]] = p;
+  }
+}
+
 // Activation fusion: a ReLU or Clip (constant bounds) that is the only reader of a
 // convolution's, fully connected layer's or element-wise add/sub/mul/div's output becomes
 // that operator's output range (ResNet's and ShuffleNet's ReLU after the residual add).

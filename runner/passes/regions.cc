@@ -141,6 +141,7 @@ void FormElementwiseRegions(Plan::Impl* impl, FusionState* fs) {
       continue;
     }
     program.code.resize(keep);
+    SimplifyGelu(&program);
     const int32_t head = static_cast<int32_t>(members[0]);
     for (size_t k = 1; k < keep; ++k) fused_into[members[k]] = head;
     impl->redirect[head] = out;

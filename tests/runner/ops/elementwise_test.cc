@@ -17,6 +17,7 @@
 #include "analyzer/zoo.h"
 #include "core/half.h"
 #include "runner/kernels/dwconv.h"
+#include "runner/kernels/eltwise.h"
 #include "runner/kernels/gemm.h"
 #include "runner/measure.h"
 #include "tests/runner/plan_test_util.h"
@@ -131,6 +132,54 @@ TEST(PlanTest, GeluAndErfMatchTheirDefinitionsAloneAndAsTheOnnxPattern) {
     ASSERT_TRUE((*pattern)->SetInput(0, input).ok());
     ASSERT_TRUE((*pattern)->Run().ok());
     ExpectNear((*pattern)->Output(0), gelu, 3e-7f, "exported gelu" + on);
+  }
+}
+
+// The exported GELU's five instructions become one kGelu in either spelling of the scaling and
+// either operand order of the multiply by x, with the same values; a program that differs in
+// any constant or operand stays as it is.
+TEST(EltwiseTest, SimplifyGeluTakesExactlyTheExportedPattern) {
+  const auto instr = [](EltInstr::Op op, int a, int b, float scalar) {
+    EltInstr in;
+    in.op = op;
+    in.a = a;
+    in.b = b;
+    in.scalar = scalar;
+    return in;
+  };
+  const auto exported = [&](bool multiply, bool x_second) {
+    EltProgram p;
+    p.code = {multiply ? instr(EltInstr::kMul, 0, -1, 0.70710678f)
+                       : instr(EltInstr::kDiv, 0, -1, 1.41421356f),
+              instr(EltInstr::kErf, 1, -1, 0), instr(EltInstr::kAdd, 2, -1, 1.0f),
+              x_second ? instr(EltInstr::kMul, 3, 0, 0) : instr(EltInstr::kMul, 0, 3, 0),
+              instr(EltInstr::kMul, 4, -1, 0.5f)};
+    return p;
+  };
+  std::vector<float> input;
+  for (int i = -400; i <= 400; ++i) input.push_back(0.025f * static_cast<float>(i));
+  const auto n = static_cast<int64_t>(input.size());
+  for (bool multiply : {false, true}) {
+    for (bool x_second : {false, true}) {
+      EltProgram five = exported(multiply, x_second), one = five;
+      ASSERT_TRUE(SimplifyGelu(&one));
+      ASSERT_EQ(one.code.size(), 1u);
+      EXPECT_EQ(one.code[0].op, EltInstr::kGelu);
+      std::vector<float> a(input.size()), b(input.size());
+      RunElementwise(five, input.data(), a.data(), 0, n);
+      RunElementwise(one, input.data(), b.data(), 0, n);
+      ExpectNear(b, a, 3e-7f, "one instruction against five");
+    }
+  }
+  for (int change = 0; change < 4; ++change) {
+    EltProgram p = exported(false, false);
+    if (change == 0) p.code[2].scalar = 2.0f;  // + 2
+    if (change == 1) p.code[3].b = 2;          // times erf, not x
+    if (change == 2) p.code[4].scalar = 0.25f;
+    if (change == 3) p.code.pop_back();
+    const size_t size = p.code.size();
+    EXPECT_FALSE(SimplifyGelu(&p)) << change;
+    EXPECT_EQ(p.code.size(), size);
   }
 }
 

@@ -219,5 +219,69 @@ TEST(PlanTest, FoldingBatchNormIntoTheConvolutionChangesNothingButTheSteps) {
   ExpectNear(outs[1], outs[0], 1e-4f, "folded vs separate");
 }
 
+// An exported Linear on a sequence (MatMul with constant weights, then Add of the bias vector,
+// either operand order) runs as one fully connected layer with that bias; the Add's step does
+// nothing and names the matmul. A bias another layer also reads, or one of the wrong length,
+// stays a separate Add.
+TEST(PlanTest, BiasAddAfterAMatMulBecomesItsBias) {
+  for (int variant = 0; variant < 3; ++variant) {
+    GraphBuilder b;
+    auto x = b.Input("x", {13, 24});
+    auto w = b.Parameter("w", {24, 40});
+    auto bias = b.Parameter("bias", {variant == 2 ? 1 : 40});
+    auto y = b.MatMul(x, w);
+    auto z = variant == 1 ? b.Add(bias, y) : b.Add(y, bias);
+    auto g = b.Finish({z});
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    auto input = Random(13 * 24, 5);
+    std::vector<float> outs[2];
+    for (bool fuse : {false, true}) {
+      PlanOptions o;
+      o.fuse_activations = fuse;
+      auto plan = Plan::Compile(*g, o);
+      ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+      ASSERT_EQ((*plan)->num_steps(), 2u);
+      const bool folded = fuse && variant != 2;
+      EXPECT_EQ((*plan)->step(1).noop, folded) << variant;
+      EXPECT_EQ((*plan)->step(1).fused_into, folded ? 0 : -1) << variant;
+      ASSERT_TRUE((*plan)->SetInput(0, input).ok());
+      ASSERT_TRUE((*plan)->Run().ok());
+      outs[fuse] = (*plan)->Output(0);
+      if (!fuse) continue;
+      const auto wv = (*plan)->ConstantValues(w);
+      const auto bv = (*plan)->ConstantValues(bias);
+      std::vector<float> want(13 * 40);
+      for (int r = 0; r < 13; ++r)
+        for (int c = 0; c < 40; ++c) {
+          double acc = bv[variant == 2 ? 0 : c];
+          for (int k = 0; k < 24; ++k) acc += double(input[r * 24 + k]) * wv[k * 40 + c];
+          want[r * 40 + c] = static_cast<float>(acc);
+        }
+      ExpectNear(outs[1], want, 1e-4f, "against the naive product");
+    }
+    ExpectNear(outs[1], outs[0], 1e-5f, "folded vs separate");
+  }
+}
+
+// An element-wise operator whose declared output holds fewer elements than its operands
+// broadcast to (a file can state any shape) is refused, never written past its end.
+TEST(PlanTest, AnOutputSmallerThanTheBroadcastIsRefused) {
+  GraphBuilder b;
+  auto x = b.Input("x", {13, 40});
+  auto bias = b.Parameter("bias", {40});
+  auto y = b.Add(bias, x);
+  auto g = b.Finish({y});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  g->tensors[y].shape = {40};
+  for (bool fuse : {false, true}) {
+    PlanOptions o;
+    o.fuse_activations = fuse;
+    auto plan = Plan::Compile(*g, o);
+    ASSERT_FALSE(plan.ok());
+    EXPECT_NE(plan.status().ToString().find("broadcast to 520"), std::string::npos)
+        << plan.status().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace mbench::runner
