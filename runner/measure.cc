@@ -99,6 +99,13 @@ LatencyStats ComputeStats(std::vector<double> s) {
   return st;
 }
 
+int AllowedCpuCount() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
+  return CPU_COUNT(&set);
+}
+
 int64_t PeakRssBytes() { return StatusKb("VmHWM"); }
 int64_t CurrentRssBytes() { return StatusKb("VmRSS"); }
 

@@ -75,6 +75,10 @@ StatusOr<std::vector<int>> ParseCpuList(const std::string& list);
 // compiling a plan. kInvalidArgument naming the CPUs the system refused (absent or offline).
 Status PinToCpus(const std::vector<int>& cpus);
 
+// CPUs this process may run on (its affinity mask: --cpus, taskset, a container's limit); 0
+// when the system will not say.
+int AllowedCpuCount();
+
 // Peak and current resident set size of this process (from /proc/self/status), bytes; 0 if
 // unknown.
 int64_t PeakRssBytes();

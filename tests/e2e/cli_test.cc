@@ -651,5 +651,22 @@ TEST(RunCliTest, ServeAnswersTimingRequestsLineByLine) {
   check_times(lines[5], 1);
 }
 
+// More threads than the CPUs the process may use (taskset, --cpus) makes threads wait for
+// each other at every layer: the run says so instead of passing the timing off as the model's.
+TEST(RunCliTest, MoreThreadsThanAllowedCpusIsWarned) {
+  TempDir dir;
+  const std::string model =
+      "run zoo:mobilenet_v1 --resolution 64 --width 0.25 --runs 1 "
+      "--warmup 0 --min-secs 0 --max-secs 5 --format json";
+  RunResult r = RunMbench(model + " --cpus 0 --threads 2", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string warnings = nlohmann::json::parse(r.out)["warnings"].dump();
+  EXPECT_NE(warnings.find("2 threads on 1 CPU"), std::string::npos) << warnings;
+  RunResult one = RunMbench(model + " --cpus 0 --threads 1", dir);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(nlohmann::json::parse(one.out)["warnings"].dump().find("threads on"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mbench
