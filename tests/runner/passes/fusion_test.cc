@@ -194,6 +194,19 @@ TEST(PlanTest, ElementWiseRegionsRunAsOnePass) {
   }
 }
 
+// Compiles `g` with or without the fusion passes and runs it on `input` into `*out`; null (with
+// the failure reported) when it does not compile or run.
+std::unique_ptr<Plan> RunFusedOrNot(const analyzer::Graph& g, bool fuse,
+                                    const std::vector<float>& input, std::vector<float>* out) {
+  PlanOptions o;
+  o.fuse_activations = fuse;
+  auto plan = Plan::Compile(g, o);
+  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+  if (!plan.ok() || !(*plan)->SetInput(0, input).ok() || !(*plan)->Run().ok()) return nullptr;
+  *out = (*plan)->Output(0);
+  return std::move(*plan);
+}
+
 TEST(PlanTest, FoldingBatchNormIntoTheConvolutionChangesNothingButTheSteps) {
   GraphBuilder b(/*fold_bn=*/false);
   auto x = b.Input("x", {1, 5, 9, 9});
@@ -205,16 +218,11 @@ TEST(PlanTest, FoldingBatchNormIntoTheConvolutionChangesNothingButTheSteps) {
   auto input = Random(5 * 81, 6);
   std::vector<float> outs[2];
   for (bool fuse : {false, true}) {
-    PlanOptions o;
-    o.fuse_activations = fuse;
-    auto plan = Plan::Compile(*g, o);
-    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    auto plan = RunFusedOrNot(*g, fuse, input, &outs[fuse]);
+    ASSERT_NE(plan, nullptr);
     int noops = 0;
-    for (size_t i = 0; i < (*plan)->num_steps(); ++i) noops += (*plan)->step(i).noop;
+    for (size_t i = 0; i < plan->num_steps(); ++i) noops += plan->step(i).noop;
     EXPECT_EQ(noops, fuse ? 6 : 0);  // three batch norms and three activations
-    ASSERT_TRUE((*plan)->SetInput(0, input).ok());
-    ASSERT_TRUE((*plan)->Run().ok());
-    outs[fuse] = (*plan)->Output(0);
   }
   ExpectNear(outs[1], outs[0], 1e-4f, "folded vs separate");
 }
@@ -236,20 +244,15 @@ TEST(PlanTest, BiasAddAfterAMatMulBecomesItsBias) {
     auto input = Random(13 * 24, 5);
     std::vector<float> outs[2];
     for (bool fuse : {false, true}) {
-      PlanOptions o;
-      o.fuse_activations = fuse;
-      auto plan = Plan::Compile(*g, o);
-      ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-      ASSERT_EQ((*plan)->num_steps(), 2u);
+      auto plan = RunFusedOrNot(*g, fuse, input, &outs[fuse]);
+      ASSERT_NE(plan, nullptr);
+      ASSERT_EQ(plan->num_steps(), 2u);
       const bool folded = fuse && variant != 2;
-      EXPECT_EQ((*plan)->step(1).noop, folded) << variant;
-      EXPECT_EQ((*plan)->step(1).fused_into, folded ? 0 : -1) << variant;
-      ASSERT_TRUE((*plan)->SetInput(0, input).ok());
-      ASSERT_TRUE((*plan)->Run().ok());
-      outs[fuse] = (*plan)->Output(0);
+      EXPECT_EQ(plan->step(1).noop, folded) << variant;
+      EXPECT_EQ(plan->step(1).fused_into, folded ? 0 : -1) << variant;
       if (!fuse) continue;
-      const auto wv = (*plan)->ConstantValues(w);
-      const auto bv = (*plan)->ConstantValues(bias);
+      const auto wv = plan->ConstantValues(w);
+      const auto bv = plan->ConstantValues(bias);
       std::vector<float> want(13 * 40);
       for (int r = 0; r < 13; ++r)
         for (int c = 0; c < 40; ++c) {
