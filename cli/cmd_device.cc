@@ -1,5 +1,5 @@
 // `mbench device list | run | calibrate`: phones attached over adb. The flows are in device/
-// (session.h); this file binds their flags and prints.
+// (flows.h); this file binds their flags and prints.
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -11,7 +11,7 @@
 #include "calibration/refine.h"
 #include "cli/commands.h"
 #include "core/env.h"
-#include "device/session.h"
+#include "device/flows.h"
 #include "report/calibration_report.h"
 #include "report/table.h"
 

@@ -1,7 +1,6 @@
-// Storage aligned to a cache line. A std::vector<float> is only 16-byte aligned, and where
-// within a 64-byte line its data starts depends on the heap's state: the same plan ran 15%
-// apart in two processes (Silero VAD, whose tensors are a few KiB) because its 64-byte vector
-// loads split cache lines in one and not in the other.
+// Storage aligned to a cache line. A std::vector<float> is 16-byte aligned wherever the heap
+// puts it, so the arena offsets the memory plan rounds to 16 floats would still start 64-byte
+// vector loads in the middle of a line; aligned, every activation starts on a line.
 #ifndef MBENCH_RUNNER_ALIGNED_H_
 #define MBENCH_RUNNER_ALIGNED_H_
 

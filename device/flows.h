@@ -2,8 +2,8 @@
 // run under the phone's identity, calibrate a phone (probes measured there, the profile fitted
 // here). Each step reports through `log`; nothing is stored in the results database until the
 // phone's results are all back, and then in one transaction.
-#ifndef MBENCH_DEVICE_SESSION_H_
-#define MBENCH_DEVICE_SESSION_H_
+#ifndef MBENCH_DEVICE_FLOWS_H_
+#define MBENCH_DEVICE_FLOWS_H_
 
 #include <functional>
 #include <string>
@@ -84,4 +84,4 @@ StatusOr<PhoneCalibration> CalibratePhone(Phone& phone, const Connection& c,
 
 }  // namespace mbench::device
 
-#endif  // MBENCH_DEVICE_SESSION_H_
+#endif  // MBENCH_DEVICE_FLOWS_H_

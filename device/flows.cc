@@ -1,4 +1,4 @@
-#include "device/session.h"
+#include "device/flows.h"
 
 #include <stdlib.h>
 
