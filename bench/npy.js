@@ -1,7 +1,9 @@
-// .npy files (float32, little-endian, C order) and the seeded input generator shared by
-// bench/ort_run.js and bench/vs_ort.js: mbench and ONNX Runtime must see the same values.
+// .npy files (float32, little-endian, C order), the seeded input generator and ONNX Runtime
+// feeds built from them, shared by bench/ort_run.js and bench/vs_ort.js: mbench and ONNX
+// Runtime must see the same values.
 'use strict';
 const fs = require('fs');
+const path = require('path');
 
 function readNpy(file) {
   const b = fs.readFileSync(file);
@@ -41,4 +43,37 @@ function seeded(seed) {
   };
 }
 
-module.exports = { readNpy, writeNpy, seeded };
+// Feeds for every input of `session`: `values[name]` (numbers) as an int64 tensor (a scalar when
+// one), `inputs[name]` read from a .npy file, else `shapes[name]` filled from the seeded
+// generator and, when `dir` is given, written to DIR/<name>.npy for `mbench run --input`.
+// Returns the feeds and the .npy files written, by input name.
+function makeFeeds(ort, session, { shapes = {}, inputs = {}, values = {} }, dir) {
+  const feeds = {}, written = {};
+  const rand = seeded(7);
+  for (const name of session.inputNames) {
+    if (values[name]) {
+      const v = values[name];
+      feeds[name] = new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)),
+                                   v.length === 1 ? [] : [v.length]);
+      continue;
+    }
+    let arr;
+    if (inputs[name]) {
+      arr = readNpy(inputs[name]);
+    } else {
+      const shape = shapes[name];
+      if (!shape) throw new Error(`input ${name}: give its shape (${name}=d0,d1,..)`);
+      const data = new Float32Array(shape.reduce((x, y) => x * y, 1));
+      for (let i = 0; i < data.length; ++i) data[i] = rand();
+      arr = { shape, data };
+      if (dir) {
+        written[name] = path.join(dir, name + '.npy');
+        writeNpy(written[name], shape, data);
+      }
+    }
+    feeds[name] = new ort.Tensor('float32', arr.data, arr.shape);
+  }
+  return { feeds, written };
+}
+
+module.exports = { readNpy, writeNpy, seeded, makeFeeds };

@@ -9,10 +9,9 @@
 // seeded uniform [-1, 1] (the same generator every run); --make-inputs writes them as .npy so
 // `mbench run --input` can read exactly the same values.
 'use strict';
-const fs = require('fs');
 const path = require('path');
 
-const { readNpy, writeNpy, seeded } = require('./npy.js');
+const { readNpy, writeNpy, makeFeeds } = require('./npy.js');
 
 function parse(argv) {
   const o = { shapes: {}, inputs: {}, values: {}, threads: 1, runs: 10, minSecs: 1, model: null };
@@ -56,28 +55,7 @@ async function main() {
     intraOpNumThreads: o.threads, interOpNumThreads: 1, executionMode: 'sequential',
     graphOptimizationLevel: 'all' });
   const initMs = Number(process.hrtime.bigint() - created) / 1e6;
-  const feeds = {};
-  const rand = seeded(7);
-  for (const name of session.inputNames) {
-    let arr;
-    if (o.values[name]) {
-      const v = o.values[name];
-      feeds[name] = new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), v.length === 1 ? [] : [v.length]);
-      continue;
-    }
-    if (o.inputs[name]) {
-      arr = readNpy(o.inputs[name]);
-    } else {
-      const shape = o.shapes[name];
-      if (!shape) throw new Error(`input ${name}: give --shape ${name}=...`);
-      const n = shape.reduce((x, y) => x * y, 1);
-      const data = new Float32Array(n);
-      for (let i = 0; i < n; ++i) data[i] = rand();
-      arr = { shape, data };
-      if (o.makeInputs) writeNpy(path.join(o.makeInputs, name + '.npy'), shape, data);
-    }
-    feeds[name] = new ort.Tensor('float32', arr.data, arr.shape);
-  }
+  const { feeds } = makeFeeds(ort, session, o, o.makeInputs);
   let out = await session.run(feeds);  // first run (and warm-up)
   for (let i = 0; i < 3; ++i) out = await session.run(feeds);
   const times = [];

@@ -29,7 +29,7 @@ const os = require('os');
 const path = require('path');
 const readline = require('readline');
 const { spawn } = require('child_process');
-const { writeNpy, seeded } = require('./npy.js');
+const { makeFeeds } = require('./npy.js');
 
 function parse(argv) {
   const o = { threads: [1, 2], rounds: 15, roundMs: 150, work: null, json: null, markdown: null,
@@ -109,24 +109,11 @@ function makeInputs(ort, session, spec, dir) {
     if (!m) throw new Error(`input '${item}': expected NAME=d0,d1 or NAME:=v`);
     (m[2] ? values : shapes)[m[1]] = m[3].split(',').map(Number);
   }
-  const feeds = {}, flags = [];
-  const rand = seeded(7);
-  for (const name of session.inputNames) {
-    if (values[name]) {
-      const v = values[name];
-      feeds[name] = new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)),
-                                   v.length === 1 ? [] : [v.length]);
-      flags.push('--input-value', `${name}=${v.join(',')}`);
-      continue;
-    }
-    const shape = shapes[name];
-    if (!shape) throw new Error(`input ${name}: give its shape (${name}=d0,d1,..)`);
-    const data = new Float32Array(shape.reduce((x, y) => x * y, 1));
-    for (let i = 0; i < data.length; ++i) data[i] = rand();
-    feeds[name] = new ort.Tensor('float32', data, shape);
-    const file = path.join(dir, name.replace(/[^A-Za-z0-9._-]/g, '_') + '.npy');
-    writeNpy(file, shape, data);
-    flags.push('--input-shape', `${name}=${shape.join(',')}`, '--input', `${name}=${file}`);
+  const { feeds, written } = makeFeeds(ort, session, { shapes, values }, dir);
+  const flags = [];
+  for (const [name, v] of Object.entries(values)) flags.push('--input-value', `${name}=${v.join(',')}`);
+  for (const [name, file] of Object.entries(written)) {
+    flags.push('--input-shape', `${name}=${shapes[name].join(',')}`, '--input', `${name}=${file}`);
   }
   return { feeds, flags };
 }

@@ -80,16 +80,7 @@ Status RunRun(const RunOptions& o) {
   rep.precision = o.plan.precision;
   rep.per_layer = o.measure.per_layer;
   rep.warnings = report::RunWarnings(r, rep.cpu, o.plan.precision, (*plan)->synthetic_weights(),
-                                     overflow_note);
-  if (const int allowed = runner::AllowedCpuCount(); allowed > 0 && o.plan.threads > allowed) {
-    // Threads sharing a CPU wait for each other at every layer: ViT-Tiny took 1.57 s instead
-    // of 16 ms with 2 threads on 1 CPU.
-    rep.warnings.push_back(std::to_string(o.plan.threads) + " threads on " +
-                           std::to_string(allowed) + " CPU" + (allowed > 1 ? "s" : "") +
-                           ": threads that share a CPU wait for each other at every layer, so "
-                           "this timing is far slower than the model's; use --threads " +
-                           std::to_string(allowed) + " or more CPUs");
-  }
+                                     overflow_note, o.plan.threads);
   const std::string measured_at = db::NowUtc();
   rep.options = {{"threads", o.plan.threads},
                  {"precision", o.plan.precision},

@@ -47,7 +47,7 @@ StatusOr<std::string> CheckOutputs(const runner::Plan& plan, const std::string& 
 std::vector<std::string> RunWarnings(const runner::Measurement& m,
                                      const runner::CpuDescription& cpu,
                                      const std::string& precision, bool synthetic_weights,
-                                     const std::string& overflow_note);
+                                     const std::string& overflow_note, int threads);
 
 // The report in `format` (kMarkdown renders the table).
 std::string RenderRun(const RunReport& report, ReportFormat format);

@@ -111,6 +111,7 @@ int64_t CurrentRssBytes() { return StatusKb("VmRSS"); }
 
 CpuDescription DescribeCpu() {
   CpuDescription d;
+  d.allowed_cpus = AllowedCpuCount();
   if (!cpuinfo_initialize()) {
     d.vendor = d.uarch = d.package = "unknown (cpuinfo failed)";
     return d;

@@ -53,6 +53,7 @@ struct CpuDescription {
   int cores = 0, logical_processors = 0;
   int64_t l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;
   bool fp16_arithmetic = false;  // native fp16 arithmetic (ARMv8.2 FP16)
+  int allowed_cpus = 0;          // CPUs this process may run on (AllowedCpuCount)
 };
 CpuDescription DescribeCpu();
 

