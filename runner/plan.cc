@@ -118,6 +118,7 @@ StatusOr<std::unique_ptr<Plan>> Plan::Compile(const Graph& graph, const PlanOpti
     FuseResidualAdds(impl.get(), &fs);
     FoldMatMulScales(impl.get(), &fs);
     FoldMatMulBiases(impl.get(), &fs);
+    FoldFloatCasts(impl.get(), &fs);
     FormElementwiseRegions(impl.get(), &fs);
     FuseActivations(impl.get(), &fs);
   }

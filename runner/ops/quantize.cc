@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "runner/kernels/quantize.h"
 #include "runner/plan_impl.h"
 
 namespace mbench::runner {
@@ -214,29 +215,31 @@ Status Plan::Impl::DynamicQuantize(const Node& n, Step& st) {
     }
   }
   const Buf& x = bufs[n.inputs[0]];
-  const float* in = x.data;
-  float* out = bufs[n.outputs[0]].data;
+  auto job = std::make_shared<QuantizeJob>();
+  job->input = x.data;
+  job->output = bufs[n.outputs[0]].data;
+  job->count = Product(x.ishape);
+  const auto tiles = static_cast<size_t>((job->count + kQuantizeTile - 1) / kQuantizeTile);
+  job->lo.resize(tiles);
+  job->hi.resize(tiles);
   float* scale_out = bufs[n.outputs[1]].data;
   float* zero_out = bufs[n.outputs[2]].data;
-  const auto count = static_cast<size_t>(Product(x.ishape));
-  st.plain = [in, out, scale_out, zero_out, count] {
+  pthreadpool_t p = st.pool;
+  st.plain = [job, p, tiles, scale_out, zero_out] {
+    pthreadpool_parallelize_1d(p, &MinMaxTask, job.get(), tiles, 0);
     float lo = 0.0f, hi = 0.0f;
-    for (size_t i = 0; i < count; ++i) {
-      lo = std::min(lo, in[i]);
-      hi = std::max(hi, in[i]);
-    }
+    for (size_t t = 0; t < tiles; ++t) lo = std::min(lo, job->lo[t]), hi = std::max(hi, job->hi[t]);
     const float scale = (hi - lo) / 255.0f;
     *scale_out = scale;
     if (!(scale > 0.0f) || !std::isfinite(scale)) {  // all zeros (or not finite): y = z = 0
       *zero_out = 0.0f;
-      std::fill(out, out + count, 0.0f);
+      std::fill(job->output, job->output + job->count, 0.0f);
       return;
     }
-    const float zero = std::clamp(std::nearbyint(-lo / scale), 0.0f, 255.0f);
-    *zero_out = zero;
-    for (size_t i = 0; i < count; ++i) {
-      out[i] = std::clamp(std::nearbyint(in[i] / scale) + zero, 0.0f, 255.0f) - zero;
-    }
+    job->scale = scale;
+    job->zero = std::clamp(std::nearbyint(-lo / scale), 0.0f, 255.0f);
+    *zero_out = job->zero;
+    pthreadpool_parallelize_1d(p, &QuantizeTask, job.get(), tiles, 0);
   };
   return Status::Ok();
 }

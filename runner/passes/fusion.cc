@@ -222,6 +222,38 @@ void FoldMatMulBiases(Plan::Impl* impl, FusionState* fs) {
   }
 }
 
+// A Cast to a float type copies (activations are fp32 whatever the model's type). Right after
+// a ConvInteger or MatMulInteger (dynamic quantization's int32 sums, stored as fp32) or any
+// convolution or matmul it is their only reader, the producer writes the Cast's output
+// itself: one copy fewer per quantized layer (in the dynamically quantized IS-Net, 119 copies,
+// 39 ms of 1.9 s). fp32 plans.
+void FoldFloatCasts(Plan::Impl* impl, FusionState* fs) {
+  const Graph& graph = *impl->graph;
+  const std::vector<char>& folded = impl->folded;
+  if (impl->options.precision != "fp32") return;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const Node& n = graph.nodes[i];
+    const int64_t to = n.GetInt("to", 1);
+    if (folded[i] || impl->fused_into[i] >= 0 || n.kind != OpKind::kCast || n.inputs.empty() ||
+        n.inputs[0] < 0 || n.outputs.size() != 1 || n.outputs[0] < 0 ||
+        !(to == 1 || to == 10 || to == 11 || to == 16)) {
+      continue;
+    }
+    const int32_t t = n.inputs[0], out = n.outputs[0];
+    const int32_t p = fs->owner[t];
+    if (p < 0 || folded[p] || impl->bufs[t].constant || fs->readers[t] != 1 ||
+        (!ConvLike(graph, p) && graph.nodes[p].kind != OpKind::kMatMul) ||
+        graph.nodes[p].outputs.size() != 1 || impl->redirect.count(p) ||
+        graph.nodes[p].outputs[0] != t || impl->bufs[t].nhwc != impl->bufs[out].nhwc ||
+        impl->bufs[t].ishape != impl->bufs[out].ishape) {
+      continue;
+    }
+    impl->fused_into[i] = p;
+    impl->redirect[p] = out;
+    fs->owner[out] = p;
+  }
+}
+
 // Activation fusion: a ReLU or Clip (constant bounds) that is the only reader of a
 // convolution's, fully connected layer's or element-wise add/sub/mul/div's output becomes
 // that operator's output range (ResNet's and ShuffleNet's ReLU after the residual add).

@@ -34,6 +34,7 @@ void FoldBatchNorms(Plan::Impl* impl, FusionState* fs);
 void FuseResidualAdds(Plan::Impl* impl, FusionState* fs);
 void FoldMatMulScales(Plan::Impl* impl, FusionState* fs);
 void FoldMatMulBiases(Plan::Impl* impl, FusionState* fs);
+void FoldFloatCasts(Plan::Impl* impl, FusionState* fs);
 void FormElementwiseRegions(Plan::Impl* impl, FusionState* fs);
 void FuseActivations(Plan::Impl* impl, FusionState* fs);
 // Helpers of the fusion passes: a scalar constant's value; a Clip's bounds from its attributes

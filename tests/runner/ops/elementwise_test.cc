@@ -19,6 +19,7 @@
 #include "runner/kernels/dwconv.h"
 #include "runner/kernels/eltwise.h"
 #include "runner/kernels/gemm.h"
+#include "runner/kernels/quantize.h"
 #include "runner/measure.h"
 #include "tests/runner/plan_test_util.h"
 #include "tests/testutil/onnx_builder.h"
@@ -180,6 +181,43 @@ TEST(EltwiseTest, SimplifyGeluTakesExactlyTheExportedPattern) {
     const size_t size = p.code.size();
     EXPECT_FALSE(SimplifyGelu(&p)) << change;
     EXPECT_EQ(p.code.size(), size);
+  }
+}
+
+// DynamicQuantizeLinear's vectorized kernels over several tiles and a ragged tail equal ONNX's
+// definition element for element, ties rounded to even: the range [-51, 76.5] gives scale 0.5
+// and zero point 102, and every value -51 + 0.25 i lands on an integer or a tie.
+TEST(QuantizeKernelTest, DynamicQuantizationEqualsTheDefinitionAcrossTiles) {
+  QuantizeJob job;
+  std::vector<float> input(3 * kQuantizeTile + 123);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-51.0f, 76.5f);
+  for (size_t i = 0; i < input.size(); ++i) {
+    input[i] = i < 2000 ? -51.0f + 0.25f * static_cast<float>(i % 511) : u(rng);
+  }
+  input[kQuantizeTile + 5] = -51.0f;  // the bounds, in different tiles
+  input[input.size() - 1] = 76.5f;
+  std::vector<float> out(input.size());
+  job.input = input.data();
+  job.output = out.data();
+  job.count = static_cast<int64_t>(input.size());
+  const size_t tiles = (input.size() + kQuantizeTile - 1) / kQuantizeTile;
+  job.lo.resize(tiles);
+  job.hi.resize(tiles);
+  for (size_t t = 0; t < tiles; ++t) MinMaxTask(&job, t);
+  float lo = 0.0f, hi = 0.0f;
+  for (size_t t = 0; t < tiles; ++t) lo = std::min(lo, job.lo[t]), hi = std::max(hi, job.hi[t]);
+  ASSERT_EQ(lo, -51.0f);
+  ASSERT_EQ(hi, 76.5f);
+  job.scale = (hi - lo) / 255.0f;
+  job.zero = std::clamp(std::nearbyint(-lo / job.scale), 0.0f, 255.0f);
+  ASSERT_EQ(job.scale, 0.5f);
+  ASSERT_EQ(job.zero, 102.0f);
+  for (size_t t = 0; t < tiles; ++t) QuantizeTask(&job, t);
+  for (size_t i = 0; i < input.size(); ++i) {
+    const float want =
+        std::clamp(std::nearbyint(input[i] / job.scale) + job.zero, 0.0f, 255.0f) - job.zero;
+    ASSERT_EQ(out[i], want) << "element " << i << " = " << input[i];
   }
 }
 
