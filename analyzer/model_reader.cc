@@ -90,8 +90,14 @@ StatusOr<LoadedModel> ReadModel(const std::string& path, const ReadOptions& opti
     model.path = path;
     model.format = ModelFormat::kZoo;
     MBENCH_ASSIGN_OR_RETURN(model.graph, BuildZooModel(path, options.zoo));
+    // The architecture's default resolution, given or not, is one model: a grade (no
+    // --resolution) and an import of published numbers (224 written out) must share a key.
+    int64_t resolution = options.zoo.resolution;
+    for (const auto& e : ZooEntries()) {
+      if (path.substr(4) == e.name && resolution == e.default_resolution) resolution = 0;
+    }
     std::string canonical = path + "?width=" + std::to_string(options.zoo.width) +
-                            "&resolution=" + std::to_string(options.zoo.resolution) +
+                            "&resolution=" + std::to_string(resolution) +
                             "&fold_bn=" + (options.zoo.fold_bn ? "1" : "0");
     model.sha256 = Sha256Hex(canonical);
     return model;

@@ -303,6 +303,8 @@ StatusOr<ImportBatch> ReadTable(const ImportOptions& o) {
 StatusOr<ImportSummary> StoreBatch(const ImportBatch& batch, db::Database& results) {
   ImportSummary s = batch.summary;
   MBENCH_ASSIGN_OR_RETURN(s.runs, results.AddRuns(batch.devices, batch.runs));
+  for (const auto& [model, runs] : batch.runs) s.already_stored += static_cast<int>(runs.size());
+  s.already_stored -= s.runs;
   return s;
 }
 

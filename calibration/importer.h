@@ -23,6 +23,7 @@ struct ImportOptions {
 
 struct ImportSummary {
   int runs = 0, models = 0, devices = 0;
+  int already_stored = 0;     // runs the database held already (a table imported again)
   int skipped_rows = 0;       // rows without a time (failed or never-run jobs)
   int unresolved_models = 0;  // stored by name only: no network file mbench can rebuild
 };

@@ -26,6 +26,9 @@ Status RunImport(const DbOptions& o) {
   MBENCH_ASSIGN_OR_RETURN(calibration::ImportSummary s, calibration::StoreBatch(batch, *results));
   std::printf("mbench db import: %d runs of %d models on %d devices from %s into %s", s.runs,
               s.models, s.devices, o.import.file.c_str(), results->location().c_str());
+  if (s.already_stored > 0) {
+    std::printf("; %d runs were stored already and were not added again", s.already_stored);
+  }
   if (s.skipped_rows > 0) std::printf("; %d rows without a time skipped", s.skipped_rows);
   std::printf("\n");
   if (s.unresolved_models > 0) {

@@ -200,6 +200,20 @@ StatusOr<int64_t> Database::PutModelLocked(const ModelRecord& m) {
   return Scalar(id);
 }
 
+StatusOr<bool> Database::HasRunLocked(const std::string& device_id, int64_t model_id,
+                                      const RunRecord& r) {
+  MBENCH_ASSIGN_OR_RETURN(
+      Table same,
+      store_->Run("cannot look for the run",
+                  "SELECT count(*) FROM runs WHERE device_id = ? AND model_id = ? AND runtime = ? "
+                  "AND compute_unit = ? AND precision = ? AND threads = ? AND source = ? AND "
+                  "n = ? AND min_ms = ? AND p50_ms = ? AND max_ms = ?",
+                  {Text(device_id), Int(model_id), Text(r.runtime), Text(r.compute_unit),
+                   Text(r.precision), Int(r.threads), Text(r.source), Int(r.n), Real(r.min_ms),
+                   Real(r.p50_ms), Real(r.max_ms)}));
+  return Scalar(same) > 0;
+}
+
 StatusOr<int64_t> Database::AddRunLocked(const std::string& device_id, int64_t model_id,
                                          const RunRecord& r) {
   if (!(r.p50_ms > 0)) {
@@ -290,6 +304,8 @@ StatusOr<int> Database::AddRuns(
   for (const auto& [model, model_runs] : runs) {
     MBENCH_ASSIGN_OR_RETURN(int64_t model_id, PutModelLocked(model));
     for (const auto& [device_id, run] : model_runs) {
+      MBENCH_ASSIGN_OR_RETURN(bool present, HasRunLocked(device_id, model_id, run));
+      if (present) continue;
       MBENCH_ASSIGN_OR_RETURN(int64_t id, AddRunLocked(device_id, model_id, run));
       (void)id;
       ++stored;

@@ -167,7 +167,10 @@ class Database {
   // Stores one run with its device, model and layer timings in one transaction; returns its id.
   StatusOr<int64_t> AddRun(const DeviceRecord& device, const ModelRecord& model,
                            const RunRecord& run);
-  // Stores many runs in one transaction (imports): all or none.
+  // Stores many runs in one transaction (imports, runs copied from a phone): all or none.
+  // A run already stored (same device, model, runtime, compute unit, precision, threads,
+  // source and statistics) is not stored again, so a second import of the same table adds
+  // nothing; returns how many were new.
   StatusOr<int> AddRuns(
       const std::vector<DeviceRecord>& devices,
       const std::vector<std::pair<ModelRecord, std::vector<std::pair<std::string, RunRecord>>>>&
@@ -213,6 +216,7 @@ class Database {
   // Runs joined with their models WHERE `column` = `value` (a fixed column name, never input).
   StatusOr<std::vector<StoredRun>> SelectRuns(const std::string& column, const std::string& value);
   Status PutDeviceLocked(const DeviceRecord& device);
+  StatusOr<bool> HasRunLocked(const std::string& device_id, int64_t model_id, const RunRecord& r);
   StatusOr<int64_t> AddRunLocked(const std::string& device_id, int64_t model_id,
                                  const RunRecord& run);
 

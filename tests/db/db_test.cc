@@ -407,6 +407,28 @@ TEST_P(DbTest, RunsOfAModelAreFoundByContentOnEveryDevice) {
   EXPECT_EQ((*device)[0].device_id, "phone-test");
 }
 
+// Storing the same runs again (a table imported twice, a phone's runs copied twice) adds
+// nothing; a run that differs in any statistic is new.
+TEST_P(DbTest, RunsStoredAgainAreNotDuplicated) {
+  auto db = Database::Open(path_);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  std::vector<std::pair<ModelRecord, std::vector<std::pair<std::string, RunRecord>>>> batch = {
+      {Model("a"), {{"host-test", MakeRun(2.0, 0)}, {"host-test", MakeRun(3.0, 0)}}}};
+  auto first = (*db)->AddRuns({Host()}, batch);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, 2);
+  auto again = (*db)->AddRuns({Host()}, batch);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, 0);
+  batch[0].second.push_back({"host-test", MakeRun(2.5, 0)});
+  auto more = (*db)->AddRuns({Host()}, batch);
+  ASSERT_TRUE(more.ok()) << more.status().ToString();
+  EXPECT_EQ(*more, 1);
+  auto runs = (*db)->RunsOfModel(Model("a").sha256);
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  EXPECT_EQ(runs->size(), 3u);
+}
+
 TEST_P(DbTest, NamedQueries) {
   auto db = Database::Open(path_);
   ASSERT_TRUE(db.ok());

@@ -169,6 +169,19 @@ TEST(DbCliErrorsTest, BadDatabasesAndQueriesGiveOneLineErrors) {
                 dir)
           .exit_code,
       0);
+  // The same table again adds nothing, and says so.
+  RunResult again = RunMbench(
+      "db import " + testing::SourceDir() + "/data/latency/measurements.csv --db " + db, dir);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find(": 0 runs of"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("were stored already"), std::string::npos) << again.out;
+  // A grade of the zoo network the table names at its default resolution (written out as 224
+  // there, left out here) joins the imported runs.
+  ASSERT_EQ(RunMbench("grade zoo:mobilenet_v2 --db " + db, dir).exit_code, 0);
+  RunResult pvm = RunMbench("db query predicted-vs-measured --db " + db, dir);
+  ASSERT_EQ(pvm.exit_code, 0) << pvm.err;
+  EXPECT_EQ(pvm.out.find("(0 rows)"), std::string::npos) << pvm.out;
+  EXPECT_NE(pvm.out.find("pixel1"), std::string::npos) << pvm.out;
   RunResult nomodel = RunMbench("db query leaderboard --db " + db, dir);
   EXPECT_NE(nomodel.exit_code, 0);
   EXPECT_NE(nomodel.err.find("--model"), std::string::npos);
