@@ -177,6 +177,12 @@ class Plan::Impl {
   // Constant values in graph layout: the Graph's own values when it has them, else seeded.
   const std::vector<float>& Const(int32_t t);
 
+  // A Cast whose target is a float type (float, float16, double, bfloat16): activations are
+  // fp32 whatever the model's type, so it only copies.
+  static bool CastsToFloat(const Node& n) {
+    const int64_t to = n.GetInt("to", 1);
+    return to == 1 || to == 10 || to == 11 || to == 16;
+  }
   static int& First(Buf& b, Form f) { return f == kF32 ? b.first : b.alt[f - 1].first; }
   static int& Last(Buf& b, Form f) { return f == kF32 ? b.last : b.alt[f - 1].last; }
   static int64_t& Offset(Buf& b, Form f) { return f == kF32 ? b.offset : b.alt[f - 1].offset; }

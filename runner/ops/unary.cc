@@ -215,10 +215,8 @@ Status Plan::Impl::Unary(const Node& n, Step& st) {
     // model runs in fp32), to an integer type truncates, to bool tests for non-zero.
     const float* in = x.data;
     float* out = y.data;
-    const int64_t to = n.GetInt("to", 1);
-    const bool is_bool = to == 9;
-    const bool is_float = to == 1 || to == 10 || to == 11 || to == 16;
-    if (is_float) {
+    const bool is_bool = n.GetInt("to", 1) == 9;
+    if (CastsToFloat(n)) {
       st.plain = [in, out, total] {
         if (in != out) std::memmove(out, in, static_cast<size_t>(total) * sizeof(float));
       };

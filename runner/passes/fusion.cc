@@ -233,10 +233,9 @@ void FoldFloatCasts(Plan::Impl* impl, FusionState* fs) {
   if (impl->options.precision != "fp32") return;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& n = graph.nodes[i];
-    const int64_t to = n.GetInt("to", 1);
     if (folded[i] || impl->fused_into[i] >= 0 || n.kind != OpKind::kCast || n.inputs.empty() ||
         n.inputs[0] < 0 || n.outputs.size() != 1 || n.outputs[0] < 0 ||
-        !(to == 1 || to == 10 || to == 11 || to == 16)) {
+        !Plan::Impl::CastsToFloat(n)) {
       continue;
     }
     const int32_t t = n.inputs[0], out = n.outputs[0];
