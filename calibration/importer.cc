@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <regex>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -55,6 +56,14 @@ struct ImportRow {
   std::string model_name;  // as the table names it
   db::RunRecord run;
 };
+
+// The first YYYY-MM-DD date a source line names ("README.md line 9050 (2024-01-15, commit
+// ...)"): when the table was measured. "" when it names none.
+std::string DateIn(const std::string& text) {
+  static const std::regex kDate(R"(\b((19|20)\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b)");
+  std::smatch m;
+  return std::regex_search(text, m, kDate) ? m.str(0) : "";
+}
 
 class Importer {
  public:
@@ -194,6 +203,7 @@ class Importer {
     MBENCH_ASSIGN_OR_RETURN(r->run.threads, Threads(Get("threads")));
     MBENCH_ASSIGN_OR_RETURN(r->run.p50_ms, Ms("latency_ms"));
     r->run.source = Source(Get("source"));
+    r->run.measured_at = DateIn(Get("source"));  // the date the source line names, if any
     (void)keep;
     return Status::Ok();
   }
@@ -215,6 +225,7 @@ class Importer {
                                                     : Get("precision");
     MBENCH_ASSIGN_OR_RETURN(r->run.p50_ms, Ms("inference_time_ms"));
     r->run.source = Source(Get("source").empty() ? "Qualcomm AI Hub" : Get("source"));
+    r->run.measured_at = DateIn(Get("source"));
     return Status::Ok();
   }
 
@@ -228,6 +239,7 @@ class Importer {
     r->run.cluster = Get("cluster");
     MBENCH_ASSIGN_OR_RETURN(r->run.p50_ms, Ms("latency_ms"));
     r->run.source = Source(Get("source"));
+    r->run.measured_at = DateIn(Get("source"));  // the date the source line names, if any
     const std::string ref = Get("model_ref");
     r->model_name = ref;
     if (ref.rfind("zoo:", 0) == 0) {
@@ -286,7 +298,7 @@ StatusOr<ImportBatch> ReadTable(const ImportOptions& o) {
     }
     r.run.options_json = nlohmann::json({{"imported_from", o.file}, {"kind", o.kind}})
                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (r.run.measured_at.empty()) r.run.measured_at = db::NowUtc();
+    // A table without dates stores none (NULL), never the import's time.
     devices[r.device.id] = r.device;
     runs[it->second].second.emplace_back(r.device.id, std::move(r.run));
   }

@@ -14,41 +14,13 @@ using internal::IntOrNull;
 using internal::Param;
 using internal::Real;
 using internal::RealOrNull;
+using internal::Round;
+using internal::Scalar;
 using internal::Text;
+using internal::WriteTransaction;
 
-// Rolls back unless committed: an error (or an exception) in the middle of a write leaves the
-// database as it was.
-class WriteTransaction {
- public:
-  explicit WriteTransaction(internal::Store& store) : store_(store) {}
-  ~WriteTransaction() {
-    if (open_) store_.Rollback();
-  }
-  WriteTransaction(const WriteTransaction&) = delete;
-  WriteTransaction& operator=(const WriteTransaction&) = delete;
-  Status Begin() {
-    MBENCH_RETURN_IF_ERROR(store_.BeginWrite());
-    open_ = true;
-    return Status::Ok();
-  }
-  Status Commit() {
-    MBENCH_RETURN_IF_ERROR(store_.Commit());
-    open_ = false;
-    return Status::Ok();
-  }
-
- private:
-  internal::Store& store_;
-  bool open_ = false;
-};
-
-// `round(x, digits)` in both engines (PostgreSQL rounds NUMERIC, not DOUBLE PRECISION).
-std::string Round(const std::string& expr, int digits) {
-  return "round(CAST(" + expr + " AS NUMERIC), " + std::to_string(digits) + ")";
-}
-
-// The first cell of a one-row result, as an integer.
-int64_t Scalar(const Table& t) { return t.rows.empty() || t.rows[0].empty() ? 0 : t.rows[0][0].i; }
+// A count the records give as 0 when the source did not say (threads, repetitions): NULL.
+Param UnknownIfZero(int64_t v) { return v > 0 ? Int(v) : Param{}; }
 
 }  // namespace
 
@@ -200,18 +172,19 @@ StatusOr<int64_t> Database::PutModelLocked(const ModelRecord& m) {
   return Scalar(id);
 }
 
-StatusOr<bool> Database::HasRunLocked(const std::string& device_id, int64_t model_id,
-                                      const RunRecord& r) {
+StatusOr<int64_t> Database::FindRunLocked(const std::string& device_id, int64_t model_id,
+                                          const RunRecord& r) {
   MBENCH_ASSIGN_OR_RETURN(
       Table same,
-      store_->Run("cannot look for the run",
-                  "SELECT count(*) FROM runs WHERE device_id = ? AND model_id = ? AND runtime = ? "
-                  "AND compute_unit = ? AND precision = ? AND threads = ? AND source = ? AND "
-                  "n = ? AND min_ms = ? AND p50_ms = ? AND max_ms = ?",
-                  {Text(device_id), Int(model_id), Text(r.runtime), Text(r.compute_unit),
-                   Text(r.precision), Int(r.threads), Text(r.source), Int(r.n), Real(r.min_ms),
-                   Real(r.p50_ms), Real(r.max_ms)}));
-  return Scalar(same) > 0;
+      store_->Run(
+          "cannot look for the run",
+          "SELECT min(id) FROM runs WHERE device_id = ? AND model_id = ? AND runtime = ? "
+          "AND compute_unit = ? AND precision = ? AND COALESCE(threads, 0) = ? AND "
+          "source = ? AND COALESCE(n, 0) = ? AND min_ms = ? AND p50_ms = ? AND max_ms = ?",
+          {Text(device_id), Int(model_id), Text(r.runtime), Text(r.compute_unit), Text(r.precision),
+           Int(std::max<int64_t>(r.threads, 0)), Text(r.source), Int(std::max<int64_t>(r.n, 0)),
+           Real(r.min_ms), Real(r.p50_ms), Real(r.max_ms)}));
+  return Scalar(same);
 }
 
 StatusOr<int64_t> Database::AddRunLocked(const std::string& device_id, int64_t model_id,
@@ -233,13 +206,13 @@ StatusOr<int64_t> Database::AddRunLocked(const std::string& device_id, int64_t m
            Text(r.runtime),
            Text(r.compute_unit),
            Text(r.precision),
-           Int(r.threads),
+           UnknownIfZero(r.threads),
            Text(r.cluster),
            Text(r.options_json),
            Text(r.build_json),
-           Text(r.measured_at.empty() ? NowUtc() : r.measured_at),
+           r.measured_at.empty() ? Param{} : Text(r.measured_at),
            Text(r.source),
-           Int(r.n),
+           UnknownIfZero(r.n),
            Real(r.min_ms),
            Real(r.p50_ms),
            Real(r.p90_ms),
@@ -293,6 +266,20 @@ StatusOr<int64_t> Database::AddRun(const DeviceRecord& device, const ModelRecord
   return run_id;
 }
 
+StatusOr<std::pair<int64_t, bool>> Database::AddRunOnce(const DeviceRecord& device,
+                                                        const ModelRecord& model,
+                                                        const RunRecord& run) {
+  WriteTransaction tx(*store_);
+  MBENCH_RETURN_IF_ERROR(tx.Begin());
+  MBENCH_RETURN_IF_ERROR(PutDeviceLocked(device));
+  MBENCH_ASSIGN_OR_RETURN(int64_t model_id, PutModelLocked(model));
+  MBENCH_ASSIGN_OR_RETURN(int64_t present, FindRunLocked(device.id, model_id, run));
+  if (present > 0) return std::pair<int64_t, bool>{present, false};
+  MBENCH_ASSIGN_OR_RETURN(int64_t run_id, AddRunLocked(device.id, model_id, run));
+  MBENCH_RETURN_IF_ERROR(tx.Commit());
+  return std::pair<int64_t, bool>{run_id, true};
+}
+
 StatusOr<int> Database::AddRuns(
     const std::vector<DeviceRecord>& devices,
     const std::vector<std::pair<ModelRecord, std::vector<std::pair<std::string, RunRecord>>>>&
@@ -304,8 +291,8 @@ StatusOr<int> Database::AddRuns(
   for (const auto& [model, model_runs] : runs) {
     MBENCH_ASSIGN_OR_RETURN(int64_t model_id, PutModelLocked(model));
     for (const auto& [device_id, run] : model_runs) {
-      MBENCH_ASSIGN_OR_RETURN(bool present, HasRunLocked(device_id, model_id, run));
-      if (present) continue;
+      MBENCH_ASSIGN_OR_RETURN(int64_t present, FindRunLocked(device_id, model_id, run));
+      if (present > 0) continue;
       MBENCH_ASSIGN_OR_RETURN(int64_t id, AddRunLocked(device_id, model_id, run));
       (void)id;
       ++stored;
@@ -509,64 +496,46 @@ StatusOr<Table> Database::Query(const std::string& name, const std::string& mode
                                   arg + ")) = lower(" + arg + ")))";
   const std::vector<Param> model_arg = {Text(model)};
   const std::string what = "query " + name + " failed";
-  // Latest prediction next to the median measured p50 of the same device, model, runtime,
-  // compute unit, precision and threads (the lower middle for even counts).
-  const std::string pvm =
-      "WITH meas AS ("
-      "  SELECT device_id, model_id, runtime, compute_unit, precision, threads, p50_ms,"
-      "    row_number() OVER (PARTITION BY device_id, model_id, runtime, compute_unit,"
-      "      precision, threads ORDER BY p50_ms) AS k,"
-      "    count(*) OVER (PARTITION BY device_id, model_id, runtime, compute_unit, precision,"
-      "      threads) AS cnt FROM runs),"
-      " med AS (SELECT device_id, model_id, runtime, compute_unit, precision, threads,"
-      "   p50_ms AS measured_ms, cnt AS runs FROM meas WHERE k = (cnt + 1) / 2),"
-      " pred AS (SELECT p.*, row_number() OVER (PARTITION BY device_id, model_id, profile,"
-      "   runtime, compute_unit, precision, threads ORDER BY id DESC) AS k FROM predictions p),"
-      " pvm AS (SELECT pred.device_id, pred.profile, m.name AS model, pred.runtime,"
-      "   pred.compute_unit, pred.precision, pred.threads, pred.latency_ms, pred.low_ms,"
-      "   pred.high_ms, med.measured_ms, med.runs, pred.calibration, pred.created_at,"
-      "   100.0 * (pred.latency_ms - med.measured_ms) / med.measured_ms AS error,"
-      "   CASE WHEN med.measured_ms BETWEEN pred.low_ms AND pred.high_ms THEN 1 ELSE 0 END"
-      "     AS inside"
-      " FROM pred JOIN med USING (device_id, model_id, runtime, compute_unit, precision,"
-      "   threads) JOIN models m ON m.id = pred.model_id"
-      " WHERE pred.k = 1 AND (" +
-      arg + " = '' OR " + model_match + "))";
+  // The views (schema version 3) hold the joins; these queries round and filter them.
+  const std::string view_match =
+      "(" + arg + " = '' OR model_id IN (SELECT m.id FROM models m WHERE " + model_match + "))";
   if (name == "predicted-vs-measured") {
     return store_->Run(
         what,
-        pvm + " SELECT device_id, model, runtime, compute_unit, precision, threads, profile, " +
-            Round("latency_ms", 4) + " AS predicted_ms, " + Round("low_ms", 4) + " AS low_ms, " +
+        "SELECT device_id, model, runtime, compute_unit, precision, threads, profile, " +
+            Round("predicted_ms", 4) + " AS predicted_ms, " + Round("low_ms", 4) + " AS low_ms, " +
             Round("high_ms", 4) + " AS high_ms, " + Round("measured_ms", 4) +
-            " AS measured_ms, runs, " + Round("error", 1) +
-            " AS error_pct, inside AS inside_interval, calibration"
-            " FROM pvm ORDER BY device_id, model, threads, profile",
+            " AS measured_ms, runs, " + Round("error_pct", 1) +
+            " AS error_pct, inside_interval, calibration FROM v_predicted_vs_measured WHERE " +
+            view_match + " ORDER BY device_id, model, threads, profile",
         model_arg);
   }
   if (name == "prediction-accuracy") {
     return store_->Run(
         what,
-        pvm + " SELECT device_id, profile, runtime, precision, threads, count(*) AS n, " +
-            Round("avg(abs(error))", 1) + " AS mape_pct, " +
-            Round("100.0 * avg(CASE WHEN abs(error) <= 10 THEN 1.0 ELSE 0.0 END)", 1) +
+        "SELECT device_id, profile, runtime, precision, threads, count(*) AS n, " +
+            Round("avg(abs(error_pct))", 1) + " AS mape_pct, " +
+            Round("100.0 * avg(CASE WHEN abs(error_pct) <= 10 THEN 1.0 ELSE 0.0 END)", 1) +
             " AS within10_pct, " +
-            Round("100.0 * avg(CASE WHEN abs(error) <= 25 THEN 1.0 ELSE 0.0 END)", 1) +
-            " AS within25_pct, " + Round("100.0 * avg(inside)", 1) +
-            " AS interval_coverage_pct"
-            " FROM pvm GROUP BY device_id, profile, runtime, precision, threads"
+            Round("100.0 * avg(CASE WHEN abs(error_pct) <= 25 THEN 1.0 ELSE 0.0 END)", 1) +
+            " AS within25_pct, " + Round("100.0 * avg(inside_interval)", 1) +
+            " AS interval_coverage_pct FROM v_predicted_vs_measured WHERE " + view_match +
+            " GROUP BY device_id, profile, runtime, precision, threads"
             " ORDER BY device_id, profile, runtime, precision, threads",
         model_arg);
   }
   if (name == "model-history") {
     return store_->Run(
         what,
-        "SELECT r.id AS run_id, r.measured_at, r.device_id, m.name AS model, r.runtime,"
-        "  r.compute_unit, r.precision, r.threads, r.n, " +
-            Round("r.p50_ms", 4) + " AS p50_ms, " + Round("r.std_ms", 4) + " AS std_ms, " +
+        "SELECT h.run_id, h.measured_at, h.device_id, h.model, h.runtime, h.compute_unit,"
+        " h.precision, h.threads, h.n, " +
+            Round("h.p50_ms", 4) + " AS p50_ms, " + Round("h.std_ms", 4) + " AS std_ms, " +
+            Round("h.change_pct", 1) + " AS change_pct, h.regression, " +
             store_->JsonText("r.build", "version") +
-            " AS mbench_version, r.source"
-            " FROM runs r JOIN models m ON m.id = r.model_id WHERE " +
-            model_match + " ORDER BY r.measured_at, r.id",
+            " AS mbench_version, h.source"
+            " FROM v_model_history h JOIN runs r ON r.id = h.run_id JOIN models m ON m.id ="
+            " h.model_id WHERE " +
+            model_match + " ORDER BY h.measured_at, h.run_id",
         model_arg);
   }
   if (name == "leaderboard") {

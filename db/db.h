@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status_or.h"
@@ -130,6 +131,32 @@ const std::vector<NamedQuery>& NamedQueries();
 // The tables `mbench db export` writes, in dependency order.
 const std::vector<std::string>& TableNames();
 
+// A page of one of the documented views (docs/database.md), for the JSON API: filters that a
+// view lacks are refused, never ignored.
+struct BrowseRequest {
+  std::string view;    // one of BrowseViews()
+  std::string model;   // model name, key, ref or sha256 prefix ("" = any)
+  std::string device;  // device id ("" = any)
+  std::string runtime;
+  std::string since, until;  // ISO 8601 bounds on the view's date column, inclusive
+  int64_t run_id = -1;       // the layers view needs one
+  int64_t limit = 100;       // 1..kMaxBrowseLimit
+  int64_t offset = 0;
+};
+inline constexpr int64_t kMaxBrowseLimit = 1000;
+struct BrowsePage {
+  Table rows;
+  int64_t total = 0;  // rows matching the filters, over every page
+};
+// The views Browse reads: "runs", "layers", "predictions", "predicted-vs-measured",
+// "accuracy", "history", "leaderboard", "devices", "models".
+const std::vector<std::string>& BrowseViews();
+
+// An upload token as listed (the secret itself is never stored, only its SHA-256).
+struct TokenRow {
+  std::string name, created_at, revoked_at;  // revoked_at "" while valid
+};
+
 struct OpenOptions {
   bool must_exist = false;      // kNotFound instead of creating a new file
   int busy_timeout_ms = 15000;  // how long a write waits for another process's transaction
@@ -167,6 +194,10 @@ class Database {
   // Stores one run with its device, model and layer timings in one transaction; returns its id.
   StatusOr<int64_t> AddRun(const DeviceRecord& device, const ModelRecord& model,
                            const RunRecord& run);
+  // AddRun unless the same run is stored already (see AddRuns): the run's id, and whether it
+  // is new. Uploads use it, so a client that retries stores its run once.
+  StatusOr<std::pair<int64_t, bool>> AddRunOnce(const DeviceRecord& device,
+                                                const ModelRecord& model, const RunRecord& run);
   // Stores many runs in one transaction (imports, runs copied from a phone): all or none.
   // A run already stored (same device, model, runtime, compute unit, precision, threads,
   // source and statistics) is not stored again, so a second import of the same table adds
@@ -206,6 +237,20 @@ class Database {
   // All rows of one table (see TableNames).
   StatusOr<Table> Dump(const std::string& table);
 
+  // One page of a view with its filters (see BrowseRequest); kInvalidArgument names a filter
+  // the view does not have, an unknown view, or a limit out of range.
+  StatusOr<BrowsePage> Browse(const BrowseRequest& request);
+
+  // Upload tokens. AddToken returns the new secret, which is shown once: only its SHA-256 is
+  // stored. A name is unique; revoking keeps the row (and its name) for the record.
+  StatusOr<std::string> AddToken(const std::string& name);
+  Status RevokeToken(const std::string& name);
+  StatusOr<std::vector<TokenRow>> Tokens();
+  // The name of the valid token whose secret this is, or nullopt. Every valid token's hash is
+  // compared in full (constant time per comparison), so the time does not say how close a guess
+  // came.
+  StatusOr<std::optional<std::string>> TokenOwner(const std::string& secret);
+
   // Test hook: called inside AddRun's transaction after each layer row is written.
   std::function<void(int64_t)> after_layer_hook;
 
@@ -216,7 +261,9 @@ class Database {
   // Runs joined with their models WHERE `column` = `value` (a fixed column name, never input).
   StatusOr<std::vector<StoredRun>> SelectRuns(const std::string& column, const std::string& value);
   Status PutDeviceLocked(const DeviceRecord& device);
-  StatusOr<bool> HasRunLocked(const std::string& device_id, int64_t model_id, const RunRecord& r);
+  // The id of a stored run equal to `r` (see AddRuns), or 0.
+  StatusOr<int64_t> FindRunLocked(const std::string& device_id, int64_t model_id,
+                                  const RunRecord& r);
   StatusOr<int64_t> AddRunLocked(const std::string& device_id, int64_t model_id,
                                  const RunRecord& run);
 

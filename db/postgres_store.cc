@@ -258,6 +258,8 @@ class PostgresStore final : public Store {
 
   Status Migrate(int version) override {
     const std::string what = "migration to schema version " + std::to_string(version) + " failed";
+    const std::string first = EngineMigration(version, true);
+    if (!first.empty()) MBENCH_RETURN_IF_ERROR(Run(what, first, {}).status());
     MBENCH_RETURN_IF_ERROR(Run(what, PostgresMigration(version), {}).status());
     MBENCH_RETURN_IF_ERROR(
         Run(what, "CREATE TABLE IF NOT EXISTS mbench_schema_version(version BIGINT NOT NULL)", {})

@@ -119,8 +119,10 @@ class SqliteStore final : public Store {
   }
 
   Status Migrate(int version) override {
-    if (sqlite3_exec(db_.get(), SchemaMigration(version), nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return Fail("migration to schema version " + std::to_string(version) + " failed");
+    for (const char* sql : {EngineMigration(version, false), SchemaMigration(version)}) {
+      if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+        return Fail("migration to schema version " + std::to_string(version) + " failed");
+      }
     }
     return Exec("cannot record the schema version",
                 "PRAGMA user_version=" + std::to_string(version));

@@ -69,6 +69,42 @@ class Store {
   virtual Status CheckStorage() = 0;
 };
 
+// Rolls back unless committed: an error (or an exception) in the middle of a write leaves the
+// database as it was.
+class WriteTransaction {
+ public:
+  explicit WriteTransaction(Store& store) : store_(store) {}
+  ~WriteTransaction() {
+    if (open_) store_.Rollback();
+  }
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+  Status Begin() {
+    MBENCH_RETURN_IF_ERROR(store_.BeginWrite());
+    open_ = true;
+    return Status::Ok();
+  }
+  Status Commit() {
+    MBENCH_RETURN_IF_ERROR(store_.Commit());
+    open_ = false;
+    return Status::Ok();
+  }
+
+ private:
+  Store& store_;
+  bool open_ = false;
+};
+
+// `round(x, digits)` in both engines (PostgreSQL rounds NUMERIC, not DOUBLE PRECISION).
+inline std::string Round(const std::string& expr, int digits) {
+  return "round(CAST(" + expr + " AS NUMERIC), " + std::to_string(digits) + ")";
+}
+
+// The first cell of a one-row result, as an integer.
+inline int64_t Scalar(const Table& t) {
+  return t.rows.empty() || t.rows[0].empty() ? 0 : t.rows[0][0].i;
+}
+
 // A PostgreSQL URI as messages may show it: its password, in the authority or as a parameter,
 // becomes "***".
 std::string MaskPassword(const std::string& uri);
@@ -87,8 +123,11 @@ inline bool IsPostgresUri(const std::string& location) {
 // The number of schema migrations, and migration `version` (1..kSchemaVersions) as SQLite runs
 // it: INTEGER, REAL and TEXT columns, INTEGER PRIMARY KEY row ids (db/schema.cc). PostgreSQL
 // runs the same text with its own types.
-constexpr int kSchemaVersions = 2;
+constexpr int kSchemaVersions = 3;
 const char* SchemaMigration(int version);
+// What one engine runs before migration `version`'s shared text ("" when nothing): the changes
+// the two engines spell differently, such as relaxing a column's NOT NULL.
+const char* EngineMigration(int version, bool postgres);
 
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                  const OpenOptions& options);

@@ -25,24 +25,43 @@ std::string CellText(const db::Cell& c) {
 
 }  // namespace
 
+nlohmann::ordered_json TableJson(const db::Table& t) {
+  static const char* const kJsonColumns[] = {"options", "build", "facts", "profile_json"};
+  std::vector<bool> json_column(t.columns.size(), false);
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    for (const char* name : kJsonColumns) json_column[i] = json_column[i] || t.columns[i] == name;
+  }
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& row : t.rows) {
+    nlohmann::ordered_json o = nlohmann::ordered_json::object();
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      const db::Cell& c = row[i];
+      switch (c.type) {
+        case db::Cell::Type::kNull: o[t.columns[i]] = nullptr; break;
+        case db::Cell::Type::kInt: o[t.columns[i]] = c.i; break;
+        case db::Cell::Type::kReal: o[t.columns[i]] = c.r; break;
+        case db::Cell::Type::kText: {
+          if (json_column[i]) {
+            auto doc = nlohmann::ordered_json::parse(c.s, nullptr, /*allow_exceptions=*/false);
+            if (!doc.is_discarded()) {
+              o[t.columns[i]] = std::move(doc);
+              break;
+            }
+          }
+          o[t.columns[i]] = c.s;
+          break;
+        }
+      }
+    }
+    rows.push_back(std::move(o));
+  }
+  return rows;
+}
+
 std::string FormatTable(const db::Table& t, const std::string& format) {
   std::ostringstream out;
   if (format == "json") {
-    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    for (const auto& row : t.rows) {
-      nlohmann::ordered_json o = nlohmann::ordered_json::object();
-      for (size_t i = 0; i < t.columns.size(); ++i) {
-        const db::Cell& c = row[i];
-        switch (c.type) {
-          case db::Cell::Type::kNull: o[t.columns[i]] = nullptr; break;
-          case db::Cell::Type::kInt: o[t.columns[i]] = c.i; break;
-          case db::Cell::Type::kReal: o[t.columns[i]] = c.r; break;
-          case db::Cell::Type::kText: o[t.columns[i]] = c.s; break;
-        }
-      }
-      rows.push_back(std::move(o));
-    }
-    out << JsonText(rows) << "\n";
+    out << JsonText(TableJson(t)) << "\n";
     return out.str();
   }
   if (format == "csv") {

@@ -5,12 +5,18 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "db/db.h"
 
 namespace mbench::report {
 
 // `format` is "table", "json" or "csv" (anything else renders the table).
 std::string FormatTable(const db::Table& table, const std::string& format);
+
+// The table as JSON: an array of objects, NULL as null. Columns that hold JSON documents
+// (options, build, facts, profile_json) are embedded as JSON, not as strings of JSON.
+nlohmann::ordered_json TableJson(const db::Table& table);
 
 }  // namespace mbench::report
 

@@ -112,6 +112,7 @@ RunRecord MakeRun(double p50, int layers) {
   RunRecord r;
   r.threads = 1;
   r.n = 10;
+  r.measured_at = "2026-12-01T10:00:00Z";
   r.min_ms = p50 * 0.9;
   r.p50_ms = p50;
   r.max_ms = p50 * 1.2;
@@ -169,6 +170,71 @@ TEST_P(DbTest, OlderDatabaseIsMigratedInPlaceKeepingItsRuns) {
   EXPECT_EQ(*(*db)->Count("layer_timings"), 3);
   ASSERT_TRUE((*db)->AddPredictions(Model("m"), {{Host(), Prediction(4.0, 3.0, 6.0)}}).ok());
   EXPECT_TRUE((*db)->CheckIntegrity().ok());
+}
+
+// Version 3 stores what a source did not say as NULL: an older database's 0 threads, 0
+// repetitions and an import's made-up date become NULL, and nothing else is lost on the way
+// (SQLite rebuilds the runs table; its layer timings must survive the old table's cascade).
+TEST_P(DbTest, VersionThreeTurnsPlaceholderZerosIntoNulls) {
+  {
+    auto v2 = Database::Open(path_, {.schema_version = 2});
+    ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+    ASSERT_TRUE((*v2)->AddRun(Host(), Model("measured"), MakeRun(5.0, 3)).ok());
+    RunRecord imported = MakeRun(7.0, 0);
+    imported.options_json = R"({"imported_from":"t.csv","kind":"tflite"})";
+    ASSERT_TRUE((*v2)->AddRun(Host(), Model("imported"), imported).ok());
+  }
+  RawScalar("UPDATE runs SET threads = 0, n = 0 WHERE p50_ms = 7");
+  auto db = Database::Open(path_);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_EQ(*(*db)->Count("runs"), 2);
+  EXPECT_EQ(*(*db)->Count("layer_timings"), 3);
+  EXPECT_EQ(RawScalar("SELECT count(*) FROM runs WHERE threads IS NULL AND n IS NULL AND "
+                      "measured_at IS NULL AND p50_ms = 7"),
+            "1");
+  EXPECT_EQ(RawScalar("SELECT count(*) FROM runs WHERE threads = 1 AND n = 10 AND "
+                      "measured_at = '2026-12-01T10:00:00Z'"),
+            "1");
+  // New rows keep the rule, and the constraint refuses a placeholder written by hand.
+  RunRecord unknown = MakeRun(9.0, 0);
+  unknown.threads = 0;
+  unknown.n = 0;
+  unknown.measured_at.clear();
+  ASSERT_TRUE((*db)->AddRun(Host(), Model("gpu"), unknown).ok());
+  EXPECT_EQ(RawScalar("SELECT count(*) FROM runs WHERE threads IS NULL"), "2");
+  EXPECT_EQ(RawScalar("SELECT count(*) FROM v_runs WHERE threads IS NULL AND p50_ms = 9"), "1");
+  EXPECT_TRUE((*db)->CheckIntegrity().ok());
+}
+
+// The views a dashboard reads: every one answers on both engines, with the documented columns.
+TEST_P(DbTest, ViewsJoinMeasurementsAndPredictions) {
+  auto db = Database::Open(path_);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  RunRecord slow = MakeRun(5.0, 2);
+  RunRecord fast = MakeRun(4.0, 2);
+  fast.measured_at = "2026-12-02T10:00:00Z";
+  RunRecord regressed = MakeRun(6.0, 2);
+  regressed.measured_at = "2026-12-03T10:00:00Z";
+  for (const RunRecord& r : {slow, fast, regressed}) {
+    ASSERT_TRUE((*db)->AddRun(Host(), Model("m"), r).ok());
+  }
+  ASSERT_TRUE((*db)->AddPredictions(Model("m"), {{Host(), Prediction(4.5, 4.0, 6.0)}}).ok());
+  EXPECT_EQ(RawScalar("SELECT count(*) FROM v_runs"), "3");
+  EXPECT_EQ(RawScalar("SELECT count(*) FROM v_layer_timings WHERE share_pct = 50"), "6");
+  EXPECT_EQ(RawScalar("SELECT count(*) FROM v_predictions"), "1");
+  // The median of 4, 5 and 6 ms against 4.5 predicted: -10%, inside [4, 6].
+  EXPECT_EQ(RawScalar("SELECT CAST(round(CAST(error_pct AS NUMERIC), 1) AS TEXT) || ' ' || "
+                      "CAST(measured_ms AS TEXT) || ' ' || CAST(inside_interval AS TEXT) FROM "
+                      "v_predicted_vs_measured"),
+            postgres() ? "-10.0 5 1" : "-10.0 5.0 1");
+  EXPECT_EQ(RawScalar("SELECT CAST(n AS TEXT) || ' ' || CAST(within10_pct AS TEXT) FROM "
+                      "v_accuracy_by_target"),
+            postgres() ? "1 100" : "1 100.0");
+  // 5 -> 4 -> 6 ms: the last run is a regression of 50% against the one before.
+  EXPECT_EQ(RawScalar("SELECT CAST(round(CAST(change_pct AS NUMERIC), 1) AS TEXT) FROM "
+                      "v_model_history WHERE regression = 1"),
+            "50.0");
+  EXPECT_EQ(RawScalar("SELECT count(*) FROM v_model_history WHERE previous_p50_ms IS NULL"), "1");
 }
 
 TEST_P(DbTest, DatabaseFromANewerMbenchIsRefused) {

@@ -88,6 +88,10 @@ TEST_P(DbCliTest, RunAndGradeStoreWhatTheyProduce) {
   EXPECT_EQ(ej["tables"]["runs"].size(), 1u);
   EXPECT_EQ(ej["tables"]["layer_timings"].size(), rj["layers"].size());
   EXPECT_EQ(ej["tables"]["predictions"].size(), predicted);
+  // JSON columns are JSON in the export, not strings of JSON.
+  EXPECT_TRUE(ej["tables"]["runs"][0]["build"].is_object());
+  EXPECT_TRUE(ej["tables"]["runs"][0]["options"]["per_layer"].get<bool>());
+  EXPECT_TRUE(ej["tables"]["devices"][0]["facts"].is_object());
   RunResult csv = RunMbench("db export --db " + db + " --format csv --table layer_timings", dir);
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   EXPECT_EQ(CountLines(csv.out), 1 + static_cast<int>(rj["layers"].size()));
@@ -104,6 +108,26 @@ TEST_P(DbCliTest, ImportStoresPublishedTablesAtomically) {
   int runs = 0;
   for (const auto& d : devices) runs += d["runs"].get<int>();
   EXPECT_EQ(runs, 1051);
+  // Dates: a row whose source names one keeps it; the rest have none, not the import's time.
+  RunResult runs_json = RunMbench("db export --db " + db + " --table runs", dir);
+  ASSERT_EQ(runs_json.exit_code, 0) << runs_json.err;
+  int dated = 0, undated = 0;
+  const auto exported = nlohmann::json::parse(runs_json.out);
+  for (const auto& r : exported["tables"]["runs"]) {
+    if (r["measured_at"].is_null()) {
+      ++undated;
+      EXPECT_EQ(r["source"].get<std::string>().find("-01-"), std::string::npos);
+      continue;
+    }
+    ++dated;
+    const std::string at = r["measured_at"];
+    EXPECT_NE(r["source"].get<std::string>().find(at), std::string::npos) << at;
+    if (r["source"].get<std::string>().find("line 9050 (2024-01-15") != std::string::npos) {
+      EXPECT_EQ(at, "2024-01-15");
+    }
+  }
+  EXPECT_GT(dated, 700);
+  EXPECT_GT(undated, 100);
   auto board = Query("leaderboard --model zoo:mobilenet_v2", db, dir);
   ASSERT_GT(board.size(), 3u);
   for (size_t i = 1; i < board.size(); ++i) {
