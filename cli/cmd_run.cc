@@ -13,6 +13,8 @@
 #include "runner/measure.h"
 #include "runner/plan.h"
 #include "runner/plan_io.h"
+#include "server/server.h"
+#include "server/upload.h"
 
 namespace mbench::cli {
 namespace {
@@ -29,14 +31,18 @@ struct RunOptions {
   std::string save_outputs;         // directory
   std::string expect;               // directory of reference outputs
   double expect_tolerance = 1e-3;
-  std::string db_path;  // results database to store the run in
-  std::string cpus;     // CPUs to pin to ("4-7"); "" for any
-  bool serve = false;   // answer timing requests on stdin (runner::ServeTimings)
+  std::string db_path;                   // results database to store the run in
+  std::string upload_url, upload_token;  // mbench serve to post the run to
+  std::string cpus;                      // CPUs to pin to ("4-7"); "" for any
+  bool serve = false;                    // answer timing requests on stdin (runner::ServeTimings)
 };
 
 Status RunRun(const RunOptions& o) {
   MBENCH_ASSIGN_OR_RETURN(report::ReportFormat format, report::ParseReportFormat(o.format));
   const int64_t baseline_rss = runner::CurrentRssBytes();
+  if (!o.upload_url.empty() && o.upload_token.empty()) {
+    return Status::InvalidArgument("--upload needs --token (or MBENCH_UPLOAD_TOKEN)");
+  }
   // Opened first: a locked or foreign database fails before minutes of measuring, not after.
   std::unique_ptr<db::Database> results;
   if (!o.db_path.empty()) {
@@ -98,18 +104,32 @@ Status RunRun(const RunOptions& o) {
   if (!cpus.empty()) rep.options["cpus"] = cpus;
   const db::DeviceRecord host = calibration::HostDevice();
   rep.device_id = host.id;
+  const db::RunRecord rec = calibration::RunRecordOf(
+      r, o.plan.threads, o.plan.precision, rep.init_ms, (*plan)->synthetic_weights(),
+      rep.options.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), measured_at);
+  const db::ModelRecord model =
+      calibration::ModelRecordOf(m, analyzer::ModelRef{o.model_path, o.zoo, o.input_shapes});
   if (results) {
-    db::RunRecord rec = calibration::RunRecordOf(
-        r, o.plan.threads, o.plan.precision, rep.init_ms, (*plan)->synthetic_weights(),
-        rep.options.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), measured_at);
-    const analyzer::ModelRef ref{o.model_path, o.zoo, o.input_shapes};
-    MBENCH_ASSIGN_OR_RETURN(rep.run_id,
-                            results->AddRun(host, calibration::ModelRecordOf(m, ref), rec));
+    MBENCH_ASSIGN_OR_RETURN(rep.run_id, results->AddRun(host, model, rec));
     rep.db_location = results->location();
     std::fprintf(stderr, "mbench run: stored as run %lld in %s\n",
                  static_cast<long long>(rep.run_id), rep.db_location.c_str());
   }
   std::cout << report::RenderRun(rep, format);
+  if (!o.upload_url.empty()) {
+    // After the report: a server that is down costs the upload, not the measurement.
+    std::cout.flush();
+    const std::string body = server::UploadJson({host, model, rec}).dump();
+    auto answer = server::PostRun(o.upload_url, o.upload_token, body);
+    if (!answer.ok()) {
+      return Status(answer.status()).Annotate("the measurement above was printed, not uploaded");
+    }
+    auto j = nlohmann::json::parse(*answer, nullptr, false);
+    const bool fresh = j.is_object() && j.value("stored", false);
+    std::fprintf(stderr, "mbench run: uploaded to %s as run %lld%s\n", o.upload_url.c_str(),
+                 j.is_object() ? static_cast<long long>(j.value("run_id", int64_t{0})) : 0LL,
+                 fresh ? "" : " (the server had it already)");
+  }
   return Status::Ok();
 }
 
@@ -181,6 +201,12 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--db", o->db_path,
                   "Store the run (statistics, per-layer timings, device, build) in this results\n"
                   "database: an SQLite file (created when absent) or a postgresql:// URI");
+  cmd->add_option("--upload", o->upload_url,
+                  "Post the run to an mbench serve at this URL, e.g. http://team-host:8080\n"
+                  "(with --token; the report is printed first, whatever the server says)");
+  cmd->add_option("--token", o->upload_token,
+                  "Upload token from 'mbench serve token add NAME' (or MBENCH_UPLOAD_TOKEN)")
+      ->envname("MBENCH_UPLOAD_TOKEN");
   // For bench/vs_ort.js and other drivers that interleave runtimes; not for people.
   cmd->add_flag("--serve", o->serve,
                 "Answer timing requests on stdin ('runs N', 'layers N', 'quit') with JSON\n"

@@ -36,6 +36,7 @@ void RegisterRun(CLI::App& app, int* exit_code);
 void RegisterDb(CLI::App& app, int* exit_code);         // db import, query, export
 void RegisterCalibrate(CLI::App& app, int* exit_code);  // calibrate, refine
 void RegisterDevice(CLI::App& app, int* exit_code);     // device list, run, calibrate
+void RegisterServe(CLI::App& app, int* exit_code);      // serve, serve token add|list|revoke
 
 }  // namespace mbench::cli
 

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   cli::RegisterDb(app, &exit_code);
   cli::RegisterCalibrate(app, &exit_code);
   cli::RegisterDevice(app, &exit_code);
+  cli::RegisterServe(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

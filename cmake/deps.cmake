@@ -18,6 +18,11 @@ if(MBENCH_WITH_POSTGRES)
   pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)  # libpqxx-dev (a team's results database)
 endif()
 
+if(MBENCH_WITH_SERVER)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev (mbench serve)
+endif()
+
 if(MBENCH_BUILD_TESTS)
   find_package(GTest REQUIRED)                 # libgtest-dev, libgmock-dev
   include(GoogleTest)

@@ -5,5 +5,5 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${BUILD_DIR:-$root/build}
-cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DMBENCH_WERROR=ON -DMBENCH_WITH_POSTGRES=ON "$@" >/dev/null
+cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DMBENCH_WERROR=ON -DMBENCH_WITH_POSTGRES=ON -DMBENCH_WITH_SERVER=ON "$@" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"

