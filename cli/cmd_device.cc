@@ -1,6 +1,9 @@
 // `mbench device list | run | calibrate`: phones attached over adb. The flows are in device/
 // (flows.h); this file binds their flags and prints.
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -14,6 +17,7 @@
 #include "device/flows.h"
 #include "report/calibration_report.h"
 #include "report/table.h"
+#include "server/server.h"
 
 namespace mbench::cli {
 namespace {
@@ -24,6 +28,7 @@ struct DeviceCommand {
   device::Connection conn;
   std::string format = "table";
   std::string db_path, out;
+  std::string upload_url, upload_token;  // device run --upload
   device::PhoneRunRequest run;
   device::PhoneCalibrateRequest calibrate;
   bool force = false;  // store a calibration CalibrationProblems objects to
@@ -69,15 +74,49 @@ Status RunList(const DeviceCommand& o) {
 }
 
 Status RunOnDevice(DeviceCommand o) {
+  if (!o.upload_url.empty() && o.upload_token.empty()) {
+    return Status::InvalidArgument("--upload needs --token (or MBENCH_UPLOAD_TOKEN)");
+  }
   std::unique_ptr<db::Database> results;
   if (!o.db_path.empty()) {  // opened first: a locked database fails before the phone works
     MBENCH_ASSIGN_OR_RETURN(results, db::Database::Open(o.db_path));
     o.run.results = results.get();
   }
+  // An upload sends this run alone: the phone's runs land in a database of their own first.
+  std::unique_ptr<db::Database> to_upload;
+  std::filesystem::path upload_dir;
+  if (!o.upload_url.empty()) {
+    std::error_code ec;
+    upload_dir =
+        std::filesystem::temp_directory_path(ec) / ("mbench_upload_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(upload_dir, ec);
+    if (ec) return Status::IOError("cannot create " + upload_dir.string() + ": " + ec.message());
+    MBENCH_ASSIGN_OR_RETURN(to_upload, db::Database::Open((upload_dir / "run.db").string()));
+    o.run.results = to_upload.get();
+  }
+  struct RemoveDir {
+    std::filesystem::path dir;
+    ~RemoveDir() {
+      std::error_code ec;
+      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+  } remove_upload_dir{upload_dir};
   MBENCH_ASSIGN_OR_RETURN(device::Phone phone, device::Connect(o.conn));
   MBENCH_ASSIGN_OR_RETURN(nlohmann::ordered_json run,
                           device::RunOnPhone(phone, o.conn, o.run, Log));
+  if (to_upload && results) {
+    MBENCH_RETURN_IF_ERROR(device::CopyAllRuns(*to_upload, *results).status());
+  }
   std::cout << run.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  if (to_upload) {
+    std::cout.flush();
+    auto sent = server::UploadRuns(*to_upload, o.upload_url, o.upload_token);
+    if (!sent.ok()) {
+      return Status(sent.status()).Annotate("the run above was printed, not uploaded");
+    }
+    Log("uploaded " + std::to_string(*sent) + " run" + (*sent == 1 ? "" : "s") + " to " +
+        o.upload_url);
+  }
   return Status::Ok();
 }
 
@@ -167,6 +206,11 @@ void RegisterDevice(CLI::App& app, int* exit_code) {
   run->add_flag("--per-layer", o->run.per_layer, "Also time each layer alone");
   run->add_option("--db", o->db_path,
                   "Store the run in this results database (SQLite file or postgresql:// URI)");
+  run->add_option("--upload", o->upload_url,
+                  "Post the run to an mbench serve at this URL (with --token), after printing it");
+  run->add_option("--token", o->upload_token,
+                  "Upload token from 'mbench serve token add NAME' (or MBENCH_UPLOAD_TOKEN)")
+      ->envname("MBENCH_UPLOAD_TOKEN");
   run->callback([o, exit_code] {
     Status s = RunOnDevice(*o);
     *exit_code = s.ok() ? kExitOk : ReportError("device run", s);

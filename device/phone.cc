@@ -238,4 +238,14 @@ StatusOr<int> CopyRuns(db::Database& from, db::Database& to, const db::DeviceRec
   return n;
 }
 
+StatusOr<int> CopyAllRuns(db::Database& from, db::Database& to) {
+  MBENCH_ASSIGN_OR_RETURN(std::vector<db::DeviceRecord> devices, from.Devices());
+  std::vector<std::pair<db::ModelRecord, std::vector<std::pair<std::string, db::RunRecord>>>> runs;
+  for (const auto& d : devices) {
+    MBENCH_ASSIGN_OR_RETURN(std::vector<db::StoredRun> stored, from.RunsOfDevice(d.id));
+    for (auto& s : stored) runs.push_back({s.model, {{d.id, s.run}}});
+  }
+  return to.AddRuns(devices, runs);
+}
+
 }  // namespace mbench::device

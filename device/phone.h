@@ -83,6 +83,10 @@ class Phone {
 StatusOr<int> CopyRuns(db::Database& from, db::Database& to, const db::DeviceRecord& phone,
                        const std::function<std::string(const db::ModelRecord&)>& ref_of);
 
+// Copies every run in `from` into `to` under the device it was stored for (the same records,
+// nothing renamed), in one transaction; runs `to` has already are not copied twice.
+StatusOr<int> CopyAllRuns(db::Database& from, db::Database& to);
+
 }  // namespace mbench::device
 
 #endif  // MBENCH_DEVICE_PHONE_H_

@@ -116,6 +116,24 @@ grep -q "installed the aarch64 bundle" "$work/run.err" && ok "run: bundle instal
 grep -q "pixel4.*Google Pixel 4.*QTI SM8150" "$work/q" && ok "db query shows the phone's identity" ||
   fail "db query: $(cat "$work/q")"
 
+# --upload: the run goes to an mbench serve (here on a free loopback port) with a token.
+serve_db=$work/served.db
+token=$("$mbench" serve token add device-test --db "$serve_db" 2>/dev/null) || fail "token add"
+"$mbench" serve --db "$serve_db" --listen 127.0.0.1:0 > "$work/serve.out" 2> "$work/serve.err" &
+serve_pid=$!
+for _ in $(seq 1 100); do grep -q "http://" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -nE 's|.*http://127\.0\.0\.1:([0-9]+)/.*|\1|p' "$work/serve.out")
+[ -n "$port" ] || fail "serve did not start: $(cat "$work/serve.err")"
+"$mbench" device run zoo:mobilenet_v2 --resolution 96 --serial P4SERIAL "${dev[@]}" "${once[@]}" \
+  --upload "http://127.0.0.1:$port" --token "$token" > "$work/up.json" 2> "$work/up.err" ||
+  fail "run --upload: $(tail -3 "$work/up.err")"
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null
+grep -q "uploaded 1 run to" "$work/up.err" && ok "run --upload: one run posted" ||
+  fail "run --upload: $(cat "$work/up.err")"
+"$mbench" db query devices --db "$serve_db" > "$work/q" 2>&1
+grep -q "pixel4.*Google Pixel 4.*QTI SM8150.* 1 " "$work/q" && ok "run --upload: stored on the server as the phone" ||
+  fail "served db: $(cat "$work/q")"
+
 # Again, throttled: the phone's cap on cpu1 falls during the run; the bundle is not pushed again.
 cat > "$FAKE_ADB_DIR/P4SERIAL/after_run.sh" <<'SH'
 echo 1996800 > "$1/sys/devices/system/cpu/cpu1/cpufreq/scaling_max_freq"
