@@ -82,10 +82,10 @@ while IFS= read -r f; do
     fail=1 ;;
   esac
 done < <(grep -rl --include='*.h' --include='*.cc' '#include "analyzer/ncnn_internal.h"' core analyzer device_profiles db estimator runner calibration report cli tests bench 2>/dev/null)
-# cpp-httplib only in the server's HTTP files (and the server's tests).
+# cpp-httplib only in the server's HTTP files (and its tests and benchmark).
 while IFS= read -r f; do
-  case "$f" in server/server.cc|server/client.cc|tests/server/*) ;; *)
-    echo "deps_test: $f includes httplib.h outside server/server.cc and server/client.cc" >&2
+  case "$f" in server/server.cc|server/client.cc|tests/server/*|bench/serve_bench.cc) ;; *)
+    echo "deps_test: $f includes httplib.h outside server/ (and its tests and benchmark)" >&2
     fail=1 ;;
   esac
 done < <(grep -rlE --include='*.h' --include='*.cc' '#include [<"]httplib\.h' core analyzer device_profiles db estimator runner calibration device report server cli tests bench 2>/dev/null)

@@ -57,17 +57,9 @@ class DbTest : public ::testing::TestWithParam<std::string> {
            ("mbench_db_test_" + std::to_string(::getpid()) + "_" + GetParam());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    if (postgres()) {
-#ifdef MBENCH_TEST_POSTGRES
-      auto uri = mbench::testing::NewPostgresDatabase(test);
-      ASSERT_TRUE(uri.ok()) << uri.status().ToString();
-      path_ = *uri;
-#else
-      GTEST_FAIL() << "built without MBENCH_WITH_POSTGRES";
-#endif
-    } else {
-      path_ = (dir_ / "results.db").string();
-    }
+    auto location = mbench::testing::NewTestDatabase(GetParam(), test, dir_);
+    ASSERT_TRUE(location.ok()) << location.status().ToString();
+    path_ = *location;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 

@@ -22,9 +22,6 @@
 #include "db/db.h"
 #include "server/upload.h"
 #include "tests/testutil/engines.h"
-#ifdef MBENCH_TEST_POSTGRES
-#include "tests/testutil/postgres.h"
-#endif
 
 namespace mbench::server {
 namespace {
@@ -86,17 +83,9 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
            ("mbench_server_test_" + std::to_string(::getpid()) + "_" + GetParam());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    if (GetParam() == "postgresql") {
-#ifdef MBENCH_TEST_POSTGRES
-      auto uri = mbench::testing::NewPostgresDatabase("server_" + test);
-      ASSERT_TRUE(uri.ok()) << uri.status().ToString();
-      location_ = *uri;
-#else
-      GTEST_FAIL() << "built without MBENCH_WITH_POSTGRES";
-#endif
-    } else {
-      location_ = (dir_ / "results.db").string();
-    }
+    auto location = mbench::testing::NewTestDatabase(GetParam(), "server_" + test, dir_);
+    ASSERT_TRUE(location.ok()) << location.status().ToString();
+    location_ = *location;
     auto db = db::Database::Open(location_);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(*db);
