@@ -139,30 +139,28 @@ FROM v_latest_predictions p
     AND v.precision = p.precision AND COALESCE(v.threads, 0) = p.threads AND v.cores = p.cores
   JOIN models m ON m.id = p.model_id JOIN devices d ON d.id = p.device_id;
 CREATE VIEW v_leaderboard AS
-WITH keys AS (
-  SELECT device_id, model_id, runtime, compute_unit, precision, COALESCE(threads, 0) AS t, cores
-  FROM v_measured
-  UNION
-  SELECT device_id, model_id, runtime, compute_unit, precision, threads, cores
-  FROM v_latest_predictions),
-newest AS (
+WITH newest AS (
   SELECT * FROM (
     SELECT q.*, row_number() OVER (PARTITION BY device_id, model_id, runtime, compute_unit,
       precision, threads, cores ORDER BY id DESC) AS n FROM v_latest_predictions q) x
-  WHERE n = 1)
+  WHERE n = 1),
+both_sides AS (
+  SELECT COALESCE(v.device_id, p.device_id) AS device_id,
+    COALESCE(v.model_id, p.model_id) AS model_id, COALESCE(v.runtime, p.runtime) AS runtime,
+    COALESCE(v.compute_unit, p.compute_unit) AS compute_unit,
+    COALESCE(v.precision, p.precision) AS precision,
+    CASE WHEN v.device_id IS NOT NULL THEN COALESCE(v.threads, 0) ELSE p.threads END AS t,
+    COALESCE(v.cores, p.cores) AS cores, v.measured_ms, v.best_ms, v.runs,
+    v.last_measured_at, p.latency_ms, p.low_ms, p.high_ms, p.profile, p.created_at
+  FROM v_measured v FULL OUTER JOIN newest p ON p.device_id = v.device_id
+    AND p.model_id = v.model_id AND p.runtime = v.runtime AND p.compute_unit = v.compute_unit
+    AND p.precision = v.precision AND p.threads = COALESCE(v.threads, 0) AND p.cores = v.cores)
 SELECT k.device_id, d.name AS device, d.kind AS device_kind, k.model_id, m.name AS model,
   k.runtime, k.compute_unit, k.precision, CASE WHEN k.t = 0 THEN NULL ELSE k.t END AS threads,
-  k.cores, v.measured_ms, v.best_ms, v.runs, v.last_measured_at, p.latency_ms AS predicted_ms,
-  p.low_ms, p.high_ms, p.profile, p.created_at AS predicted_at,
-  100.0 * (p.latency_ms - v.measured_ms) / v.measured_ms AS error_pct
-FROM keys k
-  JOIN devices d ON d.id = k.device_id JOIN models m ON m.id = k.model_id
-  LEFT JOIN v_measured v ON v.device_id = k.device_id AND v.model_id = k.model_id
-    AND v.runtime = k.runtime AND v.compute_unit = k.compute_unit
-    AND v.precision = k.precision AND COALESCE(v.threads, 0) = k.t AND v.cores = k.cores
-  LEFT JOIN newest p ON p.device_id = k.device_id AND p.model_id = k.model_id
-    AND p.runtime = k.runtime AND p.compute_unit = k.compute_unit AND p.precision = k.precision
-    AND p.threads = k.t AND p.cores = k.cores;
+  k.cores, k.measured_ms, k.best_ms, k.runs, k.last_measured_at, k.latency_ms AS predicted_ms,
+  k.low_ms, k.high_ms, k.profile, k.created_at AS predicted_at,
+  100.0 * (k.latency_ms - k.measured_ms) / k.measured_ms AS error_pct
+FROM both_sides k JOIN devices d ON d.id = k.device_id JOIN models m ON m.id = k.model_id;
 CREATE VIEW v_devices AS
 SELECT d.id AS device_id, d.name AS device, d.soc, d.kind, d.cpu, d.added_at,
   (SELECT count(*) FROM runs r WHERE r.device_id = d.id) AS runs,
