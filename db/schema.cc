@@ -184,15 +184,17 @@ SELECT device_id, profile, runtime, compute_unit, precision, threads, cores,
 FROM v_predicted_vs_measured
 GROUP BY device_id, profile, runtime, compute_unit, precision, threads, cores,
   substr(predicted_at, 1, 10);
--- Only dated runs have a history: an undated published number has no "before".
+-- Only dated runs have a history: an undated published number has no "before". A model's
+-- history follows its name, so each new version of model.tflite (a new sha256) is compared
+-- with the version measured before it on the same device target.
 CREATE VIEW v_model_history AS
-SELECT r.run_id, r.measured_at, r.model_id, r.model, r.device_id, r.runtime, r.compute_unit,
+SELECT r.run_id, r.measured_at, r.model_id, r.model, r.sha256, r.device_id, r.runtime, r.compute_unit,
   r.precision, r.threads, r.cluster, r.n, r.p50_ms, r.std_ms, r.source,
   lag(r.p50_ms) OVER w AS previous_p50_ms,
   100.0 * (r.p50_ms - lag(r.p50_ms) OVER w) / lag(r.p50_ms) OVER w AS change_pct,
   CASE WHEN r.p50_ms > 1.1 * lag(r.p50_ms) OVER w THEN 1 ELSE 0 END AS regression
 FROM (SELECT * FROM v_runs WHERE measured_at IS NOT NULL) r
-WINDOW w AS (PARTITION BY r.model_id, r.device_id, r.runtime, r.compute_unit, r.precision,
+WINDOW w AS (PARTITION BY r.model, r.device_id, r.runtime, r.compute_unit, r.precision,
   COALESCE(r.threads, 0), CASE WHEN r.cluster = 'little' THEN 1 ELSE 0 END
   ORDER BY r.measured_at, r.run_id);
 )sql",

@@ -276,6 +276,7 @@ const pages = {
       {title: 'Measured at', value: r => r.measured_at || 'unknown'},
       {title: 'Device', value: r => r.device_id, name: true},
       {title: 'Target', value: r => r.runtime + ' ' + r.precision + ' ' + threads(r.threads)},
+      {title: 'Version', value: r => r.sha256 ? r.sha256.slice(0, 8) : '-', wide: true},
       {title: 'p50', value: r => ms(r.p50_ms), num: true},
       {title: 'Change', value: r => r.change_pct == null ? '-' :
           el('span', {}, pct(r.change_pct, true), r.regression ? ' ' : '',

@@ -227,6 +227,17 @@ TEST_P(DbTest, ViewsJoinMeasurementsAndPredictions) {
                       "v_model_history WHERE regression = 1"),
             "50.0");
   EXPECT_EQ(RawScalar("SELECT count(*) FROM v_model_history WHERE previous_p50_ms IS NULL"), "1");
+  // A new version of the file (another sha256, the same name) continues the same history.
+  ModelRecord v2 = Model("m");
+  v2.key = "sha-m-v2";
+  v2.sha256 = "ffff0000";
+  RunRecord later = MakeRun(9.0, 0);
+  later.measured_at = "2026-12-04T10:00:00Z";
+  ASSERT_TRUE((*db)->AddRun(Host(), v2, later).ok());
+  EXPECT_EQ(RawScalar("SELECT CAST(round(CAST(change_pct AS NUMERIC), 1) AS TEXT) FROM "
+                      "v_model_history WHERE sha256 = 'ffff0000'"),
+            "50.0");
+  EXPECT_EQ(RawScalar("SELECT count(*) FROM v_model_history WHERE regression = 1"), "2");
 }
 
 TEST_P(DbTest, DatabaseFromANewerMbenchIsRefused) {
