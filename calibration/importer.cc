@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
-#include <regex>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -60,9 +59,23 @@ struct ImportRow {
 // The first YYYY-MM-DD date a source line names ("README.md line 9050 (2024-01-15, commit
 // ...)"): when the table was measured. "" when it names none.
 std::string DateIn(const std::string& text) {
-  static const std::regex kDate(R"(\b((19|20)\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b)");
-  std::smatch m;
-  return std::regex_search(text, m, kDate) ? m.str(0) : "";
+  auto digit = [&](size_t i) { return std::isdigit(static_cast<unsigned char>(text[i])) != 0; };
+  for (size_t i = 0; i + 10 <= text.size(); ++i) {
+    if ((i > 0 && std::isalnum(static_cast<unsigned char>(text[i - 1]))) ||
+        (i + 10 < text.size() && std::isalnum(static_cast<unsigned char>(text[i + 10])))) {
+      continue;
+    }
+    bool shape = text[i + 4] == '-' && text[i + 7] == '-';
+    for (size_t k : {0, 1, 2, 3, 5, 6, 8, 9}) shape = shape && digit(i + k);
+    if (!shape) continue;
+    const int year = std::atoi(text.substr(i, 4).c_str());
+    const int month = std::atoi(text.substr(i + 5, 2).c_str());
+    const int day = std::atoi(text.substr(i + 8, 2).c_str());
+    if (year >= 1990 && year <= 2099 && month >= 1 && month <= 12 && day >= 1 && day <= 31) {
+      return text.substr(i, 10);
+    }
+  }
+  return "";
 }
 
 class Importer {
