@@ -78,6 +78,13 @@ std::string ModelGroup(const std::string& ref_or_name) {
 StatusOr<AnalyzedModel> LoadAndAnalyze(const std::string& path,
                                        const std::vector<std::string>& input_shape_flags,
                                        const ZooOptions& zoo, bool keep_weights) {
+  // The zoo's knobs shape a network mbench builds; a file's shape is the file's.
+  if (path.rfind("zoo:", 0) != 0 && (zoo.width != 1.0 || zoo.resolution != 0 || zoo.fold_bn)) {
+    return Status::InvalidArgument(
+        path +
+        ": --width, --resolution and --fold-bn apply to zoo: networks only (a file's "
+        "input size is set with --input-shape)");
+  }
   ReadOptions read_options;
   read_options.zoo = zoo;
   read_options.keep_weights = keep_weights;

@@ -73,7 +73,7 @@ Status RunExport(const DbOptions& o) {
       while (!text.empty() && text.back() == '\n') text.pop_back();
       first = false;
     }
-    if (first) return Status::NotFound("no table named '" + o.table + "'");
+    if (first) return results->Dump(o.table).status();  // the error that lists the tables
     text += "\n}\n}\n";
   }
   if (o.output.empty()) {

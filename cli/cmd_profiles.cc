@@ -1,6 +1,7 @@
 // `mbench fit-profiles`: fits every device profile from the published measurements in data/.
 // `mbench validate`: leave-one-model-out cross-validation of those fits (calibration/validate.h).
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -21,6 +22,16 @@ struct FitCommand {
 };
 
 Status RunFit(const FitCommand& o) {
+  // The folder is made (or found unwritable) before a minute of fitting, not after.
+  std::error_code ec;
+  std::filesystem::create_directories(o.out_dir, ec);
+  if (ec || !std::filesystem::is_directory(o.out_dir)) {
+    return Status::IOError(o.out_dir + ": cannot write profiles there (" +
+                           (ec ? ec.message() : std::string("not a folder")) + ")");
+  }
+  const std::string probe = JoinPath(o.out_dir, ".mbench-write-check");
+  MBENCH_RETURN_IF_ERROR(WriteStringToFile(probe, ""));
+  std::filesystem::remove(probe, ec);
   MBENCH_ASSIGN_OR_RETURN(
       std::vector<profiles::DeviceProfile> devices,
       calibration::FitPublishedProfiles(o.data_dir, [](const std::string& line) {
@@ -51,15 +62,18 @@ Status RunValidate(const ValidateCommand& o) {
 void RegisterProfiles(CLI::App& app, int* exit_code) {
   auto fit = std::make_shared<FitCommand>();
   fit->data_dir = DefaultDataDir();
-  fit->out_dir = profiles::DefaultProfileDir();
   CLI::App* cmd = app.add_subcommand(
       "fit-profiles",
       "Fit every device profile to the published measurements in data/ (hardware facts from\n"
       "data/devices.json, latencies from data/latency/measurements.csv) and write one JSON per\n"
       "device. Deterministic: the same data gives byte-identical files.\n"
-      "Example: mbench fit-profiles --out device_profiles");
+      "Example: mbench fit-profiles -o refit/   (then compare with device_profiles/)");
   cmd->add_option("--data", fit->data_dir, "Data directory (default: the source tree's data/)");
-  cmd->add_option("--out", fit->out_dir, "Where to write the profiles (default: device_profiles/)");
+  // Required: the shipped profiles are never overwritten by default.
+  cmd->add_option("-o,--output,--out", fit->out_dir,
+                  "Folder to write the profiles to (made when absent); to replace the shipped\n"
+                  "ones, name device_profiles/ explicitly")
+      ->required();
   cmd->callback([fit, exit_code] {
     Status s = RunFit(*fit);
     *exit_code = s.ok() ? kExitOk : ReportError("fit-profiles", s);

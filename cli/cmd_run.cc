@@ -160,16 +160,19 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--max-secs", o->measure.max_secs, "Maximum measuring time (default 60)")
       ->check(CLI::Range(0.001, 86400.0));
   cmd->add_flag("--per-layer", o->measure.per_layer, "Also time each layer alone");
-  cmd->add_flag("!--no-fuse", o->plan.fuse_activations,
-                "Run every activation as its own operator instead of fusing a ReLU/Clip into\n"
-                "the convolution before it (TFLite fuses them), and a residual Add too");
+  // Callbacks rather than CLI11's "!--flag" form, whose help shows "{false}".
+  cmd->add_flag_callback(
+      "--no-fuse", [o] { o->plan.fuse_activations = false; },
+      "Run every activation as its own operator instead of fusing a ReLU/Clip into\n"
+      "the convolution before it (TFLite fuses them), and a residual Add too");
   cmd->add_flag("--xnnpack-only", o->plan.xnnpack_only,
                 "Run every operator XNNPACK has through XNNPACK, also where mbench has a faster\n"
                 "kernel (dense fp32 convolutions on AVX-512, depthwise layers with few channels\n"
                 "or on large maps, per-channel broadcasts: docs/runner.md)");
-  cmd->add_flag("!--no-winograd", o->plan.winograd,
-                "Run 3x3 stride-1 convolutions directly instead of as Winograd F(4x4, 3x3)\n"
-                "(a quarter of the multiplies; what ncnn does on phones, not XNNPACK)");
+  cmd->add_flag_callback(
+      "--no-winograd", [o] { o->plan.winograd = false; },
+      "Run 3x3 stride-1 convolutions directly instead of as Winograd F(4x4, 3x3)\n"
+      "(a quarter of the multiplies; what ncnn does on phones, not XNNPACK)");
   cmd->add_option_function<double>(
          "--winograd-budget",
          [o](double mib) { o->plan.winograd_budget_bytes = static_cast<int64_t>(mib * 1048576.0); },

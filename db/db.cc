@@ -54,6 +54,14 @@ const std::vector<NamedQuery>& NamedQueries() {
   return q;
 }
 
+namespace {
+Status UnknownTable(const std::string& table) {
+  std::string names;
+  for (const std::string& n : TableNames()) names += (names.empty() ? "" : ", ") + n;
+  return Status::InvalidArgument("no table named '" + table + "' (tables: " + names + ")");
+}
+}  // namespace
+
 const std::vector<std::string>& TableNames() {
   static const std::vector<std::string> t = {"devices",       "models",      "runs",
                                              "layer_timings", "predictions", "calibrations"};
@@ -572,7 +580,7 @@ StatusOr<Table> Database::Query(const std::string& name, const std::string& mode
   }
   std::string names;
   for (const auto& q : NamedQueries()) names += (names.empty() ? "" : ", ") + std::string(q.name);
-  return Status::NotFound("no query named '" + name + "' (queries: " + names + ")");
+  return Status::InvalidArgument("no query named '" + name + "' (queries: " + names + ")");
 }
 
 Status Database::CheckIntegrity() {
@@ -615,7 +623,7 @@ StatusOr<int64_t> Database::Count(const std::string& table) {
                             store_->Run("cannot count " + t, "SELECT count(*) FROM " + t, {}));
     return Scalar(n);
   }
-  return Status::NotFound("no table named '" + table + "'");
+  return UnknownTable(table);
 }
 
 StatusOr<Table> Database::Dump(const std::string& table) {
@@ -628,7 +636,7 @@ StatusOr<Table> Database::Dump(const std::string& table) {
           {});
     }
   }
-  return Status::NotFound("no table named '" + table + "'");
+  return UnknownTable(table);
 }
 
 }  // namespace mbench::db

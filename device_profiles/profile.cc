@@ -355,7 +355,13 @@ StatusOr<std::vector<DeviceProfile>> LoadProfileDir(const std::string& dir) {
   std::vector<DeviceProfile> out;
   std::set<std::string> ids;
   for (const auto& f : files) {
-    MBENCH_ASSIGN_OR_RETURN(DeviceProfile p, LoadProfile(f));
+    // Other JSON in the folder (a report, a package.json) is not a profile and not an error; a
+    // file that claims to be one (an object with an id and compute units) must load.
+    MBENCH_ASSIGN_OR_RETURN(std::string text, ReadFileToString(f));
+    const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object() || !doc.contains("id") || !doc.contains("compute_units")) continue;
+    MBENCH_ASSIGN_OR_RETURN(DeviceProfile p, ParseProfile(text, f));
+    p.path = f;
     if (!ids.insert(p.id).second) {
       return Status::Corruption(f + ": duplicate device id '" + p.id + "'");
     }

@@ -3,6 +3,10 @@
 // committed data produces is tests/estimator/published_fit_test.cc, slow).
 #include "device_profiles/profile.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -133,6 +137,29 @@ TEST(ProfileTest, RejectsOtherSchemaVersionsAndNonJson) {
   }
   auto missing = LoadProfileDir("/nonexistent/profiles");
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+// A folder of profiles may hold other JSON (a grade report, a package.json): it is not read as
+// a profile. A file that claims to be one and is broken still fails, naming the file.
+TEST(ProfileTest, ProfileFolderSkipsJsonThatIsNotAProfile) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("mbench_profile_dir_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(ProfileDir() + "/pixel3.json", dir / "pixel3.json");
+  testing::WriteFile((dir / "package.json").string(), R"({"name": "x", "version": "1.0.0"})");
+  testing::WriteFile((dir / "report.json").string(), R"({"schema_version": 2, "predictions": []})");
+  testing::WriteFile((dir / "list.json").string(), "[1, 2, 3]");
+  auto all = LoadProfileDir(dir.string());
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].id, "pixel3");
+  testing::WriteFile((dir / "broken.json").string(),
+                     R"({"schema_version": 2, "id": "broken", "compute_units": 3})");
+  auto broken = LoadProfileDir(dir.string());
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("broken.json"), std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ProfileTest, ShippedProfilesCoverTheRequiredDevicesWithSourcedFacts) {

@@ -117,6 +117,7 @@ TEST(CliTest, BadInputsGiveOneLineErrorsAndNonZeroExit) {
       {"analyze " + dir.path(), 2, "directory"},
       {"analyze " + dir.File("random.onnx"), 1, "random.onnx"},
       {"analyze " + dir.File("random.onnx") + " --input-shape nonsense", 2, "--input-shape"},
+      {"analyze " + dir.File("random.onnx") + " --width 0.5", 2, "zoo: networks only"},
       {"analyze", 2, "model"},
       {"frobnicate", 2, ""},
   };
@@ -130,6 +131,36 @@ TEST(CliTest, BadInputsGiveOneLineErrorsAndNonZeroExit) {
     }
     EXPECT_TRUE(r.out.empty()) << "no partial report on error: " << r.out;
   }
+}
+
+// Every command's help is for people: an example each, and no parser leftovers such as
+// "--no-fuse{false}".
+TEST(CliTest, HelpHasExamplesAndNoParserLeftovers) {
+  TempDir dir;
+  for (const char* cmd :
+       {"analyze", "grade", "run", "devices", "zoo", "fit-profiles", "validate", "calibrate",
+        "refine", "db import", "db query", "db export", "serve", "serve token add", "device run"}) {
+    RunResult r = RunMbench(std::string(cmd) + " --help", dir);
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_EQ(r.out.find("{false}"), std::string::npos) << cmd << "\n" << r.out;
+    EXPECT_EQ(r.out.find("{true}"), std::string::npos) << cmd << "\n" << r.out;
+    EXPECT_NE(r.out.find("Example"), std::string::npos) << cmd << " --help has no example";
+  }
+}
+
+// The shipped profiles are never refit in place by default, and a folder that cannot be
+// written is refused before the fit's minute of work (one line, no progress lines before it).
+TEST(CliTest, FitProfilesNeedsAWritableOutputFirst) {
+  TempDir dir;
+  RunResult none = RunMbench("fit-profiles", dir);
+  EXPECT_EQ(none.exit_code, 2) << none.err;
+  EXPECT_NE(none.err.find("--output"), std::string::npos) << none.err;
+  testing::WriteFile(dir.File("a_file"), "x");
+  RunResult bad = RunMbench("fit-profiles -o " + dir.File("a_file") + "/profiles", dir);
+  EXPECT_EQ(bad.exit_code, 1) << bad.err;
+  EXPECT_EQ(bad.err.rfind("mbench fit-profiles: error: ", 0), 0u) << bad.err;
+  EXPECT_NE(bad.err.find("cannot write profiles"), std::string::npos) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
 TEST(CliTest, ZooListExportAndAnalyzeWorkWithoutAnyDownload) {

@@ -209,9 +209,13 @@ TEST(DbCliErrorsTest, BadDatabasesAndQueriesGiveOneLineErrors) {
   RunResult nomodel = RunMbench("db query leaderboard --db " + db, dir);
   EXPECT_NE(nomodel.exit_code, 0);
   EXPECT_NE(nomodel.err.find("--model"), std::string::npos);
+  // An unknown query or table is a usage error (exit 2) that lists the known ones.
   RunResult unknown = RunMbench("db query best-phones --db " + db, dir);
-  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("predicted-vs-measured"), std::string::npos) << unknown.err;
+  RunResult table = RunMbench("db export --table phones --db " + db, dir);
+  EXPECT_EQ(table.exit_code, 2);
+  EXPECT_NE(table.err.find("layer_timings"), std::string::npos) << table.err;
   RunResult refine = RunMbench("refine --db " + db + " --device no-such-phone", dir);
   EXPECT_NE(refine.exit_code, 0);
   EXPECT_EQ(CountLines(refine.err), 1) << refine.err;

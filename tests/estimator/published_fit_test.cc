@@ -33,7 +33,7 @@ TEST(ProfileTest, CommittedProfilesEqualARefitOfTheCommittedData) {
         ReadFileToString(testing::SourceDir() + "/device_profiles" + "/" + d.id + ".json");
     ASSERT_TRUE(committed.ok()) << d.id;
     EXPECT_EQ(profiles::ProfileToJson(d), *committed)
-        << d.id << ": run `mbench fit-profiles` and commit the result";
+        << d.id << ": run `mbench fit-profiles -o device_profiles` and commit the result";
   }
 }
 
