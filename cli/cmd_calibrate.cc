@@ -140,7 +140,7 @@ void RegisterCalibrate(CLI::App& app, int* exit_code) {
       "Example: mbench calibrate --db results.db --out host.json");
   cmd->add_option("--db", o->db_path,
                   "Results database: an SQLite file (default results.db) or a postgresql:// URI");
-  cmd->add_option("--out", o->out, "Also write the profile to this JSON file");
+  cmd->add_option("-o,--output,--out", o->out, "Also write the profile to this JSON file");
   cmd->add_option("--threads", o->calibrate.threads,
                   "Thread counts (repeatable; default 1 and all)")
       ->take_all()
@@ -193,7 +193,7 @@ void RegisterCalibrate(CLI::App& app, int* exit_code) {
   rc->add_option("--db", r->db_path, "Results database: an SQLite file or a postgresql:// URI")
       ->required();
   rc->add_option("--device", r->device, "Device id (see `mbench db query devices`)")->required();
-  rc->add_option("--out", r->out, "Also write the refined profile to this JSON file");
+  rc->add_option("-o,--output,--out", r->out, "Also write the refined profile to this JSON file");
   rc->add_option("--profiles", r->profile_dir, "Profile directory for devices not yet refined");
   rc->add_flag("--no-per-layer", r->no_per_layer, "Fit to end-to-end latencies only");
   rc->add_flag("--force", r->force, "Store the refit even when it predicts worse");

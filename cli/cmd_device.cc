@@ -224,7 +224,8 @@ void RegisterDevice(CLI::App& app, int* exit_code) {
   AddConnection(cal, o.get(), true);
   cal->add_option("--db", o->db_path, "Results database (SQLite file or postgresql:// URI)")
       ->required();
-  cal->add_option("--out", o->out, "Write the phone's profile to this JSON file")->required();
+  cal->add_option("-o,--output,--out", o->out, "Write the phone's profile to this JSON file")
+      ->required();
   cal->add_option("--threads", o->calibrate.threads,
                   "Thread counts (repeatable; default 1 and every CPU of the cluster)")
       ->take_all()

@@ -95,6 +95,8 @@ Status RunRun(const RunOptions& o) {
                  {"min_secs", o.measure.min_secs},
                  {"max_secs", o.measure.max_secs},
                  {"per_layer", o.measure.per_layer},
+                 {"cooldown_secs", o.measure.cooldown_secs},
+                 {"run_delay_secs", o.measure.run_delay_secs},
                  {"fuse_activations", o.plan.fuse_activations},
                  {"xnnpack_only", o.plan.xnnpack_only},
                  {"winograd", o.plan.winograd},
@@ -160,6 +162,14 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--max-secs", o->measure.max_secs, "Maximum measuring time (default 60)")
       ->check(CLI::Range(0.001, 86400.0));
   cmd->add_flag("--per-layer", o->measure.per_layer, "Also time each layer alone");
+  cmd->add_option("--cooldown", o->measure.cooldown_secs,
+                  "Seconds to sleep before the first run, to let the CPU cool (benchncnn's\n"
+                  "cooling down; default 0)")
+      ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_option("--run-delay", o->measure.run_delay_secs,
+                  "Seconds to sleep between timed runs (benchmark_model's --run_delay; not part\n"
+                  "of any run's time; default 0)")
+      ->check(CLI::Range(0.0, 60.0));
   // Callbacks rather than CLI11's "!--flag" form, whose help shows "{false}".
   cmd->add_flag_callback(
       "--no-fuse", [o] { o->plan.fuse_activations = false; },

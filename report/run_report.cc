@@ -1,5 +1,8 @@
 #include "report/run_report.h"
 
+#include <algorithm>
+#include <map>
+
 #include <cmath>
 #include <cstdio>
 
@@ -13,6 +16,34 @@ namespace {
 
 const char* LayerPrecision(const runner::LayerTiming& t) {
   return t.fp16 ? "fp16" : t.int8 ? "int8" : "fp32";
+}
+
+// Time per op type over a run's layers, slowest first (benchmark_model's "summary by node
+// type"): op, layer count, total p50 and share of the layer sum.
+struct OpTotal {
+  std::string op;
+  int layers = 0;
+  double ms = 0.0, share = 0.0;
+};
+std::vector<OpTotal> TimeByOp(const std::vector<runner::LayerTiming>& layers) {
+  std::map<std::string, OpTotal> by_op;
+  double sum = 0.0;
+  for (const auto& t : layers) {
+    OpTotal& o = by_op[t.op];
+    o.op = t.op;
+    ++o.layers;
+    o.ms += t.p50_ms;
+    sum += t.p50_ms;
+  }
+  std::vector<OpTotal> out;
+  for (auto& [op, o] : by_op) {
+    o.share = sum > 0 ? o.ms / sum : 0.0;
+    out.push_back(o);
+  }
+  std::sort(out.begin(), out.end(), [](const OpTotal& a, const OpTotal& b) {
+    return a.ms != b.ms ? a.ms > b.ms : a.op < b.op;
+  });
+  return out;
 }
 
 }  // namespace
@@ -130,6 +161,11 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
                         {"fused_into", t.fused_into}});
     }
     j["layers"] = layers;
+    nlohmann::ordered_json by_op = nlohmann::ordered_json::array();
+    for (const OpTotal& o : TimeByOp(r.layers)) {
+      by_op.push_back({{"op", o.op}, {"layers", o.layers}, {"ms", o.ms}, {"share", o.share}});
+    }
+    j["by_op"] = by_op;
     j["per_layer_sum_ms"] = r.per_layer_sum_ms;
     j["synthetic_weights"] = plan.synthetic_weights();
     j["warnings"] = rep.warnings;
@@ -204,7 +240,7 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
         note += "  (+" + std::to_string(t.conversions) +
                 (t.conversions > 1 ? " conversions)" : " conversion)");
       }
-      Appendf(&out, "  %-5d %-40s %-26s %10.4f %6.1f%%%s\n", t.index, t.name.substr(0, 40).c_str(),
+      Appendf(&out, "  %-5d %-40s %-26s %10.4f %6.1f%%%s\n", t.index, Truncate(t.name, 40).c_str(),
               (t.op + (t.fp16   ? " fp16"
                        : t.int8 ? " int8"
                                 : ""))
@@ -213,6 +249,23 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
     }
     Appendf(&out, "  sum of layer p50s %.3f ms (end-to-end p50 %.3f ms)\n", r.per_layer_sum_ms,
             l.p50);
+    // What benchmark_model's op profiling ends with: the slowest layers, and time by op type.
+    std::vector<const runner::LayerTiming*> top;
+    for (const auto& t : r.layers) top.push_back(&t);
+    std::stable_sort(top.begin(), top.end(),
+                     [](const runner::LayerTiming* a, const runner::LayerTiming* b) {
+                       return a->p50_ms > b->p50_ms;
+                     });
+    top.resize(std::min<size_t>(top.size(), 10));
+    Appendf(&out, "\n  top %zu layers by time\n", top.size());
+    for (const auto* t : top) {
+      Appendf(&out, "  %-5d %-40s %-26s %10.4f %6.1f%%\n", t->index, Truncate(t->name, 40).c_str(),
+              t->op.c_str(), t->p50_ms, 100 * t->share);
+    }
+    Appendf(&out, "\n  %-26s %6s %10s %7s\n", "time by op type", "layers", "ms", "share");
+    for (const OpTotal& o : TimeByOp(r.layers)) {
+      Appendf(&out, "  %-26s %6d %10.4f %6.1f%%\n", o.op.c_str(), o.layers, o.ms, 100 * o.share);
+    }
   }
   for (const auto& w : rep.warnings) Appendf(&out, "  ! %s\n", w.c_str());
   return out;

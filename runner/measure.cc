@@ -13,6 +13,7 @@
 #include <iostream>
 #include <numeric>
 #include <sstream>
+#include <thread>
 
 namespace mbench::runner {
 namespace {
@@ -135,7 +136,12 @@ StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& o, int64_t basel
   if (o.runs < 1 || o.warmup < 0 || o.min_secs < 0 || o.max_secs <= 0) {
     return Status::InvalidArgument("runs must be >= 1, warmup >= 0, min-secs >= 0, max-secs > 0");
   }
+  if (o.cooldown_secs < 0 || o.run_delay_secs < 0) {
+    return Status::InvalidArgument("cooldown and run delay must not be negative");
+  }
   Measurement m;
+  if (o.cooldown_secs > 0)
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.cooldown_secs));
   auto t0 = Clock::now();
   MBENCH_RETURN_IF_ERROR(plan.Run());
   m.first_run_ms = MsSince(t0);
@@ -151,6 +157,9 @@ StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& o, int64_t basel
     if (elapsed >= o.max_secs && !samples.empty()) {
       m.hit_max_secs = true;
       break;
+    }
+    if (o.run_delay_secs > 0 && !samples.empty()) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(o.run_delay_secs));
     }
     auto t = Clock::now();
     MBENCH_RETURN_IF_ERROR(plan.Run());

@@ -22,6 +22,11 @@ struct MeasureOptions {
   double min_secs = 1.0;   // and at least this long
   double max_secs = 60.0;  // but never longer (the count may then fall short; n says so)
   bool per_layer = false;
+  // Pauses, as benchncnn's cooling down and benchmark_model's --run_delay: a sleep before the
+  // first run (a phone that just ran something else cools off), and one between timed runs
+  // (counted in the wall time --min-secs and --max-secs see, not in any run's time).
+  double cooldown_secs = 0.0;
+  double run_delay_secs = 0.0;
   // Called now and then during long measurements with (phase, done, total); may be empty.
   std::function<void(const std::string&, int, int)> progress;
 };

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -461,6 +462,40 @@ TEST(RunCliTest, JsonKeepsTheContractKeysAndLayersMapOntoTheAnalyzer) {
     EXPECT_EQ(j["layers"][i]["name"], aj["layers"][i]["name"]);
     EXPECT_EQ(j["layers"][i]["op"], aj["layers"][i]["op"]);
   }
+}
+
+// As benchmark_model's op profiling: the slowest layers and time by op type (table and JSON);
+// and benchncnn's cooling down and benchmark_model's run delay, recorded with the run.
+TEST(RunCliTest, PerLayerSummarizesByOpAndPausesAreRecorded) {
+  TempDir dir;
+  const std::string tiny =
+      "run zoo:mobilenet_v1 --resolution 64 --width 0.25 --runs 3 "
+      "--min-secs 0 --warmup 0 --per-layer";
+  const auto start = std::chrono::steady_clock::now();
+  RunResult r = RunMbench(tiny + " --cooldown 0.2 --run-delay 0.1 --format json", dir);
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_DOUBLE_EQ(j["options"]["cooldown_secs"].get<double>(), 0.2);
+  EXPECT_DOUBLE_EQ(j["options"]["run_delay_secs"].get<double>(), 0.1);
+  EXPECT_EQ(j["latency_ms"]["n"].get<int>(), 3);
+  EXPECT_GE(secs, 0.4) << "0.2 s of cooldown and two 0.1 s delays";
+  double share = 0;
+  int layers = 0;
+  for (const auto& o : j["by_op"]) {
+    share += o["share"].get<double>();
+    layers += o["layers"].get<int>();
+  }
+  EXPECT_NEAR(share, 1.0, 1e-6);
+  EXPECT_EQ(layers, static_cast<int>(j["layers"].size()));
+  EXPECT_EQ(j["by_op"][0]["op"], "conv");
+  RunResult t = RunMbench(tiny, dir);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("top 10 layers by time"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("time by op type"), std::string::npos) << t.out;
+  RunResult bad = RunMbench(tiny + " --run-delay -1", dir);
+  EXPECT_EQ(bad.exit_code, 2);
 }
 
 // CSV is one row of end-to-end statistics, or with --per-layer one row per analyzer layer; it
