@@ -12,6 +12,7 @@
 #include "calibration/records.h"
 #include "core/csv.h"
 #include "core/env.h"
+#include "core/text.h"
 #include "device_profiles/profile.h"
 
 namespace mbench::calibration {
@@ -78,6 +79,77 @@ std::string DateIn(const std::string& text) {
   return "";
 }
 
+// The kind of table `text` holds, from its content: a raw benchncnn log ("loop_count = 4",
+// then "name  min = ..  max = ..  avg = .."), or a CSV whose header names its columns.
+std::string DetectKind(const std::string& text) {
+  if (text.find("loop_count =") != std::string::npos ||
+      (text.find(" min = ") != std::string::npos && text.find(" avg = ") != std::string::npos)) {
+    return "benchncnn";
+  }
+  const std::string header = text.substr(0, text.find('\n'));
+  auto has = [&](const char* column) { return header.find(column) != std::string::npos; };
+  if (has("device_id") && has("model_ref")) return "mbench";
+  if (has("inference_time_ms") && has("model_id")) return "qai-hub";
+  if (has("input_size") && has("latency_ms")) return "tflite";
+  if (has("avg_ms") && has("backend")) return "ncnn";
+  return "";
+}
+
+// A benchncnn log as rows of the ncnn table: its settings lines (num_threads, powersave,
+// gpu_device, loop_count) apply to the result lines after them, so one log may hold several
+// runs of the tool. Each result line "squeezenet_int8  min = 4.95  max = 5.21  avg = 5.06"
+// becomes a row; "_int8" names the int8 build of the network.
+Status BenchncnnRows(const std::string& text, const std::string& file, const std::string& device,
+                     std::vector<std::vector<std::string>>* rows) {
+  rows->push_back({"device", "soc", "backend", "threads", "cluster", "model", "model_canonical",
+                   "int8", "avg_ms", "min_ms", "max_ms", "loop_count", "log_line"});
+  std::string threads, cluster = "big", backend = "cpu", loops;
+  size_t line_no = 0, start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::string where = file + ":" + std::to_string(line_no);
+    char name[256] = {0};
+    double mn = 0, mx = 0, avg = 0;
+    char tail = 0;
+    if (std::sscanf(line.c_str(), " %255s min = %lf max = %lf avg = %lf %c", name, &mn, &mx, &avg,
+                    &tail) == 4) {
+      if (!(mn > 0 && mx >= mn && avg >= mn && avg <= mx) || !std::isfinite(mx)) {
+        return Status::Corruption(where + ": min/max/avg " + line + " are not a measurement");
+      }
+      std::string model = name, canonical = name, int8 = "0";
+      if (model.size() > 5 && model.compare(model.size() - 5, 5, "_int8") == 0) {
+        canonical = model.substr(0, model.size() - 5);
+        int8 = "1";
+      }
+      char buf[3][32];
+      std::snprintf(buf[0], sizeof(buf[0]), "%.6g", avg);
+      std::snprintf(buf[1], sizeof(buf[1]), "%.6g", mn);
+      std::snprintf(buf[2], sizeof(buf[2]), "%.6g", mx);
+      rows->push_back({device, "", backend, backend == "gpu" ? "" : threads, cluster, model,
+                       canonical, int8, buf[0], buf[1], buf[2], loops, std::to_string(line_no)});
+      continue;
+    }
+    const size_t eq = line.find(" = ");
+    if (eq == std::string::npos) continue;  // GPU info lines, blank lines, other output
+    const std::string key = Trim(line.substr(0, eq)), value = Trim(line.substr(eq + 3));
+    if (key == "num_threads") threads = value;
+    if (key == "loop_count") loops = value;
+    // powersave: 0 all cores, 1 little, 2 big.
+    if (key == "powersave") cluster = value == "1" ? "little" : value == "0" ? "all" : "big";
+    if (key == "gpu_device") backend = value == "-1" ? "cpu" : "gpu";
+  }
+  if (rows->size() == 1) {
+    return Status::Corruption(file +
+                              ": no benchncnn result lines (name  min = ..  max = ..  avg = ..)");
+  }
+  return Status::Ok();
+}
+
 class Importer {
  public:
   Importer(const ImportOptions& o, std::vector<profiles::DeviceProfile> profiles)
@@ -103,17 +175,44 @@ class Importer {
 
   StatusOr<std::vector<ImportRow>> Read() {
     MBENCH_ASSIGN_OR_RETURN(std::string text, ReadFileToString(o_.file));
+    kind_ = o_.kind.empty() || o_.kind == "auto" ? DetectKind(text) : o_.kind;
+    if (kind_.empty()) {
+      return Status::Corruption(
+          o_.file +
+          ": not a table mbench knows (a benchncnn log, or a CSV of kind "
+          "ncnn, tflite, qai-hub or mbench: docs/imports.md); name it with --kind");
+    }
+    if (kind_ != "benchncnn" && (!o_.device.empty() || !o_.measured_at.empty())) {
+      return Status::InvalidArgument(o_.file +
+                                     ": --device and --measured-at are for benchncnn "
+                                     "logs; a " +
+                                     kind_ + " table names its devices and dates");
+    }
+    if (!o_.measured_at.empty() && DateIn(o_.measured_at) != o_.measured_at.substr(0, 10)) {
+      return Status::InvalidArgument("--measured-at '" + o_.measured_at +
+                                     "' is not a date (2026-12-01 or an ISO 8601 time)");
+    }
     std::vector<std::vector<std::string>> rows;
-    if (!ParseCsv(text, &rows)) return Status::Corruption(o_.file + ": unterminated quoted field");
+    if (kind_ == "benchncnn") {
+      if (o_.device.empty()) {
+        return Status::InvalidArgument(o_.file +
+                                       ": a benchncnn log does not say which device it ran on; "
+                                       "give --device ID (a profile id such as dimensity9300, or "
+                                       "a new name)");
+      }
+      MBENCH_RETURN_IF_ERROR(BenchncnnRows(text, o_.file, o_.device, &rows));
+    } else if (!ParseCsv(text, &rows)) {
+      return Status::Corruption(o_.file + ": unterminated quoted field");
+    }
     if (rows.empty()) return Status::Corruption(o_.file + ": empty file");
     for (size_t i = 0; i < rows[0].size(); ++i) col_[rows[0][i]] = i;
     std::vector<const char*> need;
-    if (o_.kind == "ncnn") {
+    if (kind_ == "ncnn" || kind_ == "benchncnn") {
       need = {"soc", "backend", "threads", "cluster", "model", "avg_ms", "min_ms", "max_ms"};
-    } else if (o_.kind == "tflite") {
+    } else if (kind_ == "tflite") {
       need = {"model",   "input_size", "device",     "soc",   "backend",
               "threads", "precision",  "latency_ms", "source"};
-    } else if (o_.kind == "qai-hub") {
+    } else if (kind_ == "qai-hub") {
       need = {"model_id", "precision",         "device",
               "runtime",  "inference_time_ms", "primary_compute_unit"};
     } else {
@@ -123,7 +222,7 @@ class Importer {
     for (const char* n : need) {
       if (!col_.count(n)) {
         return Status::Corruption(o_.file + ": missing column '" + std::string(n) +
-                                  "' (expected a --kind " + o_.kind + " table)");
+                                  "' (expected a --kind " + kind_ + " table)");
       }
     }
     std::vector<ImportRow> out;
@@ -136,10 +235,10 @@ class Importer {
       }
       ImportRow r;
       bool keep = true;
-      MBENCH_RETURN_IF_ERROR(o_.kind == "ncnn"      ? Ncnn(&r, &keep)
-                             : o_.kind == "tflite"  ? Tflite(&r, &keep)
-                             : o_.kind == "qai-hub" ? QaiHub(&r, &keep)
-                                                    : Mbench(&r, &keep));
+      MBENCH_RETURN_IF_ERROR(kind_ == "ncnn" || kind_ == "benchncnn" ? Ncnn(&r, &keep)
+                             : kind_ == "tflite"                     ? Tflite(&r, &keep)
+                             : kind_ == "qai-hub"                    ? QaiHub(&r, &keep)
+                                                                     : Mbench(&r, &keep));
       if (keep)
         out.push_back(std::move(r));
       else
@@ -149,6 +248,7 @@ class Importer {
   }
 
   int skipped() const { return skipped_; }
+  const std::string& kind() const { return kind_; }
 
  private:
   std::string Get(const char* name) const {
@@ -177,7 +277,8 @@ class Importer {
 
   Status Ncnn(ImportRow* r, bool* /*keep*/) {
     const bool gpu = Get("backend") == "gpu" || Get("backend") == "vulkan";
-    r->device = Device("", Get("device"), Get("soc"));
+    r->device = kind_ == "benchncnn" ? Device(SlugId(o_.device), o_.device, "")
+                                     : Device("", Get("device"), Get("soc"));
     r->model_name = Get("model_canonical").empty() ? Get("model") : Get("model_canonical");
     r->run.runtime = "ncnn";
     r->run.compute_unit = gpu ? "gpu" : "cpu";
@@ -192,8 +293,11 @@ class Importer {
     MBENCH_ASSIGN_OR_RETURN(r->run.max_ms, Ms("max_ms"));
     if (!Get("loop_count").empty()) r->run.n = std::strtoll(Get("loop_count").c_str(), nullptr, 10);
     r->run.measured_at = Get("line_date");
-    r->run.source = Source("ncnn benchmark/README.md line " + Get("readme_line") +
-                           (Get("line_commit").empty() ? "" : " @" + Get("line_commit")));
+    r->run.source = kind_ == "benchncnn"
+                        ? Source("benchncnn log line " + Get("log_line"))
+                        : Source("ncnn benchmark/README.md line " + Get("readme_line") +
+                                 (Get("line_commit").empty() ? "" : " @" + Get("line_commit")));
+    if (kind_ == "benchncnn") r->run.measured_at = o_.measured_at;
     // The network structure the row was measured on, when it ships with mbench.
     const std::string param =
         JoinPath(JoinPath(o_.data_dir, "ncnn_params"), r->model_name + ".param");
@@ -274,6 +378,7 @@ class Importer {
   const std::vector<std::string>* row_ = nullptr;
   std::string where_;
   int skipped_ = 0;
+  std::string kind_;  // o_.kind, or the one the content showed
 };
 
 }  // namespace
@@ -311,7 +416,9 @@ StatusOr<ImportBatch> ReadTable(const ImportOptions& o) {
     }
     r.run.options_json = nlohmann::json({{"imported_from", o.file}, {"kind", o.kind}})
                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    // A table without dates stores none (NULL), never the import's time.
+    // A table without dates stores none (NULL), never the import's time; CPU thread counts do
+    // not apply to a GPU or NPU run (NULL too).
+    if (r.run.compute_unit != "cpu") r.run.threads = 0;
     devices[r.device.id] = r.device;
     runs[it->second].second.emplace_back(r.device.id, std::move(r.run));
   }

@@ -16,9 +16,11 @@ namespace mbench::calibration {
 
 struct ImportOptions {
   std::string file;
-  std::string kind = "mbench";  // ncnn, tflite, qai-hub or mbench
-  std::string data_dir;         // where ncnn_params/ and mbench model_refs are found
-  std::string profile_dir;      // profiles used to recognise devices
+  std::string kind = "auto";  // auto (from the content), benchncnn, ncnn, tflite, qai-hub, mbench
+  std::string device;         // benchncnn: the device the log ran on (the log does not say)
+  std::string measured_at;    // benchncnn: when (the log does not say); "" stores none
+  std::string data_dir;       // where ncnn_params/ and mbench model_refs are found
+  std::string profile_dir;    // profiles used to recognise devices
 };
 
 struct ImportSummary {

@@ -97,16 +97,22 @@ void RegisterDb(CLI::App& app, int* exit_code) {
   auto imp = std::make_shared<DbOptions>();
   imp->import.data_dir = profiles::DefaultProfileDir() + "/../data";
   imp->import.profile_dir = profiles::DefaultProfileDir();
-  imp->import.kind = "mbench";
   CLI::App* ic = db->add_subcommand(
       "import",
-      "Store a published latency table as runs of the devices it names, each with its source.\n"
-      "Kinds: ncnn (benchncnn README table), tflite (published TFLite/Core ML latencies),\n"
-      "qai-hub (Qualcomm AI Hub perf table), mbench (data/latency/measurements.csv columns).\n"
-      "Example: mbench db import ncnn_benchmark.csv --kind ncnn --db results.db");
-  ic->add_option("file", imp->import.file, "CSV file")->required();
-  ic->add_option("--kind", imp->import.kind, "ncnn, tflite, qai-hub or mbench (default)")
-      ->check(CLI::IsMember({"ncnn", "tflite", "qai-hub", "mbench"}));
+      "Store a latency table as runs of the devices it names, each with its source. The kind\n"
+      "is read from the content (docs/imports.md has an example of each): benchncnn (the raw\n"
+      "output of ncnn's benchncnn; give --device), ncnn (the ncnn benchmark README table),\n"
+      "tflite (published TFLite/Core ML latencies), qai-hub (Qualcomm AI Hub perf table),\n"
+      "mbench (data/latency/measurements.csv columns). A run stored already is not added again.\n"
+      "Example: mbench db import benchncnn.log --device dimensity9300 --db results.db");
+  ic->add_option("file", imp->import.file, "The table or log")->required();
+  ic->add_option("--kind", imp->import.kind,
+                 "auto (default: from the content), benchncnn, ncnn, tflite, qai-hub or mbench")
+      ->check(CLI::IsMember({"auto", "benchncnn", "ncnn", "tflite", "qai-hub", "mbench"}));
+  ic->add_option("--device", imp->import.device,
+                 "benchncnn: the device the log was measured on (a profile id or a name)");
+  ic->add_option("--measured-at", imp->import.measured_at,
+                 "benchncnn: when it was measured (2026-12-01); the log does not say");
   ic->add_option("--db", imp->db_path, "Results database: an SQLite file or a postgresql:// URI")
       ->required();
   ic->add_option("--data", imp->import.data_dir,

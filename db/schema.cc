@@ -81,6 +81,7 @@ CREATE UNIQUE INDEX one_active_calibration ON calibrations(device_id) WHERE acti
     R"sql(
 UPDATE runs SET measured_at = NULL
   WHERE options LIKE '%"imported_from"%' AND options NOT LIKE '%"kind":"ncnn"%';
+UPDATE runs SET threads = NULL WHERE compute_unit <> 'cpu';
 CREATE TABLE api_tokens(
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,

@@ -160,6 +160,73 @@ TEST_P(DbCliTest, ImportStoresPublishedTablesAtomically) {
   EXPECT_NE(wrong.err.find("missing column"), std::string::npos) << wrong.err;
 }
 
+// A raw benchncnn log imports, its kind read from the content: the settings lines before each
+// block (threads, cluster, GPU) apply to it, "_int8" names int8 runs, and a second import adds
+// nothing. The log does not say on which device: --device is asked for.
+TEST(DbCliErrorsTest, RawBenchncnnLogImports) {
+  TempDir dir;
+  const std::string db = dir.File("r.db");
+  const std::string log = testing::SourceDir() + "/docs/examples/benchncnn-dimensity9300.log";
+  RunResult nodev = RunMbench("db import " + log + " --db " + db, dir);
+  EXPECT_EQ(nodev.exit_code, 2);
+  EXPECT_NE(nodev.err.find("--device"), std::string::npos) << nodev.err;
+  RunResult imp = RunMbench(
+      "db import " + log + " --device dimensity9300 --measured-at 2024-01-15 --db " + db, dir);
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  EXPECT_NE(imp.out.find("48 runs of 19 models on 1 devices"), std::string::npos) << imp.out;
+  RunResult again = RunMbench("db import " + log + " --device dimensity9300 --db " + db, dir);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find(": 0 runs of"), std::string::npos) << again.out;
+  RunResult ex = RunMbench("db export --db " + db + " --table runs", dir);
+  ASSERT_EQ(ex.exit_code, 0) << ex.err;
+  const auto runs = nlohmann::json::parse(ex.out)["tables"]["runs"];
+  ASSERT_EQ(runs.size(), 48u);
+  int cpu = 0, gpu = 0, int8 = 0;
+  for (const auto& r : runs) {
+    EXPECT_EQ(r["device_id"], "dimensity9300");
+    EXPECT_EQ(r["measured_at"], "2024-01-15");
+    if (r["compute_unit"] == "gpu") {
+      ++gpu;
+      EXPECT_TRUE(r["threads"].is_null());
+    } else {
+      ++cpu;
+      EXPECT_EQ(r["threads"], 4);
+      EXPECT_EQ(r["cluster"], "big");
+    }
+    int8 += r["precision"] == "int8";
+  }
+  EXPECT_EQ(cpu, 24);
+  EXPECT_EQ(gpu, 24);
+  EXPECT_GT(int8, 0);
+  RunResult csv = RunMbench(
+      "db import " + testing::SourceDir() + "/data/latency/measurements.csv --device x --db " + db,
+      dir);
+  EXPECT_EQ(csv.exit_code, 2);
+  EXPECT_NE(csv.err.find("benchncnn logs"), std::string::npos) << csv.err;
+}
+
+// Every example in docs/imports.md imports without --kind: the kind is read from the content.
+TEST(DbCliErrorsTest, EveryDocumentedExampleImportsByContent) {
+  TempDir dir;
+  const std::string ex = testing::SourceDir() + "/docs/examples/";
+  const std::pair<const char*, const char*> files[] = {
+      {"ncnn-readme-table.csv", "4 runs"},
+      {"tflite-published.csv", "4 runs"},
+      {"qai-hub-perf.csv", "4 runs"},
+      {"mbench-measurements.csv", "2 runs"},
+      {"benchncnn-dimensity9300.log --device dimensity9300", "48 runs"}};
+  for (const auto& [file, want] : files) {
+    RunResult r = RunMbench("db import " + ex + file + " --db " + dir.File("r.db"), dir);
+    EXPECT_EQ(r.exit_code, 0) << file << ": " << r.err;
+    EXPECT_NE(r.out.find(want), std::string::npos) << file << ": " << r.out;
+  }
+  testing::WriteFile(dir.File("notes.txt"), "some notes\nnot a table\n");
+  RunResult unknown =
+      RunMbench("db import " + dir.File("notes.txt") + " --db " + dir.File("r.db"), dir);
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("not a table mbench knows"), std::string::npos) << unknown.err;
+}
+
 TEST(DbCliErrorsTest, BadDatabasesAndQueriesGiveOneLineErrors) {
   TempDir dir;
   const std::string junk = dir.File("junk.db");
