@@ -477,6 +477,18 @@ std::string DefaultProfileDir() {
   if (const char* env = std::getenv("MBENCH_PROFILE_DIR"); env != nullptr && env[0] != '\0') {
     return env;
   }
+  if (const char* home = std::getenv("MBENCH_HOME"); home != nullptr && home[0] != '\0') {
+    return JoinPath(home, "device_profiles");
+  }
+  // An installed mbench (cmake --install, the .deb) finds its files next to itself:
+  // PREFIX/bin/mbench reads PREFIX/share/mbench/{device_profiles,data}.
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path installed =
+        exe.parent_path().parent_path() / "share" / "mbench" / "device_profiles";
+    if (std::filesystem::is_directory(installed, ec)) return installed.string();
+  }
   return std::string(MBENCH_SOURCE_DIR) + "/device_profiles";
 }
 

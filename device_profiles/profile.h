@@ -147,8 +147,10 @@ std::string ProfileToJson(const DeviceProfile& profile);
 // calibration date recorded in the file.
 StatusOr<std::vector<DeviceProfile>> LoadDeviceFacts(const std::string& path, std::string* date);
 
-// Where profiles are read from: $MBENCH_PROFILE_DIR if set, else the source tree's
-// device_profiles/ (compiled in), which is where `mbench fit-profiles` writes them.
+// Where profiles are read from (and, beside them in ../data, the published data): in order,
+// $MBENCH_PROFILE_DIR, $MBENCH_HOME/device_profiles, PREFIX/share/mbench/device_profiles when
+// the binary runs from PREFIX/bin (an installed mbench), else the source tree's device_profiles/
+// (compiled in: a build tree).
 std::string DefaultProfileDir();
 
 }  // namespace mbench::profiles
