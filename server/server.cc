@@ -153,7 +153,7 @@ class Server::Impl {
       : options_(o),
         pool_(o.db),
         uploads_(o.uploads_per_second, std::max(1.0, 2 * o.uploads_per_second)),
-        failed_logins_(o.uploads_per_second > 0 ? 2.0 : 0.0, 20.0) {}
+        failed_logins_(2.0, 20.0) {}  // guesses are slowed even when uploads are not
 
   Status Start() {
     {  // Open (and create or migrate) once up front: a bad location fails here, not per request.
