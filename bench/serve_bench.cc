@@ -77,7 +77,8 @@ struct Fixture {
     r.max_ms = p50 * 1.2;
     r.source = "serve_bench";
     for (int i = 0; i < 100; ++i) {
-      r.layers.push_back({i, "layer" + std::to_string(i), "conv", "", p50 / 100, 0.01});
+      r.layers.push_back(
+          {i, "layer" + std::to_string(i), "conv", "", p50 / 100, 0.01, "xnnpack", "fp32"});
     }
     return r;
   }

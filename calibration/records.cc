@@ -138,7 +138,10 @@ db::RunRecord RunRecordOf(const runner::Measurement& r, int threads, const std::
   rec.peak_rss_bytes = r.peak_rss_bytes;
   rec.synthetic_weights = synthetic_weights;
   for (const auto& t : r.layers) {
-    rec.layers.push_back({t.index, t.name, t.op, t.fused_into, t.p50_ms, t.share});
+    rec.layers.push_back({t.index, t.name, t.op, t.fused_into, t.p50_ms, t.share, t.kernel,
+                          t.int8   ? "int8"
+                          : t.fp16 ? "fp16"
+                                   : "fp32"});
   }
   return rec;
 }

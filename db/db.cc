@@ -239,9 +239,9 @@ StatusOr<int64_t> Database::AddRunLocked(const std::string& device_id, int64_t m
         store_
             ->Run("cannot store layer " + std::to_string(t.index),
                   "INSERT INTO layer_timings(run_id, layer_index, name, op, fused_into, p50_ms, "
-                  "share) VALUES(?,?,?,?,?,?,?)",
+                  "share, kernel, precision) VALUES(?,?,?,?,?,?,?,?,?)",
                   {Int(run_id), Int(t.index), Text(t.name), Text(t.op), Text(t.fused_into),
-                   Real(t.p50_ms), Real(t.share)})
+                   Real(t.p50_ms), Real(t.share), Text(t.kernel), Text(t.precision)})
             .status());
     if (after_layer_hook) after_layer_hook(t.index);
   }
@@ -480,7 +480,8 @@ StatusOr<std::vector<StoredRun>> Database::RunsOfDevice(const std::string& devic
   MBENCH_ASSIGN_OR_RETURN(
       Table layers,
       store_->Run("cannot read layer timings",
-                  "SELECT l.run_id, l.layer_index, l.name, l.op, l.fused_into, l.p50_ms, l.share "
+                  "SELECT l.run_id, l.layer_index, l.name, l.op, l.fused_into, l.p50_ms, l.share, "
+                  "l.kernel, l.precision "
                   "FROM layer_timings l JOIN runs r ON r.id = l.run_id WHERE r.device_id = ? "
                   "ORDER BY l.run_id, l.layer_index",
                   {Text(device_id)}));
@@ -490,8 +491,8 @@ StatusOr<std::vector<StoredRun>> Database::RunsOfDevice(const std::string& devic
     while (k < out.size() && out[k].id < run_id) ++k;
     if (k == out.size()) break;
     if (out[k].id != run_id) continue;
-    out[k].run.layers.push_back(
-        {IntAt(row, 1), row[2].s, row[3].s, row[4].s, RealAt(row, 5, 0), RealAt(row, 6, 0)});
+    out[k].run.layers.push_back({IntAt(row, 1), row[2].s, row[3].s, row[4].s, RealAt(row, 5, 0),
+                                 RealAt(row, 6, 0), row[7].s, row[8].s});
   }
   return out;
 }

@@ -62,6 +62,8 @@ struct LayerRecord {
   std::string name, op, fused_into;
   double p50_ms = 0.0;
   double share = 0.0;
+  std::string kernel;     // what ran it: "xnnpack", "mbench-gemm", ... ("" when unknown)
+  std::string precision;  // the precision it ran in: fp32, fp16, int8 ("" when unknown)
 };
 
 struct RunRecord {

@@ -97,7 +97,8 @@ SELECT r.id AS run_id, r.measured_at, r.device_id, d.name AS device, d.soc, d.ki
 FROM runs r JOIN devices d ON d.id = r.device_id JOIN models m ON m.id = r.model_id;
 CREATE VIEW v_layer_timings AS
 SELECT l.run_id, r.measured_at, r.device_id, r.model_id, m.name AS model, r.runtime,
-  r.precision, r.threads, l.layer_index, l.name AS layer, l.op, l.fused_into, l.p50_ms,
+  r.precision, r.threads, l.layer_index, l.name AS layer, l.op, l.fused_into, l.kernel,
+  l.precision AS layer_precision, l.p50_ms,
   100.0 * l.share AS share_pct
 FROM layer_timings l JOIN runs r ON r.id = l.run_id JOIN models m ON m.id = r.model_id;
 CREATE VIEW v_predictions AS
@@ -232,9 +233,10 @@ CREATE TABLE layer_timings_v3(
   layer_index INTEGER NOT NULL,
   name TEXT NOT NULL, op TEXT NOT NULL, fused_into TEXT NOT NULL DEFAULT '',
   p50_ms REAL NOT NULL, share REAL NOT NULL,
+  kernel TEXT NOT NULL DEFAULT '', precision TEXT NOT NULL DEFAULT '',
   PRIMARY KEY(run_id, layer_index));
-INSERT INTO layer_timings_v3 SELECT run_id, layer_index, name, op, fused_into, p50_ms, share
-  FROM layer_timings;
+INSERT INTO layer_timings_v3 SELECT run_id, layer_index, name, op, fused_into, p50_ms, share,
+  '', '' FROM layer_timings;
 DROP TABLE layer_timings;
 DROP TABLE runs;
 ALTER TABLE runs_v3 RENAME TO runs;
@@ -254,6 +256,8 @@ UPDATE runs SET threads = NULL WHERE threads = 0;
 UPDATE runs SET n = NULL WHERE n = 0;
 ALTER TABLE runs ADD CHECK(threads IS NULL OR threads > 0);
 ALTER TABLE runs ADD CHECK(n IS NULL OR n > 0);
+ALTER TABLE layer_timings ADD COLUMN kernel TEXT NOT NULL DEFAULT '';
+ALTER TABLE layer_timings ADD COLUMN precision TEXT NOT NULL DEFAULT '';
 )sql",
 };
 static_assert(sizeof(kSqliteFirst) == sizeof(kMigrations));

@@ -195,6 +195,8 @@ Status ReadLayers(const json* j, std::vector<db::LayerRecord>* out) {
     MBENCH_RETURN_IF_ERROR(f.Text("fused_into", &l.fused_into, false, kMaxTextBytes));
     MBENCH_RETURN_IF_ERROR(f.Number("p50_ms", &l.p50_ms, 0, kMaxMs, true));
     MBENCH_RETURN_IF_ERROR(f.Number("share", &l.share, 0, 1, true));
+    MBENCH_RETURN_IF_ERROR(f.Id("kernel", &l.kernel, false));
+    MBENCH_RETURN_IF_ERROR(f.Id("precision", &l.precision, false));
     MBENCH_RETURN_IF_ERROR(f.NoOthers());
     out->push_back(std::move(l));
   }
@@ -254,7 +256,9 @@ nlohmann::json UploadJson(const Upload& u) {
                       {"op", l.op},
                       {"fused_into", l.fused_into},
                       {"p50_ms", l.p50_ms},
-                      {"share", l.share}});
+                      {"share", l.share},
+                      {"kernel", l.kernel},
+                      {"precision", l.precision}});
   }
   const db::RunRecord& r = u.run;
   return {{"device",

@@ -13,7 +13,7 @@
 //               "max_ms": x, "mean_ms": x, "std_ms": x, "init_ms": x, "first_run_ms": x,
 //               "peak_rss_bytes": N, "synthetic_weights": bool,
 //               "layers": [{"index": N, "name": ..., "op": ..., "fused_into": ...,
-//                           "p50_ms": x, "share": x}, ...]}}
+//                           "p50_ms": x, "share": x, "kernel": ..., "precision": ...}, ...]}}
 //
 // Unknown keys are refused (a misspelt field must not vanish); numbers may be null where the
 // stored column may be NULL.

@@ -28,7 +28,7 @@ TEST(KernelTimingsTest, FusionsAcrossAKernelsEdgeMakeNoSample) {
   std::vector<db::LayerRecord> layers;
   for (size_t i = 0; i < g->nodes.size(); ++i) {
     layers.push_back({static_cast<int64_t>(i), g->nodes[i].name,
-                      analyzer::OpKindName(g->nodes[i].kind), "", 0.1 * (i + 1), 0.0});
+                      analyzer::OpKindName(g->nodes[i].kind), "", 0.1 * (i + 1), 0.0, "", ""});
   }
   // Unfused: every kernel is the sum of its layers.
   std::vector<double> t = KernelTimings(m.plan, layers);

@@ -53,7 +53,8 @@ db::RunRecord MakeRun(double p50, int layers, const std::string& at = "2026-12-0
   for (int i = 0; i < layers; ++i) {
     r.layers.push_back({i, "layer" + std::to_string(i), i % 2 ? "conv" : "relu", "",
                         p50 * (i + 1) / (layers * (layers + 1) / 2.0),
-                        (i + 1) / (layers * (layers + 1) / 2.0)});
+                        (i + 1) / (layers * (layers + 1) / 2.0), i % 2 ? "mbench-gemm" : "xnnpack",
+                        "fp32"});
   }
   return r;
 }
@@ -230,6 +231,8 @@ TEST_P(ServerTest, ViewsAnswerWithTheSeededNumbers) {
   EXPECT_DOUBLE_EQ(detail["run"]["p50_ms"].get<double>(), 5.0);
   ASSERT_EQ(detail["layers"].size(), 4u);
   EXPECT_EQ(detail["top_layers"][0]["layer"], "layer3");
+  EXPECT_EQ(detail["top_layers"][0]["kernel"], "mbench-gemm");  // what ran each layer, and how
+  EXPECT_EQ(detail["top_layers"][0]["layer_precision"], "fp32");
   ASSERT_EQ(detail["by_op"].size(), 2u);
   EXPECT_EQ(detail["by_op"][0]["op"], "conv");  // layers 1 and 3: 6 of 10 parts
   EXPECT_NEAR(detail["by_op"][0]["share_pct"].get<double>(), 60.0, 1e-6);
