@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "db/db.h"
+#include "device_profiles/profile.h"
 #include "report/table.h"
 #include "server/assets.h"
 #include "server/upload.h"
@@ -231,6 +232,10 @@ class Server::Impl {
           ordered_json{
               {"api", 1}, {"engine", engine_}, {"views", views}, {"upload", "POST /api/v1/runs"}});
     });
+    http_.Get("/api/v1/profiles", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!req.params.empty()) return SendError(res, 400, "this page takes no parameters");
+      Profiles(res);
+    });
     http_.Get(R"(/api/v1/runs/(\d{1,12}))",
               [this](const httplib::Request& req, httplib::Response& res) { RunDetail(req, res); });
     http_.Get(R"(/api/v1/([a-z-]{1,32}))",
@@ -347,6 +352,35 @@ class Server::Impl {
                           {"layers", std::move(layers)},
                           {"top_layers", std::move(top)},
                           {"by_op", std::move(op_rows)}});
+  }
+
+  // The device profiles predictions come from: each target, what it was fitted on and its
+  // cross-validated error.
+  void Profiles(httplib::Response& res) {
+    const std::string dir =
+        options_.profile_dir.empty() ? profiles::DefaultProfileDir() : options_.profile_dir;
+    auto all = profiles::LoadProfileDir(dir);
+    if (!all.ok()) return SendError(res, 500, all.status().message());
+    ordered_json items = ordered_json::array();
+    for (const auto& p : *all) {
+      ordered_json targets = ordered_json::array();
+      for (const auto& t : p.targets) {
+        const auto& c = t.calibration;
+        targets.push_back(
+            {{"target", t.Key()},
+             {"method", c.method},
+             {"date", c.date},
+             {"points", c.points},
+             {"cv_points", c.cv_points},
+             {"cv_mape_pct", c.cv_points > 0 ? ordered_json(c.cv_mape_pct) : ordered_json(nullptr)},
+             {"models", c.models.size()}});
+      }
+      items.push_back({{"device_id", p.id},
+                       {"device", p.name},
+                       {"soc", p.soc},
+                       {"targets", std::move(targets)}});
+    }
+    SendJson(res, 200, ordered_json{{"view", "profiles"}, {"profile_dir", dir}, {"items", items}});
   }
 
   void Upload(const httplib::Request& req, httplib::Response& res) {

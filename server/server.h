@@ -29,6 +29,7 @@ struct ServerOptions {
   int read_timeout_secs = 5;       // a request that sends nothing for this long is dropped
   int threads = 8;                 // requests served at once (and pooled connections)
   bool log_requests = false;       // one line per request on stderr
+  std::string profile_dir;         // the profiles /api/v1/profiles lists ("": the default)
 };
 
 class Server {

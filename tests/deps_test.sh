@@ -13,7 +13,7 @@ allowed() {
     calibration) echo "core analyzer device_profiles db estimator runner calibration" ;;
     device) echo "core analyzer device_profiles db estimator runner calibration device" ;;
     report) echo "core analyzer device_profiles db estimator runner calibration report" ;;
-    server) echo "core db report server" ;;
+    server) echo "core device_profiles db report server" ;;
     cli) echo "core analyzer device_profiles db estimator runner calibration device report server cli" ;;
     *) echo "" ;;
   esac

@@ -288,10 +288,26 @@ const pages = {
   },
 
   async devices(main) {
+    const prof = await api('profiles');
+    const rows = prof.items.flatMap(p => p.targets.map(t => Object.assign({device: p.device,
+                                                                           device_id: p.device_id}, t)));
+    main.append(el('h1', {}, 'Device profiles'), el('p', {class: 'note'},
+        'Where predictions come from: each device target, what it was fitted on, and its error on ' +
+        'models held out of the fit (cross-validated).'));
+    main.append(table([
+      {title: 'Device', value: r => r.device_id, name: true},
+      {title: 'Name', value: r => r.device, name: true, wide: true},
+      {title: 'Target', value: r => r.target},
+      {title: 'Fitted on', value: r => r.points + ' latencies of ' + r.models + ' models', wide: true},
+      {title: 'CV error', value: r => r.cv_mape_pct == null ? 'not cross-validated' :
+          pct(r.cv_mape_pct) + ' (' + r.cv_points + ')', num: true},
+      {title: 'Method', value: r => r.method, name: true, wide: true},
+      {title: 'Date', value: r => r.date, wide: true},
+    ], rows));
     const d = await api('devices', {limit: 1000});
-    main.append(el('h1', {}, 'Devices'), el('p', {class: 'note'},
-        'Each device with what its active profile was calibrated on and its cross-validated ' +
-        'error (held-out models).'));
+    main.append(el('h2', {}, 'Devices in this database'), el('p', {class: 'note'},
+        'Each device with its runs, and what its calibration in this database (calibrate, ' +
+        'device calibrate, refine) was fitted on.'));
     main.append(table([
       {title: 'Device', value: r => r.device + ' (' + r.device_id + ')', name: true},
       {title: 'SoC / CPU', value: r => r.soc || r.cpu || '-', name: true, wide: true},

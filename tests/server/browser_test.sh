@@ -106,7 +106,7 @@ for width in 1400 400; do
   check "/runs" $width "Runs" "#$run_id" "&lt;img src=x onerror=alert\\(1\\)&gt;"
   check "/run/$run_id" $width "Run #$run_id: zoo:mobilenet_v2" "$shown" "Time by op type" "conv"
   check "/history?model=zoo:mobilenet_v2" $width "A model over time" "$shown"
-  check "/devices" $width "Devices" "pixel3" "Calibrated on"
+  check "/devices" $width "Device profiles" "cpu/tflite/fp32/1t" "pixel3" "Devices in this database"
 done
 # The attack stays text: no element the hostile name would have made.
 for dom in "$work"/*.html; do

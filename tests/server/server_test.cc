@@ -225,6 +225,19 @@ TEST_P(ServerTest, ViewsAnswerWithTheSeededNumbers) {
   EXPECT_EQ(models["items"][0]["runs"], 4);
   json acc = Get("/api/v1/accuracy");
   EXPECT_EQ(acc["total"], 2);
+  // The shipped profiles: every target with what it was fitted on and its held-out error.
+  json prof = Get("/api/v1/profiles");
+  bool pixel1 = false;
+  for (const auto& p : prof["items"]) {
+    if (p["device_id"] != "pixel1") continue;
+    for (const auto& t : p["targets"]) {
+      if (t["target"] != "cpu/tflite/fp32/1t") continue;
+      pixel1 = true;
+      EXPECT_GT(t["points"].get<int>(), 10);
+      EXPECT_GT(t["cv_mape_pct"].get<double>(), 0.0);
+    }
+  }
+  EXPECT_TRUE(pixel1) << prof.dump().substr(0, 300);
 
   const int64_t pixel_run = runs["items"][2]["run_id"];
   json detail = Get("/api/v1/runs/" + std::to_string(pixel_run));
