@@ -208,6 +208,9 @@ TEST_P(DbTest, VersionThreeTurnsPlaceholderZerosIntoNulls) {
   ASSERT_TRUE((*db)->AddRun(Host(), Model("gpu"), unknown).ok());
   EXPECT_EQ(RawScalar("SELECT count(*) FROM runs WHERE threads IS NULL"), "2");
   EXPECT_EQ(RawScalar("SELECT count(*) FROM v_runs WHERE threads IS NULL AND p50_ms = 9"), "1");
+  RawScalar("UPDATE runs SET threads = 0 WHERE p50_ms = 9");  // refused by the CHECK
+  RawScalar("UPDATE runs SET n = 0 WHERE p50_ms = 9");
+  EXPECT_EQ(RawScalar("SELECT count(*) FROM runs WHERE threads = 0 OR n = 0"), "0");
   EXPECT_TRUE((*db)->CheckIntegrity().ok());
 }
 
