@@ -1,5 +1,6 @@
 #include "core/text.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 
@@ -107,6 +108,76 @@ std::string MarkdownCell(std::string_view s) {
     }
   }
   return out;
+}
+
+size_t DisplayWidth(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+namespace {
+
+// The byte offset after the first `columns` code points of `s` (s.size() when it has fewer).
+size_t PrefixBytes(std::string_view s, size_t columns) {
+  size_t i = 0;
+  for (size_t seen = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && seen++ == columns) break;
+  }
+  return i;
+}
+
+}  // namespace
+
+std::string ElideMiddle(std::string_view s, size_t width) {
+  const size_t w = DisplayWidth(s);
+  if (w <= width) return std::string(s);
+  if (width < 4) return std::string(s.substr(0, PrefixBytes(s, width)));
+  const size_t head = (width - 2) / 2, tail = width - 2 - head;
+  return std::string(s.substr(0, PrefixBytes(s, head))) + ".." +
+         std::string(s.substr(PrefixBytes(s, w - tail)));
+}
+
+std::vector<std::string> WrapText(std::string_view s, size_t width, std::string_view indent) {
+  std::vector<std::string> lines;
+  std::string line;
+  size_t line_width = 0;
+  bool empty = true;  // nothing but the indent on `line` yet
+  const size_t indent_width = DisplayWidth(indent);
+  const auto limit = [&] { return lines.empty() ? width : width - std::min(width, indent_width); };
+  size_t i = 0;
+  while (i < s.size()) {
+    // A word and the spaces before it: kept as they are while the word stays on the line.
+    const size_t start = std::min(s.find_first_not_of(' ', i), s.size());
+    if (start == s.size()) break;
+    const std::string gap(s.substr(i, start - i));
+    const size_t end = std::min(s.find(' ', start), s.size());
+    std::string word(s.substr(start, end - start));
+    i = end;
+    size_t ww = DisplayWidth(word);
+    const size_t gw = empty && !lines.empty() ? 0 : gap.size();
+    if (width > 0 && !empty && line_width + gw + ww > limit()) {
+      lines.push_back(std::move(line));
+      line.clear();
+      line_width = 0;
+      empty = true;
+    }
+    if (empty && !lines.empty()) {
+      line = std::string(indent);
+    } else {
+      line += gap;
+      line_width += gap.size();
+    }
+    if (width > 0 && line_width + ww > limit()) {
+      word = ElideMiddle(word, limit() > line_width ? limit() - line_width : 1);
+      ww = DisplayWidth(word);
+    }
+    line += word;
+    line_width += ww;
+    empty = false;
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(std::move(line));
+  return lines;
 }
 
 }  // namespace mbench

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mbench {
 
@@ -29,6 +30,20 @@ bool IsSafeText(std::string_view s);
 // `s` for a Markdown table cell: '|' and '\' escaped, '<' and '&' as HTML entities (Markdown
 // renderers pass HTML through).
 std::string MarkdownCell(std::string_view s);
+
+// How many columns `s` takes in a terminal: its UTF-8 code points (every byte that is not a
+// continuation byte counts one; East Asian wide characters are not told apart).
+size_t DisplayWidth(std::string_view s);
+
+// `s` cut to at most `width` columns by replacing its middle with "..", so both the start and
+// the end of a long name stay readable ("model_1/mod..re_lu_13/Relu6"). Never splits a UTF-8
+// sequence. `s` itself when it fits; "" for width 0.
+std::string ElideMiddle(std::string_view s, size_t width);
+
+// `s` broken into lines of at most `width` columns at spaces (a word longer than `width` is
+// elided in the middle). Every line after the first starts with `indent` (counted in the width).
+// `width` 0: one line.
+std::vector<std::string> WrapText(std::string_view s, size_t width, std::string_view indent = "");
 
 }  // namespace mbench
 

@@ -46,5 +46,34 @@ TEST(TextTest, TrimAndLastLineDropWhitespaceAndEmptyLines) {
   EXPECT_EQ(LastLine("\n\n"), "");
 }
 
+TEST(TextTest, ElideMiddleKeepsBothEndsAndWholeCharacters) {
+  EXPECT_EQ(ElideMiddle("model_1/model/re_lu_13/Relu6", 12), "model..Relu6");
+  EXPECT_EQ(ElideMiddle("short", 12), "short");
+  EXPECT_EQ(ElideMiddle("abcdef", 3), "abc");
+  EXPECT_EQ(ElideMiddle("abc", 0), "");
+  // Four two-byte characters on each side: cut at characters, counted as one column each.
+  const std::string name = "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9xxxx\xC3\xA8\xC3\xA8\xC3\xA8\xC3\xA8";
+  const std::string cut = ElideMiddle(name, 8);
+  EXPECT_EQ(DisplayWidth(cut), 8u);
+  EXPECT_EQ(cut, "\xC3\xA9\xC3\xA9\xC3\xA9..\xC3\xA8\xC3\xA8\xC3\xA8");
+  EXPECT_TRUE(IsSafeText(cut));
+  EXPECT_EQ(DisplayWidth("\xE2\x86\x92 ms"), 4u);
+}
+
+TEST(TextTest, WrapTextBreaksAtSpacesKeepsGapsAndIndents) {
+  const auto lines = WrapText("  model    zoo, built in, 13.50 MiB of weights", 20, "    ");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "  model    zoo,");  // the text's own spacing stays
+  EXPECT_EQ(lines[1], "    built in, 13.50");
+  EXPECT_EQ(lines[2], "    MiB of weights");
+  for (const auto& l : lines) EXPECT_LE(DisplayWidth(l), 20u);
+  // A word longer than the width is elided, never split over lines or left too long.
+  const auto long_word = WrapText("x " + std::string(50, 'a') + "b", 10);
+  for (const auto& l : long_word) EXPECT_LE(DisplayWidth(l), 10u);
+  EXPECT_EQ(long_word.back().back(), 'b');
+  EXPECT_EQ(WrapText("one line", 0), std::vector<std::string>{"one line"});
+  EXPECT_EQ(WrapText("", 10), std::vector<std::string>{""});
+}
+
 }  // namespace
 }  // namespace mbench
