@@ -4,24 +4,40 @@
 #include <cstdio>
 
 namespace mbench::report {
+namespace {
+
+void AppendV(std::string* out, const char* format, va_list args) {
+  char buf[1024];
+  va_list again;
+  va_copy(again, args);
+  const int n = std::vsnprintf(buf, sizeof(buf), format, args);
+  if (n >= 0 && static_cast<size_t>(n) < sizeof(buf)) {
+    out->append(buf, static_cast<size_t>(n));
+  } else if (n >= 0) {
+    std::string big(static_cast<size_t>(n) + 1, '\0');
+    std::vsnprintf(big.data(), big.size(), format, again);
+    big.resize(static_cast<size_t>(n));
+    out->append(big);
+  }
+  va_end(again);
+}
+
+}  // namespace
 
 void Appendf(std::string* out, const char* format, ...) {
-  char buf[1024];
   va_list args;
   va_start(args, format);
-  const int n = std::vsnprintf(buf, sizeof(buf), format, args);
+  AppendV(out, format, args);
   va_end(args);
-  if (n < 0) return;
-  if (static_cast<size_t>(n) < sizeof(buf)) {
-    out->append(buf, static_cast<size_t>(n));
-    return;
-  }
-  std::string big(static_cast<size_t>(n) + 1, '\0');
+}
+
+std::string Sprintf(const char* format, ...) {
+  std::string out;
+  va_list args;
   va_start(args, format);
-  std::vsnprintf(big.data(), big.size(), format, args);
+  AppendV(&out, format, args);
   va_end(args);
-  big.resize(static_cast<size_t>(n));
-  out->append(big);
+  return out;
 }
 
 }  // namespace mbench::report

@@ -1,15 +1,16 @@
 #include "report/run_report.h"
 
 #include <algorithm>
-#include <map>
-
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "calibration/records.h"
 #include "core/build_info.h"
 #include "core/csv.h"
+#include "core/text.h"
 #include "report/printf.h"
+#include "report/text_table.h"
 
 namespace mbench::report {
 namespace {
@@ -97,6 +98,17 @@ std::vector<std::string> RunWarnings(const runner::Measurement& m,
                        "timing is far slower than the model's; use --threads " +
                        std::to_string(cpu.allowed_cpus) + " or more CPUs");
   }
+  // The noise the report states is the spread (std/p50). Steady noise moves the medians of
+  // the first and last thirds of the runs apart by about half of it; a slowdown while
+  // measuring moves them by about twice it. 1.5x (and at least 3%) tells the two apart.
+  const double spread = m.latency.p50 > 0 ? m.latency.std / m.latency.p50 : 0.0;
+  if (std::abs(m.drift) > std::max(1.5 * spread, 0.03)) {
+    warnings.push_back(Sprintf(
+        "the timed runs disagree: the last third's median is %.0f%% %s than the first third's, "
+        "well beyond the %.1f%% spread stated above (throttling, frequency scaling or another "
+        "process); the p50 describes neither; try --cooldown, --cpus or a quieter machine",
+        100.0 * std::abs(m.drift), m.drift > 0 ? "slower" : "faster", 100.0 * spread));
+  }
   if (m.hit_max_secs) {
     warnings.push_back("stopped at --max-secs after " + std::to_string(m.latency.n) + " runs");
   }
@@ -110,7 +122,121 @@ std::vector<std::string> RunWarnings(const runner::Measurement& m,
   return warnings;
 }
 
-std::string RenderRun(const RunReport& rep, ReportFormat format) {
+namespace {
+
+// The table or Markdown view: what ran and how, the latency, then with --per-layer every
+// layer, the ten slowest and the time by op type (as benchmark_model's op profiling prints).
+std::string RenderRunText(const RunReport& rep, bool md, size_t width) {
+  const analyzer::AnalyzedModel& m = *rep.model;
+  const runner::Plan& plan = *rep.plan;
+  const runner::Measurement& r = *rep.measurement;
+  const auto& l = r.latency;
+  std::string out = md ? "# mbench run: " + MarkdownCell(m.model.path) + "\n\n"
+                       : Wrapped("mbench run: " + m.model.path, width, "  ");
+  const auto line = [&](const std::string& key, const std::string& value) {
+    if (md) {
+      out += "- **" + key + "**: " + MarkdownCell(value) + "\n";
+    } else {
+      out += Wrapped("  " + key + std::string(key.size() < 10 ? 10 - key.size() : 1, ' ') + value,
+                     width, "            ");
+    }
+  };
+  line("cpu", Sprintf("%s %s (%s), %d cores, %d threads used", rep.cpu.vendor.c_str(),
+                      rep.cpu.uarch.c_str(), rep.cpu.package.c_str(), rep.cpu.cores, rep.threads));
+  line("plan", Sprintf("%zu steps, init %.1f ms, activations %s after reuse, weights %s as run",
+                       plan.num_steps(), rep.init_ms, HumanBytes(plan.arena_bytes()).c_str(),
+                       HumanBytes(plan.weight_bytes()).c_str()));
+  if (plan.winograd_eligible() > 0) {
+    line("winograd", Sprintf("%d of %d eligible 3x3 layers (transformed weights within %s)",
+                             plan.winograd_layers(), plan.winograd_eligible(),
+                             HumanBytes(plan.winograd_budget_bytes()).c_str()));
+  }
+  if (rep.precision != "fp32") {
+    int narrow = 0, work = 0, conversions = 0;
+    for (size_t i = 0; i < plan.num_steps(); ++i) {
+      const runner::StepInfo& st = plan.step(i);
+      work += !st.noop;
+      narrow += st.fp16 || st.int8;
+      conversions += st.conversions;
+    }
+    const char* p = rep.precision.c_str();
+    line(rep.precision,
+         Sprintf("%d of %d steps in %s, the rest fp32; %d fp32<->%s conversions (timed with the "
+                 "layer that reads them)",
+                 narrow, work, p, conversions, p));
+  }
+  line("latency", Sprintf("p50 %.3f ms  (min %.3f  p90 %.3f  p99 %.3f  max %.3f  mean %.3f  "
+                          "std %.3f, n=%d, spread %.1f%%)",
+                          l.p50, l.min, l.p90, l.p99, l.max, l.mean, l.std, l.n,
+                          l.p50 > 0 ? 100.0 * l.std / l.p50 : 0.0));
+  line("first run",
+       Sprintf("%.3f ms; peak RSS %s (+%s over baseline)", r.first_run_ms,
+               HumanBytes(r.peak_rss_bytes).c_str(), HumanBytes(r.rss_increase_bytes).c_str()));
+  const auto table = [&](const std::string& title, const std::vector<TextColumn>& columns,
+                         std::vector<std::vector<std::string>> rows) {
+    if (md) {
+      out += "\n## " + title + "\n\n" + MarkdownTable(columns, rows);
+      return;
+    }
+    out += "\n  " + title + "\n";
+    TextTable t(columns);
+    for (auto& row : rows) t.AddRow(std::move(row));
+    out += t.Render(width);
+  };
+  if (!r.layers.empty()) {
+    const auto op_of = [](const runner::LayerTiming& t) {
+      return t.op + (t.fp16 ? " fp16" : t.int8 ? " int8" : "");
+    };
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& t : r.layers) {
+      std::string note = !t.fused_into.empty() ? "fused into " + t.fused_into
+                         : t.xnnpack           ? ""
+                                               : t.kernel;
+      if (t.conversions > 0) {
+        note += (note.empty() ? "+" : "; +") + std::to_string(t.conversions) +
+                (t.conversions > 1 ? " conversions" : " conversion");
+      }
+      rows.push_back({std::to_string(t.index), t.name, op_of(t), Sprintf("%.4f", t.p50_ms),
+                      Sprintf("%.1f%%", 100 * t.share), note});
+    }
+    const std::vector<TextColumn> layer_columns = {{"layer", true},      {"name", false, 0, 16},
+                                                   {"op", false, 0, 12}, {"p50 ms", true},
+                                                   {"share", true},      {"note", false, 1, 16}};
+    table("every layer, timed alone", layer_columns, std::move(rows));
+    out += (md ? "\n" : "  ") + Sprintf("sum of layer p50s %.3f ms (end-to-end p50 %.3f ms)\n",
+                                        r.per_layer_sum_ms, l.p50);
+    std::vector<const runner::LayerTiming*> top;
+    for (const auto& t : r.layers) top.push_back(&t);
+    std::stable_sort(top.begin(), top.end(),
+                     [](const runner::LayerTiming* a, const runner::LayerTiming* b) {
+                       return a->p50_ms > b->p50_ms;
+                     });
+    top.resize(std::min<size_t>(top.size(), 10));
+    rows.clear();
+    for (const auto* t : top) {
+      rows.push_back({std::to_string(t->index), t->name, op_of(*t), Sprintf("%.4f", t->p50_ms),
+                      Sprintf("%.1f%%", 100 * t->share), ""});
+    }
+    table("top " + std::to_string(top.size()) + " layers by time",
+          {layer_columns.begin(), layer_columns.end() - 1}, std::move(rows));
+    rows.clear();
+    for (const OpTotal& o : TimeByOp(r.layers)) {
+      rows.push_back({o.op, std::to_string(o.layers), Sprintf("%.4f", o.ms),
+                      Sprintf("%.1f%%", 100 * o.share)});
+    }
+    table("time by op type",
+          {{"op", false, 0, 12}, {"layers", true}, {"ms", true}, {"share", true}}, std::move(rows));
+  }
+  if (!rep.warnings.empty() && md) out += "\n## Warnings\n\n";
+  for (const auto& w : rep.warnings) {
+    out += md ? "- " + MarkdownCell(w) + "\n" : Wrapped("  ! " + w, width, "    ");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RenderRun(const RunReport& rep, ReportFormat format, size_t width) {
   const analyzer::AnalyzedModel& m = *rep.model;
   const runner::Plan& plan = *rep.plan;
   const runner::Measurement& r = *rep.measurement;
@@ -137,6 +263,7 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
     j["latency_ms"] = {{"min", l.min}, {"p50", l.p50},   {"p90", l.p90}, {"p99", l.p99},
                        {"max", l.max}, {"mean", l.mean}, {"std", l.std}, {"n", l.n}};
     j["spread"] = l.p50 > 0 ? l.std / l.p50 : 0.0;
+    j["drift"] = r.drift;
     j["init_ms"] = rep.init_ms;
     j["first_run_ms"] = r.first_run_ms;
     j["peak_rss_bytes"] = r.peak_rss_bytes;
@@ -196,79 +323,7 @@ std::string RenderRun(const RunReport& rep, ReportFormat format) {
             static_cast<long long>(r.peak_rss_bytes), plan.synthetic_weights() ? 1 : 0);
     return out;
   }
-  const auto& l = r.latency;
-  Appendf(&out, "mbench run: %s\n", m.model.path.c_str());
-  Appendf(&out, "  cpu       %s %s (%s), %d cores, %d threads used\n", rep.cpu.vendor.c_str(),
-          rep.cpu.uarch.c_str(), rep.cpu.package.c_str(), rep.cpu.cores, rep.threads);
-  Appendf(&out,
-          "  plan      %zu steps, init %.1f ms, activations %s after reuse, weights %s as run\n",
-          plan.num_steps(), rep.init_ms, HumanBytes(plan.arena_bytes()).c_str(),
-          HumanBytes(plan.weight_bytes()).c_str());
-  if (plan.winograd_eligible() > 0) {
-    Appendf(&out, "  winograd  %d of %d eligible 3x3 layers (transformed weights within %s)\n",
-            plan.winograd_layers(), plan.winograd_eligible(),
-            HumanBytes(plan.winograd_budget_bytes()).c_str());
-  }
-  if (rep.precision != "fp32") {
-    int narrow = 0, work = 0, conversions = 0;
-    for (size_t i = 0; i < plan.num_steps(); ++i) {
-      const runner::StepInfo& st = plan.step(i);
-      work += !st.noop;
-      narrow += st.fp16 || st.int8;
-      conversions += st.conversions;
-    }
-    const char* p = rep.precision.c_str();
-    Appendf(&out,
-            "  %-9s %d of %d steps in %s, the rest fp32; %d fp32<->%s conversions "
-            "(timed with the layer that reads them)\n",
-            p, narrow, work, p, conversions, p);
-  }
-  Appendf(&out,
-          "  latency   p50 %.3f ms  (min %.3f  p90 %.3f  p99 %.3f  max %.3f  mean %.3f  "
-          "std %.3f, n=%d, spread %.1f%%)\n",
-          l.p50, l.min, l.p90, l.p99, l.max, l.mean, l.std, l.n,
-          l.p50 > 0 ? 100.0 * l.std / l.p50 : 0.0);
-  Appendf(&out, "  first run %.3f ms; peak RSS %s (+%s over baseline)\n", r.first_run_ms,
-          HumanBytes(r.peak_rss_bytes).c_str(), HumanBytes(r.rss_increase_bytes).c_str());
-  if (!r.layers.empty()) {
-    Appendf(&out, "\n  %-5s %-40s %-26s %10s %7s\n", "layer", "name", "op", "p50 ms", "share");
-    for (const auto& t : r.layers) {
-      std::string note = !t.fused_into.empty() ? "  (fused into " + t.fused_into + ")"
-                         : t.xnnpack           ? ""
-                                               : "  (" + t.kernel + ")";
-      if (t.conversions > 0) {
-        note += "  (+" + std::to_string(t.conversions) +
-                (t.conversions > 1 ? " conversions)" : " conversion)");
-      }
-      Appendf(&out, "  %-5d %-40s %-26s %10.4f %6.1f%%%s\n", t.index, Truncate(t.name, 40).c_str(),
-              (t.op + (t.fp16   ? " fp16"
-                       : t.int8 ? " int8"
-                                : ""))
-                  .c_str(),
-              t.p50_ms, 100 * t.share, note.c_str());
-    }
-    Appendf(&out, "  sum of layer p50s %.3f ms (end-to-end p50 %.3f ms)\n", r.per_layer_sum_ms,
-            l.p50);
-    // What benchmark_model's op profiling ends with: the slowest layers, and time by op type.
-    std::vector<const runner::LayerTiming*> top;
-    for (const auto& t : r.layers) top.push_back(&t);
-    std::stable_sort(top.begin(), top.end(),
-                     [](const runner::LayerTiming* a, const runner::LayerTiming* b) {
-                       return a->p50_ms > b->p50_ms;
-                     });
-    top.resize(std::min<size_t>(top.size(), 10));
-    Appendf(&out, "\n  top %zu layers by time\n", top.size());
-    for (const auto* t : top) {
-      Appendf(&out, "  %-5d %-40s %-26s %10.4f %6.1f%%\n", t->index, Truncate(t->name, 40).c_str(),
-              t->op.c_str(), t->p50_ms, 100 * t->share);
-    }
-    Appendf(&out, "\n  %-26s %6s %10s %7s\n", "time by op type", "layers", "ms", "share");
-    for (const OpTotal& o : TimeByOp(r.layers)) {
-      Appendf(&out, "  %-26s %6d %10.4f %6.1f%%\n", o.op.c_str(), o.layers, o.ms, 100 * o.share);
-    }
-  }
-  for (const auto& w : rep.warnings) Appendf(&out, "  ! %s\n", w.c_str());
-  return out;
+  return RenderRunText(rep, format == ReportFormat::kMarkdown, width);
 }
 
 }  // namespace mbench::report

@@ -43,14 +43,15 @@ StatusOr<std::string> CheckOutputs(const runner::Plan& plan, const std::string& 
                                    const std::string& precision);
 
 // The warnings a run carries: a debug or sanitizer build, fp16 without fp16 arithmetic, an
-// overflow note, a run stopped by --max-secs, seeded weights.
+// overflow note, more threads than CPUs, timed runs that drifted by more than their spread,
+// a run stopped by --max-secs, seeded weights.
 std::vector<std::string> RunWarnings(const runner::Measurement& m,
                                      const runner::CpuDescription& cpu,
                                      const std::string& precision, bool synthetic_weights,
                                      const std::string& overflow_note, int threads);
 
-// The report in `format` (kMarkdown renders the table).
-std::string RenderRun(const RunReport& report, ReportFormat format);
+// The report in `format`; the table fits `width` columns (0: no limit).
+std::string RenderRun(const RunReport& report, ReportFormat format, size_t width = 0);
 
 }  // namespace mbench::report
 

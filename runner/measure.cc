@@ -100,6 +100,18 @@ LatencyStats ComputeStats(std::vector<double> s) {
   return st;
 }
 
+double Drift(const std::vector<double>& samples_ms) {
+  const size_t third = samples_ms.size() / 3;
+  if (third < 3) return 0.0;
+  const auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+  };
+  const double first = median({samples_ms.begin(), samples_ms.begin() + third});
+  const double last = median({samples_ms.end() - third, samples_ms.end()});
+  return first > 0 ? last / first - 1.0 : 0.0;
+}
+
 int AllowedCpuCount() {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -170,6 +182,7 @@ StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& o, int64_t basel
     }
   }
   m.latency = ComputeStats(samples);
+  m.drift = Drift(samples);
 
   if (o.per_layer) {
     // Each step timed alone, in its own pass over the model so caches see the usual order.

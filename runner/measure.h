@@ -38,6 +38,11 @@ struct LatencyStats {
 // Statistics of `samples_ms` (nearest-rank percentiles). Empty input gives n = 0.
 LatencyStats ComputeStats(std::vector<double> samples_ms);
 
+// How far the timed runs drifted while measuring: the median of the last third of
+// `samples_ms` (in the order they ran) over the median of the first third, minus 1 (+0.12: the
+// end ran 12% slower, as a throttling phone does). 0 with fewer than 9 samples.
+double Drift(const std::vector<double>& samples_ms);
+
 struct LayerTiming {
   int32_t index = 0;  // analyzer layer index
   std::string name;
@@ -70,6 +75,7 @@ struct Measurement {
   int64_t peak_rss_bytes = 0;
   int64_t rss_increase_bytes = 0;  // over the process baseline when measuring began
   bool hit_max_secs = false;
+  double drift = 0.0;  // Drift() of the timed runs
 };
 
 // "0,2-3" -> {0, 2, 3}: sorted, each CPU once. kInvalidArgument for anything else, or CPUs

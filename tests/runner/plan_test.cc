@@ -237,6 +237,12 @@ TEST(MeasureTest, StatisticsAndRunCounts) {
   EXPECT_DOUBLE_EQ(s.mean, 3);
   EXPECT_NEAR(s.std, std::sqrt(2.5), 1e-12);
   EXPECT_EQ(ComputeStats({}).n, 0);
+  // Drift: the last third's median over the first third's. Steady runs do not drift; a
+  // machine that slows by a fifth halfway through does; too few runs say nothing.
+  EXPECT_DOUBLE_EQ(Drift({5, 4, 6, 5, 4, 6, 5, 4, 6}), 0.0);
+  EXPECT_NEAR(Drift({10, 10, 10, 10, 11, 12, 12, 12, 12}), 0.2, 1e-12);
+  EXPECT_NEAR(Drift({12, 12, 12, 11, 10, 10, 10, 10, 10}), -1.0 / 6, 1e-12);
+  EXPECT_DOUBLE_EQ(Drift({1, 100, 1, 100, 1, 100, 1, 100}), 0.0);
 
   auto m = analyzer::ReadModel("zoo:blazeface", {});
   ASSERT_TRUE(m.ok());
