@@ -12,8 +12,9 @@ namespace {
 struct AnalyzeOptions {
   std::string model_path;
   std::vector<std::string> input_shapes;
-  std::string format = "table";
+  std::string format = "table", output;
   analyzer::ZooOptions zoo;
+  bool wide = false;
 };
 
 Status RunAnalyze(const AnalyzeOptions& options) {
@@ -21,8 +22,9 @@ Status RunAnalyze(const AnalyzeOptions& options) {
   MBENCH_ASSIGN_OR_RETURN(
       analyzer::AnalyzedModel m,
       analyzer::LoadAndAnalyze(options.model_path, options.input_shapes, options.zoo));
-  std::cout << report::RenderAnalysis(m.model, m.analysis, format);
-  return Status::Ok();
+  return WriteOutput("analyze", options.output,
+                     report::RenderAnalysis(m.model, m.analysis, format,
+                                            options.output.empty() ? TextWidth(options.wide) : 0));
 }
 
 }  // namespace
@@ -40,6 +42,9 @@ void RegisterAnalyze(CLI::App& app, int* exit_code) {
                   "Output: table (default, for people), json (stable keys for tools), csv (one\n"
                   "row per layer) or md (Markdown). Example: --format json")
       ->check(CLI::IsMember({"table", "json", "csv", "md", "markdown"}));
+  cmd->add_option("-o,--output", options->output,
+                  "Write the report to this file instead of stdout");
+  AddWideOption(cmd, &options->wide);
   cmd->callback([options, exit_code] {
     Status s = RunAnalyze(*options);
     *exit_code = s.ok() ? kExitOk : ReportError("analyze", s);

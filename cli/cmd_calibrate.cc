@@ -21,10 +21,11 @@ namespace mbench::cli {
 namespace {
 
 struct CalibrateCommand {
-  std::string db_path = "results.db";
+  std::string db_path;
   std::string out;
   std::string cpus;
   bool force = false;
+  bool wide = false;
   calibration::CalibrateOptions calibrate;
 };
 
@@ -63,7 +64,7 @@ Status RunCalibrate(CalibrateCommand o) {
   }
   std::printf("mbench calibrate: %s in %s\n", c.host.id.c_str(),
               calibration::Duration(c.elapsed_secs).c_str());
-  std::fputs(report::RenderRefineSummary(c.outcome).c_str(), stdout);
+  std::fputs(report::RenderRefineSummary(c.outcome, TextWidth(o.wide)).c_str(), stdout);
   const std::vector<std::string> problems =
       calibration::CalibrationProblems(c.outcome, c.noisy, c.runs);
   if (!problems.empty() && !o.force) {
@@ -85,6 +86,7 @@ struct RefineOptions {
   std::string profile_dir;
   bool no_per_layer = false;
   bool force = false;
+  bool wide = false;
 };
 
 Status RunRefine(const RefineOptions& o) {
@@ -98,7 +100,7 @@ Status RunRefine(const RefineOptions& o) {
                           calibration::RefineDevice(*results, base, req));
   std::printf("mbench refine: %s from %s (base: %s)\n", o.device.c_str(),
               results->location().c_str(), base.path.c_str());
-  std::fputs(report::RenderRefineSummary(r).c_str(), stdout);
+  std::fputs(report::RenderRefineSummary(r, TextWidth(o.wide)).c_str(), stdout);
   if (r.base_new.n > 0) {
     // Both sides out of sample: the base never saw these models, the refit holds each out.
     std::printf(
@@ -138,8 +140,8 @@ void RegisterCalibrate(CLI::App& app, int* exit_code) {
       "each timed end to end and per layer at every thread count. Every run is stored in the\n"
       "results database; the fitted profile becomes the one `grade --db` uses for this host.\n"
       "Example: mbench calibrate --db results.db --out host.json");
-  cmd->add_option("--db", o->db_path,
-                  "Results database: an SQLite file (default results.db) or a postgresql:// URI");
+  AddDbOption(cmd, &o->db_path, DbUse::kNeeded,
+              "Results database: every probe and model run is stored, with the fitted profile");
   cmd->add_option("-o,--output,--out", o->out, "Also write the profile to this JSON file");
   cmd->add_option("--threads", o->calibrate.threads,
                   "Thread counts (repeatable; default 1 and all)")
@@ -161,6 +163,7 @@ void RegisterCalibrate(CLI::App& app, int* exit_code) {
   cmd->add_option("--cpus", o->cpus,
                   "Measure on these CPUs only, e.g. 4-7 (one cluster of a big.LITTLE CPU); the\n"
                   "default thread counts become 1 and the number of CPUs given");
+  AddWideOption(cmd, &o->wide);
   cmd->add_flag("--force", o->force,
                 "Make the calibration active even when a target cross-validates above 50% MAPE\n"
                 "or over a quarter of the measurements stayed noisy");
@@ -190,13 +193,13 @@ void RegisterCalibrate(CLI::App& app, int* exit_code) {
       "`grade --db` uses for that device. A refit that predicts the stored runs worse than the\n"
       "profile it replaces is reported and not stored.\n"
       "Example: mbench refine --db results.db --device host-...");
-  rc->add_option("--db", r->db_path, "Results database: an SQLite file or a postgresql:// URI")
-      ->required();
+  AddDbOption(rc, &r->db_path, DbUse::kNeeded, "Results database holding the device's runs");
   rc->add_option("--device", r->device, "Device id (see `mbench db query devices`)")->required();
   rc->add_option("-o,--output,--out", r->out, "Also write the refined profile to this JSON file");
   rc->add_option("--profiles", r->profile_dir, "Profile directory for devices not yet refined");
   rc->add_flag("--no-per-layer", r->no_per_layer, "Fit to end-to-end latencies only");
   rc->add_flag("--force", r->force, "Store the refit even when it predicts worse");
+  AddWideOption(rc, &r->wide);
   rc->callback([r, exit_code] {
     Status s = RunRefine(*r);
     *exit_code = s.ok() ? kExitOk : ReportError("refine", s);

@@ -17,6 +17,7 @@ struct DbOptions {
   calibration::ImportOptions import;
   // query / export
   std::string query, model, format = "table", table, output;
+  bool wide = false;
 };
 
 Status RunImport(const DbOptions& o) {
@@ -49,7 +50,12 @@ Status RunQuery(const DbOptions& o) {
   MBENCH_ASSIGN_OR_RETURN(auto results,
                           db::Database::Open(o.db_path, {.must_exist = true, .read_only = true}));
   MBENCH_ASSIGN_OR_RETURN(db::Table t, results->Query(o.query, o.model));
-  std::cout << report::FormatTable(t, o.format);
+  if (!o.output.empty()) {
+    MBENCH_RETURN_IF_ERROR(WriteStringToFile(o.output, report::FormatTable(t, o.format)));
+    std::fprintf(stderr, "mbench db query: wrote %s (%zu rows)\n", o.output.c_str(), t.rows.size());
+    return Status::Ok();
+  }
+  std::cout << report::FormatTable(t, o.format, TextWidth(o.wide));
   return Status::Ok();
 }
 
@@ -113,8 +119,7 @@ void RegisterDb(CLI::App& app, int* exit_code) {
                  "benchncnn: the device the log was measured on (a profile id or a name)");
   ic->add_option("--measured-at", imp->import.measured_at,
                  "benchncnn: when it was measured (2026-12-01); the log does not say");
-  ic->add_option("--db", imp->db_path, "Results database: an SQLite file or a postgresql:// URI")
-      ->required();
+  AddDbOption(ic, &imp->db_path, DbUse::kNeeded, "Results database to store the runs in");
   ic->add_option("--data", imp->import.data_dir,
                  "Where ncnn_params/ and mbench model_refs are found");
   ic->add_option("--profiles", imp->import.profile_dir,
@@ -133,11 +138,12 @@ void RegisterDb(CLI::App& app, int* exit_code) {
                                                  "\nExample: mbench db query leaderboard "
                                                  "--model zoo:mobilenet_v2 --db results.db");
   qc->add_option("name", q->query, "Query name")->required();
-  qc->add_option("--db", q->db_path, "Results database: an SQLite file or a postgresql:// URI")
-      ->required();
+  AddDbOption(qc, &q->db_path, DbUse::kNeeded, "Results database to query");
   qc->add_option("--model", q->model, "Model name, reference or sha256 prefix");
-  qc->add_option("--format", q->format, "table (default), json or csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+  qc->add_option("--format", q->format, "table (default; fits the terminal), json, csv or md")
+      ->check(CLI::IsMember({"table", "json", "csv", "md"}));
+  qc->add_option("-o,--output", q->output, "Write to this file instead of stdout");
+  AddWideOption(qc, &q->wide);
   qc->callback([q, exit_code] {
     Status s = RunQuery(*q);
     *exit_code = s.ok() ? kExitOk : ReportError("db query", s);
@@ -149,8 +155,7 @@ void RegisterDb(CLI::App& app, int* exit_code) {
       "export",
       "Export the database: every table as JSON (default), or one --table as CSV.\n"
       "Example: mbench db export --db results.db -o results.json");
-  ec->add_option("--db", e->db_path, "Results database: an SQLite file or a postgresql:// URI")
-      ->required();
+  AddDbOption(ec, &e->db_path, DbUse::kNeeded, "Results database to export");
   ec->add_option("--format", e->format, "json (default) or csv")
       ->check(CLI::IsMember({"json", "csv"}));
   ec->add_option("--table", e->table, "Only this table");

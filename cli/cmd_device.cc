@@ -32,6 +32,7 @@ struct DeviceCommand {
   device::PhoneRunRequest run;
   device::PhoneCalibrateRequest calibrate;
   bool force = false;  // store a calibration CalibrationProblems objects to
+  bool wide = false;
 };
 
 Status RunList(const DeviceCommand& o) {
@@ -69,7 +70,7 @@ Status RunList(const DeviceCommand& o) {
     for (auto& text : row) cells.push_back({db::Cell::Type::kText, 0, 0.0, std::move(text)});
     t.rows.push_back(std::move(cells));
   }
-  std::cout << report::FormatTable(t, "table");
+  std::cout << report::FormatTable(t, o.format, TextWidth(o.wide));
   return Status::Ok();
 }
 
@@ -127,7 +128,7 @@ Status RunCalibrateDevice(const DeviceCommand& o) {
                           device::CalibratePhone(phone, o.conn, o.calibrate, *results, Log));
   std::printf("mbench device calibrate: %s (%s), %d runs, copy bandwidth %.1f GB/s\n",
               c.device.id.c_str(), c.device.name.c_str(), c.runs, c.bandwidth_gbps);
-  std::fputs(report::RenderRefineSummary(c.outcome).c_str(), stdout);
+  std::fputs(report::RenderRefineSummary(c.outcome, TextWidth(o.wide)).c_str(), stdout);
   const std::vector<std::string> problems = calibration::CalibrationProblems(c.outcome, 0, c.runs);
   if (!problems.empty() && !o.force) {
     std::string why;
@@ -177,8 +178,9 @@ void RegisterDevice(CLI::App& app, int* exit_code) {
       "Attached devices: serial, phone, SoC, ABI, Android version, CPU clusters with\n"
       "their clocks, and the device profile each matches.\nExample: mbench device list");
   AddConnection(list, o.get(), false);
-  list->add_option("--format", o->format, "table (default) or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  list->add_option("--format", o->format, "table (default; fits the terminal), json, csv or md")
+      ->check(CLI::IsMember({"table", "json", "csv", "md"}));
+  AddWideOption(list, &o->wide);
   list->callback([o, exit_code] {
     Status s = RunList(*o);
     *exit_code = s.ok() ? kExitOk : ReportError("device list", s);
@@ -204,8 +206,7 @@ void RegisterDevice(CLI::App& app, int* exit_code) {
   run->add_option("--max-secs", o->run.max_secs, "Maximum measuring time (default 60)")
       ->check(CLI::Range(0.001, 3600.0));
   run->add_flag("--per-layer", o->run.per_layer, "Also time each layer alone");
-  run->add_option("--db", o->db_path,
-                  "Store the run in this results database (SQLite file or postgresql:// URI)");
+  AddDbOption(run, &o->db_path, DbUse::kOptional, "Store the run in this results database");
   run->add_option("--upload", o->upload_url,
                   "Post the run to an mbench serve at this URL (with --token), after printing it");
   run->add_option("--token", o->upload_token,
@@ -222,8 +223,8 @@ void RegisterDevice(CLI::App& app, int* exit_code) {
       "stored in --db (grade --db and refine use it) and written to --out (grade --profile).\n"
       "Example: mbench device calibrate --serial R58M12345 --db results.db --out phone.json");
   AddConnection(cal, o.get(), true);
-  cal->add_option("--db", o->db_path, "Results database (SQLite file or postgresql:// URI)")
-      ->required();
+  AddDbOption(cal, &o->db_path, DbUse::kNeeded,
+              "Results database: the phone's runs are stored there, then fitted");
   cal->add_option("-o,--output,--out", o->out, "Write the phone's profile to this JSON file")
       ->required();
   cal->add_option("--threads", o->calibrate.threads,
@@ -232,6 +233,7 @@ void RegisterDevice(CLI::App& app, int* exit_code) {
       ->allow_extra_args(false)
       ->check(CLI::Range(1, 64));
   cal->add_flag("--quick", o->calibrate.quick, "Every sixth probe only (a rougher profile)");
+  AddWideOption(cal, &o->wide);
   cal->add_flag("--force", o->force,
                 "Make the calibration active even when a target cross-validates above 50% MAPE");
   cal->add_option("--probes", o->calibrate.probes,

@@ -3,13 +3,14 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "device_profiles/profile.h"
 #include "report/format.h"
+#include "report/table.h"
+#include "report/text_table.h"
 
 namespace mbench::cli {
 namespace {
@@ -17,6 +18,7 @@ namespace {
 struct DevicesOptions {
   std::string profile_dir;
   std::string format = "table";
+  bool wide = false;
 };
 
 // Thread counts a CPU target set can predict: the calibrated ones, and every count between the
@@ -73,27 +75,51 @@ Status RunDevices(const DevicesOptions& o) {
     std::cout << report::JsonText(out) << "\n";
     return Status::Ok();
   }
-  std::ostringstream os;
-  char buf[512];
-  std::snprintf(buf, sizeof(buf), "%-14s %-44s %4s  %s\n", "id", "name", "year",
-                "can predict (unit/runtime/precision/threads: calibration points, CV MAPE)");
-  os << buf;
+  if (o.format == "csv" || o.format == "md") {
+    // One row per target: what each device can predict and how well it was calibrated.
+    db::Table t;
+    t.columns = {"id",     "name",      "year",        "target",       "threads_predictable",
+                 "points", "cv_points", "cv_mape_pct", "calibrated_on"};
+    const auto text = [](std::string s) { return db::Cell{db::Cell::Type::kText, 0, 0, s}; };
+    const auto integer = [](int64_t v) { return db::Cell{db::Cell::Type::kInt, v, 0, ""}; };
+    for (const auto& d : devices) {
+      for (const auto& tg : d.targets) {
+        t.rows.push_back({text(d.id),
+                          text(d.name),
+                          integer(d.release_year),
+                          text(tg.Key()),
+                          text(tg.compute_unit == "cpu" ? ThreadRange(d, tg) : ""),
+                          integer(tg.calibration.points),
+                          integer(tg.calibration.cv_points),
+                          {db::Cell::Type::kReal, 0, tg.calibration.cv_mape_pct, ""},
+                          text(tg.calibration.date)});
+      }
+    }
+    std::cout << report::FormatTable(t, o.format);
+    return Status::Ok();
+  }
+  report::TextTable table({{"id"},
+                           {"name", false, 1, 16},
+                           {"year", true, 2},
+                           {"can predict: target(points,CV MAPE)", false, 0, 30, true}});
+  char buf[256];
   for (const auto& d : devices) {
     std::string combos;
     for (const auto& t : d.targets) {
-      std::snprintf(buf, sizeof(buf), "%s%s: %d, %.0f%%%s", combos.empty() ? "" : "; ",
+      std::snprintf(buf, sizeof(buf), "%s%s(%d,%.0f%%%s)", combos.empty() ? "" : " ",
                     t.Key().c_str(), t.calibration.points, t.calibration.cv_mape_pct,
-                    t.calibration.cv_points > 0 ? "" : " (family)");
+                    t.calibration.cv_points > 0 ? "" : "*");
       combos += buf;
     }
-    std::snprintf(buf, sizeof(buf), "%-14s %-44s %4d  ", d.id.c_str(), d.name.substr(0, 44).c_str(),
-                  d.release_year);
-    os << buf << (combos.empty() ? "nothing calibrated" : combos) << "\n";
+    table.AddRow({d.id, d.name, std::to_string(d.release_year),
+                  combos.empty() ? "nothing calibrated" : combos});
   }
-  os << "\n"
-     << devices.size() << " profiles in " << o.profile_dir
-     << "; details: mbench devices --format json\n";
-  std::cout << os.str();
+  const size_t width = TextWidth(o.wide);
+  std::cout << table.Render(width) << "\n"
+            << report::Wrapped(std::to_string(devices.size()) + " profiles in " + o.profile_dir +
+                                   ". *: fitted on one model; the error is its family's. "
+                                   "Every field: mbench devices --format json",
+                               width, "  ");
   return Status::Ok();
 }
 
@@ -106,8 +132,11 @@ void RegisterDevices(CLI::App& app, int* exit_code) {
                                      "List the device profiles and what each can predict.\n"
                                      "Example: mbench devices --format json");
   cmd->add_option("--profiles", o->profile_dir, "Directory of device profiles");
-  cmd->add_option("--format", o->format, "table (default) or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("--format", o->format,
+                  "table (default; fits the terminal), json, csv or md (csv and md: a row per "
+                  "target)")
+      ->check(CLI::IsMember({"table", "json", "csv", "md"}));
+  AddWideOption(cmd, &o->wide);
   cmd->callback([o, exit_code] {
     Status s = RunDevices(*o);
     *exit_code = s.ok() ? kExitOk : ReportError("devices", s);

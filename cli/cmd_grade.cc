@@ -33,6 +33,7 @@ struct GradeOptions {
   bool kernels = false;               // JSON: every kernel's predicted time
   std::vector<std::string> measured;  // "DEVICE[:TARGET]=MS"
   bool speed_check = false;           // time the host again and rescale its predictions
+  bool wide = false, verbose = false;
 };
 
 // "pixel4:cpu/tflite/fp32/4t=23.5" or "pixel4=23.5".
@@ -141,7 +142,8 @@ Status RunGrade(const GradeOptions& o, int* exit_code) {
     std::fprintf(stderr, "mbench grade: stored %d predictions in %s\n", stored,
                  results->location().c_str());
   }
-  const std::string text = report::RenderGrade(r, format);
+  const std::string text =
+      report::RenderGrade(r, format, {o.output.empty() ? TextWidth(o.wide) : size_t{0}, o.verbose});
   if (!o.output.empty()) {
     MBENCH_RETURN_IF_ERROR(WriteStringToFile(o.output, text));
     std::fprintf(stderr, "mbench grade: wrote %s\n", o.output.c_str());
@@ -210,8 +212,13 @@ void RegisterGrade(CLI::App& app, int* exit_code) {
   cmd->add_flag("--kernels", o->kernels,
                 "JSON: every kernel's predicted time, named by its main layer, to set against\n"
                 "`mbench run --per-layer`");
-  cmd->add_option("--format", o->format, "table (default), json, md or html")
-      ->check(CLI::IsMember({"table", "json", "md", "markdown", "html"}));
+  cmd->add_option("--format", o->format,
+                  "table (default; fits the terminal), json, csv (a row per device), md or html")
+      ->check(CLI::IsMember({"table", "json", "csv", "md", "markdown", "html"}));
+  cmd->add_flag("--verbose,-v", o->verbose,
+                "Table: also each runtime's op-list source, why each device was not predicted,\n"
+                "the time each device sends back to the CPU and each target's calibration");
+  AddWideOption(cmd, &o->wide);
   cmd->add_option("-o,--output", o->output, "Write the report to this file instead of stdout");
   cmd->add_option(
       "--profiles", o->profile_dir,
@@ -221,9 +228,9 @@ void RegisterGrade(CLI::App& app, int* exit_code) {
                   "`mbench calibrate`")
       ->take_all()
       ->allow_extra_args(false);
-  cmd->add_option("--db", o->db_path,
-                  "Results database: devices refined there (`mbench refine`) are graded with\n"
-                  "their refined profile, and every prediction is stored");
+  AddDbOption(cmd, &o->db_path, DbUse::kOptional,
+              "Results database: devices refined there (`mbench refine`) are graded with\n"
+              "their refined profile, and every prediction is stored");
   cmd->callback([o, exit_code] {
     int code = kExitOk;
     Status s = RunGrade(*o, &code);

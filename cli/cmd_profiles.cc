@@ -47,14 +47,16 @@ Status RunFit(const FitCommand& o) {
 
 struct ValidateCommand {
   calibration::ValidateOptions validate;
-  std::string format = "table";
+  std::string format = "table", output;
+  bool wide = false;
 };
 
 Status RunValidate(const ValidateCommand& o) {
   MBENCH_ASSIGN_OR_RETURN(report::ReportFormat format, report::ParseReportFormat(o.format));
   MBENCH_ASSIGN_OR_RETURN(calibration::Validation v, calibration::Validate(o.validate));
-  std::cout << report::RenderValidation(v, format);
-  return Status::Ok();
+  return WriteOutput(
+      "validate", o.output,
+      report::RenderValidation(v, format, o.output.empty() ? TextWidth(o.wide) : size_t{0}));
 }
 
 }  // namespace
@@ -99,14 +101,16 @@ void RegisterProfiles(CLI::App& app, int* exit_code) {
                  "Predict each measurement from the other measurements of the same model\n"
                  "(its architecture still held out of every fit): the accuracy once a model\n"
                  "was measured on other devices, as grade gives it with --measured or --db");
-  vcmd->add_option("--db", val->validate.db_path,
-                   "Validate on the runs stored in this results database instead: per device,\n"
-                   "each model left out of the fit that predicts it, as `refine` fits");
+  AddDbOption(vcmd, &val->validate.db_path, DbUse::kOptional,
+              "Validate on the runs stored in this results database instead: per device,\n"
+              "each model left out of the fit that predicts it, as `refine` fits");
   vcmd->add_option("--device", val->validate.device, "With --db: only this device");
   vcmd->add_option("--profiles", val->validate.profile_dir,
                    "With --db: profiles of devices not refined");
-  vcmd->add_option("--format", val->format, "table (default), json, csv or md")
+  vcmd->add_option("--format", val->format, "table (default; fits the terminal), json, csv or md")
       ->check(CLI::IsMember({"table", "json", "csv", "md", "markdown"}));
+  vcmd->add_option("-o,--output", val->output, "Write the report to this file instead of stdout");
+  AddWideOption(vcmd, &val->wide);
   vcmd->callback([val, exit_code] {
     Status s = RunValidate(*val);
     *exit_code = s.ok() ? kExitOk : ReportError("validate", s);

@@ -25,7 +25,8 @@ struct RunOptions {
   analyzer::ZooOptions zoo;
   runner::PlanOptions plan;
   runner::MeasureOptions measure;
-  std::string format = "table";
+  std::string format = "table", output;
+  bool wide = false;
   uint64_t input_seed = 7;
   std::vector<std::string> inputs;  // NAME=file.npy
   std::string save_outputs;         // directory
@@ -117,7 +118,9 @@ Status RunRun(const RunOptions& o) {
     std::fprintf(stderr, "mbench run: stored as run %lld in %s\n",
                  static_cast<long long>(rep.run_id), rep.db_location.c_str());
   }
-  std::cout << report::RenderRun(rep, format);
+  MBENCH_RETURN_IF_ERROR(WriteOutput(
+      "run", o.output,
+      report::RenderRun(rep, format, o.output.empty() ? TextWidth(o.wide) : size_t{0})));
   if (!o.upload_url.empty()) {
     // After the report: a server that is down costs the upload, not the measurement.
     std::cout.flush();
@@ -208,12 +211,14 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "--expect's relative tolerance (default 1e-3)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--format", o->format,
-                  "table (default), json or csv (one row of latency statistics; with --per-layer, "
-                  "one row per layer)")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
-  cmd->add_option("--db", o->db_path,
-                  "Store the run (statistics, per-layer timings, device, build) in this results\n"
-                  "database: an SQLite file (created when absent) or a postgresql:// URI");
+                  "table (default; fits the terminal), json, csv (one row of latency statistics;\n"
+                  "with --per-layer, one row per layer) or md")
+      ->check(CLI::IsMember({"table", "json", "csv", "md"}));
+  cmd->add_option("-o,--output", o->output, "Write the report to this file instead of stdout");
+  AddWideOption(cmd, &o->wide);
+  AddDbOption(cmd, &o->db_path, DbUse::kOptional,
+              "Store the run (statistics, per-layer timings, device, build) in this results\n"
+              "database (an SQLite file is created when absent)");
   cmd->add_option("--upload", o->upload_url,
                   "Post the run to an mbench serve at this URL, e.g. http://team-host:8080\n"
                   "(with --token; the report is printed first, whatever the server says)");

@@ -73,8 +73,7 @@ void RegisterServe(CLI::App& app, int* exit_code) {
       "Serve the results database: a dashboard at /, a JSON API under /api/v1 (docs/server.md)\n"
       "and uploads from 'mbench run --upload'. Binds to 127.0.0.1 unless --listen says otherwise.\n"
       "Example: mbench serve --db results.db --listen 127.0.0.1:8080");
-  cmd->add_option("--db", o->server.db, "Results database: an SQLite file or a postgresql:// URI")
-      ->required();
+  AddDbOption(cmd, &o->server.db, DbUse::kNeeded, "Results database to serve");
   cmd->add_option("--listen", o->listen,
                   "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one;\n"
                   "0.0.0.0:8080 opens it to the network)");

@@ -9,12 +9,14 @@
 #include "analyzer/zoo.h"
 #include "cli/commands.h"
 #include "report/format.h"
+#include "report/table.h"
 
 namespace mbench::cli {
 namespace {
 
 struct ZooListOptions {
   std::string format = "table";
+  bool wide = false;
 };
 
 struct ZooExportOptions {
@@ -26,29 +28,34 @@ struct ZooExportOptions {
 
 Status RunList(const ZooListOptions& options) {
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  if (options.format != "json") {
-    std::printf("%-34s %-9s %-6s %12s %12s  %s\n", "name", "variants", "input", "MACs", "params",
-                "description");
-  }
+  db::Table table;
+  table.columns = {"name", "variants", "input", "MACs", "params", "description"};
+  const bool human = options.format == "table";
+  const auto text = [](std::string v) { return db::Cell{db::Cell::Type::kText, 0, 0, v}; };
+  const auto count = [&](int64_t v) {
+    return human ? text(report::HumanCount(v)) : db::Cell{db::Cell::Type::kInt, v, 0, ""};
+  };
   for (const analyzer::ZooEntry& e : analyzer::ZooEntries()) {
     MBENCH_ASSIGN_OR_RETURN(analyzer::Graph g, analyzer::BuildZooModel(e.name, {}));
     MBENCH_ASSIGN_OR_RETURN(analyzer::ModelAnalysis a, analyzer::Analyze(g));
-    std::string variants = e.has_width ? "width,res" : "res";
-    if (options.format == "json") {
-      rows.push_back({{"name", e.name},
-                      {"description", e.description},
-                      {"resolution", e.default_resolution},
-                      {"has_width", e.has_width},
-                      {"macs", a.totals.macs},
-                      {"params", a.totals.params}});
-    } else {
-      std::printf("%-34s %-9s %-6lld %12s %12s  %s\n", e.name, variants.c_str(),
-                  static_cast<long long>(e.default_resolution),
-                  report::HumanCount(a.totals.macs).c_str(),
-                  report::HumanCount(a.totals.params).c_str(), e.description);
-    }
+    rows.push_back({{"name", e.name},
+                    {"description", e.description},
+                    {"resolution", e.default_resolution},
+                    {"has_width", e.has_width},
+                    {"macs", a.totals.macs},
+                    {"params", a.totals.params}});
+    table.rows.push_back({text(e.name),
+                          text(e.has_width ? "width,res" : "res"),
+                          {db::Cell::Type::kInt, e.default_resolution, 0, ""},
+                          count(a.totals.macs),
+                          count(a.totals.params),
+                          text(e.description)});
   }
-  if (options.format == "json") std::cout << report::JsonText(rows) << "\n";
+  if (options.format == "json") {
+    std::cout << report::JsonText(rows) << "\n";
+  } else {
+    std::cout << report::FormatTable(table, options.format, TextWidth(options.wide));
+  }
   return Status::Ok();
 }
 
@@ -75,8 +82,9 @@ void RegisterZoo(CLI::App& app, int* exit_code) {
                                        "List the architectures with MACs and parameters "
                                        "(computed by the analyzer). Example: mbench zoo list");
   list->add_option("--format", list_options->format,
-                   "table (default) or json. Example: --format json")
-      ->check(CLI::IsMember({"table", "json"}));
+                   "table (default; fits the terminal), json, csv or md. Example: --format json")
+      ->check(CLI::IsMember({"table", "json", "csv", "md"}));
+  AddWideOption(list, &list_options->wide);
   list->callback([list_options, exit_code] {
     Status s = RunList(*list_options);
     *exit_code = s.ok() ? kExitOk : ReportError("zoo list", s);

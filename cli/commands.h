@@ -23,6 +23,24 @@ inline constexpr int kExitGateFailed = 4;
 void AddModelOptions(CLI::App* cmd, std::string* model_path, std::vector<std::string>* input_shapes,
                      analyzer::ZooOptions* zoo);
 
+// The results database every command means by `--db`: an SQLite file or a postgresql:// URI.
+// A command that needs one (`kNeeded`: db *, calibrate, refine, serve, device calibrate) falls
+// back to $MBENCH_DB, then to results.db in the current directory; one that only uses it when
+// asked (`kOptional`: grade, run, validate, device run) uses none unless --db is given.
+inline constexpr char kDefaultDb[] = "results.db";
+enum class DbUse { kNeeded, kOptional };
+void AddDbOption(CLI::App* cmd, std::string* path, DbUse use, const std::string& what);
+
+// `text` to stdout, or to the file `path` (replaced whole; "mbench COMMAND: wrote PATH" on
+// stderr) when `path` is not empty.
+Status WriteOutput(const char* command, const std::string& path, const std::string& text);
+
+// `--wide`: text tables at full width instead of fitting the terminal.
+void AddWideOption(CLI::App* cmd, bool* wide);
+// The width text output fits: 0 (no limit) with --wide, else $COLUMNS or the terminal's width
+// (core/terminal.h); no limit when piped.
+size_t TextWidth(bool wide);
+
 // Maps a failed Status to an exit code and prints "mbench <cmd>: error: <message>" once.
 int ReportError(const char* command, const Status& status);
 
@@ -33,10 +51,11 @@ void RegisterProfiles(CLI::App& app, int* exit_code);  // fit-profiles, validate
 void RegisterDevices(CLI::App& app, int* exit_code);
 void RegisterGrade(CLI::App& app, int* exit_code);
 void RegisterRun(CLI::App& app, int* exit_code);
-void RegisterDb(CLI::App& app, int* exit_code);         // db import, query, export
-void RegisterCalibrate(CLI::App& app, int* exit_code);  // calibrate, refine
-void RegisterDevice(CLI::App& app, int* exit_code);     // device list, run, calibrate
-void RegisterServe(CLI::App& app, int* exit_code);      // serve, serve token add|list|revoke
+void RegisterDb(CLI::App& app, int* exit_code);          // db import, query, export
+void RegisterCalibrate(CLI::App& app, int* exit_code);   // calibrate, refine
+void RegisterDevice(CLI::App& app, int* exit_code);      // device list, run, calibrate
+void RegisterServe(CLI::App& app, int* exit_code);       // serve, serve token add|list|revoke
+void RegisterCompletion(CLI::App& app, int* exit_code);  // completion bash
 
 }  // namespace mbench::cli
 

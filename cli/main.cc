@@ -5,6 +5,8 @@
 
 #include "cli/commands.h"
 #include "core/build_info.h"
+#include "core/env.h"
+#include "core/terminal.h"
 
 namespace mbench::cli {
 
@@ -16,6 +18,36 @@ int ReportError(const char* command, const Status& status) {
     default: return kExitError;
   }
 }
+
+void AddDbOption(CLI::App* cmd, std::string* path, DbUse use, const std::string& what) {
+  if (use == DbUse::kNeeded) {
+    if (path->empty()) *path = kDefaultDb;
+    cmd->add_option("--db", *path,
+                    what + "\nAn SQLite file or a postgresql:// URI (default: $MBENCH_DB, else " +
+                        kDefaultDb + ")")
+        ->envname("MBENCH_DB");
+  } else {
+    cmd->add_option("--db", *path, what + "\nAn SQLite file or a postgresql:// URI");
+  }
+}
+
+Status WriteOutput(const char* command, const std::string& path, const std::string& text) {
+  if (path.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return Status::Ok();
+  }
+  MBENCH_RETURN_IF_ERROR(WriteStringToFile(path, text));
+  std::fprintf(stderr, "mbench %s: wrote %s\n", command, path.c_str());
+  return Status::Ok();
+}
+
+void AddWideOption(CLI::App* cmd, bool* wide) {
+  cmd->add_flag("--wide", *wide,
+                "Print text tables at full width (default: fit $COLUMNS or the terminal, leaving\n"
+                "out the least important columns and eliding the middle of long names)");
+}
+
+size_t TextWidth(bool wide) { return wide ? 0 : OutputWidth(); }
 
 }  // namespace mbench::cli
 
@@ -38,6 +70,7 @@ int main(int argc, char** argv) {
   cli::RegisterCalibrate(app, &exit_code);
   cli::RegisterDevice(app, &exit_code);
   cli::RegisterServe(app, &exit_code);
+  cli::RegisterCompletion(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

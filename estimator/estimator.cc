@@ -449,6 +449,7 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
   p.profile_path = device.path;
   p.calibration = FormatCalibration(*target);
   p.cv_mape_pct = target->calibration.cv_mape_pct;
+  p.fit_points = target->calibration.points;
   p.extrapolation = extrapolation;
 
   const int bpe = BytesPerElement(p.precision);

@@ -134,6 +134,7 @@ struct Prediction {
   std::string profile_path;
   std::string calibration;    // one line: method, points, date, CV error
   double cv_mape_pct = 0.0;   // the target's cross-validated MAPE (its family's if it has none)
+  int fit_points = 0;         // measurements the target was fitted on
   std::string extrapolation;  // non-empty when threads were extrapolated from other counts
   // Non-empty when measurements of this model on other targets anchor the prediction
   // (estimator/anchor.h): how many, the most reliable one, and what the model alone predicts.

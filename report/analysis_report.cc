@@ -10,6 +10,7 @@
 #include "core/build_info.h"
 #include "core/csv.h"
 #include "core/text.h"
+#include "report/text_table.h"
 
 namespace mbench::report {
 namespace {
@@ -93,67 +94,16 @@ std::string RenderCsv(const ModelAnalysis& a) {
   return os.str();
 }
 
-// A column-aligned text table; `md` switches to a Markdown pipe table.
-class TextTable {
- public:
-  TextTable(std::vector<std::string> header, std::vector<bool> right_aligned)
-      : header_(std::move(header)), right_(std::move(right_aligned)) {}
-  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-
-  std::string Render(bool md) const {
-    std::vector<std::vector<std::string>> rows = rows_;
-    if (md) {  // a '|' in a layer name would end the cell
-      for (auto& r : rows) {
-        for (auto& cell : r) cell = MarkdownCell(cell);
-      }
-    }
-    std::vector<size_t> w(header_.size());
-    for (size_t c = 0; c < header_.size(); ++c) w[c] = header_[c].size();
-    for (const auto& r : rows) {
-      for (size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], r[c].size());
-    }
-    std::ostringstream os;
-    auto line = [&](const std::vector<std::string>& r) {
-      if (md) os << "| ";
-      for (size_t c = 0; c < r.size(); ++c) {
-        std::string pad(w[c] - r[c].size(), ' ');
-        os << (right_[c] ? pad + r[c] : r[c] + pad);
-        if (c + 1 < r.size()) os << (md ? " | " : "  ");
-      }
-      os << (md ? " |\n" : "\n");
-    };
-    line(header_);
-    if (md) {
-      os << "|";
-      for (size_t c = 0; c < w.size(); ++c) {
-        os << (right_[c] ? std::string(w[c] + 1, '-') + ":|"
-                         : ":" + std::string(w[c] + 1, '-') + "|");
-      }
-      os << "\n";
-    } else {
-      size_t total = 0;
-      for (size_t c = 0; c < w.size(); ++c) total += w[c] + (c + 1 < w.size() ? 2 : 0);
-      os << std::string(total, '-') << "\n";
-    }
-    for (const auto& r : rows) line(r);
-    return os.str();
-  }
-
- private:
-  std::vector<std::string> header_;
-  std::vector<bool> right_;
-  std::vector<std::vector<std::string>> rows_;
-};
-
-std::string RenderText(const LoadedModel& m, const ModelAnalysis& a, bool md) {
+std::string RenderText(const LoadedModel& m, const ModelAnalysis& a, bool md, size_t width) {
   std::ostringstream os;
   const auto& t = a.totals;
   std::string h = md ? "## " : "";
   os << (md ? "# mbench analyze: " : "mbench analyze: ") << m.path << "\n";
   if (md) os << "\n";
-  os << "format " << analyzer::ModelFormatName(m.format) << ", opset " << m.graph.opset
-     << ", producer '" << m.graph.producer << "', " << HumanBytes(m.size_bytes) << ", sha256 "
-     << m.sha256.substr(0, 16) << "\n";
+  os << Wrapped("format " + std::string(analyzer::ModelFormatName(m.format)) + ", opset " +
+                    std::to_string(m.graph.opset) + ", producer '" + m.graph.producer + "', " +
+                    HumanBytes(m.size_bytes) + ", sha256 " + m.sha256.substr(0, 16),
+                md ? 0 : width, "  ");
   for (int32_t id : m.graph.inputs) {
     const auto& ti = m.graph.tensors[id];
     os << (md ? "- " : "  ") << "input  " << ti.name << ": " << analyzer::DTypeName(ti.dtype) << " "
@@ -165,27 +115,47 @@ std::string RenderText(const LoadedModel& m, const ModelAnalysis& a, bool md) {
        << analyzer::ShapeToString(ti.shape) << "\n";
   }
   os << "\n";
-  TextTable table({"#", "layer", "op", "output shape", "MACs(M)", "FLOPs(M)", "params",
-                   "weights(KiB)", "act(KiB)", "FLOP/B", "note"},
-                  {true, false, false, false, true, true, true, true, true, true, false});
+  // Narrow terminals lose the byte counts first, then the intensity; names are elided.
+  const std::vector<TextColumn> columns = {{"#", true},
+                                           {"layer", false, 0, 16},
+                                           {"op"},
+                                           {"output shape", false, 6, 12},
+                                           {"MACs(M)", true},
+                                           {"FLOPs(M)", true, 5},
+                                           {"params", true, 4},
+                                           {"weights(KiB)", true, 2},
+                                           {"act(KiB)", true, 1},
+                                           {"FLOP/B", true, 3},
+                                           {"note", false, 7, 12, true}};
+  std::vector<std::vector<std::string>> rows;
   for (const LayerAnalysis& l : a.layers) {
     std::string note = l.note;
     if (!l.costed)
       note = "UNKNOWN: " + note;
     else if (!l.shapes_resolved)
       note = "UNRESOLVED: " + note;
-    table.Add({std::to_string(l.index), Truncate(l.name, 40), analyzer::OpKindName(l.kind),
-               Truncate(ShapesToString(l.output_shapes), 24), Fixed(l.macs / 1e6, 3),
-               Fixed(l.flops / 1e6, 3), std::to_string(l.params), Fixed(l.weight_bytes / 1024.0, 1),
-               Fixed(l.activation_bytes() / 1024.0, 1), Fixed(l.arithmetic_intensity, 2), note});
+    rows.push_back({std::to_string(l.index), md ? l.name : Truncate(l.name, 40),
+                    analyzer::OpKindName(l.kind), ShapesToString(l.output_shapes),
+                    Fixed(l.macs / 1e6, 3), Fixed(l.flops / 1e6, 3), std::to_string(l.params),
+                    Fixed(l.weight_bytes / 1024.0, 1), Fixed(l.activation_bytes() / 1024.0, 1),
+                    Fixed(l.arithmetic_intensity, 2), note});
   }
-  os << table.Render(md) << "\n";
+  if (md) {
+    os << MarkdownTable(columns, rows) << "\n";
+  } else {
+    TextTable table(columns, "");
+    for (auto& r : rows) table.AddRow(std::move(r));
+    os << table.Render(width) << "\n";
+  }
   os << h << "totals" << (t.complete ? "" : " (INCOMPLETE: lower bounds, see below)") << "\n";
   if (md) os << "\n";
   auto kv = [&](const std::string& k, const std::string& v) {
-    os << (md ? "- **" + k + "**: "
-              : "  " + k + std::string(24 - std::min<size_t>(23, k.size()), ' '))
-       << v << "\n";
+    if (md) {
+      os << "- **" << k << "**: " << v << "\n";
+    } else {
+      os << Wrapped("  " + k + std::string(24 - std::min<size_t>(23, k.size()), ' ') + v, width,
+                    std::string(26, ' '));
+    }
   };
   kv("layers", std::to_string(a.layers.size()));
   kv("macs", std::to_string(t.macs) + " (" + HumanCount(t.macs) + ")");
@@ -222,23 +192,26 @@ std::string RenderText(const LoadedModel& m, const ModelAnalysis& a, bool md) {
   if (!m.graph.notes.empty()) {
     os << "\n" << h << "notes\n";
     if (md) os << "\n";
-    for (const auto& n : m.graph.notes) os << (md ? "- " : "  ") << n << "\n";
+    for (const auto& n : m.graph.notes)
+      os << (md ? "- " + n + "\n" : Wrapped("  " + n, width, "    "));
   }
   const BuildInfo& b = GetBuildInfo();
-  os << "\nmbench " << b.version << " (" << b.git_commit << ", " << b.build_type << ", "
-     << b.compiler << "); conventions: docs/counting.md\n";
+  os << "\n"
+     << Wrapped("mbench " + b.version + " (" + b.git_commit + ", " + b.build_type + ", " +
+                    b.compiler + "); conventions: docs/counting.md",
+                md ? 0 : width, "  ");
   return os.str();
 }
 
 }  // namespace
 
 std::string RenderAnalysis(const LoadedModel& model, const ModelAnalysis& analysis,
-                           ReportFormat format) {
+                           ReportFormat format, size_t width) {
   switch (format) {
     case ReportFormat::kJson: return RenderJson(model, analysis);
     case ReportFormat::kCsv: return RenderCsv(analysis);
-    case ReportFormat::kMarkdown: return RenderText(model, analysis, /*md=*/true);
-    case ReportFormat::kTable: return RenderText(model, analysis, /*md=*/false);
+    case ReportFormat::kMarkdown: return RenderText(model, analysis, /*md=*/true, 0);
+    case ReportFormat::kTable: return RenderText(model, analysis, /*md=*/false, width);
   }
   return "";
 }

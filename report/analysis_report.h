@@ -15,9 +15,11 @@ namespace mbench::report {
 // Version of the analyze JSON layout; bumped when a key changes meaning or disappears.
 inline constexpr int kAnalyzeSchemaVersion = 1;
 
-// The report of `model` and its `analysis` in `format`.
+// The report of `model` and its `analysis` in `format`; the table fits `width` columns (0: no
+// limit) by eliding names and leaving out the least important columns.
 std::string RenderAnalysis(const analyzer::LoadedModel& model,
-                           const analyzer::ModelAnalysis& analysis, ReportFormat format);
+                           const analyzer::ModelAnalysis& analysis, ReportFormat format,
+                           size_t width = 0);
 
 }  // namespace mbench::report
 

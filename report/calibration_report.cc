@@ -9,6 +9,7 @@
 #include "core/csv.h"
 #include "core/text.h"
 #include "report/printf.h"
+#include "report/text_table.h"
 
 namespace mbench::report {
 namespace {
@@ -21,34 +22,45 @@ std::string Pct(double x) {
 
 }  // namespace
 
-std::string RenderRefineSummary(const calibration::RefineOutcome& r) {
+std::string RenderRefineSummary(const calibration::RefineOutcome& r, size_t width) {
   const profiles::DeviceProfile& p = r.profile;
-  std::string out;
-  Appendf(&out, "  %-22s %8s %8s %8s %8s %8s %9s %9s %8s %6s %8s\n", "target", "conv", "conv3x3",
-          "pointw.", "depthw.", "gemm", "mem-op", "bandw.", "ovh us", "cv n", "cv MAPE");
-  Appendf(&out, "  %-22s %8s %8s %8s %8s %8s %9s %9s\n", "", "GMAC/s", "GMAC/s", "GMAC/s", "GMAC/s",
-          "GMAC/s", "GB/s", "GB/s");
+  // Rates in GMAC/s (compute) and GB/s (memory); narrow terminals lose the memory rates first.
+  TextTable table({{"target"},
+                   {"conv", true, 5},
+                   {"conv3x3", true, 4},
+                   {"pointw.", true, 6},
+                   {"depthw.", true, 7},
+                   {"gemm", true, 3},
+                   {"mem-op GB/s", true, 2},
+                   {"bandw. GB/s", true, 1},
+                   {"ovh us", true, 8},
+                   {"cv n", true},
+                   {"cv MAPE", true}});
   for (const auto& t : p.targets) {
     const auto& k = t.params;
-    Appendf(&out, "  %-22s %8.2f %8.2f %8.2f %8.2f %8.2f %9.2f %9.2f %8.2f %6d %7.1f%%\n",
-            t.Key().c_str(), k.conv_gmacs, k.conv3x3_gmacs, k.pointwise_gmacs, k.depthwise_gmacs,
-            k.gemm_gmacs, k.memory_op_gbps, k.bandwidth_gbps, k.overhead_us,
-            t.calibration.cv_points, t.calibration.cv_mape_pct);
+    table.AddRow({t.Key(), Sprintf("%.2f", k.conv_gmacs), Sprintf("%.2f", k.conv3x3_gmacs),
+                  Sprintf("%.2f", k.pointwise_gmacs), Sprintf("%.2f", k.depthwise_gmacs),
+                  Sprintf("%.2f", k.gemm_gmacs), Sprintf("%.2f", k.memory_op_gbps),
+                  Sprintf("%.2f", k.bandwidth_gbps), Sprintf("%.2f", k.overhead_us),
+                  std::to_string(t.calibration.cv_points),
+                  Sprintf("%.1f%%", t.calibration.cv_mape_pct)});
   }
-  Appendf(&out,
-          "  fitted to %d end-to-end and %d per-kernel timings of %d models; whole-model "
-          "leave-one-model-out: MAPE %.1f%%, %.0f%% within 10%%, %.0f%% within 25%%, "
-          "%.0f%% inside the 90%% interval (n=%d)\n",
-          r.whole_points, r.layer_points, r.models, r.refit_cv.mape_pct, r.refit_cv.within10_pct,
-          r.refit_cv.within25_pct, r.refit_cv.coverage_pct, r.refit_cv.n);
-  for (const auto& s : r.skipped) Appendf(&out, "  skipped: %s\n", s.c_str());
+  std::string out = "  compute rates in GMAC/s\n" + table.Render(width);
+  out += Wrapped(Sprintf("  fitted to %d end-to-end and %d per-kernel timings of %d models; "
+                         "whole-model leave-one-model-out: MAPE %.1f%%, %.0f%% within 10%%, "
+                         "%.0f%% within 25%%, %.0f%% inside the 90%% interval (n=%d)",
+                         r.whole_points, r.layer_points, r.models, r.refit_cv.mape_pct,
+                         r.refit_cv.within10_pct, r.refit_cv.within25_pct, r.refit_cv.coverage_pct,
+                         r.refit_cv.n),
+                 width, "    ");
+  for (const auto& s : r.skipped) out += Wrapped("  skipped: " + s, width, "    ");
   return out;
 }
-
 namespace {
 
 // Every held-out prediction, one row each: what `validate --by point` prints.
-std::string RenderValidationPoints(const calibration::Validation& v, ReportFormat format) {
+std::string RenderValidationPoints(const calibration::Validation& v, ReportFormat format,
+                                   size_t width) {
   auto error_pct = [](const calibration::ValidationPoint& p) {
     return 100.0 * (p.predicted_ms - p.measured_ms) / p.measured_ms;
   };
@@ -78,10 +90,16 @@ std::string RenderValidationPoints(const calibration::Validation& v, ReportForma
         "| device | target | model | measured ms | predicted ms | 90% interval | error |\n"
         "|---|---|---|---:|---:|---:|---:|\n";
   } else {
-    out += "Held-out predictions on " + v.data + "\n\n";
-    Appendf(&out, "%-14s %-24s %-40s %10s %10s %21s %8s\n", "device", "target", "model", "measured",
-            "predicted", "90% interval", "error");
+    out += Wrapped("Held-out predictions on " + v.data, width, "  ") + "\n";
   }
+  TextTable table({{"device"},
+                   {"target", false, 0, 14},
+                   {"model", false, 0, 16},
+                   {"measured", true},
+                   {"predicted", true},
+                   {"90% interval", true, 1},
+                   {"error", true}},
+                  "");
   for (const auto& p : v.points) {
     const double e = error_pct(p);
     if (csv) {
@@ -94,18 +112,19 @@ std::string RenderValidationPoints(const calibration::Validation& v, ReportForma
       Appendf(&out, " | %.3g | %.3g | %.3g-%.3g | %+.0f%% |\n", p.measured_ms, p.predicted_ms,
               p.low_ms, p.high_ms, e);
     } else {
-      Appendf(&out, "%-14s %-24s %-40s %10.3g %10.3g %10.3g-%-10.3g %+7.0f%%\n", p.device.c_str(),
-              p.target.c_str(), p.model.c_str(), p.measured_ms, p.predicted_ms, p.low_ms, p.high_ms,
-              e);
+      table.AddRow({p.device, p.target, p.model, Sprintf("%.3g", p.measured_ms),
+                    Sprintf("%.3g", p.predicted_ms), Sprintf("%.3g-%.3g", p.low_ms, p.high_ms),
+                    Sprintf("%+.0f%%", e)});
     }
   }
+  if (!csv && !md) out += table.Render(width);
   return out;
 }
 
 }  // namespace
 
-std::string RenderValidation(const calibration::Validation& v, ReportFormat format) {
-  if (!v.points.empty()) return RenderValidationPoints(v, format);
+std::string RenderValidation(const calibration::Validation& v, ReportFormat format, size_t width) {
+  if (!v.points.empty()) return RenderValidationPoints(v, format, width);
   if (format == ReportFormat::kJson) {
     nlohmann::ordered_json j;
     j["method"] =
@@ -139,13 +158,19 @@ std::string RenderValidation(const calibration::Validation& v, ReportFormat form
     out << "| device | target | n | MAPE | within ±10% | within ±25% | in 90% interval |\n"
            "|---|---|---:|---:|---:|---:|---:|\n";
   } else {
-    out << "Leave-one-model-out cross-validation on " << v.data << "\n"
-        << "(each architecture is left out of every fit, then predicted)\n\n";
-    char buf[256];
-    std::snprintf(buf, sizeof(buf), "%-14s %-22s %5s %8s %8s %8s %10s\n", "device", "target", "n",
-                  "MAPE", "<=10%", "<=25%", "in 90% PI");
-    out << buf;
+    out << Wrapped("Leave-one-model-out cross-validation on " + v.data +
+                       " (each architecture is left out of every fit, then predicted)",
+                   width, "  ")
+        << "\n";
   }
+  TextTable table({{"device"},
+                   {"target"},
+                   {"n", true},
+                   {"MAPE", true},
+                   {"<=10%", true},
+                   {"<=25%", true},
+                   {"in 90% PI", true}},
+                  "");
   std::vector<calibration::ValidationRow> rows = v.rows;
   rows.push_back(v.overall);
   for (const auto& r : rows) {
@@ -160,13 +185,13 @@ std::string RenderValidation(const calibration::Validation& v, ReportFormat form
                     Pct(r.acc.within10_pct).c_str(), Pct(r.acc.within25_pct).c_str(),
                     Pct(r.acc.coverage_pct).c_str());
     } else {
-      std::snprintf(buf, sizeof(buf), "%-14s %-22s %5d %8s %8s %8s %10s\n", r.device.c_str(),
-                    r.target.c_str(), r.acc.n, Pct(r.acc.mape_pct).c_str(),
-                    Pct(r.acc.within10_pct).c_str(), Pct(r.acc.within25_pct).c_str(),
-                    Pct(r.acc.coverage_pct).c_str());
+      table.AddRow({r.device, r.target, std::to_string(r.acc.n), Pct(r.acc.mape_pct),
+                    Pct(r.acc.within10_pct), Pct(r.acc.within25_pct), Pct(r.acc.coverage_pct)});
+      continue;
     }
     out << buf;
   }
+  if (!csv && !md) out << table.Render(width);
   if (!csv && !md && v.unanchored > 0) {
     out << "\n"
         << v.unanchored

@@ -14,9 +14,11 @@ namespace mbench::report {
 
 // One line per target (rates in GMAC/s and GB/s, overhead, cross-validated error), then what
 // the fit used and its whole-model accuracy, then the models skipped.
-std::string RenderRefineSummary(const calibration::RefineOutcome& outcome);
+std::string RenderRefineSummary(const calibration::RefineOutcome& outcome, size_t width = 0);
 
-std::string RenderValidation(const calibration::Validation& validation, ReportFormat format);
+// The table fits `width` columns (0: no limit).
+std::string RenderValidation(const calibration::Validation& validation, ReportFormat format,
+                             size_t width = 0);
 
 }  // namespace mbench::report
 

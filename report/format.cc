@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/text.h"
+
 namespace mbench::report {
 
 using nlohmann::ordered_json;
@@ -12,10 +14,7 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
-std::string Truncate(const std::string& s, size_t n) {
-  if (s.size() <= n) return s;
-  return s.substr(0, n / 2 - 1) + ".." + s.substr(s.size() - (n - n / 2 - 1));
-}
+std::string Truncate(const std::string& s, size_t n) { return ElideMiddle(s, n); }
 
 StatusOr<ReportFormat> ParseReportFormat(const std::string& name) {
   if (name == "table") return ReportFormat::kTable;

@@ -50,7 +50,15 @@ struct GradeReport {
   std::string profile_dir;
 };
 
-enum class GradeFormat { kTable, kJson, kMarkdown, kHtml };
+enum class GradeFormat { kTable, kJson, kMarkdown, kHtml, kCsv };
+
+// The terminal view: the width it fits (0: no limit; `--wide`) and whether it shows every
+// detail (`--verbose`: each runtime's op-list source, why each device was not predicted, each
+// target's calibration in full).
+struct GradeTextOptions {
+  size_t width = 0;
+  bool verbose = false;
+};
 
 // What to grade for: the compute unit, precision and threads asked for (empty / 0: each
 // device's best calibrated choice), the frame rates battery hours are given at, and an
@@ -100,10 +108,12 @@ StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
 // "At 30 FPS: 12 of 20 devices; by release year: 2019 1/4 ...; every device from 2021 on".
 std::string CoverageLine(const std::vector<GradePrediction>& predictions, double fps);
 
-// Parses "table", "json", "md"/"markdown", "html"; kInvalidArgument otherwise.
+// Parses "table", "json", "csv", "md"/"markdown", "html"; kInvalidArgument otherwise.
 StatusOr<GradeFormat> ParseGradeFormat(const std::string& name);
 
-std::string RenderGrade(const GradeReport& report, GradeFormat format);
+// `text` applies to the table format only; csv has one row per prediction.
+std::string RenderGrade(const GradeReport& report, GradeFormat format,
+                        const GradeTextOptions& text = {});
 
 }  // namespace mbench::report
 

@@ -137,7 +137,8 @@ StatusOr<GradeFormat> ParseGradeFormat(const std::string& name) {
   if (name == "json") return GradeFormat::kJson;
   if (name == "md" || name == "markdown") return GradeFormat::kMarkdown;
   if (name == "html") return GradeFormat::kHtml;
-  return Status::InvalidArgument("--format " + name + ": expected table, json, md or html");
+  if (name == "csv") return GradeFormat::kCsv;
+  return Status::InvalidArgument("--format " + name + ": expected table, json, csv, md or html");
 }
 
 namespace {

@@ -3,18 +3,20 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "calibration/records.h"
+#include "core/csv.h"
 #include "core/text.h"
 #include "report/format.h"
+#include "report/grade_parts.h"
+#include "report/text_table.h"
 
 namespace mbench::report {
-namespace {
-
-using nlohmann::ordered_json;
+namespace grade_parts {
 
 std::string Fmt(const char* format, double v) {
   char buf[64];
@@ -22,7 +24,6 @@ std::string Fmt(const char* format, double v) {
   return buf;
 }
 
-// Milliseconds with three significant digits: 0.123, 1.23, 12.3, 123.
 std::string Ms(double ms) {
   if (ms < 1) return Fmt("%.3f", ms);
   if (ms < 10) return Fmt("%.2f", ms);
@@ -70,13 +71,16 @@ std::string Inputs(const analyzer::Graph& g) {
   return out.empty() ? "none" : out;
 }
 
-// "onnx, 13.3 MiB, sha256 1a2b..." or, for a zoo model (no file), its weights at fp32.
+int64_t ShippedBytes(const GradeReport& r) {
+  return r.model->format == analyzer::ModelFormat::kZoo ? r.analysis->totals.weight_bytes
+                                                        : r.model->size_bytes;
+}
+
 std::string ModelLine(const GradeReport& r) {
   const auto& m = *r.model;
-  std::string size =
-      m.format == analyzer::ModelFormat::kZoo
-          ? "built in, " + HumanBytes(r.analysis->totals.weight_bytes) + " of weights"
-          : HumanBytes(m.size_bytes);
+  std::string size = m.format == analyzer::ModelFormat::kZoo
+                         ? "built in, " + HumanBytes(ShippedBytes(r)) + " of weights"
+                         : HumanBytes(ShippedBytes(r));
   return std::string(analyzer::ModelFormatName(m.format)) + ", " + size + ", sha256 " +
          m.sha256.substr(0, 12);
 }
@@ -101,106 +105,282 @@ std::string Summary(const GradeReport& r) {
   return os.str();
 }
 
-std::string RenderTable(const GradeReport& r, bool markdown) {
+std::string Verdict(const GradeReport& r) {
+  size_t runs = 0;
+  for (const auto& c : r.compatibility) runs += c.unsupported_ops.empty();
+  const int64_t bytes = ShippedBytes(r);
+  return "runs on " + std::to_string(runs) + " of " + std::to_string(r.compatibility.size()) +
+         " runtimes; " + HumanBytes(bytes) + (bytes > kCellularLimitBytes ? ", OVER" : ", under") +
+         " the 200 MB cellular download limit";
+}
+
+const GradePrediction* Reference(const GradeReport& r) {
+  return r.predictions.empty() ? nullptr : &r.predictions.front();
+}
+
+std::string Html(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace grade_parts
+
+namespace {
+
+using nlohmann::ordered_json;
+using namespace grade_parts;  // NOLINT: this file renders them
+
+std::string RequestLine(const GradeReport& r) {
+  return r.compute_unit + ", " + r.precision +
+         (r.threads > 0 ? ", " + std::to_string(r.threads) + " threads" : "");
+}
+
+std::string BatteryHead(const GradeReport& r) {
+  std::string head;
+  for (double f : r.battery_fps) head += (head.empty() ? "" : "/") + Fmt("@%g", f);
+  return "batt h " + head;
+}
+
+std::string BatteryCell(const GradePrediction& g) {
+  std::string hours;
+  for (double h : g.battery_hours) hours += (hours.empty() ? "" : "/") + Hours(h);
+  return hours;
+}
+
+std::string CvCell(const estimator::Prediction& p) {
+  return p.cv_mape_pct > 0 ? Fmt("%.0f%%", p.cv_mape_pct) : "-";
+}
+
+std::string RenderMarkdown(const GradeReport& r) {
   std::ostringstream os;
   const auto& m = *r.model;
-  std::string setup = r.compute_unit + ", " + r.precision +
-                      (r.threads > 0 ? ", " + std::to_string(r.threads) + " threads" : "");
-  if (markdown) {
-    os << "# mbench grade: " << m.path << "\n\n"
-       << "| | |\n|---|---|\n"
-       << "| Model | " << MarkdownCell(ModelLine(r)) << " |\n"
-       << "| Inputs | " << MarkdownCell(Inputs(m.graph)) << " |\n"
-       << "| Work | " << MarkdownCell(Summary(r)) << " |\n\n"
-       << "## Runtime compatibility\n\n| runtime | ops |\n|---|---|\n";
-    for (const auto& c : r.compatibility) {
-      os << "| " << c.name << " | " << MarkdownCell(Compat(c)) << " |\n";
-    }
-    os << "\n## Predicted latency (" << setup << ", 90% interval)\n\n"
-       << "| device | year | setup | latency ms | interval ms | fps | mJ/inference |";
-    for (double f : r.battery_fps) os << " battery h @" << Fmt("%g", f) << " FPS |";
-    os << " bound | heaviest kernels | calibration |\n|---|---:|---|---:|---:|---:|---:|";
-    for (size_t i = 0; i < r.battery_fps.size(); ++i) os << "---:|";
-    os << "---|---|---|\n";
-    for (const auto& g : r.predictions) {
-      const auto& p = g.p;
-      os << "| " << p.device_name << " | " << p.release_year << " | " << Setup(p) << " | "
-         << Ms(p.latency_ms) << " | " << Ms(p.latency_low_ms) << "–" << Ms(p.latency_high_ms)
-         << " | " << Fmt("%.1f", p.fps) << " | " << Energy(p) << " |";
-      for (double h : g.battery_hours) os << " " << Hours(h) << " |";
-      os << " " << p.bound << " | " << MarkdownCell(Heaviest(p, 3, 40)) << " | " << p.target_key
-         << ": " << p.calibration << (p.extrapolation.empty() ? "" : "; " + p.extrapolation)
-         << (p.anchor.empty() ? "" : "; " + MarkdownCell(p.anchor))
-         << (p.speed_check.empty() ? "" : "; " + MarkdownCell(p.speed_check)) << " |\n";
-    }
-  } else {
-    os << "mbench grade: " << m.path << "\n"
-       << "  model     " << ModelLine(r) << "\n"
-       << "  inputs    " << Inputs(m.graph) << "\n"
-       << "  work      " << Summary(r) << "\n\n"
-       << "Runtime compatibility\n";
-    for (const auto& c : r.compatibility) {
-      char buf[64];
-      std::snprintf(buf, sizeof(buf), "  %-27s ", c.name.c_str());
-      os << buf << Compat(c) << "\n";
-    }
-    os << "\nPredicted latency (" << setup << "; 90% interval from each profile's "
-       << "cross-validated error)\n";
-    char buf[512];
-    std::string battery_head;
-    for (double f : r.battery_fps)
-      battery_head += (battery_head.empty() ? "" : "/") + Fmt("@%g", f);
-    std::snprintf(buf, sizeof(buf), "  %-30s %4s %-19s %8s %-17s %6s %7s %10s %-8s %s\n", "device",
-                  "year", "setup", "ms", "interval", "fps", "mJ",
-                  ("batt h " + battery_head).c_str(), "bound", "heaviest kernel");
-    os << buf;
-    for (const auto& g : r.predictions) {
-      const auto& p = g.p;
-      std::string hours;
-      for (double h : g.battery_hours) hours += (hours.empty() ? "" : "/") + Hours(h);
-      std::snprintf(buf, sizeof(buf), "  %-30s %4d %-19s %8s %-17s %6.1f %7s %10s %-8s %s\n",
-                    Truncate(p.device_name, 30).c_str(), p.release_year, Setup(p).c_str(),
-                    Ms(p.latency_ms).c_str(),
-                    ("[" + Ms(p.latency_low_ms) + ", " + Ms(p.latency_high_ms) + "]").c_str(),
-                    p.fps, Energy(p).c_str(), hours.c_str(), p.bound.c_str(),
-                    Heaviest(p, 1, 28).c_str());
-      os << buf;
-    }
+  os << "# mbench grade: " << m.path << "\n\n"
+     << "| | |\n|---|---|\n"
+     << "| Model | " << MarkdownCell(ModelLine(r)) << " |\n"
+     << "| Inputs | " << MarkdownCell(Inputs(m.graph)) << " |\n"
+     << "| Work | " << MarkdownCell(Summary(r)) << " |\n"
+     << "| Verdict | " << MarkdownCell(Verdict(r)) << " |\n\n"
+     << "## Runtime compatibility\n\n| runtime | ops |\n|---|---|\n";
+  for (const auto& c : r.compatibility) {
+    os << "| " << c.name << " | " << MarkdownCell(Compat(c)) << " |\n";
+  }
+  os << "\n## Predicted latency (" << RequestLine(r) << ", 90% interval)\n\n"
+     << "| device | year | setup | latency ms | interval ms | fps | mJ/inference |";
+  for (double f : r.battery_fps) os << " battery h @" << Fmt("%g", f) << " FPS |";
+  os << " bound | heaviest kernels | calibration |\n|---|---:|---|---:|---:|---:|---:|";
+  for (size_t i = 0; i < r.battery_fps.size(); ++i) os << "---:|";
+  os << "---|---|---|\n";
+  for (const auto& g : r.predictions) {
+    const auto& p = g.p;
+    os << "| " << MarkdownCell(p.device_name) << " | " << p.release_year << " | " << Setup(p)
+       << " | " << Ms(p.latency_ms) << " | " << Ms(p.latency_low_ms) << "–" << Ms(p.latency_high_ms)
+       << " | " << Fmt("%.1f", p.fps) << " | " << Energy(p) << " |";
+    for (double h : g.battery_hours) os << " " << Hours(h) << " |";
+    os << " " << p.bound << " | " << MarkdownCell(Heaviest(p, 3, 40)) << " | " << p.target_key
+       << ": " << MarkdownCell(p.calibration)
+       << (p.extrapolation.empty() ? "" : "; " + MarkdownCell(p.extrapolation))
+       << (p.anchor.empty() ? "" : "; " + MarkdownCell(p.anchor))
+       << (p.speed_check.empty() ? "" : "; " + MarkdownCell(p.speed_check)) << " |\n";
   }
   if (!r.not_predicted.empty()) {
-    os << (markdown ? "\n**Not predicted**\n\n" : "\n  not predicted:\n");
-    for (const auto& [id, why] : r.not_predicted) {
-      os << (markdown ? "- " : "    ") << why << "\n";
-    }
+    os << "\n**Not predicted**\n\n";
+    for (const auto& [id, why] : r.not_predicted) os << "- " << MarkdownCell(why) << "\n";
   }
-  if (!r.coverage.empty()) os << (markdown ? "\n" : "\n") << r.coverage << "\n";
+  if (!r.coverage.empty()) os << "\n" << r.coverage << "\n";
   bool any_fallback = false;
   for (const auto& g : r.predictions) any_fallback |= !g.p.fallback_ops.empty();
   if (any_fallback) {
-    os << (markdown ? "\n**Ops falling back to the CPU**\n\n" : "\nOps falling back to the CPU\n");
+    os << "\n**Ops falling back to the CPU**\n\n";
     for (const auto& g : r.predictions) {
       if (g.p.fallback_ops.empty()) continue;
       std::string ops;
       for (const auto& o : g.p.fallback_ops) ops += (ops.empty() ? "" : ", ") + o;
-      os << (markdown ? "- " : "  ") << g.p.device_id << " " << g.p.target_key << ": " << ops
-         << " (" << Ms(g.p.fallback_ms) << " ms of the total)\n";
-    }
-  }
-  if (!markdown) {
-    os << "\nWhere the numbers come from (profiles in " << r.profile_dir << ")\n";
-    for (const auto& g : r.predictions) {
-      const auto& p = g.p;
-      os << "  " << p.device_id << " " << p.target_key << ": " << p.calibration
-         << (p.extrapolation.empty() ? "" : "; " + p.extrapolation) << "\n";
-      if (!p.speed_check.empty()) os << "    " << p.speed_check << "\n";
-      if (!p.anchor.empty()) os << "    " << p.anchor << "\n";
+      os << "- " << g.p.device_id << " " << g.p.target_key << ": " << MarkdownCell(ops) << " ("
+         << Ms(g.p.fallback_ms) << " ms of the total)\n";
     }
   }
   if (!r.warnings.empty()) {
-    os << (markdown ? "\n## Warnings\n\n" : "\nWarnings\n");
-    for (const auto& w : r.warnings) os << (markdown ? "- " : "  ! ") << w << "\n";
+    os << "\n## Warnings\n\n";
+    for (const auto& w : r.warnings) os << "- " << MarkdownCell(w) << "\n";
   }
   return os.str();
+}
+
+// The terminal view: fits `width` columns (0: no limit). The default fits one screen; verbose
+// adds each runtime's status, every fallback op, why each device was not predicted and each
+// target's calibration in full.
+std::string RenderText(const GradeReport& r, const GradeTextOptions& o) {
+  const size_t width = o.width;
+  const auto& m = *r.model;
+  std::string out = Wrapped("mbench grade: " + m.path, width, "  ");
+  out += Wrapped("  model    " + ModelLine(r), width, "           ");
+  out += Wrapped("  inputs   " + Inputs(m.graph), width, "           ");
+  out += Wrapped("  work     " + Summary(r), width, "           ");
+  out += Wrapped("  verdict  " + Verdict(r), width, "           ");
+
+  std::vector<const CompatibilityRow*> refused;
+  for (const auto& c : r.compatibility) {
+    if (!c.unsupported_ops.empty()) refused.push_back(&c);
+  }
+  out += "\n";
+  if (o.verbose) {
+    out += "Runtime compatibility\n";
+    TextTable t({{"runtime"}, {"ops", false, 0, 20, true}, {"op list source", false, 1, 20, true}});
+    for (const auto& c : r.compatibility) t.AddRow({c.name, Compat(c), c.source});
+    out += t.Render(width);
+  } else if (refused.empty()) {
+    std::string names;
+    for (const auto& c : r.compatibility) names += (names.empty() ? "" : ", ") + c.name;
+    out += Wrapped("Runtime compatibility: every op runs on all " +
+                       std::to_string(r.compatibility.size()) + " runtimes (" + names + ")",
+                   width, "  ");
+  } else {
+    out += "Runtime compatibility (" + std::to_string(r.compatibility.size() - refused.size()) +
+           " of " + std::to_string(r.compatibility.size()) + " run every op)\n";
+    TextTable t({{"runtime"}, {"ops", false, 0, 20, true}});
+    for (const auto& c : r.compatibility) t.AddRow({c.name, Compat(c)});
+    out += t.Render(width);
+  }
+
+  out += "\n" + Wrapped("Predicted latency (" + RequestLine(r) +
+                            "; 90% interval from each profile's cross-validated error)",
+                        width, "  ");
+  // Left out first when the terminal is narrow: the heaviest kernel, then bound, year, fit n...
+  TextTable t({{"device", false, 0, 22},
+               {"year", true, 3},
+               {"setup", false, 10, 18},
+               {"ms", true},
+               {"90% interval", true, 9},
+               {"fps", true, 7},
+               {"mJ", true, 5},
+               {BatteryHead(r), true, 6},
+               {"fit n", true, 4},
+               {"cv err", true, 8},
+               {"bound", false, 2},
+               {"heaviest kernel", false, 1, 15}});
+  for (const auto& g : r.predictions) {
+    const auto& p = g.p;
+    std::string mark = p.anchors > 0 ? "*" : (!p.speed_check.empty() ? "+" : "");
+    t.AddRow({p.device_name, std::to_string(p.release_year), Setup(p), Ms(p.latency_ms) + mark,
+              "[" + Ms(p.latency_low_ms) + ", " + Ms(p.latency_high_ms) + "]", Fmt("%.1f", p.fps),
+              Energy(p), BatteryCell(g), p.fit_points > 0 ? std::to_string(p.fit_points) : "-",
+              CvCell(p), p.bound, Heaviest(p, 1, 40)});
+  }
+  out += t.Render(width);
+
+  if (!r.not_predicted.empty()) {
+    if (o.verbose || r.not_predicted.size() <= 2) {
+      for (const auto& [id, why] : r.not_predicted) {
+        out += Wrapped("  not predicted: " + why, width, "    ");
+      }
+    } else {
+      std::string ids;
+      for (const auto& [id, why] : r.not_predicted) ids += (ids.empty() ? "" : ", ") + id;
+      out += Wrapped("  not predicted on " + std::to_string(r.not_predicted.size()) +
+                         " devices (--verbose says why): " + ids,
+                     width, "    ");
+    }
+  }
+  if (!r.coverage.empty()) out += Wrapped("  " + r.coverage, width, "    ");
+
+  std::map<std::string, std::vector<std::string>> fallback;  // ops -> devices
+  for (const auto& g : r.predictions) {
+    if (g.p.fallback_ops.empty()) continue;
+    std::string ops;
+    for (const auto& op : g.p.fallback_ops) ops += (ops.empty() ? "" : ", ") + op;
+    if (o.verbose) ops += " (" + Ms(g.p.fallback_ms) + " ms on " + g.p.device_id + ")";
+    fallback[ops].push_back(g.p.device_id);
+  }
+  if (!fallback.empty()) {
+    out += "\nOps falling back to the CPU\n";
+    for (const auto& [ops, ids] : fallback) {
+      std::string who;
+      for (const auto& id : ids) who += (who.empty() ? "" : ", ") + id;
+      out += Wrapped("  " + ops + (o.verbose ? "" : " on " + who), width, "    ");
+    }
+  }
+
+  out += "\nWhere the numbers come from\n";
+  out += Wrapped("  Profiles in " + r.profile_dir +
+                     ". Each target is a roofline fitted to published or measured whole-model "
+                     "latencies ('fit n': how many); 'cv err' is its mean error on models held "
+                     "out of the fit." +
+                     (o.verbose ? "" : " --verbose shows each fit."),
+                 width, "  ");
+  for (const auto& g : r.predictions) {
+    const auto& p = g.p;
+    if (o.verbose) {
+      out += Wrapped("  " + p.device_id + " " + p.target_key + ": " + p.calibration +
+                         (p.extrapolation.empty() ? "" : "; " + p.extrapolation),
+                     width, "      ");
+    }
+    if (!p.anchor.empty()) out += Wrapped("  * " + p.device_id + ": " + p.anchor, width, "    ");
+    if (!p.speed_check.empty()) {
+      out += Wrapped("  + " + p.device_id + ": " + p.speed_check, width, "    ");
+    }
+  }
+  if (!r.warnings.empty()) {
+    out += "\nWarnings\n";
+    for (const auto& w : r.warnings) out += Wrapped("  ! " + w, width, "    ");
+  }
+  return out;
+}
+
+// One row per prediction, every number in its own column (units in the header).
+std::string RenderCsv(const GradeReport& r) {
+  std::vector<std::string> head = {
+      "model",        "sha256",         "device_id",       "device_name", "release_year",
+      "compute_unit", "runtime",        "precision",       "threads",     "target",
+      "latency_ms",   "latency_low_ms", "latency_high_ms", "fps",         "energy_mj"};
+  for (double f : r.battery_fps) head.push_back("battery_hours_at_" + Fmt("%g", f) + "fps");
+  for (const char* h :
+       {"bound", "heaviest_kernel", "fallback_ops", "fallback_ms", "fit_points", "cv_mape_pct",
+        "calibration", "extrapolation", "anchor", "speed_check", "profile"}) {
+    head.emplace_back(h);
+  }
+  std::string out;
+  const auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + CsvField(cells[i]);
+    out += "\n";
+  };
+  line(head);
+  for (const auto& g : r.predictions) {
+    const auto& p = g.p;
+    std::vector<std::string> row = {r.model->path,
+                                    r.model->sha256,
+                                    p.device_id,
+                                    p.device_name,
+                                    std::to_string(p.release_year),
+                                    p.compute_unit,
+                                    p.runtime,
+                                    p.precision,
+                                    std::to_string(p.threads),
+                                    p.target_key,
+                                    ShortNumber(p.latency_ms),
+                                    ShortNumber(p.latency_low_ms),
+                                    ShortNumber(p.latency_high_ms),
+                                    ShortNumber(p.fps),
+                                    p.energy_mj < 0 ? "" : ShortNumber(p.energy_mj)};
+    for (double h : g.battery_hours) row.push_back(h < 0 ? "" : ShortNumber(h));
+    std::string ops;
+    for (const auto& op : g.p.fallback_ops) ops += (ops.empty() ? "" : " ") + op;
+    row.insert(row.end(), {p.bound, p.top_kernels.empty() ? "" : p.top_kernels.front().name, ops,
+                           ShortNumber(p.fallback_ms), std::to_string(p.fit_points),
+                           ShortNumber(p.cv_mape_pct), p.calibration, p.extrapolation, p.anchor,
+                           p.speed_check, p.profile_path});
+    line(row);
+  }
+  return out;
 }
 
 ordered_json PredictionJson(const GradeReport& r, const GradePrediction& g) {
@@ -302,198 +482,18 @@ std::string RenderJson(const GradeReport& r) {
   return JsonText(j) + "\n";
 }
 
-std::string Html(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-// Horizontal bars with interval whiskers, one per prediction, on a log axis (latencies across
-// devices span three orders of magnitude).
-std::string LatencySvg(const GradeReport& r) {
-  const int label_w = 330, plot_w = 520, row_h = 22, top = 30;
-  const int h = top + row_h * static_cast<int>(r.predictions.size()) + 30;
-  double lo = 1e300, hi = 0;
-  for (const auto& g : r.predictions) {
-    lo = std::min(lo, g.p.latency_low_ms);
-    hi = std::max(hi, g.p.latency_high_ms);
-  }
-  if (r.predictions.empty()) return "";
-  double l0 = std::floor(std::log10(std::max(lo, 1e-3))), l1 = std::ceil(std::log10(hi));
-  if (l1 <= l0) l1 = l0 + 1;
-  auto x = [&](double ms) {
-    return label_w + plot_w * (std::log10(std::max(ms, 1e-3)) - l0) / (l1 - l0);
-  };
-  std::ostringstream os;
-  os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << label_w + plot_w + 80 << "' height='"
-     << h << "' font-family='sans-serif' font-size='12'>";
-  for (double e = l0; e <= l1; e += 1) {
-    double v = std::pow(10.0, e);
-    os << "<line x1='" << x(v) << "' x2='" << x(v) << "' y1='" << top - 8 << "' y2='" << h - 24
-       << "' stroke='#ddd'/><text x='" << x(v) << "' y='" << h - 8
-       << "' text-anchor='middle' fill='#555'>" << Ms(v) << " ms</text>";
-  }
-  if (r.target_fps > 0) {
-    double v = 1000.0 / r.target_fps;
-    os << "<line x1='" << x(v) << "' x2='" << x(v) << "' y1='" << top - 12 << "' y2='" << h - 24
-       << "' stroke='#c00' stroke-dasharray='4,3'/><text x='" << x(v) << "' y='" << top - 14
-       << "' text-anchor='middle' fill='#c00'>" << Fmt("%g", r.target_fps) << " FPS</text>";
-  }
-  int y = top;
-  for (const auto& g : r.predictions) {
-    const auto& p = g.p;
-    bool miss = r.target_fps > 0 && p.fps < r.target_fps;
-    os << "<text x='" << label_w - 8 << "' y='" << y + 14 << "' text-anchor='end'>"
-       << Html(Truncate(p.device_name, 32) + " · " + Setup(p)) << "</text>";
-    os << "<rect x='" << label_w << "' y='" << y + 4 << "' width='"
-       << std::max(1.0, x(p.latency_ms) - label_w) << "' height='" << row_h - 8 << "' fill='"
-       << (miss ? "#e8a0a0" : "#7aa7d8") << "'><title>" << Html(p.target_key + ": " + p.calibration)
-       << "</title></rect>";
-    double yc = y + row_h / 2.0;
-    os << "<line x1='" << x(p.latency_low_ms) << "' x2='" << x(p.latency_high_ms) << "' y1='" << yc
-       << "' y2='" << yc << "' stroke='#222'/>";
-    for (double v : {p.latency_low_ms, p.latency_high_ms}) {
-      os << "<line x1='" << x(v) << "' x2='" << x(v) << "' y1='" << yc - 5 << "' y2='" << yc + 5
-         << "' stroke='#222'/>";
-    }
-    os << "<text x='" << x(p.latency_high_ms) + 6 << "' y='" << y + 14 << "'>" << Ms(p.latency_ms)
-       << " ms</text>";
-    y += row_h;
-  }
-  os << "</svg>";
-  return os.str();
-}
-
-// The kernels of one prediction, heaviest first, with their share of the total.
-std::string KernelSvg(const estimator::Prediction& p) {
-  std::vector<estimator::KernelTime> k = p.kernel_times;
-  std::stable_sort(k.begin(), k.end(), [](const auto& a, const auto& b) { return a.ms > b.ms; });
-  const size_t shown = std::min<size_t>(k.size(), 25);
-  double rest = 0;
-  for (size_t i = shown; i < k.size(); ++i) rest += k[i].ms;
-  const int label_w = 330, plot_w = 420, row_h = 18;
-  const int rows = static_cast<int>(shown) + (rest > 0 ? 1 : 0);
-  double max_ms = 0;
-  for (size_t i = 0; i < shown; ++i) max_ms = std::max(max_ms, k[i].ms);
-  max_ms = std::max(max_ms, rest);
-  if (max_ms <= 0) return "";
-  std::ostringstream os;
-  os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << label_w + plot_w + 120 << "' height='"
-     << rows * row_h + 10 << "' font-family='sans-serif' font-size='11'>";
-  auto bar = [&](int row, const std::string& label, const std::string& cls, double ms, bool fb) {
-    int y = row * row_h;
-    const char* color = cls == "conv"        ? "#4e79a7"
-                        : cls == "pointwise" ? "#59a14f"
-                        : cls == "depthwise" ? "#f28e2b"
-                        : cls == "gemm"      ? "#b07aa1"
-                                             : "#9c9c9c";
-    os << "<text x='" << label_w - 6 << "' y='" << y + 13 << "' text-anchor='end'>" << Html(label)
-       << "</text><rect x='" << label_w << "' y='" << y + 3 << "' width='"
-       << std::max(1.0, plot_w * ms / max_ms) << "' height='" << row_h - 5 << "' fill='"
-       << (fb ? "#d62728" : color) << "'/><text x='" << label_w + plot_w * ms / max_ms + 5
-       << "' y='" << y + 13 << "'>" << Ms(ms) << " ms (" << Fmt("%.1f", 100 * ms / p.latency_ms)
-       << "%)</text>";
-  };
-  for (size_t i = 0; i < shown; ++i) {
-    bar(static_cast<int>(i), Truncate(k[i].name, 44) + " [" + k[i].cls + "]", k[i].cls, k[i].ms,
-        k[i].fallback);
-  }
-  if (rest > 0) {
-    bar(static_cast<int>(shown), std::to_string(k.size() - shown) + " more kernels", "rest", rest,
-        false);
-  }
-  os << "</svg>";
-  return os.str();
-}
-
-std::string RenderHtml(const GradeReport& r) {
-  const auto& m = *r.model;
-  std::ostringstream os;
-  os << "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>mbench grade: "
-     << Html(m.path) << "</title><style>"
-     << "body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}"
-     << "table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ccc;"
-     << "padding:3px 8px;font-size:13px;text-align:left}th{background:#f3f3f3}"
-     << "td.n{text-align:right}.ok{color:#1a7f37}.bad{color:#b42318}.small{font-size:12px;"
-     << "color:#555}h2{margin-top:28px}</style></head><body>";
-  os << "<h1>mbench grade</h1><table>"
-     << "<tr><th>Model</th><td>" << Html(m.path) << " (" << Html(ModelLine(r)) << ")</td></tr>"
-     << "<tr><th>Inputs</th><td>" << Html(Inputs(m.graph)) << "</td></tr>"
-     << "<tr><th>Work</th><td>" << Html(Summary(r)) << "</td></tr></table>";
-  os << "<h2>Runtime compatibility</h2><table><tr><th>runtime</th><th>status</th>"
-     << "<th class='small'>op list source</th></tr>";
-  for (const auto& c : r.compatibility) {
-    os << "<tr><td>" << Html(c.name) << "</td><td class='"
-       << (c.unsupported_ops.empty() ? "ok" : "bad") << "'>" << Html(Compat(c))
-       << "</td><td class='small'>" << Html(c.source) << "</td></tr>";
-  }
-  os << "</table>";
-  os << "<h2>Predicted latency</h2><p class='small'>" << Html(r.compute_unit) << ", "
-     << Html(r.precision) << ". Bars: point prediction; whiskers: 90% interval from each "
-     << "profile's cross-validated error. Log scale.</p>" << LatencySvg(r);
-  os << "<table><tr><th>device</th><th>year</th><th>setup</th><th>ms</th><th>90% interval</th>"
-     << "<th>fps</th><th>mJ/inference</th>";
-  for (double f : r.battery_fps) os << "<th>battery h @" << Fmt("%g", f) << " FPS</th>";
-  os << "<th>bound</th><th>heaviest kernels</th><th>calibration</th></tr>";
-  for (const auto& g : r.predictions) {
-    const auto& p = g.p;
-    os << "<tr><td>" << Html(p.device_name) << "</td><td class='n'>" << p.release_year
-       << "</td><td>" << Html(Setup(p)) << "</td><td class='n'>" << Ms(p.latency_ms)
-       << "</td><td class='n'>" << Ms(p.latency_low_ms) << " – " << Ms(p.latency_high_ms)
-       << "</td><td class='n'>" << Fmt("%.1f", p.fps) << "</td><td class='n'>" << Energy(p)
-       << "</td>";
-    for (double h : g.battery_hours) os << "<td class='n'>" << Hours(h) << "</td>";
-    os << "<td>" << p.bound << "</td><td class='small'>" << Html(Heaviest(p, 3, 40))
-       << "</td><td class='small'>" << Html(p.target_key + ": " + p.calibration)
-       << (p.extrapolation.empty() ? "" : "; " + Html(p.extrapolation))
-       << (p.anchor.empty() ? "" : "; " + Html(p.anchor))
-       << (p.speed_check.empty() ? "" : "; " + Html(p.speed_check)) << "</td></tr>";
-  }
-  os << "</table>";
-  if (!r.coverage.empty()) os << "<p><b>" << Html(r.coverage) << "</b></p>";
-  if (!r.not_predicted.empty()) {
-    os << "<p class='small'>Not predicted:</p><ul class='small'>";
-    for (const auto& [id, why] : r.not_predicted) os << "<li>" << Html(why) << "</li>";
-    os << "</ul>";
-  }
-  if (!r.predictions.empty()) {
-    const auto& first = r.predictions.front().p;
-    os << "<h2>Where the time goes: " << Html(first.device_name) << " (" << Html(Setup(first))
-       << ")</h2><p class='small'>Kernels after fusion (convolution + BatchNorm + activation "
-       << "count as one). Colours: conv, pointwise, depthwise, gemm, memory-bound; red: falls "
-       << "back to the CPU.</p>" << KernelSvg(first);
-  }
-  if (!r.warnings.empty()) {
-    os << "<h2>Warnings</h2><ul>";
-    for (const auto& w : r.warnings) os << "<li>" << Html(w) << "</li>";
-    os << "</ul>";
-  }
-  const auto build = calibration::BuildJson();
-  os << "<p class='small'>mbench " << Html(build["version"].get<std::string>()) << " ("
-     << Html(build["git_commit"].get<std::string>()) << ", "
-     << Html(build["build_type"].get<std::string>()) << "); profiles from " << Html(r.profile_dir)
-     << "</p></body></html>\n";
-  return os.str();
-}
-
 }  // namespace
 
-std::string RenderGrade(const GradeReport& report, GradeFormat format) {
+std::string RenderGrade(const GradeReport& report, GradeFormat format,
+                        const GradeTextOptions& text) {
   switch (format) {
     case GradeFormat::kJson: return RenderJson(report);
-    case GradeFormat::kMarkdown: return RenderTable(report, true);
-    case GradeFormat::kHtml: return RenderHtml(report);
+    case GradeFormat::kMarkdown: return RenderMarkdown(report);
+    case GradeFormat::kHtml: return RenderGradeHtml(report);
+    case GradeFormat::kCsv: return RenderCsv(report);
     case GradeFormat::kTable: break;
   }
-  return RenderTable(report, false);
+  return RenderText(report, text);
 }
 
 }  // namespace mbench::report

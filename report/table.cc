@@ -9,6 +9,7 @@
 #include "core/csv.h"
 #include "core/text.h"
 #include "report/format.h"
+#include "report/text_table.h"
 
 namespace mbench::report {
 namespace {
@@ -58,7 +59,7 @@ nlohmann::ordered_json TableJson(const db::Table& t) {
   return rows;
 }
 
-std::string FormatTable(const db::Table& t, const std::string& format) {
+std::string FormatTable(const db::Table& t, const std::string& format, size_t width) {
   std::ostringstream out;
   if (format == "json") {
     out << JsonText(TableJson(t)) << "\n";
@@ -73,38 +74,39 @@ std::string FormatTable(const db::Table& t, const std::string& format) {
     }
     return out.str();
   }
-  // Aligned text: numbers right-aligned, long text cut at 48 characters.
-  constexpr size_t kMaxWidth = 48;
-  std::vector<size_t> width(t.columns.size());
-  std::vector<std::vector<std::string>> cells;
-  for (size_t i = 0; i < t.columns.size(); ++i) width[i] = t.columns[i].size();
-  for (const auto& row : t.rows) {
-    std::vector<std::string> r;
-    for (size_t i = 0; i < row.size(); ++i) {
-      std::string s = CellText(row[i]);
-      if (s.size() > kMaxWidth) s = s.substr(0, kMaxWidth - 3) + "...";
-      width[i] = std::max(width[i], s.size());
-      r.push_back(std::move(s));
+  if (format == "md" || format == "markdown") {
+    for (const auto& c : t.columns) out << "| " << MarkdownCell(c) << " ";
+    out << "|\n";
+    for (size_t i = 0; i < t.columns.size(); ++i) out << "|---";
+    out << "|\n";
+    for (const auto& row : t.rows) {
+      for (const auto& c : row) out << "| " << MarkdownCell(CellText(c)) << " ";
+      out << "|\n";
     }
-    cells.push_back(std::move(r));
+    return out.str();
   }
-  auto pad = [](const std::string& s, size_t w, bool right) {
-    std::string fill(w > s.size() ? w - s.size() : 0, ' ');
-    return right ? fill + s : s + fill;
-  };
+  // Aligned text: numbers right-aligned; long text elided in the middle to fit `width`, then
+  // the rightmost columns left out.
+  std::vector<TextColumn> columns;
   for (size_t i = 0; i < t.columns.size(); ++i) {
-    out << (i ? "  " : "") << pad(t.columns[i], width[i], false);
-  }
-  out << "\n";
-  for (size_t r = 0; r < cells.size(); ++r) {
-    for (size_t i = 0; i < cells[r].size(); ++i) {
-      const auto type = t.rows[r][i].type;
-      const bool num = type == db::Cell::Type::kInt || type == db::Cell::Type::kReal;
-      out << (i ? "  " : "") << pad(cells[r][i], width[i], num);
+    bool numeric = !t.rows.empty();
+    for (const auto& row : t.rows) {
+      numeric =
+          numeric && (row[i].type == db::Cell::Type::kInt || row[i].type == db::Cell::Type::kReal ||
+                      row[i].type == db::Cell::Type::kNull);
     }
-    out << "\n";
+    const int keep = i == 0 ? 0 : static_cast<int>(t.columns.size() - i);
+    const bool last = i + 1 == t.columns.size();  // free text: wrapped rather than elided
+    columns.push_back(
+        {t.columns[i], numeric, keep, numeric ? size_t{0} : size_t{12}, last && !numeric});
   }
-  out << "(" << t.rows.size() << " rows)\n";
+  TextTable text(std::move(columns), "");
+  for (const auto& row : t.rows) {
+    std::vector<std::string> cells;
+    for (const auto& c : row) cells.push_back(SafeText(CellText(c)));
+    text.AddRow(std::move(cells));
+  }
+  out << text.Render(width) << "(" << t.rows.size() << " rows)\n";
   return out.str();
 }
 

@@ -18,6 +18,8 @@ mbench=$prefix/bin/mbench
 [ -x "$mbench" ] || fail "no $mbench"
 [ -f "$prefix/share/mbench/device_profiles/pixel3.json" ] || fail "profiles not installed"
 [ -f "$prefix/share/mbench/data/latency/measurements.csv" ] || fail "data not installed"
+grep -q "complete .*-F _mbench mbench" "$prefix/share/bash-completion/completions/mbench" ||
+  fail "bash completion not installed"
 
 # The installed binary reads the installed profiles.
 "$mbench" grade zoo:mobilenet_v2 --device pixel3 --format json >"$work/grade.json" 2>"$work/err" ||
@@ -50,7 +52,8 @@ if command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null; then
   [ -n "$deb" ] || fail "cpack wrote no .deb"
   dpkg-deb -c "$deb" >"$work/deb.list"
   for f in ./usr/bin/mbench ./usr/share/mbench/device_profiles/pixel3.json \
-    ./usr/share/mbench/data/latency/measurements.csv; do
+    ./usr/share/mbench/data/latency/measurements.csv \
+    ./usr/share/bash-completion/completions/mbench; do
     grep -q " $f\$" "$work/deb.list" || fail "$deb lacks $f"
   done
   dpkg-deb -f "$deb" Depends | grep -q "libc6" || fail "$deb declares no library dependencies"
