@@ -205,6 +205,7 @@ StatusOr<CalibrateResult> CalibrateHost(db::Database& results, const CalibrateOp
   RefineRequest req;
   req.date = date;
   req.data.runtime = "mbench";
+  req.progress = o.fit_progress;
   MBENCH_ASSIGN_OR_RETURN(out.outcome, RefineDevice(results, base, req));
   out.elapsed_secs = elapsed();
   return out;

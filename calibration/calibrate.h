@@ -26,6 +26,8 @@ struct CalibrateOptions {
   bool measure_only = false;  // store the runs, fit nothing (mbench device calibrate fits)
   std::vector<int> cpus;      // pinned to these CPUs (PinToCpus) when not empty
   double probe_secs = 0.1, model_secs = 0.3;  // minimum measuring time per probe / model
+  // Called during the final fit after each leave-one-model-out fit with (done, total).
+  std::function<void(int, int)> fit_progress;
 };
 
 struct CalibrateResult {

@@ -197,6 +197,7 @@ StatusOr<RefineOutcome> RefineDevice(db::Database& db, const profiles::DevicePro
   estimator::FitOptions fo;
   fo.date = request.date;
   MBENCH_ASSIGN_OR_RETURN(estimator::FitResult fit, estimator::FitTargets(data, devices, fo));
+  fo.progress = request.progress;
   MBENCH_ASSIGN_OR_RETURN(estimator::CvResult cv, estimator::CrossValidate(data, devices, fo));
   // Intervals and reported errors come from whole models only: a single kernel is noisier than
   // a model, whose kernel errors partly cancel.

@@ -7,6 +7,7 @@
 #ifndef MBENCH_CALIBRATION_REFINE_H_
 #define MBENCH_CALIBRATION_REFINE_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,8 @@ struct RefineOutcome {
 struct RefineRequest {
   DbCalibrationOptions data;
   std::string date;  // YYYY-MM-DD recorded in the calibration
+  // Called after each leave-one-model-out fit with (done, total); may be empty.
+  std::function<void(int, int)> progress;
 };
 StatusOr<RefineOutcome> RefineDevice(db::Database& db, const profiles::DeviceProfile& base,
                                      const RefineRequest& request);

@@ -58,6 +58,11 @@ Status ValidateDb(
     if (groups_seen.size() < 2) continue;  // nothing to hold out
     estimator::FitOptions fo;
     fo.date = "";  // only recorded in fitted profiles, which validation discards
+    if (o.progress) {
+      fo.progress = [&](int done, int total) {
+        o.progress("held-out fits of " + d.id, done, total);
+      };
+    }
     MBENCH_ASSIGN_OR_RETURN(estimator::CvResult cv, estimator::CrossValidate(data, {*base}, fo));
     GroupRows(o, data, cv.rows, groups, points);
     for (const auto& r : cv.rows) {
@@ -87,7 +92,8 @@ StatusOr<Inputs> LoadInputs(const std::string& data_dir) {
 }
 
 StatusOr<std::vector<profiles::DeviceProfile>> FitPublishedProfiles(
-    const std::string& data_dir, const std::function<void(const std::string&)>& log) {
+    const std::string& data_dir, const std::function<void(const std::string&)>& log,
+    const std::function<void(int, int)>& progress) {
   MBENCH_ASSIGN_OR_RETURN(Inputs in, LoadInputs(data_dir));
   log(std::to_string(in.data.points.size()) + " measurements of " +
       std::to_string(in.data.models.size()) + " models on " + std::to_string(in.devices.size()) +
@@ -96,6 +102,7 @@ StatusOr<std::vector<profiles::DeviceProfile>> FitPublishedProfiles(
   fo.date = in.date;
   MBENCH_ASSIGN_OR_RETURN(estimator::FitResult fit, estimator::FitTargets(in.data, in.devices, fo));
   log("cross-validating (one fit per held-out model)");
+  fo.progress = progress;
   MBENCH_ASSIGN_OR_RETURN(estimator::CvResult cv,
                           estimator::CrossValidate(in.data, in.devices, fo));
   estimator::ApplyFit(fit, cv, in.data, &in.devices);
@@ -118,6 +125,9 @@ StatusOr<Validation> Validate(const ValidateOptions& o) {
     MBENCH_ASSIGN_OR_RETURN(Inputs published, LoadInputs(o.data_dir));
     estimator::FitOptions fo;
     fo.date = published.date;
+    if (o.progress) {
+      fo.progress = [&](int done, int total) { o.progress("held-out fits", done, total); };
+    }
     MBENCH_ASSIGN_OR_RETURN(cv, estimator::CrossValidate(published.data, published.devices, fo));
     if (o.anchored) cv.rows = estimator::AnchorRows(published.data, cv.rows, &out.unanchored);
     GroupRows(o, published.data, cv.rows, &by_target, &out.points);

@@ -29,8 +29,10 @@ StatusOr<Inputs> LoadInputs(const std::string& data_dir);
 
 // Every profile fitted to the published data, with its cross-validated error; `log` gets
 // progress lines. Deterministic.
+// `progress` (may be empty) is called after each held-out fit with (done, total).
 StatusOr<std::vector<profiles::DeviceProfile>> FitPublishedProfiles(
-    const std::string& data_dir, const std::function<void(const std::string&)>& log);
+    const std::string& data_dir, const std::function<void(const std::string&)>& log,
+    const std::function<void(int, int)>& progress = {});
 
 struct ValidateOptions {
   std::string data_dir;       // the published data (when db_path is empty)
@@ -42,6 +44,8 @@ struct ValidateOptions {
   // still held out of every fit): how good a prediction is once the model was measured on
   // other targets (estimator/anchor.h). Published data only.
   bool anchored = false;
+  // Called after each held-out fit with (phase, done, total); may be empty.
+  std::function<void(const std::string&, int, int)> progress;
 };
 
 // One row of the validation table.

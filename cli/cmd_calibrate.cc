@@ -14,6 +14,7 @@
 #include "calibration/refine.h"
 #include "cli/commands.h"
 #include "core/env.h"
+#include "core/progress.h"
 #include "report/calibration_report.h"
 #include "runner/measure.h"
 
@@ -49,11 +50,17 @@ Status RunCalibrate(CalibrateCommand o) {
     MBENCH_ASSIGN_OR_RETURN(o.calibrate.cpus, runner::ParseCpuList(o.cpus));
   }
   MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path));
-  MBENCH_ASSIGN_OR_RETURN(
-      calibration::CalibrateResult c,
-      calibration::CalibrateHost(*results, o.calibrate, [](const std::string& line) {
-        std::fprintf(stderr, "mbench calibrate: %s\n", line.c_str());
-      }));
+  calibration::CalibrateResult c;
+  {
+    Progress progress("mbench calibrate");  // the last step, the fit, is silent otherwise
+    o.calibrate.fit_progress = [&](int done, int total) {
+      progress.Update("fitting: held-out fits", done, total);
+    };
+    MBENCH_ASSIGN_OR_RETURN(
+        c, calibration::CalibrateHost(*results, o.calibrate, [](const std::string& line) {
+          std::fprintf(stderr, "mbench calibrate: %s\n", line.c_str());
+        }));
+  }
   if (o.calibrate.measure_only) {  // one JSON line for `mbench device calibrate`
     const nlohmann::ordered_json summary = {{"device_id", c.host.id},
                                             {"bandwidth_gbps", c.bandwidth_gbps},
@@ -96,8 +103,12 @@ Status RunRefine(const RefineOptions& o) {
   calibration::RefineRequest req;
   req.date = db::NowUtc().substr(0, 10);
   req.data.per_layer = !o.no_per_layer;
-  MBENCH_ASSIGN_OR_RETURN(calibration::RefineOutcome r,
-                          calibration::RefineDevice(*results, base, req));
+  calibration::RefineOutcome r;
+  {
+    Progress progress("mbench refine");
+    req.progress = [&](int done, int total) { progress.Update("held-out fits", done, total); };
+    MBENCH_ASSIGN_OR_RETURN(r, calibration::RefineDevice(*results, base, req));
+  }
   std::printf("mbench refine: %s from %s (base: %s)\n", o.device.c_str(),
               results->location().c_str(), base.path.c_str());
   std::fputs(report::RenderRefineSummary(r, TextWidth(o.wide)).c_str(), stdout);

@@ -14,6 +14,7 @@
 #include "calibration/refine.h"
 #include "cli/commands.h"
 #include "core/env.h"
+#include "core/progress.h"
 #include "device/flows.h"
 #include "report/calibration_report.h"
 #include "report/table.h"
@@ -124,8 +125,15 @@ Status RunOnDevice(DeviceCommand o) {
 Status RunCalibrateDevice(const DeviceCommand& o) {
   MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path));
   MBENCH_ASSIGN_OR_RETURN(device::Phone phone, device::Connect(o.conn));
-  MBENCH_ASSIGN_OR_RETURN(device::PhoneCalibration c,
-                          device::CalibratePhone(phone, o.conn, o.calibrate, *results, Log));
+  device::PhoneCalibration c;
+  {
+    Progress progress("mbench device calibrate");
+    device::PhoneCalibrateRequest request = o.calibrate;
+    request.fit_progress = [&](int done, int total) {
+      progress.Update("fitting: held-out fits", done, total);
+    };
+    MBENCH_ASSIGN_OR_RETURN(c, device::CalibratePhone(phone, o.conn, request, *results, Log));
+  }
   std::printf("mbench device calibrate: %s (%s), %d runs, copy bandwidth %.1f GB/s\n",
               c.device.id.c_str(), c.device.name.c_str(), c.runs, c.bandwidth_gbps);
   std::fputs(report::RenderRefineSummary(c.outcome, TextWidth(o.wide)).c_str(), stdout);

@@ -8,6 +8,7 @@
 #include "calibration/validate.h"
 #include "cli/commands.h"
 #include "core/env.h"
+#include "core/progress.h"
 #include "device_profiles/profile.h"
 #include "report/calibration_report.h"
 
@@ -32,11 +33,17 @@ Status RunFit(const FitCommand& o) {
   const std::string probe = JoinPath(o.out_dir, ".mbench-write-check");
   MBENCH_RETURN_IF_ERROR(WriteStringToFile(probe, ""));
   std::filesystem::remove(probe, ec);
-  MBENCH_ASSIGN_OR_RETURN(
-      std::vector<profiles::DeviceProfile> devices,
-      calibration::FitPublishedProfiles(o.data_dir, [](const std::string& line) {
-        std::fprintf(stderr, "fit-profiles: %s\n", line.c_str());
-      }));
+  std::vector<profiles::DeviceProfile> devices;
+  {
+    Progress progress("mbench fit-profiles");
+    MBENCH_ASSIGN_OR_RETURN(
+        devices, calibration::FitPublishedProfiles(
+                     o.data_dir,
+                     [](const std::string& line) {
+                       std::fprintf(stderr, "fit-profiles: %s\n", line.c_str());
+                     },
+                     [&](int done, int total) { progress.Update("held-out fits", done, total); }));
+  }
   for (const auto& d : devices) {
     std::string path = JoinPath(o.out_dir, d.id + ".json");
     MBENCH_RETURN_IF_ERROR(WriteStringToFile(path, profiles::ProfileToJson(d)));
@@ -53,7 +60,15 @@ struct ValidateCommand {
 
 Status RunValidate(const ValidateCommand& o) {
   MBENCH_ASSIGN_OR_RETURN(report::ReportFormat format, report::ParseReportFormat(o.format));
-  MBENCH_ASSIGN_OR_RETURN(calibration::Validation v, calibration::Validate(o.validate));
+  calibration::Validation v;
+  {
+    Progress progress("mbench validate");  // erased before the report is printed
+    calibration::ValidateOptions options = o.validate;
+    options.progress = [&](const std::string& phase, int done, int total) {
+      progress.Update(phase, done, total);
+    };
+    MBENCH_ASSIGN_OR_RETURN(v, calibration::Validate(options));
+  }
   return WriteOutput(
       "validate", o.output,
       report::RenderValidation(v, format, o.output.empty() ? TextWidth(o.wide) : size_t{0}));

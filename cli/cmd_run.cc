@@ -9,6 +9,7 @@
 #include "analyzer/model_ref.h"
 #include "calibration/records.h"
 #include "cli/commands.h"
+#include "core/progress.h"
 #include "report/run_report.h"
 #include "runner/measure.h"
 #include "runner/plan.h"
@@ -67,10 +68,14 @@ Status RunRun(const RunOptions& o) {
   MBENCH_RETURN_IF_ERROR(runner::FeedInputs(o.inputs, **plan));
   if (o.serve) return runner::ServeTimings(**plan, std::cin, std::cout);
   runner::MeasureOptions mo = o.measure;
-  mo.progress = [](const std::string& phase, int done, int total) {
-    std::fprintf(stderr, "mbench run: %s %d/%d\n", phase.c_str(), done, total);
-  };
-  MBENCH_ASSIGN_OR_RETURN(runner::Measurement r, runner::Measure(**plan, mo, baseline_rss));
+  runner::Measurement r;
+  {
+    Progress progress("mbench run");
+    mo.progress = [&](const std::string& phase, int done, int total) {
+      progress.Update(phase, done, total);
+    };
+    MBENCH_ASSIGN_OR_RETURN(r, runner::Measure(**plan, mo, baseline_rss));
+  }
   MBENCH_ASSIGN_OR_RETURN(std::string overflow_note,
                           report::CheckOutputs(**plan, o.model_path, o.plan.precision));
   if (!o.save_outputs.empty()) MBENCH_RETURN_IF_ERROR(runner::SaveOutputs(o.save_outputs, **plan));

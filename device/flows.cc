@@ -249,6 +249,7 @@ StatusOr<PhoneCalibration> CalibratePhone(Phone& phone, const Connection& c,
   calibration::RefineRequest req;
   req.date = date;
   req.data.runtime = "mbench";
+  req.progress = r.fit_progress;
   MBENCH_ASSIGN_OR_RETURN(
       out.outcome,
       calibration::RefineDevice(results, PhoneProfileFacts(id, out.bandwidth_gbps, date), req));

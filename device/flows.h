@@ -68,6 +68,7 @@ struct PhoneCalibrateRequest {
   std::vector<std::string> models;  // whole models too (default: calibrate's)
   double probe_secs = 0.1, model_secs = 0.3;
   std::string probe_dir;  // this machine's copy of the probes (refine reads them)
+  std::function<void(int, int)> fit_progress;  // (done, total) leave-one-model-out fits
 };
 struct PhoneCalibration {
   db::DeviceRecord device;

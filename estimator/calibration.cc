@@ -646,7 +646,9 @@ StatusOr<CvResult> CrossValidate(const CalibrationData& data,
   std::set<std::string> groups;
   for (const auto& m : data.models) groups.insert(m.group);
   CvResult cv;
+  int done = 0;
   for (const std::string& g : groups) {
+    if (base_options.progress) base_options.progress(done++, static_cast<int>(groups.size()));
     FitOptions options = base_options;
     options.held_out = {g};
     MBENCH_ASSIGN_OR_RETURN(FitResult fit, FitTargets(data, devices, options));

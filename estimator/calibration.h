@@ -11,6 +11,7 @@
 #ifndef MBENCH_ESTIMATOR_CALIBRATION_H_
 #define MBENCH_ESTIMATOR_CALIBRATION_H_
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -80,6 +81,8 @@ struct FitOptions {
   // the family's median rate), and a target's shape around its family's.
   double family_prior_sigma = 1.5;
   double target_prior_sigma = 0.35;
+  // Called by CrossValidate after each held-out fit with (done, total); may be empty.
+  std::function<void(int, int)> progress;
 };
 
 // Fits every target that has at least one measurement outside `held_out`. `devices` supplies

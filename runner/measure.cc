@@ -176,8 +176,13 @@ StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& o, int64_t basel
     auto t = Clock::now();
     MBENCH_RETURN_IF_ERROR(plan.Run());
     samples.push_back(MsSince(t));
-    if (o.progress && std::chrono::duration<double>(Clock::now() - last_progress).count() > 2.0) {
-      o.progress("end-to-end", static_cast<int>(samples.size()), o.runs);
+    if (o.progress && std::chrono::duration<double>(Clock::now() - last_progress).count() > 0.5) {
+      // The runs this phase will take: --runs, or as many as fill --min-secs at this pace.
+      const double per_run = MsSince(start) / 1e3 / static_cast<double>(samples.size());
+      const double by_time = std::min(o.min_secs, o.max_secs) / std::max(per_run, 1e-9);
+      const int total = std::max(o.runs, static_cast<int>(std::ceil(by_time)));
+      o.progress("end-to-end runs", static_cast<int>(samples.size()),
+                 std::max(total, static_cast<int>(samples.size())));
       last_progress = Clock::now();
     }
   }
@@ -195,7 +200,7 @@ StatusOr<Measurement> Measure(Plan& plan, const MeasureOptions& o, int64_t basel
         MBENCH_RETURN_IF_ERROR(plan.RunStep(i));
         per[i].push_back(MsSince(t));
       }
-      if (o.progress && pass % 10 == 9) o.progress("per-layer", pass + 1, passes);
+      if (o.progress) o.progress("per-layer passes", pass + 1, passes);
       if (MsSince(start) / 1e3 > 2 * o.max_secs) break;
     }
     double sum = 0;
