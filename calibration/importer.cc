@@ -10,6 +10,7 @@
 
 #include "analyzer/model_ref.h"
 #include "calibration/records.h"
+#include "calibration/tool_logs.h"
 #include "core/csv.h"
 #include "core/env.h"
 #include "core/text.h"
@@ -82,6 +83,8 @@ std::string DateIn(const std::string& text) {
 // The kind of table `text` holds, from its content: a raw benchncnn log ("loop_count = 4",
 // then "name  min = ..  max = ..  avg = .."), or a CSV whose header names its columns.
 std::string DetectKind(const std::string& text) {
+  if (IsAiHubProfile(text)) return "qai-hub-profile";
+  if (IsBenchmarkModelLog(text)) return "benchmark-model";
   if (text.find("loop_count =") != std::string::npos ||
       (text.find(" min = ") != std::string::npos && text.find(" avg = ") != std::string::npos)) {
     return "benchncnn";
@@ -176,30 +179,26 @@ class Importer {
   StatusOr<std::vector<ImportRow>> Read() {
     MBENCH_ASSIGN_OR_RETURN(std::string text, ReadFileToString(o_.file));
     kind_ = o_.kind.empty() || o_.kind == "auto" ? DetectKind(text) : o_.kind;
-    if (kind_.empty()) {
-      return Status::Corruption(
+    if (kind_.empty() && IsOpProfileCsv(text)) {
+      return Status::InvalidArgument(
           o_.file +
-          ": not a table mbench knows (a benchncnn log, or a CSV of kind "
-          "ncnn, tflite, qai-hub or mbench: docs/imports.md); name it with --kind");
+          ": an op-profiling CSV has layer times but no end-to-end time; import the "
+          "benchmark_model log it came with and give this file as --op-profile");
     }
-    if (kind_ != "benchncnn" && (!o_.device.empty() || !o_.measured_at.empty())) {
-      return Status::InvalidArgument(o_.file +
-                                     ": --device and --measured-at are for benchncnn "
-                                     "logs; a " +
-                                     kind_ + " table names its devices and dates");
+    if (kind_.empty()) {
+      return Status::Corruption(o_.file +
+                                ": not a table mbench knows (a benchncnn or benchmark_model "
+                                "log, an AI Hub profile JSON, or a CSV of kind ncnn, tflite, "
+                                "qai-hub or mbench: docs/imports.md); name it with --kind");
     }
+    MBENCH_RETURN_IF_ERROR(CheckFlags());
     if (!o_.measured_at.empty() && DateIn(o_.measured_at) != o_.measured_at.substr(0, 10)) {
       return Status::InvalidArgument("--measured-at '" + o_.measured_at +
                                      "' is not a date (2026-12-01 or an ISO 8601 time)");
     }
+    if (kind_ == "benchmark-model" || kind_ == "qai-hub-profile") return ToolRows(text);
     std::vector<std::vector<std::string>> rows;
     if (kind_ == "benchncnn") {
-      if (o_.device.empty()) {
-        return Status::InvalidArgument(o_.file +
-                                       ": a benchncnn log does not say which device it ran on; "
-                                       "give --device ID (a profile id such as dimensity9300, or "
-                                       "a new name)");
-      }
       MBENCH_RETURN_IF_ERROR(BenchncnnRows(text, o_.file, o_.device, &rows));
     } else if (!ParseCsv(text, &rows)) {
       return Status::Corruption(o_.file + ": unterminated quoted field");
@@ -251,6 +250,140 @@ class Importer {
   const std::string& kind() const { return kind_; }
 
  private:
+  // Flags that describe a tool's output are refused for tables, which say it themselves.
+  Status CheckFlags() const {
+    const bool tool =
+        kind_ == "benchncnn" || kind_ == "benchmark-model" || kind_ == "qai-hub-profile";
+    const std::vector<std::pair<const char*, const std::string*>> flags = {
+        {"--device", &o_.device},       {"--measured-at", &o_.measured_at},
+        {"--model", &o_.model},         {"--runtime", &o_.runtime},
+        {"--precision", &o_.precision}, {"--op-profile", &o_.op_profile}};
+    for (const auto& [flag, value] : flags) {
+      if (value->empty()) continue;
+      const std::string f = flag;
+      const bool applies = tool &&
+                           (f == "--device" || f == "--measured-at" || kind_ != "benchncnn") &&
+                           (f != "--op-profile" || kind_ == "benchmark-model");
+      if (!applies) {
+        return Status::InvalidArgument(o_.file + ": " + f + " does not apply to a " + kind_ +
+                                       (tool ? " file"
+                                             : " table, which names its devices, "
+                                               "models and dates itself"));
+      }
+    }
+    if (tool && o_.device.empty()) {
+      return Status::InvalidArgument(o_.file + ": a " + kind_ +
+                                     " file does not say which device it ran on; give --device "
+                                     "ID (a profile id such as pixel4, or a new name)");
+    }
+    if (kind_ == "qai-hub-profile" && o_.runtime.empty()) {
+      return Status::InvalidArgument(o_.file +
+                                     ": an AI Hub profile does not name its runtime; give "
+                                     "--runtime (qnn, tflite or onnx)");
+    }
+    if (!o_.precision.empty() && o_.precision != "fp32" && o_.precision != "fp16" &&
+        o_.precision != "int8") {
+      return Status::InvalidArgument("--precision " + o_.precision +
+                                     ": expected fp32, fp16 or int8");
+    }
+    return Status::Ok();
+  }
+
+  // The precision a tool's run measured: --precision, else the model's weights, else its name.
+  // `how` says which, for the run's source.
+  std::string Precision(const ToolRun& t, std::string* how) const {
+    const bool accelerator = t.compute_unit == "gpu" || t.compute_unit == "npu";
+    if (!o_.precision.empty()) {
+      *how = "--precision";
+      return o_.precision;
+    }
+    if (model_dtype_ == "int8") {
+      *how = "the model's int8 weights";
+      return "int8";
+    }
+    if (!model_dtype_.empty()) {
+      *how = "the model's " + model_dtype_ + " weights";
+      return accelerator ? "fp16" : model_dtype_;
+    }
+    const std::string name = Lower(t.model.empty() ? o_.file : t.model);
+    for (const char* q : {"quant", "int8", "uint8", "w8a8"}) {
+      if (name.find(q) != std::string::npos) {
+        *how = "assumed from the name (give --precision or --model)";
+        return "int8";
+      }
+    }
+    *how = "assumed (give --precision or --model)";
+    return accelerator ? "fp16" : "fp32";
+  }
+
+  // benchmark-model and qai-hub-profile: each run the tool printed becomes a row.
+  StatusOr<std::vector<ImportRow>> ToolRows(const std::string& text) {
+    std::vector<ToolRun> runs;
+    if (kind_ == "benchmark-model") {
+      MBENCH_RETURN_IF_ERROR(BenchmarkModelRuns(text, o_.file, &runs));
+    } else {
+      ToolRun run;
+      MBENCH_RETURN_IF_ERROR(AiHubProfileRun(text, o_.file, &run));
+      runs.push_back(std::move(run));
+    }
+    if (!o_.op_profile.empty()) {
+      if (runs.size() != 1) {
+        return Status::InvalidArgument(o_.file + " holds " + std::to_string(runs.size()) +
+                                       " runs; --op-profile belongs to a log of one");
+      }
+      MBENCH_ASSIGN_OR_RETURN(std::string csv, ReadFileToString(o_.op_profile));
+      runs[0].layers.clear();
+      MBENCH_RETURN_IF_ERROR(OpProfileLayers(csv, o_.op_profile, &runs[0].layers));
+    }
+    analyzer::ModelRef ref;
+    if (!o_.model.empty()) {
+      ref.path = o_.model;
+      MBENCH_ASSIGN_OR_RETURN(analyzer::AnalyzedModel a,
+                              analyzer::LoadAndAnalyze(o_.model, {}, {}));
+      int64_t most = 0;
+      for (const auto& [dtype, bytes] : a.analysis.totals.weight_bytes_by_dtype) {
+        if (bytes > most) {
+          most = bytes;
+          model_dtype_ = dtype == "uint8" || dtype == "int8" ? "int8"
+                         : dtype == "float16"                ? "fp16"
+                                                             : "fp32";
+        }
+      }
+    }
+    std::vector<ImportRow> out;
+    for (ToolRun& t : runs) {
+      ImportRow r;
+      r.device = Device(SlugId(o_.device), o_.device, "");
+      r.ref = ref;
+      const std::string named = !t.model.empty() ? t.model : !o_.model.empty() ? o_.model : o_.file;
+      r.model_name = named.substr(named.find_last_of('/') + 1);
+      if (!o_.runtime.empty()) t.runtime = o_.runtime;
+      if (t.compute_unit.empty()) t.compute_unit = "npu";
+      std::string how;
+      r.run.precision = Precision(t, &how);
+      r.run.runtime = t.runtime;
+      r.run.compute_unit = t.compute_unit;
+      r.run.threads = t.compute_unit == "cpu" ? t.threads : 0;
+      r.run.n = t.n;
+      r.run.p50_ms = t.p50_ms;
+      r.run.mean_ms = t.mean_ms;
+      r.run.min_ms = t.min_ms;
+      r.run.max_ms = t.max_ms;
+      r.run.std_ms = t.std_ms;
+      r.run.init_ms = t.init_ms;
+      r.run.first_run_ms = t.first_run_ms;
+      r.run.layers = std::move(t.layers);
+      r.run.measured_at = o_.measured_at;
+      where_ = o_.file + ":" + std::to_string(t.line);
+      r.run.source =
+          Source((kind_ == "benchmark-model" ? "benchmark_model log" : "Qualcomm AI Hub profile") +
+                 std::string("; precision ") + how +
+                 (o_.op_profile.empty() ? "" : "; layers from " + o_.op_profile));
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
   std::string Get(const char* name) const {
     auto it = col_.find(name);
     return it == col_.end() ? std::string() : (*row_)[it->second];
@@ -378,7 +511,8 @@ class Importer {
   const std::vector<std::string>* row_ = nullptr;
   std::string where_;
   int skipped_ = 0;
-  std::string kind_;  // o_.kind, or the one the content showed
+  std::string kind_;         // o_.kind, or the one the content showed
+  std::string model_dtype_;  // --model's main weight dtype: "fp32", "fp16", "int8"
 };
 
 }  // namespace
@@ -414,7 +548,7 @@ StatusOr<ImportBatch> ReadTable(const ImportOptions& o) {
       it = index.emplace(key, runs.size()).first;
       runs.push_back({m, {}});
     }
-    r.run.options_json = nlohmann::json({{"imported_from", o.file}, {"kind", o.kind}})
+    r.run.options_json = nlohmann::json({{"imported_from", o.file}, {"kind", importer.kind()}})
                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     // A table without dates stores none (NULL), never the import's time; CPU thread counts do
     // not apply to a GPU or NPU run (NULL too).

@@ -1,6 +1,8 @@
 // Latency tables into the results database: published benchmark tables (ncnn's benchmark
-// README, TFLite/Core ML latencies, Qualcomm AI Hub) and mbench's own CSV, each row stored as a
-// run of the device it names (recognised from the profiles by id, name or SoC) with its source.
+// README, TFLite/Core ML latencies, Qualcomm AI Hub), what benchmark tools print (benchncnn,
+// TFLite's benchmark_model with its op profiling, an AI Hub profile JSON) and mbench's own CSV,
+// each row stored as a run of the device it names (recognised from the profiles by id, name or
+// SoC) with its source.
 // Reads the file and the model files it names; not thread-safe with respect to the database.
 #ifndef MBENCH_CALIBRATION_IMPORTER_H_
 #define MBENCH_CALIBRATION_IMPORTER_H_
@@ -16,9 +18,16 @@ namespace mbench::calibration {
 
 struct ImportOptions {
   std::string file;
-  std::string kind = "auto";  // auto (from the content), benchncnn, ncnn, tflite, qai-hub, mbench
-  std::string device;         // benchncnn: the device the log ran on (the log does not say)
-  std::string measured_at;    // benchncnn: when (the log does not say); "" stores none
+  // auto (from the content), benchncnn, benchmark-model, qai-hub-profile, ncnn, tflite,
+  // qai-hub, mbench
+  std::string kind = "auto";
+  // For a tool's output (benchncnn, benchmark-model, qai-hub-profile), which does not say:
+  std::string device;       // the device it ran on (required)
+  std::string measured_at;  // when; "" stores none
+  std::string model;        // the model file (or zoo:NAME) it measured: its work becomes known
+  std::string runtime;      // the runtime (required for qai-hub-profile)
+  std::string precision;    // fp32, fp16 or int8 (default: from --model, else from the name)
+  std::string op_profile;   // benchmark-model: its --profiling_output_csv_file, as the layers
   std::string data_dir;       // where ncnn_params/ and mbench model_refs are found
   std::string profile_dir;    // profiles used to recognise devices
 };

@@ -105,20 +105,36 @@ void RegisterDb(CLI::App& app, int* exit_code) {
   imp->import.profile_dir = profiles::DefaultProfileDir();
   CLI::App* ic = db->add_subcommand(
       "import",
-      "Store a latency table as runs of the devices it names, each with its source. The kind\n"
-      "is read from the content (docs/imports.md has an example of each): benchncnn (the raw\n"
-      "output of ncnn's benchncnn; give --device), ncnn (the ncnn benchmark README table),\n"
-      "tflite (published TFLite/Core ML latencies), qai-hub (Qualcomm AI Hub perf table),\n"
-      "mbench (data/latency/measurements.csv columns). A run stored already is not added again.\n"
+      "Store measurements as runs of the devices they name, each with its source. The kind is\n"
+      "read from the content (docs/imports.md has an example of each). What tools print (give\n"
+      "--device): benchncnn (ncnn's benchncnn output), benchmark-model (TFLite's benchmark_model\n"
+      "log; --op-profile adds its op-profiling CSV as the layers), qai-hub-profile (the JSON an\n"
+      "AI Hub profile job downloads; give --runtime). Tables: ncnn (the ncnn benchmark README\n"
+      "table), tflite (published TFLite/Core ML latencies), qai-hub (AI Hub perf table), mbench\n"
+      "(data/latency/measurements.csv columns). A run stored already is not added again.\n"
       "Example: mbench db import benchncnn.log --device dimensity9300 --db results.db");
   ic->add_option("file", imp->import.file, "The table or log")->required();
   ic->add_option("--kind", imp->import.kind,
-                 "auto (default: from the content), benchncnn, ncnn, tflite, qai-hub or mbench")
-      ->check(CLI::IsMember({"auto", "benchncnn", "ncnn", "tflite", "qai-hub", "mbench"}));
+                 "auto (default: from the content), benchncnn, benchmark-model, qai-hub-profile,\n"
+                 "ncnn, tflite, qai-hub or mbench")
+      ->check(CLI::IsMember({"auto", "benchncnn", "benchmark-model", "qai-hub-profile", "ncnn",
+                             "tflite", "qai-hub", "mbench"}));
   ic->add_option("--device", imp->import.device,
-                 "benchncnn: the device the log was measured on (a profile id or a name)");
+                 "A tool's output: the device it was measured on (a profile id or a name)");
   ic->add_option("--measured-at", imp->import.measured_at,
-                 "benchncnn: when it was measured (2026-12-01); the log does not say");
+                 "A tool's output: when it was measured (2026-12-01); the output does not say");
+  ic->add_option("--model", imp->import.model,
+                 "benchmark-model, qai-hub-profile: the model file (or zoo:NAME) measured, so\n"
+                 "its work is known and refine can fit to it; its weights give the precision");
+  ic->add_option("--runtime", imp->import.runtime,
+                 "qai-hub-profile (required), benchmark-model: the runtime (qnn, tflite, onnx)");
+  ic->add_option("--precision", imp->import.precision,
+                 "benchmark-model, qai-hub-profile: fp32, fp16 or int8 (default: from --model,\n"
+                 "else from the model's name; the run's source says which)")
+      ->check(CLI::IsMember({"fp32", "fp16", "int8"}));
+  ic->add_option("--op-profile", imp->import.op_profile,
+                 "benchmark-model: the CSV --profiling_output_csv_file wrote, stored as the\n"
+                 "run's layers");
   AddDbOption(ic, &imp->db_path, DbUse::kNeeded, "Results database to store the runs in");
   ic->add_option("--data", imp->import.data_dir,
                  "Where ncnn_params/ and mbench model_refs are found");

@@ -202,7 +202,58 @@ TEST(DbCliErrorsTest, RawBenchncnnLogImports) {
       "db import " + testing::SourceDir() + "/data/latency/measurements.csv --device x --db " + db,
       dir);
   EXPECT_EQ(csv.exit_code, 2);
-  EXPECT_NE(csv.err.find("benchncnn logs"), std::string::npos) << csv.err;
+  EXPECT_NE(csv.err.find("--device does not apply to a mbench table"), std::string::npos)
+      << csv.err;
+}
+
+// What benchmark_model prints imports with the model it measured (whose weights give the
+// precision) and the op-profiling CSV it wrote, as the run's layers; flags that do not apply
+// to a file are refused, and the CSV alone is pointed at its log.
+TEST(DbCliErrorsTest, BenchmarkModelLogImportsWithItsModelAndOpProfile) {
+  TempDir dir;
+  const std::string db = dir.File("r.db");
+  const std::string log = dir.File("bm.log"), ops = dir.File("ops.csv");
+  testing::WriteFile(log,
+                     "STARTING!\nNum threads: [2]\nGraph: [/sdcard/mnv2.tflite]\n"
+                     "count=40 first=31000 curr=30100 min=29800 max=31400 avg=30211 std=300\n"
+                     "Inference timings in us: Init: 4000, First inference: 31000, Warmup (avg): "
+                     "30500, Inference (avg): 30211\n");
+  testing::WriteFile(ops,
+                     "============================== Run Order ==============================\n"
+                     "node type, first, avg_ms, %, cdf%, mem KB, times called, name\n"
+                     "CONV_2D, 1.1, 1.0, 60%, 60%, 0, 1, conv0\n"
+                     "DEPTHWISE_CONV_2D, 0.7, 0.66, 40%, 100%, 0, 1, dw1\n");
+  RunResult alone = RunMbench("db import " + ops + " --db " + db, dir);
+  EXPECT_EQ(alone.exit_code, 2);
+  EXPECT_NE(alone.err.find("--op-profile"), std::string::npos) << alone.err;
+  RunResult imp = RunMbench("db import " + log +
+                                " --device pixel4 --model zoo:mobilenet_v2 "
+                                "--op-profile " +
+                                ops + " --measured-at 2026-12-01 --db " + db,
+                            dir);
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  EXPECT_NE(imp.out.find("1 runs of 1 models on 1 devices"), std::string::npos) << imp.out;
+  EXPECT_EQ(imp.out.find("stored by name only"), std::string::npos) << imp.out;
+  RunResult ex = RunMbench("db export --db " + db, dir);
+  ASSERT_EQ(ex.exit_code, 0) << ex.err;
+  const auto tables = nlohmann::json::parse(ex.out)["tables"];
+  ASSERT_EQ(tables["runs"].size(), 1u);
+  const auto& run = tables["runs"][0];
+  EXPECT_EQ(run["device_id"], "pixel4");
+  EXPECT_EQ(run["threads"], 2);
+  EXPECT_EQ(run["n"], 40);
+  EXPECT_EQ(run["precision"], "fp32");
+  EXPECT_NEAR(run["p50_ms"].get<double>(), 30.211, 1e-9);
+  EXPECT_NE(run["source"].get<std::string>().find("the model's fp32 weights"), std::string::npos);
+  ASSERT_EQ(tables["layer_timings"].size(), 2u);
+  EXPECT_EQ(tables["layer_timings"][1]["op"], "DEPTHWISE_CONV_2D");
+  // Flags for a tool's output are refused for a table, which says it all itself.
+  RunResult wrong =
+      RunMbench("db import " + testing::SourceDir() +
+                    "/docs/examples/ncnn-readme-table.csv --op-profile " + ops + " --db " + db,
+                dir);
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.err.find("--op-profile does not apply"), std::string::npos) << wrong.err;
 }
 
 // Every example in docs/imports.md imports without --kind: the kind is read from the content.
@@ -214,7 +265,9 @@ TEST(DbCliErrorsTest, EveryDocumentedExampleImportsByContent) {
       {"tflite-published.csv", "4 runs"},
       {"qai-hub-perf.csv", "4 runs"},
       {"mbench-measurements.csv", "2 runs"},
-      {"benchncnn-dimensity9300.log --device dimensity9300", "48 runs"}};
+      {"benchncnn-dimensity9300.log --device dimensity9300", "48 runs"},
+      {"benchmark-model-pixel4.log --device pixel4", "3 runs"},
+      {"qai-hub-profile-galaxys24.json --device galaxys24 --runtime tflite", "1 runs"}};
   for (const auto& [file, want] : files) {
     RunResult r = RunMbench("db import " + ex + file + " --db " + dir.File("r.db"), dir);
     EXPECT_EQ(r.exit_code, 0) << file << ": " << r.err;
