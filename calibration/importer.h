@@ -28,8 +28,8 @@ struct ImportOptions {
   std::string runtime;      // the runtime (required for qai-hub-profile)
   std::string precision;    // fp32, fp16 or int8 (default: from --model, else from the name)
   std::string op_profile;   // benchmark-model: its --profiling_output_csv_file, as the layers
-  std::string data_dir;       // where ncnn_params/ and mbench model_refs are found
-  std::string profile_dir;    // profiles used to recognise devices
+  std::string data_dir;     // where ncnn_params/ and mbench model_refs are found
+  std::string profile_dir;  // profiles used to recognise devices
 };
 
 struct ImportSummary {
