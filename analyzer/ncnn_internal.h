@@ -125,7 +125,7 @@ struct NShape {
 // ncnn parameter ids (the numbers before '=' on a .param line), named as ncnn's layers name the
 // fields they load (load_param in ncnn's src/layer/<type>.cpp); one struct per layer family.
 struct InputParam {
-  enum : int { kW = 0, kH = 1, kC = 2 };
+  enum : int { kW = 0, kH = 1, kC = 2, kD = 11 };
 };
 struct ConvParam {  // Convolution, ConvolutionDepthWise, *1D, Deconvolution*
   enum : int {
@@ -294,6 +294,9 @@ const char* FusedActivation(int64_t type);
 
 // Output size of a convolution window along one axis; pad == -233/-234 is SAME padding.
 int64_t ConvOut(int64_t in, int64_t k, int64_t dil, int64_t stride, int64_t pad_lo, int64_t pad_hi);
+// A pooled size along one axis with ncnn's pad_mode (0 full padding, rounding up; 1 valid;
+// 2 and 3 SAME); -1 when the window does not fit.
+int64_t PoolOut(int64_t in, int64_t k, int64_t s, int64_t lo, int64_t hi, int64_t mode);
 
 // ncnn broadcasting: equal dims broadcast axis by axis; a 1-D vector of c meets a 3-D blob
 // along its channels. The output has the larger operand's shape.
@@ -419,6 +422,40 @@ class Converter {
               Node* node);
   Status ExpandSqueeze(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
                        Node* node);
+  // ncnn_layers_more.cc: the rarer layer types (3-D convolution and pooling, 1-D pooling,
+  // im2col and col2im, detection heads, sampling, signal processing, einsum).
+  Status Conv3D(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                Node* node);
+  Status Pooling1D(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                   Node* node);
+  Status Pooling3D(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                   Node* node);
+  Status Glu(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+             Node* node);
+  Status CopyTo(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                Node* node);
+  Status Diag(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+              Node* node);
+  Status Unfold(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                Node* node);
+  Status Fold(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+              Node* node);
+  Status GridSample(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                    Node* node);
+  Status Spp(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+             Node* node);
+  Status StatisticsPooling(const NcnnLayer& l, const std::vector<NShape>& in,
+                           std::vector<NShape>* out, Node* node);
+  Status RoiPool(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                 Node* node);
+  Status Proposal(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                  Node* node);
+  Status DeformableConv(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                        Node* node);
+  Status Spectrogram(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                     Node* node);
+  Status Einsum(const NcnnLayer& l, const std::vector<NShape>& in, std::vector<NShape>* out,
+                Node* node);
 
  private:
   Status ConvertConv(const NcnnLayer& l, NShape x, std::vector<NShape>* out, Node* node);

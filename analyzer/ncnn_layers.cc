@@ -120,6 +120,32 @@ constexpr LayerInfo kLayers[] = {
     {"ExpandDims", OpKind::kUnsqueeze, &C::ExpandSqueeze},
     {"Squeeze", OpKind::kSqueeze, &C::ExpandSqueeze},
     {"CumulativeSum", OpKind::kCumSum, &C::Same},
+    // ncnn_layers_more.cc
+    {"Convolution3D", OpKind::kConv, &C::Conv3D},
+    {"ConvolutionDepthWise3D", OpKind::kConv, &C::Conv3D},
+    {"Deconvolution3D", OpKind::kConvTranspose, &C::Conv3D},
+    {"DeconvolutionDepthWise3D", OpKind::kConvTranspose, &C::Conv3D},
+    {"DeformableConv2D", OpKind::kConv, &C::DeformableConv},
+    {"Pooling1D", OpKind::kMaxPool, &C::Pooling1D},
+    {"Pooling3D", OpKind::kMaxPool, &C::Pooling3D},
+    {"GLU", OpKind::kSwish, &C::Glu},
+    {"Shrink", OpKind::kThresholdedRelu, &C::Same},
+    {"MVN", OpKind::kInstanceNorm, &C::Same},
+    {"Flip", OpKind::kReverseSequence, &C::Same},
+    {"CopyTo", OpKind::kScatterElements, &C::CopyTo},
+    {"Diag", OpKind::kTrilu, &C::Diag},
+    {"Unfold", OpKind::kSpaceToDepth, &C::Unfold},
+    {"Fold", OpKind::kDepthToSpace, &C::Fold},
+    {"GridSample", OpKind::kResize, &C::GridSample},
+    {"SPP", OpKind::kGlobalMaxPool, &C::Spp},
+    {"StatisticsPooling", OpKind::kGlobalAveragePool, &C::StatisticsPooling},
+    {"ROIAlign", OpKind::kRoiAlign, &C::RoiPool},
+    {"ROIPooling", OpKind::kMaxRoiPool, &C::RoiPool},
+    {"PSROIPooling", OpKind::kRoiAlign, &C::RoiPool},
+    {"Proposal", OpKind::kNonMaxSuppression, &C::Proposal},
+    {"Spectrogram", OpKind::kCustom, &C::Spectrogram},
+    {"InverseSpectrogram", OpKind::kCustom, &C::Spectrogram},
+    {"Einsum", OpKind::kEinsum, &C::Einsum},
 };
 
 const LayerInfo* FindLayer(const std::string& type) {
@@ -233,15 +259,8 @@ Status Converter::ConvertPooling(const NcnnLayer& l, const NShape& x, std::vecto
     kh = oh > 0 ? (x.h + oh - 1) / oh : 0;
   } else {
     if (kw <= 0 || kh <= 0 || sw <= 0 || sh <= 0) return Fail(l, "kernel and stride must be >= 1");
-    auto size = [&](int64_t in, int64_t k, int64_t s, int64_t lo, int64_t hi) -> int64_t {
-      if (mode == 2 || mode == 3) return (in + s - 1) / s;  // SAME
-      int64_t span = in + lo + hi - k;
-      if (span < 0) return -1;
-      if (mode == 0 && span % s != 0) span += s - span % s;  // full padding (ceil mode)
-      return span / s + 1;
-    };
-    ow = size(x.w, kw, sw, pl, pr);
-    oh = size(x.h, kh, sh, pt, pb);
+    ow = PoolOut(x.w, kw, sw, pl, pr, mode);
+    oh = PoolOut(x.h, kh, sh, pt, pb, mode);
   }
   if (ow <= 0 || oh <= 0) return Fail(l, "window larger than the padded input " + x.ToString());
   node->attrs["kernel_shape"] = std::vector<int64_t>{kh, kw};

@@ -136,7 +136,11 @@ StatusOr<Graph> Converter::Run(std::vector<NcnnLayer> layers) {
     if (is_input) {
       NShape s;
       int64_t w = l.I(InputParam::kW, 0), h = l.I(InputParam::kH, 0), c = l.I(InputParam::kC, 0);
-      s = c > 0 ? NShape::D3(w, h, c) : h > 0 ? NShape::D2(w, h) : NShape::D1(w);
+      const int64_t depth = l.I(InputParam::kD, 0);
+      s = c > 0 && depth > 0 ? NShape{4, w, h, depth, c}
+          : c > 0            ? NShape::D3(w, h, c)
+          : h > 0            ? NShape::D2(w, h)
+                             : NShape::D1(w);
       // An Input may declare several blobs (an LLM's KV cache); each takes its own
       // --input-shape, given outermost first: [1,]C,H,W, H,W or W.
       for (size_t i = 0; i < l.tops.size(); ++i) {
@@ -148,7 +152,7 @@ StatusOr<Graph> Converter::Run(std::vector<NcnnLayer> layers) {
         NShape top = s;
         if (l.type == "Input" && ov != options_.input_shapes.end()) {
           std::vector<int64_t> d = ov->second;
-          if (d.size() == 4 && d[0] == 1) d.erase(d.begin());
+          if ((d.size() == 4 || d.size() == 5) && d[0] == 1) d.erase(d.begin());
           auto parsed = NShape::FromList(d);
           if (!parsed) {
             return Status::InvalidArgument(path_ + ": --input-shape " + blob +

@@ -580,6 +580,13 @@ StatusOr<NodeWork> ComputeNodeWork(const Graph& graph, const Node& node) {
     case CC::kDataMovement: break;
     case CC::kDataDependent: c.work.note = "work depends on the data; counted as 0 FLOPs"; break;
     case CC::kNotCosted:
+      // A reader that knows the work of a layer no op describes states it (ncnn's DFTs).
+      if (node.kind == OpKind::kCustom && node.HasAttr("stated_macs")) {
+        c.work.macs = std::max<int64_t>(0, node.GetInt("stated_macs", 0));
+        c.work.flops = c.Mul(c.work.macs, kFlopsPerMac);
+        c.work.note = "work as " + node.GetString("stated_by", "the file's reader") + " states it";
+        break;
+      }
       c.work.costed = false;
       c.work.note = node.kind == OpKind::kUnknown  ? "unknown op '" + node.op_type + "'"
                     : node.kind == OpKind::kCustom ? "custom op '" + node.op_type + "'"

@@ -213,8 +213,10 @@ KernelPlan BuildKernels(const Graph& graph, const analyzer::ModelAnalysis& analy
     kernel.activation_elements = in_elems + out_elems;
     kernel.shape = {std::log1p(static_cast<double>(layer.macs)), std::log1p(out_elems),
                     std::log1p(in_elems), std::log1p(weights)};
-    kernel.cls = IsComputeKind(n.kind) && layer.macs > 0 ? ComputeClass(graph, n, layer)
-                                                         : KernelClass::kMemory;
+    // A layer whose reader stated its MACs (ncnn's DFTs) runs them as a matrix product would.
+    const bool stated = n.kind == OpKind::kCustom && n.HasAttr("stated_macs");
+    kernel.cls = (IsComputeKind(n.kind) || stated) && layer.macs > 0 ? ComputeClass(graph, n, layer)
+                                                                     : KernelClass::kMemory;
     kernel.grouped = kernel.cls != KernelClass::kMemory && IsGroupedConv(graph, n);
     plan.kernels.push_back(std::move(kernel));
     int32_t k = static_cast<int32_t>(plan.kernels.size()) - 1;

@@ -318,6 +318,11 @@ std::vector<std::string> UnsupportedOps(RuntimeApi api, const analyzer::Graph& g
       continue;
     }
     if (Supports(api, n.kind)) continue;
+    // A layer of an ncnn .param that no op kind describes (Spectrogram) is ncnn's own.
+    if ((api == RuntimeApi::kNcnnCpu || api == RuntimeApi::kNcnnVulkan) &&
+        n.GetInt("ncnn_layer", 0) == 1) {
+      continue;
+    }
     if (Unknowable(n.kind)) {
       out.insert(std::string(analyzer::OpKindName(n.kind)) + ":" + n.op_type);
     } else {
