@@ -29,6 +29,7 @@ struct DeviceCommand {
   device::Connection conn;
   std::string format = "table";
   std::string db_path, out;
+  std::string calibrate_db;  // calibrate needs a database (a default); run stores only if asked
   std::string upload_url, upload_token;  // device run --upload
   device::PhoneRunRequest run;
   device::PhoneCalibrateRequest calibrate;
@@ -123,7 +124,7 @@ Status RunOnDevice(DeviceCommand o) {
 }
 
 Status RunCalibrateDevice(const DeviceCommand& o) {
-  MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.db_path));
+  MBENCH_ASSIGN_OR_RETURN(auto results, db::Database::Open(o.calibrate_db));
   MBENCH_ASSIGN_OR_RETURN(device::Phone phone, device::Connect(o.conn));
   device::PhoneCalibration c;
   {
@@ -231,7 +232,7 @@ void RegisterDevice(CLI::App& app, int* exit_code) {
       "stored in --db (grade --db and refine use it) and written to --out (grade --profile).\n"
       "Example: mbench device calibrate --serial R58M12345 --db results.db --out phone.json");
   AddConnection(cal, o.get(), true);
-  AddDbOption(cal, &o->db_path, DbUse::kNeeded,
+  AddDbOption(cal, &o->calibrate_db, DbUse::kNeeded,
               "Results database: the phone's runs are stored there, then fitted");
   cal->add_option("-o,--output,--out", o->out, "Write the phone's profile to this JSON file")
       ->required();

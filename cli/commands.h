@@ -27,6 +27,7 @@ void AddModelOptions(CLI::App* cmd, std::string* model_path, std::vector<std::st
 // A command that needs one (`kNeeded`: db *, calibrate, refine, serve, device calibrate) falls
 // back to $MBENCH_DB, then to results.db in the current directory; one that only uses it when
 // asked (`kOptional`: grade, run, validate, device run) uses none unless --db is given.
+// kNeeded stores the default in `path` now: give each command its own `path`.
 inline constexpr char kDefaultDb[] = "results.db";
 enum class DbUse { kNeeded, kOptional };
 void AddDbOption(CLI::App* cmd, std::string* path, DbUse use, const std::string& what);

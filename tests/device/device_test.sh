@@ -124,9 +124,12 @@ serve_pid=$!
 for _ in $(seq 1 100); do grep -q "http://" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -nE 's|.*http://127\.0\.0\.1:([0-9]+)/.*|\1|p' "$work/serve.out")
 [ -n "$port" ] || fail "serve did not start: $(cat "$work/serve.err")"
-"$mbench" device run zoo:mobilenet_v2 --resolution 96 --serial P4SERIAL "${dev[@]}" "${once[@]}" \
-  --upload "http://127.0.0.1:$port" --token "$token" > "$work/up.json" 2> "$work/up.err" ||
-  fail "run --upload: $(tail -3 "$work/up.err")"
+mkdir -p "$work/elsewhere"
+(cd "$work/elsewhere" && "$mbench" device run zoo:mobilenet_v2 --resolution 96 --serial P4SERIAL \
+  "${dev[@]}" "${once[@]}" --upload "http://127.0.0.1:$port" --token "$token" \
+  > "$work/up.json" 2> "$work/up.err") || fail "run --upload: $(tail -3 "$work/up.err")"
+[ ! -e "$work/elsewhere/results.db" ] && ok "run without --db stores nothing locally" ||
+  fail "run without --db wrote results.db"
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null
 grep -q "uploaded 1 run to" "$work/up.err" && ok "run --upload: one run posted" ||
   fail "run --upload: $(cat "$work/up.err")"
