@@ -153,7 +153,7 @@ void RegisterCompletion(CLI::App& app, int* exit_code) {
       "device ids and zoo names.\n"
       "Example: source <(mbench completion bash)");
   cmd->add_option("shell", *shell, "The shell (bash)")->required()->check(CLI::IsMember({"bash"}));
-  cmd->callback([&app, exit_code] {
+  cmd->callback([&app, shell, exit_code] {  // `shell` lives as long as the option bound to it
     std::cout << BashScript(app);
     *exit_code = kExitOk;
   });
