@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "analyzer/ncnn_internal.h"
+#include "analyzer/ncnn_reader.h"
 
 namespace mbench::analyzer::ncnn {
 
@@ -936,3 +937,9 @@ Status Converter::ExpandSqueeze(const NcnnLayer& l, const std::vector<NShape>& i
 }
 
 }  // namespace mbench::analyzer::ncnn
+
+namespace mbench::analyzer {
+
+bool IsKnownNcnnLayer(const std::string& type) { return ncnn::FindLayer(type) != nullptr; }
+
+}  // namespace mbench::analyzer

@@ -32,6 +32,9 @@ StatusOr<Graph> ReadNcnnParam(const std::string& path, std::string_view text,
 StatusOr<std::vector<std::string>> UnknownNcnnLayerTypes(const std::string& path,
                                                          std::string_view text);
 
+// Whether the reader knows ncnn layer type `type` ("Convolution3D"): its shapes and work.
+bool IsKnownNcnnLayer(const std::string& type);
+
 }  // namespace mbench::analyzer
 
 #endif  // MBENCH_ANALYZER_NCNN_READER_H_
