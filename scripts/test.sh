@@ -8,6 +8,7 @@
 # libFuzzer harness (tests/fuzz/) runs 1,000 inputs from a fixed seed under clang's ASan and
 # UBSan (scripts/fuzz.sh; the same inputs on every machine).
 set -euo pipefail
+unset COLUMNS  # reports fit $COLUMNS; the tests read them at full width
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh"

@@ -6,6 +6,7 @@
 # be stored. With the aarch64 bundle (scripts/build-aarch64.sh), run under qemu: list -> run ->
 # store -> throttled run -> calibrate -> grade with the phone's profile -> refine.
 set -uo pipefail
+unset COLUMNS  # reports fit $COLUMNS; this test reads them at full width
 src=$1 mbench=$2 bundle=${3:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -4,6 +4,7 @@
 # never writes into the installed files by default.
 #   install_test.sh BUILD_DIR
 set -u
+unset COLUMNS  # reports fit $COLUMNS; this test reads them at full width
 build=$1
 work=$(mktemp -d /tmp/mbench_install.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -5,6 +5,7 @@
 # side. Screenshots are kept in BUILD/screenshots/grade_*.png.
 #   html_report_test.sh BUILD_DIR
 set -u
+unset COLUMNS  # reports fit $COLUMNS; this test reads them at full width
 build=$1
 mbench=$build/mbench
 shots=$build/screenshots

@@ -6,6 +6,7 @@
 # in BUILD/screenshots/.
 #   browser_test.sh BUILD_DIR SOURCE_DIR
 set -u
+unset COLUMNS  # reports fit $COLUMNS; this test reads them at full width
 build=$1
 src=$2
 mbench=$build/mbench
