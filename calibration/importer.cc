@@ -107,14 +107,9 @@ Status BenchncnnRows(const std::string& text, const std::string& file, const std
   rows->push_back({"device", "soc", "backend", "threads", "cluster", "model", "model_canonical",
                    "int8", "avg_ms", "min_ms", "max_ms", "loop_count", "log_line"});
   std::string threads, cluster = "big", backend = "cpu", loops;
-  size_t line_no = 0, start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
+  size_t line_no = 0;
+  for (const std::string& line : SplitLines(text)) {
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
     const std::string where = file + ":" + std::to_string(line_no);
     char name[256] = {0};
     double mn = 0, mx = 0, avg = 0;
@@ -254,22 +249,25 @@ class Importer {
   Status CheckFlags() const {
     const bool tool =
         kind_ == "benchncnn" || kind_ == "benchmark-model" || kind_ == "qai-hub-profile";
-    const std::vector<std::pair<const char*, const std::string*>> flags = {
-        {"--device", &o_.device},       {"--measured-at", &o_.measured_at},
-        {"--model", &o_.model},         {"--runtime", &o_.runtime},
-        {"--precision", &o_.precision}, {"--op-profile", &o_.op_profile}};
-    for (const auto& [flag, value] : flags) {
-      if (value->empty()) continue;
-      const std::string f = flag;
-      const bool applies = tool &&
-                           (f == "--device" || f == "--measured-at" || kind_ != "benchncnn") &&
-                           (f != "--op-profile" || kind_ == "benchmark-model");
-      if (!applies) {
-        return Status::InvalidArgument(o_.file + ": " + f + " does not apply to a " + kind_ +
-                                       (tool ? " file"
-                                             : " table, which names its devices, "
-                                               "models and dates itself"));
-      }
+    // Each flag with the kinds of file it describes.
+    const std::string any_tool = "benchncnn benchmark-model qai-hub-profile";
+    const std::string model_tools = "benchmark-model qai-hub-profile";
+    const struct {
+      const char* flag;
+      const std::string* value;
+      std::string kinds;
+    } flags[] = {{"--device", &o_.device, any_tool},
+                 {"--measured-at", &o_.measured_at, any_tool},
+                 {"--model", &o_.model, model_tools},
+                 {"--runtime", &o_.runtime, model_tools},
+                 {"--precision", &o_.precision, model_tools},
+                 {"--op-profile", &o_.op_profile, "benchmark-model"}};
+    for (const auto& f : flags) {
+      if (f.value->empty() || (" " + f.kinds + " ").find(" " + kind_ + " ") != std::string::npos)
+        continue;
+      return Status::InvalidArgument(
+          o_.file + ": " + f.flag + " does not apply to a " + kind_ +
+          (tool ? " file" : " table, which names its devices, models and dates itself"));
     }
     if (tool && o_.device.empty()) {
       return Status::InvalidArgument(o_.file + ": a " + kind_ +

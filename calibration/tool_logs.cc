@@ -13,20 +13,6 @@
 namespace mbench::calibration {
 namespace {
 
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(std::move(line));
-    start = end + 1;
-  }
-  return lines;
-}
-
 // The number after `key` in `line` ("Num threads: [4]" with key "Num threads:" gives 4);
 // NaN when absent or not a number.
 double NumberAfter(const std::string& line, const std::string& key) {
@@ -66,20 +52,38 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// Columns of an op-profiling table header, tab-separated ("\t[node type]\t[first]...") or
-// comma-separated ("node type, first, avg_ms, ..."), normalized: "node type", "avg ms", "%",
-// "name".
+// The cells of an op-profiling table line, trimmed: tab-separated in the log (the line starts
+// with a tab; empty cells dropped), or comma-separated in the CSV ("CONV_2D, 0.901, ...,
+// \"[a, b]:0\"", a cell quoted when it holds a comma).
+std::vector<std::string> Cells(const std::string& line, char sep) {
+  std::vector<std::string> cells;
+  std::string cell;
+  bool quoted = false;
+  const auto flush = [&] {
+    std::string c = Trim(cell);
+    if (!c.empty() || sep == ',') cells.push_back(std::move(c));
+    cell.clear();
+  };
+  for (char c : line) {
+    if (c == '"' && sep == ',') {
+      quoted = !quoted;
+    } else if (c == sep && !quoted) {
+      flush();
+    } else {
+      cell += c;
+    }
+  }
+  flush();
+  return cells;
+}
+
+// A header's cells normalized: "[avg ms]" and "avg_ms" both become "avg ms".
 std::vector<std::string> HeaderColumns(const std::string& line, char sep) {
-  std::vector<std::string> cols;
-  size_t start = 0;
-  while (start <= line.size()) {
-    size_t end = line.find(sep, start);
-    if (end == std::string::npos) end = line.size();
-    std::string c = Lower(Trim(line.substr(start, end - start)));
+  std::vector<std::string> cols = Cells(line, sep);
+  for (std::string& c : cols) {
+    c = Lower(c);
     if (c.size() >= 2 && c.front() == '[' && c.back() == ']') c = c.substr(1, c.size() - 2);
     for (char& ch : c) ch = ch == '_' ? ' ' : ch;
-    if (!c.empty() || sep == ',') cols.push_back(c);
-    start = end + 1;
   }
   return cols;
 }
@@ -101,35 +105,8 @@ Status ReadOpTable(const std::vector<std::string>& lines, size_t* i, char sep,
   for (++*i; *i < lines.size(); ++*i) {
     const std::string& line = lines[*i];
     if (Trim(line).empty() || line.find("=====") != std::string::npos) break;
-    std::vector<std::string> cells;
-    if (sep == ',') {
-      // "CONV_2D, 0.901, 0.842, ..., \"[a, b]:0\"": fields after ", ", quoted when they hold a
-      // comma.
-      std::string cell;
-      bool quoted = false;
-      for (char c : line) {
-        if (c == '"') {
-          quoted = !quoted;
-        } else if (c == ',' && !quoted) {
-          cells.push_back(Trim(cell));
-          cell.clear();
-        } else {
-          cell += c;
-        }
-      }
-      cells.push_back(Trim(cell));
-    } else {
-      size_t start = 0;
-      while (start <= line.size()) {
-        size_t end = line.find('\t', start);
-        if (end == std::string::npos) end = line.size();
-        const std::string c = Trim(line.substr(start, end - start));
-        if (!c.empty()) cells.push_back(c);
-        start = end + 1;
-      }
-    }
+    const std::vector<std::string> cells = Cells(line, sep);
     if (static_cast<int>(cells.size()) < n) break;  // the table ended
-    for (auto& c : cells) c = Trim(c);
     db::LayerRecord l;
     l.index = static_cast<int64_t>(layers->size());
     l.op = SafeText(cells[type]);
@@ -166,9 +143,14 @@ bool IsAiHubProfile(const std::string& text) {
 Status BenchmarkModelRuns(const std::string& text, const std::string& file,
                           std::vector<ToolRun>* runs) {
   const std::vector<std::string> lines = SplitLines(text);
-  ToolRun settings;  // what the lines so far set for the next result
-  settings.compute_unit = "cpu";
-  settings.runtime = "tflite";
+  // What the lines so far set for the next result; each STARTING! begins afresh.
+  const auto fresh = [] {
+    ToolRun t;
+    t.compute_unit = "cpu";
+    t.runtime = "tflite";
+    return t;
+  };
+  ToolRun settings = fresh();
   std::map<std::string, double> stats;  // the last statistics line
   bool regular_runs = false;            // inside "Profiling Info for Regular Benchmark Runs"
   bool ran = false;                     // a result was printed since STARTING!
@@ -177,9 +159,7 @@ Status BenchmarkModelRuns(const std::string& text, const std::string& file,
     const std::string& line = lines[i];
     const std::string where = file + ":" + std::to_string(i + 1);
     if (line.find("STARTING!") != std::string::npos) {
-      settings = ToolRun{};
-      settings.compute_unit = "cpu";
-      settings.runtime = "tflite";
+      settings = fresh();
       stats.clear();
       layers.clear();
       regular_runs = false;

@@ -1,6 +1,5 @@
 // `mbench db import|query|export`: the results database from the command line.
 #include <cstdio>
-#include <iostream>
 #include <memory>
 
 #include "calibration/importer.h"
@@ -50,13 +49,8 @@ Status RunQuery(const DbOptions& o) {
   MBENCH_ASSIGN_OR_RETURN(auto results,
                           db::Database::Open(o.db_path, {.must_exist = true, .read_only = true}));
   MBENCH_ASSIGN_OR_RETURN(db::Table t, results->Query(o.query, o.model));
-  if (!o.output.empty()) {
-    MBENCH_RETURN_IF_ERROR(WriteStringToFile(o.output, report::FormatTable(t, o.format)));
-    std::fprintf(stderr, "mbench db query: wrote %s (%zu rows)\n", o.output.c_str(), t.rows.size());
-    return Status::Ok();
-  }
-  std::cout << report::FormatTable(t, o.format, TextWidth(o.wide));
-  return Status::Ok();
+  return WriteOutput("db query", o.output,
+                     report::FormatTable(t, o.format, o.output.empty() ? TextWidth(o.wide) : 0));
 }
 
 Status RunExport(const DbOptions& o) {
@@ -82,13 +76,7 @@ Status RunExport(const DbOptions& o) {
     if (first) return results->Dump(o.table).status();  // the error that lists the tables
     text += "\n}\n}\n";
   }
-  if (o.output.empty()) {
-    std::cout << text;
-  } else {
-    MBENCH_RETURN_IF_ERROR(WriteStringToFile(o.output, text));
-    std::fprintf(stderr, "mbench db export: wrote %s\n", o.output.c_str());
-  }
-  return Status::Ok();
+  return WriteOutput("db export", o.output, text);
 }
 
 }  // namespace

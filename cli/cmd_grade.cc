@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 #include <memory>
 
 #include "analyzer/model_ref.h"
@@ -144,12 +143,7 @@ Status RunGrade(const GradeOptions& o, int* exit_code) {
   }
   const std::string text =
       report::RenderGrade(r, format, {o.output.empty() ? TextWidth(o.wide) : size_t{0}, o.verbose});
-  if (!o.output.empty()) {
-    MBENCH_RETURN_IF_ERROR(WriteStringToFile(o.output, text));
-    std::fprintf(stderr, "mbench grade: wrote %s\n", o.output.c_str());
-  } else {
-    std::cout << text;
-  }
+  MBENCH_RETURN_IF_ERROR(WriteOutput("grade", o.output, text));
   if (!r.missed_target.empty()) {
     std::string ids;
     for (const auto& id : r.missed_target) ids += (ids.empty() ? "" : ", ") + id;

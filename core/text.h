@@ -24,6 +24,10 @@ std::string Trim(std::string_view s);
 // what a program said last, for a one-line error.
 std::string LastLine(std::string_view s);
 
+// `s` split at '\n', each line without a trailing '\r'; a final '\n' ends the last line
+// rather than starting an empty one.
+std::vector<std::string> SplitLines(std::string_view s);
+
 // Whether SafeText(s) == s.
 bool IsSafeText(std::string_view s);
 

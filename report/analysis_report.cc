@@ -134,7 +134,7 @@ std::string RenderText(const LoadedModel& m, const ModelAnalysis& a, bool md, si
       note = "UNKNOWN: " + note;
     else if (!l.shapes_resolved)
       note = "UNRESOLVED: " + note;
-    rows.push_back({std::to_string(l.index), md ? l.name : Truncate(l.name, 40),
+    rows.push_back({std::to_string(l.index), md ? l.name : ElideMiddle(l.name, 40),
                     analyzer::OpKindName(l.kind), ShapesToString(l.output_shapes),
                     Fixed(l.macs / 1e6, 3), Fixed(l.flops / 1e6, 3), std::to_string(l.params),
                     Fixed(l.weight_bytes / 1024.0, 1), Fixed(l.activation_bytes() / 1024.0, 1),

@@ -2,8 +2,6 @@
 
 #include <cstdio>
 
-#include "core/text.h"
-
 namespace mbench::report {
 
 using nlohmann::ordered_json;
@@ -13,8 +11,6 @@ std::string Fixed(double v, int digits) {
   std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
   return buf;
 }
-
-std::string Truncate(const std::string& s, size_t n) { return ElideMiddle(s, n); }
 
 StatusOr<ReportFormat> ParseReportFormat(const std::string& name) {
   if (name == "table") return ReportFormat::kTable;

@@ -1,6 +1,7 @@
-// Formatting shared by every report: the output formats, human-readable counts and sizes,
-// names elided to a width, and the JSON objects every JSON report carries (the build, tensor
-// lists; the build object is calibration::BuildJson). Pure functions; thread-safe.
+// Formatting shared by every report: the output formats, human-readable counts and sizes, and
+// the JSON objects every JSON report carries (the build, tensor lists; the build object is
+// calibration::BuildJson). Names are elided with ElideMiddle (core/text.h). Pure functions;
+// thread-safe.
 #ifndef MBENCH_REPORT_FORMAT_H_
 #define MBENCH_REPORT_FORMAT_H_
 
@@ -23,9 +24,6 @@ StatusOr<ReportFormat> ParseReportFormat(const std::string& name);
 
 // `v` with `digits` digits after the point ("%.*f").
 std::string Fixed(double v, int digits);
-// `s` cut to at most `n` characters by eliding its middle ("model_1/re..13/Relu6"), so both
-// the start and the end of a long layer name stay readable.
-std::string Truncate(const std::string& s, size_t n);
 
 // "1.23 G", "456.7 M", "12.3 K", "999" (SI, for counts).
 std::string HumanCount(int64_t n);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "calibration/records.h"
+#include "core/text.h"
 #include "report/format.h"
 #include "report/grade_parts.h"
 
@@ -251,7 +252,7 @@ std::string Breakdown(const GradeReport& r, const GradePrediction& g, bool open)
   const size_t shown = std::min<size_t>(k.size(), 15);
   const double max = k.front().ms > 0 ? k.front().ms : 1.0;
   for (size_t i = 0; i < shown; ++i) {
-    os << "<div class='row'><div class='label'>" << Html(Truncate(k[i].name, 48)) << " <small>"
+    os << "<div class='row'><div class='label'>" << Html(ElideMiddle(k[i].name, 48)) << " <small>"
        << Html(k[i].cls) << "</small></div><div class='track'><div class='bar' style='width:"
        << Pct(100.0 * k[i].ms / max)
        << ";background:" << (k[i].fallback ? kFallbackColour : Colour(k[i].cls))

@@ -56,7 +56,7 @@ std::string Heaviest(const estimator::Prediction& p, size_t count, size_t name_w
   for (size_t i = 0; i < p.top_kernels.size() && i < count; ++i) {
     const auto& k = p.top_kernels[i];
     if (!out.empty()) out += ", ";
-    out += Truncate(k.name, name_width) + " " + Fmt("%.0f%%", 100.0 * k.ms / p.latency_ms);
+    out += ElideMiddle(k.name, name_width) + " " + Fmt("%.0f%%", 100.0 * k.ms / p.latency_ms);
   }
   return out;
 }

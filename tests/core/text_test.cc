@@ -60,6 +60,12 @@ TEST(TextTest, ElideMiddleKeepsBothEndsAndWholeCharacters) {
   EXPECT_EQ(DisplayWidth("\xE2\x86\x92 ms"), 4u);
 }
 
+TEST(TextTest, SplitLinesDropsCarriageReturnsAndNoTrailingEmptyLine) {
+  EXPECT_EQ(SplitLines("a\r\n\nb\n"), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(SplitLines("last"), std::vector<std::string>{"last"});
+  EXPECT_TRUE(SplitLines("").empty());
+}
+
 TEST(TextTest, WrapTextBreaksAtSpacesKeepsGapsAndIndents) {
   const auto lines = WrapText("  model    zoo, built in, 13.50 MiB of weights", 20, "    ");
   ASSERT_EQ(lines.size(), 3u);

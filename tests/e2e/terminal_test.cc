@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,16 +19,9 @@ using testing::RunMbench;
 using testing::RunResult;
 using testing::TempDir;
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 size_t Widest(const std::string& text) {
   size_t w = 0;
-  for (const auto& l : Lines(text)) w = std::max(w, DisplayWidth(l));
+  for (const auto& l : SplitLines(text)) w = std::max(w, DisplayWidth(l));
   return w;
 }
 
@@ -46,7 +38,7 @@ TEST(TerminalTest, GradeFitsOneScreenAtOneHundredColumns) {
   RunResult r = RunMbench("grade zoo:mobilenet_v2", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_LE(Widest(r.out), 100u) << r.out;
-  EXPECT_LE(Lines(r.out).size(), 45u) << r.out;
+  EXPECT_LE(SplitLines(r.out).size(), 45u) << r.out;
   // The summary, every device's point prediction and interval, and where they come from.
   for (const char* want : {"verdict", "Pixel 4", "90% interval", "cv err",
                            "Where the numbers come from", "not shown at 100 columns"}) {
@@ -89,7 +81,7 @@ TEST(TerminalTest, TabularCommandsShareTheirFormats) {
   RunResult csv =
       RunMbench("grade zoo:mobilenet_v2 --device pixel4 --device sd888 --format csv", dir);
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  const auto rows = Lines(csv.out);
+  const auto rows = SplitLines(csv.out);
   ASSERT_EQ(rows.size(), 3u) << csv.out;
   EXPECT_EQ(rows[0].rfind("model,sha256,device_id,device_name,release_year", 0), 0u);
   EXPECT_NE(rows[1].find("latencies"), std::string::npos);
@@ -104,7 +96,7 @@ TEST(TerminalTest, TabularCommandsShareTheirFormats) {
   RunResult devices = RunMbench("devices --format csv", dir);
   ASSERT_EQ(devices.exit_code, 0) << devices.err;
   EXPECT_EQ(devices.out.rfind("id,name,year,target,", 0), 0u);
-  EXPECT_GT(Lines(devices.out).size(), 50u);
+  EXPECT_GT(SplitLines(devices.out).size(), 50u);
   RunResult zoo = RunMbench("zoo list --format md", dir);
   ASSERT_EQ(zoo.exit_code, 0) << zoo.err;
   EXPECT_NE(zoo.out.find("| mobilenet_v2 |"), std::string::npos);

@@ -3,23 +3,14 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
-
 #include "core/text.h"
 
 namespace mbench::report {
 namespace {
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 size_t Widest(const std::string& text) {
   size_t w = 0;
-  for (const auto& l : Lines(text)) w = std::max(w, DisplayWidth(l));
+  for (const auto& l : SplitLines(text)) w = std::max(w, DisplayWidth(l));
   return w;
 }
 
@@ -44,7 +35,7 @@ TEST(TextTableTest, FullWidthWithoutLimit) {
   EXPECT_NE(out.find("model_1/model/re_lu_13/Relu6;model_1/model/conv2d_14/Conv2D"),
             std::string::npos);
   EXPECT_EQ(out.find("not shown"), std::string::npos);
-  EXPECT_EQ(Lines(out).size(), 3u);
+  EXPECT_EQ(SplitLines(out).size(), 3u);
 }
 
 TEST(TextTableTest, FitsByWrappingThenElidingThenLeavingOutColumns) {
@@ -71,14 +62,14 @@ TEST(TextTableTest, FitsByWrappingThenElidingThenLeavingOutColumns) {
       << wrapped;
   EXPECT_NE(wrapped.find("fitted on"), std::string::npos) << wrapped;
   EXPECT_NE(wrapped.find("latencies"), std::string::npos) << wrapped;
-  EXPECT_GT(Lines(wrapped).size(), 3u) << wrapped;
+  EXPECT_GT(SplitLines(wrapped).size(), 3u) << wrapped;
 }
 
 TEST(TextTableTest, NumbersAlignRightAndLinesHaveNoTrailingSpaces) {
   TextTable t({{"name"}, {"ms", true}});
   t.AddRow({"a", "1.5"});
   t.AddRow({"b", "123.25"});
-  const auto lines = Lines(t.Render(0));
+  const auto lines = SplitLines(t.Render(0));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[1], "  a        1.5");
   EXPECT_EQ(lines[2], "  b     123.25");
@@ -92,8 +83,8 @@ TEST(TextTableTest, MarkdownEscapesCellsAndMarksAlignment) {
 
 TEST(TextTableTest, WrappedIndentsContinuationLines) {
   const std::string out = Wrapped("  ! eight devices have no sourced power figure", 24, "    ");
-  for (const auto& l : Lines(out)) EXPECT_LE(DisplayWidth(l), 24u);
-  EXPECT_EQ(Lines(out)[1].rfind("    ", 0), 0u);
+  for (const auto& l : SplitLines(out)) EXPECT_LE(DisplayWidth(l), 24u);
+  EXPECT_EQ(SplitLines(out)[1].rfind("    ", 0), 0u);
   EXPECT_EQ(Wrapped("abc", 0, ""), "abc\n");
 }
 
