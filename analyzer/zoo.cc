@@ -209,18 +209,23 @@ StatusOr<Graph> SqueezeNet10(const ZooOptions& o) { return SqueezeNet(o, false);
 StatusOr<Graph> SqueezeNet11(const ZooOptions& o) { return SqueezeNet(o, true); }
 
 // ResNet (He et al. 2016), torchvision's structure (stride on the 3x3 of bottlenecks, v1.5).
-StatusOr<Graph> ResNet(const ZooOptions& o, bool bottleneck, const int64_t (&blocks)[4]) {
+// A bottleneck's 3x3 has planes * base_width / 64 * groups channels in `groups` groups:
+// ResNeXt (Xie et al. 2017) widens it and groups it, Wide ResNet (Zagoruyko & Komodakis 2016)
+// only widens it.
+StatusOr<Graph> ResNet(const ZooOptions& o, bool bottleneck, const int64_t (&blocks)[4],
+                       int64_t groups = 1, int64_t base_width = 64) {
   GraphBuilder b(o.fold_bn);
   TensorId x = b.Input("image", {1, 3, Res(o, 224), Res(o, 224)});
   x = b.MaxPool(b.ConvBnAct(x, 64, 7, 2, K::kRelu), 3, 2, 1);
   for (int stage = 0; stage < 4; ++stage) {
     int64_t planes = 64 << stage, out = bottleneck ? planes * 4 : planes;
+    int64_t width = planes * base_width / 64 * groups;
     for (int64_t i = 0; i < blocks[stage]; ++i) {
       int64_t stride = i == 0 && stage > 0 ? 2 : 1;
       TensorId y;
       if (bottleneck) {
-        y = b.ConvBnAct(x, planes, 1, 1, K::kRelu);
-        y = b.ConvBnAct(y, planes, 3, stride, K::kRelu);
+        y = b.ConvBnAct(x, width, 1, 1, K::kRelu);
+        y = b.ConvBnAct(y, width, 3, stride, K::kRelu, groups);
         y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
       } else {
         y = b.ConvBnAct(x, planes, 3, stride, K::kRelu);
@@ -240,6 +245,9 @@ StatusOr<Graph> ResNet18(const ZooOptions& o) { return ResNet(o, false, {2, 2, 2
 StatusOr<Graph> ResNet34(const ZooOptions& o) { return ResNet(o, false, {3, 4, 6, 3}); }
 StatusOr<Graph> ResNet50(const ZooOptions& o) { return ResNet(o, true, {3, 4, 6, 3}); }
 StatusOr<Graph> ResNet101(const ZooOptions& o) { return ResNet(o, true, {3, 4, 23, 3}); }
+StatusOr<Graph> ResNeXt50(const ZooOptions& o) { return ResNet(o, true, {3, 4, 6, 3}, 32, 4); }
+StatusOr<Graph> ResNeXt101(const ZooOptions& o) { return ResNet(o, true, {3, 4, 23, 3}, 32, 8); }
+StatusOr<Graph> WideResNet50(const ZooOptions& o) { return ResNet(o, true, {3, 4, 6, 3}, 1, 128); }
 
 // VGG-16 (Simonyan & Zisserman 2015), configuration D, torchvision's structure.
 StatusOr<Graph> Vgg16(const ZooOptions& o) {
@@ -310,6 +318,36 @@ StatusOr<Graph> EfficientNetB1(const ZooOptions& o) { return EfficientNet(o, 1.0
 StatusOr<Graph> EfficientNetB2(const ZooOptions& o) { return EfficientNet(o, 1.1, 1.2, 260); }
 StatusOr<Graph> EfficientNetB3(const ZooOptions& o) { return EfficientNet(o, 1.2, 1.4, 300); }
 StatusOr<Graph> EfficientNetB4(const ZooOptions& o) { return EfficientNet(o, 1.4, 1.8, 380); }
+
+// EfficientNetV2-S (Tan & Le 2021), torchvision's structure: three stages of fused MBConv (the
+// expansion and the depthwise convolution replaced by one dense 3x3), then MBConv with
+// squeeze-excite.
+StatusOr<Graph> EfficientNetV2S(const ZooOptions& o) {
+  GraphBuilder b(o.fold_bn);
+  TensorId x = b.Input("image", {1, 3, Res(o, 384), Res(o, 384)});
+  x = b.ConvBnAct(x, 24, 3, 2, K::kSwish);
+  // expansion, stride, output channels, layers, fused; every kernel is 3x3
+  const int64_t cfg[][5] = {{1, 1, 24, 2, 1},  {4, 2, 48, 4, 1},  {4, 2, 64, 4, 1},
+                            {4, 2, 128, 6, 0}, {6, 1, 160, 9, 0}, {6, 2, 256, 15, 0}};
+  for (const auto& [e, s, out, n, fused] : cfg) {
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t in = b.Channels(x), stride = i == 0 ? s : 1, hidden = MakeDivisible(in * e);
+      TensorId y = x;
+      if (fused) {
+        y = b.ConvBnAct(y, e == 1 ? out : hidden, 3, stride, K::kSwish);
+        if (e != 1) y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+      } else {
+        y = b.ConvBnAct(y, hidden, 1, 1, K::kSwish);
+        y = b.ConvBnAct(y, hidden, 3, stride, K::kSwish, hidden);
+        y = b.SqueezeExcite(y, std::max<int64_t>(1, in / 4), K::kSwish, K::kSigmoid);
+        y = b.ConvBnAct(y, out, 1, 1, K::kUnknown);
+      }
+      x = stride == 1 && in == out ? b.Add(x, y) : y;
+    }
+  }
+  x = b.ConvBnAct(x, 1280, 1, 1, K::kSwish);
+  return b.Finish({Classifier(b, x)});
+}
 
 // DenseNet-121 (Huang et al. 2017), torchvision's structure.
 StatusOr<Graph> DenseNet121(const ZooOptions& o) {
@@ -808,11 +846,16 @@ constexpr ZooEntry kZoo[] = {
     {"resnet34", "ResNet-34", 224, false, &ResNet34},
     {"resnet50", "ResNet-50 (v1.5: stride on the 3x3)", 224, false, &ResNet50},
     {"resnet101", "ResNet-101 (v1.5)", 224, false, &ResNet101},
+    {"resnext50_32x4d", "ResNeXt-50 32x4d (Xie et al. 2017)", 224, false, &ResNeXt50},
+    {"resnext101_32x8d", "ResNeXt-101 32x8d", 224, false, &ResNeXt101},
+    {"wide_resnet50_2", "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016)", 224, false, &WideResNet50},
     {"efficientnet_b0", "EfficientNet-B0 (Tan & Le 2019)", 224, false, &EfficientNetB0},
     {"efficientnet_b1", "EfficientNet-B1", 240, false, &EfficientNetB1},
     {"efficientnet_b2", "EfficientNet-B2", 260, false, &EfficientNetB2},
     {"efficientnet_b3", "EfficientNet-B3", 300, false, &EfficientNetB3},
     {"efficientnet_b4", "EfficientNet-B4", 380, false, &EfficientNetB4},
+    {"efficientnet_v2_s", "EfficientNetV2-S (Tan & Le 2021), torchvision layout", 384, false,
+     &EfficientNetV2S},
     {"efficientnet_lite0", "EfficientNet-Lite0 (no SE, ReLU6)", 224, false, &EfficientNetLite0},
     {"efficientnet_lite1", "EfficientNet-Lite1", 240, false, &EfficientNetLite1},
     {"efficientnet_lite2", "EfficientNet-Lite2", 260, false, &EfficientNetLite2},
