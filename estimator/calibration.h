@@ -3,7 +3,8 @@
 //
 // The fit is hierarchical because the data is uneven: some targets have sixty measurements, some
 // one. Targets are pooled into families (compute unit x precision, e.g. cpu/fp32 across TFLite
-// and ncnn on every phone); a family shares the relative efficiencies of its kernel classes,
+// and ncnn on every phone; NPUs also by accelerator line); a family shares the relative
+// efficiencies of its kernel classes,
 // and each target gets its own overall speed. Each target is then refined with a prior that
 // keeps it near its family, so a target with one measurement only sets its speed while a target
 // with many learns its own shape. Residuals are in log space (relative error), which weighs a

@@ -290,7 +290,17 @@ namespace {
 Status SelectTarget(const ModelFeatures& model, const DeviceProfile& device,
                     const PredictRequest& request, const Target** target_out,
                     profiles::KernelParams* params_out, std::string* extrapolation_out) {
-  const std::string unit = request.compute_unit.empty() ? "cpu" : request.compute_unit;
+  // Without a compute unit, a runtime that runs on one unit of this device names it (qnn, nnapi:
+  // the NPU); otherwise the CPU.
+  std::string unit = request.compute_unit;
+  if (unit.empty() && !request.runtime.empty()) {
+    std::set<std::string> units;
+    for (const auto& t : device.targets) {
+      if (t.runtime == request.runtime) units.insert(t.compute_unit);
+    }
+    if (units.size() == 1) unit = *units.begin();
+  }
+  if (unit.empty()) unit = "cpu";
   std::vector<const Target*> of_unit;
   for (const auto& t : device.targets) {
     if (t.compute_unit == unit) of_unit.push_back(&t);

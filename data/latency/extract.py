@@ -53,13 +53,18 @@ QAI_DEVICES = {
 
 # QAI Hub model id -> (zoo name, width, resolution). The width is the one whose parameter count
 # matches the table's num_parameters: AI Hub's shufflenet_v2 lists 1.37M, torchvision's
-# shufflenet_v2_x0_5 (1,366,792), not x1_0 (2.28M); the others are 3.49M, 1.24M and 19.3M,
-# which the zoo's width-1 networks have.
+# shufflenet_v2_x0_5 (1,366,792), not x1_0 (2.28M); the others list the parameters of the
+# zoo's width-1 networks (3.49M, 1.24M, 19.3M, 25.0M, 88.7M, 68.9M, 21.4M). AI Hub's resnext101
+# is torchvision's 32x8d (88,791,336), not 64x4d (83.5M).
 QAI_MODELS = {
     "mobilenet_v2": ("mobilenet_v2", 1, 224),
     "shufflenet_v2": ("shufflenet_v2", 0.5, 224),
     "squeezenet1_1": ("squeezenet1_1", 1, 224),
     "efficientnet_b4": ("efficientnet_b4", 1, 380),
+    "resnext50": ("resnext50_32x4d", 1, 224),
+    "resnext101": ("resnext101_32x8d", 1, 224),
+    "wideresnet50": ("wide_resnet50_2", 1, 224),
+    "efficientnet_v2_s": ("efficientnet_v2_s", 1, 384),
 }
 
 

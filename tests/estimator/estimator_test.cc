@@ -224,6 +224,19 @@ TEST(EstimatorTest, ThreadsBetweenCalibratedCountsAreExtrapolatedAndSaySo) {
   EXPECT_NE(three.status().message().find("calibrated: 4"), std::string::npos);
 }
 
+TEST(EstimatorTest, ARuntimeOnOneUnitOnlyNamesThatUnit) {
+  auto d = TestDevice();
+  ModelFeatures m = Zoo("mobilenet_v2");
+  // hiai runs only on the NPU: asking for it without --compute means the NPU, not "no CPU
+  // target for hiai".
+  auto npu = Predict(m, d, {"", "hiai", "", 0, false, ""});
+  ASSERT_TRUE(npu.ok()) << npu.status().ToString();
+  EXPECT_EQ(npu->target_key, "npu/hiai/fp16");
+  auto cpu = Predict(m, d, {"", "tflite", "", 0, false, ""});
+  ASSERT_TRUE(cpu.ok()) << cpu.status().ToString();
+  EXPECT_EQ(cpu->compute_unit, "cpu");
+}
+
 TEST(EstimatorTest, MissingUnitOrPrecisionIsNotFoundListingWhatExists) {
   auto d = TestDevice();
   ModelFeatures m = Zoo("mobilenet_v2");
