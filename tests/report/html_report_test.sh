@@ -21,12 +21,21 @@ mkdir -p "$shots"
 
 "$mbench" grade zoo:mobilenet_v2 --target-fps 30 --format html -o "$work/cpu.html" 2>/dev/null
 [ -s "$work/cpu.html" ] || fail "grade --format html wrote nothing"
+# The newest device's latency as the page prints it (3 significant digits), from the CSV.
+pixel4_ms=$("$mbench" grade zoo:mobilenet_v2 --format csv 2>/dev/null | awk -F, '$3 == "pixel4" {
+  ms = $11; f = ms < 1 ? "%.3f" : ms < 10 ? "%.2f" : ms < 100 ? "%.1f" : "%.0f"
+  printf f, ms }')
+[ -n "$pixel4_ms" ] || fail "grade --format csv has no Pixel 4 row"
 # Kirin 970's NPU cannot run hard-swish: MobileNetV3 sends it back to the CPU.
 "$mbench" grade zoo:mobilenet_v3_large --compute npu --format html -o "$work/npu.html" \
   2>/dev/null || fail "grade --compute npu --format html failed"
 
+# VGG-16 on the GPUs: from a 2023 flagship to a 2013 iPhone, more than 100x apart.
+"$mbench" grade zoo:vgg16 --compute gpu --format html -o "$work/gpu.html" 2>/dev/null ||
+  fail "grade --compute gpu --format html failed"
+
 # Self-contained: no script, nothing fetched from elsewhere.
-for page in cpu npu; do
+for page in cpu npu gpu; do
   html=$work/$page.html
   grep -qi "<script" "$html" && fail "$page.html holds a script"
   grep -qiE "(src|href)=['\"]?(https?:)?//" "$html" && fail "$page.html loads something from elsewhere"
@@ -65,14 +74,16 @@ for width in 1400 400; do
   # The Fritz-style summary, then the chart: linear from 0 with its legend and the gate.
   expect "$dom" "Compatible" "runs on 8 of 8 runtimes" "MFLOPs" "Parameters" \
     "200 MB cellular download limit" "Linear scale from 0 ms" "predicted latency" \
-    "90% interval" "below 30 FPS" ">0</span>" "Google Pixel 4" "9\\.16 ms"
+    "90% interval" "below 30 FPS" ">0</span>" "Google Pixel 4" "${pixel4_ms//./\\.} ms"
   # Each device's kernels, the first open, with the class legend and every kernel in a table.
   expect "$dom" "Where the time goes" "<details open" "depthwise convolution" \
     "pointwise \\(1x1\\) convolution" "Every kernel \\([0-9]+\\)" "conv19"
   expect "$dom" "None: on every device above"
   render npu $width
-  # NPU latencies span more than 30x: a log axis with dots, which the note says.
   expect "$work/npu_$width.dom" "Ops falling back to the CPU" "hard_swish" "falls back to the CPU" \
-    "CPU \\(fallback\\)" "Logarithmic scale" "class=\"dot"
+    "CPU \\(fallback\\)"
+  render gpu $width
+  # Latencies more than 100x apart: a log axis with dots, which the note says.
+  expect "$work/gpu_$width.dom" "Logarithmic scale" "class=\"dot"
 done
 echo "html_report_test: $checks renders passed; screenshots in $shots/grade_*.png"
