@@ -493,6 +493,12 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
   double compute_s = 0.0, memory_s = 0.0, overhead_s = 0.0, total_s = 0.0, fallback_s = 0.0;
   std::vector<double> kernel_ms(model.plan.kernels.size());
   std::vector<char> kernel_fallback(model.plan.kernels.size());
+  // The features the fit used (FeaturesAt, the target's shape correction); ops sent back to the
+  // CPU at its precision, with its rates and without the accelerator's samples.
+  std::vector<KernelFeatures> features = FeaturesAt(model, bpe);
+  ApplyKernelSamples(model, target->kernel_samples, &features);
+  const std::vector<KernelFeatures> cpu_features =
+      unit != "cpu" ? FeaturesAt(model, cpu_bpe) : std::vector<KernelFeatures>{};
   for (size_t i = 0; i < model.plan.kernels.size(); ++i) {
     const Kernel& k = model.plan.kernels[i];
     bool falls_back = false;
@@ -507,21 +513,12 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
     double s;
     int bound = 0;
     if (falls_back) {
-      KernelFeatures f{k.cls, k.macs, (k.weight_elements + k.activation_elements) * cpu_bpe,
-                       2.0 * k.unfused_elements * cpu_bpe};
-      s = KernelSeconds(f, cpu_rates, &bound);
+      s = KernelSeconds(cpu_features[i], cpu_rates, &bound);
       // Moving the activations between the accelerator and the CPU, both ways.
       s += 2.0 * k.activation_elements * bpe / cpu_rates.bandwidth_bytes_per_s;
       fallback_s += s;
     } else {
-      KernelFeatures f{k.cls, k.macs, (k.weight_elements + k.activation_elements) * bpe,
-                       2.0 * k.unfused_elements * bpe};
-      if (!target->kernel_samples.empty()) {
-        f.scale =
-            std::exp(KernelShapeCorrection(SampleKind(model, i), k.shape, target->kernel_samples));
-        f.unfused_scale = UnfusedScale(k, target->kernel_samples);
-      }
-      s = KernelSeconds(f, rates, &bound);
+      s = KernelSeconds(features[i], rates, &bound);
     }
     const RateParams& used = falls_back ? cpu_rates : rates;
     overhead_s += std::min(s, used.overhead_s);

@@ -190,6 +190,44 @@ TEST(EstimatorTest, MoreWorkPredictsMoreTimeOnEveryShippedTarget) {
   EXPECT_GT(compared, 80);
 }
 
+// grade predicts with exactly the kernel model the fit and the cross-validation used: the same
+// features (FeaturesAt, with the target's shape correction), the same rates. Predict once built
+// its own features and missed a term the fit had added, which put every calibrated host ~20%
+// fast on models it had not measured.
+TEST(EstimatorTest, PredictUsesTheFeaturesTheFitUsed) {
+  auto all = profiles::LoadProfileDir(testing::SourceDir() + "/device_profiles");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ModelFeatures m = Zoo("resnet18");
+  auto expected = [&](const profiles::Target& t) {
+    auto f = FeaturesAt(m, BytesPerElement(t.precision));
+    ApplyKernelSamples(m, t.kernel_samples, &f);
+    return PredictSeconds(f, ToRates(t.params, SeparateActivations(t.compute_unit, t.runtime))) *
+           1e3;
+  };
+  int compared = 0;
+  for (auto d : *all) {
+    // A copy of a CPU target with kernel samples (a cluster of its own gives it its own key),
+    // so the shape correction is checked too.
+    if (d.targets.front().compute_unit == "cpu") {
+      profiles::Target sampled = d.targets.front();
+      sampled.cluster = "sampled";
+      sampled.kernel_samples = {{"conv3x3s1", {15.0, 12.0, 12.0, 10.0}, 0.3},
+                                {"pointwise", {14.0, 12.0, 12.0, 9.0}, -0.2}};
+      d.targets.push_back(sampled);
+    }
+    for (const auto& t : d.targets) {
+      PredictRequest req;
+      req.target_key = t.Key();
+      auto p = Predict(m, d, req);
+      ASSERT_TRUE(p.ok()) << d.id << " " << t.Key() << ": " << p.status().ToString();
+      if (!p->fallback_ops.empty()) continue;  // priced partly on the CPU target
+      EXPECT_NEAR(p->latency_ms, expected(t), 1e-9 * expected(t)) << d.id << " " << t.Key();
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 100);
+}
+
 TEST(EstimatorTest, ATargetKeyThatDoesNotExistIsNotFoundListingWhatDoes) {
   auto d = TestDevice();
   PredictRequest req;
