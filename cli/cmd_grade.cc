@@ -179,7 +179,8 @@ void RegisterGrade(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"fp32", "fp16", "int8"}));
   cmd->add_option("--runtime", o->request.runtime,
                   "Runtime to predict for where a device has several (ncnn, tflite, nnapi,\n"
-                  "qnn, coreml, mbench); default: each device's preferred one");
+                  "qnn, coreml, mbench); default: each device's preferred one. Without\n"
+                  "--compute, a runtime that runs on one unit only (qnn, nnapi) selects it");
   cmd->add_option("--target", o->request.target,
                   "One calibrated target by key, e.g. cpu/ncnn/fp32/4t-little (little cores);\n"
                   "`mbench devices` lists them. Overrides --compute, --runtime, --precision\n"

@@ -64,7 +64,8 @@ struct GradeTextOptions {
 // device's best calibrated choice), the frame rates battery hours are given at, and an
 // optional frame-rate gate.
 struct GradeRequest {
-  std::string compute = "cpu";
+  // "" = the CPU, or the one unit `runtime` runs on (qnn, nnapi: the NPU).
+  std::string compute;
   std::string precision;  // "" = fp32 on CPU, fp16 on GPU/NPU
   int threads = 0;
   std::vector<double> fps = {30.0, 1.0};

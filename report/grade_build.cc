@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <set>
 
 #include "estimator/anchor.h"
 #include "estimator/op_support.h"
@@ -273,12 +274,22 @@ StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
   MBENCH_RETURN_IF_ERROR(req.Validate());
   MBENCH_RETURN_IF_ERROR(CheckMostlyCounted(model, analysis));
   const estimator::ModelFeatures features = estimator::PrepareModel(model.graph, analysis);
+  std::string compute = req.compute;
+  if (compute.empty()) {
+    std::set<std::string> units;
+    for (const auto& d : devices) {
+      for (const auto& t : d.targets) {
+        if (!req.runtime.empty() && t.runtime == req.runtime) units.insert(t.compute_unit);
+      }
+    }
+    compute = units.size() == 1 ? *units.begin() : "cpu";
+  }
   GradeReport r;
   r.model = &model;
   r.analysis = &analysis;
-  r.compute_unit = req.compute;
+  r.compute_unit = compute;
   r.precision = !req.precision.empty() ? req.precision
-                : req.compute == "cpu" ? "fp32"
+                : compute == "cpu"     ? "fp32"
                                        : "fp16 (fp32 where only that is calibrated)";
   r.threads = req.threads;
   r.battery_fps = req.fps;
@@ -289,7 +300,7 @@ StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
         {rt.id, rt.name, estimator::UnsupportedOps(rt.api, model.graph), rt.source});
   }
   estimator::PredictRequest pr;
-  pr.compute_unit = req.compute;
+  pr.compute_unit = compute;
   pr.precision = req.precision;
   pr.threads = req.threads;
   pr.runtime = req.runtime;
@@ -321,7 +332,7 @@ StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
   if (r.predictions.empty()) {
     std::string why;
     for (const auto& [id, reason] : r.not_predicted) why += "\n  " + reason;
-    return Status::Unsupported("no selected device can predict " + req.compute + " " + r.precision +
+    return Status::Unsupported("no selected device can predict " + compute + " " + r.precision +
                                ":" + why);
   }
   AddShippingWarnings(model, analysis, features, req, no_energy, &r);

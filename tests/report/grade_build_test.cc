@@ -152,6 +152,31 @@ TEST(GradeBuildTest, NoDeviceThatCanPredictIsUnsupportedWithEachReason) {
   EXPECT_NE(r.status().message().find("no selected device can predict npu"), std::string::npos);
 }
 
+// `grade --runtime qnn` without --compute: the runtime runs on the NPU only, so the NPU is what
+// is graded (it answered "no cpu calibration"). A runtime on several units keeps the CPU.
+TEST(GradeBuildTest, ARuntimeOnOneUnitSelectsThatUnit) {
+  const Model m = ConvNet();
+  profiles::DeviceProfile d = Device("a", 2025, 50);
+  profiles::Target npu = d.targets.front();
+  npu.compute_unit = "npu";
+  npu.runtime = "qnn";
+  npu.precision = "fp16";
+  npu.threads = 0;
+  npu.cluster.clear();
+  d.targets.push_back(npu);
+  GradeRequest req = Request();
+  req.runtime = "qnn";
+  auto r = BuildGradeReport(m.model, m.analysis, {d}, req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->compute_unit, "npu");
+  ASSERT_EQ(r->predictions.size(), 1u);
+  EXPECT_EQ(r->predictions[0].p.target_key, "npu/qnn/fp16");
+  req.runtime = "tflite";
+  r = BuildGradeReport(m.model, m.analysis, {d}, req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->compute_unit, "cpu");
+}
+
 // Layers whose shapes could not be resolved (a Resize sized by a Shape chain) were reported as
 // "[incomplete: 0 layers of unknown work]"; the report says what is actually missing.
 TEST(GradeBuildTest, AnIncompleteCountSaysWhatIsMissing) {
