@@ -300,23 +300,26 @@ double PredictSeconds(const std::vector<KernelFeatures>& kernels, const RatePara
   return total * r.context;
 }
 
+std::string RequestedUnit(const std::string& compute_unit, const std::string& runtime,
+                          std::span<const DeviceProfile> devices) {
+  if (!compute_unit.empty()) return compute_unit;
+  std::set<std::string> units;
+  for (const auto& d : devices) {
+    for (const auto& t : d.targets) {
+      if (!runtime.empty() && t.runtime == runtime) units.insert(t.compute_unit);
+    }
+  }
+  return units.size() == 1 ? *units.begin() : "cpu";
+}
+
 namespace {
 
 // The target a request names, with its parameters (extrapolated to a thread count when needed).
 Status SelectTarget(const ModelFeatures& model, const DeviceProfile& device,
                     const PredictRequest& request, const Target** target_out,
                     profiles::KernelParams* params_out, std::string* extrapolation_out) {
-  // Without a compute unit, a runtime that runs on one unit of this device names it (qnn, nnapi:
-  // the NPU); otherwise the CPU.
-  std::string unit = request.compute_unit;
-  if (unit.empty() && !request.runtime.empty()) {
-    std::set<std::string> units;
-    for (const auto& t : device.targets) {
-      if (t.runtime == request.runtime) units.insert(t.compute_unit);
-    }
-    if (units.size() == 1) unit = *units.begin();
-  }
-  if (unit.empty()) unit = "cpu";
+  const std::string unit =
+      RequestedUnit(request.compute_unit, request.runtime, std::span(&device, 1));
   std::vector<const Target*> of_unit;
   for (const auto& t : device.targets) {
     if (t.compute_unit == unit) of_unit.push_back(&t);

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -166,6 +167,11 @@ struct PredictRequest {
   // One target by its key ("cpu/ncnn/fp32/4t-little"): overrides the first four fields.
   std::string target_key;
 };
+
+// The compute unit a request means: `compute_unit` when given; else the one unit `runtime` runs
+// on across `devices` (qnn, nnapi: the NPU); else the CPU.
+std::string RequestedUnit(const std::string& compute_unit, const std::string& runtime,
+                          std::span<const profiles::DeviceProfile> devices);
 
 // Predicts `model` on `device`. kNotFound when the device has no target matching the request
 // (the message lists what it has); kUnsupported for a thread count it cannot extrapolate to.

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
-#include <set>
 
 #include "estimator/anchor.h"
 #include "estimator/op_support.h"
@@ -274,16 +273,7 @@ StatusOr<GradeReport> BuildGradeReport(const analyzer::LoadedModel& model,
   MBENCH_RETURN_IF_ERROR(req.Validate());
   MBENCH_RETURN_IF_ERROR(CheckMostlyCounted(model, analysis));
   const estimator::ModelFeatures features = estimator::PrepareModel(model.graph, analysis);
-  std::string compute = req.compute;
-  if (compute.empty()) {
-    std::set<std::string> units;
-    for (const auto& d : devices) {
-      for (const auto& t : d.targets) {
-        if (!req.runtime.empty() && t.runtime == req.runtime) units.insert(t.compute_unit);
-      }
-    }
-    compute = units.size() == 1 ? *units.begin() : "cpu";
-  }
+  const std::string compute = estimator::RequestedUnit(req.compute, req.runtime, devices);
   GradeReport r;
   r.model = &model;
   r.analysis = &analysis;
