@@ -231,7 +231,8 @@ std::string FitFamilyOf(const Target& t) {
   return FamilyOf(t) + "/" + (t.runtime == "tflite" ? std::string("qnn") : t.runtime);
 }
 
-// Families measured on fewer architectures than this get a narrow shape prior.
+// Families measured on fewer architectures (model groups; on a calibrated host each one-kernel
+// probe is a group of its own, so a host's family stays free) get a narrow shape prior.
 constexpr int kFreeShapeArchitectures = 9;
 constexpr double kFewArchitecturesShapeSigma = 0.3;
 constexpr double kScalePriorSigma = 5.0;  // a target's speed: essentially free
