@@ -689,12 +689,10 @@ StatusOr<CvResult> CrossValidate(const CalibrationData& data,
         continue;
       }
       const FittedTarget& t = *it->second;
-      auto f = FeaturesAt(data.models[m.model].features, BytesPerElement(m.precision));
-      ApplyKernelSamples(data.models[m.model].features, t.target.kernel_samples, &f);
-      double ms =
-          PredictSeconds(f, ToRates(t.target.params,
-                                    SeparateActivations(t.target.compute_unit, t.target.runtime))) *
-          1e3;
+      double ms = PredictSeconds(TargetFeatures(data.models[m.model].features, t.target),
+                                 ToRates(t.target.params, SeparateActivations(t.target.compute_unit,
+                                                                              t.target.runtime))) *
+                  1e3;
       double h = InSampleHalfwidth(t, fit);
       cv.rows.push_back({static_cast<int>(i), m.device_id, m.TargetKey(), m.latency_ms, ms,
                          ms * std::exp(-h), ms * std::exp(h)});

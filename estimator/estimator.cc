@@ -252,6 +252,13 @@ void ApplyKernelSamples(const ModelFeatures& model,
   }
 }
 
+std::vector<KernelFeatures> TargetFeatures(const ModelFeatures& model,
+                                           const profiles::Target& target) {
+  std::vector<KernelFeatures> f = FeaturesAt(model, BytesPerElement(target.precision));
+  ApplyKernelSamples(model, target.kernel_samples, &f);
+  return f;
+}
+
 bool SeparateActivations(const std::string& compute_unit, const std::string& runtime) {
   return compute_unit == "cpu" && (runtime == "tflite" || runtime == "mbench");
 }
@@ -496,10 +503,9 @@ StatusOr<Prediction> Predict(const ModelFeatures& model, const DeviceProfile& de
   double compute_s = 0.0, memory_s = 0.0, overhead_s = 0.0, total_s = 0.0, fallback_s = 0.0;
   std::vector<double> kernel_ms(model.plan.kernels.size());
   std::vector<char> kernel_fallback(model.plan.kernels.size());
-  // The features the fit used (FeaturesAt, the target's shape correction); ops sent back to the
-  // CPU at its precision, with its rates and without the accelerator's samples.
-  std::vector<KernelFeatures> features = FeaturesAt(model, bpe);
-  ApplyKernelSamples(model, target->kernel_samples, &features);
+  // Ops sent back to the CPU run at its precision, with its rates and without the accelerator's
+  // samples.
+  const std::vector<KernelFeatures> features = TargetFeatures(model, *target);
   const std::vector<KernelFeatures> cpu_features =
       unit != "cpu" ? FeaturesAt(model, cpu_bpe) : std::vector<KernelFeatures>{};
   for (size_t i = 0; i < model.plan.kernels.size(); ++i) {

@@ -94,6 +94,11 @@ void ApplyKernelSamples(const ModelFeatures& model,
                         const std::vector<profiles::KernelSample>& samples,
                         std::vector<KernelFeatures>* features, bool kernels = true);
 
+// The features `target` predicts `model` with: FeaturesAt its precision, with its shape
+// correction. Predict and the cross-validation both use it, so a report and the fit agree.
+std::vector<KernelFeatures> TargetFeatures(const ModelFeatures& model,
+                                           const profiles::Target& target);
+
 // Target parameters in the units the loop uses (seconds, MAC/s, bytes/s).
 struct RateParams {
   // conv, pointwise, depthwise, gemm, conv3x3s1 (KernelClass order)

@@ -21,11 +21,10 @@ mkdir -p "$shots"
 
 "$mbench" grade zoo:mobilenet_v2 --target-fps 30 --format html -o "$work/cpu.html" 2>/dev/null
 [ -s "$work/cpu.html" ] || fail "grade --format html wrote nothing"
-# The newest device's latency as the page prints it (3 significant digits), from the CSV.
-pixel4_ms=$("$mbench" grade zoo:mobilenet_v2 --format csv 2>/dev/null | awk -F, '$3 == "pixel4" {
-  ms = $11; f = ms < 1 ? "%.3f" : ms < 10 ? "%.2f" : ms < 100 ? "%.1f" : "%.0f"
-  printf f, ms }')
-[ -n "$pixel4_ms" ] || fail "grade --format csv has no Pixel 4 row"
+# The newest device's latency as every report prints it: the Markdown table's column.
+pixel4_ms=$("$mbench" grade zoo:mobilenet_v2 --format md 2>/dev/null |
+  awk -F' [|] ' '$1 == "| Google Pixel 4" {print $4}')
+[ -n "$pixel4_ms" ] || fail "grade --format md has no Google Pixel 4 row"
 # Kirin 970's NPU cannot run hard-swish: MobileNetV3 sends it back to the CPU.
 "$mbench" grade zoo:mobilenet_v3_large --compute npu --format html -o "$work/npu.html" \
   2>/dev/null || fail "grade --compute npu --format html failed"
