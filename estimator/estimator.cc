@@ -125,27 +125,11 @@ ModelFeatures PrepareModel(const analyzer::Graph& graph, const analyzer::ModelAn
   return m;
 }
 
-double GemmEdgeFactor(const Kernel& k) {
-  if (k.macs <= 0 || (k.cls != KernelClass::kConv && k.cls != KernelClass::kConv3x3s1 &&
-                      k.cls != KernelClass::kPointwise)) {
-    return 1.0;
-  }
-  // The main layer's output and weight elements (shape holds log1p of each).
-  const double outputs = std::expm1(k.shape[1]);
-  const double weights = std::expm1(k.shape[3]);
-  if (!(outputs > 0) || !(weights > 0)) return 1.0;
-  const double depth = k.macs / outputs;  // window taps x input channels per group
-  const double out_channels = weights / depth;
-  return 1.0 + kGemmEdgeElements / std::max(1.0, out_channels) +
-         kGemmEdgeElements / std::max(1.0, depth);
-}
-
 std::vector<KernelFeatures> FeaturesAt(const ModelFeatures& model, int bytes_per_element) {
   std::vector<KernelFeatures> out;
   out.reserve(model.plan.kernels.size());
   for (const auto& k : model.plan.kernels) {
-    const double macs = k.macs * GemmEdgeFactor(k);
-    out.push_back({k.cls, macs, (k.weight_elements + k.activation_elements) * bytes_per_element,
+    out.push_back({k.cls, k.work, (k.weight_elements + k.activation_elements) * bytes_per_element,
                    2.0 * k.unfused_elements * bytes_per_element});
   }
   return out;

@@ -35,7 +35,7 @@ int BytesPerElement(const std::string& precision);
 // Features of one kernel at one precision, laid out for the prediction loop.
 struct KernelFeatures {
   KernelClass cls;
-  double macs;  // MACs times GemmEdgeFactor: the work a rate divides
+  double macs;  // Kernel::work: the MACs a rate divides
   double bytes;
   double unfused_bytes = 0.0;  // a separate activation pass reads and writes these
   // Multiplies the kernel's time: exp of its shape correction (ApplyKernelSamples); 1 without.
@@ -55,17 +55,6 @@ struct ModelFeatures {
 };
 
 ModelFeatures PrepareModel(const analyzer::Graph& graph, const analyzer::ModelAnalysis& analysis);
-
-// A convolution runs as a GEMM (or a Winograd product) of depth D (window taps times input
-// channels per group) by C output channels, and pays at its edges: packing the input once per
-// block of output channels, and the transform and epilogue once per output element. Per MAC
-// that is about 1/C and 1/D of a MAC each, so a kernel's work is its MACs times
-//     1 + kGemmEdgeElements / C + kGemmEdgeElements / D
-// (a 16 -> 16 3x3 convolution: 2.1x its MACs; 256 -> 256: 1.07x). Dense, pointwise and 3x3
-// convolutions only; depthwise kernels and GEMMs have rates of their own. The constant was
-// chosen by leave-one-architecture-out error on the published data (docs/estimator.md).
-inline constexpr double kGemmEdgeElements = 16.0;
-double GemmEdgeFactor(const Kernel& kernel);
 
 // Kernel features at `bytes_per_element`.
 std::vector<KernelFeatures> FeaturesAt(const ModelFeatures& model, int bytes_per_element);

@@ -224,7 +224,23 @@ KernelPlan BuildKernels(const Graph& graph, const analyzer::ModelAnalysis& analy
       if (t >= 0) kernel_of[t] = k;
     }
   }
+  for (Kernel& k : plan.kernels) k.work = k.macs * GemmEdgeFactor(k);
   return plan;
+}
+
+double GemmEdgeFactor(const Kernel& k) {
+  if (k.macs <= 0 || (k.cls != KernelClass::kConv && k.cls != KernelClass::kConv3x3s1 &&
+                      k.cls != KernelClass::kPointwise)) {
+    return 1.0;
+  }
+  // The main layer's output and weight elements (shape holds log1p of each).
+  const double outputs = std::expm1(k.shape[1]);
+  const double weights = std::expm1(k.shape[3]);
+  if (!(outputs > 0) || !(weights > 0)) return 1.0;
+  const double depth = k.macs / outputs;  // window taps x input channels per group
+  const double out_channels = weights / depth;
+  return 1.0 + kGemmEdgeElements / std::max(1.0, out_channels) +
+         kGemmEdgeElements / std::max(1.0, depth);
 }
 
 }  // namespace mbench::estimator

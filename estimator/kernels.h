@@ -55,7 +55,20 @@ struct Kernel {
   std::array<double, 4> shape{};
   // A grouped convolution with more than one input channel per group.
   bool grouped = false;
+  // The MACs a rate divides: `macs` times GemmEdgeFactor, set once by BuildKernels.
+  double work = 0.0;
 };
+
+// A convolution runs as a GEMM (or a Winograd product) of depth D (window taps times input
+// channels per group) by C output channels, and pays at its edges: packing the input once per
+// block of output channels, and the transform and epilogue once per output element. Per MAC
+// that is about 1/C and 1/D of a MAC each, so a kernel's work is its MACs times
+//     1 + kGemmEdgeElements / C + kGemmEdgeElements / D
+// (a 16 -> 16 3x3 convolution: 2.1x its MACs; 256 -> 256: 1.07x). Dense, pointwise and 3x3
+// convolutions only; depthwise kernels and GEMMs have rates of their own. The constant was
+// chosen by leave-one-architecture-out error on the published data (docs/estimator.md).
+inline constexpr double kGemmEdgeElements = 16.0;
+double GemmEdgeFactor(const Kernel& kernel);
 
 struct KernelPlan {
   std::vector<Kernel> kernels;
